@@ -1,0 +1,158 @@
+/**
+ * Cross-field rules of the stack config: what a single field's type cannot say. Each rule adds
+ * an issue at the key path a user has to change.
+ */
+import type { z } from "zod";
+import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
+import { isReservedNamespace } from "./names";
+import { isProduction } from "./profiles";
+import type { ParsedPlatform } from "./schema";
+
+type Path = (string | number)[];
+type Report = (path: Path, message: string) => void;
+
+export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx): void {
+  const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+  checkPools(config, report);
+  checkNetwork(config, report);
+  checkTenants(config, report);
+  checkNotifications(config, report);
+  checkVault(config, report);
+  if (isProduction(config.environment)) checkProduction(config, report);
+}
+
+function checkPools({ cluster }: ParsedPlatform, report: Report): void {
+  const pools: { path: Path; pool: { minCount: number; maxCount: number } }[] = [
+    { path: ["cluster", "systemPool"], pool: cluster.systemPool },
+    ...cluster.userPools.map((pool, i) => ({ path: ["cluster", "userPools", i], pool })),
+  ];
+  for (const { path, pool } of pools) {
+    if (pool.maxCount < pool.minCount) report([...path, "maxCount"], `must be >= minCount (${pool.minCount})`);
+  }
+  reportDuplicates(
+    cluster.userPools.map((pool) => pool.name),
+    (i) => ["cluster", "userPools", i, "name"],
+    report,
+  );
+  cluster.userPools.forEach((pool, i) => {
+    if (pool.name === "system") report(["cluster", "userPools", i, "name"], `"system" is the system pool's name`);
+  });
+}
+
+function checkNetwork({ cluster }: ParsedPlatform, report: Report): void {
+  const { network } = cluster;
+  const pods = parseCidr(network.podCidr);
+  const services = parseCidr(network.serviceCidr);
+  const dns = parseIpv4(network.dnsServiceIp);
+  const path = ["cluster", "network"];
+  if (pods && services && rangesOverlap(pods, services)) {
+    report([...path, "serviceCidr"], `must not overlap podCidr (${network.podCidr})`);
+  }
+  if (services && dns !== undefined && (!rangeContains(services, dns) || dns === services.first)) {
+    report([...path, "dnsServiceIp"], `must be an address inside serviceCidr (${network.serviceCidr}) other than its first`);
+  }
+  if (network.policy === "cilium" && network.plugin !== "azure") {
+    report([...path, "policy"], `cilium needs plugin "azure" (Azure CNI powered by Cilium), not "${network.plugin}"`);
+  }
+  if (cluster.privateCluster && cluster.authorizedIpRanges.length > 0) {
+    report(["cluster", "authorizedIpRanges"], "must be empty for a private cluster (AKS does not combine the two)");
+  }
+}
+
+function checkTenants(config: ParsedPlatform, report: Report): void {
+  const { tenants } = config;
+  reportDuplicates(
+    tenants.map((t) => t.name),
+    (i) => ["tenants", i, "name"],
+    report,
+  );
+  reportDuplicates(
+    tenants.map((t) => t.namespace ?? t.name),
+    (i) => ["tenants", i, tenants[i].namespace ? "namespace" : "name"],
+    report,
+    "namespace",
+  );
+  tenants.forEach((tenant, i) => {
+    const namespaceKey = tenant.namespace ? "namespace" : "name";
+    const namespace = tenant.namespace ?? tenant.name;
+    if (isReservedNamespace(namespace)) {
+      report(["tenants", i, namespaceKey], `"${namespace}" is a system namespace; tenants need their own`);
+    }
+    if (tenant.git) checkGitSource(config, i, report);
+    tenant.ociRepositories.forEach((oci, j) => {
+      if ((oci.tag === undefined) === (oci.semver === undefined)) {
+        report(["tenants", i, "ociRepositories", j], "needs exactly one of tag or semver");
+      }
+    });
+    const sourceNames = [
+      ...tenant.helmReleases.map((s) => s.name),
+      ...tenant.ociRepositories.map((s) => s.name),
+      ...tenant.buckets.map((s) => s.name),
+    ];
+    reportDuplicates(sourceNames, () => ["tenants", i], report, "source name");
+  });
+}
+
+function checkGitSource(config: ParsedPlatform, i: number, report: Report): void {
+  const git = config.tenants[i].git!;
+  const path = ["tenants", i, "git", "repository"];
+  const owner = git.repository.includes("/") ? git.repository.split("/")[0] : config.github.owner;
+  if (owner === undefined) {
+    report(path, `"${git.repository}" has no owner: write owner/name or set github.owner`);
+  } else if (git.create && owner !== config.github.owner) {
+    report(path, `create: true makes repositories under github.owner (${config.github.owner ?? "unset"}), not ${owner}`);
+  }
+}
+
+function checkNotifications({ flux }: ParsedPlatform, report: Report): void {
+  reportDuplicates(
+    flux.notifications.map((n) => n.name),
+    (i) => ["flux", "notifications", i, "name"],
+    report,
+  );
+}
+
+function checkVault({ vault }: ParsedPlatform, report: Report): void {
+  if (vault.recoveryThreshold > vault.recoveryShares) {
+    report(["vault", "recoveryThreshold"], `must be <= recoveryShares (${vault.recoveryShares})`);
+  }
+  const problem = vaultVersionProblem(vault.version);
+  if (problem) report(["vault", "version"], problem);
+}
+
+/** Why a Vault image cannot auto-unseal through workload identity, or undefined when it can. */
+export function vaultVersionProblem(version: string): string | undefined {
+  const [major, minor, patch] = version.split(".").map(Number);
+  if (major === 1 && (minor < 15 || (minor === 15 && patch < 5))) {
+    return `${version} is too old: the Azure Key Vault seal supports workload identity from 1.15.5`;
+  }
+  if (version === "1.18.5") {
+    return "1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version";
+  }
+  return undefined;
+}
+
+function checkProduction(config: ParsedPlatform, report: Report): void {
+  const env = `environment "${config.environment}"`;
+  if (!config.protect) report(["protect"], `must be true for ${env}`);
+  if (!config.keyVault.purgeProtection) report(["keyVault", "purgeProtection"], `must be true for ${env}`);
+  if (config.cluster.systemPool.minCount < 2) {
+    report(["cluster", "systemPool", "minCount"], `must be >= 2 for ${env} (got ${config.cluster.systemPool.minCount})`);
+  }
+  if (config.cluster.upgradeChannel === "none") {
+    report(["cluster", "upgradeChannel"], `must not be "none" for ${env}: unpatched clusters fall out of support`);
+  }
+  if (config.vault.enabled && config.vault.replicas < 3) {
+    report(["vault", "replicas"], `must be >= 3 for ${env} (got ${config.vault.replicas}): raft needs a quorum`);
+  }
+}
+
+/** Reports every repeat of a value at the repeat's own path. */
+function reportDuplicates(values: string[], pathOf: (i: number) => Path, report: Report, what = "name"): void {
+  const seen = new Map<string, number>();
+  values.forEach((value, i) => {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, i);
+    else report(pathOf(i), `duplicate ${what} "${value}" (also at index ${first})`);
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * `npm run synth -- <stack> [--json FILE] [--config FILE]`: the stack's desired state without
+ * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema.
+ */
+import { writeFileSync } from "node:fs";
+import { ConfigError } from "../stacks/load";
+import { StackFileError } from "./stack-file";
+import { synthesize } from "./synthesize";
+import { renderTree } from "./tree";
+
+const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE]";
+
+export interface CliArgs {
+  stack: string;
+  json?: string;
+  config?: string;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs | string {
+  const args: Partial<CliArgs> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--json" || arg === "--config") {
+      const value = argv[++i];
+      if (!value || value.startsWith("--")) return `${arg} needs a file name\n${USAGE}`;
+      args[arg === "--json" ? "json" : "config"] = value;
+    } else if (arg.startsWith("--")) {
+      return `unknown option ${arg}\n${USAGE}`;
+    } else if (args.stack === undefined) {
+      args.stack = arg;
+    } else {
+      return `unexpected argument ${arg}\n${USAGE}`;
+    }
+  }
+  if (!args.stack) return USAGE;
+  if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) return `stack name "${args.stack}" has characters Pulumi does not allow`;
+  return args as CliArgs;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    console.error(args);
+    return 1;
+  }
+  try {
+    const { graph, violations } = await synthesize({ stack: args.stack, configFile: args.config });
+    console.log(renderTree(graph.resources));
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);
+    if (violations.length > 0) {
+      console.error(`\n${violations.length} Kubernetes object(s) break their schema:`);
+      for (const v of violations) console.error(`  ${v.message}`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    if (ConfigError.isConfigError(error)) {
+      console.error(`Invalid stack config for ${args.stack} (${error.problems.length} problem(s)):`);
+      for (const problem of error.problems) console.error(`  ${problem}`);
+      return 1;
+    }
+    if (error instanceof StackFileError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error("synth failed:", error);
+      process.exit(3);
+    },
+  );
+}

@@ -1,0 +1,212 @@
+/**
+ * The mock engine: runs a Pulumi program in-process under the SDK's mock runtime and records
+ * every resource registration the way the real engine would see it (parent, provider,
+ * dependencies, protect, inputs with secrets still marked). Synth and the unit tests share it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { PlatformMocks } from "./mocks";
+import { redact, reveal, SECRET_SIG, SIG_KEY } from "./redact";
+
+export const PROJECT = "gitops-platform";
+
+/** One resource as the engine received it. `inputs`/`outputs` are redacted; `values` are not. */
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  id: string | null;
+  parent: string | null;
+  provider: string | null;
+  dependencies: string[];
+  protect: boolean;
+  /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
+  inputs: Record<string, unknown>;
+  /** Provider outputs (custom resources) or registered outputs (components), redacted. */
+  outputs: Record<string, unknown>;
+  /** The plain input values, secrets revealed: for schema validation and tests only, never printed. */
+  values: Record<string, unknown>;
+}
+
+interface Request {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getImportid(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+type Callback = (err: unknown, response?: unknown) => void;
+
+/** Provider references travel as `<provider urn>::<provider id>`. */
+function providerUrn(reference: string): string | null {
+  return reference ? reference.slice(0, reference.lastIndexOf("::")) : null;
+}
+
+/**
+ * The SDK's MockMonitor sees the whole register-resource request but passes only type, name and
+ * inputs to Mocks.newResource. This subclass keeps the rest, and marks `additionalSecretOutputs`
+ * secret as the real engine does.
+ */
+class RecordingMonitor extends MockMonitor {
+  readonly recorded = new Map<string, RecordedResource>();
+
+  constructor(mocks: pulumi.runtime.Mocks) {
+    super(mocks);
+    // The base class answers with the state it returns from newResource; wrap it to mark secrets.
+    const newResource = mocks.newResource.bind(mocks);
+    this.mocks.newResource = async (args) => {
+      const result = await newResource(args);
+      const secretOutputs = this.pendingSecretOutputs.get(`${args.type}::${args.name}`) ?? [];
+      const state = { ...result.state };
+      for (const key of secretOutputs) {
+        if (key in state && !isSecretValue(state[key])) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
+      }
+      return { id: result.id, state };
+    };
+  }
+
+  private readonly pendingSecretOutputs = new Map<string, string[]>();
+
+  override async registerResource(req: Request, callback: Callback): Promise<void> {
+    this.pendingSecretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
+    await super.registerResource(req, (err, response) => {
+      if (!err) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
+      callback(err, response);
+    });
+  }
+
+  override async readResource(req: Request, callback: Callback): Promise<void> {
+    await super.readResource(req, (err, response) => {
+      if (!err) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
+      callback(err, response);
+    });
+  }
+
+  override registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: Callback): void {
+    const record = this.recorded.get(req.getUrn());
+    if (record) record.outputs = redact(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    const raw = req.getOutputs()?.toJavaScript() ?? {};
+    if (record) this.rawOutputs.set(record.urn, raw);
+    super.registerResourceOutputs(req, callback);
+  }
+
+  /** Registered outputs as the engine got them, secrets still marked (for stack outputs). */
+  readonly rawOutputs = new Map<string, Record<string, unknown>>();
+
+  private record(req: Request, response: { getUrn(): string; getId?(): string; getObject?(): { toJavaScript(): Record<string, unknown> } }): void {
+    const urn = response.getUrn();
+    const rawInputs = req.getObject()?.toJavaScript() ?? {};
+    const custom = req.getCustom();
+    this.recorded.set(urn, {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      custom,
+      id: custom ? (response.getId?.() || null) : null,
+      parent: req.getParent() || null,
+      provider: providerUrn(req.getProvider()),
+      dependencies: [...new Set(req.getDependenciesList())].sort(),
+      protect: req.getProtect() === true,
+      inputs: redact(rawInputs) as Record<string, unknown>,
+      outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
+      values: reveal(rawInputs) as Record<string, unknown>,
+    });
+  }
+}
+
+function isSecretValue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+export interface EngineOptions {
+  stack: string;
+  /** Config as `pulumi config` holds it: `project:key` -> string value (objects as JSON). */
+  config?: Record<string, string>;
+  /** Which of those keys hold secrets. */
+  secretKeys?: string[];
+  /** Run as a preview (unknown outputs stay unknown) instead of an update. */
+  preview?: boolean;
+}
+
+export interface EngineRun {
+  /** Every resource in registration order, the stack first. */
+  resources: RecordedResource[];
+  /** Stack outputs, secrets replaced by "[secret]". */
+  outputs: Record<string, unknown>;
+  /** Stack outputs with secrets still marked, for tests that check secretness. */
+  rawOutputs: Record<string, unknown>;
+}
+
+const waitForRPCs = (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+
+/**
+ * Runs `program` as the body of a stack, exactly as `pulumi up` would (inside a root Stack
+ * resource whose outputs are the program's return value), against the mock providers.
+ * Rejects with the program's own error, for example a ConfigError.
+ */
+export async function runProgram(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
+  const monitor = new RecordingMonitor(new PlatformMocks());
+  runtimeSettings.setMockOptions(monitor, PROJECT, options.stack, options.preview ?? false);
+  enableMockFeatures();
+  pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+
+  let failure: unknown;
+  const onRejection = (reason: unknown) => {
+    failure ??= reason;
+  };
+  process.on("unhandledRejection", onRejection);
+  try {
+    // The program's own error is caught inside the stack so that the SDK's promises settle
+    // normally instead of rejecting unobserved; it is rethrown once the run has drained.
+    await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return (await program()) as Record<string, unknown> | undefined;
+      } catch (error) {
+        failure ??= error;
+        return undefined;
+      }
+    });
+  } catch (error) {
+    failure ??= error;
+  }
+  // A failed program leaves rejected promises behind in the SDK (the stack's outputs, pending
+  // registrations); let them settle while our handler still owns unhandled rejections.
+  await waitForRPCs().catch((error: unknown) => (failure ??= error));
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off("unhandledRejection", onRejection);
+  if (failure !== undefined) throw failure;
+
+  const resources = [...monitor.recorded.values()];
+  const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  return {
+    resources,
+    outputs: stack?.outputs ?? {},
+    rawOutputs: stack ? (monitor.rawOutputs.get(stack.urn) ?? {}) : {},
+  };
+}
+
+/** What the SDK's own setMocks switches on (it does not take a custom monitor). */
+function enableMockFeatures(): void {
+  const store = (runtimeState as unknown as { getStore(): Record<string, unknown> }).getStore();
+  Object.assign(store, {
+    supportsSecrets: true,
+    supportsResourceReferences: true,
+    supportsOutputValues: false,
+    supportsDeletedWith: true,
+    supportsReplaceWith: true,
+    supportsAliasSpecs: true,
+    supportsTransforms: false,
+    supportsParameterization: true,
+    supportsResourceHooks: true,
+    supportsErrorHooks: true,
+  });
+}

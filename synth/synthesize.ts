@@ -1,0 +1,75 @@
+/** Synthesis of one stack: config file in, the resource graph out. */
+import * as path from "node:path";
+import { EngineRun, PROJECT, RecordedResource, runProgram } from "./engine";
+import { readStackFile } from "./stack-file";
+import { SchemaViolation, validateKubernetesObjects } from "./validate";
+
+/** One resource in the synth JSON (the contract in DESIGN.md, "Synth"). */
+export interface GraphResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string | null;
+  provider: string | null;
+  dependencies: string[];
+  protect: boolean;
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+export interface SynthGraph {
+  project: string;
+  stack: string;
+  resources: GraphResource[];
+  outputs: Record<string, unknown>;
+}
+
+export interface SynthOptions {
+  stack: string;
+  /** A stack config file; defaults to `Pulumi.<stack>.yaml` in the project root. */
+  configFile?: string;
+  /** Decrypted values for `secure:` config keys (tests plant known secrets this way). */
+  secretValues?: Record<string, string>;
+  /** The program to run; defaults to the project's index.ts. */
+  program?: () => unknown;
+  preview?: boolean;
+}
+
+export interface SynthResult {
+  graph: SynthGraph;
+  run: EngineRun;
+  violations: SchemaViolation[];
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** Runs index.ts afresh: the module body is the program, so it must execute on every synth. */
+export function projectProgram(): unknown {
+  const entry = require.resolve(path.join(PROJECT_ROOT, "index"));
+  delete require.cache[entry];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(entry);
+}
+
+export function toGraphResource(r: RecordedResource): GraphResource {
+  const { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs } = r;
+  return { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs };
+}
+
+export async function synthesize(options: SynthOptions): Promise<SynthResult> {
+  const file = options.configFile ?? path.join(PROJECT_ROOT, `Pulumi.${options.stack}.yaml`);
+  const { config, secretKeys } = readStackFile(file, options.secretValues);
+  const run = await runProgram(options.program ?? projectProgram, {
+    stack: options.stack,
+    config,
+    secretKeys,
+    preview: options.preview,
+  });
+  const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return {
+    graph: { project: PROJECT, stack: options.stack, resources, outputs: run.outputs },
+    run,
+    violations: validateKubernetesObjects(run.resources),
+  };
+}

@@ -1,0 +1,51 @@
+/** Shared test helpers: run components or stacks through the mock engine and find resources. */
+import assert from "node:assert/strict";
+import { EngineOptions, EngineRun, RecordedResource, runProgram } from "../synth/engine";
+
+export interface TestRun extends EngineRun {
+  /** All resources of a type token, in registration order. */
+  ofType(type: string): RecordedResource[];
+  /** The one resource of a type (and logical name, when given); fails the test otherwise. */
+  one(type: string, name?: string): RecordedResource;
+  byUrn(urn: string): RecordedResource;
+}
+
+export function withFinders(run: EngineRun): TestRun {
+  const ofType = (type: string) => run.resources.filter((r) => r.type === type);
+  return {
+    ...run,
+    ofType,
+    one(type, name) {
+      const found = ofType(type).filter((r) => name === undefined || r.name === name);
+      assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+      return found[0];
+    },
+    byUrn(urn) {
+      const found = run.resources.find((r) => r.urn === urn);
+      assert.ok(found, `no resource ${urn}`);
+      return found;
+    },
+  };
+}
+
+/** Runs a program (usually a component or two) under the mock engine. */
+export async function run(program: () => unknown, options: Partial<EngineOptions> = {}): Promise<TestRun> {
+  return withFinders(await runProgram(program, { stack: "test", ...options }));
+}
+
+/** Follows dependencies transitively: does `from` wait for `to`? */
+export function dependsOn(runResult: EngineRun, from: RecordedResource, to: RecordedResource): boolean {
+  const byUrn = new Map(runResult.resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const stack = [...from.dependencies];
+  while (stack.length > 0) {
+    const urn = stack.pop()!;
+    if (urn === to.urn) return true;
+    if (seen.has(urn)) continue;
+    seen.add(urn);
+    stack.push(...(byUrn.get(urn)?.dependencies ?? []));
+    // A dependency on a component waits for its children.
+    for (const r of runResult.resources) if (r.parent === urn) stack.push(r.urn);
+  }
+  return false;
+}
