@@ -1,0 +1,151 @@
+/**
+ * A user-assigned managed identity that Kubernetes service accounts (or other OIDC issuers, such
+ * as GitHub Actions) can act as, through federated credentials, with least-privilege role grants.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { assignRole, RoleGrant } from "./roles";
+
+/** Azure's limit on federated identity credentials per identity. */
+export const MAX_FEDERATED_CREDENTIALS = 20;
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+export interface ServiceAccountRef {
+  namespace: string;
+  name: string;
+}
+
+export interface ExternalCredential {
+  /** Name of the credential on the identity. */
+  name: string;
+  /** The token issuer, e.g. `https://token.actions.githubusercontent.com`. */
+  issuer: pulumi.Input<string>;
+  /** The exact subject, e.g. `repo:acme/infra:pull_request`. */
+  subject: string;
+}
+
+export interface WorkloadIdentityArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  /** The cluster's OIDC issuer URL; required with `serviceAccounts`. */
+  oidcIssuerUrl?: pulumi.Input<string>;
+  /** Service accounts that may act as this identity: one federated credential each. */
+  serviceAccounts?: ServiceAccountRef[];
+  /** Credentials for other issuers. Counts towards the limit of 20. */
+  externalCredentials?: ExternalCredential[];
+  /** Built-in roles to grant, each on its own scope. */
+  roles?: RoleGrant[];
+  /** Also create the service accounts, annotated with the identity's client and tenant id. */
+  kubernetes?: { provider: k8s.Provider; labels?: Record<string, string> };
+  tags?: pulumi.Input<Record<string, string>>;
+}
+
+/** The federated credential subject Kubernetes puts in a service account token. */
+export function serviceAccountSubject(ref: ServiceAccountRef): string {
+  return `system:serviceaccount:${ref.namespace}:${ref.name}`;
+}
+
+/** Credential names allow letters, digits, '-' and '_', 3-120 characters. */
+export function credentialName(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120).padEnd(3, "-");
+}
+
+export class WorkloadIdentity extends pulumi.ComponentResource {
+  readonly identity: managedidentity.UserAssignedIdentity;
+  /** The identity's name in Azure. */
+  readonly name: pulumi.Output<string>;
+  /** Goes into `azure.workload.identity/client-id` and AZURE_CLIENT_ID. */
+  readonly clientId: pulumi.Output<string>;
+  /** The object id role assignments name. */
+  readonly principalId: pulumi.Output<string>;
+  readonly tenantId: pulumi.Output<string>;
+  /** ARM resource id of the identity. */
+  readonly resourceId: pulumi.Output<string>;
+  readonly credentials: managedidentity.FederatedIdentityCredential[];
+  readonly roleAssignments: authorization.RoleAssignment[];
+  readonly serviceAccounts: k8s.core.v1.ServiceAccount[];
+
+  constructor(name: string, args: WorkloadIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:azure:WorkloadIdentity", name, {}, opts);
+    const serviceAccounts = args.serviceAccounts ?? [];
+    const external = args.externalCredentials ?? [];
+    const count = serviceAccounts.length + external.length;
+    if (count > MAX_FEDERATED_CREDENTIALS) {
+      throw new pulumi.RunError(
+        `WorkloadIdentity ${name}: ${count} federated credentials requested; Azure allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
+      );
+    }
+    if (serviceAccounts.length > 0 && args.oidcIssuerUrl === undefined) {
+      throw new pulumi.RunError(`WorkloadIdentity ${name}: oidcIssuerUrl is required to federate service accounts`);
+    }
+
+    this.identity = new managedidentity.UserAssignedIdentity(
+      name,
+      { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+      { parent: this },
+    );
+    this.name = this.identity.name;
+    this.clientId = this.identity.clientId;
+    this.principalId = this.identity.principalId;
+    this.tenantId = this.identity.tenantId;
+    this.resourceId = this.identity.id;
+
+    const specs = [
+      ...serviceAccounts.map((ref) => ({ name: credentialName(`${ref.namespace}-${ref.name}`), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref) })),
+      ...external.map((c) => ({ name: credentialName(c.name), issuer: c.issuer, subject: c.subject })),
+    ];
+    // Azure answers 409 to concurrent credential writes on one identity: create them in a chain.
+    this.credentials = [];
+    for (const spec of specs) {
+      const previous = this.credentials[this.credentials.length - 1];
+      this.credentials.push(
+        new managedidentity.FederatedIdentityCredential(
+          `${name}-${spec.name}`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            resourceName: this.identity.name,
+            federatedIdentityCredentialResourceName: spec.name,
+            issuer: spec.issuer,
+            subject: spec.subject,
+            audiences: [TOKEN_EXCHANGE_AUDIENCE],
+          },
+          { parent: this, dependsOn: previous ? [previous] : [] },
+        ),
+      );
+    }
+
+    this.roleAssignments = (args.roles ?? []).map((grant, i) =>
+      assignRole(`${name}-${roleSlug(grant.role)}-${i}`, { ...grant, principalId: this.principalId, principalType: "ServicePrincipal" }, { parent: this }),
+    );
+
+    const kubernetes = args.kubernetes;
+    this.serviceAccounts = kubernetes
+      ? serviceAccounts.map(
+          (ref) =>
+            new k8s.core.v1.ServiceAccount(
+              `${name}-${ref.namespace}-${ref.name}`,
+              {
+                metadata: {
+                  name: ref.name,
+                  namespace: ref.namespace,
+                  labels: { "azure.workload.identity/use": "true", ...kubernetes.labels },
+                  annotations: {
+                    "azure.workload.identity/client-id": this.clientId,
+                    "azure.workload.identity/tenant-id": this.tenantId,
+                  },
+                },
+              },
+              { parent: this, provider: kubernetes.provider },
+            ),
+        )
+      : [];
+
+    this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, tenantId: this.tenantId, resourceId: this.resourceId });
+  }
+}
+
+function roleSlug(role: string): string {
+  return role.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}

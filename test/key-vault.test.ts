@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { KeyVault, KeyVaultArgs } from "../components/azure/key-vault";
+import { keyVaultName, keyVaultNameProblem } from "../components/azure/key-vault-name";
+import { MOCK_CLIENT } from "../synth/mocks";
+import { run } from "./helpers";
+
+const base: KeyVaultArgs = { resourceGroupName: "rg-gitops-dev", location: "westeurope", environment: "dev" };
+
+test("the vault uses RBAC, soft delete, purge protection and a deny-by-default firewall", async () => {
+  const result = await run(() => new KeyVault("kv", { ...base, allowedIpRanges: ["203.0.113.0/24"], softDeleteRetentionDays: 30, sku: "premium" }));
+  const vault = result.one("azure-native:keyvault:Vault");
+  const properties = vault.inputs.properties as Record<string, unknown>;
+  assert.equal(properties.enableRbacAuthorization, true);
+  assert.equal(properties.enableSoftDelete, true);
+  assert.equal(properties.softDeleteRetentionInDays, 30);
+  assert.equal(properties.enablePurgeProtection, true);
+  assert.equal(properties.tenantId, MOCK_CLIENT.tenantId);
+  assert.deepEqual(properties.sku, { family: "A", name: "premium" });
+  assert.deepEqual(properties.networkAcls, { bypass: "AzureServices", defaultAction: "Deny", ipRules: [{ value: "203.0.113.0/24" }] });
+  assert.equal(keyVaultNameProblem(String(vault.inputs.vaultName)), undefined);
+  assert.match(String(vault.inputs.vaultName), /^kv-dev-[a-z0-9]{6}$/);
+});
+
+test("purge protection off leaves the flag unset (Azure rejects false) and protect follows args", async () => {
+  const result = await run(() => new KeyVault("kv", { ...base, purgeProtection: false, networkDefaultAction: "Allow" }));
+  const vault = result.one("azure-native:keyvault:Vault");
+  assert.equal((vault.inputs.properties as Record<string, unknown>).enablePurgeProtection, undefined);
+  assert.equal(vault.protect, false);
+  const prod = await run(() => {
+    const kv = new KeyVault("kv", { ...base, environment: "prod", protect: true });
+    kv.createKey("seal", { keyName: "vault-unseal", keyOps: ["wrapKey", "unwrapKey"] });
+  });
+  assert.equal(prod.one("azure-native:keyvault:Vault").protect, true);
+  assert.equal(prod.one("azure-native:keyvault:Key").protect, true, "keys inherit the vault's protection");
+});
+
+test("keys and grants: a role on one key is scoped to that key's id with the role's GUID", async () => {
+  const result = await run(() => {
+    const kv = new KeyVault("kv", base);
+    const key = kv.createKey("sops", { keyName: "sops", keyOps: ["encrypt", "decrypt"], keySize: 4096 });
+    kv.grantRole("sops-user", { principalId: "11111111-1111-4111-8111-111111111111", role: "Key Vault Crypto User", key });
+    kv.grantRole("admin", { principalId: "22222222-2222-4222-8222-222222222222", role: "Key Vault Administrator", principalType: "Group" });
+  });
+  const key = result.one("azure-native:keyvault:Key");
+  assert.deepEqual(key.inputs.properties, { kty: "RSA", keySize: 4096, keyOps: ["encrypt", "decrypt"] });
+  assert.equal(key.inputs.vaultName, result.one("azure-native:keyvault:Vault").outputs.name);
+  const onKey = result.one("azure-native:authorization:RoleAssignment", "sops-user");
+  assert.equal(onKey.inputs.scope, result.one("azure-native:keyvault:Key").id);
+  assert.equal(
+    onKey.inputs.roleDefinitionId,
+    `/subscriptions/${MOCK_CLIENT.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/12338af0-0e69-4776-bea7-57ae8d297424`,
+  );
+  assert.equal(onKey.inputs.principalType, "ServicePrincipal");
+  const onVault = result.one("azure-native:authorization:RoleAssignment", "admin");
+  assert.equal(onVault.inputs.scope, result.one("azure-native:keyvault:Vault").id);
+  assert.equal(onVault.inputs.principalType, "Group");
+  assert.match(String(onVault.inputs.roleDefinitionId), /00482a5a-887f-4fb3-b363-3b7fe8e74483$/);
+});
+
+test("vault names fit 3-24 characters whatever the environment", () => {
+  assert.equal(keyVaultName("dev", "a1b2c3"), "kv-dev-a1b2c3");
+  const long = keyVaultName("production-europe-west-primary", "a1b2c3");
+  assert.equal(long.length, 24);
+  assert.equal(keyVaultNameProblem(long), undefined);
+  assert.equal(keyVaultName("prod-", "zzzzzz"), "kv-prod-zzzzzz");
+  assert.match(String(keyVaultNameProblem("kv--x")), /consecutive hyphens/);
+  assert.match(String(keyVaultNameProblem("1kv")), /start with a letter/);
+});
