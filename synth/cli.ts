@@ -37,14 +37,15 @@ export function parseArgs(argv: readonly string[]): CliArgs | string {
   return args as CliArgs;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** `program` replaces index.ts (tests use it to synthesize a deliberately broken object). */
+export async function main(argv: readonly string[], program?: () => unknown): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === "string") {
     console.error(args);
     return 1;
   }
   try {
-    const { graph, violations } = await synthesize({ stack: args.stack, configFile: args.config });
+    const { graph, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
     console.log(renderTree(graph.resources));
     if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);
     if (violations.length > 0) {

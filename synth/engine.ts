@@ -8,7 +8,7 @@ import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PlatformMocks } from "./mocks";
-import { redact, reveal, SECRET_SIG, SIG_KEY } from "./redact";
+import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
 
 export const PROJECT = "gitops-platform";
 
@@ -27,6 +27,8 @@ export interface RecordedResource {
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
   outputs: Record<string, unknown>;
+  /** Input paths that hold secrets, with a salted fingerprint of each value. */
+  secrets: Record<string, string>;
   /** The plain input values, secrets revealed: for schema validation and tests only, never printed. */
   values: Record<string, unknown>;
 }
@@ -118,6 +120,7 @@ class RecordingMonitor extends MockMonitor {
       protect: req.getProtect() === true,
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
+      secrets: secretFingerprints(rawInputs, urn),
       values: reveal(rawInputs) as Record<string, unknown>,
     });
   }
@@ -135,6 +138,8 @@ export interface EngineOptions {
   secretKeys?: string[];
   /** Run as a preview (unknown outputs stay unknown) instead of an update. */
   preview?: boolean;
+  /** Receives every recorded resource even when the program fails (to prove nothing was created). */
+  registered?: RecordedResource[];
 }
 
 export interface EngineRun {
@@ -183,9 +188,10 @@ export async function runProgram(program: () => unknown, options: EngineOptions)
   await waitForRPCs().catch((error: unknown) => (failure ??= error));
   await new Promise((resolve) => setImmediate(resolve));
   process.off("unhandledRejection", onRejection);
+  const resources = [...monitor.recorded.values()];
+  options.registered?.push(...resources);
   if (failure !== undefined) throw failure;
 
-  const resources = [...monitor.recorded.values()];
   const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");
   return {
     resources,

@@ -3,6 +3,7 @@
  * `redact` replaces every secret with "[secret]" (for anything printed or written), `reveal`
  * unwraps secrets (for schema validation and tests, never for output).
  */
+import { createHash } from "node:crypto";
 import {
   specialArchiveSig,
   specialAssetSig,
@@ -47,4 +48,27 @@ export function redact(value: unknown): unknown {
 
 export function reveal(value: unknown): unknown {
   return convert(value, "reveal");
+}
+
+/**
+ * Where the secrets are, with a short salted fingerprint of each, so a diff can say that a
+ * secret changed without showing it. Synth never holds a real secret (secure config values
+ * become placeholders derived from their public ciphertext), so a fingerprint reveals nothing.
+ */
+export function secretFingerprints(value: unknown, salt: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (v !== null && typeof v === "object") {
+      const object = v as Record<string, unknown>;
+      if (object[specialSigKey] === specialSecretSig) {
+        const plain = JSON.stringify(reveal(object.value)) ?? "undefined";
+        found[path] = createHash("sha256").update(`${salt}\0${path}\0${plain}`).digest("hex").slice(0, 12);
+      } else if (!object[specialSigKey]) {
+        for (const [k, item] of Object.entries(object)) walk(item, path ? `${path}.${k}` : k);
+      }
+    }
+  };
+  walk(value, "");
+  return found;
 }

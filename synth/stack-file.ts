@@ -3,6 +3,7 @@
  * the program. Without the stack's secrets provider, `secure:` values cannot be decrypted: synth
  * gives each one a placeholder, still marked secret, so the program treats it exactly as a secret.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parse, YAMLParseError } from "yaml";
 
@@ -14,9 +15,13 @@ export interface StackConfig {
   secretKeys: string[];
 }
 
-/** The value synth hands the program for a `secure:` config value. */
-export function secretPlaceholder(key: string): string {
-  return `https://synth.invalid/secret/${key.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+/**
+ * The value synth hands the program for a `secure:` config value. It carries a digest of the
+ * (public) ciphertext, so re-encrypting a new value shows up in a synth diff as a change.
+ */
+export function secretPlaceholder(key: string, ciphertext = ""): string {
+  const digest = createHash("sha256").update(ciphertext).digest("hex").slice(0, 12);
+  return `https://synth.invalid/secret/${key.replace(/[^A-Za-z0-9_-]/g, "-")}/${digest}`;
 }
 
 function isSecure(value: unknown): value is { secure: string } {
@@ -25,7 +30,7 @@ function isSecure(value: unknown): value is { secure: string } {
 
 /** Replaces nested `secure:` values; reports whether there were any. */
 function replaceSecure(value: unknown, key: string, overrides: Record<string, string>): [unknown, boolean] {
-  if (isSecure(value)) return [overrides[key] ?? secretPlaceholder(key), true];
+  if (isSecure(value)) return [overrides[key] ?? secretPlaceholder(key, value.secure), true];
   if (Array.isArray(value)) {
     const items = value.map((v, i) => replaceSecure(v, `${key}[${i}]`, overrides));
     return [items.map(([v]) => v), items.some(([, s]) => s)];

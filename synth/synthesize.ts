@@ -16,6 +16,8 @@ export interface GraphResource {
   protect: boolean;
   inputs: Record<string, unknown>;
   outputs: Record<string, unknown>;
+  /** Input paths holding secrets -> fingerprint; present only when there are any. */
+  secrets?: Record<string, string>;
 }
 
 export interface SynthGraph {
@@ -34,6 +36,8 @@ export interface SynthOptions {
   /** The program to run; defaults to the project's index.ts. */
   program?: () => unknown;
   preview?: boolean;
+  /** Receives every recorded resource, even when the program fails. */
+  registered?: RecordedResource[];
 }
 
 export interface SynthResult {
@@ -53,8 +57,10 @@ export function projectProgram(): unknown {
 }
 
 export function toGraphResource(r: RecordedResource): GraphResource {
-  const { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs } = r;
-  return { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs };
+  const { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs, secrets } = r;
+  const resource: GraphResource = { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs };
+  if (Object.keys(secrets).length > 0) resource.secrets = secrets;
+  return resource;
 }
 
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
@@ -65,6 +71,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     config,
     secretKeys,
     preview: options.preview,
+    registered: options.registered,
   });
   const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {

@@ -1,0 +1,159 @@
+/** Every stack config rule, tripped on purpose, with the message a user sees. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parsePlatformConfig } from "../stacks/parse";
+
+function problems(raw: unknown, stack = "dev"): string[] {
+  const result = parsePlatformConfig(raw, stack);
+  assert.equal(result.ok, false, "expected the config to be rejected");
+  return result.ok ? [] : result.problems;
+}
+
+function expectProblem(raw: unknown, expected: string, stack = "dev"): void {
+  const found = problems(raw, stack);
+  assert.ok(found.includes(expected), `expected\n  ${expected}\namong\n  ${found.join("\n  ")}`);
+}
+
+function parse(raw: unknown, stack = "dev") {
+  const result = parsePlatformConfig(raw, stack);
+  assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+  return result.config;
+}
+
+const prodBase = { environment: "prod" };
+
+test("a dev default is small and cheap; a prod default is zonal, HA and protected", () => {
+  const dev = parse({});
+  assert.equal(dev.environment, "dev", "the stack name is the environment");
+  assert.equal(dev.protect, false);
+  assert.equal(dev.cluster.skuTier, "Free");
+  assert.deepEqual(dev.cluster.systemPool, { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3, zones: [] });
+  assert.equal(dev.keyVault.purgeProtection, false);
+  assert.equal(dev.vault.replicas, 1);
+  assert.equal(dev.cluster.maintenanceWindow, undefined);
+
+  const prod = parse({}, "prod");
+  assert.equal(prod.protect, true);
+  assert.equal(prod.cluster.skuTier, "Standard");
+  assert.deepEqual(prod.cluster.systemPool.zones, ["1", "2", "3"]);
+  assert.equal(prod.cluster.systemPool.minCount, 3);
+  assert.equal(prod.keyVault.purgeProtection, true);
+  assert.equal(prod.keyVault.networkDefaultAction, "Deny");
+  assert.equal(prod.vault.replicas, 3);
+  assert.equal(prod.cluster.upgradeChannel, "stable");
+  assert.deepEqual(prod.cluster.maintenanceWindow, { dayOfWeek: "Sunday", startHour: 2, durationHours: 4, utcOffset: "+00:00" });
+  assert.equal(parse({ cluster: { maintenanceWindow: null } }, "prod").cluster.maintenanceWindow, undefined);
+});
+
+test("defaults are filled for tenants, with namespace and repository owner derived", () => {
+  const config = parse({ github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "web-config" } }] });
+  const [web] = config.tenants;
+  assert.equal(web.namespace, "web");
+  assert.deepEqual(web.git, { repository: "acme/web-config", branch: "main", path: "./envs/dev", interval: "5m", create: false });
+  assert.deepEqual(web.quota, { cpu: "4", memory: "8Gi", pods: 50 });
+  assert.deepEqual(web.groups, { admins: [], viewers: [] });
+});
+
+test("unknown keys are rejected with a suggestion", () => {
+  expectProblem({ cluster: { systemPool: { minCout: 2 } } }, 'gitops-platform:platform.cluster.systemPool.minCout: unknown key (did you mean "minCount"?)');
+  expectProblem({ tenant: [] }, 'gitops-platform:platform.tenant: unknown key (did you mean "tenants"?)');
+  expectProblem({ tenants: [{ name: "web", quota: { cpus: "1" } }] }, 'gitops-platform:platform.tenants[0].quota.cpus: unknown key (did you mean "cpu"?)');
+});
+
+test("names are DNS-1123 labels", () => {
+  expectProblem({ environment: "Dev_1" }, "gitops-platform:platform.environment: must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)");
+  expectProblem({ tenants: [{ name: "Web" }] }, "gitops-platform:platform.tenants[0].name: must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)");
+  expectProblem({ tenants: [{ name: "web", namespace: "-web" }] }, "gitops-platform:platform.tenants[0].namespace: must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)");
+  expectProblem({}, 'gitops-platform:platform.environment: is not set, and the stack name "My Stack" is not a DNS-1123 label to use instead', "My Stack");
+});
+
+test("tenant names and namespaces are unique and never a system namespace", () => {
+  expectProblem({ tenants: [{ name: "web" }, { name: "web" }] }, 'gitops-platform:platform.tenants[1].name: duplicate name "web" (also at index 0)');
+  expectProblem({ tenants: [{ name: "web" }, { name: "api", namespace: "web" }] }, 'gitops-platform:platform.tenants[1].namespace: duplicate namespace "web" (also at index 0)');
+  for (const reserved of ["default", "kube-system", "kube-anything", "flux-system", "vault"]) {
+    expectProblem({ tenants: [{ name: "t", namespace: reserved }] }, `gitops-platform:platform.tenants[0].namespace: "${reserved}" is a system namespace; tenants need their own`);
+  }
+});
+
+test("pool sizes: maxCount >= minCount, counts are positive integers", () => {
+  expectProblem({ cluster: { systemPool: { minCount: 3, maxCount: 2 } } }, "gitops-platform:platform.cluster.systemPool.maxCount: must be >= minCount (3)");
+  expectProblem({ cluster: { userPools: [{ name: "apps", minCount: 5, maxCount: 1 }] } }, "gitops-platform:platform.cluster.userPools[0].maxCount: must be >= minCount (5)");
+  expectProblem({ cluster: { systemPool: { minCount: 0 } } }, "gitops-platform:platform.cluster.systemPool.minCount: must be >= 1");
+  expectProblem({ cluster: { systemPool: { minCount: 1.5 } } }, "gitops-platform:platform.cluster.systemPool.minCount: must be an integer, got number");
+  expectProblem({ cluster: { userPools: [{ name: "apps" }, { name: "apps" }] } }, 'gitops-platform:platform.cluster.userPools[1].name: duplicate name "apps" (also at index 0)');
+  expectProblem({ cluster: { userPools: [{ name: "Apps-1" }] } }, "gitops-platform:platform.cluster.userPools[0].name: must be 1-12 lowercase letters or digits, starting with a letter");
+});
+
+test("CIDRs parse, pod and service ranges do not overlap, the DNS address is inside the service range", () => {
+  expectProblem({ cluster: { network: { podCidr: "10.244.0.0/33" } } }, "gitops-platform:platform.cluster.network.podCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16");
+  expectProblem({ cluster: { network: { serviceCidr: "10.0.0.1/16" } } }, "gitops-platform:platform.cluster.network.serviceCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16");
+  expectProblem({ cluster: { network: { podCidr: "10.0.0.0/8" } } }, "gitops-platform:platform.cluster.network.serviceCidr: must not overlap podCidr (10.0.0.0/8)");
+  expectProblem({ cluster: { network: { dnsServiceIp: "10.1.0.10" } } }, "gitops-platform:platform.cluster.network.dnsServiceIp: must be an address inside serviceCidr (10.0.0.0/16) other than its first");
+  expectProblem({ cluster: { network: { dnsServiceIp: "10.0.0.0" } } }, "gitops-platform:platform.cluster.network.dnsServiceIp: must be an address inside serviceCidr (10.0.0.0/16) other than its first");
+  expectProblem({ cluster: { authorizedIpRanges: ["300.1.1.1"] } }, "gitops-platform:platform.cluster.authorizedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24");
+  expectProblem({ keyVault: { allowedIpRanges: ["nope"] } }, "gitops-platform:platform.keyVault.allowedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24");
+  expectProblem({ cluster: { privateCluster: true, authorizedIpRanges: ["203.0.113.0/24"] } }, "gitops-platform:platform.cluster.authorizedIpRanges: must be empty for a private cluster (AKS does not combine the two)");
+  expectProblem({ cluster: { network: { plugin: "kubenet" } } }, 'gitops-platform:platform.cluster.network.policy: cilium needs plugin "azure" (Azure CNI powered by Cilium), not "kubenet"');
+});
+
+test("UUIDs are UUIDs", () => {
+  const message = "must be a UUID (an Entra object id such as 00000000-0000-0000-0000-000000000000)";
+  expectProblem({ cluster: { adminGroupObjectIds: ["platform-admins"] } }, `gitops-platform:platform.cluster.adminGroupObjectIds[0]: ${message}`);
+  expectProblem({ tenants: [{ name: "web", groups: { viewers: ["x"] } }] }, `gitops-platform:platform.tenants[0].groups.viewers[0]: ${message}`);
+});
+
+test("Vault: recoveryThreshold <= recoveryShares and an image that can auto-unseal with workload identity", () => {
+  expectProblem({ vault: { recoveryShares: 3, recoveryThreshold: 4 } }, "gitops-platform:platform.vault.recoveryThreshold: must be <= recoveryShares (3)");
+  expectProblem({ vault: { version: "1.15.4" } }, "gitops-platform:platform.vault.version: 1.15.4 is too old: the Azure Key Vault seal supports workload identity from 1.15.5");
+  expectProblem({ vault: { version: "1.18.5" } }, "gitops-platform:platform.vault.version: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version");
+  expectProblem({ vault: { version: "latest" } }, "gitops-platform:platform.vault.version: must be a version such as 1.2.3");
+  assert.equal(parse({ vault: { version: "1.15.5" } }).vault.version, "1.15.5");
+});
+
+test("prod demands protection, purge protection, 2+ system nodes, 3 Vault replicas and an upgrade channel", () => {
+  const env = 'environment "prod"';
+  expectProblem({ ...prodBase, protect: false }, `gitops-platform:platform.protect: must be true for ${env}`, "prod");
+  expectProblem({ ...prodBase, keyVault: { purgeProtection: false } }, `gitops-platform:platform.keyVault.purgeProtection: must be true for ${env}`, "prod");
+  expectProblem({ ...prodBase, cluster: { systemPool: { minCount: 1 } } }, `gitops-platform:platform.cluster.systemPool.minCount: must be >= 2 for ${env} (got 1)`, "prod");
+  expectProblem({ ...prodBase, vault: { replicas: 1 } }, `gitops-platform:platform.vault.replicas: must be >= 3 for ${env} (got 1): raft needs a quorum`, "prod");
+  expectProblem({ ...prodBase, cluster: { upgradeChannel: "none" } }, `gitops-platform:platform.cluster.upgradeChannel: must not be "none" for ${env}: unpatched clusters fall out of support`, "prod");
+  // A dev stack may do all of these.
+  parse({ protect: false, keyVault: { purgeProtection: false }, cluster: { upgradeChannel: "none", systemPool: { minCount: 1 } }, vault: { replicas: 1 } });
+});
+
+test("wrong types and enum values name the key and what is expected", () => {
+  expectProblem({ location: 3 }, "gitops-platform:platform.location: must be a string, got number");
+  expectProblem({ protect: "yes" }, "gitops-platform:platform.protect: must be a boolean, got string");
+  expectProblem({ cluster: { skuTier: "Gold" } }, 'gitops-platform:platform.cluster.skuTier: must be one of "Free", "Standard", "Premium"');
+  expectProblem({ flux: { install: "kubectl" } }, 'gitops-platform:platform.flux.install: must be one of "helm", "aks-extension"');
+  expectProblem({ tenants: [{}] }, "gitops-platform:platform.tenants[0].name: is required (string)");
+  expectProblem({ tenants: "web" }, "gitops-platform:platform.tenants: must be an array, got string");
+  expectProblem(undefined, "gitops-platform:platform: is not set: add it to Pulumi.dev.yaml");
+  expectProblem([1], "gitops-platform:platform: must be an object of config sections (environment, cluster, ...)");
+});
+
+test("git sources need an owner, and create: true only under github.owner", () => {
+  expectProblem({ tenants: [{ name: "web", git: { repository: "web-config" } }] }, 'gitops-platform:platform.tenants[0].git.repository: "web-config" has no owner: write owner/name or set github.owner');
+  expectProblem(
+    { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "other/web-config", create: true } }] },
+    "gitops-platform:platform.tenants[0].git.repository: create: true makes repositories under github.owner (acme), not other",
+  );
+  expectProblem({ tenants: [{ name: "web", git: { repository: "a/b", path: "envs/dev" } }] }, "gitops-platform:platform.tenants[0].git.path: must be a path in the repository starting with ./");
+  expectProblem({ tenants: [{ name: "web", git: { repository: "a/b", interval: "5 minutes" } }] }, "gitops-platform:platform.tenants[0].git.interval: must be a duration such as 1m, 10m or 1h");
+  expectProblem({ tenants: [{ name: "web", ociRepositories: [{ name: "app", url: "oci://acr.azurecr.io/app" }] }] }, "gitops-platform:platform.tenants[0].ociRepositories[0]: needs exactly one of tag or semver");
+});
+
+test("notifications: unique names, a secret key name, known types", () => {
+  const slack = { name: "slack", type: "slack", addressSecret: "slackWebhookUrl" };
+  expectProblem({ flux: { notifications: [slack, slack] } }, 'gitops-platform:platform.flux.notifications[1].name: duplicate name "slack" (also at index 0)');
+  expectProblem({ flux: { notifications: [{ ...slack, type: "email" }] } }, 'gitops-platform:platform.flux.notifications[0].type: must be one of "slack", "msteams", "generic"');
+  expectProblem(
+    { flux: { notifications: [{ ...slack, addressSecret: "https://hooks.slack.com/x" }] } },
+    "gitops-platform:platform.flux.notifications[0].addressSecret: must be the name of a config key in this project (set it with pulumi config set --secret <name>)",
+  );
+});
+
+test("every problem is reported at once", () => {
+  const found = problems({ location: 1, cluster: { skuTier: "Gold", systemPool: { minCout: 1 } }, tenants: [{ name: "Bad" }] });
+  assert.equal(found.length, 4, found.join("\n"));
+});

@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { changedPaths, diffGraphs, renderDiffMarkdown } from "../synth/diff";
+import type { GraphResource, SynthGraph } from "../synth/synthesize";
+
+function resource(stack: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<GraphResource> = {}): GraphResource {
+  const root = `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack::gitops-platform-${stack}`;
+  return {
+    urn: `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack$${type}::${name}`,
+    type,
+    name,
+    custom: true,
+    parent: root,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    inputs,
+    outputs: {},
+    ...extra,
+  };
+}
+
+function graph(stack: string, resources: GraphResource[]): SynthGraph {
+  const root: GraphResource = {
+    urn: `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack::gitops-platform-${stack}`,
+    type: "pulumi:pulumi:Stack",
+    name: `gitops-platform-${stack}`,
+    custom: false,
+    parent: null,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    inputs: {},
+    outputs: {},
+  };
+  return { project: "gitops-platform", stack, resources: [root, ...resources], outputs: {} };
+}
+
+const NS = "kubernetes:core/v1:Namespace";
+const SECRET = "kubernetes:core/v1:Secret";
+
+test("changed input paths are leaf paths with array indices", () => {
+  assert.deepEqual(changedPaths({ a: { b: 1, c: [1, 2] } }, { a: { b: 2, c: [1, 3, 4] } }), ["a.b", "a.c[1]", "a.c[2]"]);
+  assert.deepEqual(changedPaths({ a: 1 }, { a: 1 }), []);
+});
+
+test("added, removed and changed resources, with secrets only said to have changed", () => {
+  const base = graph("dev", [
+    resource("dev", NS, "web", { metadata: { labels: { tier: "a" } } }),
+    resource("dev", NS, "old", {}),
+    resource("dev", SECRET, "hook", { stringData: "[secret]" }, { secrets: { stringData: "aaaaaaaaaaaa" } }),
+  ]);
+  const head = graph("dev", [
+    resource("dev", NS, "web", { metadata: { labels: { tier: "b" } } }, { protect: true }),
+    resource("dev", NS, "new", {}),
+    resource("dev", SECRET, "hook", { stringData: "[secret]" }, { secrets: { stringData: "bbbbbbbbbbbb" } }),
+  ]);
+  const diff = diffGraphs(base, head);
+  assert.deepEqual(
+    diff.changes.map((c) => [c.kind, c.name, c.paths, c.secretPaths, c.notes]),
+    [
+      ["added", "new", [], [], []],
+      ["removed", "old", [], [], []],
+      ["changed", "web", ["metadata.labels.tier"], [], ["protect: false -> true"]],
+      ["changed", "hook", [], ["stringData"], []],
+    ],
+  );
+  assert.equal(diff.unchanged, 1, "the stack itself");
+  const markdown = renderDiffMarkdown(base, head);
+  assert.match(markdown, /^\*\*1 to add, 2 to change, 1 to remove, 1 unchanged\*\*$/m);
+  assert.match(markdown, /^\| `kubernetes:core\/v1:Namespace` \| 1 \| 1 \| 1 \|$/m);
+  assert.match(markdown, /^ {2}- `stringData` \(secret changed\)$/m);
+  assert.match(markdown, /^```mermaid\ngraph LR$/m);
+  assert.match(markdown, /:::added/);
+  assert.doesNotMatch(markdown, /aaaaaaaaaaaa|bbbbbbbbbbbb/, "fingerprints are not printed");
+});
+
+test("dev and prod compare resource by resource despite the stack name in URNs", () => {
+  const dev = graph("dev", [resource("dev", NS, "web", { metadata: { name: "web" } })]);
+  const prod = graph("prod", [resource("prod", NS, "web", { metadata: { name: "web" } })]);
+  const diff = diffGraphs(dev, prod);
+  assert.deepEqual(diff.changes, []);
+  assert.equal(diff.unchanged, 2);
+  assert.match(renderDiffMarkdown(dev, prod), /No changes\./);
+});

@@ -1,0 +1,136 @@
+/** The synth contract (DESIGN.md, "Synth"): the CLI, the JSON graph, config errors, schema checks. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { test, TestContext } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import { main } from "../synth/cli";
+import { RecordedResource } from "../synth/engine";
+import { parseStackFile, secretPlaceholder } from "../synth/stack-file";
+import { PROJECT_ROOT, SynthGraph, synthesize } from "../synth/synthesize";
+import { ConfigError } from "../stacks/load";
+
+const workdir = mkdtempSync(path.join(tmpdir(), "synth-test-"));
+
+function file(name: string, text: string): string {
+  const target = path.join(workdir, name);
+  writeFileSync(target, text);
+  return target;
+}
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(t: TestContext, argv: string[], program?: () => unknown): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
+  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
+  const code = await main(argv, program);
+  t.mock.restoreAll();
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+for (const stack of ["dev", "prod"]) {
+  test(`synth ${stack} exits 0, prints the tree and writes the JSON graph`, async (t) => {
+    const json = path.join(workdir, `${stack}.json`);
+    const { code, out, err } = await cli(t, [stack, "--json", json]);
+    assert.equal(code, 0, err);
+    assert.match(out, new RegExp(`^pulumi:pulumi:Stack gitops-platform-${stack}$`, "m"));
+    assert.match(out, /^\d+ resources \(\d+ custom, \d+ components\)$/m);
+    const graph = JSON.parse(readFileSync(json, "utf8")) as SynthGraph;
+    assert.equal(graph.project, "gitops-platform");
+    assert.equal(graph.stack, stack);
+    const urns = new Set(graph.resources.map((r) => r.urn));
+    for (const r of graph.resources) {
+      assert.deepEqual(Object.keys(r).filter((k) => k !== "secrets"), ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "protect", "inputs", "outputs"]);
+      assert.ok(r.urn.startsWith(`urn:pulumi:${stack}::gitops-platform::`), r.urn);
+      if (r.type !== "pulumi:pulumi:Stack") assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a known parent`);
+      for (const d of r.dependencies) assert.ok(urns.has(d), `${r.urn} depends on a known resource`);
+      if (r.provider) assert.ok(urns.has(r.provider), `${r.urn} names a known provider`);
+    }
+    const group = graph.resources.find((r) => r.type === "azure-native:resources:ResourceGroup");
+    assert.equal(group?.protect, stack === "prod", "protect follows the environment");
+    assert.equal((group?.inputs.tags as Record<string, string>).environment, stack);
+    assert.equal(graph.outputs.environment, stack);
+  });
+}
+
+test("two synths of one stack are byte-identical", async () => {
+  const first = await synthesize({ stack: "prod" });
+  const second = await synthesize({ stack: "prod" });
+  assert.equal(JSON.stringify(first.graph), JSON.stringify(second.graph));
+});
+
+test("invalid config: exit 1, every problem with its key path, no stack trace, nothing registered", async (t) => {
+  const bad = file(
+    "bad.yaml",
+    ["config:", "  gitops-platform:platform:", "    cluster:", "      systemPool: { minCount: 3, maxCount: 2, minCout: 1 }", "    tenants: [{ name: default }]"].join("\n"),
+  );
+  const { code, err, out } = await cli(t, ["dev", "--config", bad]);
+  assert.equal(code, 1);
+  assert.equal(out, "");
+  assert.match(err, /^Invalid stack config for dev \(3 problem\(s\)\):$/m);
+  assert.match(err, /^ {2}gitops-platform:platform\.cluster\.systemPool\.maxCount: must be >= minCount \(3\)$/m);
+  assert.match(err, /^ {2}gitops-platform:platform\.cluster\.systemPool\.minCout: unknown key \(did you mean "minCount"\?\)$/m);
+  assert.match(err, /^ {2}gitops-platform:platform\.tenants\[0\]\.name: "default" is a system namespace; tenants need their own$/m);
+  assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
+
+  const registered: RecordedResource[] = [];
+  await assert.rejects(synthesize({ stack: "dev", configFile: bad, registered }), (e) => ConfigError.isConfigError(e));
+  assert.deepEqual(registered.map((r) => r.type), ["pulumi:pulumi:Stack"], "only the root stack, no resource");
+});
+
+test("YAML syntax errors, empty files and missing files exit 1 with a clear message", async (t) => {
+  const broken = await cli(t, ["dev", "--config", file("broken.yaml", "config:\n  gitops-platform:platform: {environment: dev\n")]);
+  assert.equal(broken.code, 1);
+  assert.match(broken.err, /broken\.yaml: YAML syntax error at line \d+, column \d+/);
+  const empty = await cli(t, ["dev", "--config", file("empty.yaml", "")]);
+  assert.equal(empty.code, 1);
+  assert.match(empty.err, /gitops-platform:platform: is not set: add it to Pulumi\.dev\.yaml/);
+  const missing = await cli(t, ["dev", "--config", path.join(workdir, "nope.yaml")]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, /nope\.yaml: cannot read the stack config file/);
+  const usage = await cli(t, []);
+  assert.equal(usage.code, 1);
+  assert.match(usage.err, /usage: npm run synth -- <stack>/);
+});
+
+test("a Kubernetes object that breaks its schema fails synth with its kind, name and field", async (t) => {
+  const program = () => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    new k8s.networking.v1.NetworkPolicy(
+      "deny",
+      { metadata: { name: "deny-all", namespace: "web" }, spec: { podSelector: {}, policyTypes: ["Ingres"] } },
+      { provider },
+    );
+  };
+  const { code, err } = await cli(t, ["dev"], program);
+  assert.equal(code, 1);
+  assert.match(err, /1 Kubernetes object\(s\) break their schema:/);
+  assert.match(err, /NetworkPolicy web\/deny-all: spec\.policyTypes\.0 must be equal to one of the allowed values/);
+});
+
+test("secure config values stay secret: a placeholder marked secret, changing with the ciphertext", () => {
+  const text = ["config:", "  gitops-platform:platform: { environment: prod }", "  gitops-platform:slackWebhookUrl:", "    secure: v1:abc"].join("\n");
+  const parsed = parseStackFile(text, "Pulumi.prod.yaml");
+  assert.deepEqual(parsed.secretKeys, ["gitops-platform:slackWebhookUrl"]);
+  assert.equal(parsed.config["gitops-platform:slackWebhookUrl"], secretPlaceholder("gitops-platform:slackWebhookUrl", "v1:abc"));
+  assert.notEqual(secretPlaceholder("k", "v1:abc"), secretPlaceholder("k", "v1:abd"));
+  assert.equal(JSON.parse(parsed.config["gitops-platform:platform"]).environment, "prod");
+  const planted = parseStackFile(text, "Pulumi.prod.yaml", { "gitops-platform:slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/planted" });
+  assert.equal(planted.config["gitops-platform:slackWebhookUrl"], "https://hooks.slack.com/services/T0/B0/planted");
+});
+
+test("the newcomer command works as a real process: npm run synth -- dev", () => {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /resources \(\d+ custom/);
+  const invalid = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--config", file("typo.yaml", "config:\n  gitops-platform:platform: { tenants: [{ name: web, quota: { cpus: 1 } }] }\n")], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(invalid.status, 1);
+  assert.equal(invalid.stderr.trim().split("\n").length, 2, invalid.stderr);
+  assert.match(invalid.stderr, /gitops-platform:platform\.tenants\[0\]\.quota\.cpus: unknown key \(did you mean "cpu"\?\)/);
+});
