@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { ConfigError } from "../stacks/load";
+import { criticalPath, renderCriticalPath } from "./critical-path";
 import { StackFileError } from "./stack-file";
 import { synthesize } from "./synthesize";
 import { renderTree } from "./tree";
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
   try {
     const { graph, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
     console.log(renderTree(graph.resources));
+    console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);
     if (violations.length > 0) {
       console.error(`\n${violations.length} Kubernetes object(s) break their schema:`);

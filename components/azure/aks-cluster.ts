@@ -1,0 +1,222 @@
+/**
+ * An AKS cluster that is locked down by default: Entra ID only (local accounts off, Azure RBAC),
+ * OIDC issuer and workload identity on, autoscaled zonal pools, a managed upgrade schedule, and
+ * a Kubernetes provider that logs in through kubelogin.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import type { ClusterConfig } from "../../stacks/schema";
+import {
+  apiServerAccessProfile,
+  AUTOSCALED_COUNT,
+  DeployerPrincipalType,
+  deployerPrincipalType,
+  dnsPrefixFor,
+  MAINTENANCE_CONFIG_NAMES,
+  maintenanceWindow,
+  networkProfile,
+  NodeOsSku,
+  systemPoolProfile,
+  userPoolProfile,
+} from "./aks-profiles";
+import { userKubeconfig } from "./kubeconfig";
+import { roleDefinitionId } from "./roles";
+
+export interface AksClusterArgs {
+  /** Resource group of the cluster and its control-plane identity. */
+  resourceGroupName: pulumi.Input<string>;
+  /** Azure region, e.g. `westeurope`. */
+  location: pulumi.Input<string>;
+  /**
+   * The cluster settings: the `cluster` section of the stack config (ClusterConfig from
+   * stacks/schema.ts), every default already filled in by `parsePlatformConfig`.
+   */
+  settings: ClusterConfig;
+  /** Azure tags on the identity, the cluster and its pools. Default none. */
+  tags?: pulumi.Input<Record<string, string>>;
+  /**
+   * Protect the cluster and its user pools from deletion (on in prod). The identity, the
+   * maintenance configurations and the role assignment stay unprotected. Default false.
+   */
+  protect?: boolean;
+  /** Node OS image of every pool. Default "AzureLinux" (small, container-optimized, by Microsoft). */
+  nodeOsSku?: NodeOsSku;
+  /**
+   * What kind of principal runs Pulumi, for its AKS RBAC Cluster Admin assignment (see
+   * `settings.deployerClusterAdmin`). Default: "User" when azure-native reports the Azure CLI's
+   * client id (a person after `az login`), else "ServicePrincipal" (CI, managed identity).
+   */
+  deployerPrincipalType?: DeployerPrincipalType;
+}
+
+/** The kubelet's managed identity (in the node resource group); pulls images, for example. */
+export interface KubeletIdentity {
+  clientId: string;
+  objectId: string;
+  /** ARM id of the user-assigned identity. */
+  resourceId: string;
+}
+
+/** The AKS cluster, its control-plane identity, user pools, maintenance schedule and Kubernetes provider. */
+export class AksCluster extends pulumi.ComponentResource {
+  readonly cluster: containerservice.ManagedCluster;
+  readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
+  readonly userPools: containerservice.AgentPool[];
+  readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
+  /** AKS RBAC Cluster Admin for the principal running Pulumi, when `settings.deployerClusterAdmin`. */
+  readonly deployerRoleAssignment?: authorization.RoleAssignment;
+
+  /** The cluster's name in Azure (auto-named from the component name). */
+  readonly name: pulumi.Output<string>;
+  /** ARM resource id of the cluster: the scope for AKS RBAC role assignments. */
+  readonly id: pulumi.Output<string>;
+  readonly resourceGroupName: pulumi.Output<string>;
+  /** The OIDC issuer URL: the `issuer` of every workload identity federated credential. */
+  readonly oidcIssuerUrl: pulumi.Output<string>;
+  /** The kubelet identity AKS creates; grant it AcrPull to pull from a registry. */
+  readonly kubeletIdentity: pulumi.Output<KubeletIdentity>;
+  /** ARM id of the user-assigned control-plane identity. */
+  readonly controlPlaneIdentityId: pulumi.Output<string>;
+  /**
+   * Secret. The user kubeconfig, converted for `settings.kubeloginMode`; whoever uses it needs
+   * kubelogin on the PATH and an AKS RBAC role.
+   */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** A Kubernetes provider for this cluster, built from `kubeconfig`. */
+  readonly provider: k8s.Provider;
+
+  constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:azure:AksCluster", name, {}, opts);
+    const { settings } = args;
+    const osSku = args.nodeOsSku ?? "AzureLinux";
+    const protect = args.protect ?? false;
+    const client = authorization.getClientConfigOutput({ parent: this });
+
+    this.controlPlaneIdentity = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+      { parent: this },
+    );
+
+    this.cluster = new containerservice.ManagedCluster(
+      name,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        dnsPrefix: dnsPrefixFor(name),
+        kubernetesVersion: settings.kubernetesVersion,
+        sku: { name: "Base", tier: settings.skuTier },
+        identity: { type: "UserAssigned", userAssignedIdentities: [this.controlPlaneIdentity.id] },
+        enableRBAC: true,
+        aadProfile: {
+          managed: true,
+          enableAzureRBAC: true,
+          tenantID: client.tenantId,
+          adminGroupObjectIDs: settings.adminGroupObjectIds,
+        },
+        disableLocalAccounts: true,
+        oidcIssuerProfile: { enabled: true },
+        securityProfile: { workloadIdentity: { enabled: true } },
+        autoUpgradeProfile: { upgradeChannel: settings.upgradeChannel, nodeOSUpgradeChannel: settings.nodeOsUpgradeChannel },
+        agentPoolProfiles: [systemPoolProfile(settings, osSku)],
+        networkProfile: networkProfile(settings.network),
+        apiServerAccessProfile: apiServerAccessProfile(settings),
+        addonProfiles: {
+          azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
+        },
+      },
+      { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.cluster] },
+    );
+
+    const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
+    this.userPools = settings.userPools.map(
+      (pool) =>
+        new containerservice.AgentPool(
+          `${name}-${pool.name}`,
+          { ...clusterRef, ...userPoolProfile(pool, osSku), tags: args.tags },
+          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.agentPool] },
+        ),
+    );
+
+    const window = settings.maintenanceWindow;
+    this.maintenanceConfigurations = window
+      ? MAINTENANCE_CONFIG_NAMES.map(
+          (configName) =>
+            new containerservice.MaintenanceConfiguration(
+              `${name}-${configName}`,
+              { ...clusterRef, configName, maintenanceWindow: maintenanceWindow(window) },
+              { parent: this },
+            ),
+        )
+      : [];
+
+    // With local accounts off there is no admin kubeconfig to fall back on: the only way into the
+    // cluster is an Entra ID token plus an AKS RBAC role. Without this grant the principal that
+    // just created the cluster could not create anything in it (Flux, tenants, Vault).
+    // That principal is a person locally and a service principal in CI, so its type is worked
+    // out, not hard-coded. It cannot simply be left out: the SDK then sends "User" (the 2022-04-01
+    // API's default, azure-rest-api-specs#21664), which ARM rejects for a service principal
+    // with UnmatchedPrincipalType. Hence a RoleAssignment of its own rather than assignRole().
+    if (settings.deployerClusterAdmin) {
+      this.deployerRoleAssignment = new authorization.RoleAssignment(
+        `${name}-deployer-admin`,
+        {
+          principalId: client.objectId,
+          principalType: args.deployerPrincipalType ?? client.clientId.apply(deployerPrincipalType),
+          roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, "Azure Kubernetes Service RBAC Cluster Admin")),
+          scope: this.cluster.id,
+        },
+        { parent: this },
+      );
+    }
+
+    this.name = this.cluster.name;
+    this.id = this.cluster.id;
+    this.resourceGroupName = pulumi.output(args.resourceGroupName);
+    this.controlPlaneIdentityId = this.controlPlaneIdentity.id;
+    this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => known(p?.issuerURL, `${name}: the OIDC issuer URL`));
+    this.kubeletIdentity = this.cluster.identityProfile.apply((profile) => {
+      const { clientId, objectId, resourceId } = profile?.kubeletidentity ?? {};
+      const identity = clientId && objectId && resourceId ? { clientId, objectId, resourceId } : undefined;
+      return known<KubeletIdentity>(identity, `${name}: the kubelet identity`);
+    });
+
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput({ ...clusterRef, format: "exec" }, { parent: this });
+    this.kubeconfig = pulumi.secret(
+      credentials.kubeconfigs.apply((list) =>
+        known(list?.[0]?.value ? userKubeconfig(list, settings.kubeloginMode) : undefined, `${name}: the user kubeconfig`),
+      ),
+    );
+    // Anything deployed through the provider needs the deployer's cluster role first.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig },
+      { parent: this, dependsOn: this.deployerRoleAssignment ? [this.deployerRoleAssignment] : [] },
+    );
+
+    this.registerOutputs({
+      name: this.name,
+      id: this.id,
+      resourceGroupName: this.resourceGroupName,
+      oidcIssuerUrl: this.oidcIssuerUrl,
+      kubeletIdentity: this.kubeletIdentity,
+      controlPlaneIdentityId: this.controlPlaneIdentityId,
+      kubeconfig: this.kubeconfig,
+    });
+  }
+}
+
+/**
+ * A value the provider reports once the cluster exists. In a preview of a cluster still to be
+ * created it can be missing: then it is unknown, so that nothing downstream sees a wrong value.
+ * Missing after an update is an error.
+ */
+export function known<T>(value: T | undefined, what: string): pulumi.Output<T> {
+  if (value !== undefined && value !== null && value !== "") return pulumi.output(value) as pulumi.Output<T>;
+  if (pulumi.runtime.isDryRun()) return pulumi.output(pulumi.unknown) as unknown as pulumi.Output<T>;
+  throw new Error(`AksCluster ${what} is missing from what Azure returned`);
+}

@@ -1,0 +1,305 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { parse } from "yaml";
+import { AksCluster, known } from "../components/azure/aks-cluster";
+import {
+  apiServerAccessProfile,
+  AZURE_CLI_CLIENT_ID,
+  deployerPrincipalType,
+  dnsPrefixFor,
+  maintenanceWindow,
+  networkProfile,
+} from "../components/azure/aks-profiles";
+import { ClusterConfig } from "../stacks/schema";
+import { parsePlatformConfig } from "../stacks/parse";
+import { MOCK_CLIENT } from "../synth/mocks";
+import { REDACTED } from "../synth/redact";
+import { run } from "./helpers";
+
+const CLUSTER = "azure-native:containerservice:ManagedCluster";
+const AGENT_POOL = "azure-native:containerservice:AgentPool";
+const MAINTENANCE = "azure-native:containerservice:MaintenanceConfiguration";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const K8S_PROVIDER = "pulumi:providers:kubernetes";
+const AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+const ADMIN_GROUP = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+
+/** The `cluster` section as the stack config loader produces it, defaults and all. */
+function settings(cluster: Record<string, unknown> = {}, environment = "dev"): ClusterConfig {
+  const parsed = parsePlatformConfig({ cluster }, environment);
+  if (!parsed.ok) assert.fail(parsed.problems.join("\n"));
+  return parsed.config.cluster;
+}
+
+interface Options {
+  protect?: boolean;
+  deployerPrincipalType?: "User" | "ServicePrincipal";
+  resourceGroupName?: pulumi.Input<string>;
+  opts?: pulumi.ComponentResourceOptions;
+}
+
+/** A program with one AksCluster that exports its outputs. */
+function program(cluster: ClusterConfig, options: Options = {}) {
+  return () => {
+    const aks = new AksCluster(
+      "aks",
+      {
+        resourceGroupName: options.resourceGroupName ?? "rg-gitops-test",
+        location: "westeurope",
+        settings: cluster,
+        tags: { environment: "test" },
+        protect: options.protect,
+        deployerPrincipalType: options.deployerPrincipalType,
+      },
+      options.opts,
+    );
+    return {
+      name: aks.name,
+      id: aks.id,
+      resourceGroupName: aks.resourceGroupName,
+      oidcIssuerUrl: aks.oidcIssuerUrl,
+      kubeletIdentity: aks.kubeletIdentity,
+      controlPlaneIdentityId: aks.controlPlaneIdentityId,
+      kubeconfig: aks.kubeconfig,
+    };
+  };
+}
+
+type Inputs = Record<string, unknown>;
+const field = (value: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((v, key) => (v as Record<string | number, unknown> | undefined)?.[key], value);
+
+test("Entra ID only: local accounts off, managed AAD with Azure RBAC, OIDC issuer and workload identity on", async () => {
+  const result = await run(program(settings({ adminGroupObjectIds: [ADMIN_GROUP] })));
+  const cluster = result.one(CLUSTER).inputs;
+  const identity = result.one(IDENTITY);
+  assert.equal(cluster.disableLocalAccounts, true);
+  assert.equal(cluster.enableRBAC, true);
+  assert.deepEqual(cluster.aadProfile, { managed: true, enableAzureRBAC: true, tenantID: MOCK_CLIENT.tenantId, adminGroupObjectIDs: [ADMIN_GROUP] });
+  assert.deepEqual(cluster.oidcIssuerProfile, { enabled: true });
+  assert.deepEqual(cluster.securityProfile, { workloadIdentity: { enabled: true } });
+  assert.deepEqual(cluster.identity, { type: "UserAssigned", userAssignedIdentities: [identity.id] });
+  assert.equal(result.one(CLUSTER).parent, result.one("gitops-platform:azure:AksCluster").urn);
+  assert.equal(identity.parent, result.one("gitops-platform:azure:AksCluster").urn);
+  assert.deepEqual(cluster.addonProfiles, {
+    azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
+  });
+});
+
+test("dev defaults: version, tier, upgrade channels, one autoscaled system pool without zones or taint", async () => {
+  const result = await run(program(settings()));
+  const cluster = result.one(CLUSTER).inputs;
+  assert.equal(cluster.kubernetesVersion, "1.33");
+  assert.equal(cluster.dnsPrefix, "aks");
+  assert.deepEqual(cluster.sku, { name: "Base", tier: "Free" });
+  assert.deepEqual(cluster.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });
+  assert.deepEqual(cluster.tags, { environment: "test" });
+  const pools = cluster.agentPoolProfiles as Inputs[];
+  assert.equal(pools.length, 1);
+  const [system] = pools;
+  assert.equal(system.name, "system");
+  assert.equal(system.mode, "System");
+  assert.equal(system.enableAutoScaling, true);
+  assert.equal(system.vmSize, "Standard_D2s_v5");
+  assert.equal(system.minCount, 1);
+  assert.equal(system.maxCount, 3);
+  assert.equal(system.count, 1, "starts at minCount");
+  assert.equal(system.osSKU, "AzureLinux");
+  assert.equal(system.availabilityZones, undefined, "no zones in dev");
+  assert.equal(system.nodeTaints, undefined, "with no user pool, workloads must fit on the system pool");
+  assert.equal(result.ofType(AGENT_POOL).length, 0);
+  assert.equal(result.ofType(MAINTENANCE).length, 0, "dev has no maintenance window");
+  assert.equal(cluster.apiServerAccessProfile, undefined);
+  assert.equal(result.one(CLUSTER).protect, false);
+});
+
+test("network: Azure CNI overlay powered by Cilium with the configured ranges", async () => {
+  const result = await run(program(settings({ network: { podCidr: "10.100.0.0/16", serviceCidr: "10.200.0.0/16", dnsServiceIp: "10.200.0.10" } })));
+  assert.deepEqual(result.one(CLUSTER).inputs.networkProfile, {
+    networkPlugin: "azure",
+    networkPluginMode: "overlay",
+    networkPolicy: "cilium",
+    networkDataplane: "cilium",
+    podCidr: "10.100.0.0/16",
+    serviceCidr: "10.200.0.0/16",
+    dnsServiceIP: "10.200.0.10",
+    loadBalancerSku: "standard",
+    outboundType: "loadBalancer", // the SDK's default, filled in by azure-native
+  });
+});
+
+test("network: kubenet with calico has no plugin mode and no Cilium dataplane", () => {
+  const profile = networkProfile(settings({ network: { plugin: "kubenet", policy: "calico" } }).network);
+  assert.equal(profile.networkPlugin, "kubenet");
+  assert.equal(profile.networkPluginMode, undefined);
+  assert.equal(profile.networkPolicy, "calico");
+  assert.equal(profile.networkDataplane, undefined);
+  assert.equal(profile.podCidr, "10.244.0.0/16");
+});
+
+test("API server: private cluster, or an allow list of public ranges", async () => {
+  const privateRun = await run(program(settings({ privateCluster: true })));
+  assert.deepEqual(privateRun.one(CLUSTER).inputs.apiServerAccessProfile, { enablePrivateCluster: true });
+  const allowList = await run(program(settings({ authorizedIpRanges: ["203.0.113.0/24", "198.51.100.7"] })));
+  assert.deepEqual(allowList.one(CLUSTER).inputs.apiServerAccessProfile, { authorizedIPRanges: ["203.0.113.0/24", "198.51.100.7"] });
+  assert.equal(apiServerAccessProfile({ privateCluster: false, authorizedIpRanges: [] }), undefined);
+});
+
+test("prod: zonal autoscaled pools, user pools with labels and taints, maintenance schedules, protected", async () => {
+  const cluster = settings(
+    {
+      adminGroupObjectIds: [ADMIN_GROUP],
+      userPools: [{ name: "work", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 10, labels: { workload: "apps" }, taints: ["dedicated=apps:NoSchedule"] }],
+    },
+    "prod",
+  );
+  const result = await run(program(cluster, { protect: true }));
+  const clusterResource = result.one(CLUSTER);
+  const [system] = clusterResource.inputs.agentPoolProfiles as Inputs[];
+  assert.deepEqual(clusterResource.inputs.sku, { name: "Base", tier: "Standard" });
+  assert.deepEqual(clusterResource.inputs.autoUpgradeProfile, { upgradeChannel: "stable", nodeOSUpgradeChannel: "SecurityPatch" });
+  assert.deepEqual([system.minCount, system.maxCount, system.count, system.vmSize], [3, 6, 3, "Standard_D4s_v5"]);
+  assert.deepEqual(system.availabilityZones, ["1", "2", "3"]);
+  assert.deepEqual(system.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+
+  const pool = result.one(AGENT_POOL, "aks-work");
+  assert.equal(pool.inputs.agentPoolName, "work");
+  assert.equal(pool.inputs.resourceName, clusterResource.outputs.name);
+  assert.equal(pool.inputs.resourceGroupName, "rg-gitops-test");
+  assert.equal(pool.inputs.mode, "User");
+  assert.equal(pool.inputs.enableAutoScaling, true);
+  assert.deepEqual([pool.inputs.minCount, pool.inputs.maxCount, pool.inputs.count], [2, 10, 2]);
+  assert.deepEqual(pool.inputs.availabilityZones, ["1", "2", "3"]);
+  assert.deepEqual(pool.inputs.nodeLabels, { workload: "apps" });
+  assert.deepEqual(pool.inputs.nodeTaints, ["dedicated=apps:NoSchedule"]);
+  assert.ok(pool.dependencies.includes(clusterResource.urn));
+
+  const configs = result.ofType(MAINTENANCE);
+  assert.deepEqual(configs.map((c) => c.inputs.configName).sort(), ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"]);
+  for (const config of configs) {
+    assert.equal(config.inputs.resourceName, clusterResource.outputs.name);
+    assert.deepEqual(field(config.inputs, "maintenanceWindow", "schedule"), { weekly: { dayOfWeek: "Sunday", intervalWeeks: 1 } });
+    assert.equal(field(config.inputs, "maintenanceWindow", "startTime"), "02:00");
+    assert.equal(field(config.inputs, "maintenanceWindow", "durationHours"), 4);
+    assert.equal(field(config.inputs, "maintenanceWindow", "utcOffset"), "+00:00");
+  }
+
+  assert.equal(clusterResource.protect, true);
+  assert.equal(pool.protect, true);
+  assert.equal(result.one(IDENTITY).protect, false);
+  assert.equal(result.one(ROLE_ASSIGNMENT).protect, false);
+  assert.ok(configs.every((c) => !c.protect));
+});
+
+test("a configured maintenance window becomes weekly schedules; null turns prod's off", async () => {
+  const window = settings({ maintenanceWindow: { dayOfWeek: "Wednesday", startHour: 7, durationHours: 6, utcOffset: "+01:00" } });
+  assert.deepEqual(maintenanceWindow(window.maintenanceWindow!), {
+    schedule: { weekly: { dayOfWeek: "Wednesday", intervalWeeks: 1 } },
+    startTime: "07:00",
+    durationHours: 6,
+    utcOffset: "+01:00",
+  });
+  const withWindow = await run(program(window));
+  assert.equal(withWindow.ofType(MAINTENANCE).length, 2);
+  assert.equal(field(withWindow.ofType(MAINTENANCE)[0].inputs, "maintenanceWindow", "startTime"), "07:00");
+  const off = await run(program(settings({ maintenanceWindow: null }, "prod"), { protect: true }));
+  assert.equal(off.ofType(MAINTENANCE).length, 0);
+});
+
+test("autoscaled node counts are in ignoreChanges of the cluster and of every user pool", async () => {
+  const seen = new Map<string, string[] | undefined>();
+  const spy: pulumi.ResourceTransformation = ({ type, name, opts }) => {
+    seen.set(`${type}::${name}`, opts.ignoreChanges);
+    return undefined;
+  };
+  const cluster = settings({ userPools: [{ name: "one" }, { name: "two" }] });
+  await run(program(cluster, { opts: { transformations: [spy] } }));
+  assert.deepEqual(seen.get(`${CLUSTER}::aks`), ["agentPoolProfiles[*].count"]);
+  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-one`), ["count"]);
+  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-two`), ["count"]);
+});
+
+test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster", async () => {
+  const result = await run(program(settings()));
+  const cluster = result.one(CLUSTER);
+  const assignment = result.one(ROLE_ASSIGNMENT);
+  assert.equal(assignment.inputs.roleDefinitionId,
+    `/subscriptions/${MOCK_CLIENT.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN}`);
+  assert.ok(String(assignment.inputs.roleDefinitionId).endsWith(AKS_RBAC_CLUSTER_ADMIN));
+  assert.equal(assignment.inputs.scope, cluster.id);
+  assert.equal(assignment.inputs.principalId, MOCK_CLIENT.objectId);
+  assert.equal(MOCK_CLIENT.clientId, AZURE_CLI_CLIENT_ID, "the mocks sign in as a person through az login");
+  assert.equal(assignment.inputs.principalType, "User");
+
+  const ci = await run(program(settings(), { deployerPrincipalType: "ServicePrincipal" }));
+  assert.equal(ci.one(ROLE_ASSIGNMENT).inputs.principalType, "ServicePrincipal");
+
+  const none = await run(program(settings({ deployerClusterAdmin: false })));
+  assert.equal(none.ofType(ROLE_ASSIGNMENT).length, 0);
+});
+
+test("kubeconfig: secret, converted for the kubelogin mode, and the provider waits for the deployer's role", async () => {
+  const result = await run(program(settings()));
+  const component = result.one("gitops-platform:azure:AksCluster");
+  const provider = result.one(K8S_PROVIDER);
+  assert.equal(provider.parent, component.urn);
+  assert.equal(provider.inputs.kubeconfig, REDACTED);
+  assert.equal(result.outputs.kubeconfig, REDACTED);
+  assert.equal(component.outputs.kubeconfig, REDACTED);
+  assert.equal(field(result.rawOutputs.kubeconfig, specialSigKey), specialSecretSig);
+  assert.ok(provider.dependencies.includes(result.one(ROLE_ASSIGNMENT).urn));
+
+  const kubeconfig = parse(String(provider.values.kubeconfig)) as { users: { user: { exec: { command: string; args: string[] } } }[] };
+  const exec = kubeconfig.users[0].user.exec;
+  assert.equal(exec.command, "kubelogin");
+  assert.deepEqual(exec.args, ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]);
+  assert.ok(!exec.args.includes("devicecode"));
+
+  const workload = await run(program(settings({ kubeloginMode: "workloadidentity" })));
+  const workloadConfig = String(workload.one(K8S_PROVIDER).values.kubeconfig);
+  assert.match(workloadConfig, /- --login\n\s+- workloadidentity\n/);
+});
+
+test("outputs: OIDC issuer, kubelet identity and control-plane identity come from the resources", async () => {
+  const result = await run(program(settings()));
+  const cluster = result.one(CLUSTER);
+  assert.equal(result.outputs.id, cluster.id);
+  assert.equal(result.outputs.name, cluster.outputs.name);
+  assert.equal(result.outputs.resourceGroupName, "rg-gitops-test");
+  assert.equal(result.outputs.oidcIssuerUrl, field(cluster.outputs, "oidcIssuerProfile", "issuerURL"));
+  assert.match(String(result.outputs.oidcIssuerUrl), /^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+  assert.deepEqual(result.outputs.kubeletIdentity, field(cluster.outputs, "identityProfile", "kubeletidentity"));
+  assert.equal(result.outputs.controlPlaneIdentityId, result.one(IDENTITY).id);
+});
+
+test("a first preview, with nothing known yet, builds the cluster and registers the provider", async () => {
+  const unknownGroup = pulumi.output(pulumi.unknown) as unknown as pulumi.Output<string>;
+  const result = await run(program(settings(), { resourceGroupName: unknownGroup }), { preview: true });
+  const provider = result.one(K8S_PROVIDER);
+  assert.equal(provider.parent, result.one("gitops-platform:azure:AksCluster").urn);
+  assert.equal(result.one(CLUSTER).inputs.disableLocalAccounts, true);
+  assert.ok(["[unknown]", REDACTED].includes(String(provider.inputs.kubeconfig)));
+  assert.equal(provider.values.kubeconfig, "[unknown]", "no kubeconfig can be fetched before the cluster exists");
+});
+
+test("a value Azure has not reported is unknown in a preview and an error in an update", async () => {
+  const preview = await run(() => ({ missing: known<string>(undefined, "x: the thing"), present: known("value", "y") }), { preview: true });
+  assert.equal(preview.outputs.missing, "[unknown]");
+  assert.equal(preview.outputs.present, "value");
+  await assert.rejects(run(() => ({ missing: known<string>(undefined, "x: the thing") })), /x: the thing is missing/);
+});
+
+test("the deployer is a person only when signed in through the Azure CLI's client", () => {
+  assert.equal(deployerPrincipalType("04b07795-8ddb-461a-bbee-02f9e1bf7b46"), "User");
+  assert.equal(deployerPrincipalType("5a1e2f3d-0000-4000-8000-00000000c1c1"), "ServicePrincipal");
+});
+
+test("dnsPrefixFor keeps a valid DNS prefix", () => {
+  assert.equal(dnsPrefixFor("platform-aks"), "platform-aks");
+  assert.equal(dnsPrefixFor("My_Cluster!"), "my-cluster");
+  assert.equal(dnsPrefixFor("-x".repeat(40)).length <= 54, true);
+  assert.equal(dnsPrefixFor("___"), "aks");
+});
