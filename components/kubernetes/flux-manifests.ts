@@ -1,0 +1,217 @@
+/**
+ * Flux object specs as plain data (shared/REFERENCE.md, section 3): sources, Kustomizations,
+ * HelmReleases, notification Providers and Alerts. No references across namespaces anywhere:
+ * with multi-tenancy on, Flux rejects them (`--no-cross-namespace-refs`), so every `sourceRef`,
+ * `secretRef` and `providerRef` names an object in the same namespace, without a namespace field.
+ */
+
+export const FLUX_API = {
+  source: "source.toolkit.fluxcd.io/v1",
+  kustomize: "kustomize.toolkit.fluxcd.io/v1",
+  helm: "helm.toolkit.fluxcd.io/v2",
+  notification: "notification.toolkit.fluxcd.io/v1beta3",
+} as const;
+
+/** A Flux object without metadata: the component adds name, namespace and labels. */
+export interface FluxObject {
+  apiVersion: string;
+  kind: string;
+  spec: Record<string, unknown>;
+}
+
+export type SourceKind = "GitRepository" | "OCIRepository" | "Bucket";
+
+/**
+ * A DNS-1123 object name from free text such as a repository name (`Team.Apps_v2` ->
+ * `team-apps-v2`): lowercase, runs of other characters as '-', at most 63 characters.
+ */
+export function objectName(text: string): string {
+  const name = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, "");
+  if (!name) throw new Error(`cannot make a Kubernetes object name from "${text}"`);
+  return name;
+}
+
+/** `owner/name` -> `ssh://git@github.com/owner/name` (Flux does not take the scp-like form). */
+export function githubSshUrl(repository: string): string {
+  const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repository);
+  if (!match) throw new Error(`GitHub repository must be owner/name, got "${repository}"`);
+  return `ssh://git@github.com/${match[1]}/${match[2].replace(/\.git$/, "")}`;
+}
+
+export function gitRepository(args: { url: string; branch: string; interval: string; secretName: string; timeout?: string }): FluxObject {
+  return {
+    apiVersion: FLUX_API.source,
+    kind: "GitRepository",
+    spec: {
+      url: args.url,
+      ref: { branch: args.branch },
+      interval: args.interval,
+      secretRef: { name: args.secretName },
+      ...(args.timeout ? { timeout: args.timeout } : {}),
+    },
+  };
+}
+
+/**
+ * `T` is the type of the values only known at deploy time (namespace, account): `string` in
+ * tests, `pulumi.Input<string>` in components, which pass the spec on unresolved.
+ */
+export interface KustomizationArgs<T = string> {
+  source: { kind: SourceKind; name: string };
+  /** Path in the source, `./envs/dev`. */
+  path: string;
+  interval: string;
+  /** How long apply and health checks may take. */
+  timeout: string;
+  /** The impersonated account; always set, so nothing depends on the controller's default. */
+  serviceAccountName: T;
+  /** Namespace the objects land in (overrides what the manifests say). */
+  targetNamespace: T;
+  /** Decrypt SOPS-encrypted Secrets with kustomize-controller's own identity. */
+  sops: boolean;
+}
+
+export function kustomization<T = string>(args: KustomizationArgs<T>): FluxObject {
+  return {
+    apiVersion: FLUX_API.kustomize,
+    kind: "Kustomization",
+    spec: {
+      sourceRef: { kind: args.source.kind, name: args.source.name },
+      path: args.path,
+      prune: true,
+      wait: true,
+      interval: args.interval,
+      timeout: args.timeout,
+      serviceAccountName: args.serviceAccountName,
+      targetNamespace: args.targetNamespace,
+      // Controller-level workload identity: no decryption.serviceAccountName (its object-level
+      // variant needs a feature gate and is unstable on AKS; shared/REFERENCE.md, section 3).
+      ...(args.sops ? { decryption: { provider: "sops" } } : {}),
+    },
+  };
+}
+
+/** A Helm repository; `oci://` URLs become `type: oci`. */
+export function helmRepository(args: { url: string; interval: string }): FluxObject {
+  const oci = args.url.startsWith("oci://");
+  return {
+    apiVersion: FLUX_API.source,
+    kind: "HelmRepository",
+    spec: { url: args.url, interval: args.interval, ...(oci ? { type: "oci" } : {}) },
+  };
+}
+
+export interface HelmReleaseArgs<T = string> {
+  chart: string;
+  /** Chart version or semver range. */
+  version: string;
+  /** Name of the HelmRepository in the same namespace. */
+  repositoryName: string;
+  interval: string;
+  values: Record<string, unknown>;
+  serviceAccountName: T;
+  targetNamespace: T;
+}
+
+export function helmRelease<T = string>(args: HelmReleaseArgs<T>): FluxObject {
+  return {
+    apiVersion: FLUX_API.helm,
+    kind: "HelmRelease",
+    spec: {
+      interval: args.interval,
+      chart: {
+        spec: {
+          chart: args.chart,
+          version: args.version,
+          sourceRef: { kind: "HelmRepository", name: args.repositoryName },
+          interval: args.interval,
+        },
+      },
+      serviceAccountName: args.serviceAccountName,
+      targetNamespace: args.targetNamespace,
+      install: { remediation: { retries: 3 } },
+      upgrade: { remediation: { retries: 3 } },
+      ...(Object.keys(args.values).length > 0 ? { values: args.values } : {}),
+    },
+  };
+}
+
+export interface OciRepositoryArgs {
+  url: string;
+  tag?: string;
+  semver?: string;
+  /** `azure` pulls with source-controller's Azure identity; `generic` anonymously. */
+  provider: "generic" | "azure";
+  interval: string;
+}
+
+export function ociRepository(args: OciRepositoryArgs): FluxObject {
+  if ((args.tag === undefined) === (args.semver === undefined)) {
+    throw new Error(`OCIRepository ${args.url}: needs exactly one of tag or semver`);
+  }
+  return {
+    apiVersion: FLUX_API.source,
+    kind: "OCIRepository",
+    spec: {
+      url: args.url,
+      ref: args.tag !== undefined ? { tag: args.tag } : { semver: args.semver },
+      provider: args.provider,
+      interval: args.interval,
+    },
+  };
+}
+
+export interface BucketArgs {
+  bucketName: string;
+  endpoint: string;
+  /** `azure`/`aws`/`gcp` authenticate with source-controller's cloud identity. */
+  provider: "generic" | "azure" | "aws" | "gcp";
+  interval: string;
+}
+
+export function bucket(args: BucketArgs): FluxObject {
+  return {
+    apiVersion: FLUX_API.source,
+    kind: "Bucket",
+    spec: { bucketName: args.bucketName, endpoint: args.endpoint, provider: args.provider, interval: args.interval },
+  };
+}
+
+/** The Flux kinds that emit events an Alert can forward. */
+export const ALERT_EVENT_KINDS = ["Kustomization", "GitRepository", "HelmRelease", "HelmRepository", "OCIRepository", "Bucket"] as const;
+
+export function notificationProvider(args: { type: "slack" | "msteams" | "generic"; channel?: string; secretName: string }): FluxObject {
+  return {
+    apiVersion: FLUX_API.notification,
+    kind: "Provider",
+    spec: {
+      type: args.type,
+      // The webhook address lives only in the Secret (key `address`), never in the spec.
+      secretRef: { name: args.secretName },
+      ...(args.channel ? { channel: args.channel } : {}),
+    },
+  };
+}
+
+/**
+ * An Alert on every object of the Flux kinds in the Alert's own namespace. No `namespace` in
+ * the event sources: with multi-tenancy, notification-controller drops events from any namespace
+ * other than the Alert's ("cross-namespace references have been blocked"), so each namespace
+ * that should alert needs its own Alert.
+ */
+export function alert(args: { providerName: string; severity: "info" | "error" }): FluxObject {
+  return {
+    apiVersion: FLUX_API.notification,
+    kind: "Alert",
+    spec: {
+      providerRef: { name: args.providerName },
+      eventSeverity: args.severity,
+      eventSources: ALERT_EVENT_KINDS.map((kind) => ({ kind, name: "*" })),
+    },
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * Flux v2 on an AKS cluster: installed with the fluxcd-community `flux2` Helm chart or as the
+ * AKS `microsoft.flux` extension, optionally locked down for multi-tenancy, with SOPS decryption
+ * through a Key Vault key and workload identity, and notifications for flux-system.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
+import { KeyVault } from "../azure/key-vault";
+import { WorkloadIdentity } from "../azure/workload-identity";
+import { FLUX_HELM_CHART, FLUX_HELM_REPOSITORY, fluxExtensionSettings, fluxHelmValues, KUSTOMIZE_CONTROLLER, sopsConfig } from "./flux-install";
+import { FluxNotifications, NotificationTarget } from "./notifications";
+import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "./tenant";
+
+export interface FluxClusterArgs {
+  /** AKS cluster (resource) name; the extension is installed on it. */
+  name: pulumi.Input<string>;
+  /** Resource group of the cluster; the SOPS identity is created there too. */
+  resourceGroupName: pulumi.Input<string>;
+  /** The cluster's OIDC issuer URL, which the SOPS identity's federated credential trusts. */
+  oidcIssuerUrl: pulumi.Input<string>;
+  /** Azure region for the SOPS identity. */
+  location: pulumi.Input<string>;
+}
+
+export interface FluxSopsArgs {
+  /** The vault the SOPS key is created in (RBAC mode). */
+  keyVault: KeyVault;
+  /** The key's name in the vault. Default "flux-sops". */
+  keyName?: string;
+}
+
+export interface FluxArgs {
+  /** Kubernetes provider of the cluster (helm mode, notifications); the ambient default is never used. */
+  provider: k8s.Provider;
+  /** "helm": the flux2 chart through Helm; "aks-extension": the microsoft.flux cluster extension. */
+  install: "helm" | "aks-extension";
+  /** flux2 chart version (helm), or microsoft.flux extension version (aks-extension; pinned, no auto-upgrade). */
+  version: string;
+  /** No cross-namespace references; Kustomizations/HelmReleases without an account impersonate the tenant reconciler. */
+  multitenancy: boolean;
+  /** Namespace of the controllers. Default "flux-system". */
+  namespace?: string;
+  cluster: FluxClusterArgs;
+  /** Decrypt SOPS-encrypted Secrets with a Key Vault key, through kustomize-controller's workload identity. */
+  sops?: FluxSopsArgs;
+  /** Alerts on errors of Flux objects in the Flux namespace (tenants need their own, see FluxNotifications). */
+  notifications?: NotificationTarget[];
+  /** Azure tags for the SOPS identity. */
+  tags?: pulumi.Input<Record<string, string>>;
+  /** Protect the SOPS key: without it, the Secrets encrypted in Git cannot be decrypted. Default: the vault's setting. */
+  protect?: boolean;
+}
+
+export class Flux extends pulumi.ComponentResource {
+  /** The namespace the controllers run in. */
+  readonly namespace: pulumi.Output<string>;
+  /** The install (Helm release or cluster extension): every Flux object must depend on these, as they bring the CRDs. */
+  readonly ready: pulumi.Resource[];
+  /** The versioned Key Vault key URI SOPS encrypts with (`azure_keyvault`), when SOPS is on. */
+  readonly sopsKeyId?: pulumi.Output<string>;
+  /** A `.sops.yaml` for tenant repositories, when SOPS is on. */
+  readonly sopsConfig?: pulumi.Output<string>;
+  /** Client id of kustomize-controller's Azure identity, when SOPS is on. */
+  readonly sopsIdentityClientId?: pulumi.Output<string>;
+
+  constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:Flux", name, {}, opts);
+    const namespace = args.namespace ?? DEFAULT_FLUX_NAMESPACE;
+
+    let sops: { clientId: pulumi.Output<string>; tenantId: pulumi.Output<string>; waitFor: pulumi.Resource[] } | undefined;
+    if (args.sops) {
+      // SOPS's azkv backend calls Key Vault Encrypt/Decrypt with RSA-OAEP-256, not wrap/unwrap
+      // (getsops/sops azkv/keysource.go), so those are the only operations the key allows.
+      const key = args.sops.keyVault.createKey(
+        `${name}-sops-key`,
+        { keyName: args.sops.keyName ?? "flux-sops", kty: "RSA", keySize: 4096, keyOps: ["encrypt", "decrypt"] },
+        { parent: this, ...(args.protect !== undefined ? { protect: args.protect } : {}) },
+      );
+      const identity = new WorkloadIdentity(
+        `${name}-sops`,
+        {
+          resourceGroupName: args.cluster.resourceGroupName,
+          location: args.cluster.location,
+          oidcIssuerUrl: args.cluster.oidcIssuerUrl,
+          // The chart (or extension) creates this account; only the credential is made here.
+          serviceAccounts: [{ namespace, name: KUSTOMIZE_CONTROLLER }],
+          tags: args.tags,
+        },
+        { parent: this },
+      );
+      // Crypto User on this one key, not the vault: the controller can use no other key or secret.
+      const grant = args.sops.keyVault.grantRole(
+        `${name}-sops-crypto-user`,
+        { principalId: identity.principalId, role: "Key Vault Crypto User", key, principalType: "ServicePrincipal" },
+        { parent: this },
+      );
+      sops = { clientId: identity.clientId, tenantId: identity.tenantId, waitFor: [identity, grant] };
+      this.sopsKeyId = key.keyUriWithVersion;
+      this.sopsConfig = key.keyUriWithVersion.apply(sopsConfig);
+      this.sopsIdentityClientId = identity.clientId;
+    }
+
+    // The controller reads its identity at start: install it once the identity can be used.
+    const installOpts = { parent: this, dependsOn: sops?.waitFor ?? [] };
+    let install: pulumi.Resource;
+    if (args.install === "helm") {
+      const values = sops
+        ? pulumi
+            .all([sops.clientId, sops.tenantId])
+            .apply(([clientId, tenantId]) =>
+              fluxHelmValues({ multitenancy: args.multitenancy, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT, sops: { clientId, tenantId } }),
+            )
+        : fluxHelmValues({ multitenancy: args.multitenancy, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT });
+      install = new k8s.helm.v3.Release(
+        name,
+        {
+          name: "flux",
+          chart: FLUX_HELM_CHART,
+          version: args.version,
+          repositoryOpts: { repo: FLUX_HELM_REPOSITORY },
+          namespace,
+          createNamespace: true,
+          values,
+        },
+        { ...installOpts, provider: args.provider },
+      );
+    } else {
+      const settings = sops
+        ? sops.clientId.apply((clientId) => fluxExtensionSettings({ multitenancy: args.multitenancy, sopsClientId: clientId }))
+        : fluxExtensionSettings({ multitenancy: args.multitenancy });
+      install = new kubernetesconfiguration.Extension(
+        name,
+        {
+          resourceGroupName: args.cluster.resourceGroupName,
+          clusterName: args.cluster.name,
+          clusterRp: "Microsoft.ContainerService",
+          clusterResourceName: "managedClusters",
+          extensionName: "flux",
+          extensionType: "microsoft.flux",
+          // Pinned: a version only changes through a reviewed change of the stack config.
+          autoUpgradeMinorVersion: false,
+          version: args.version,
+          scope: { cluster: { releaseNamespace: namespace } },
+          configurationSettings: settings,
+        },
+        installOpts,
+      );
+    }
+    this.ready = [install];
+    this.namespace = pulumi.output(namespace);
+
+    if (args.notifications && args.notifications.length > 0) {
+      new FluxNotifications(
+        `${name}-notifications`,
+        { provider: args.provider, namespace, notifications: args.notifications, fluxReady: this.ready },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({
+      namespace: this.namespace,
+      sopsKeyId: this.sopsKeyId,
+      sopsConfig: this.sopsConfig,
+      sopsIdentityClientId: this.sopsIdentityClientId,
+    });
+  }
+}

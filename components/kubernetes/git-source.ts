@@ -1,0 +1,159 @@
+/**
+ * A tenant's GitHub repository as a Flux source: a read-only deploy key, the SSH Secret
+ * source-controller reads (private key + GitHub's host keys), a GitRepository and a
+ * Kustomization applying one path of it as the tenant's reconciler, all in the tenant namespace.
+ * Optionally creates the repository itself, private, with a reviewed-PR-only default branch.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as github from "@pulumi/github";
+import * as tls from "@pulumi/tls";
+import { githubSshUrl, gitRepository, kustomization, objectName } from "./flux-manifests";
+import { fluxResource } from "./flux-resource";
+import { knownHosts } from "./known-hosts";
+import { managedLabels } from "./labels";
+
+export interface GitSourceArgs {
+  /** Kubernetes provider of the cluster; the ambient default is never used. */
+  provider: k8s.Provider;
+  /**
+   * GitHub provider for the deploy key (and the repository, with `create`); its `owner` must be
+   * the repository's owner. Default: whatever this component's `providers` option gives.
+   */
+  github?: github.Provider;
+  /** `owner/name` on github.com. */
+  repository: string;
+  /** Branch Flux follows. */
+  branch: string;
+  /** Path in the repository to apply, e.g. `./envs/dev`. */
+  path: string;
+  /** How often Flux fetches and reconciles, a Go duration such as "5m". */
+  interval: string;
+  /** How long apply and health checks may take. Default "5m". */
+  timeout?: string;
+  /** Create the repository (private, initialised) with a protected default branch. Default false. */
+  create?: boolean;
+  /** The tenant namespace all objects go in, and the Kustomization's target namespace. */
+  namespace: pulumi.Input<string>;
+  /** The account the Kustomization impersonates (Tenant.serviceAccountName). */
+  serviceAccountName: pulumi.Input<string>;
+  /** Decrypt SOPS-encrypted Secrets (needs Flux installed with `sops`). */
+  sops: boolean;
+  /**
+   * What the Flux objects must wait for: the Flux install (Flux.ready, it brings the CRDs), and
+   * usually the tenant's RBAC (Tenant.ready) so the first reconcile can impersonate.
+   */
+  fluxReady?: pulumi.Input<pulumi.Resource>[];
+  /** Cluster name, for the deploy key's title on GitHub. */
+  clusterName?: pulumi.Input<string>;
+  /** Name of the GitRepository and Kustomization. Default: the repository name as a DNS label. */
+  objectName?: string;
+}
+
+export class GitSource extends pulumi.ComponentResource {
+  /** `ssh://git@github.com/<owner>/<name>`, what the GitRepository fetches. */
+  readonly repositoryUrl: pulumi.Output<string>;
+  /** The deploy key's OpenSSH public key, as registered on GitHub. */
+  readonly deployKeyPublic: pulumi.Output<string>;
+  /** Name of the GitRepository in the tenant namespace. */
+  readonly gitRepositoryName: pulumi.Output<string>;
+  /** Name of the Kustomization in the tenant namespace. */
+  readonly kustomizationName: pulumi.Output<string>;
+  /** Name of the SSH Secret (`identity`, `known_hosts`). */
+  readonly secretName: pulumi.Output<string>;
+
+  constructor(name: string, args: GitSourceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:GitSource", name, {}, opts);
+    const url = githubSshUrl(args.repository);
+    const repoName = args.repository.split("/")[1];
+    const fluxName = args.objectName ?? objectName(repoName);
+    const githubOpts = { parent: this, ...(args.github ? { provider: args.github } : {}) };
+    const k8sOpts = { parent: this, provider: args.provider };
+    const labels = managedLabels();
+
+    // The repository, when this component owns it; the deploy key then waits for it.
+    let repository: pulumi.Input<string> = repoName;
+    let keyDependsOn: pulumi.Resource[] = [];
+    if (args.create) {
+      const repo = new github.Repository(
+        `${name}-repo`,
+        // Archived, not deleted, when the stack lets go of it: the tenant's history survives.
+        { name: repoName, visibility: "private", autoInit: true, archiveOnDestroy: true, deleteBranchOnMerge: true, vulnerabilityAlerts: true },
+        githubOpts,
+      );
+      repository = repo.name;
+      // auto_init creates the owner's default branch (main); rename it when Flux follows another.
+      const defaultBranch =
+        args.branch === "main"
+          ? undefined
+          : new github.BranchDefault(`${name}-default-branch`, { repository: repo.name, branch: args.branch, rename: true }, githubOpts);
+      const protection = new github.BranchProtection(
+        `${name}-protection`,
+        {
+          repositoryId: repo.nodeId,
+          pattern: args.branch,
+          enforceAdmins: true,
+          allowsForcePushes: false,
+          allowsDeletions: false,
+          requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireLastPushApproval: true }],
+        },
+        { ...githubOpts, dependsOn: defaultBranch ? [defaultBranch] : [] },
+      );
+      keyDependsOn = [repo, protection];
+    }
+
+    const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
+    const title = pulumi.interpolate`flux ${args.clusterName ?? "cluster"}/${args.namespace}`;
+    new github.RepositoryDeployKey(
+      `${name}-deploy-key`,
+      // Read-only: Flux only fetches. Set explicitly, the provider documents no default.
+      { repository, title, key: key.publicKeyOpenssh, readOnly: true },
+      { ...githubOpts, dependsOn: keyDependsOn },
+    );
+
+    const hostKeys = github.getSshKeysOutput(githubOpts).keys;
+    const secretName = `${fluxName}-git`;
+    const secret = new k8s.core.v1.Secret(
+      `${name}-git-secret`,
+      {
+        metadata: { name: secretName, namespace: args.namespace, labels },
+        stringData: { identity: pulumi.secret(key.privateKeyOpenssh), known_hosts: hostKeys.apply((keys) => knownHosts(keys)) },
+      },
+      k8sOpts,
+    );
+
+    const fluxOpts = { ...k8sOpts, dependsOn: [...(args.fluxReady ?? []), secret] };
+    const source = fluxResource(
+      `${name}-source`,
+      gitRepository({ url, branch: args.branch, interval: args.interval, secretName }),
+      { name: fluxName, namespace: args.namespace, labels },
+      fluxOpts,
+    );
+    const sync = fluxResource(
+      `${name}-sync`,
+      kustomization<pulumi.Input<string>>({
+        source: { kind: "GitRepository", name: fluxName },
+        path: args.path,
+        interval: args.interval,
+        timeout: args.timeout ?? "5m",
+        serviceAccountName: args.serviceAccountName,
+        targetNamespace: args.namespace,
+        sops: args.sops,
+      }),
+      { name: fluxName, namespace: args.namespace, labels },
+      { ...fluxOpts, dependsOn: [...fluxOpts.dependsOn, source] },
+    );
+
+    this.repositoryUrl = pulumi.output(url);
+    this.deployKeyPublic = key.publicKeyOpenssh;
+    this.gitRepositoryName = source.metadata.name;
+    this.kustomizationName = sync.metadata.name;
+    this.secretName = secret.metadata.name;
+    this.registerOutputs({
+      repositoryUrl: this.repositoryUrl,
+      deployKeyPublic: this.deployKeyPublic,
+      gitRepositoryName: this.gitRepositoryName,
+      kustomizationName: this.kustomizationName,
+    });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Flux notifications for one namespace: per target, a Secret holding the webhook address, a
+ * Provider reading it, and an Alert on errors of every Flux object in that namespace.
+ *
+ * One namespace only, by design: with multi-tenancy, notification-controller drops events from
+ * namespaces other than the Alert's, so an Alert in flux-system never hears about tenant objects.
+ * Create one FluxNotifications per namespace that should alert (Flux does flux-system; the
+ * platform adds one per tenant). In a tenant namespace, the tenant's admins can read the Secret,
+ * so they can see the webhook address: use a channel the tenant may post to.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { alert, notificationProvider } from "./flux-manifests";
+import { fluxResource } from "./flux-resource";
+import { managedLabels } from "./labels";
+
+export interface NotificationTarget {
+  /** DNS-1123 name of the Provider and Alert; the Secret is `<name>-webhook`. */
+  name: string;
+  type: "slack" | "msteams" | "generic";
+  /** Slack channel; ignored by msteams and generic. */
+  channel?: string;
+  /** The webhook URL. Stored only in the Secret and kept secret in Pulumi state. */
+  address: pulumi.Input<string>;
+}
+
+export interface FluxNotificationsArgs {
+  /** Kubernetes provider of the cluster. */
+  provider: k8s.Provider;
+  /** Namespace the Secrets, Providers and Alerts go in, and whose events they report. */
+  namespace: pulumi.Input<string>;
+  notifications: NotificationTarget[];
+  /** Which events: "error" (default) or "info" (everything). */
+  severity?: "info" | "error";
+  /** The Flux install (see Flux.ready) and anything else these objects must wait for. */
+  fluxReady?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class FluxNotifications extends pulumi.ComponentResource {
+  /** Names of the Alerts created. */
+  readonly alertNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: FluxNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:FluxNotifications", name, {}, opts);
+    const labels = managedLabels();
+    const alerts: pulumi.Output<string>[] = [];
+    for (const target of args.notifications) {
+      const secretName = `${target.name}-webhook`;
+      const secret = new k8s.core.v1.Secret(
+        `${name}-${target.name}-webhook`,
+        { metadata: { name: secretName, namespace: args.namespace, labels }, stringData: { address: pulumi.secret(target.address) } },
+        { parent: this, provider: args.provider },
+      );
+      const fluxOpts = { parent: this, provider: args.provider, dependsOn: [...(args.fluxReady ?? []), secret] };
+      const provider = fluxResource(
+        `${name}-${target.name}-provider`,
+        notificationProvider({ type: target.type, channel: target.channel, secretName }),
+        { name: target.name, namespace: args.namespace, labels },
+        fluxOpts,
+      );
+      const created = fluxResource(
+        `${name}-${target.name}-alert`,
+        alert({ providerName: target.name, severity: args.severity ?? "error" }),
+        { name: target.name, namespace: args.namespace, labels },
+        { ...fluxOpts, dependsOn: [...fluxOpts.dependsOn, provider] },
+      );
+      alerts.push(created.metadata.name);
+    }
+    this.alertNames = pulumi.all(alerts);
+    this.registerOutputs({ alertNames: this.alertNames });
+  }
+}

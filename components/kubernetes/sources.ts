@@ -1,0 +1,133 @@
+/**
+ * A tenant's non-Git Flux sources, from its config: Helm charts (HelmRepository + HelmRelease),
+ * OCI artifacts and buckets (each a source + a Kustomization). All in the tenant namespace, all
+ * reconciled as the tenant's reconciler into that namespace.
+ *
+ * `provider: azure` on an OCIRepository or Bucket authenticates as source-controller's Azure
+ * identity, which this platform does not set up: grant it yourself, or use public/generic sources.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { bucket, helmRelease, helmRepository, kustomization, ociRepository, SourceKind, FluxObject } from "./flux-manifests";
+import { fluxResource } from "./flux-resource";
+import { managedLabels } from "./labels";
+
+export interface HelmReleaseSource {
+  /** Name of the HelmRepository and the HelmRelease (and the Helm release). */
+  name: string;
+  /** `https://` Helm repository or `oci://` registry. */
+  repository: string;
+  chart: string;
+  /** Chart version or semver range. */
+  version: string;
+  /** Helm values. Default none. */
+  values?: Record<string, unknown>;
+  /** Go duration, e.g. "10m". */
+  interval: string;
+}
+
+export interface OciSource {
+  /** Name of the OCIRepository and its Kustomization. */
+  name: string;
+  /** `oci://` artifact URL. */
+  url: string;
+  /** Exactly one of tag and semver. */
+  tag?: string;
+  semver?: string;
+  provider: "generic" | "azure";
+  /** Path in the artifact, e.g. `./`. */
+  path: string;
+  interval: string;
+}
+
+export interface BucketSource {
+  /** Name of the Bucket and its Kustomization. */
+  name: string;
+  bucketName: string;
+  /** e.g. `<account>.blob.core.windows.net`. */
+  endpoint: string;
+  provider: "generic" | "azure" | "aws" | "gcp";
+  path: string;
+  interval: string;
+}
+
+export interface FluxSourcesArgs {
+  /** Kubernetes provider of the cluster; the ambient default is never used. */
+  provider: k8s.Provider;
+  /** The tenant namespace: where the objects go and what they deploy into. */
+  namespace: pulumi.Input<string>;
+  /** The account HelmReleases and Kustomizations impersonate (Tenant.serviceAccountName). */
+  serviceAccountName: pulumi.Input<string>;
+  /** Decrypt SOPS-encrypted Secrets in OCI and bucket content. */
+  sops: boolean;
+  helmReleases?: HelmReleaseSource[];
+  ociRepositories?: OciSource[];
+  buckets?: BucketSource[];
+  /** Kustomization timeout. Default "5m". */
+  timeout?: string;
+  /** The Flux install (Flux.ready) and usually the tenant's RBAC (Tenant.ready). */
+  fluxReady?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class FluxSources extends pulumi.ComponentResource {
+  /** `<Kind>/<name>` of every Flux object created, in creation order. */
+  readonly objects: pulumi.Output<string[]>;
+
+  constructor(name: string, args: FluxSourcesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:FluxSources", name, {}, opts);
+    const labels = managedLabels();
+    const baseOpts = { parent: this, provider: args.provider, dependsOn: args.fluxReady ?? [] };
+    const created: string[] = [];
+    const add = (logical: string, object: FluxObject, objectName: string, dependsOn: pulumi.Resource[] = []) => {
+      created.push(`${object.kind}/${objectName}`);
+      return fluxResource(logical, object, { name: objectName, namespace: args.namespace, labels }, {
+        ...baseOpts,
+        dependsOn: [...baseOpts.dependsOn, ...dependsOn],
+      });
+    };
+    const sync = (source: { kind: SourceKind; name: string; path: string; interval: string }, after: pulumi.Resource) =>
+      add(
+        `${name}-${source.name}-sync`,
+        kustomization<pulumi.Input<string>>({
+          source: { kind: source.kind, name: source.name },
+          path: source.path,
+          interval: source.interval,
+          timeout: args.timeout ?? "5m",
+          serviceAccountName: args.serviceAccountName,
+          targetNamespace: args.namespace,
+          sops: args.sops,
+        }),
+        source.name,
+        [after],
+      );
+
+    for (const release of args.helmReleases ?? []) {
+      const repo = add(`${name}-${release.name}-repo`, helmRepository({ url: release.repository, interval: release.interval }), release.name);
+      add(
+        `${name}-${release.name}-release`,
+        helmRelease<pulumi.Input<string>>({
+          chart: release.chart,
+          version: release.version,
+          repositoryName: release.name,
+          interval: release.interval,
+          values: release.values ?? {},
+          serviceAccountName: args.serviceAccountName,
+          targetNamespace: args.namespace,
+        }),
+        release.name,
+        [repo],
+      );
+    }
+    for (const oci of args.ociRepositories ?? []) {
+      const source = add(`${name}-${oci.name}-oci`, ociRepository(oci), oci.name);
+      sync({ kind: "OCIRepository", ...oci }, source);
+    }
+    for (const b of args.buckets ?? []) {
+      const source = add(`${name}-${b.name}-bucket`, bucket(b), b.name);
+      sync({ kind: "Bucket", ...b }, source);
+    }
+
+    this.objects = pulumi.output(created);
+    this.registerOutputs({ objects: this.objects });
+  }
+}

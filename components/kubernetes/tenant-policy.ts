@@ -1,0 +1,176 @@
+/**
+ * The pure parts of a tenant: what its Flux reconciler may do, its quota and defaults, and its
+ * network policies. Tenant (tenant.ts) turns these into objects.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Everything short of `escalate`, `bind` and `impersonate`, which `*` would include. */
+export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+export const READ_VERBS = ["get", "list", "watch"];
+
+/** The Flux API groups a tenant may use in its own namespace (sources, syncs, alerts, images). */
+export const FLUX_API_GROUPS = [
+  "source.toolkit.fluxcd.io",
+  "kustomize.toolkit.fluxcd.io",
+  "helm.toolkit.fluxcd.io",
+  "notification.toolkit.fluxcd.io",
+  "image.toolkit.fluxcd.io",
+];
+
+/** Workload API groups: every resource in them is namespaced application state. */
+export const WORKLOAD_API_GROUPS = ["apps", "batch", "autoscaling", "policy", "networking.k8s.io"];
+
+/**
+ * Core resources a tenant's Git content may manage. Listed, not `*`: the core group also holds
+ * the tenant's ResourceQuota and LimitRange, which the platform owns (read-only below).
+ */
+export const CORE_WORKLOAD_RESOURCES = [
+  "configmaps",
+  "endpoints",
+  "events",
+  "persistentvolumeclaims",
+  "pods",
+  "pods/log",
+  "replicationcontrollers",
+  "secrets",
+  "serviceaccounts",
+  "services",
+];
+
+/**
+ * The rules of the Role the tenant's Flux reconciler is bound to, in its namespace only.
+ *
+ * Why not the built-in `admin` ClusterRole bound in the namespace: `admin` may create Roles and
+ * RoleBindings (rbac.authorization.k8s.io), so whatever lands in the tenant's Git repository
+ * could bind namespace admin to any subject (another tenant's service account, an outside user
+ * or group) without the platform knowing; and it carries `impersonate` on service accounts. The
+ * platform owns who gets access to a namespace (the group bindings in Tenant), so the reconciler
+ * gets no RBAC API at all, no `escalate`/`bind`/`impersonate` verbs, and nothing cluster-wide.
+ * NetworkPolicies are writable (tenants open what their apps need, e.g. egress to a database):
+ * a tenant can therefore also edit the platform's default policies in its namespace, which the
+ * next `pulumi up` reverts; guardrails that tenants must not touch need cluster-wide policy
+ * (CiliumClusterwideNetworkPolicy, AdminNetworkPolicy).
+ */
+export function reconcilerRules(): PolicyRule[] {
+  return [
+    { apiGroups: [""], resources: CORE_WORKLOAD_RESOURCES, verbs: WRITE_VERBS },
+    { apiGroups: [""], resources: ["resourcequotas", "limitranges"], verbs: READ_VERBS },
+    { apiGroups: WORKLOAD_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+    { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+  ];
+}
+
+export interface QuotaArgs {
+  /** CPU, e.g. "4" or "3500m": the total of requests, and separately of limits. */
+  cpu: string;
+  /** Memory, e.g. "8Gi": the total of requests, and separately of limits. */
+  memory: string;
+  /** Most pods at a time. */
+  pods: number;
+}
+
+/** ResourceQuota `hard`: the same ceiling for requests and limits, and a pod count. */
+export function quotaHard(quota: QuotaArgs): Record<string, string> {
+  return {
+    "requests.cpu": quota.cpu,
+    "requests.memory": quota.memory,
+    "limits.cpu": quota.cpu,
+    "limits.memory": quota.memory,
+    pods: String(quota.pods),
+  };
+}
+
+export interface LimitsArgs {
+  /** Limit for containers that set none, e.g. "500m". */
+  defaultCpu: string;
+  /** e.g. "512Mi". */
+  defaultMemory: string;
+  /** Request for containers that set none, e.g. "100m". */
+  defaultRequestCpu: string;
+  /** e.g. "128Mi". */
+  defaultRequestMemory: string;
+}
+
+/** LimitRange items: defaults for containers, so that pods pass a quota on requests and limits. */
+export function containerLimits(limits: LimitsArgs) {
+  return [
+    {
+      type: "Container",
+      default: { cpu: limits.defaultCpu, memory: limits.defaultMemory },
+      defaultRequest: { cpu: limits.defaultRequestCpu, memory: limits.defaultRequestMemory },
+    },
+  ];
+}
+
+export interface NetworkPolicySpec {
+  /** metadata.name of the policy. */
+  name: string;
+  spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+}
+
+export interface NetworkPolicyOptions {
+  /** Deny egress except DNS and the tenant's own namespace (tenants add their own allows). */
+  restrictEgress: boolean;
+  /** Namespace whose pods may connect in; undefined for none. */
+  allowIngressFromNamespace?: string;
+}
+
+const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
+
+/**
+ * The tenant's network policies. Policies are additive: a pod selected for a direction denies
+ * everything no policy allows. So `allow-dns-egress` alone already makes egress deny-by-default;
+ * that is why it exists only with `restrictEgress`, together with same-namespace egress.
+ *
+ * Flux needs no allow here: its controllers reach the API server and Git/Helm/OCI hosts from
+ * flux-system, never tenant pods; controller events go from flux-system to notification-controller
+ * in flux-system. `allowIngressFromNamespace` is for setups that do connect in (e.g. a
+ * notification-controller Receiver fronting a tenant service, or metrics scraping).
+ */
+export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpec[] {
+  const allPods = {};
+  const policies: NetworkPolicySpec[] = [
+    { name: "default-deny-ingress", spec: { podSelector: allPods, policyTypes: ["Ingress"] } },
+    {
+      name: "allow-same-namespace-ingress",
+      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+    },
+  ];
+  if (options.allowIngressFromNamespace) {
+    policies.push({
+      name: `allow-ingress-from-${options.allowIngressFromNamespace}`,
+      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
+    });
+  }
+  if (options.restrictEgress) {
+    policies.push(
+      {
+        name: "allow-dns-egress",
+        spec: {
+          podSelector: allPods,
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ ...byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+          ],
+        },
+      },
+      {
+        name: "allow-same-namespace-egress",
+        spec: { podSelector: allPods, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
+      },
+    );
+  }
+  return policies;
+}

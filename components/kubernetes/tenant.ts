@@ -1,0 +1,121 @@
+/**
+ * A tenant: one namespace with Pod Security `restricted`, a quota and container defaults,
+ * default-deny ingress, Entra group access, and a service account that Flux impersonates to
+ * apply the tenant's Git content with namespace-only, RBAC-free permissions.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { podSecurityLabels, tenantLabels } from "./labels";
+import { containerLimits, LimitsArgs, networkPolicies, QuotaArgs, quotaHard, reconcilerRules } from "./tenant-policy";
+
+/**
+ * The service account Flux impersonates in every tenant namespace. Tenant creates it; Flux's
+ * multi-tenancy lockdown makes it the default (`--default-service-account`), so a Kustomization
+ * or HelmRelease that names no account still runs as it.
+ */
+export const RECONCILER_SERVICE_ACCOUNT = "flux-reconciler";
+
+export const DEFAULT_FLUX_NAMESPACE = "flux-system";
+
+export interface TenantArgs {
+  /** Kubernetes provider of the cluster; required, the ambient default is never used. */
+  provider: k8s.Provider;
+  /** Tenant name, a DNS-1123 label; goes into the `toolkit.fluxcd.io/tenant` label. */
+  name: string;
+  /** The tenant's namespace, created here. */
+  namespace: string;
+  /** Environment name (dev, prod), for labels. */
+  environment: string;
+  /** Entra ID group object ids: `admins` get the built-in `admin` role, `viewers` `view`, in the namespace only. */
+  groups: { admins: string[]; viewers: string[] };
+  /** ResourceQuota: cpu and memory cap both the total of requests and of limits. */
+  quota: QuotaArgs;
+  /** LimitRange defaults for containers that set no requests or limits. */
+  limits: LimitsArgs;
+  /** Namespace Flux runs in, for `allowIngressFromFlux`. Default "flux-system". */
+  fluxNamespace?: string;
+  /**
+   * Deny egress except DNS (kube-system, UDP/TCP 53) and the tenant's own namespace; tenants add
+   * NetworkPolicies for what else their apps reach. Default true. False leaves egress open.
+   */
+  restrictEgress?: boolean;
+  /** Allow ingress from the Flux namespace. Default false: no Flux controller connects to tenant pods. */
+  allowIngressFromFlux?: boolean;
+}
+
+export class Tenant extends pulumi.ComponentResource {
+  /** The namespace's name. */
+  readonly namespace: pulumi.Output<string>;
+  /** The reconciler service account's name, for Kustomization/HelmRelease `serviceAccountName`. */
+  readonly serviceAccountName: pulumi.Output<string>;
+  /** The Namespace object, for `dependsOn`. */
+  readonly namespaceResource: k8s.core.v1.Namespace;
+  /** What Flux objects in this namespace must wait for: namespace, reconciler account and its binding. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:Tenant", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const labels = tenantLabels(args.name, args.environment);
+
+    this.namespaceResource = new k8s.core.v1.Namespace(
+      name,
+      { metadata: { name: args.namespace, labels: { ...labels, ...podSecurityLabels("restricted") } } },
+      child,
+    );
+    // Reading the name from the object makes every child wait for the namespace.
+    const namespace = this.namespaceResource.metadata.name;
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-reconciler`,
+      // Flux uses the account through impersonation, not as a pod identity: no token mounted.
+      { metadata: meta(RECONCILER_SERVICE_ACCOUNT), automountServiceAccountToken: false },
+      child,
+    );
+    const role = new k8s.rbac.v1.Role(`${name}-reconciler`, { metadata: meta(RECONCILER_SERVICE_ACCOUNT), rules: reconcilerRules() }, child);
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-reconciler`,
+      {
+        metadata: meta(RECONCILER_SERVICE_ACCOUNT),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
+      },
+      child,
+    );
+
+    // People: Entra groups (AKS with Entra ID names a group by its object id), namespace-scoped.
+    const groupBindings: [string, string[]][] = [
+      ["admin", args.groups.admins],
+      ["view", args.groups.viewers],
+    ];
+    for (const [clusterRole, groups] of groupBindings) {
+      if (groups.length === 0) continue;
+      new k8s.rbac.v1.RoleBinding(
+        `${name}-${clusterRole}s`,
+        {
+          metadata: meta(`tenant-${clusterRole}s`),
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
+          subjects: groups.map((id) => ({ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: id })),
+        },
+        child,
+      );
+    }
+
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("tenant-quota"), spec: { hard: quotaHard(args.quota) } }, child);
+    new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: meta("tenant-limits"), spec: { limits: containerLimits(args.limits) } }, child);
+
+    const policies = networkPolicies({
+      restrictEgress: args.restrictEgress ?? true,
+      allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
+    });
+    for (const policy of policies) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, { metadata: meta(policy.name), spec: policy.spec }, child);
+    }
+
+    this.namespace = namespace;
+    this.serviceAccountName = serviceAccount.metadata.name;
+    this.ready = [this.namespaceResource, serviceAccount, role, binding];
+    this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName });
+  }
+}

@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import { RECONCILER_SERVICE_ACCOUNT, Tenant, TenantArgs } from "../components/kubernetes/tenant";
+import { validateKubernetesObjects } from "../synth/validate";
+import { run, TestRun } from "./helpers";
+
+const ADMIN_GROUP = "0b7e8c3a-1f2d-4e5a-9b6c-7d8e9f0a1b2c";
+const VIEWER_GROUP = "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f";
+
+function tenantArgs(provider: k8s.Provider, overrides: Partial<TenantArgs> = {}): TenantArgs {
+  return {
+    provider,
+    name: "team-a",
+    namespace: "team-a-dev",
+    environment: "dev",
+    groups: { admins: [ADMIN_GROUP], viewers: [VIEWER_GROUP] },
+    quota: { cpu: "4", memory: "8Gi", pods: 50 },
+    limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+    ...overrides,
+  };
+}
+
+async function runTenant(overrides: Partial<TenantArgs> = {}): Promise<TestRun> {
+  return run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    const tenant = new Tenant("team-a", tenantArgs(provider, overrides));
+    return { namespace: tenant.namespace, serviceAccountName: tenant.serviceAccountName };
+  });
+}
+
+type Obj = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: unknown };
+const objects = (r: TestRun, kind: string) => r.resources.filter((x) => x.custom && x.values.kind === kind).map((x) => x.values as Obj);
+const named = (r: TestRun, kind: string, name: string) => {
+  const found = objects(r, kind).filter((o) => o.metadata.name === name);
+  assert.equal(found.length, 1, `one ${kind} ${name}`);
+  return found[0];
+};
+
+test("namespace carries the tenant, environment and Pod Security restricted labels", async () => {
+  const r = await runTenant();
+  const ns = named(r, "Namespace", "team-a-dev");
+  const labels = ns.metadata.labels!;
+  assert.equal(labels["toolkit.fluxcd.io/tenant"], "team-a");
+  assert.equal(labels["gitops-platform/tenant"], "team-a");
+  assert.equal(labels["gitops-platform/environment"], "dev");
+  for (const mode of ["enforce", "warn", "audit"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
+  assert.deepEqual(r.outputs, { namespace: "team-a-dev", serviceAccountName: RECONCILER_SERVICE_ACCOUNT });
+});
+
+test("the reconciler is bound to a namespaced Role without RBAC, escalation verbs or cluster scope", async () => {
+  const r = await runTenant();
+  const sa = named(r, "ServiceAccount", RECONCILER_SERVICE_ACCOUNT);
+  assert.equal(sa.metadata.namespace, "team-a-dev");
+  const role = named(r, "Role", RECONCILER_SERVICE_ACCOUNT) as Obj & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const groups = role.rules.flatMap((rule) => rule.apiGroups);
+  for (const g of ["", "apps", "batch", "networking.k8s.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io"]) assert.ok(groups.includes(g), g);
+  assert.ok(!groups.includes("rbac.authorization.k8s.io"), "no RBAC API");
+  assert.ok(!groups.includes("*"));
+  const verbs = role.rules.flatMap((rule) => rule.verbs);
+  for (const v of ["*", "escalate", "bind", "impersonate"]) assert.ok(!verbs.includes(v), v);
+  const core = role.rules.filter((rule) => rule.apiGroups.includes(""));
+  assert.ok(core.every((rule) => !rule.resources.includes("*")), "core resources are listed");
+  const quotaRule = core.find((rule) => rule.resources.includes("resourcequotas"))!;
+  assert.deepEqual(quotaRule.verbs, ["get", "list", "watch"], "the quota is read-only to the tenant");
+
+  const binding = named(r, "RoleBinding", RECONCILER_SERVICE_ACCOUNT) as Obj & { roleRef: object; subjects: object[] };
+  assert.deepEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: RECONCILER_SERVICE_ACCOUNT });
+  assert.deepEqual(binding.subjects, [{ kind: "ServiceAccount", name: RECONCILER_SERVICE_ACCOUNT, namespace: "team-a-dev" }]);
+  assert.equal(objects(r, "ClusterRoleBinding").length, 0);
+  assert.equal(objects(r, "ClusterRole").length, 0);
+});
+
+test("Entra groups get admin and view through RoleBindings in the namespace, by object id", async () => {
+  const r = await runTenant();
+  const admins = named(r, "RoleBinding", "tenant-admins") as Obj & { roleRef: object; subjects: object[] };
+  assert.equal(admins.metadata.namespace, "team-a-dev");
+  assert.deepEqual(admins.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" });
+  assert.deepEqual(admins.subjects, [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: ADMIN_GROUP }]);
+  const viewers = named(r, "RoleBinding", "tenant-views") as Obj & { roleRef: { name: string }; subjects: { name: string }[] };
+  assert.equal(viewers.roleRef.name, "view");
+  assert.deepEqual(viewers.subjects.map((s) => s.name), [VIEWER_GROUP]);
+});
+
+test("no binding for an empty group list", async () => {
+  const r = await runTenant({ groups: { admins: [ADMIN_GROUP], viewers: [] } });
+  const names = objects(r, "RoleBinding").map((b) => b.metadata.name).sort();
+  assert.deepEqual(names, [RECONCILER_SERVICE_ACCOUNT, "tenant-admins"]);
+});
+
+test("quota caps requests and limits, and the LimitRange gives containers defaults", async () => {
+  const r = await runTenant({ quota: { cpu: "6", memory: "12Gi", pods: 80 } });
+  const quota = named(r, "ResourceQuota", "tenant-quota") as Obj & { spec: { hard: Record<string, string> } };
+  assert.deepEqual(quota.spec.hard, { "requests.cpu": "6", "requests.memory": "12Gi", "limits.cpu": "6", "limits.memory": "12Gi", pods: "80" });
+  const limits = named(r, "LimitRange", "tenant-limits") as Obj & { spec: { limits: object[] } };
+  assert.deepEqual(limits.spec.limits, [
+    { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
+  ]);
+});
+
+test("network policies: default-deny ingress, same-namespace ingress, DNS egress to kube-system", async () => {
+  const r = await runTenant();
+  type Policy = Obj & { spec: { podSelector: object; policyTypes: string[]; ingress?: unknown[]; egress?: { to: unknown[]; ports?: unknown[] }[] } };
+  const policy = (name: string) => named(r, "NetworkPolicy", name) as Policy;
+  const deny = policy("default-deny-ingress");
+  assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ["Ingress"] }, "selects every pod, allows nothing");
+  assert.deepEqual(policy("allow-same-namespace-ingress").spec.ingress, [{ from: [{ podSelector: {} }] }]);
+  const dns = policy("allow-dns-egress");
+  assert.deepEqual(dns.spec.policyTypes, ["Egress"]);
+  assert.deepEqual(dns.spec.egress![0].ports, [
+    { protocol: "UDP", port: 53 },
+    { protocol: "TCP", port: 53 },
+  ]);
+  assert.deepEqual(dns.spec.egress![0].to, [
+    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+  ]);
+  assert.deepEqual(policy("allow-same-namespace-egress").spec.egress, [{ to: [{ podSelector: {} }] }]);
+  assert.ok(!objects(r, "NetworkPolicy").some((p) => p.metadata.name.includes("flux-system")), "no Flux ingress unless asked");
+  for (const p of objects(r, "NetworkPolicy")) assert.equal(p.metadata.namespace, "team-a-dev");
+});
+
+test("open egress has no egress policies; allowIngressFromFlux admits the Flux namespace only", async () => {
+  const r = await runTenant({ restrictEgress: false, allowIngressFromFlux: true, fluxNamespace: "flux" });
+  const policies = objects(r, "NetworkPolicy") as (Obj & { spec: { policyTypes: string[]; ingress?: { from: unknown[] }[] } })[];
+  assert.ok(policies.every((p) => !p.spec.policyTypes.includes("Egress")));
+  const flux = policies.find((p) => p.metadata.name === "allow-ingress-from-flux")!;
+  assert.deepEqual(flux.spec.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flux" } } }] }]);
+});
+
+test("every object uses the given provider, lives in the namespace after it exists, and passes its schema", async () => {
+  const r = await runTenant();
+  const provider = r.one("pulumi:providers:kubernetes");
+  const ns = r.one("kubernetes:core/v1:Namespace");
+  const kube = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
+  assert.equal(kube.length, 12);
+  for (const x of kube) {
+    assert.equal(x.provider, provider.urn, x.name);
+    if (x !== ns) assert.ok(x.dependencies.includes(ns.urn), `${x.name} waits for the namespace`);
+  }
+  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+});
