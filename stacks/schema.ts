@@ -152,10 +152,15 @@ const notificationSchema = z.strictObject({
   addressSecret: secretKeyName.describe("Name of the secret config key that holds the webhook address."),
 });
 
+/** The flux2 Helm chart this platform is tested with (Flux 2.8). */
+export const FLUX_CHART_VERSION = "2.18.3";
+
 function fluxSchema() {
   return z.strictObject({
     install: z.enum(["helm", "aks-extension"]).default("helm"),
-    version: semver.default("2.18.3").describe("flux2 Helm chart version (helm) or microsoft.flux extension version."),
+    version: semver
+      .optional()
+      .describe("flux2 Helm chart version (helm; default 2.18.3) or a pinned microsoft.flux version (aks-extension; default: managed minor upgrades)."),
     multitenancy: z.boolean().default(true).describe("Lock controllers down: no cross-namespace refs, impersonation."),
     sops: z.boolean().default(true).describe("Decrypt SOPS secrets with a Key Vault key through workload identity."),
     notifications: z.array(notificationSchema).default([]),
@@ -278,6 +283,7 @@ function fillDerivedValues(config: ParsedPlatform) {
   const window = config.cluster.maintenanceWindow;
   return {
     ...config,
+    flux: { ...config.flux, version: config.flux.version ?? (config.flux.install === "helm" ? FLUX_CHART_VERSION : undefined) },
     cluster: {
       ...config.cluster,
       maintenanceWindow: window === undefined ? profileFor(config.environment).maintenanceWindow : (window ?? undefined),

@@ -157,3 +157,9 @@ test("every problem is reported at once", () => {
   const found = problems({ location: 1, cluster: { skuTier: "Gold", systemPool: { minCout: 1 } }, tenants: [{ name: "Bad" }] });
   assert.equal(found.length, 4, found.join("\n"));
 });
+
+test("flux.version defaults to the tested chart for helm and stays unset (managed upgrades) for the AKS extension", () => {
+  assert.equal(parse({}).flux.version, "2.18.3");
+  assert.equal(parse({ flux: { install: "aks-extension" } }).flux.version, undefined);
+  assert.equal(parse({ flux: { install: "aks-extension", version: "1.17.3" } }).flux.version, "1.17.3");
+});

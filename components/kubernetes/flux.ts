@@ -35,8 +35,11 @@ export interface FluxArgs {
   provider: k8s.Provider;
   /** "helm": the flux2 chart through Helm; "aks-extension": the microsoft.flux cluster extension. */
   install: "helm" | "aks-extension";
-  /** flux2 chart version (helm), or microsoft.flux extension version (aks-extension; pinned, no auto-upgrade). */
-  version: string;
+  /**
+   * flux2 chart version (helm, required), or microsoft.flux extension version (aks-extension:
+   * pinned with auto-upgrade off when given; when not, AKS upgrades minor versions on the stable train).
+   */
+  version?: string;
   /** No cross-namespace references; Kustomizations/HelmReleases without an account impersonate the tenant reconciler. */
   multitenancy: boolean;
   /** Namespace of the controllers. Default "flux-system". */
@@ -105,6 +108,7 @@ export class Flux extends pulumi.ComponentResource {
     const installOpts = { parent: this, dependsOn: sops?.waitFor ?? [] };
     let install: pulumi.Resource;
     if (args.install === "helm") {
+      if (!args.version) throw new pulumi.RunError(`Flux ${name}: version (the flux2 chart version) is required with install "helm"`);
       const values = sops
         ? pulumi
             .all([sops.clientId, sops.tenantId])
@@ -138,8 +142,9 @@ export class Flux extends pulumi.ComponentResource {
           clusterResourceName: "managedClusters",
           extensionName: "flux",
           extensionType: "microsoft.flux",
-          // Pinned: a version only changes through a reviewed change of the stack config.
-          autoUpgradeMinorVersion: false,
+          // Pinned when a version is given: it then only changes through a reviewed config change.
+          autoUpgradeMinorVersion: args.version === undefined,
+          releaseTrain: args.version === undefined ? "stable" : undefined,
           version: args.version,
           scope: { cluster: { releaseNamespace: namespace } },
           configurationSettings: settings,
