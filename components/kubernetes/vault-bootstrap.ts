@@ -1,0 +1,361 @@
+/**
+ * The Vault bootstrap script, rendered from typed input: initialise Vault once (recovery keys and
+ * root token straight into Key Vault), then configure it idempotently (audit log, kubernetes auth,
+ * a KV v2 mount, one read-only policy and auth role per tenant). Pure functions only.
+ */
+import { createHash } from "node:crypto";
+
+/** One tenant's access to Vault: its own subtree of the KV mount, nothing else. */
+export interface TenantAccess {
+  /** Tenant name; its secrets live under `<kvMount>/<name>/`. */
+  name: string;
+  /** The namespace whose service accounts may log in as the tenant. */
+  namespace: string;
+  /** Service accounts allowed to log in. Default ["*"]: any in the tenant's namespace. */
+  serviceAccounts?: string[];
+}
+
+export interface BootstrapInput {
+  /** The server the script initialises, e.g. https://vault-0.vault-internal:8200. */
+  initAddress: string;
+  /** The active server, for the configuration, e.g. https://vault-active.vault.svc:8200. */
+  activeAddress: string;
+  /** PEM file of the CA that signed Vault's certificate. */
+  caCertFile: string;
+  /** Key Vault that receives the recovery keys and the root token. */
+  keyVaultName: string;
+  /** Key Vault secret names start with this: `<prefix>-root-token`, `<prefix>-recovery-key-<n>`. */
+  secretPrefix: string;
+  recoveryShares: number;
+  recoveryThreshold: number;
+  /** Path of the KV v2 mount, e.g. "secret". */
+  kvMount: string;
+  /** The API server as Vault's pods reach it. Default https://kubernetes.default.svc:443. */
+  kubernetesHost?: string;
+  /** File audit log on the audit volume; null for none. Default /vault/audit/vault_audit.log. */
+  auditFilePath?: string | null;
+  tenants: TenantAccess[];
+  /** A memory-backed directory for the init response and secret files. Default /tmp/vault-bootstrap. */
+  workDir?: string;
+}
+
+/** Vault policy names of tenants carry this prefix; the script prunes stale ones. */
+export const TENANT_POLICY_PREFIX = "tenant-";
+
+export function tenantPolicyName(tenant: string): string {
+  return `${TENANT_POLICY_PREFIX}${tenant}`;
+}
+
+/** The Key Vault secrets the script writes, in order. */
+export function bootstrapSecretNames(prefix: string, recoveryShares: number): { rootToken: string; recoveryKeys: string[] } {
+  return {
+    rootToken: `${prefix}-root-token`,
+    recoveryKeys: Array.from({ length: recoveryShares }, (_, i) => `${prefix}-recovery-key-${i + 1}`),
+  };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const MOUNT = /^[a-z][a-z0-9-]*$/;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(`Vault bootstrap: ${message}`);
+}
+
+/**
+ * A tenant's policy: read its secrets and list/read their metadata under `<mount>/<tenant>/`,
+ * nothing else. The trailing '/' keeps tenant "a" out of tenant "ab"'s subtree.
+ */
+export function renderTenantPolicy(kvMount: string, tenant: string): string {
+  check(MOUNT.test(kvMount), `kvMount ${JSON.stringify(kvMount)} must match ${MOUNT}`);
+  check(DNS_LABEL.test(tenant) && tenant.length <= 63, `tenant ${JSON.stringify(tenant)} must be a DNS-1123 label`);
+  return [
+    `# Tenant "${tenant}": read-only access to ${kvMount}/${tenant}/ and nothing else.`,
+    `path "${kvMount}/data/${tenant}/*" {`,
+    `  capabilities = ["read"]`,
+    `}`,
+    ``,
+    `path "${kvMount}/metadata/${tenant}/*" {`,
+    `  capabilities = ["read", "list"]`,
+    `}`,
+    ``,
+  ].join("\n");
+}
+
+/** The kubernetes auth role of a tenant: its service accounts in its namespace get its policy. */
+export function tenantRole(tenant: TenantAccess): Record<string, unknown> {
+  return {
+    bound_service_account_names: tenant.serviceAccounts ?? ["*"],
+    bound_service_account_namespaces: [tenant.namespace],
+    token_policies: [tenantPolicyName(tenant.name)],
+    token_ttl: "1h",
+    token_max_ttl: "4h",
+  };
+}
+
+/** A shell word: single-quoted, so nothing in it expands. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function validate(input: BootstrapInput): void {
+  for (const [what, url] of [["initAddress", input.initAddress], ["activeAddress", input.activeAddress]] as const) {
+    check(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(url), `${what} must be an https:// address without a path (got ${JSON.stringify(url)})`);
+  }
+  check(/^[0-9a-zA-Z-]{1,24}$/.test(input.keyVaultName), `keyVaultName ${JSON.stringify(input.keyVaultName)} is not a Key Vault name`);
+  check(/^[0-9a-zA-Z-]{1,80}$/.test(input.secretPrefix), `secretPrefix ${JSON.stringify(input.secretPrefix)} must be letters, digits and '-'`);
+  check(Number.isInteger(input.recoveryShares) && input.recoveryShares >= 1 && input.recoveryShares <= 10, "recoveryShares must be 1-10");
+  check(
+    Number.isInteger(input.recoveryThreshold) && input.recoveryThreshold >= 1 && input.recoveryThreshold <= input.recoveryShares,
+    `recoveryThreshold must be 1-${input.recoveryShares}`,
+  );
+  check(MOUNT.test(input.kvMount), `kvMount ${JSON.stringify(input.kvMount)} must match ${MOUNT}`);
+  const names = new Set<string>();
+  for (const tenant of input.tenants) {
+    check(DNS_LABEL.test(tenant.name), `tenant ${JSON.stringify(tenant.name)} must be a DNS-1123 label`);
+    check(!names.has(tenant.name), `tenant ${tenant.name} appears twice`);
+    names.add(tenant.name);
+    check(DNS_LABEL.test(tenant.namespace), `tenant ${tenant.name}: namespace ${JSON.stringify(tenant.namespace)} must be a DNS-1123 label`);
+    for (const sa of tenant.serviceAccounts ?? []) {
+      check(sa === "*" || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa), `tenant ${tenant.name}: service account ${JSON.stringify(sa)} is not a name`);
+    }
+  }
+}
+
+/**
+ * `command <<'DELIMITER'` followed by the body and the delimiter: a quoted heredoc, whose body
+ * the shell leaves alone. The delimiter must not be a body line.
+ */
+function heredoc(command: string, body: string, delimiter: string): string {
+  check(!body.split("\n").includes(delimiter), `heredoc body contains its delimiter ${delimiter}`);
+  const [first, ...rest] = command.split("<<HEREDOC");
+  return `${first}<<'${delimiter}'${rest.join("")}\n${body.endsWith("\n") ? body : `${body}\n`}${delimiter}`;
+}
+
+/**
+ * The bootstrap script (bash; the Azure CLI image has bash, curl, jq and az). It expects the
+ * workload identity webhook's AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE.
+ *
+ * Secrets never reach argv or the log: `set +x`, umask 077, the init response and each secret in
+ * a file under the memory-backed work dir, handed to `az keyvault secret set --file`, the Vault
+ * token passed to curl as a header file, everything removed on exit.
+ */
+export function renderBootstrapScript(input: BootstrapInput): string {
+  validate(input);
+  const secrets = bootstrapSecretNames(input.secretPrefix, input.recoveryShares);
+  const auditFile = input.auditFilePath === undefined ? "/vault/audit/vault_audit.log" : input.auditFilePath;
+  const policies = input.tenants.map((tenant) => {
+    const policy = tenantPolicyName(tenant.name);
+    return [
+      heredoc(`policy_json <<HEREDOC | write_json ${shellQuote(`sys/policies/acl/${policy}`)}`, renderTenantPolicy(input.kvMount, tenant.name), "POLICY"),
+      heredoc(`write_json ${shellQuote(`auth/kubernetes/role/${tenant.name}`)} <<HEREDOC`, JSON.stringify(tenantRole(tenant)), "ROLE"),
+      `log ${shellQuote(`tenant ${tenant.name}: policy ${policy}, role ${tenant.name} (namespace ${tenant.namespace})`)}`,
+    ].join("\n");
+  });
+  const keep = input.tenants.map((t) => tenantPolicyName(t.name)).join(" ");
+
+  return `#!/bin/bash
+# Vault bootstrap, rendered by gitops-platform (components/kubernetes/vault-bootstrap.ts).
+# Safe to run again: it initialises Vault only once, enables what is missing, and writes the full
+# desired state of every policy, role and config.
+set -euo pipefail
+set +x
+umask 077
+
+readonly INIT_ADDR=${shellQuote(input.initAddress)}
+readonly ACTIVE_ADDR=${shellQuote(input.activeAddress)}
+readonly CACERT=${shellQuote(input.caCertFile)}
+readonly KEY_VAULT=${shellQuote(input.keyVaultName)}
+readonly ROOT_TOKEN_SECRET=${shellQuote(secrets.rootToken)}
+readonly WRITE_CHECK_SECRET=${shellQuote(`${input.secretPrefix}-bootstrap-check`)}
+readonly RECOVERY_KEY_SECRET_PREFIX=${shellQuote(`${input.secretPrefix}-recovery-key-`)}
+readonly RECOVERY_SHARES=${input.recoveryShares}
+readonly RECOVERY_THRESHOLD=${input.recoveryThreshold}
+readonly KV_MOUNT=${shellQuote(input.kvMount)}
+readonly KUBERNETES_HOST=${shellQuote(input.kubernetesHost ?? "https://kubernetes.default.svc:443")}
+readonly AUDIT_FILE=${shellQuote(auditFile ?? "")}
+readonly TENANT_POLICIES=${shellQuote(keep)}
+readonly WORK=${shellQuote(input.workDir ?? "/tmp/vault-bootstrap")}
+readonly TOKEN_HEADER="$WORK/token-header"
+readonly RESPONSE="$WORK/response.json"
+readonly BODY="$WORK/body.json"
+VAULT_ADDR="$INIT_ADDR"
+
+log() { printf '%s vault-bootstrap: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cleanup() { rm -rf "$WORK"; }
+trap cleanup EXIT
+mkdir -p "$WORK"
+: >"$TOKEN_HEADER"
+
+# request METHOD PATH [BODY_FILE]: prints the HTTP status; the body lands in $RESPONSE.
+request() {
+  local method=$1 path=$2
+  local data=()
+  if [ $# -ge 3 ]; then data=(--header 'Content-Type: application/json' --data-binary "@$3"); fi
+  curl --silent --show-error --cacert "$CACERT" --header "@$TOKEN_HEADER" --request "$method" \\
+    --output "$RESPONSE" --write-out '%{http_code}' "\${data[@]}" "$VAULT_ADDR/v1/$path"
+}
+
+vault_errors() { jq -r '(.errors // []) | join("; ")' "$RESPONSE" 2>/dev/null || true; }
+
+# call METHOD PATH [BODY_FILE]: fails unless Vault answers 2xx.
+call() {
+  local status
+  status=$(request "$@") || die "$1 /v1/$2: no answer from $VAULT_ADDR"
+  case "$status" in
+    2??) ;;
+    *) die "$1 /v1/$2 answered HTTP $status: $(vault_errors)" ;;
+  esac
+}
+
+# write_json PATH < JSON: POST the full desired state of PATH.
+write_json() { cat >"$BODY"; call POST "$1" "$BODY"; }
+
+# policy_json < HCL: the request body that sets an ACL policy.
+policy_json() { jq -Rs '{policy: .}'; }
+
+# Retries a command for up to 10 minutes (new Azure role assignments take a while to apply).
+retry() {
+  local attempt
+  for attempt in $(seq 1 60); do
+    if "$@"; then return 0; fi
+    log "attempt $attempt failed: $1 $2; retrying in 10s"
+    sleep 10
+  done
+  return 1
+}
+
+health_code() {
+  curl --silent --cacert "$CACERT" --output /dev/null --write-out '%{http_code}' "$1/v1/sys/health" || true
+}
+
+# wait_for ADDR CODES: until /v1/sys/health at ADDR answers one of CODES (e.g. "200 429 501").
+wait_for() {
+  local addr=$1 codes=$2 code attempt
+  for attempt in $(seq 1 90); do
+    code=$(health_code "$addr")
+    case " $codes " in *" $code "*) return 0 ;; esac
+    log "waiting for $addr (health $code, attempt $attempt)"
+    sleep 10
+  done
+  die "$addr did not become ready"
+}
+
+# store_secret NAME FILE: writes FILE's content to Key Vault without putting it on a command line.
+store_secret() {
+  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$1" --file "$2" --encoding utf-8 --output none
+  rm -f "$2"
+}
+
+azure_login() {
+  [ -n "\${AZURE_FEDERATED_TOKEN_FILE:-}" ] || die "no workload identity token: is the pod labelled azure.workload.identity/use=true?"
+  az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID" \\
+    --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none
+}
+
+initialise() {
+  log "initialising Vault at $INIT_ADDR with $RECOVERY_SHARES recovery shares, threshold $RECOVERY_THRESHOLD"
+  # Prove Key Vault accepts writes before init: its keys exist only in this response.
+  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$WRITE_CHECK_SECRET" --value initialising --output none
+  jq -n --argjson shares "$RECOVERY_SHARES" --argjson threshold "$RECOVERY_THRESHOLD" \\
+    '{recovery_shares: $shares, recovery_threshold: $threshold}' >"$BODY"
+  call PUT sys/init "$BODY"
+  local init="$WORK/init.json" i
+  mv "$RESPONSE" "$init"
+  [ "$(jq '.recovery_keys_base64 | length' "$init")" -eq "$RECOVERY_SHARES" ] || die "init returned an unexpected number of recovery keys"
+  for i in $(seq 1 "$RECOVERY_SHARES"); do
+    jq -j --argjson i "$((i - 1))" '.recovery_keys_base64[$i]' "$init" >"$WORK/secret"
+    store_secret "$RECOVERY_KEY_SECRET_PREFIX$i" "$WORK/secret"
+  done
+  jq -j '.root_token' "$init" >"$WORK/secret"
+  store_secret "$ROOT_TOKEN_SECRET" "$WORK/secret"
+  rm -f "$init"
+  log "stored $RECOVERY_SHARES recovery keys and the root token in Key Vault $KEY_VAULT"
+}
+
+load_token() {
+  { printf 'X-Vault-Token: '; az keyvault secret show --vault-name "$KEY_VAULT" --name "$ROOT_TOKEN_SECRET" --query value --output tsv; } >"$TOKEN_HEADER" ||
+    die "Vault is initialised but Key Vault $KEY_VAULT has no readable secret $ROOT_TOKEN_SECRET"
+}
+
+# has_key PATH KEY: does the listing at PATH (sys/auth, sys/mounts, sys/audit) contain KEY?
+has_key() {
+  call GET "$1"
+  jq -e --arg key "$2" '(.data // .) | has($key)' "$RESPONSE" >/dev/null
+}
+
+configure_audit() {
+  [ -n "$AUDIT_FILE" ] || return 0
+  if has_key sys/audit file/; then return 0; fi
+  jq -n --arg path "$AUDIT_FILE" '{type: "file", options: {file_path: $path}}' >"$BODY"
+  call PUT sys/audit/file "$BODY"
+  log "enabled the file audit device at $AUDIT_FILE"
+}
+
+configure_kubernetes_auth() {
+  if ! has_key sys/auth kubernetes/; then
+    printf '%s' '{"type":"kubernetes"}' >"$BODY"
+    call POST sys/auth/kubernetes "$BODY"
+    log "enabled the kubernetes auth method"
+  fi
+  # Vault reviews tokens with its own service account (the chart's auth-delegator binding).
+  jq -n --arg host "$KUBERNETES_HOST" '{kubernetes_host: $host}' >"$BODY"
+  call POST auth/kubernetes/config "$BODY"
+}
+
+configure_kv() {
+  if has_key sys/mounts "$KV_MOUNT/"; then
+    jq -e --arg key "$KV_MOUNT/" '(.data // .)[$key] | .type == "kv" and .options.version == "2"' "$RESPONSE" >/dev/null ||
+      die "$KV_MOUNT/ is mounted but is not a KV version 2 engine"
+    return 0
+  fi
+  jq -n '{type: "kv", options: {version: "2"}}' >"$BODY"
+  call POST "sys/mounts/$KV_MOUNT" "$BODY"
+  log "mounted KV v2 at $KV_MOUNT/"
+}
+
+# Policies (and their roles) of tenants that no longer exist lose their access.
+prune_tenants() {
+  local policy
+  call LIST sys/policies/acl
+  for policy in $(jq -r --arg prefix ${shellQuote(TENANT_POLICY_PREFIX)} '.data.keys[] | select(startswith($prefix))' "$RESPONSE"); do
+    case " $TENANT_POLICIES " in *" $policy "*) continue ;; esac
+    call DELETE "auth/kubernetes/role/\${policy#${TENANT_POLICY_PREFIX}}"
+    call DELETE "sys/policies/acl/$policy"
+    log "removed stale tenant policy $policy and its role"
+  done
+}
+
+configure_tenants() {
+${policies.join("\n")}
+  prune_tenants
+}
+
+main() {
+  azure_login
+  wait_for "$INIT_ADDR" "200 429 472 473 501 503"
+  call GET sys/init
+  if [ "$(jq -r '.initialized' "$RESPONSE")" = true ]; then
+    log "Vault is already initialised"
+  else
+    initialise
+  fi
+  VAULT_ADDR="$ACTIVE_ADDR"
+  wait_for "$ACTIVE_ADDR" "200"
+  load_token
+  configure_audit
+  configure_kubernetes_auth
+  configure_kv
+  configure_tenants
+  log "done"
+}
+
+main "$@"
+`;
+}
+
+/** sha256 of the script, for a pod annotation that replaces the Job when the script changes. */
+export function scriptChecksum(script: string): string {
+  return createHash("sha256").update(script).digest("hex");
+}

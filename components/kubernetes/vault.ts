@@ -1,0 +1,397 @@
+/**
+ * HashiCorp Vault on AKS: the hashicorp/vault chart in HA raft mode, TLS end to end, auto-unseal
+ * through an Azure Key Vault key with workload identity, the agent injector, and a bootstrap Job
+ * that initialises Vault (recovery keys and root token into Key Vault) and gives each tenant
+ * read-only access to its own KV subtree.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as tls from "@pulumi/tls";
+import { KeyVault } from "../azure/key-vault";
+import { WorkloadIdentity } from "../azure/workload-identity";
+import type { VaultConfig } from "../../stacks/schema";
+import { managedLabels, podSecurityLabels } from "./labels";
+import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
+import {
+  API_PORT,
+  AUDIT_PATH,
+  chartFullname,
+  helmValues,
+  podHost,
+  renderServerConfig,
+  SERVER_IP_ADDRESSES,
+  serverDnsNames,
+  serverServiceAccountName,
+  TLS_FILES,
+  VAULT_CHART,
+} from "./vault-config";
+
+/** The Helm release name: fixed, so the chart's resource and service account names are known. */
+export const VAULT_RELEASE_NAME = "vault";
+
+/** The Azure CLI image the bootstrap Job runs (az, bash, curl and jq). */
+export const BOOTSTRAP_IMAGE = "mcr.microsoft.com/azure-cli:2.91.0";
+export const BOOTSTRAP_SERVICE_ACCOUNT = "vault-bootstrap";
+
+const SCRIPT_DIR = "/etc/vault-bootstrap";
+const WORK_DIR = "/tmp";
+
+export interface VaultArgs {
+  /** Kubernetes provider of the cluster; every Kubernetes object goes through it. */
+  provider: k8s.Provider;
+  /** Versions, size and behaviour, as the stack config gives them (`platform.vault`). */
+  settings: VaultConfig;
+  /** The Key Vault holding the seal key, the recovery keys and the root token (RBAC mode). */
+  keyVault: KeyVault;
+  /** Resource group for the two managed identities. */
+  resourceGroupName: pulumi.Input<string>;
+  /** Azure region for the managed identities. */
+  location: pulumi.Input<string>;
+  /** The cluster's OIDC issuer URL, which the identities' federated credentials trust. */
+  oidcIssuerUrl: pulumi.Input<string>;
+  /** Entra tenant of the Key Vault, for the seal. Default: the Key Vault's tenant. */
+  tenantId?: pulumi.Input<string>;
+  /** Tenants that get a read-only policy on `<kvMount>/<name>/` and a kubernetes auth role. */
+  tenants: TenantAccess[];
+  /** Namespace Vault runs in; created here. Default "vault". */
+  namespace?: string;
+  /** Name of the seal key in the Key Vault. Default `<name>-unseal`. */
+  sealKeyName?: string;
+  /** Key type of the seal key; "RSA-HSM" needs a premium vault. Default "RSA". */
+  sealKeyType?: "RSA" | "RSA-HSM";
+  /** Image of the bootstrap Job. Default BOOTSTRAP_IMAGE. */
+  bootstrapImage?: string;
+  /**
+   * Protect the seal key, the namespace and the Helm release (whose deletion deletes the raft
+   * volumes). Without the key, Vault's data can never be decrypted again. Default: the Key
+   * Vault's setting for the key, false for the rest.
+   */
+  protect?: boolean;
+  /** Azure tags for the managed identities. */
+  tags?: pulumi.Input<Record<string, string>>;
+}
+
+export class Vault extends pulumi.ComponentResource {
+  /** The namespace Vault runs in. */
+  readonly namespace: pulumi.Output<string>;
+  /** In-cluster address of Vault's API: `https://vault.<namespace>.svc:8200`. */
+  readonly address: pulumi.Output<string>;
+  /** PEM of the CA that signed Vault's server certificate; clients trust it. */
+  readonly caCertificate: pulumi.Output<string>;
+  /** The server's Kubernetes service account, as the chart names it. */
+  readonly serviceAccountName: pulumi.Output<string>;
+  /** Name of the seal key in the Key Vault. */
+  readonly sealKeyName: pulumi.Output<string>;
+  /** ARM id of the seal key, the scope of the seal identity's only role. */
+  readonly sealKeyId: pulumi.Output<string>;
+  /** Client id of the identity Vault's server runs as (unseal). */
+  readonly serverIdentityClientId: pulumi.Output<string>;
+  /** Client id of the identity the bootstrap Job runs as (Key Vault secrets). */
+  readonly bootstrapIdentityClientId: pulumi.Output<string>;
+  /** Key Vault secret holding the root token. */
+  readonly rootTokenSecretName: pulumi.Output<string>;
+  /** Key Vault secrets holding the recovery keys, one per share. */
+  readonly recoveryKeySecretNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:kubernetes:Vault", name, {}, opts);
+    const settings = args.settings;
+    const ns = args.namespace ?? "vault";
+    const fullname = chartFullname(VAULT_RELEASE_NAME);
+    const serverSa = serverServiceAccountName(VAULT_RELEASE_NAME);
+    const k8sOpts = { parent: this, provider: args.provider };
+    const protect = args.protect ?? false;
+    const tenantId = pulumi.output(args.tenantId ?? args.keyVault.tenantId);
+    const labels = { ...managedLabels(), "app.kubernetes.io/part-of": "vault" };
+
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: ns, labels: { ...labels, ...podSecurityLabels("restricted") } } },
+      { ...k8sOpts, protect },
+    );
+    const namespaceName = namespace.metadata.name;
+
+    // Seal: an RSA key only Vault's identity may wrap and unwrap with.
+    const sealKey = args.keyVault.createKey(
+      `${name}-seal-key`,
+      { keyName: args.sealKeyName ?? sealKeyNameFor(name), kty: args.sealKeyType ?? "RSA", keySize: 3072, keyOps: ["wrapKey", "unwrapKey"] },
+      { parent: this, ...(args.protect !== undefined ? { protect: args.protect } : {}) },
+    );
+    const serverIdentity = new WorkloadIdentity(
+      `${name}-server`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        oidcIssuerUrl: args.oidcIssuerUrl,
+        // The chart creates this account (annotated through its values); only the credential is made here.
+        serviceAccounts: [{ namespace: ns, name: serverSa }],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    // Get, wrap and unwrap on this one key: the seal wrapper needs no more (REFERENCE.md section 5).
+    const sealGrant = args.keyVault.grantRole(
+      `${name}-seal-crypto`,
+      { principalId: serverIdentity.principalId, role: "Key Vault Crypto Service Encryption User", key: sealKey, principalType: "ServicePrincipal" },
+      { parent: this },
+    );
+
+    // TLS: a private CA for this Vault and a server certificate for every name clients use.
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        subject: { commonName: `${name} Vault CA`, organization: "gitops-platform" },
+        isCaCertificate: true,
+        validityPeriodHours: 10 * 365 * 24,
+        allowedUses: ["cert_signing", "crl_signing"],
+      },
+      { parent: this },
+    );
+    const serverKey = new tls.PrivateKey(`${name}-server-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const csr = new tls.CertRequest(
+      `${name}-server-csr`,
+      {
+        privateKeyPem: serverKey.privateKeyPem,
+        subject: { commonName: `${fullname}.${ns}.svc`, organization: "gitops-platform" },
+        dnsNames: serverDnsNames(fullname, ns, settings.replicas),
+        ipAddresses: SERVER_IP_ADDRESSES,
+      },
+      { parent: this },
+    );
+    const serverCert = new tls.LocallySignedCert(
+      `${name}-server-cert`,
+      {
+        certRequestPem: csr.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
+        validityPeriodHours: 365 * 24,
+        // `pulumi up` renews within 30 days of expiry; Vault reads the new files on restart or SIGHUP.
+        earlyRenewalHours: 30 * 24,
+        allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+      },
+      { parent: this },
+    );
+    const tlsSecret = new k8s.core.v1.Secret(
+      `${name}-tls`,
+      {
+        metadata: { name: `${fullname}-server-tls`, namespace: namespaceName, labels },
+        type: "kubernetes.io/tls",
+        stringData: {
+          [TLS_FILES.cert]: serverCert.certPem,
+          [TLS_FILES.key]: pulumi.secret(serverKey.privateKeyPem),
+          [TLS_FILES.ca]: ca.certPem,
+        },
+      },
+      k8sOpts,
+    );
+
+    const values = pulumi
+      .all([tenantId, args.keyVault.name, sealKey.name, serverIdentity.clientId, tlsSecret.metadata.name, ca.certPem])
+      .apply(([tenant, keyVaultName, keyName, clientId, tlsSecretName, caCertPem]) =>
+        helmValues({
+          fullname,
+          version: settings.version,
+          replicas: settings.replicas,
+          storageSize: settings.storageSize,
+          auditStorageSize: settings.auditStorageSize,
+          ui: settings.ui,
+          serverConfig: renderServerConfig({ fullname, replicas: settings.replicas, tenantId: tenant, keyVaultName, keyName, ui: settings.ui }),
+          clientId,
+          tlsSecretName,
+          caCertPem,
+        }),
+      );
+    // Vault reaches the key at start-up: install once the identity can use it.
+    const release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: VAULT_RELEASE_NAME,
+        chart: VAULT_CHART.name,
+        version: settings.chartVersion,
+        repositoryOpts: { repo: VAULT_CHART.repository },
+        namespace: namespaceName,
+        createNamespace: false,
+        values,
+        timeout: 900,
+      },
+      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealGrant, tlsSecret] },
+    );
+
+    const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
+    const bootstrap = this.bootstrap(name, args, { ns, fullname, namespaceName, labels, caCertPem: ca.certPem, release, secretPrefix: secretPrefixFor(name) });
+
+    this.namespace = namespaceName;
+    this.address = pulumi.interpolate`https://${fullname}.${namespaceName}.svc:${API_PORT}`;
+    this.caCertificate = ca.certPem;
+    this.serviceAccountName = pulumi.output(serverSa);
+    this.sealKeyName = sealKey.name;
+    this.sealKeyId = sealKey.id;
+    this.serverIdentityClientId = serverIdentity.clientId;
+    this.bootstrapIdentityClientId = bootstrap.clientId;
+    this.rootTokenSecretName = pulumi.output(secretNames.rootToken);
+    this.recoveryKeySecretNames = pulumi.output(secretNames.recoveryKeys);
+    this.registerOutputs({
+      namespace: this.namespace,
+      address: this.address,
+      caCertificate: this.caCertificate,
+      serviceAccountName: this.serviceAccountName,
+      sealKeyName: this.sealKeyName,
+      sealKeyId: this.sealKeyId,
+      serverIdentityClientId: this.serverIdentityClientId,
+      bootstrapIdentityClientId: this.bootstrapIdentityClientId,
+      rootTokenSecretName: this.rootTokenSecretName,
+      recoveryKeySecretNames: this.recoveryKeySecretNames,
+    });
+  }
+
+  /**
+   * The bootstrap Job, its script (ConfigMap) and its identity. The identity's only role is Key
+   * Vault Secrets Officer on the vault: the script writes the recovery keys and root token and
+   * reads the token back. Secrets User can only read; Secrets Officer is the least built-in role
+   * with `secrets/setSecret`, and it covers secrets only (no keys, no certificates, no access
+   * management), unlike Key Vault Administrator. It cannot be scoped to the secrets themselves
+   * because they do not exist before Vault is initialised.
+   */
+  private bootstrap(
+    name: string,
+    args: VaultArgs,
+    ctx: {
+      ns: string;
+      fullname: string;
+      namespaceName: pulumi.Output<string>;
+      labels: Record<string, string>;
+      caCertPem: pulumi.Output<string>;
+      release: k8s.helm.v3.Release;
+      secretPrefix: string;
+    },
+  ): { clientId: pulumi.Output<string> } {
+    const settings = args.settings;
+    const k8sOpts = { parent: this, provider: args.provider };
+    const identity = new WorkloadIdentity(
+      `${name}-bootstrap`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        oidcIssuerUrl: args.oidcIssuerUrl,
+        serviceAccounts: [{ namespace: ctx.ns, name: BOOTSTRAP_SERVICE_ACCOUNT }],
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    const grant = args.keyVault.grantRole(
+      `${name}-bootstrap-secrets`,
+      { principalId: identity.principalId, role: "Key Vault Secrets Officer", principalType: "ServicePrincipal" },
+      { parent: this },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-bootstrap`,
+      {
+        metadata: {
+          name: BOOTSTRAP_SERVICE_ACCOUNT,
+          namespace: ctx.namespaceName,
+          labels: ctx.labels,
+          annotations: { "azure.workload.identity/client-id": identity.clientId, "azure.workload.identity/tenant-id": identity.tenantId },
+        },
+        // The script talks to Vault and Azure only; it needs no Kubernetes API token.
+        automountServiceAccountToken: false,
+      },
+      k8sOpts,
+    );
+
+    const script = args.keyVault.name.apply((keyVaultName) =>
+      renderBootstrapScript({
+        initAddress: `https://${podHost(ctx.fullname, 0)}:${API_PORT}`,
+        activeAddress: `https://${ctx.fullname}-active.${ctx.ns}.svc:${API_PORT}`,
+        caCertFile: `${SCRIPT_DIR}/${TLS_FILES.ca}`,
+        keyVaultName,
+        secretPrefix: ctx.secretPrefix,
+        recoveryShares: settings.recoveryShares,
+        recoveryThreshold: settings.recoveryThreshold,
+        kvMount: settings.kvMount,
+        auditFilePath: `${AUDIT_PATH}/vault_audit.log`,
+        tenants: args.tenants,
+        workDir: `${WORK_DIR}/vault-bootstrap`,
+      }),
+    );
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-bootstrap`,
+      {
+        metadata: { namespace: ctx.namespaceName, labels: ctx.labels },
+        data: { "bootstrap.sh": script, [TLS_FILES.ca]: ctx.caCertPem },
+      },
+      k8sOpts,
+    );
+
+    const podLabels = { ...ctx.labels, "app.kubernetes.io/name": "vault-bootstrap", "azure.workload.identity/use": "true" };
+    new k8s.batch.v1.Job(
+      `${name}-bootstrap`,
+      {
+        metadata: { namespace: ctx.namespaceName, labels: ctx.labels },
+        spec: {
+          backoffLimit: 4,
+          template: {
+            metadata: {
+              labels: podLabels,
+              // A changed script is a changed pod template, so Pulumi replaces the Job and it runs again.
+              annotations: { "gitops-platform/script-sha256": script.apply(scriptChecksum) },
+            },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              automountServiceAccountToken: false,
+              restartPolicy: "Never",
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              containers: [
+                {
+                  name: "bootstrap",
+                  image: args.bootstrapImage ?? BOOTSTRAP_IMAGE,
+                  command: ["/bin/bash", `${SCRIPT_DIR}/bootstrap.sh`],
+                  env: [
+                    { name: "HOME", value: `${WORK_DIR}/home` },
+                    { name: "AZURE_CONFIG_DIR", value: `${WORK_DIR}/azure` },
+                  ],
+                  securityContext: {
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                  volumeMounts: [
+                    { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
+                    { name: "work", mountPath: WORK_DIR },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "script", configMap: { name: configMap.metadata.name, defaultMode: 0o444 } },
+                // Memory-backed: the init response and the secrets it holds never touch a disk.
+                { name: "work", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+              ],
+            },
+          },
+        },
+      },
+      { ...k8sOpts, dependsOn: [ctx.release, identity, grant], customTimeouts: { create: "30m", update: "30m" } },
+    );
+    return { clientId: identity.clientId };
+  }
+}
+
+/** Key Vault object names allow letters, digits and '-'. */
+function keyVaultObjectName(text: string): string {
+  return text.replace(/[^A-Za-z0-9-]/g, "-");
+}
+
+function sealKeyNameFor(name: string): string {
+  return keyVaultObjectName(`${name}-unseal`);
+}
+
+function secretPrefixFor(name: string): string {
+  return keyVaultObjectName(name);
+}

@@ -1,0 +1,283 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parse } from "@cdktf/hcl2json";
+import {
+  BootstrapInput,
+  bootstrapSecretNames,
+  renderBootstrapScript,
+  renderTenantPolicy,
+  shellQuote,
+  tenantPolicyName,
+  tenantRole,
+} from "../components/kubernetes/vault-bootstrap";
+
+const INPUT: BootstrapInput = {
+  initAddress: "https://vault-0.vault-internal:8200",
+  activeAddress: "https://vault-active.vault.svc:8200",
+  caCertFile: "/etc/vault-bootstrap/ca.crt",
+  keyVaultName: "kv-dev-x1y2z3",
+  secretPrefix: "vault",
+  recoveryShares: 5,
+  recoveryThreshold: 3,
+  kvMount: "secret",
+  tenants: [
+    { name: "a", namespace: "team-a" },
+    { name: "ab", namespace: "ab", serviceAccounts: ["app", "worker"] },
+  ],
+};
+
+type Capabilities = Record<string, string[]>;
+
+/** `path "<glob>" { capabilities = [...] }` blocks of a parsed policy. */
+async function policyRules(hcl: string): Promise<Capabilities> {
+  const json = (await parse("policy.hcl", hcl)) as { path: Record<string, { capabilities: string[] }[]> };
+  return Object.fromEntries(Object.entries(json.path).map(([glob, [block]]) => [glob, block.capabilities]));
+}
+
+/** Vault's ACL matching: exact paths, a trailing `*` as a prefix, `+` as one path segment. */
+function allows(rules: Capabilities, path: string, capability: string): boolean {
+  return Object.entries(rules).some(([glob, capabilities]) => {
+    const prefix = glob.endsWith("*");
+    const pattern = (prefix ? glob.slice(0, -1) : glob)
+      .split("/")
+      .map((segment) => (segment === "+" ? "[^/]+" : segment.replace(/[.*?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    return new RegExp(`^${pattern}${prefix ? "" : "$"}`).test(path) && capabilities.includes(capability);
+  });
+}
+
+/** The policies the script writes, from its `policy_json <<'POLICY' | write_json 'sys/policies/acl/<name>'` heredocs. */
+function scriptPolicies(script: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const m of script.matchAll(/^policy_json <<'POLICY' \| write_json 'sys\/policies\/acl\/([^']+)'\n([\s\S]*?)^POLICY$/gm)) {
+    found.set(m[1], m[2]);
+  }
+  return found;
+}
+
+test("the script is valid bash", () => {
+  const script = renderBootstrapScript(INPUT);
+  assert.ok(script.startsWith("#!/bin/bash\n"));
+  const check = spawnSync("bash", ["-n"], { input: script, encoding: "utf8" });
+  assert.equal(check.status, 0, check.stderr);
+  const none = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...INPUT, tenants: [], auditFilePath: null }), encoding: "utf8" });
+  assert.equal(none.status, 0, none.stderr);
+});
+
+test("one policy per tenant, each reading its own subtree and nothing of another tenant's", async () => {
+  const script = renderBootstrapScript(INPUT);
+  const policies = scriptPolicies(script);
+  assert.deepEqual([...policies.keys()], ["tenant-a", "tenant-ab"]);
+  for (const tenant of INPUT.tenants) {
+    assert.equal(policies.get(tenantPolicyName(tenant.name)), renderTenantPolicy("secret", tenant.name));
+  }
+  const a = await policyRules(policies.get("tenant-a")!);
+  const ab = await policyRules(policies.get("tenant-ab")!);
+  assert.deepEqual(a, { "secret/data/a/*": ["read"], "secret/metadata/a/*": ["read", "list"] });
+
+  assert.ok(allows(a, "secret/data/a/db", "read"));
+  assert.ok(allows(a, "secret/data/a/nested/db", "read"));
+  assert.ok(allows(a, "secret/metadata/a/", "list"));
+  assert.ok(allows(ab, "secret/data/ab/db", "read"));
+  // No cross-tenant reads, not even through a shared name prefix ("a" vs "ab").
+  assert.ok(!allows(a, "secret/data/ab/db", "read"));
+  assert.ok(!allows(a, "secret/metadata/ab/", "list"));
+  assert.ok(!allows(ab, "secret/data/a/db", "read"));
+  // Read only: no writes, no deletes, nothing outside the mount.
+  for (const capability of ["create", "update", "delete", "patch", "sudo"]) {
+    assert.ok(!allows(a, "secret/data/a/db", capability), capability);
+  }
+  assert.ok(!allows(a, "secret/destroy/a/db", "update"));
+  assert.ok(!allows(a, "sys/policies/acl/tenant-a", "read"));
+});
+
+test("each tenant's kubernetes auth role binds its service accounts in its namespace to its policy", () => {
+  assert.deepEqual(tenantRole(INPUT.tenants[1]), {
+    bound_service_account_names: ["app", "worker"],
+    bound_service_account_namespaces: ["ab"],
+    token_policies: ["tenant-ab"],
+    token_ttl: "1h",
+    token_max_ttl: "4h",
+  });
+  assert.deepEqual(tenantRole(INPUT.tenants[0]).bound_service_account_names, ["*"], "default: any account of the namespace");
+  const script = renderBootstrapScript(INPUT);
+  assert.match(script, /^write_json 'auth\/kubernetes\/role\/ab' <<'ROLE'\n\{"bound_service_account_names":\["app","worker"\],"bound_service_account_namespaces":\["ab"\]/m);
+});
+
+test("no secret reaches argv or the log: no tracing, files for the values", () => {
+  const script = renderBootstrapScript(INPUT);
+  assert.match(script, /^set \+x$/m);
+  assert.match(script, /^umask 077$/m);
+  assert.doesNotMatch(script, /^set -[a-z]*x/m);
+  assert.doesNotMatch(script, /--value "\$/, "secret values go through --file");
+  assert.match(script, /az keyvault secret set [^\n]*--file "\$2"/);
+  assert.match(script, /az login --service-principal -u "\$AZURE_CLIENT_ID" -t "\$AZURE_TENANT_ID"/);
+  assert.match(script, /--federated-token "\$\(cat "\$AZURE_FEDERATED_TOKEN_FILE"\)"/);
+  assert.match(script, /recovery_shares: \$shares, recovery_threshold: \$threshold/);
+});
+
+test("bad input is refused with the field named", () => {
+  assert.throws(() => renderBootstrapScript({ ...INPUT, recoveryThreshold: 6 }), /recoveryThreshold must be 1-5/);
+  assert.throws(() => renderBootstrapScript({ ...INPUT, tenants: [{ name: "Bad_Name", namespace: "x" }] }), /tenant "Bad_Name" must be a DNS-1123 label/);
+  assert.throws(() => renderBootstrapScript({ ...INPUT, tenants: [INPUT.tenants[0], INPUT.tenants[0]] }), /tenant a appears twice/);
+  assert.throws(() => renderBootstrapScript({ ...INPUT, initAddress: "http://vault-0:8200" }), /initAddress must be an https:\/\/ address/);
+  assert.throws(() => renderTenantPolicy("Secret", "a"), /kvMount/);
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+});
+
+// A fake Vault behind a `curl` stub and a fake Key Vault behind an `az` stub: the script runs for real.
+const FAKE_CURL = `#!/bin/bash
+set -euo pipefail
+state="$FAKE_STATE"
+method=GET out=/dev/stdout writeout= data= headerfile= url=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --request) method=$2; shift 2 ;;
+    --output) out=$2; shift 2 ;;
+    --write-out) writeout=$2; shift 2 ;;
+    --data-binary) data=\${2#@}; shift 2 ;;
+    --header) case "$2" in @*) headerfile=\${2#@} ;; esac; shift 2 ;;
+    --cacert) [ -f "$2" ] || { echo "curl stub: no CA file $2" >&2; exit 77; }; shift 2 ;;
+    --silent | --show-error) shift ;;
+    -*) echo "curl stub: unexpected option $1" >&2; exit 2 ;;
+    *) url=$1; shift ;;
+  esac
+done
+path=\${url#*/v1/}
+echo "$method \${url%%/v1/*} $path" >>"$state/requests.log"
+status=200 body='{}'
+authorised() { [ -f "$state/root_token" ] && [ -n "$headerfile" ] && grep -qx "X-Vault-Token: $(cat "$state/root_token")" "$headerfile"; }
+merge() { jq --arg k "$2" --slurpfile b "$data" '. + {($k): $b[0]}' "$state/$1" >"$state/$1.new" && mv "$state/$1.new" "$state/$1"; }
+case "$method $path" in
+  "GET sys/health") ;;
+  "GET sys/init") if [ -f "$state/root_token" ]; then body='{"initialized":true}'; else body='{"initialized":false}'; fi ;;
+  "PUT sys/init")
+    keys=$(for i in $(seq 1 "$(jq -r .recovery_shares "$data")"); do echo "\\"rk$i-$RANDOM$RANDOM\\""; done | jq -s -c .)
+    printf 'hvs.root%s%s' "$RANDOM" "$RANDOM" >"$state/root_token"
+    body=$(jq -n -c --argjson k "$keys" --arg t "$(cat "$state/root_token")" '{keys: [], keys_base64: [], recovery_keys: $k, recovery_keys_base64: $k, root_token: $t}')
+    printf '%s' "$body" >"$state/init_response.json" ;;
+  *)
+    if ! authorised; then
+      status=403 body='{"errors":["permission denied"]}'
+    else
+      case "$method $path" in
+        "GET sys/audit" | "GET sys/auth" | "GET sys/mounts") body=$(jq -c '{data: .}' "$state/\${path#sys/}.json") ;;
+        "PUT sys/audit/file") merge audit.json file/ ;;
+        "POST sys/auth/kubernetes") merge auth.json kubernetes/ ;;
+        "POST auth/kubernetes/config") cp "$data" "$state/kubernetes_config.json" ;;
+        "POST sys/mounts/"*) merge mounts.json "\${path#sys/mounts/}/" ;;
+        "POST sys/policies/acl/"*) jq -j .policy "$data" >"$state/policies/\${path##*/}" ;;
+        "POST auth/kubernetes/role/"*) cp "$data" "$state/roles/\${path##*/}" ;;
+        "LIST sys/policies/acl") body=$(ls "$state/policies" | jq -R . | jq -s -c '{data: {keys: (["default", "root"] + .)}}') ;;
+        "DELETE sys/policies/acl/"*) rm -f "$state/policies/\${path##*/}"; status=204 ;;
+        "DELETE auth/kubernetes/role/"*) rm -f "$state/roles/\${path##*/}"; status=204 ;;
+        *) status=404 body='{"errors":["no handler"]}' ;;
+      esac
+    fi ;;
+esac
+printf '%s' "$body" >"$out"
+if [ -n "$writeout" ]; then printf '%s' "$status"; fi
+`;
+
+const FAKE_AZ = `#!/bin/bash
+set -euo pipefail
+state="$FAKE_STATE"
+printf '%s\\n' "$*" >>"$state/az.log"
+name= file= value=
+command="$1 \${2:-} \${3:-}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) name=$2; shift 2 ;;
+    --file) file=$2; shift 2 ;;
+    --value) value=$2; shift 2 ;;
+    *) shift ;;
+  esac
+done
+case "$command" in
+  "login "*) ;;
+  "keyvault secret set") if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
+  "keyvault secret show") [ -f "$state/kv/$name" ] || { echo "SecretNotFound" >&2; exit 3; }; cat "$state/kv/$name"; echo ;;
+  *) echo "az stub: unexpected $command" >&2; exit 2 ;;
+esac
+`;
+
+function fakeWorld() {
+  const root = mkdtempSync(join(tmpdir(), "vault-bootstrap-"));
+  const bin = join(root, "bin");
+  const state = join(root, "state");
+  for (const dir of [bin, state, join(state, "kv"), join(state, "policies"), join(state, "roles")]) mkdirSync(dir, { recursive: true });
+  writeFileSync(join(bin, "curl"), FAKE_CURL);
+  writeFileSync(join(bin, "az"), FAKE_AZ);
+  chmodSync(join(bin, "curl"), 0o755);
+  chmodSync(join(bin, "az"), 0o755);
+  writeFileSync(join(state, "audit.json"), "{}");
+  writeFileSync(join(state, "auth.json"), JSON.stringify({ "token/": { type: "token" } }));
+  writeFileSync(join(state, "mounts.json"), JSON.stringify({ "sys/": { type: "system" } }));
+  writeFileSync(join(root, "ca.crt"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+  writeFileSync(join(root, "token"), "federated-token");
+  const input = (tenants = INPUT.tenants): BootstrapInput => ({ ...INPUT, tenants, caCertFile: join(root, "ca.crt"), workDir: join(root, "work") });
+  const runScript = (script: string) => {
+    const result = spawnSync("bash", ["-c", script, "bootstrap"], {
+      encoding: "utf8",
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        FAKE_STATE: state,
+        AZURE_CLIENT_ID: "client",
+        AZURE_TENANT_ID: "tenant",
+        AZURE_FEDERATED_TOKEN_FILE: join(root, "token"),
+      },
+    });
+    assert.equal(result.status, 0, `script failed:\n${result.stderr}`);
+    return result;
+  };
+  const read = (file: string) => readFileSync(join(state, file), "utf8");
+  const requests = () => read("requests.log").trim().split("\n");
+  return { root, state, input, runScript, read, requests };
+}
+
+const hasJq = spawnSync("jq", ["--version"]).status === 0;
+
+test("the script initialises once, stores every key in Key Vault, configures tenants and prunes stale ones", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    const first = world.runScript(renderBootstrapScript(world.input()));
+    const init = JSON.parse(world.read("init_response.json")) as { recovery_keys_base64: string[]; root_token: string };
+    const names = bootstrapSecretNames("vault", 5);
+    assert.equal(init.recovery_keys_base64.length, 5);
+    init.recovery_keys_base64.forEach((key, i) => assert.equal(world.read(`kv/${names.recoveryKeys[i]}`), key));
+    assert.equal(world.read(`kv/${names.rootToken}`), init.root_token);
+    for (const secret of [init.root_token, ...init.recovery_keys_base64]) {
+      assert.ok(!world.read("az.log").includes(secret), "a secret was on az's command line");
+      assert.ok(!first.stderr.includes(secret) && !first.stdout.includes(secret), "a secret was logged");
+    }
+    assert.ok(!existsSync(join(world.root, "work")), "the work dir is removed");
+    assert.deepEqual(
+      world.requests().filter((r) => r.startsWith("PUT") && r.endsWith("sys/init")),
+      ["PUT https://vault-0.vault-internal:8200 sys/init"],
+    );
+    assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"), "configuration goes to the active node");
+
+    assert.deepEqual(readdirSync(join(world.state, "policies")).sort(), ["tenant-a", "tenant-ab"]);
+    assert.equal(world.read("policies/tenant-ab"), renderTenantPolicy("secret", "ab"));
+    assert.deepEqual(JSON.parse(world.read("roles/ab")), tenantRole(INPUT.tenants[1]));
+    assert.deepEqual(JSON.parse(world.read("mounts.json"))["secret/"], { type: "kv", options: { version: "2" } });
+    assert.deepEqual(JSON.parse(world.read("auth.json"))["kubernetes/"], { type: "kubernetes" });
+    assert.deepEqual(JSON.parse(world.read("kubernetes_config.json")), { kubernetes_host: "https://kubernetes.default.svc:443" });
+    assert.deepEqual(JSON.parse(world.read("audit.json"))["file/"], { type: "file", options: { file_path: "/vault/audit/vault_audit.log" } });
+
+    // Again, with tenant "ab" gone: no second init, the token comes back from Key Vault, "ab" loses access.
+    const second = world.runScript(renderBootstrapScript(world.input([INPUT.tenants[0]])));
+    assert.match(second.stderr, /already initialised/);
+    assert.equal(world.requests().filter((r) => r.endsWith("sys/init") && r.startsWith("PUT")).length, 1);
+    assert.equal(world.requests().filter((r) => r.includes("sys/auth/kubernetes") && r.startsWith("POST")).length, 1, "auth enabled once");
+    assert.equal(world.requests().filter((r) => r.startsWith("POST") && r.endsWith("sys/mounts/secret")).length, 1, "KV mounted once");
+    assert.deepEqual(readdirSync(join(world.state, "policies")), ["tenant-a"]);
+    assert.deepEqual(readdirSync(join(world.state, "roles")), ["a"]);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});

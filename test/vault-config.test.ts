@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parse } from "@cdktf/hcl2json";
+import {
+  chartFullname,
+  helmValues,
+  renderServerConfig,
+  restrictedSecurityContext,
+  serverDnsNames,
+  serverServiceAccountName,
+  ServerConfigInput,
+  TLS_MOUNT_PATH,
+} from "../components/kubernetes/vault-config";
+import { vaultVersionProblem } from "../stacks/rules";
+import { platformSchema } from "../stacks/schema";
+
+const BASE: ServerConfigInput = {
+  fullname: "vault",
+  replicas: 3,
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  keyVaultName: "kv-prod-a1b2c3",
+  keyName: "vault-unseal",
+  ui: false,
+};
+
+// Parsed HCL and chart values are deep, loosely typed JSON that the tests index into.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function parsed(input: ServerConfigInput): Promise<Record<string, Json>> {
+  return parse("server.hcl", renderServerConfig(input));
+}
+
+test("the chart's fullname and server service account name, as its helpers compute them", () => {
+  assert.equal(chartFullname("vault"), "vault");
+  assert.equal(serverServiceAccountName("vault"), "vault");
+  assert.equal(chartFullname("platform"), "platform-vault", "a release without the chart name gets it appended");
+  assert.equal(chartFullname("my-vault-1"), "my-vault-1", "a release containing the chart name is used as is");
+  assert.equal(chartFullname("vault", { fullnameOverride: "secrets" }), "secrets");
+  assert.equal(chartFullname("platform", { nameOverride: "plat" }), "platform", "contains the overridden name");
+  assert.equal(chartFullname("a".repeat(62) + "-x"), "a".repeat(62), "63 characters, trailing '-' trimmed");
+  assert.equal(serverServiceAccountName("vault", { name: "custom" }), "custom");
+  assert.equal(serverServiceAccountName("vault", { create: false }), "default");
+});
+
+test("seal stanza carries the tenant, vault and key names", async () => {
+  const hcl = await parsed(BASE);
+  assert.deepEqual(hcl.seal, { azurekeyvault: [{ tenant_id: BASE.tenantId, vault_name: "kv-prod-a1b2c3", key_name: "vault-unseal" }] });
+});
+
+test("one retry_join per replica, each over TLS to its pod", async () => {
+  for (const replicas of [1, 3, 5]) {
+    const joins = (await parsed({ ...BASE, replicas })).storage.raft[0].retry_join as Record<string, string>[];
+    assert.equal(joins.length, replicas);
+    joins.forEach((join, i) => {
+      assert.equal(join.leader_api_addr, `https://vault-${i}.vault-internal:8200`);
+      assert.equal(join.leader_tls_servername, `vault-${i}.vault-internal`);
+      assert.equal(join.leader_ca_cert_file, `${TLS_MOUNT_PATH}/ca.crt`);
+    });
+  }
+  assert.throws(() => renderServerConfig({ ...BASE, replicas: 0 }), /replicas must be >= 1/);
+});
+
+test("the whole config: TLS listener, raft path, service registration, ui switch, mlock off", async () => {
+  const hcl = await parsed({ ...BASE, tlsPath: "/etc/tls" });
+  assert.deepEqual(hcl.listener.tcp, [
+    {
+      address: "[::]:8200",
+      cluster_address: "[::]:8201",
+      tls_disable: 0,
+      tls_cert_file: "/etc/tls/tls.crt",
+      tls_key_file: "/etc/tls/tls.key",
+      tls_min_version: "tls12",
+    },
+  ]);
+  assert.equal(hcl.storage.raft[0].path, "/vault/data");
+  assert.deepEqual(hcl.service_registration, { kubernetes: [{}] });
+  assert.equal(hcl.ui, false);
+  assert.equal(hcl.disable_mlock, true);
+  assert.equal((await parsed({ ...BASE, ui: true })).ui, true);
+});
+
+test("values that HCL, Helm's tpl or the chart's sed would change are refused", () => {
+  assert.throws(() => renderServerConfig({ ...BASE, keyName: 'x" }\nseal "other" {' }), /key name .* has characters outside/);
+  assert.throws(() => renderServerConfig({ ...BASE, keyName: "{{ .Release.Name }}" }), /has characters outside/);
+  assert.throws(() => renderServerConfig({ ...BASE, keyName: "MY-HOSTNAME-KEY" }), /contains HOSTNAME, which the chart rewrites/);
+});
+
+test("the certificate names cover the services, every pod and localhost", () => {
+  const names = serverDnsNames("vault", "vault", 3);
+  for (const name of [
+    "vault",
+    "vault.vault",
+    "vault.vault.svc",
+    "vault.vault.svc.cluster.local",
+    "vault-active.vault.svc",
+    "vault-active.vault.svc.cluster.local",
+    "*.vault-internal",
+    "*.vault-internal.vault.svc.cluster.local",
+    "vault-0.vault-internal",
+    "vault-2.vault-internal",
+    "localhost",
+  ]) {
+    assert.ok(names.includes(name), name);
+  }
+  assert.ok(!names.includes("vault-3.vault-internal"));
+  assert.equal(new Set(names).size, names.length, "no duplicates");
+});
+
+test("helm values: TLS on, workload identity, HA raft with PDB, storage sizes, restricted pods", () => {
+  const config = renderServerConfig(BASE);
+  const values = helmValues({
+    fullname: "vault",
+    version: "1.20.4",
+    replicas: 3,
+    storageSize: "20Gi",
+    auditStorageSize: "10Gi",
+    ui: false,
+    serverConfig: config,
+    clientId: "11111111-2222-4333-a444-555555555555",
+    tlsSecretName: "vault-server-tls",
+    caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  }) as Record<string, Json>;
+  const server = values.server;
+  assert.equal(values.global.tlsDisable, false);
+  assert.equal(server.ha.raft.config, config);
+  assert.equal(server.ha.replicas, 3);
+  assert.equal(server.ha.disruptionBudget.enabled, true);
+  assert.equal(server.ha.apiAddr, "https://$(VAULT_K8S_POD_NAME).vault-internal:8200");
+  assert.equal(server.serviceAccount.annotations["azure.workload.identity/client-id"], "11111111-2222-4333-a444-555555555555");
+  assert.equal(server.extraLabels["azure.workload.identity/use"], "true");
+  assert.deepEqual(server.volumes, [{ name: "tls", secret: { secretName: "vault-server-tls", defaultMode: 0o440 } }]);
+  assert.deepEqual(server.volumeMounts, [{ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true }]);
+  assert.equal(server.extraEnvironmentVars.VAULT_CACERT, `${TLS_MOUNT_PATH}/ca.crt`);
+  assert.equal(server.dataStorage.size, "20Gi");
+  assert.equal(server.auditStorage.size, "10Gi");
+  assert.equal(server.auditStorage.enabled, true);
+  assert.match(server.readinessProbe.path, /uninitcode=204/);
+  assert.doesNotMatch(server.readinessProbe.path, /sealedcode/, "a sealed server must not be ready");
+  assert.equal(values.injector.enabled, true);
+  assert.equal(values.injector.agentImage.tag, "1.20.4");
+  assert.equal(
+    Buffer.from(values.injector.extraEnvironmentVars.AGENT_INJECT_VAULT_CACERT_BYTES, "base64").toString(),
+    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  );
+  assert.deepEqual(server.statefulSet.securityContext, restrictedSecurityContext());
+  assert.deepEqual(values.injector.securityContext.container.capabilities, { drop: ["ALL"] });
+  assert.equal(values.ui.enabled, false);
+  assert.ok(!JSON.stringify(values).includes("http://"), "no plain-HTTP address in the values");
+});
+
+test("vaultVersionProblem: workload identity needs 1.15.5+, and 1.18.5 is broken", () => {
+  assert.match(vaultVersionProblem("1.15.4") ?? "", /too old.*1\.15\.5/);
+  assert.match(vaultVersionProblem("1.14.0") ?? "", /too old/);
+  assert.match(vaultVersionProblem("1.18.5") ?? "", /hashicorp\/vault#29717/);
+  assert.equal(vaultVersionProblem("1.15.5"), undefined);
+  assert.equal(vaultVersionProblem("1.18.6"), undefined);
+  const defaults = platformSchema("dev").parse({ environment: "dev" });
+  assert.equal(vaultVersionProblem(defaults.vault.version), undefined, "the default version passes");
+});
