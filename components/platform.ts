@@ -1,0 +1,189 @@
+/**
+ * GitOpsPlatform: the whole platform from one PlatformConfig. It only wires the components
+ * together; each concern lives in its own component. Parts that do not depend on each other
+ * are not serialized: tenants do not wait for Vault, Vault does not wait for Flux.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
+import * as resources from "@pulumi/azure-native/resources";
+import type { PlatformConfig, TenantConfig } from "../stacks/schema";
+import { AksCluster } from "./azure/aks-cluster";
+import { KeyVault } from "./azure/key-vault";
+import { Flux } from "./kubernetes/flux";
+import { GitSource } from "./kubernetes/git-source";
+import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
+import { FluxSources } from "./kubernetes/sources";
+import { Tenant } from "./kubernetes/tenant";
+import { Vault } from "./kubernetes/vault";
+
+export interface GitOpsPlatformArgs {
+  /** The validated stack config (stacks/: parsePlatformConfig or loadPlatform). */
+  config: PlatformConfig;
+  /** Webhook address of each Flux notification, by notification name; pass secrets. */
+  notificationAddresses?: Record<string, pulumi.Input<string>>;
+}
+
+/** What one tenant got. */
+export interface PlatformTenant {
+  tenant: Tenant;
+  git?: GitSource;
+  sources?: FluxSources;
+  notifications?: FluxNotifications;
+}
+
+/** Tags every Azure resource of the platform carries; `environment` is what policies read. */
+export function platformTags(config: PlatformConfig): Record<string, string> {
+  return { ...config.tags, environment: config.environment, "managed-by": "pulumi", project: "gitops-platform" };
+}
+
+export class GitOpsPlatform extends pulumi.ComponentResource {
+  readonly resourceGroup: resources.ResourceGroup;
+  readonly cluster: AksCluster;
+  readonly keyVault: KeyVault;
+  readonly flux: Flux;
+  readonly tenants: Record<string, PlatformTenant>;
+  readonly vault?: Vault;
+
+  constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
+    const { config } = args;
+    const tags = platformTags(config);
+    const protect = config.protect;
+    const child = { parent: this };
+
+    this.resourceGroup = new resources.ResourceGroup(
+      `${name}-rg`,
+      { resourceGroupName: `rg-gitops-${config.environment}`, location: config.location, tags },
+      { ...child, protect },
+    );
+    const resourceGroupName = this.resourceGroup.name;
+    const location = config.location;
+
+    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect }, child);
+    const provider = this.cluster.provider;
+
+    this.keyVault = new KeyVault(
+      `${name}-kv`,
+      {
+        resourceGroupName,
+        location,
+        environment: config.environment,
+        sku: config.keyVault.sku,
+        purgeProtection: config.keyVault.purgeProtection,
+        softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
+        networkDefaultAction: config.keyVault.networkDefaultAction,
+        allowedIpRanges: config.keyVault.allowedIpRanges,
+        tags,
+        protect,
+      },
+      child,
+    );
+
+    const notifications: NotificationTarget[] = config.flux.notifications.map((n) => {
+      const address = args.notificationAddresses?.[n.name];
+      if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for notification "${n.name}"`);
+      return { name: n.name, type: n.type, channel: n.channel, address };
+    });
+
+    this.flux = new Flux(
+      `${name}-flux`,
+      {
+        provider,
+        install: config.flux.install,
+        version: config.flux.version,
+        multitenancy: config.flux.multitenancy,
+        cluster: { name: this.cluster.name, resourceGroupName, oidcIssuerUrl: this.cluster.oidcIssuerUrl, location },
+        sops: config.flux.sops ? { keyVault: this.keyVault } : undefined,
+        notifications,
+        tags,
+        protect,
+      },
+      child,
+    );
+
+    const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
+    this.tenants = Object.fromEntries(
+      config.tenants.map((tenant) => [tenant.name, this.createTenant(name, config, tenant, { notifications, githubProvider })]),
+    );
+
+    if (config.vault.enabled) {
+      this.vault = new Vault(
+        `${name}-vault`,
+        {
+          provider,
+          settings: config.vault,
+          keyVault: this.keyVault,
+          resourceGroupName,
+          location,
+          oidcIssuerUrl: this.cluster.oidcIssuerUrl,
+          tenantId: this.keyVault.tenantId,
+          tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace })),
+          protect,
+          tags,
+        },
+        child,
+      );
+    }
+
+    this.registerOutputs({});
+  }
+
+  private createTenant(
+    name: string,
+    config: PlatformConfig,
+    tenant: TenantConfig & { namespace: string },
+    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider },
+  ): PlatformTenant {
+    const provider = this.cluster.provider;
+    const prefix = `${name}-${tenant.name}`;
+    const created = new Tenant(
+      prefix,
+      {
+        provider,
+        name: tenant.name,
+        namespace: tenant.namespace,
+        environment: config.environment,
+        groups: tenant.groups,
+        quota: tenant.quota,
+        limits: tenant.limits,
+      },
+      { parent: this },
+    );
+    // Tenant objects need the Flux CRDs and the tenant's own RBAC; nothing else.
+    const fluxReady = [...this.flux.ready, ...created.ready];
+    const common = { provider, namespace: created.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
+    const result: PlatformTenant = { tenant: created };
+    if (tenant.git) {
+      result.git = new GitSource(
+        `${prefix}-git`,
+        {
+          ...common,
+          github: shared.githubProvider,
+          repository: tenant.git.repository,
+          branch: tenant.git.branch,
+          path: tenant.git.path,
+          interval: tenant.git.interval,
+          create: tenant.git.create,
+          clusterName: this.cluster.name,
+        },
+        { parent: created },
+      );
+    }
+    if (tenant.helmReleases.length + tenant.ociRepositories.length + tenant.buckets.length > 0) {
+      result.sources = new FluxSources(
+        `${prefix}-sources`,
+        { ...common, helmReleases: tenant.helmReleases, ociRepositories: tenant.ociRepositories, buckets: tenant.buckets },
+        { parent: created },
+      );
+    }
+    // With multitenancy, notification-controller only sees events from an Alert's own namespace.
+    if (shared.notifications.length > 0) {
+      result.notifications = new FluxNotifications(
+        `${prefix}-alerts`,
+        { provider, namespace: created.namespace, notifications: shared.notifications, fluxReady },
+        { parent: created },
+      );
+    }
+    return result;
+  }
+}
