@@ -1,8 +1,12 @@
 /**
  * `npm run synth -- <stack> [--json FILE] [--config FILE]`: the stack's desired state without
- * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema.
+ * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
+ * 2 a mandatory security policy is violated (advisory findings are only listed).
  */
 import { writeFileSync } from "node:fs";
+import { evaluatePolicies, policyContext } from "../policy/evaluate";
+import { checkedFromRecord } from "../policy/from-synth";
+import { Violation } from "../policy/types";
 import { ConfigError } from "../stacks/load";
 import { criticalPath, renderCriticalPath } from "./critical-path";
 import { StackFileError } from "./stack-file";
@@ -46,7 +50,7 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
     return 1;
   }
   try {
-    const { graph, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
+    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
     console.log(renderTree(graph.resources));
     console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);
@@ -55,7 +59,10 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
       for (const v of violations) console.error(`  ${v.message}`);
       return 1;
     }
-    return 0;
+    const checked = run.resources.map(checkedFromRecord);
+    const findings = evaluatePolicies(checked, policyContext(checked, args.stack));
+    printFindings(findings);
+    return findings.some((f) => f.enforcement === "mandatory") ? 2 : 0;
   } catch (error) {
     if (ConfigError.isConfigError(error)) {
       console.error(`Invalid stack config for ${args.stack} (${error.problems.length} problem(s)):`);
@@ -68,6 +75,17 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
     }
     throw error;
   }
+}
+
+function printFindings(findings: readonly Violation[]): void {
+  for (const level of ["mandatory", "advisory"] as const) {
+    const list = findings.filter((f) => f.enforcement === level);
+    if (list.length === 0) continue;
+    const print = level === "mandatory" ? console.error : console.log;
+    print(`\n${list.length} ${level} policy violation(s):`);
+    for (const f of list) print(`  [${f.policy}] ${f.message}`);
+  }
+  if (findings.length === 0) console.log("\nPolicies: all passed");
 }
 
 if (require.main === module) {

@@ -1,0 +1,31 @@
+/** All platform policies, and running them over a set of resources. */
+import { policyContext } from "./context";
+import { AKS_POLICIES } from "./rules/aks";
+import { KEY_VAULT_POLICIES } from "./rules/key-vault";
+import { KUBERNETES_POLICIES } from "./rules/kubernetes";
+import { statefulResourcesProtected } from "./rules/protection";
+import { ROLE_POLICIES } from "./rules/roles";
+import { VAULT_POLICIES } from "./rules/vault";
+import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
+
+export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
+  ...AKS_POLICIES,
+  ...KEY_VAULT_POLICIES,
+  ...ROLE_POLICIES,
+  ...KUBERNETES_POLICIES,
+  ...VAULT_POLICIES,
+  statefulResourcesProtected,
+];
+
+export function evaluatePolicies(
+  resources: readonly CheckedResource[],
+  context: PolicyContext,
+  policies: readonly PlatformPolicy[] = PLATFORM_POLICIES,
+): Violation[] {
+  return policies.flatMap((policy) => {
+    const enforcement = policy.enforcement(context);
+    return policy.check(resources, context).map((finding) => ({ ...finding, policy: policy.name, enforcement }));
+  });
+}
+
+export { policyContext };

@@ -1,0 +1,30 @@
+/**
+ * The CrossGuard pack: `pulumi preview --policy-pack policy` (run from the project root after
+ * `npm ci`). Only the pack lives here, because `new PolicyPack` starts a server and never exits;
+ * the policies are plain functions in ./rules, which synth and the tests call directly.
+ */
+import { PolicyPack, PolicyResource } from "@pulumi/policy";
+import { PLATFORM_POLICIES } from "./evaluate";
+import { policyContext } from "./context";
+import { CheckedResource } from "./types";
+
+function checked(resource: PolicyResource): CheckedResource {
+  // CrossGuard hands policies plain values without saying which were secret.
+  return { urn: resource.urn, type: resource.type, name: resource.name, props: resource.props, protect: resource.opts.protect, secretPaths: undefined };
+}
+
+new PolicyPack("gitops-platform", {
+  policies: PLATFORM_POLICIES.map((policy) => ({
+    name: policy.name,
+    description: policy.description,
+    // The pack cannot know the environment before it sees the stack; advisory-in-dev policies
+    // are registered mandatory and downgrade themselves by not reporting outside production.
+    enforcementLevel: "mandatory" as const,
+    validateStack: (args, reportViolation) => {
+      const resources = args.resources.map(checked);
+      const context = policyContext(resources, "dev");
+      if (policy.enforcement(context) === "advisory") return;
+      for (const finding of policy.check(resources, context)) reportViolation(finding.message, finding.urn);
+    },
+  })),
+});

@@ -1,0 +1,18 @@
+/** In production, what holds state cannot be deleted by a stray `pulumi up` or `destroy`. */
+import { mandatory, PlatformPolicy } from "../types";
+import { vaultReleases } from "./vault";
+
+export const STATEFUL_TYPES = ["azure-native:keyvault:Vault", "azure-native:keyvault:Key", "azure-native:containerservice:ManagedCluster"];
+
+export const statefulResourcesProtected: PlatformPolicy = {
+  name: "stateful-resources-protected",
+  description: "In production the Key Vault, its keys, the AKS cluster and Vault's storage (its Helm release) are protected.",
+  enforcement: mandatory,
+  check: (resources, context) => {
+    if (!context.production) return [];
+    const vault = new Set(vaultReleases(resources).map((r) => r.urn));
+    return resources
+      .filter((r) => (STATEFUL_TYPES.includes(r.type) || vault.has(r.urn)) && !r.protect)
+      .map((r) => ({ urn: r.urn, message: `${r.name} (${r.type}) must be protected in production` }));
+  },
+};

@@ -1,0 +1,73 @@
+/** HashiCorp Vault: TLS only, sealed by Azure Key Vault, an image that can unseal with workload identity. */
+import { vaultVersionProblem } from "../../stacks/rules";
+import { CheckedResource, Finding, get, mandatory, PlatformPolicy } from "../types";
+import { hclAttribute, hclBlocks } from "./hcl-text";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Helm releases of the hashicorp/vault chart. */
+export function vaultReleases(resources: readonly CheckedResource[]): CheckedResource[] {
+  return resources.filter((r) => r.type === RELEASE && get(r.props, "chart") === "vault");
+}
+
+/** The server HCL the chart renders (HA raft config, or standalone). */
+export function vaultServerConfig(release: CheckedResource): string {
+  const config = get(release.props, "values", "server", "ha", "raft", "config") ?? get(release.props, "values", "server", "standalone", "config");
+  return typeof config === "string" ? config : "";
+}
+
+function perRelease(name: string, description: string, problems: (release: CheckedResource, hcl: string) => string[]): PlatformPolicy {
+  return {
+    name,
+    description,
+    enforcement: mandatory,
+    check: (resources) =>
+      vaultReleases(resources).flatMap((release): Finding[] =>
+        problems(release, vaultServerConfig(release)).map((message) => ({ urn: release.urn, message: `${release.name}: ${message}` })),
+      ),
+  };
+}
+
+export const vaultTlsListener = perRelease("vault-tls-listener", "Vault listens with TLS only.", (release, hcl) => {
+  const listeners = hclBlocks(hcl, /listener\s+"tcp"/);
+  const problems: string[] = [];
+  if (listeners.length === 0) problems.push('the server config has no listener "tcp"');
+  for (const body of listeners) {
+    const disabled = hclAttribute(body, "tls_disable");
+    if (disabled !== undefined && ["1", "true"].includes(disabled)) problems.push("a listener sets tls_disable");
+    if (!hclAttribute(body, "tls_cert_file") || !hclAttribute(body, "tls_key_file")) problems.push("a listener has no tls_cert_file/tls_key_file");
+  }
+  if (get(release.props, "values", "global", "tlsDisable") !== false) problems.push("values.global.tlsDisable must be false");
+  return problems;
+});
+
+export const vaultSeal = perRelease("vault-seal", "Vault auto-unseals through an Azure Key Vault key.", (_release, hcl) => {
+  const [seal] = hclBlocks(hcl, /seal\s+"azurekeyvault"/);
+  if (seal === undefined) return ['the server config has no seal "azurekeyvault" stanza'];
+  return ["vault_name", "key_name"].filter((a) => !hclAttribute(seal, a)).map((a) => `the seal stanza has no ${a}`);
+});
+
+export const vaultImageVersion = perRelease("vault-image-version", "The Vault image supports workload identity for the seal (>= 1.15.5, not 1.18.5).", (release) => {
+  const tag = String(get(release.props, "values", "server", "image", "tag") ?? "");
+  if (!/^\d+\.\d+\.\d+$/.test(tag)) return [`values.server.image.tag must be a pinned version, got "${tag}"`];
+  const problem = vaultVersionProblem(tag);
+  return problem ? [problem] : [];
+});
+
+export const vaultSealKeyProtected: PlatformPolicy = {
+  name: "vault-seal-key-protected",
+  description: "In production the seal key is protected: losing it makes Vault's data unreadable forever.",
+  enforcement: mandatory,
+  check: (resources, context) => {
+    if (!context.production) return [];
+    const keyNames = vaultReleases(resources).flatMap((release) =>
+      hclBlocks(vaultServerConfig(release), /seal\s+"azurekeyvault"/).map((seal) => hclAttribute(seal, "key_name")),
+    );
+    return resources
+      .filter((r) => r.type === "azure-native:keyvault:Key" && keyNames.includes(String(get(r.props, "keyName"))))
+      .filter((key) => !key.protect)
+      .map((key) => ({ urn: key.urn, message: `${key.name}: the Vault seal key must be protected` }));
+  },
+};
+
+export const VAULT_POLICIES = [vaultTlsListener, vaultSeal, vaultImageVersion, vaultSealKeyProtected];

@@ -1,0 +1,61 @@
+/**
+ * What the platform's policies see and say. Policies are pure functions over a list of
+ * resources, so the same code runs in synth (over the mock engine's graph) and in the CrossGuard
+ * pack (over the real engine's resources).
+ */
+
+export interface CheckedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** Input properties with plain values. */
+  props: Record<string, unknown>;
+  protect: boolean;
+  /**
+   * Property paths that hold secret values (`stringData`, `data.identity`), or undefined where
+   * the caller cannot tell (CrossGuard hands policies plain values).
+   */
+  secretPaths?: readonly string[];
+}
+
+export interface PolicyContext {
+  environment: string;
+  production: boolean;
+}
+
+export type Enforcement = "mandatory" | "advisory";
+
+export interface Finding {
+  urn?: string;
+  message: string;
+}
+
+export interface PlatformPolicy {
+  name: string;
+  description: string;
+  /** How strictly a finding counts; may depend on the environment. */
+  enforcement(context: PolicyContext): Enforcement;
+  check(resources: readonly CheckedResource[], context: PolicyContext): Finding[];
+}
+
+export interface Violation extends Finding {
+  policy: string;
+  enforcement: Enforcement;
+}
+
+export const mandatory = (): Enforcement => "mandatory";
+
+/** Resources of one type token. */
+export function ofType(resources: readonly CheckedResource[], type: string): CheckedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** Reads a nested property: get(props, "properties", "networkAcls", "defaultAction"). */
+export function get(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
