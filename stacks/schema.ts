@@ -264,6 +264,15 @@ export function platformObjectSchema(environment: string) {
     keyVault: keyVaultSchema(p).prefault({}),
     flux: fluxSchema().prefault({}),
     github: z.strictObject({ owner: githubName.optional() }).prefault({}),
+    ci: z
+      .strictObject({
+        repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+          error: "must be the infrastructure repository as owner/name",
+        }),
+        productionEnvironment: z.string().regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" }).default("production"),
+      })
+      .optional()
+      .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
   });

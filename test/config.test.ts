@@ -163,3 +163,9 @@ test("flux.version defaults to the tested chart for helm and stays unset (manage
   assert.equal(parse({ flux: { install: "aks-extension" } }).flux.version, undefined);
   assert.equal(parse({ flux: { install: "aks-extension", version: "1.17.3" } }).flux.version, "1.17.3");
 });
+
+test("ci: the infrastructure repository is owner/name", () => {
+  assert.equal(parse({}).ci, undefined);
+  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" } }).ci, { repository: "acme/platform-infra", productionEnvironment: "production" });
+  expectProblem({ ci: { repository: "platform-infra" } }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
+});
