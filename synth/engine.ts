@@ -132,6 +132,8 @@ function isSecretValue(value: unknown): boolean {
 
 export interface EngineOptions {
   stack: string;
+  /** Pulumi project name; config keys are `<project>:<key>`. Default "gitops-platform". */
+  project?: string;
   /** Config as `pulumi config` holds it: `project:key` -> string value (objects as JSON). */
   config?: Record<string, string>;
   /** Which of those keys hold secrets. */
@@ -160,7 +162,7 @@ const waitForRPCs = (runtimeSettings as unknown as { waitForRPCs(): Promise<void
  */
 export async function runProgram(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
   const monitor = new RecordingMonitor(new PlatformMocks());
-  runtimeSettings.setMockOptions(monitor, PROJECT, options.stack, options.preview ?? false);
+  runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
   enableMockFeatures();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
 

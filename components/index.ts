@@ -1,0 +1,33 @@
+/**
+ * The component library: what a platform team imports into its own Pulumi program
+ * (`import { Tenant, GitSource } from "gitops-platform/components"`). Each component takes typed
+ * args and explicit providers, so any one of them works on its own.
+ */
+export { GitOpsPlatform, platformTags, type GitOpsPlatformArgs, type PlatformTenant } from "./platform";
+
+export { AksCluster, type AksClusterArgs, type KubeletIdentity } from "./azure/aks-cluster";
+export { convertKubeconfig, KUBELOGIN_MODES, type KubeloginMode } from "./azure/kubeconfig";
+export { KeyVault, type KeyVaultArgs, type KeyArgs, type GrantArgs, type KeyOperation } from "./azure/key-vault";
+export { keyVaultName } from "./azure/key-vault-name";
+export {
+  WorkloadIdentity,
+  serviceAccountSubject,
+  MAX_FEDERATED_CREDENTIALS,
+  type WorkloadIdentityArgs,
+  type ServiceAccountRef,
+  type ExternalCredential,
+} from "./azure/workload-identity";
+export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type RoleGrant } from "./azure/roles";
+
+export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
+export { Flux, type FluxArgs } from "./kubernetes/flux";
+export { GitSource, type GitSourceArgs } from "./kubernetes/git-source";
+export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
+export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";
+export { knownHosts } from "./kubernetes/known-hosts";
+export { sopsConfig } from "./kubernetes/flux-install";
+export { Vault, type VaultArgs } from "./kubernetes/vault";
+export type { TenantAccess } from "./kubernetes/vault-bootstrap";
+
+export type { PlatformConfig, ClusterConfig, KeyVaultConfig, FluxConfig, TenantConfig, VaultConfig } from "../stacks/schema";
+export { parsePlatformConfig } from "../stacks/parse";
