@@ -5,20 +5,13 @@ import { readStackFile } from "./stack-file";
 import { SchemaViolation, validateKubernetesObjects } from "./validate";
 
 /** One resource in the synth JSON (the contract in DESIGN.md, "Synth"). */
-export interface GraphResource {
-  urn: string;
-  type: string;
-  name: string;
-  custom: boolean;
-  parent: string | null;
-  provider: string | null;
-  dependencies: string[];
-  protect: boolean;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
+export type GraphResource = Pick<
+  RecordedResource,
+  "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "protect" | "inputs" | "outputs"
+> & {
   /** Input paths holding secrets -> fingerprint; present only when there are any. */
   secrets?: Record<string, string>;
-}
+};
 
 export interface SynthGraph {
   project: string;

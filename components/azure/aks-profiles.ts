@@ -56,6 +56,14 @@ export function systemPoolProfile(settings: ClusterConfig, osSku: NodeOsSku) {
   return {
     name: SYSTEM_POOL_NAME,
     mode: "System",
+    ...autoscaledPool(pool, osSku),
+    nodeTaints: settings.userPools.length > 0 ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
+  };
+}
+
+/** What every pool shares: Linux scale sets the autoscaler sizes, starting at the minimum. */
+function autoscaledPool(pool: ClusterConfig["systemPool"], osSku: NodeOsSku) {
+  return {
     type: "VirtualMachineScaleSets",
     osType: "Linux",
     osSKU: osSku,
@@ -65,7 +73,6 @@ export function systemPoolProfile(settings: ClusterConfig, osSku: NodeOsSku) {
     minCount: pool.minCount,
     maxCount: pool.maxCount,
     availabilityZones: zonesOrUndefined(pool.zones),
-    nodeTaints: settings.userPools.length > 0 ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
   };
 }
 
@@ -74,15 +81,7 @@ export function userPoolProfile(pool: ClusterConfig["userPools"][number], osSku:
   return {
     agentPoolName: pool.name,
     mode: "User",
-    type: "VirtualMachineScaleSets",
-    osType: "Linux",
-    osSKU: osSku,
-    vmSize: pool.vmSize,
-    enableAutoScaling: true,
-    count: pool.minCount,
-    minCount: pool.minCount,
-    maxCount: pool.maxCount,
-    availabilityZones: zonesOrUndefined(pool.zones),
+    ...autoscaledPool(pool, osSku),
     nodeLabels: Object.keys(pool.labels).length > 0 ? { ...pool.labels } : undefined,
     nodeTaints: pool.taints.length > 0 ? [...pool.taints] : undefined,
   };
