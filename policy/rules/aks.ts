@@ -1,5 +1,6 @@
 /** AKS: Entra-only access, workload identity, network policy, patching, a closed API server. */
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { allowsEveryAddress } from "./ip-ranges";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 
@@ -57,7 +58,7 @@ export const aksUpgradeChannel = perCluster(
 
 export const aksApiServerRestricted: PlatformPolicy = {
   name: "aks-api-server-restricted",
-  description: "In production the API server is private or limited to authorized IP ranges.",
+  description: "In production the API server is private or limited to authorized IP ranges (not 0.0.0.0/0).",
   enforcement: mandatory,
   check: (resources, context) => {
     if (!context.production) return [];
@@ -66,9 +67,12 @@ export const aksApiServerRestricted: PlatformPolicy = {
 };
 
 const aksApiServerCheck = perCluster("aks-api-server-restricted", "", (c) => {
+  if (get(c.props, "apiServerAccessProfile", "enablePrivateCluster") === true) return undefined;
   const ranges = get(c.props, "apiServerAccessProfile", "authorizedIPRanges");
-  const restricted = get(c.props, "apiServerAccessProfile", "enablePrivateCluster") === true || (Array.isArray(ranges) && ranges.length > 0);
-  return restricted ? undefined : "a production API server must be private or have authorizedIPRanges";
+  if (!Array.isArray(ranges) || ranges.length === 0) return "a production API server must be private or have authorizedIPRanges";
+  // An allow list with 0.0.0.0/0 in it restricts nothing.
+  const open = ranges.filter(allowsEveryAddress);
+  return open.length > 0 ? `authorizedIPRanges ${open.join(", ")} lets every address reach a production API server` : undefined;
 });
 
 export const AKS_POLICIES = [aksLocalAccountsDisabled, aksAzureRbac, aksWorkloadIdentity, aksNetworkPolicy, aksUpgradeChannel, aksApiServerRestricted];

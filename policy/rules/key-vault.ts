@@ -1,5 +1,6 @@
 /** Key Vault: RBAC mode, soft delete, and in production purge protection and a closed firewall. */
 import { CheckedResource, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { allowsEveryAddress } from "./ip-ranges";
 
 const VAULT = "azure-native:keyvault:Vault";
 
@@ -40,8 +41,14 @@ export const keyVaultPurgeProtection = perVault(
 
 export const keyVaultNetworkDeny = perVault(
   "key-vault-network-deny",
-  "In production the Key Vault firewall denies by default.",
-  (v) => (get(v.props, "properties", "networkAcls", "defaultAction") === "Deny" ? undefined : "properties.networkAcls.defaultAction must be Deny in production"),
+  "In production the Key Vault firewall denies by default, and its allow list does not admit every address.",
+  (v) => {
+    if (get(v.props, "properties", "networkAcls", "defaultAction") !== "Deny") return "properties.networkAcls.defaultAction must be Deny in production";
+    // Deny by default with 0.0.0.0/0 on the allow list denies nothing.
+    const rules = get(v.props, "properties", "networkAcls", "ipRules");
+    const open = (Array.isArray(rules) ? rules : []).map((rule) => get(rule, "value")).filter(allowsEveryAddress);
+    return open.length > 0 ? `properties.networkAcls.ipRules ${open.join(", ")} lets every address through the firewall in production` : undefined;
+  },
   true,
 );
 

@@ -5,14 +5,23 @@ import { hclAttribute, hclBlocks } from "./hcl-text";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** Helm releases of the hashicorp/vault chart. */
+/** Helm releases of the hashicorp/vault chart (`vault` with a repository, or `hashicorp/vault`, or an OCI URL). */
 export function vaultReleases(resources: readonly CheckedResource[]): CheckedResource[] {
-  return resources.filter((r) => r.type === RELEASE && get(r.props, "chart") === "vault");
+  return resources.filter((r) => r.type === RELEASE && /(^|\/)vault$/.test(String(get(r.props, "chart") ?? "")));
 }
 
-/** The server HCL the chart renders (HA raft config, or standalone). */
+/**
+ * The server HCL the chart renders, picked the way the chart picks its mode: dev mode has none,
+ * HA uses the raft config (or `ha.config` without raft), otherwise standalone. A config the
+ * release does not set is the chart's default, which listens without TLS: "" here, so that
+ * the checks fail closed.
+ */
 export function vaultServerConfig(release: CheckedResource): string {
-  const config = get(release.props, "values", "server", "ha", "raft", "config") ?? get(release.props, "values", "server", "standalone", "config");
+  const server = get(release.props, "values", "server");
+  let config: unknown;
+  if (get(server, "dev", "enabled") === true) config = undefined;
+  else if (get(server, "ha", "enabled") === true) config = get(server, "ha", "raft", "enabled") === true ? get(server, "ha", "raft", "config") : get(server, "ha", "config");
+  else config = get(server, "standalone", "config");
   return typeof config === "string" ? config : "";
 }
 
@@ -31,6 +40,7 @@ function perRelease(name: string, description: string, problems: (release: Check
 export const vaultTlsListener = perRelease("vault-tls-listener", "Vault listens with TLS only.", (release, hcl) => {
   const listeners = hclBlocks(hcl, /listener\s+"tcp"/);
   const problems: string[] = [];
+  if (get(release.props, "values", "server", "dev", "enabled") === true) problems.push("values.server.dev.enabled runs Vault in dev mode (in memory, unsealed, no TLS)");
   if (listeners.length === 0) problems.push('the server config has no listener "tcp"');
   for (const body of listeners) {
     const disabled = hclAttribute(body, "tls_disable");

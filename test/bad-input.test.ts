@@ -1,0 +1,290 @@
+/**
+ * A corpus of invalid stack configs, each run through the synth CLI as a user would: exit 1, the
+ * problem named by its key path (or the file's problem), no stack trace, nothing on stdout, and
+ * nothing registered but the root stack.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { test, TestContext } from "node:test";
+import { stringify } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { main } from "../synth/cli";
+import { RecordedResource } from "../synth/engine";
+import { PlatformMocks } from "../synth/mocks";
+import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
+import { platformObjectSchema } from "../stacks/schema";
+
+const workdir = mkdtempSync(path.join(tmpdir(), "bad-input-"));
+const P = "gitops-platform:platform";
+
+interface Case {
+  name: string;
+  stack: "dev" | "prod";
+  /** The stack file's text. */
+  text: string;
+  /** Lines stderr must contain, each in full (problems are indented by two spaces). */
+  problems: string[];
+  /** File-level failures stop before the program runs: nothing at all is registered. */
+  fileLevel?: boolean;
+}
+
+/** A stack file whose `gitops-platform:platform` is `platform`, plus other config keys. */
+function stackFile(platform: unknown, extra: Record<string, unknown> = {}): string {
+  return stringify({ config: { "azure-native:location": "westeurope", [P]: platform, ...extra } });
+}
+
+const devCase = (name: string, platform: unknown, ...problems: string[]): Case => ({ name, stack: "dev", text: stackFile(platform), problems });
+const prodCase = (name: string, platform: unknown, ...problems: string[]): Case => ({
+  name,
+  stack: "prod",
+  text: stackFile({ environment: "prod", cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, ...(platform as object) }),
+  problems,
+});
+
+const UUID = "must be a UUID (an Entra object id such as 00000000-0000-0000-0000-000000000000)";
+const DNS = "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)";
+const PROD = 'environment "prod"';
+const slack = { name: "slack", type: "slack", addressSecret: "slackWebhookUrl" };
+
+const CASES: Case[] = [
+  // Wrong types.
+  devCase("location is a number", { location: 3 }, `${P}.location: must be a string, got number`),
+  devCase("protect is a string", { protect: "yes" }, `${P}.protect: must be a boolean, got string`),
+  devCase("tenants is a string", { tenants: "web" }, `${P}.tenants: must be an array, got string`),
+  devCase("a count is a string", { cluster: { systemPool: { minCount: "3" } } }, `${P}.cluster.systemPool.minCount: must be a number, got string`),
+  devCase("a count is a fraction", { vault: { replicas: 1.5 } }, `${P}.vault.replicas: must be an integer, got number`),
+  devCase("a tag value is a number", { tags: { team: 7 } }, `${P}.tags.team: must be a string, got number`),
+  devCase("a section is a list", { cluster: [] }, `${P}.cluster: must be an object, got array`),
+  devCase("a tenant is missing its name", { tenants: [{}] }, `${P}.tenants[0].name: is required (string)`),
+  // Values outside their enum.
+  devCase("unknown SKU tier", { cluster: { skuTier: "Gold" } }, `${P}.cluster.skuTier: must be one of "Free", "Standard", "Premium"`),
+  devCase("unknown Flux install", { flux: { install: "kubectl" } }, `${P}.flux.install: must be one of "helm", "aks-extension"`),
+  devCase("unknown upgrade channel", { cluster: { upgradeChannel: "weekly" } }, `${P}.cluster.upgradeChannel: must be one of "rapid", "stable", "patch", "node-image", "none"`),
+  devCase("unknown firewall action", { keyVault: { networkDefaultAction: "Block" } }, `${P}.keyVault.networkDefaultAction: must be one of "Allow", "Deny"`),
+  // Unknown keys.
+  devCase("tenant instead of tenants", { tenant: [] }, `${P}.tenant: unknown key (did you mean "tenants"?)`),
+  devCase("minCout", { cluster: { systemPool: { minCout: 2 } } }, `${P}.cluster.systemPool.minCout: unknown key (did you mean "minCount"?)`),
+  devCase("quota.cpus", { tenants: [{ name: "web", quota: { cpus: "1" } }] }, `${P}.tenants[0].quota.cpus: unknown key (did you mean "cpu"?)`),
+  devCase("vault.replica", { vault: { replica: 3 } }, `${P}.vault.replica: unknown key (did you mean "replicas"?)`),
+  devCase("a key with no near match", { zzzzzz: true }, `${P}.zzzzzz: unknown key (allowed here: ${Object.keys(platformObjectSchema("dev").shape).join(", ")})`),
+  // Names.
+  devCase("environment is not a DNS label", { environment: "Dev_1" }, `${P}.environment: ${DNS}`),
+  devCase("tenant name in capitals", { tenants: [{ name: "Web" }] }, `${P}.tenants[0].name: ${DNS}`),
+  devCase("user pool name with a dash", { cluster: { userPools: [{ name: "apps-1" }] } }, `${P}.cluster.userPools[0].name: must be 1-12 lowercase letters or digits, starting with a letter`),
+  devCase("user pool named system", { cluster: { userPools: [{ name: "system" }] } }, `${P}.cluster.userPools[0].name: "system" is the system pool's name`),
+  devCase("region with spaces", { location: "West Europe" }, `${P}.location: must be an Azure region name such as westeurope`),
+  // CIDRs and addresses.
+  devCase("prefix longer than 32", { cluster: { network: { podCidr: "10.244.0.0/33" } } }, `${P}.cluster.network.podCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16`),
+  devCase("host bits set", { cluster: { network: { serviceCidr: "10.0.0.1/16" } } }, `${P}.cluster.network.serviceCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16`),
+  devCase("octet over 255", { cluster: { authorizedIpRanges: ["300.1.1.1"] } }, `${P}.cluster.authorizedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
+  devCase("a word as a firewall rule", { keyVault: { allowedIpRanges: ["office"] } }, `${P}.keyVault.allowedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
+  devCase("DNS address outside the service range", { cluster: { network: { dnsServiceIp: "10.1.0.10" } } }, `${P}.cluster.network.dnsServiceIp: must be an address inside serviceCidr (10.0.0.0/16) other than its first`),
+  devCase("DNS address is not an address", { cluster: { network: { dnsServiceIp: "10.0.0.0/24" } } }, `${P}.cluster.network.dnsServiceIp: must be an IPv4 address`),
+  // Overlapping ranges and combinations AKS refuses.
+  devCase("pod range overlaps the service range", { cluster: { network: { podCidr: "10.0.0.0/8" } } }, `${P}.cluster.network.serviceCidr: must not overlap podCidr (10.0.0.0/8)`),
+  devCase(
+    "service range inside the pod range",
+    { cluster: { network: { podCidr: "172.16.0.0/12", serviceCidr: "172.20.0.0/16", dnsServiceIp: "172.20.0.10" } } },
+    `${P}.cluster.network.serviceCidr: must not overlap podCidr (172.16.0.0/12)`,
+  ),
+  devCase("private cluster with an allow list", { cluster: { privateCluster: true, authorizedIpRanges: ["203.0.113.0/24"] } }, `${P}.cluster.authorizedIpRanges: must be empty for a private cluster (AKS does not combine the two)`),
+  devCase("cilium on kubenet", { cluster: { network: { plugin: "kubenet" } } }, `${P}.cluster.network.policy: cilium needs plugin "azure" (Azure CNI powered by Cilium), not "kubenet"`),
+  // Duplicates.
+  devCase(
+    "duplicate tenant names",
+    { tenants: [{ name: "web" }, { name: "web" }] },
+    `${P}.tenants[1].name: duplicate name "web" (also at index 0)`,
+    `${P}.tenants[1].name: duplicate namespace "web" (also at index 0)`,
+  ),
+  devCase("two tenants in one namespace", { tenants: [{ name: "web" }, { name: "api", namespace: "web" }] }, `${P}.tenants[1].namespace: duplicate namespace "web" (also at index 0)`),
+  devCase("duplicate user pools", { cluster: { userPools: [{ name: "apps" }, { name: "apps" }] } }, `${P}.cluster.userPools[1].name: duplicate name "apps" (also at index 0)`),
+  devCase("duplicate notification names", { flux: { notifications: [slack, slack] } }, `${P}.flux.notifications[1].name: duplicate name "slack" (also at index 0)`),
+  devCase("a zone twice", { cluster: { systemPool: { zones: ["1", "1"] } } }, `${P}.cluster.systemPool.zones: must not repeat a zone`),
+  // Reserved namespaces.
+  devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
+  devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
+  devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),
+  devCase("tenant in Vault's namespace", { tenants: [{ name: "vault" }] }, `${P}.tenants[0].name: "vault" is a system namespace; tenants need their own`),
+  // Versions.
+  devCase("Vault too old for workload identity", { vault: { version: "1.15.4" } }, `${P}.vault.version: 1.15.4 is too old: the Azure Key Vault seal supports workload identity from 1.15.5`),
+  devCase("Vault 1.18.5", { vault: { version: "1.18.5" } }, `${P}.vault.version: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version`),
+  devCase("Vault latest", { vault: { version: "latest" } }, `${P}.vault.version: must be a version such as 1.2.3`),
+  devCase("Kubernetes 2.0", { cluster: { kubernetesVersion: "2.0" } }, `${P}.cluster.kubernetesVersion: must be a Kubernetes version such as 1.33 or 1.33.2`),
+  devCase("Flux version with a v", { flux: { version: "v2.18.3" } }, `${P}.flux.version: must be a version such as 1.2.3`),
+  // UUIDs.
+  devCase("admin group by name", { cluster: { adminGroupObjectIds: ["platform-admins"] } }, `${P}.cluster.adminGroupObjectIds[0]: ${UUID}`),
+  devCase("tenant viewer group truncated", { tenants: [{ name: "web", groups: { viewers: ["8a1f2e3d-4c5b-4a69-8789"] } }] }, `${P}.tenants[0].groups.viewers[0]: ${UUID}`),
+  // Production rules.
+  prodCase("prod without protection", { protect: false }, `${P}.protect: must be true for ${PROD}`),
+  prodCase("prod without purge protection", { keyVault: { purgeProtection: false } }, `${P}.keyVault.purgeProtection: must be true for ${PROD}`),
+  prodCase("prod with one system node", { cluster: { systemPool: { minCount: 1 } } }, `${P}.cluster.systemPool.minCount: must be >= 2 for ${PROD} (got 1)`),
+  prodCase("prod without upgrades", { cluster: { upgradeChannel: "none" } }, `${P}.cluster.upgradeChannel: must not be "none" for ${PROD}: unpatched clusters fall out of support`),
+  prodCase("prod Vault without quorum", { vault: { replicas: 1 } }, `${P}.vault.replicas: must be >= 3 for ${PROD} (got 1): raft needs a quorum`),
+  prodCase(
+    "prod with everything off at once",
+    { protect: false, keyVault: { purgeProtection: false }, vault: { replicas: 2 } },
+    `${P}.protect: must be true for ${PROD}`,
+    `${P}.keyVault.purgeProtection: must be true for ${PROD}`,
+    `${P}.vault.replicas: must be >= 3 for ${PROD} (got 2): raft needs a quorum`,
+  ),
+  // Ranges of numbers.
+  devCase("maxCount below minCount", { cluster: { systemPool: { minCount: 3, maxCount: 2 } } }, `${P}.cluster.systemPool.maxCount: must be >= minCount (3)`),
+  devCase("zero nodes", { cluster: { systemPool: { minCount: 0 } } }, `${P}.cluster.systemPool.minCount: must be >= 1`),
+  devCase("soft delete retention too short", { keyVault: { softDeleteRetentionDays: 3 } }, `${P}.keyVault.softDeleteRetentionDays: must be >= 7`),
+  devCase("recovery threshold above shares", { vault: { recoveryShares: 3, recoveryThreshold: 4 } }, `${P}.vault.recoveryThreshold: must be <= recoveryShares (3)`),
+  devCase("maintenance at hour 25", { cluster: { maintenanceWindow: { dayOfWeek: "Sunday", startHour: 25 } } }, `${P}.cluster.maintenanceWindow.startHour: must be <= 23`),
+  // Quantities, durations, paths, URLs.
+  devCase("memory quota in words", { tenants: [{ name: "web", quota: { memory: "lots" } }] }, `${P}.tenants[0].quota.memory: must be a memory quantity such as 512Mi or 8Gi`),
+  devCase("interval in words", { tenants: [{ name: "web", git: { repository: "a/b", interval: "5 minutes" } }] }, `${P}.tenants[0].git.interval: must be a duration such as 1m, 10m or 1h`),
+  devCase("kustomize path without ./", { tenants: [{ name: "web", git: { repository: "a/b", path: "envs/dev" } }] }, `${P}.tenants[0].git.path: must be a path in the repository starting with ./`),
+  devCase("Helm repository over http", { tenants: [{ name: "web", helmReleases: [{ name: "app", repository: "http://charts.example.com", chart: "app", version: "1.0.0" }] }] }, `${P}.tenants[0].helmReleases[0].repository: must be an https:// or oci:// URL`),
+  devCase("OCI source with tag and semver", { tenants: [{ name: "web", ociRepositories: [{ name: "app", url: "oci://acr.azurecr.io/app", tag: "1.0.0", semver: ">=1.0.0" }] }] }, `${P}.tenants[0].ociRepositories[0]: needs exactly one of tag or semver`),
+  devCase("a taint without an effect", { cluster: { userPools: [{ name: "gpu", taints: ["dedicated=gpu"] }] } }, `${P}.cluster.userPools[0].taints[0]: must be a taint such as dedicated=gpu:NoSchedule`),
+  // Git sources and CI.
+  devCase("repository without an owner", { tenants: [{ name: "web", git: { repository: "web-config" } }] }, `${P}.tenants[0].git.repository: "web-config" has no owner: write owner/name or set github.owner`),
+  devCase(
+    "create under another owner",
+    { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "other/web-config", create: true } }] },
+    `${P}.tenants[0].git.repository: create: true makes repositories under github.owner (acme), not other`,
+  ),
+  devCase("CI repository without an owner", { ci: { repository: "platform-infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
+  // Notifications and the secrets they name.
+  devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
+  devCase(
+    "webhook URL written where the key name goes",
+    { flux: { notifications: [{ ...slack, addressSecret: "https://hooks.slack.com/services/T0/B0/x" }] } },
+    `${P}.flux.notifications[0].addressSecret: must be the name of a config key in this project (set it with pulumi config set --secret <name>)`,
+  ),
+  devCase(
+    "addressSecret names a key that is not set",
+    { flux: { notifications: [slack] } },
+    `${P}.flux.notifications[0].addressSecret: config key gitops-platform:slackWebhookUrl is not set (pulumi config set --secret slackWebhookUrl <url>)`,
+  ),
+  {
+    name: "addressSecret names a key holding the URL in plain text",
+    stack: "dev",
+    text: stackFile({ flux: { notifications: [slack] } }, { "gitops-platform:slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/plain" }),
+    problems: [`${P}.flux.notifications[0].addressSecret: config key gitops-platform:slackWebhookUrl holds a webhook address in plain text: set it with --secret`],
+  },
+  {
+    name: "the secret sits under another project's namespace",
+    stack: "dev",
+    text: stackFile({ flux: { notifications: [slack] } }, { "other-project:slackWebhookUrl": { secure: "v1:abc" } }),
+    problems: [`${P}.flux.notifications[0].addressSecret: config key gitops-platform:slackWebhookUrl is not set (pulumi config set --secret slackWebhookUrl <url>)`],
+  },
+  // The platform key itself.
+  { name: "no platform key at all", stack: "dev", text: stringify({ config: { "azure-native:location": "westeurope" } }), problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
+  { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },
+  { name: "platform is a plain string", stack: "dev", text: `config:\n  ${P}: everything-default\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
+  { name: "platform is a list", stack: "dev", text: `config:\n  ${P}: [web, api]\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
+  // The file itself.
+  { name: "empty file", stack: "dev", text: "", problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
+  { name: "only a comment", stack: "prod", text: "# nothing here yet\n", problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },
+  { name: "YAML syntax error: unclosed flow mapping", stack: "dev", text: `config:\n  ${P}: {environment: dev\n`, problems: [": YAML syntax error at line "], fileLevel: true },
+  { name: "YAML syntax error: tab indentation", stack: "dev", text: `config:\n\t${P}: {}\n`, problems: [": YAML syntax error at line "], fileLevel: true },
+  { name: "YAML syntax error: duplicate key", stack: "dev", text: `config:\n  ${P}: {}\n  ${P}: {}\n`, problems: [": YAML syntax error at line "], fileLevel: true },
+  { name: "the document is a list", stack: "dev", text: "- config\n", problems: [": must be a YAML mapping with a config: section"], fileLevel: true },
+  { name: "config: is a list", stack: "dev", text: "config:\n  - a\n", problems: [": config: must be a mapping of config keys"], fileLevel: true },
+];
+
+/**
+ * Runs the CLI in-process and captures what it prints, and every resource registration the mock
+ * engine receives (each one reaches PlatformMocks.newResource, the stack included).
+ */
+async function cli(t: TestContext, argv: string[]): Promise<{ code: number; out: string; err: string; registered: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const registered: string[] = [];
+  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
+  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
+  const newResource = PlatformMocks.prototype.newResource;
+  t.mock.method(PlatformMocks.prototype, "newResource", function (this: PlatformMocks, args: pulumi.runtime.MockResourceArgs) {
+    registered.push(args.type);
+    return newResource.call(this, args);
+  });
+  try {
+    return { code: await main(argv), out: out.join("\n"), err: err.join("\n"), registered };
+  } finally {
+    t.mock.restoreAll();
+  }
+}
+
+test("the corpus is big enough and every case is distinct", () => {
+  assert.ok(CASES.length >= 40, `${CASES.length} cases`);
+  assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length, "unique names");
+  assert.equal(new Set(CASES.map((c) => `${c.stack}\n${c.text}`)).size, CASES.length, "unique files");
+});
+
+CASES.forEach((c, i) => {
+  test(`bad input ${i + 1}: ${c.name} (${c.stack})`, async (t) => {
+    const file = path.join(workdir, `case-${i + 1}.yaml`);
+    writeFileSync(file, c.text);
+    const { code, out, err, registered } = await cli(t, [c.stack, "--config", file]);
+    assert.equal(code, 1, `exit code; stderr:\n${err}`);
+    assert.equal(out, "", "nothing on stdout");
+    assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
+    assert.doesNotMatch(err, /Error:|TypeError|ZodError/, "no raw error");
+    if (c.fileLevel) {
+      assert.equal(err.split("\n").length, 1, err);
+      assert.ok(err.startsWith(`${file}: `), err);
+      for (const expected of c.problems) assert.ok(err.includes(expected), `expected\n  ${expected}\nin\n${err}`);
+    } else {
+      const lines = err.split("\n");
+      assert.equal(lines[0], `Invalid stack config for ${c.stack} (${lines.length - 1} problem(s)):`);
+      for (const expected of c.problems) assert.ok(lines.includes(`  ${expected}`), `expected the line\n  ${expected}\nin\n${err}`);
+      assert.equal(lines.length - 1, c.problems.length, `exactly the expected problems:\n${err}`);
+    }
+    assert.deepEqual(registered, c.fileLevel ? [] : ["pulumi:pulumi:Stack"], "nothing but the root stack is registered");
+  });
+});
+
+test("synthesize({ registered }) agrees: a config error or a file error registers nothing but the root stack", async () => {
+  const samples = [
+    CASES.find((c) => c.name === "prod without protection")!,
+    CASES.find((c) => c.name === "addressSecret names a key holding the URL in plain text")!,
+    CASES.find((c) => c.name === "YAML syntax error: unclosed flow mapping")!,
+  ];
+  for (const c of samples) {
+    const file = path.join(workdir, `sample-${CASES.indexOf(c)}.yaml`);
+    writeFileSync(file, c.text);
+    const registered: RecordedResource[] = [];
+    await assert.rejects(synthesize({ stack: c.stack, configFile: file, registered }), (e: Error) => e.name === (c.fileLevel ? "Error" : "ConfigError"));
+    assert.deepEqual(
+      registered.map((r) => r.type),
+      c.fileLevel ? [] : ["pulumi:pulumi:Stack"],
+      c.name,
+    );
+  }
+});
+
+// The child process takes seconds to start: it runs alongside the in-process cases.
+const childFile = path.join(workdir, "child.yaml");
+writeFileSync(childFile, stackFile({ environment: "prod", protect: false, tenants: [{ name: "kube-public" }, { name: "web", groups: { admins: ["x"] } }] }));
+const child = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+  const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile], { cwd: PROJECT_ROOT });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  proc.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  proc.on("error", reject);
+  proc.on("close", (status) => resolve({ status, stdout, stderr }));
+});
+
+test("a real process: exit 1, the key paths on stderr, no stack trace, nothing on stdout", async () => {
+  const result = await child;
+  assert.equal(result.status, 1, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.equal(
+    result.stderr,
+    [
+      "Invalid stack config for prod (3 problem(s)):",
+      `  ${P}.tenants[1].groups.admins[0]: ${UUID}`,
+      `  ${P}.tenants[0].name: "kube-public" is a system namespace; tenants need their own`,
+      `  ${P}.protect: must be true for ${PROD}`,
+      "",
+    ].join("\n"),
+  );
+});

@@ -1,0 +1,736 @@
+/**
+ * The security policies (policy/): every policy passes on the real dev and prod stacks, and every
+ * policy has a fixture that trips it with exactly the finding it should. A policy added to
+ * PLATFORM_POLICIES without a fixture here fails the suite.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { test, TestContext } from "node:test";
+import * as github from "@pulumi/github";
+import { parse, stringify } from "yaml";
+import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../policy/evaluate";
+import { checkedFromRecord } from "../policy/from-synth";
+import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
+import { main } from "../synth/cli";
+import { PROJECT_ROOT, projectProgram, synthesize } from "../synth/synthesize";
+
+type Stack = "dev" | "prod";
+
+const CLUSTER = "azure-native:containerservice:ManagedCluster";
+const KEY_VAULT = "azure-native:keyvault:Vault";
+const KEY = "azure-native:keyvault:Key";
+const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
+const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
+const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+
+/** The real stacks, synthesized once per file. */
+const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
+function real(stack: Stack): Promise<CheckedResource[]> {
+  if (!realStacks.has(stack)) realStacks.set(stack, synthesize({ stack }).then(({ run }) => run.resources.map(checkedFromRecord)));
+  return realStacks.get(stack)!;
+}
+
+/** A fresh deep copy, so that fixtures never change what other tests see. */
+async function copyOf(stack: Stack): Promise<CheckedResource[]> {
+  return structuredClone(await real(stack));
+}
+
+function one(resources: readonly CheckedResource[], type: string, name: string): CheckedResource {
+  const found = resources.filter((r) => r.type === type && r.name === name);
+  assert.equal(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** Resource properties as fixtures reach into them: any depth, any shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = Record<string, any>;
+
+/** Props of one resource, for fixtures to change in place. */
+function props(resources: readonly CheckedResource[], type: string, name: string): Props {
+  return one(resources, type, name).props as Props;
+}
+
+/** `type::name` of a URN: short enough to write in a table, precise enough to identify. */
+function shortUrn(urn: string | undefined): string | undefined {
+  if (urn === undefined) return undefined;
+  const parts = urn.split("::");
+  return `${parts[2].split("$").pop()}::${parts[3]}`;
+}
+
+interface Expected {
+  policy: string;
+  enforcement: Enforcement;
+  /** `type::name` of the resource the finding is about. */
+  resource: string;
+  message: string;
+}
+
+const expect = (policy: string, enforcement: Enforcement, type: string, name: string, message: string): Expected => ({
+  policy,
+  enforcement,
+  resource: `${type}::${name}`,
+  message,
+});
+
+function contextFor(resources: readonly CheckedResource[], stack: Stack): PolicyContext {
+  return policyContext(resources, stack);
+}
+
+function summarize(violations: readonly Violation[]): Expected[] {
+  return violations.map((v) => ({ policy: v.policy, enforcement: v.enforcement, resource: shortUrn(v.urn)!, message: v.message }));
+}
+
+interface Fixture {
+  title: string;
+  /** The real stack whose resources the fixture starts from. */
+  stack: Stack;
+  /** Changes a deep copy of that stack's resources (or adds to them). */
+  change(resources: CheckedResource[]): void;
+  /** Every violation of every policy afterwards: exactly these, nothing else. Empty: must pass. */
+  expected: Expected[];
+}
+
+const hcl = (resources: CheckedResource[]) => props(resources, RELEASE, "platform-vault").values.server.ha.raft;
+
+const FIXTURES: Record<string, Fixture[]> = {
+  "aks-local-accounts-disabled": [
+    {
+      title: "local accounts switched back on",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").disableLocalAccounts = false),
+      expected: [expect("aks-local-accounts-disabled", "mandatory", CLUSTER, "platform-aks", "platform-aks: disableLocalAccounts must be true")],
+    },
+    {
+      title: "local accounts left at the Azure default (on), in dev too",
+      stack: "dev",
+      change: (rs) => delete props(rs, CLUSTER, "platform-aks").disableLocalAccounts,
+      expected: [expect("aks-local-accounts-disabled", "mandatory", CLUSTER, "platform-aks", "platform-aks: disableLocalAccounts must be true")],
+    },
+  ],
+  "aks-azure-rbac": [
+    {
+      title: "Kubernetes RBAC instead of Azure RBAC",
+      stack: "dev",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").aadProfile.enableAzureRBAC = false),
+      expected: [expect("aks-azure-rbac", "mandatory", CLUSTER, "platform-aks", "platform-aks: aadProfile.managed and aadProfile.enableAzureRBAC must be true")],
+    },
+  ],
+  "aks-workload-identity": [
+    {
+      title: "workload identity off",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").securityProfile.workloadIdentity.enabled = false),
+      expected: [
+        expect("aks-workload-identity", "mandatory", CLUSTER, "platform-aks", "platform-aks: oidcIssuerProfile.enabled and securityProfile.workloadIdentity.enabled must be true"),
+      ],
+    },
+  ],
+  "aks-network-policy": [
+    {
+      title: "no network policy engine",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").networkProfile.networkPolicy = "none"),
+      expected: [expect("aks-network-policy", "mandatory", CLUSTER, "platform-aks", "platform-aks: networkProfile.networkPolicy must be set (cilium, calico or azure)")],
+    },
+  ],
+  "aks-upgrade-channel": [
+    {
+      title: "no upgrade channel in prod: mandatory",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").autoUpgradeProfile.upgradeChannel = "none"),
+      expected: [expect("aks-upgrade-channel", "mandatory", CLUSTER, "platform-aks", "platform-aks: autoUpgradeProfile.upgradeChannel must not be none")],
+    },
+    {
+      title: "no upgrade channel in dev: advisory",
+      stack: "dev",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").autoUpgradeProfile.upgradeChannel = "none"),
+      expected: [expect("aks-upgrade-channel", "advisory", CLUSTER, "platform-aks", "platform-aks: autoUpgradeProfile.upgradeChannel must not be none")],
+    },
+  ],
+  "aks-api-server-restricted": [
+    {
+      title: "a public API server open to all in prod",
+      stack: "prod",
+      change: (rs) => delete props(rs, CLUSTER, "platform-aks").apiServerAccessProfile,
+      expected: [
+        expect("aks-api-server-restricted", "mandatory", CLUSTER, "platform-aks", "platform-aks: a production API server must be private or have authorizedIPRanges"),
+      ],
+    },
+    {
+      title: "an allow list that allows every address",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").apiServerAccessProfile.authorizedIPRanges = ["203.0.113.0/24", "0.0.0.0/0"]),
+      expected: [
+        expect(
+          "aks-api-server-restricted",
+          "mandatory",
+          CLUSTER,
+          "platform-aks",
+          "platform-aks: authorizedIPRanges 0.0.0.0/0 lets every address reach a production API server",
+        ),
+      ],
+    },
+    {
+      title: "a private cluster needs no allow list",
+      stack: "prod",
+      change: (rs) => (props(rs, CLUSTER, "platform-aks").apiServerAccessProfile = { enablePrivateCluster: true }),
+      expected: [],
+    },
+    {
+      title: "a dev API server may be public",
+      stack: "dev",
+      change: (rs) => assert.equal(props(rs, CLUSTER, "platform-aks").apiServerAccessProfile, undefined),
+      expected: [],
+    },
+  ],
+  "key-vault-rbac": [
+    {
+      title: "access policies instead of RBAC, in dev too",
+      stack: "dev",
+      change: (rs) => (props(rs, KEY_VAULT, "platform-kv").properties.enableRbacAuthorization = false),
+      expected: [expect("key-vault-rbac", "mandatory", KEY_VAULT, "platform-kv", "platform-kv: properties.enableRbacAuthorization must be true")],
+    },
+  ],
+  "key-vault-soft-delete": [
+    {
+      title: "soft delete off",
+      stack: "prod",
+      change: (rs) => (props(rs, KEY_VAULT, "platform-kv").properties.enableSoftDelete = false),
+      expected: [expect("key-vault-soft-delete", "mandatory", KEY_VAULT, "platform-kv", "platform-kv: properties.enableSoftDelete must not be false")],
+    },
+  ],
+  "key-vault-purge-protection": [
+    {
+      title: "no purge protection in prod",
+      stack: "prod",
+      change: (rs) => delete props(rs, KEY_VAULT, "platform-kv").properties.enablePurgeProtection,
+      expected: [
+        expect("key-vault-purge-protection", "mandatory", KEY_VAULT, "platform-kv", "platform-kv: properties.enablePurgeProtection must be true in production"),
+      ],
+    },
+    {
+      title: "dev may go without (so a dev vault can be purged and recreated)",
+      stack: "dev",
+      change: (rs) => assert.equal(props(rs, KEY_VAULT, "platform-kv").properties.enablePurgeProtection, undefined),
+      expected: [],
+    },
+  ],
+  "key-vault-network-deny": [
+    {
+      title: "a firewall that allows by default in prod",
+      stack: "prod",
+      change: (rs) => (props(rs, KEY_VAULT, "platform-kv").properties.networkAcls.defaultAction = "Allow"),
+      expected: [
+        expect("key-vault-network-deny", "mandatory", KEY_VAULT, "platform-kv", "platform-kv: properties.networkAcls.defaultAction must be Deny in production"),
+      ],
+    },
+    {
+      title: "a deny-by-default firewall whose allow list allows every address",
+      stack: "prod",
+      change: (rs) => props(rs, KEY_VAULT, "platform-kv").properties.networkAcls.ipRules.push({ value: "0.0.0.0/0" }),
+      expected: [
+        expect(
+          "key-vault-network-deny",
+          "mandatory",
+          KEY_VAULT,
+          "platform-kv",
+          "platform-kv: properties.networkAcls.ipRules 0.0.0.0/0 lets every address through the firewall in production",
+        ),
+      ],
+    },
+    {
+      title: "dev may allow by default",
+      stack: "dev",
+      change: (rs) => assert.equal(props(rs, KEY_VAULT, "platform-kv").properties.networkAcls.defaultAction, "Allow"),
+      expected: [],
+    },
+  ],
+  "no-privileged-roles-for-workloads": [
+    {
+      title: "Owner for Vault's managed identity",
+      stack: "prod",
+      change: (rs) => {
+        const assignment = props(rs, ASSIGNMENT, "platform-vault-seal-crypto");
+        assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, OWNER_ROLE);
+      },
+      expected: [
+        expect(
+          "no-privileged-roles-for-workloads",
+          "mandatory",
+          ASSIGNMENT,
+          "platform-vault-seal-crypto",
+          "platform-vault-seal-crypto: grants Owner to a workload identity; grant a narrow built-in role instead",
+        ),
+      ],
+    },
+  ],
+  "role-assignment-principal-type": [
+    {
+      title: "a role assignment without principalType",
+      stack: "dev",
+      change: (rs) => delete props(rs, ASSIGNMENT, "platform-flux-sops-crypto-user").principalType,
+      expected: [expect("role-assignment-principal-type", "mandatory", ASSIGNMENT, "platform-flux-sops-crypto-user", "platform-flux-sops-crypto-user: principalType must be set")],
+    },
+  ],
+  "no-cluster-wide-tenant-access": [
+    {
+      title: "a ClusterRoleBinding for a tenant's service account and admin group",
+      stack: "prod",
+      change: (rs) =>
+        rs.push(
+          added(CLUSTER_ROLE_BINDING, "web-cluster-view", {
+            metadata: { name: "web-cluster-view" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+            subjects: [
+              { kind: "ServiceAccount", name: "flux-reconciler", namespace: "web" },
+              { kind: "Group", name: "8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01" },
+            ],
+          }),
+        ),
+      expected: [
+        expect(
+          "no-cluster-wide-tenant-access",
+          "mandatory",
+          CLUSTER_ROLE_BINDING,
+          "web-cluster-view",
+          "web-cluster-view: ClusterRoleBinding for tenant subject(s) flux-reconciler, 8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01",
+        ),
+      ],
+    },
+    {
+      title: "cluster-admin bound inside a tenant namespace",
+      stack: "dev",
+      change: (rs) => (props(rs, ROLE_BINDING, "platform-web-admins").roleRef.name = "cluster-admin"),
+      expected: [expect("no-cluster-wide-tenant-access", "mandatory", ROLE_BINDING, "platform-web-admins", "platform-web-admins: binds cluster-admin in tenant namespace web")],
+    },
+    {
+      title: "a ClusterRoleBinding for a platform service account is not a tenant's",
+      stack: "prod",
+      change: (rs) =>
+        rs.push(
+          added(CLUSTER_ROLE_BINDING, "flux-view", {
+            metadata: { name: "flux-view" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
+            subjects: [{ kind: "ServiceAccount", name: "kustomize-controller", namespace: "flux-system" }],
+          }),
+        ),
+      expected: [],
+    },
+  ],
+  "tenant-reconcilers-impersonate": [
+    {
+      title: "a tenant Kustomization that runs as the controller and deploys elsewhere",
+      stack: "prod",
+      change: (rs) => {
+        const spec = props(rs, KUSTOMIZATION, "platform-web-git-sync").spec;
+        delete spec.serviceAccountName;
+        spec.targetNamespace = "api";
+      },
+      expected: [
+        expect("tenant-reconcilers-impersonate", "mandatory", KUSTOMIZATION, "platform-web-git-sync", "platform-web-git-sync: spec.serviceAccountName is not set"),
+        expect("tenant-reconcilers-impersonate", "mandatory", KUSTOMIZATION, "platform-web-git-sync", "platform-web-git-sync: spec.targetNamespace must be web"),
+      ],
+    },
+  ],
+  "no-cross-namespace-source-refs": [
+    {
+      title: "a Kustomization reading a source from flux-system",
+      stack: "dev",
+      change: (rs) => (props(rs, KUSTOMIZATION, "platform-api-git-sync").spec.sourceRef.namespace = "flux-system"),
+      expected: [expect("no-cross-namespace-source-refs", "mandatory", KUSTOMIZATION, "platform-api-git-sync", "platform-api-git-sync: sourceRef points into namespace flux-system")],
+    },
+    {
+      title: "naming its own namespace explicitly is fine",
+      stack: "dev",
+      change: (rs) => (props(rs, KUSTOMIZATION, "platform-api-git-sync").spec.sourceRef.namespace = "api"),
+      expected: [],
+    },
+  ],
+  "deploy-keys-read-only": [
+    {
+      title: "a deploy key that can push",
+      stack: "prod",
+      change: (rs) => (props(rs, DEPLOY_KEY, "platform-payments-git-deploy-key").readOnly = false),
+      expected: [expect("deploy-keys-read-only", "mandatory", DEPLOY_KEY, "platform-payments-git-deploy-key", "platform-payments-git-deploy-key: readOnly must be true")],
+    },
+  ],
+  "secrets-are-secret": [
+    {
+      title: "a Secret whose values are plain in state",
+      stack: "prod",
+      change: (rs) => (one(rs, SECRET, "platform-web-git-git-secret").secretPaths = ["stringData.identity"]),
+      expected: [
+        expect("secrets-are-secret", "mandatory", SECRET, "platform-web-git-git-secret", "platform-web-git-git-secret: stringData.known_hosts not marked secret (wrap with pulumi.secret)"),
+      ],
+    },
+    {
+      title: "CrossGuard cannot tell secrets apart: no finding rather than a false one",
+      stack: "prod",
+      change: (rs) => (one(rs, SECRET, "platform-web-git-git-secret").secretPaths = undefined),
+      expected: [],
+    },
+  ],
+  "vault-tls-listener": [
+    {
+      title: "TLS switched off on the listener and in the chart",
+      stack: "prod",
+      change: (rs) => {
+        hcl(rs).config = hcl(rs).config.replace(/tls_disable\s*=\s*0/, "tls_disable = 1");
+        props(rs, RELEASE, "platform-vault").values.global.tlsDisable = true;
+      },
+      expected: [
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: a listener sets tls_disable"),
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: values.global.tlsDisable must be false"),
+      ],
+    },
+    {
+      title: "a listener without a certificate",
+      stack: "dev",
+      change: (rs) => (hcl(rs).config = hcl(rs).config.replace(/^\s*tls_cert_file.*$/m, "")),
+      expected: [expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: a listener has no tls_cert_file/tls_key_file")],
+    },
+    {
+      title: "standalone mode with a plain-text listener, the raft config left behind",
+      stack: "dev",
+      change: (rs) => {
+        const server = props(rs, RELEASE, "platform-vault").values.server;
+        server.ha.enabled = false;
+        server.standalone = { enabled: true, config: 'listener "tcp" {\n  address = "[::]:8200"\n  tls_disable = 1\n}\nstorage "file" {\n  path = "/vault/data"\n}\n' };
+      },
+      expected: [
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: a listener sets tls_disable"),
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: a listener has no tls_cert_file/tls_key_file"),
+        expect("vault-seal", "mandatory", RELEASE, "platform-vault", 'platform-vault: the server config has no seal "azurekeyvault" stanza'),
+      ],
+    },
+    {
+      title: "dev mode: in memory, unsealed, plain HTTP",
+      stack: "prod",
+      change: (rs) => (props(rs, RELEASE, "platform-vault").values.server.dev = { enabled: true }),
+      expected: [
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", "platform-vault: values.server.dev.enabled runs Vault in dev mode (in memory, unsealed, no TLS)"),
+        expect("vault-tls-listener", "mandatory", RELEASE, "platform-vault", 'platform-vault: the server config has no listener "tcp"'),
+        expect("vault-seal", "mandatory", RELEASE, "platform-vault", 'platform-vault: the server config has no seal "azurekeyvault" stanza'),
+      ],
+    },
+  ],
+  "vault-seal": [
+    {
+      title: "Shamir seal (no seal stanza)",
+      stack: "prod",
+      change: (rs) => (hcl(rs).config = hcl(rs).config.replace(/seal "azurekeyvault"/, 'seal "transit"')),
+      expected: [expect("vault-seal", "mandatory", RELEASE, "platform-vault", 'platform-vault: the server config has no seal "azurekeyvault" stanza')],
+    },
+    {
+      title: "a seal stanza without its key",
+      stack: "dev",
+      change: (rs) => (hcl(rs).config = hcl(rs).config.replace(/^\s*key_name.*$/m, "")),
+      expected: [expect("vault-seal", "mandatory", RELEASE, "platform-vault", "platform-vault: the seal stanza has no key_name")],
+    },
+  ],
+  "vault-image-version": [
+    {
+      title: "the release that broke workload identity",
+      stack: "prod",
+      change: (rs) => (props(rs, RELEASE, "platform-vault").values.server.image.tag = "1.18.5"),
+      expected: [
+        expect(
+          "vault-image-version",
+          "mandatory",
+          RELEASE,
+          "platform-vault",
+          "platform-vault: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version",
+        ),
+      ],
+    },
+    {
+      title: "a floating tag",
+      stack: "dev",
+      change: (rs) => (props(rs, RELEASE, "platform-vault").values.server.image.tag = "latest"),
+      expected: [expect("vault-image-version", "mandatory", RELEASE, "platform-vault", 'platform-vault: values.server.image.tag must be a pinned version, got "latest"')],
+    },
+  ],
+  "vault-seal-key-protected": [
+    {
+      title: "an unprotected seal key in prod",
+      stack: "prod",
+      change: (rs) => (one(rs, KEY, "platform-vault-seal-key").protect = false),
+      expected: [
+        expect("vault-seal-key-protected", "mandatory", KEY, "platform-vault-seal-key", "platform-vault-seal-key: the Vault seal key must be protected"),
+        expect("stateful-resources-protected", "mandatory", KEY, "platform-vault-seal-key", "platform-vault-seal-key (azure-native:keyvault:Key) must be protected in production"),
+      ],
+    },
+  ],
+  "stateful-resources-protected": [
+    {
+      title: "the cluster, the Key Vault and Vault's release unprotected in prod",
+      stack: "prod",
+      change: (rs) => {
+        one(rs, CLUSTER, "platform-aks").protect = false;
+        one(rs, KEY_VAULT, "platform-kv").protect = false;
+        one(rs, RELEASE, "platform-vault").protect = false;
+      },
+      expected: [
+        expect("stateful-resources-protected", "mandatory", KEY_VAULT, "platform-kv", "platform-kv (azure-native:keyvault:Vault) must be protected in production"),
+        expect("stateful-resources-protected", "mandatory", CLUSTER, "platform-aks", "platform-aks (azure-native:containerservice:ManagedCluster) must be protected in production"),
+        expect("stateful-resources-protected", "mandatory", RELEASE, "platform-vault", "platform-vault (kubernetes:helm.sh/v3:Release) must be protected in production"),
+      ],
+    },
+    {
+      title: "a Vault release installed as hashicorp/vault counts as Vault's storage too",
+      stack: "prod",
+      change: (rs) => {
+        const release = one(rs, RELEASE, "platform-vault");
+        (release.props as Record<string, unknown>).chart = "hashicorp/vault";
+        release.protect = false;
+      },
+      expected: [
+        expect("stateful-resources-protected", "mandatory", RELEASE, "platform-vault", "platform-vault (kubernetes:helm.sh/v3:Release) must be protected in production"),
+      ],
+    },
+    {
+      title: "nothing needs protection in dev",
+      stack: "dev",
+      change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
+      expected: [],
+    },
+  ],
+};
+
+/** A resource the real program does not create, parented to the stack. */
+function added(type: string, name: string, resourceProps: Record<string, unknown>): CheckedResource {
+  return { urn: `urn:pulumi:prod::gitops-platform::${type}::${name}`, type, name, props: resourceProps, protect: false, secretPaths: [] };
+}
+
+for (const stack of ["dev", "prod"] as const) {
+  test(`${stack}: the real stack violates no mandatory policy`, async () => {
+    const resources = await real(stack);
+    const context = contextFor(resources, stack);
+    assert.deepEqual(context, { environment: stack, production: stack === "prod" });
+    for (const policy of PLATFORM_POLICIES) {
+      if (policy.enforcement(context) !== "mandatory") continue;
+      const findings = policy.check(resources, context);
+      assert.deepEqual(findings, [], `${policy.name} on ${stack}: ${findings.map((f) => f.message).join("; ")}`);
+    }
+    assert.deepEqual(
+      evaluatePolicies(resources, context).filter((v) => v.enforcement === "mandatory"),
+      [],
+    );
+  });
+}
+
+test("every policy in PLATFORM_POLICIES has a fixture that trips it, and no fixture names an unknown policy", () => {
+  const names = PLATFORM_POLICIES.map((p) => p.name);
+  assert.equal(new Set(names).size, names.length, "policy names are unique");
+  for (const name of names) {
+    const failing = (FIXTURES[name] ?? []).filter((f) => f.expected.some((e) => e.policy === name));
+    assert.ok(failing.length > 0, `policy ${name} has no failing fixture in test/policy.test.ts`);
+  }
+  assert.deepEqual(Object.keys(FIXTURES).filter((name) => !names.includes(name)), []);
+});
+
+for (const [policy, fixtures] of Object.entries(FIXTURES)) {
+  for (const fixture of fixtures) {
+    test(`${policy}: ${fixture.title} (${fixture.stack})`, async () => {
+      const resources = await copyOf(fixture.stack);
+      fixture.change(resources);
+      const violations = evaluatePolicies(resources, contextFor(resources, fixture.stack));
+      const sort = (list: Expected[]) => [...list].sort((a, b) => `${a.policy} ${a.message}`.localeCompare(`${b.policy} ${b.message}`));
+      assert.deepEqual(sort(summarize(violations)), sort(fixture.expected));
+    });
+  }
+}
+
+test("enforcement: every policy is mandatory everywhere, except the upgrade channel outside production", () => {
+  const levels = (context: PolicyContext) => PLATFORM_POLICIES.filter((p) => p.enforcement(context) === "advisory").map((p) => p.name);
+  assert.deepEqual(levels({ environment: "dev", production: false }), ["aks-upgrade-channel"]);
+  assert.deepEqual(levels({ environment: "prod", production: true }), []);
+});
+
+test("the environment comes from the resources' tags, so a prod platform under another stack name is still prod", async () => {
+  const prod = await real("prod");
+  assert.deepEqual(policyContext(prod, "dev"), { environment: "prod", production: true });
+  assert.deepEqual(policyContext(prod.filter((r) => r.type !== "azure-native:resources:ResourceGroup"), "dev"), { environment: "prod", production: true });
+  assert.deepEqual(policyContext([], "prod-eu"), { environment: "prod-eu", production: true });
+  assert.deepEqual(policyContext([], "staging"), { environment: "staging", production: false });
+});
+
+// --- The CLI end: synth exits 2 on a mandatory finding and names the policy. ---
+
+const workdir = mkdtempSync(path.join(tmpdir(), "policy-test-"));
+
+async function cli(t: TestContext, argv: string[], program?: () => unknown): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
+  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
+  try {
+    return { code: await main(argv, program), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    t.mock.restoreAll();
+  }
+}
+
+/** The real stack file with one change to its `gitops-platform:platform` object. */
+function stackFileWith(stack: Stack, change: (platform: Props) => void): string {
+  const document = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  change(document.config["gitops-platform:platform"]);
+  const file = path.join(workdir, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, stringify(document));
+  return file;
+}
+
+test("CLI: a prod config without an API server allow list synthesizes, then exits 2 naming the policy", async (t) => {
+  const config = stackFileWith("prod", (p) => delete p.cluster.authorizedIpRanges);
+  const { code, out, err } = await cli(t, ["prod", "--config", config]);
+  assert.equal(code, 2, err);
+  assert.match(out, /^pulumi:pulumi:Stack gitops-platform-prod$/m, "the tree is still printed");
+  assert.match(err, /^1 mandatory policy violation\(s\):$/m);
+  assert.match(err, /^ {2}\[aks-api-server-restricted\] platform-aks: a production API server must be private or have authorizedIPRanges$/m);
+  assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
+});
+
+test("CLI: a prod config whose allow lists admit every address exits 2", async (t) => {
+  const config = stackFileWith("prod", (p) => {
+    p.cluster.authorizedIpRanges = ["0.0.0.0/0"];
+    p.keyVault.allowedIpRanges = ["0.0.0.0/0"];
+  });
+  const { code, err } = await cli(t, ["prod", "--config", config]);
+  assert.equal(code, 2, err);
+  assert.match(err, /^2 mandatory policy violation\(s\):$/m);
+  assert.match(err, /\[aks-api-server-restricted\] platform-aks: authorizedIPRanges 0\.0\.0\.0\/0 lets every address reach a production API server/);
+  assert.match(err, /\[key-vault-network-deny\] platform-kv: properties\.networkAcls\.ipRules 0\.0\.0\.0\/0 lets every address through the firewall in production/);
+});
+
+test("CLI: a program that adds a writable deploy key to the real prod platform exits 2", async (t) => {
+  const program = async () => {
+    const outputs = projectProgram();
+    new github.RepositoryDeployKey("rogue-key", { repository: "web-frontend-config", title: "rogue", key: "ssh-ed25519 AAAAC3Nza rogue", readOnly: false });
+    return outputs;
+  };
+  const { code, err } = await cli(t, ["prod"], program);
+  assert.equal(code, 2, err);
+  assert.match(err, /^1 mandatory policy violation\(s\):$/m);
+  assert.match(err, /^ {2}\[deploy-keys-read-only\] rogue-key: readOnly must be true$/m);
+});
+
+test("CLI: no upgrade channel is advisory in dev (exit 0, listed on stdout) and refused by the prod config rules", async (t) => {
+  const dev = await cli(t, ["dev", "--config", stackFileWith("dev", (p) => (p.cluster = { ...p.cluster, upgradeChannel: "none" }))]);
+  assert.equal(dev.code, 0, dev.err);
+  assert.match(dev.out, /^1 advisory policy violation\(s\):$/m);
+  assert.match(dev.out, /^ {2}\[aks-upgrade-channel\] platform-aks: autoUpgradeProfile\.upgradeChannel must not be none$/m);
+  assert.doesNotMatch(dev.err, /mandatory/);
+
+  const prod = await cli(t, ["prod", "--config", stackFileWith("prod", (p) => (p.cluster.upgradeChannel = "none"))]);
+  assert.equal(prod.code, 1);
+  assert.match(prod.err, /gitops-platform:platform\.cluster\.upgradeChannel: must not be "none" for environment "prod"/);
+});
+
+// --- policy/index.ts is the CrossGuard pack and nothing else. ---
+
+const POLICY_DIR = path.join(PROJECT_ROOT, "policy");
+
+/** Relative imports of a TypeScript file, resolved to files. */
+function localImports(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)].map((m) => `${path.resolve(path.dirname(file), m[1])}.ts`);
+}
+
+test("the policies import neither @pulumi/policy nor the pack, so tests and synth can load them", () => {
+  const files = [
+    ...readdirSync(POLICY_DIR).filter((f) => f.endsWith(".ts") && f !== "index.ts").map((f) => path.join(POLICY_DIR, f)),
+    ...readdirSync(path.join(POLICY_DIR, "rules")).filter((f) => f.endsWith(".ts")).map((f) => path.join(POLICY_DIR, "rules", f)),
+  ];
+  assert.ok(files.some((f) => f.endsWith("evaluate.ts")) && files.length >= 8, files.join(", "));
+  for (const file of files) assert.doesNotMatch(readFileSync(file, "utf8"), /@pulumi\/policy/, path.relative(PROJECT_ROOT, file));
+
+  // Everything synth/cli.ts reaches from the policy side, transitively.
+  const seen = new Set<string>();
+  const queue = [path.join(POLICY_DIR, "evaluate.ts"), path.join(POLICY_DIR, "from-synth.ts")];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    assert.notEqual(file, path.join(POLICY_DIR, "index.ts"), "nothing imports the pack");
+    assert.doesNotMatch(readFileSync(file, "utf8"), /["']@pulumi\/policy["']/, path.relative(PROJECT_ROOT, file));
+    queue.push(...localImports(file));
+  }
+  assert.ok(seen.size >= 8, [...seen].join(", "));
+
+  const pack = readFileSync(path.join(POLICY_DIR, "index.ts"), "utf8");
+  assert.equal(pack.match(/new PolicyPack\(/g)?.length, 1, "policy/index.ts creates the one pack");
+});
+
+interface PackPolicy {
+  name: string;
+  description: string;
+  enforcementLevel: string;
+  validateStack(args: { resources: unknown[] }, report: (message: string, urn?: string) => void): void;
+}
+
+/** Loads policy/index.ts with a stand-in for @pulumi/policy, whose PolicyPack would start a server. */
+function loadPack(): PackPolicy[] {
+  const packs: { name: string; args: { policies: PackPolicy[] } }[] = [];
+  class PolicyPack {
+    constructor(name: string, args: { policies: PackPolicy[] }) {
+      packs.push({ name, args });
+    }
+  }
+  const policyModule = require.resolve("@pulumi/policy");
+  const packModule = require.resolve("../policy/index");
+  const saved = require.cache[policyModule];
+  require.cache[policyModule] = { id: policyModule, filename: policyModule, loaded: true, exports: { PolicyPack } } as unknown as NodeJS.Module;
+  try {
+    delete require.cache[packModule];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(packModule);
+  } finally {
+    if (saved) require.cache[policyModule] = saved;
+    else delete require.cache[policyModule];
+    delete require.cache[packModule];
+  }
+  assert.equal(packs.length, 1);
+  assert.equal(packs[0].name, "gitops-platform");
+  return packs[0].args.policies;
+}
+
+test("the pack registers one mandatory CrossGuard policy per PLATFORM_POLICIES entry, and they report like synth", async () => {
+  const policies = loadPack();
+  assert.deepEqual(
+    policies.map((p) => [p.name, p.description]),
+    PLATFORM_POLICIES.map((p) => [p.name, p.description]),
+  );
+  for (const p of policies) assert.equal(p.enforcementLevel, "mandatory", p.name);
+
+  // CrossGuard hands validateStack the resources with their options.
+  const asPolicyResources = (resources: readonly CheckedResource[]) =>
+    resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, opts: { protect: r.protect } }));
+  const run = (resources: readonly CheckedResource[]) => {
+    const reports: string[] = [];
+    for (const p of policies) p.validateStack({ resources: asPolicyResources(resources) }, (message, urn) => reports.push(`${p.name} ${shortUrn(urn)} ${message}`));
+    return reports;
+  };
+  assert.deepEqual(run(await real("prod")), []);
+  assert.deepEqual(run(await real("dev")), []);
+
+  const noChannel = async (stack: Stack) => {
+    const resources = await copyOf(stack);
+    props(resources, CLUSTER, "platform-aks").autoUpgradeProfile.upgradeChannel = "none";
+    return run(resources);
+  };
+  assert.deepEqual(await noChannel("prod"), [`aks-upgrade-channel ${CLUSTER}::platform-aks platform-aks: autoUpgradeProfile.upgradeChannel must not be none`]);
+  assert.deepEqual(await noChannel("dev"), [], "advisory outside production: the pack does not block");
+
+  const unprotected = await copyOf("prod");
+  one(unprotected, CLUSTER, "platform-aks").protect = false;
+  assert.deepEqual(run(unprotected), [
+    `stateful-resources-protected ${CLUSTER}::platform-aks platform-aks (azure-native:containerservice:ManagedCluster) must be protected in production`,
+  ]);
+});
