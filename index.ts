@@ -34,3 +34,6 @@ export const tenants = Object.fromEntries(
   ]),
 );
 export const fluxInstall = pulumi.output(config.flux.install);
+/** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
+export const ciPreviewClientId = platform.ci?.previewClientId;
+export const ciDeployClientId = platform.ci?.deployClientId;

@@ -17,6 +17,7 @@ export {
   type ServiceAccountRef,
   type ExternalCredential,
 } from "./azure/workload-identity";
+export { CiIdentity, type CiIdentityArgs } from "./azure/ci-identity";
 export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type RoleGrant } from "./azure/roles";
 
 export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";

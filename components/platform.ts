@@ -6,8 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as resources from "@pulumi/azure-native/resources";
+import { isProduction } from "../stacks/profiles";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
+import { CiIdentity } from "./azure/ci-identity";
 import { KeyVault } from "./azure/key-vault";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
@@ -43,6 +45,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly flux: Flux;
   readonly tenants: Record<string, PlatformTenant>;
   readonly vault?: Vault;
+  /** The GitHub Actions identities, when `config.ci` is set. */
+  readonly ci?: CiIdentity;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -59,6 +63,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const resourceGroupName = this.resourceGroup.name;
     const location = config.location;
 
+    // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
     this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect }, child);
     const provider = this.cluster.provider;
 
@@ -105,6 +110,30 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [tenant.name, this.createTenant(name, config, tenant, { notifications, githubProvider })]),
     );
+
+    if (config.ci) {
+      // The platform's provider when it already serves the repository's owner; otherwise one of its own.
+      const owner = config.ci.repository.split("/")[0];
+      const ciGithub =
+        githubProvider && config.github.owner?.toLowerCase() === owner.toLowerCase()
+          ? githubProvider
+          : new github.Provider(`${name}-github-ci`, { owner }, child);
+      this.ci = new CiIdentity(
+        `${name}-ci`,
+        {
+          repository: config.ci.repository,
+          productionEnvironment: config.ci.productionEnvironment,
+          production: isProduction(config.environment),
+          variableSuffix: config.environment,
+          resourceGroupName,
+          location,
+          scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
+          github: ciGithub,
+          tags,
+        },
+        child,
+      );
+    }
 
     if (config.vault.enabled) {
       this.vault = new Vault(

@@ -7,7 +7,10 @@ export function checkedFromRecord(record: RecordedResource): CheckedResource {
     urn: record.urn,
     type: record.type,
     name: record.name,
-    props: record.values,
+    // CrossGuard hands policies a resource's outputs (its inputs plus what the provider
+    // computed, such as an identity's name and principalId); so does synth: the mock provider's
+    // outputs, with the plain (unredacted) inputs on top.
+    props: { ...record.outputs, ...record.values },
     protect: record.protect,
     secretPaths: Object.keys(record.secrets),
   };

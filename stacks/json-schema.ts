@@ -21,7 +21,8 @@ function withoutDefaults(node: unknown): unknown {
 
 export function platformJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(platformObjectSchema("dev"), { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-  const { $schema: _drop, ...schema } = withoutDefaults(generated) as Record<string, unknown>;
+  const schema = withoutDefaults(generated) as Record<string, unknown>;
+  delete schema.$schema;
   // The stack name stands in for a missing environment, so no key is required at the top.
   delete schema.required;
   return schema;

@@ -18,6 +18,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkTenants(config, report);
   checkNotifications(config, report);
   checkVault(config, report);
+  checkCi(config, report);
   if (isProduction(config.environment)) checkProduction(config, report);
 }
 
@@ -118,6 +119,22 @@ function checkVault({ vault }: ParsedPlatform, report: Report): void {
   }
   const problem = vaultVersionProblem(vault.version);
   if (problem) report(["vault", "version"], problem);
+}
+
+/**
+ * With CI, the principal running Pulumi changes from run to run (a person once, then the preview
+ * and deploy identities): a grant to "whoever runs Pulumi" would move on every switch and collide
+ * with the deploy identity's own cluster-admin grant (Azure answers 409 to an identical
+ * assignment). People get in through adminGroupObjectIds instead, so one group is required.
+ */
+function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
+  if (!ci) return;
+  if (cluster.deployerClusterAdmin === true) {
+    report(["cluster", "deployerClusterAdmin"], "must be false with ci: the deploy identity gets cluster admin itself");
+  }
+  if (cluster.adminGroupObjectIds.length === 0) {
+    report(["cluster", "adminGroupObjectIds"], "must name at least one group with ci: its members run the first deploy and reach the cluster");
+  }
 }
 
 /** Why a Vault image cannot auto-unseal through workload identity, or undefined when it can. */

@@ -87,8 +87,8 @@ function clusterSchema(p: Profile) {
     privateCluster: z.boolean().default(false).describe("Make the API server reachable only inside the VNet."),
     deployerClusterAdmin: z
       .boolean()
-      .default(true)
-      .describe("Grant the principal running Pulumi AKS RBAC Cluster Admin (needed with local accounts off)."),
+      .optional()
+      .describe("Grant the principal running Pulumi AKS RBAC Cluster Admin (needed with local accounts off). Default: on, off with ci."),
     systemPool: z.strictObject(poolSchema(p.systemPool)).prefault({}),
     userPools: z
       .array(
@@ -295,6 +295,8 @@ function fillDerivedValues(config: ParsedPlatform) {
     flux: { ...config.flux, version: config.flux.version ?? (config.flux.install === "helm" ? FLUX_CHART_VERSION : undefined) },
     cluster: {
       ...config.cluster,
+      // With CI the principal running Pulumi changes from run to run; see checkCi in rules.ts.
+      deployerClusterAdmin: config.cluster.deployerClusterAdmin ?? config.ci === undefined,
       maintenanceWindow: window === undefined ? profileFor(config.environment).maintenanceWindow : (window ?? undefined),
     },
     tenants: config.tenants.map((tenant) => ({

@@ -166,6 +166,21 @@ test("flux.version defaults to the tested chart for helm and stays unset (manage
 
 test("ci: the infrastructure repository is owner/name", () => {
   assert.equal(parse({}).ci, undefined);
-  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" } }).ci, { repository: "acme/platform-infra", productionEnvironment: "production" });
-  expectProblem({ ci: { repository: "platform-infra" } }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" }, cluster }).ci, { repository: "acme/platform-infra", productionEnvironment: "production" });
+  expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
+});
+
+test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {
+  const group = "5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f";
+  assert.equal(parse({}).cluster.deployerClusterAdmin, true);
+  assert.equal(parse({ ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: [group] } }).cluster.deployerClusterAdmin, false);
+  expectProblem(
+    { ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: [group], deployerClusterAdmin: true } },
+    "gitops-platform:platform.cluster.deployerClusterAdmin: must be false with ci: the deploy identity gets cluster admin itself",
+  );
+  expectProblem(
+    { ci: { repository: "acme/infra" } },
+    "gitops-platform:platform.cluster.adminGroupObjectIds: must name at least one group with ci: its members run the first deploy and reach the cluster",
+  );
 });

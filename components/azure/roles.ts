@@ -11,8 +11,11 @@ export const BUILT_IN_ROLES = {
   "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
   "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
   "Azure Kubernetes Service Cluster User Role": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+  "Azure Kubernetes Service RBAC Reader": "7f6c6a51-bcf8-42ba-9220-52d62157d7db",
+  "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
 } as const;
 
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;

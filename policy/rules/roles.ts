@@ -1,5 +1,5 @@
 /** Role assignments: workload identities never get broad roles, and say what kind of principal they grant. */
-import { get, mandatory, ofType, PlatformPolicy } from "../types";
+import { CheckedResource, get, mandatory, ofType, PlatformPolicy } from "../types";
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
@@ -9,23 +9,74 @@ export const PRIVILEGED_ROLES: Record<string, string> = {
   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
   "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
 };
+
+const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
+/** What Kubernetes puts in a service account token's subject. */
+const SERVICE_ACCOUNT_SUBJECT = "system:serviceaccount:";
+const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
 function roleGuid(roleDefinitionId: unknown): string {
   return String(roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
 }
 
+const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/**
+ * Who may act as each managed identity of the stack, by principal id: the subjects of the
+ * federated credentials whose `resourceName` is the identity's name. Identity names and principal
+ * ids are outputs, which CrossGuard hands policies and synth reads from the mock engine.
+ */
+function federationByPrincipal(resources: readonly CheckedResource[]): Map<string, { name: string; credentials: { issuer: string; subject: string }[] }> {
+  const byName = new Map<string, { issuer: string; subject: string }[]>();
+  for (const credential of ofType(resources, CREDENTIAL)) {
+    const identity = text(get(credential.props, "resourceName"));
+    byName.set(identity, [...(byName.get(identity) ?? []), { issuer: text(get(credential.props, "issuer")), subject: text(get(credential.props, "subject")) }]);
+  }
+  const result = new Map<string, { name: string; credentials: { issuer: string; subject: string }[] }>();
+  for (const identity of ofType(resources, IDENTITY)) {
+    const principalId = text(get(identity.props, "principalId"));
+    const name = text(get(identity.props, "name")) || text(get(identity.props, "resourceName"));
+    if (principalId) result.set(principalId, { name, credentials: name ? (byName.get(name) ?? []) : [] });
+  }
+  return result;
+}
+
+/**
+ * Workload identities never hold a privileged role. A workload identity is one that code running
+ * in the cluster can act as (a managed identity with a federated credential for a Kubernetes
+ * service account), or a service principal the stack does not define (it cannot tell what runs
+ * as it, so it assumes the worst). A managed identity federated with GitHub Actions is the
+ * pipeline, not a workload: the CI deploy identity holds Contributor on the resource group, which
+ * is its job. But no privileged identity may be federated with the `pull_request` subject, which
+ * every pull request in the repository can present.
+ */
 export const noPrivilegedRolesForWorkloads: PlatformPolicy = {
   name: "no-privileged-roles-for-workloads",
-  description: "Workload identities (managed identities, service principals) never get Owner, Contributor or User Access Administrator.",
+  description:
+    "Workload identities (federated with a Kubernetes service account, or service principals the stack does not define) and identities pull requests can use never get Owner, Contributor, User Access Administrator or Role Based Access Control Administrator.",
   enforcement: mandatory,
   check: (resources) => {
-    const identities = new Set(ofType(resources, IDENTITY).map((r) => String(get(r.props, "principalId") ?? "")));
+    const identities = federationByPrincipal(resources);
     return ofType(resources, ASSIGNMENT).flatMap((a) => {
       const role = PRIVILEGED_ROLES[roleGuid(get(a.props, "roleDefinitionId"))];
-      const principalId = String(get(a.props, "principalId") ?? "");
-      const workload = get(a.props, "principalType") === "ServicePrincipal" || identities.has(principalId);
-      return role && workload ? [{ urn: a.urn, message: `${a.name}: grants ${role} to a workload identity; grant a narrow built-in role instead` }] : [];
+      if (!role) return [];
+      const identity = identities.get(text(get(a.props, "principalId")));
+      const workload = identity
+        ? identity.credentials.some((c) => c.subject.startsWith(SERVICE_ACCOUNT_SUBJECT))
+        : get(a.props, "principalType") === "ServicePrincipal";
+      if (workload) return [{ urn: a.urn, message: `${a.name}: grants ${role} to a workload identity; grant a narrow built-in role instead` }];
+      const fromPullRequests = identity?.credentials.find((c) => c.issuer === GITHUB_ACTIONS_ISSUER && c.subject.endsWith(":pull_request"));
+      if (fromPullRequests) {
+        return [
+          {
+            urn: a.urn,
+            message: `${a.name}: grants ${role} to an identity every pull request can use (${fromPullRequests.subject}); previews get read-only roles`,
+          },
+        ];
+      }
+      return [];
     });
   },
 };

