@@ -95,9 +95,11 @@ class RecordingMonitor extends MockMonitor {
 
   override registerResourceOutputs(req: { getUrn(): string; getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined }, callback: Callback): void {
     const record = this.recorded.get(req.getUrn());
-    if (record) record.outputs = redact(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
-    const raw = req.getOutputs()?.toJavaScript() ?? {};
-    if (record) this.rawOutputs.set(record.urn, raw);
+    if (record) {
+      const raw = req.getOutputs()?.toJavaScript() ?? {};
+      record.outputs = redact(raw) as Record<string, unknown>;
+      this.rawOutputs.set(record.urn, raw);
+    }
     super.registerResourceOutputs(req, callback);
   }
 
@@ -155,12 +157,86 @@ export interface EngineRun {
 
 const waitForRPCs = (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
 
+/** Frames kept of a resource's call-site capture: enough to reach the program's own call site. */
+const CALLSITE_FRAMES = 12;
+
+type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown;
+type DebuggablePromise = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * `Resource.callsites`: the SDK's stack capture for a resource's source position, a
+ * `new Error().stack` without depth limit, read at once.
+ */
+function isCallsitesCapture(error: Error, frames: readonly NodeJS.CallSite[]): boolean {
+  return (
+    error.message === "" &&
+    frames.length > 0 &&
+    frames[0].getFunctionName() === "callsites" &&
+    (frames[0].getFileName() ?? "").endsWith("/@pulumi/pulumi/resource.js")
+  );
+}
+
+/**
+ * Runs `body` with the SDK's bookkeeping stack traces made cheap. Profiled, they were the largest
+ * cost of a synth after the garbage collector (a third of the CPU time at 100 tenants, a fifth
+ * at 500), and nothing that synth records depends on them:
+ *
+ * - `debuggablePromise` captures a stack for every promise the SDK creates (hundreds of
+ *   thousands at 500 tenants); the SDK prints it only in a promise-leak report with
+ *   PULUMI_DEBUG_PROMISE_LEAKS set. Unless that is set, it runs with `Error.stackTraceLimit` 0.
+ * - `Resource.callsites` captures the whole stack for every resource, for the source position
+ *   sent to the engine (the mock monitor discards it). Under tsx (and ts-node) source maps are on
+ *   and Node maps every frame it formats through them; this capture is formatted plainly instead
+ *   (V8's own frame text, the first CALLSITE_FRAMES frames).
+ *
+ * Every other error (the program's, a failed assertion's) keeps its full, source-mapped stack.
+ */
+async function withCheapSdkStacks<T>(body: () => Promise<T>): Promise<T> {
+  // The module's own exports object (an import namespace may be a read-only copy): the SDK's
+  // modules call `debuggable_1.debuggablePromise(...)` through it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: DebuggablePromise };
+  const originalPromise = sdk.debuggablePromise;
+  let cheapPromise: DebuggablePromise | undefined;
+  if (typeof originalPromise === "function" && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    cheapPromise = function (this: unknown, ...args: unknown[]) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return originalPromise.apply(this, args);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    };
+    sdk.debuggablePromise = cheapPromise;
+  }
+  const originalPrepare = Error.prepareStackTrace as PrepareStackTrace | undefined;
+  let cheapPrepare: PrepareStackTrace | undefined;
+  if (typeof originalPrepare === "function") {
+    cheapPrepare = (error, frames) =>
+      isCallsitesCapture(error, frames)
+        ? `Error\n${frames.slice(0, CALLSITE_FRAMES).map((frame) => `    at ${String(frame)}`).join("\n")}`
+        : originalPrepare(error, frames);
+    Error.prepareStackTrace = cheapPrepare;
+  }
+  try {
+    return await body();
+  } finally {
+    if (cheapPromise && sdk.debuggablePromise === cheapPromise) sdk.debuggablePromise = originalPromise;
+    if (cheapPrepare && Error.prepareStackTrace === cheapPrepare) Error.prepareStackTrace = originalPrepare as NonNullable<typeof Error.prepareStackTrace>;
+  }
+}
+
 /**
  * Runs `program` as the body of a stack, exactly as `pulumi up` would (inside a root Stack
  * resource whose outputs are the program's return value), against the mock providers.
  * Rejects with the program's own error, for example a ConfigError.
  */
 export async function runProgram(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
+  return withCheapSdkStacks(() => run(program, options));
+}
+
+async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
   const monitor = new RecordingMonitor(new PlatformMocks());
   runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
   enableMockFeatures();

@@ -61,11 +61,13 @@ export interface FakeKeyPair {
 export function fakeKeyPair(seed: string, algorithm: string): FakeKeyPair {
   const secret = Buffer.from(hashHex(seed, 64), "hex");
   let privateKey;
+  let publicKey;
   let sshBlob: Buffer;
   if (algorithm === "ED25519") {
     const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), secret]);
     privateKey = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
-    const raw = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(-32);
+    publicKey = createPublicKey(privateKey);
+    const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
     sshBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(raw)]);
   } else {
     const ecdh = createECDH("prime256v1");
@@ -82,7 +84,7 @@ export function fakeKeyPair(seed: string, algorithm: string): FakeKeyPair {
   const pkcs8Pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
   return {
     publicKeyOpenssh: `${keyType} ${sshBlob.toString("base64")}\n`,
-    publicKeyPem: createPublicKey(privateKey).export({ format: "pem", type: "spki" }).toString(),
+    publicKeyPem: (publicKey ?? createPublicKey(privateKey)).export({ format: "pem", type: "spki" }).toString(),
     privateKeyPem: pkcs8Pem,
     privateKeyPemPkcs8: pkcs8Pem,
     privateKeyOpenssh: pem("OPENSSH PRIVATE KEY", Buffer.concat([Buffer.from("openssh-key-v1\0"), sshBlob, secret])),

@@ -25,15 +25,32 @@ const FLUX_SCHEMA_FALLBACKS: Record<string, string> = {
   "helm.toolkit.fluxcd.io/v2/HelmRelease": "helm.toolkit.fluxcd.io/v2beta2",
 };
 
-function loadModel(apiVersion: string, kind: string): { model: ModelClass; apiVersion: string } | undefined {
+type FoundModel = { model: ModelClass; apiVersion: string } | undefined;
+
+/** Models by `apiVersion/kind`: a require per object costs a module resolution each time. */
+const models = new Map<string, FoundModel>();
+
+function loadModel(apiVersion: string, kind: string): FoundModel {
+  const key = `${apiVersion}/${kind}`;
+  if (!models.has(key)) models.set(key, findModel(apiVersion, kind));
+  return models.get(key);
+}
+
+function findModel(apiVersion: string, kind: string): FoundModel {
   const schemaVersion = FLUX_SCHEMA_FALLBACKS[`${apiVersion}/${kind}`] ?? apiVersion;
   const modulePath = schemaVersion.includes(".fluxcd.io/")
     ? `@kubernetes-models/flux-cd/${schemaVersion}`
     : `kubernetes-models/${schemaVersion}`;
+  // The kind's own module first: a group's index loads every kind of the group (core/v1 alone
+  // has over 200), which was most of the schema validation cost of a small synth.
+  const model = (/^[A-Za-z][A-Za-z0-9]*$/.test(kind) ? requireExport(`${modulePath}/${kind}`, kind) : undefined) ?? requireExport(modulePath, kind);
+  return model ? { model, apiVersion: schemaVersion } : undefined;
+}
+
+function requireExport(modulePath: string, name: string): ModelClass | undefined {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const model = (require(modulePath) as Record<string, ModelClass | undefined>)[kind];
-    return model ? { model, apiVersion: schemaVersion } : undefined;
+    return (require(modulePath) as Record<string, ModelClass | undefined>)[name];
   } catch {
     return undefined;
   }

@@ -1,0 +1,235 @@
+/**
+ * The deployment's critical path (synth/critical-path.ts): the algorithm on small hand-built
+ * graphs, and the prod graph itself: the only serial chains are the intrinsic ones (resource
+ * group -> cluster -> Flux -> tenant objects; Key Vault -> key -> Vault), and tenants,
+ * identities and Vault do not wait on each other.
+ */
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import { creationDependencies, creationSeconds, criticalPath, renderCriticalPath } from "../synth/critical-path";
+import { GraphResource, synthesize } from "../synth/synthesize";
+
+/** A resource of a hand-built graph: custom unless said otherwise. */
+function node(urn: string, fields: Partial<GraphResource> = {}): GraphResource {
+  return {
+    urn,
+    type: "test:index:Thing",
+    name: urn,
+    custom: true,
+    parent: null,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    inputs: {},
+    outputs: {},
+    ...fields,
+  };
+}
+
+const component = (urn: string, fields: Partial<GraphResource> = {}) => node(urn, { type: "test:index:Component", custom: false, ...fields });
+
+function waitsOf(graph: GraphResource[], urn: string): string[] {
+  return [...(creationDependencies(graph).get(urn) ?? [])].sort();
+}
+
+describe("the algorithm, on hand-built graphs", () => {
+  test("a dependency on a component waits for every custom resource inside it, not inside custom resources", () => {
+    const graph = [
+      component("comp"),
+      node("a", { parent: "comp" }),
+      component("inner", { parent: "comp" }),
+      node("b", { parent: "inner" }),
+      node("c", { parent: "comp" }),
+      node("c-child", { parent: "c" }),
+      node("x", { dependencies: ["comp"] }),
+    ];
+    assert.deepEqual(waitsOf(graph, "x"), ["a", "b", "c"]);
+    assert.ok(!creationDependencies(graph).has("comp"), "a component is not a step");
+  });
+
+  test("a resource waits for its provider, and through it for what the provider needs", () => {
+    const graph = [
+      node("cluster", { type: "azure-native:containerservice:ManagedCluster" }),
+      node("k8s", { type: "pulumi:providers:kubernetes", dependencies: ["cluster"] }),
+      node("ns", { type: "kubernetes:core/v1:Namespace", provider: "k8s" }),
+    ];
+    assert.deepEqual(waitsOf(graph, "ns"), ["k8s"]);
+    const path = criticalPath(graph);
+    assert.deepEqual(
+      path.steps.map((s) => s.urn),
+      ["cluster", "k8s", "ns"],
+    );
+    assert.equal(path.seconds, 420 + 0 + 2);
+  });
+
+  test("children wait for what their components waited for (dependsOn on a component holds back its inside)", () => {
+    const graph = [
+      node("db"),
+      component("app", { dependencies: ["db"] }),
+      component("app-inner", { parent: "app" }),
+      node("deploy", { parent: "app-inner" }),
+      node("other", { parent: "app", dependencies: ["deploy"] }),
+    ];
+    assert.deepEqual(waitsOf(graph, "deploy"), ["db"]);
+    assert.deepEqual(waitsOf(graph, "other"), ["db", "deploy"]);
+  });
+
+  test("a child of a custom resource waits for its parent; a resource never waits for itself", () => {
+    const graph = [component("comp"), node("parent", { parent: "comp" }), node("child", { parent: "parent" }), node("self", { parent: "comp", dependencies: ["comp"] })];
+    assert.deepEqual(waitsOf(graph, "child"), ["parent"]);
+    assert.deepEqual(waitsOf(graph, "self"), ["parent"]);
+  });
+
+  test("dependencies and providers outside the graph are ignored", () => {
+    const graph = [node("a", { dependencies: ["urn:elsewhere"], provider: "urn:default-provider" })];
+    assert.deepEqual(waitsOf(graph, "a"), []);
+    assert.equal(criticalPath(graph).seconds, 5);
+  });
+
+  test("the longest chain wins, with the sum of the creation times", () => {
+    const graph = [
+      node("rg", { type: "azure-native:resources:ResourceGroup" }),
+      node("kv", { type: "azure-native:keyvault:Vault", dependencies: ["rg"] }),
+      node("key", { type: "azure-native:keyvault:Key", dependencies: ["kv"] }),
+      node("cluster", { type: "azure-native:containerservice:ManagedCluster", dependencies: ["rg"] }),
+      node("pool", { type: "azure-native:containerservice:AgentPool", dependencies: ["cluster"] }),
+    ];
+    const path = criticalPath(graph);
+    assert.deepEqual(
+      path.steps.map((s) => [s.name, s.seconds]),
+      [
+        ["rg", 5],
+        ["cluster", 420],
+        ["pool", 240],
+      ],
+    );
+    assert.equal(path.seconds, 665);
+    assert.equal(renderCriticalPath(path).split("\n")[0], "Critical path: 3 resources, about 11m05s");
+  });
+
+  test("a dependency cycle is an error naming a resource on it", () => {
+    const graph = [node("a", { dependencies: ["b"] }), node("b", { dependencies: ["c"] }), node("c", { dependencies: ["a"] })];
+    assert.throws(() => criticalPath(graph), /dependency cycle through (a|b|c)$/);
+  });
+
+  test("creation times: exact type first, then the longest prefix, else 5 s", () => {
+    assert.equal(creationSeconds("azure-native:containerservice:ManagedCluster"), 420);
+    assert.equal(creationSeconds("kubernetes:helm.sh/v3:Release"), 120);
+    assert.equal(creationSeconds("kubernetes:core/v1:ConfigMap"), 2);
+    assert.equal(creationSeconds("github:index/repository:Repository"), 5);
+    assert.equal(creationSeconds("github:index/repositoryDeployKey:RepositoryDeployKey"), 2);
+    assert.equal(creationSeconds("pulumi:providers:kubernetes"), 0);
+    assert.equal(creationSeconds("aws:s3/bucket:Bucket"), 5);
+    assert.equal(creationSeconds("constructor"), 5);
+  });
+});
+
+describe("the prod graph", () => {
+  let resources: GraphResource[];
+  let byUrn: Map<string, GraphResource>;
+  /** Everything a custom resource waits for, transitively. */
+  let closure: (urn: string) => ReadonlySet<string>;
+
+  /** The nearest ancestor component of a type, if any. */
+  const ancestor = (r: GraphResource, type: string): GraphResource | undefined => {
+    for (let p = r.parent ? byUrn.get(r.parent) : undefined; p; p = p.parent ? byUrn.get(p.parent) : undefined) if (p.type === type) return p;
+    return undefined;
+  };
+  const customs = () => resources.filter((r) => r.custom);
+  const tenantOf = (r: GraphResource) => ancestor(r, "gitops-platform:kubernetes:Tenant")?.name;
+  const inVault = (r: GraphResource) => ancestor(r, "gitops-platform:kubernetes:Vault") !== undefined;
+  const short = (urn: string) => `${byUrn.get(urn)!.type} ${byUrn.get(urn)!.name}`;
+
+  before(async () => {
+    resources = (await synthesize({ stack: "prod" })).graph.resources;
+    byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const waits = creationDependencies(resources);
+    const memo = new Map<string, Set<string>>();
+    closure = (urn) => {
+      const known = memo.get(urn);
+      if (known) return known;
+      const all = new Set<string>();
+      memo.set(urn, all);
+      for (const dep of waits.get(urn) ?? []) {
+        all.add(dep);
+        for (const further of closure(dep)) all.add(further);
+      }
+      return all;
+    };
+  });
+
+  test("the partition the checks below rely on is not empty", () => {
+    assert.deepEqual([...new Set(customs().map(tenantOf).filter(Boolean))].sort(), ["platform-api", "platform-payments", "platform-web"]);
+    assert.ok(customs().filter(inVault).length >= 10);
+    const workloadIdentities = resources.filter((r) => r.type === "gitops-platform:azure:WorkloadIdentity").map((r) => r.name);
+    assert.ok(workloadIdentities.includes("platform-flux-sops") && workloadIdentities.includes("platform-vault-server"), workloadIdentities.join(", "));
+  });
+
+  test("the intrinsic chains are there: the closure sees them", () => {
+    const one = (type: string, name: string) => resources.find((r) => r.type === type && r.name === name)!.urn;
+    const kustomization = one("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", "platform-web-git-sync");
+    assert.ok(closure(kustomization).has(one("kubernetes:helm.sh/v3:Release", "platform-flux")), "tenant sync waits for the Flux install");
+    assert.ok(closure(kustomization).has(one("azure-native:containerservice:ManagedCluster", "platform-aks")), "... which waits for the cluster");
+    const vaultRelease = one("kubernetes:helm.sh/v3:Release", "platform-vault");
+    assert.ok(closure(vaultRelease).has(one("azure-native:keyvault:Key", "platform-vault-seal-key")), "Vault waits for its unseal key");
+    assert.ok(closure(vaultRelease).has(one("azure-native:keyvault:Vault", "platform-kv")), "... in the Key Vault");
+  });
+
+  test("no tenant resource waits for a Vault resource, and no Vault resource for a tenant's", () => {
+    for (const r of customs()) {
+      const waits = [...closure(r.urn)].map((u) => byUrn.get(u)!);
+      if (tenantOf(r)) assert.deepEqual(waits.filter(inVault).map((w) => w.name), [], `${short(r.urn)} waits for Vault`);
+      if (inVault(r)) assert.deepEqual(waits.filter(tenantOf).map((w) => w.name), [], `${short(r.urn)} waits for a tenant`);
+    }
+  });
+
+  test("a tenant's objects do not wait for another tenant's", () => {
+    for (const r of customs()) {
+      const tenant = tenantOf(r);
+      if (!tenant) continue;
+      const others = [...closure(r.urn)].filter((u) => {
+        const owner = tenantOf(byUrn.get(u)!);
+        return owner !== undefined && owner !== tenant;
+      });
+      assert.deepEqual(others.map(short), [], `${short(r.urn)} (${tenant}) waits for another tenant`);
+    }
+  });
+
+  test("the workload identities of Flux and Vault wait for no tenant, and not for each other", () => {
+    const identityOwner = (r: GraphResource) => {
+      const identity = ancestor(r, "gitops-platform:azure:WorkloadIdentity");
+      if (!identity) return undefined;
+      if (ancestor(identity, "gitops-platform:kubernetes:Flux")) return `flux:${identity.name}`;
+      if (ancestor(identity, "gitops-platform:kubernetes:Vault")) return `vault:${identity.name}`;
+      return undefined;
+    };
+    const identities = customs().filter((r) => identityOwner(r));
+    assert.ok(identities.length >= 6, "three workload identities, two resources each");
+    for (const r of identities) {
+      const waits = [...closure(r.urn)].map((u) => byUrn.get(u)!);
+      assert.deepEqual(waits.filter(tenantOf).map((w) => w.name), [], `${short(r.urn)} waits for a tenant`);
+      const others = waits.filter((w) => identityOwner(w) && identityOwner(w) !== identityOwner(r));
+      assert.deepEqual(others.map((w) => w.name), [], `${short(r.urn)} waits for another workload identity`);
+    }
+  });
+
+  test("the critical path: resource group, the cluster's identity, the cluster, its user pool", () => {
+    const path = criticalPath(resources);
+    assert.deepEqual(
+      path.steps.map((s) => s.type),
+      [
+        "azure-native:resources:ResourceGroup",
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "azure-native:containerservice:ManagedCluster",
+        "azure-native:containerservice:AgentPool",
+      ],
+    );
+    assert.deepEqual(
+      path.steps.map((s) => s.name),
+      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps"],
+    );
+    assert.equal(path.steps.length, 4);
+    assert.equal(path.seconds, 675);
+    assert.match(renderCriticalPath(path), /^Critical path: 4 resources, about 11m15s$/m);
+  });
+});
