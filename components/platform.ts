@@ -98,6 +98,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         version: config.flux.version,
         multitenancy: config.flux.multitenancy,
         cluster: { name: this.cluster.name, resourceGroupName, oidcIssuerUrl: this.cluster.oidcIssuerUrl, location },
+        nodesReady: this.cluster.workloadNodesReady,
         sops: config.flux.sops ? { keyVault: this.keyVault } : undefined,
         notifications,
         tags,
@@ -147,6 +148,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           oidcIssuerUrl: this.cluster.oidcIssuerUrl,
           tenantId: this.keyVault.tenantId,
           tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace })),
+          nodesReady: this.cluster.workloadNodesReady,
           protect,
           tags,
         },
@@ -180,7 +182,9 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     );
     // Tenant objects need the Flux CRDs and the tenant's own RBAC; nothing else.
     const fluxReady = [...this.flux.ready, ...created.ready];
-    const common = { provider, namespace: created.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
+    // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
+    // so GitHub-side resources such as the deploy key need not wait for the cluster.
+    const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
     const result: PlatformTenant = { tenant: created };
     if (tenant.git) {
       result.git = new GitSource(
@@ -193,7 +197,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           path: tenant.git.path,
           interval: tenant.git.interval,
           create: tenant.git.create,
-          clusterName: this.cluster.name,
+          // Plain strings for the deploy key's title, so the key need not wait for the cluster.
+          clusterName: `gitops-platform-${config.environment}`,
         },
         { parent: created },
       );

@@ -90,10 +90,13 @@ function printFindings(findings: readonly Violation[]): void {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // exitCode, not exit(): exit() would cut off output still queued for a pipe.
+    (code) => {
+      process.exitCode = code;
+    },
     (error: unknown) => {
       console.error("synth failed:", error);
-      process.exit(3);
+      process.exitCode = 3;
     },
   );
 }

@@ -28,4 +28,4 @@ export function main(argv: readonly string[]): number {
   }
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -213,7 +213,8 @@ describe("the prod graph", () => {
     }
   });
 
-  test("the critical path: resource group, the cluster's identity, the cluster, its user pool", () => {
+  test("the critical path: resource group, identity, cluster, user pool, Vault release, bootstrap Job", () => {
+    // With user pools the system pool is tainted, so Vault's pods wait for the user pool.
     const path = criticalPath(resources);
     assert.deepEqual(
       path.steps.map((s) => s.type),
@@ -222,14 +223,15 @@ describe("the prod graph", () => {
         "azure-native:managedidentity:UserAssignedIdentity",
         "azure-native:containerservice:ManagedCluster",
         "azure-native:containerservice:AgentPool",
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:batch/v1:Job",
       ],
     );
     assert.deepEqual(
       path.steps.map((s) => s.name),
-      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps"],
+      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps", "platform-vault", "platform-vault-bootstrap"],
     );
-    assert.equal(path.steps.length, 4);
-    assert.equal(path.seconds, 675);
-    assert.match(renderCriticalPath(path), /^Critical path: 4 resources, about 11m15s$/m);
+    assert.equal(path.seconds, 855);
+    assert.match(renderCriticalPath(path), /^Critical path: 6 resources, about 14m15s$/m);
   });
 });

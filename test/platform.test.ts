@@ -91,3 +91,15 @@ test("prod differs from dev where the config says so", () => {
   assert.equal(dev.ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert").length, 0);
   assert.deepEqual(devResult.violations, []);
 });
+
+test("with user pools (prod), pods wait for them: the system pool is tainted CriticalAddonsOnly", () => {
+  const pool = prod.one("azure-native:containerservice:AgentPool");
+  for (const chart of ["flux2", "vault"]) {
+    const release = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === chart)!;
+    assert.ok(dependsOn(prod, release, pool), `the ${chart} release waits for the user pool`);
+  }
+  const namespace = prod.ofType("kubernetes:core/v1:Namespace").find((r) => (r.values.metadata as { name: string }).name === "web")!;
+  assert.ok(!dependsOn(prod, namespace, pool), "objects without pods do not wait");
+  const deployKey = prod.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")[0];
+  assert.ok(!dependsOn(prod, deployKey, prod.one("azure-native:containerservice:ManagedCluster")), "deploy keys do not wait for the cluster");
+});

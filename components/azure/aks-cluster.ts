@@ -65,6 +65,11 @@ export class AksCluster extends pulumi.ComponentResource {
   readonly cluster: containerservice.ManagedCluster;
   readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
   readonly userPools: containerservice.AgentPool[];
+  /**
+   * What anything with pods must wait for. With user pools the system pool is tainted
+   * CriticalAddonsOnly, so ordinary pods (Flux, Vault, jobs) only schedule once a user pool exists.
+   */
+  readonly workloadNodesReady: pulumi.Resource[];
   readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
   /** AKS RBAC Cluster Admin for the principal running Pulumi, when `settings.deployerClusterAdmin`. */
   readonly deployerRoleAssignment?: authorization.RoleAssignment;
@@ -141,6 +146,8 @@ export class AksCluster extends pulumi.ComponentResource {
           { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.agentPool] },
         ),
     );
+
+    this.workloadNodesReady = [...this.userPools];
 
     const window = settings.maintenanceWindow;
     this.maintenanceConfigurations = window

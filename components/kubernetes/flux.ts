@@ -45,6 +45,8 @@ export interface FluxArgs {
   /** Namespace of the controllers. Default "flux-system". */
   namespace?: string;
   cluster: FluxClusterArgs;
+  /** Node pools the controllers' pods need (AksCluster.workloadNodesReady); the install waits for them. */
+  nodesReady?: pulumi.Resource[];
   /** Decrypt SOPS-encrypted Secrets with a Key Vault key, through kustomize-controller's workload identity. */
   sops?: FluxSopsArgs;
   /** Alerts on errors of Flux objects in the Flux namespace (tenants need their own, see FluxNotifications). */
@@ -105,7 +107,7 @@ export class Flux extends pulumi.ComponentResource {
     }
 
     // The controller reads its identity at start: install it once the identity can be used.
-    const installOpts = { parent: this, dependsOn: sops?.waitFor ?? [] };
+    const installOpts = { parent: this, dependsOn: [...(sops?.waitFor ?? []), ...(args.nodesReady ?? [])] };
     let install: pulumi.Resource;
     if (args.install === "helm") {
       if (!args.version) throw new pulumi.RunError(`Flux ${name}: version (the flux2 chart version) is required with install "helm"`);

@@ -67,6 +67,8 @@ export interface VaultArgs {
    * Vault's setting for the key, false for the rest.
    */
   protect?: boolean;
+  /** Node pools Vault's pods need (AksCluster.workloadNodesReady); the release waits for them. */
+  nodesReady?: pulumi.Resource[];
   /** Azure tags for the managed identities. */
   tags?: pulumi.Input<Record<string, string>>;
 }
@@ -216,7 +218,7 @@ export class Vault extends pulumi.ComponentResource {
         values,
         timeout: 900,
       },
-      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealGrant, tlsSecret] },
+      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealGrant, tlsSecret, ...(args.nodesReady ?? [])] },
     );
 
     const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
