@@ -8,23 +8,10 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { creationDependencies, creationSeconds, criticalPath, renderCriticalPath } from "../synth/critical-path";
 import { GraphResource, synthesize } from "../synth/synthesize";
+import { graphResource } from "./helpers";
 
 /** A resource of a hand-built graph: custom unless said otherwise. */
-function node(urn: string, fields: Partial<GraphResource> = {}): GraphResource {
-  return {
-    urn,
-    type: "test:index:Thing",
-    name: urn,
-    custom: true,
-    parent: null,
-    provider: null,
-    dependencies: [],
-    protect: false,
-    inputs: {},
-    outputs: {},
-    ...fields,
-  };
-}
+const node = (urn: string, fields: Partial<GraphResource> = {}) => graphResource({ urn, ...fields });
 
 const component = (urn: string, fields: Partial<GraphResource> = {}) => node(urn, { type: "test:index:Component", custom: false, ...fields });
 

@@ -2,37 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { changedPaths, diffGraphs, renderDiffMarkdown } from "../synth/diff";
 import type { GraphResource, SynthGraph } from "../synth/synthesize";
+import { graphResource } from "./helpers";
+
+const stackUrn = (stack: string) => `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack::gitops-platform-${stack}`;
 
 function resource(stack: string, type: string, name: string, inputs: Record<string, unknown>, extra: Partial<GraphResource> = {}): GraphResource {
-  const root = `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack::gitops-platform-${stack}`;
-  return {
-    urn: `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack$${type}::${name}`,
-    type,
-    name,
-    custom: true,
-    parent: root,
-    provider: null,
-    dependencies: [],
-    protect: false,
-    inputs,
-    outputs: {},
-    ...extra,
-  };
+  const urn = `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack$${type}::${name}`;
+  return graphResource({ urn, type, name, parent: stackUrn(stack), inputs, ...extra });
 }
 
 function graph(stack: string, resources: GraphResource[]): SynthGraph {
-  const root: GraphResource = {
-    urn: `urn:pulumi:${stack}::gitops-platform::pulumi:pulumi:Stack::gitops-platform-${stack}`,
-    type: "pulumi:pulumi:Stack",
-    name: `gitops-platform-${stack}`,
-    custom: false,
-    parent: null,
-    provider: null,
-    dependencies: [],
-    protect: false,
-    inputs: {},
-    outputs: {},
-  };
+  const root = graphResource({ urn: stackUrn(stack), type: "pulumi:pulumi:Stack", name: `gitops-platform-${stack}`, custom: false });
   return { project: "gitops-platform", stack, resources: [root, ...resources], outputs: {} };
 }
 

@@ -1,6 +1,7 @@
 /** Shared test helpers: run components or stacks through the mock engine and find resources. */
 import assert from "node:assert/strict";
 import { EngineOptions, EngineRun, RecordedResource, runProgram } from "../synth/engine";
+import type { GraphResource } from "../synth/synthesize";
 
 export interface TestRun extends EngineRun {
   /** All resources of a type token, in registration order. */
@@ -48,4 +49,20 @@ export function dependsOn(runResult: EngineRun, from: RecordedResource, to: Reco
     for (const r of runResult.resources) if (r.parent === urn) stack.push(r.urn);
   }
   return false;
+}
+
+/** A synth-graph resource for hand-built graphs: a custom resource with no links unless given. */
+export function graphResource(fields: Partial<GraphResource> & Pick<GraphResource, "urn">): GraphResource {
+  return {
+    type: "test:index:Thing",
+    name: fields.urn,
+    custom: true,
+    parent: null,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    inputs: {},
+    outputs: {},
+    ...fields,
+  };
 }
