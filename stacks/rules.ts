@@ -19,6 +19,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
+  reportOpenRanges(["keyVault", "allowedIpRanges"], config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
 }
 
@@ -55,9 +56,17 @@ function checkNetwork({ cluster }: ParsedPlatform, report: Report): void {
   if (network.policy === "cilium" && network.plugin !== "azure") {
     report([...path, "policy"], `cilium needs plugin "azure" (Azure CNI powered by Cilium), not "${network.plugin}"`);
   }
+  reportOpenRanges(["cluster", "authorizedIpRanges"], cluster.authorizedIpRanges, report);
   if (cluster.privateCluster && cluster.authorizedIpRanges.length > 0) {
     report(["cluster", "authorizedIpRanges"], "must be empty for a private cluster (AKS does not combine the two)");
   }
+}
+
+/** A /0 entry admits every address, which makes the allow list a false promise. */
+function reportOpenRanges(path: Path, ranges: readonly string[], report: Report): void {
+  ranges.forEach((range, i) => {
+    if (parseCidr(range, true)?.prefix === 0) report([...path, i], `${range} admits every address; list only the ranges that need access`);
+  });
 }
 
 function checkTenants(config: ParsedPlatform, report: Report): void {
@@ -158,6 +167,9 @@ function checkProduction(config: ParsedPlatform, report: Report): void {
   }
   if (config.cluster.upgradeChannel === "none") {
     report(["cluster", "upgradeChannel"], `must not be "none" for ${env}: unpatched clusters fall out of support`);
+  }
+  if (!config.cluster.privateCluster && config.cluster.authorizedIpRanges.length === 0) {
+    report(["cluster", "authorizedIpRanges"], `must list who may reach the API server for ${env}, or set privateCluster: true`);
   }
   if (config.vault.enabled && config.vault.replicas < 3) {
     report(["vault", "replicas"], `must be >= 3 for ${env} (got ${config.vault.replicas}): raft needs a quorum`);

@@ -120,8 +120,12 @@ const CASES: Case[] = [
   // Production rules.
   prodCase("prod without protection", { protect: false }, `${P}.protect: must be true for ${PROD}`),
   prodCase("prod without purge protection", { keyVault: { purgeProtection: false } }, `${P}.keyVault.purgeProtection: must be true for ${PROD}`),
-  prodCase("prod with one system node", { cluster: { systemPool: { minCount: 1 } } }, `${P}.cluster.systemPool.minCount: must be >= 2 for ${PROD} (got 1)`),
-  prodCase("prod without upgrades", { cluster: { upgradeChannel: "none" } }, `${P}.cluster.upgradeChannel: must not be "none" for ${PROD}: unpatched clusters fall out of support`),
+  prodCase("prod with one system node", { cluster: { authorizedIpRanges: ["203.0.113.0/24"], systemPool: { minCount: 1 } } }, `${P}.cluster.systemPool.minCount: must be >= 2 for ${PROD} (got 1)`),
+  prodCase("prod API server open to everyone", { cluster: {} }, `${P}.cluster.authorizedIpRanges: must list who may reach the API server for ${PROD}, or set privateCluster: true`),
+  devCase("allow lists that admit every address", { cluster: { authorizedIpRanges: ["0.0.0.0/0"] }, keyVault: { allowedIpRanges: ["203.0.113.0/24", "0.0.0.0/0"] } },
+    `${P}.cluster.authorizedIpRanges[0]: 0.0.0.0/0 admits every address; list only the ranges that need access`,
+    `${P}.keyVault.allowedIpRanges[1]: 0.0.0.0/0 admits every address; list only the ranges that need access`),
+  prodCase("prod without upgrades", { cluster: { authorizedIpRanges: ["203.0.113.0/24"], upgradeChannel: "none" } }, `${P}.cluster.upgradeChannel: must not be "none" for ${PROD}: unpatched clusters fall out of support`),
   prodCase("prod Vault without quorum", { vault: { replicas: 1 } }, `${P}.vault.replicas: must be >= 3 for ${PROD} (got 1): raft needs a quorum`),
   prodCase(
     "prod with everything off at once",
@@ -262,7 +266,7 @@ test("synthesize({ registered }) agrees: a config error or a file error register
 
 // The child process takes seconds to start: it runs alongside the in-process cases.
 const childFile = path.join(workdir, "child.yaml");
-writeFileSync(childFile, stackFile({ environment: "prod", protect: false, tenants: [{ name: "kube-public" }, { name: "web", groups: { admins: ["x"] } }] }));
+writeFileSync(childFile, stackFile({ environment: "prod", protect: false, cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, tenants: [{ name: "kube-public" }, { name: "web", groups: { admins: ["x"] } }] }));
 const child = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
   const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile], { cwd: PROJECT_ROOT });
   let stdout = "";

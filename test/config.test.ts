@@ -32,7 +32,7 @@ test("a dev default is small and cheap; a prod default is zonal, HA and protecte
   assert.equal(dev.vault.replicas, 1);
   assert.equal(dev.cluster.maintenanceWindow, undefined);
 
-  const prod = parse({}, "prod");
+  const prod = parse({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod");
   assert.equal(prod.protect, true);
   assert.equal(prod.cluster.skuTier, "Standard");
   assert.deepEqual(prod.cluster.systemPool.zones, ["1", "2", "3"]);
@@ -42,7 +42,7 @@ test("a dev default is small and cheap; a prod default is zonal, HA and protecte
   assert.equal(prod.vault.replicas, 3);
   assert.equal(prod.cluster.upgradeChannel, "stable");
   assert.deepEqual(prod.cluster.maintenanceWindow, { dayOfWeek: "Sunday", startHour: 2, durationHours: 4, utcOffset: "+00:00" });
-  assert.equal(parse({ cluster: { maintenanceWindow: null } }, "prod").cluster.maintenanceWindow, undefined);
+  assert.equal(parse({ cluster: { privateCluster: true, maintenanceWindow: null } }, "prod").cluster.maintenanceWindow, undefined);
 });
 
 test("defaults are filled for tenants, with namespace and repository owner derived", () => {

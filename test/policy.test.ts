@@ -587,26 +587,22 @@ function stackFileWith(stack: Stack, change: (platform: Props) => void): string 
   return file;
 }
 
-test("CLI: a prod config without an API server allow list synthesizes, then exits 2 naming the policy", async (t) => {
-  const config = stackFileWith("prod", (p) => delete p.cluster.authorizedIpRanges);
-  const { code, out, err } = await cli(t, ["prod", "--config", config]);
-  assert.equal(code, 2, err);
-  assert.match(out, /^pulumi:pulumi:Stack gitops-platform-prod$/m, "the tree is still printed");
-  assert.match(err, /^1 mandatory policy violation\(s\):$/m);
-  assert.match(err, /^ {2}\[aks-api-server-restricted\] platform-aks: a production API server must be private or have authorizedIPRanges$/m);
-  assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
-});
-
-test("CLI: a prod config whose allow lists admit every address exits 2", async (t) => {
-  const config = stackFileWith("prod", (p) => {
-    p.cluster.authorizedIpRanges = ["0.0.0.0/0"];
-    p.keyVault.allowedIpRanges = ["0.0.0.0/0"];
-  });
-  const { code, err } = await cli(t, ["prod", "--config", config]);
-  assert.equal(code, 2, err);
-  assert.match(err, /^2 mandatory policy violation\(s\):$/m);
-  assert.match(err, /\[aks-api-server-restricted\] platform-aks: authorizedIPRanges 0\.0\.0\.0\/0 lets every address reach a production API server/);
-  assert.match(err, /\[key-vault-network-deny\] platform-kv: properties\.networkAcls\.ipRules 0\.0\.0\.0\/0 lets every address through the firewall in production/);
+test("CLI: an open prod API server or an allow list of 0.0.0.0/0 is refused by the config rules first (exit 1)", async (t) => {
+  // The policies stay as defence in depth (their fixtures above); config catches it before any resource.
+  const open = await cli(t, ["prod", "--config", stackFileWith("prod", (p) => delete p.cluster.authorizedIpRanges)]);
+  assert.equal(open.code, 1, open.err);
+  assert.match(open.err, /gitops-platform:platform\.cluster\.authorizedIpRanges: must list who may reach the API server for environment "prod", or set privateCluster: true/);
+  const everyone = await cli(
+    t,
+    ["prod", "--config", stackFileWith("prod", (p) => {
+      p.cluster.authorizedIpRanges = ["0.0.0.0/0"];
+      p.keyVault.allowedIpRanges = ["0.0.0.0/0"];
+    })],
+  );
+  assert.equal(everyone.code, 1, everyone.err);
+  assert.match(everyone.err, /cluster\.authorizedIpRanges\[0\]: 0\.0\.0\.0\/0 admits every address/);
+  assert.match(everyone.err, /keyVault\.allowedIpRanges\[0\]: 0\.0\.0\.0\/0 admits every address/);
+  assert.doesNotMatch(everyone.err, /\n\s+at /, "no stack trace");
 });
 
 test("CLI: a program that adds a writable deploy key to the real prod platform exits 2", async (t) => {
