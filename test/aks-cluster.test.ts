@@ -152,6 +152,7 @@ test("prod: zonal autoscaled pools, user pools with labels and taints, maintenan
   const cluster = settings(
     {
       adminGroupObjectIds: [ADMIN_GROUP],
+      authorizedIpRanges: ["203.0.113.0/24"],
       userPools: [{ name: "work", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 10, labels: { workload: "apps" }, taints: ["dedicated=apps:NoSchedule"] }],
     },
     "prod",
@@ -187,6 +188,7 @@ test("prod: zonal autoscaled pools, user pools with labels and taints, maintenan
     assert.equal(field(config.inputs, "maintenanceWindow", "utcOffset"), "+00:00");
   }
 
+  assert.deepEqual(clusterResource.inputs.apiServerAccessProfile, { authorizedIPRanges: ["203.0.113.0/24"] });
   assert.equal(clusterResource.protect, true);
   assert.equal(pool.protect, true);
   assert.equal(result.one(IDENTITY).protect, false);
@@ -205,7 +207,7 @@ test("a configured maintenance window becomes weekly schedules; null turns prod'
   const withWindow = await run(program(window));
   assert.equal(withWindow.ofType(MAINTENANCE).length, 2);
   assert.equal(field(withWindow.ofType(MAINTENANCE)[0].inputs, "maintenanceWindow", "startTime"), "07:00");
-  const off = await run(program(settings({ maintenanceWindow: null }, "prod"), { protect: true }));
+  const off = await run(program(settings({ maintenanceWindow: null, authorizedIpRanges: ["203.0.113.0/24"] }, "prod"), { protect: true }));
   assert.equal(off.ofType(MAINTENANCE).length, 0);
 });
 
