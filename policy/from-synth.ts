@@ -13,5 +13,6 @@ export function checkedFromRecord(record: RecordedResource): CheckedResource {
     props: { ...record.outputs, ...record.values },
     protect: record.protect,
     secretPaths: Object.keys(record.secrets),
+    links: { custom: record.custom, parent: record.parent, provider: record.provider, dependencies: record.dependencies },
   };
 }

@@ -4,17 +4,35 @@
  * the policies are plain functions in ./rules, which synth and the tests call directly.
  */
 import { PolicyPack, PolicyResource } from "@pulumi/policy";
+import { DEPLOY_RULES } from "./deploy";
 import { PLATFORM_POLICIES } from "./evaluate";
 import { policyContext } from "./context";
 import { CheckedResource } from "./types";
 
-function checked(resource: PolicyResource): CheckedResource {
-  // CrossGuard hands policies plain values without saying which were secret.
-  return { urn: resource.urn, type: resource.type, name: resource.name, props: resource.props, protect: resource.opts.protect, secretPaths: undefined };
+/**
+ * A CrossGuard stack resource as the policies read it. CrossGuard hands policies plain values
+ * without saying which were secret, and the links as resources: a component has no provider,
+ * every custom resource (providers included) has one or is one.
+ */
+export function checked(resource: PolicyResource): CheckedResource {
+  return {
+    urn: resource.urn,
+    type: resource.type,
+    name: resource.name,
+    props: resource.props,
+    protect: resource.opts.protect,
+    secretPaths: undefined,
+    links: {
+      custom: resource.type.startsWith("pulumi:providers:") || resource.provider !== undefined,
+      parent: resource.parent?.urn ?? null,
+      provider: resource.provider?.urn ?? null,
+      dependencies: resource.dependencies.map((d) => d.urn),
+    },
+  };
 }
 
 new PolicyPack("gitops-platform", {
-  policies: PLATFORM_POLICIES.map((policy) => ({
+  policies: [...PLATFORM_POLICIES, ...DEPLOY_RULES].map((policy) => ({
     name: policy.name,
     description: policy.description,
     // The pack cannot know the environment before it sees the stack; advisory-in-dev policies

@@ -3,6 +3,7 @@
  * resources, so the same code runs in synth (over the mock engine's graph) and in the CrossGuard
  * pack (over the real engine's resources).
  */
+import type { GraphNode } from "./graph";
 
 export interface CheckedResource {
   urn: string;
@@ -16,6 +17,12 @@ export interface CheckedResource {
    * the caller cannot tell (CrossGuard hands policies plain values).
    */
   secretPaths?: readonly string[];
+  /**
+   * The engine's links (see policy/graph.ts), which deploy rules read: whether it is a custom
+   * resource, its parent, provider and dependencies as URNs. Undefined where the caller cannot
+   * tell; a rule that needs them then reports that it cannot decide.
+   */
+  links?: Omit<GraphNode, "urn" | "type">;
 }
 
 export interface PolicyContext {

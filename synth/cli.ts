@@ -1,9 +1,10 @@
 /**
  * `npm run synth -- <stack> [--json FILE] [--config FILE]`: the stack's desired state without
  * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
- * 2 a mandatory security policy is violated (advisory findings are only listed).
+ * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).
  */
 import { writeFileSync } from "node:fs";
+import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { Violation } from "../policy/types";
@@ -60,9 +61,12 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
       return 1;
     }
     const checked = run.resources.map(checkedFromRecord);
-    const findings = evaluatePolicies(checked, policyContext(checked, args.stack));
-    printFindings(findings);
-    return findings.some((f) => f.enforcement === "mandatory") ? 2 : 0;
+    const context = policyContext(checked, args.stack);
+    const findings = evaluatePolicies(checked, context);
+    printFindings("policy", "Policies", findings);
+    const deployFindings = evaluatePolicies(checked, context, DEPLOY_RULES);
+    printFindings("deploy rule", "Deploy rules", deployFindings);
+    return [...findings, ...deployFindings].some((f) => f.enforcement === "mandatory") ? 2 : 0;
   } catch (error) {
     if (ConfigError.isConfigError(error)) {
       console.error(`Invalid stack config for ${args.stack} (${error.problems.length} problem(s)):`);
@@ -77,15 +81,15 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
   }
 }
 
-function printFindings(findings: readonly Violation[]): void {
+function printFindings(kind: string, title: string, findings: readonly Violation[]): void {
   for (const level of ["mandatory", "advisory"] as const) {
     const list = findings.filter((f) => f.enforcement === level);
     if (list.length === 0) continue;
     const print = level === "mandatory" ? console.error : console.log;
-    print(`\n${list.length} ${level} policy violation(s):`);
+    print(`\n${list.length} ${level} ${kind} violation(s):`);
     for (const f of list) print(`  [${f.policy}] ${f.message}`);
   }
-  if (findings.length === 0) console.log("\nPolicies: all passed");
+  if (findings.length === 0) console.log(`\n${title}: all passed`);
 }
 
 if (require.main === module) {

@@ -1,0 +1,11 @@
+/**
+ * Deploy rules: what the real engine, ARM or Kubernetes would refuse or keep changing when it
+ * applies a graph that the mock engine accepts. They run on every synth beside the policies (a
+ * mandatory finding fails synth with exit 2) and in the CrossGuard pack; each models one
+ * upstream behaviour, cited where it is defined, and has a passing and a failing fixture in
+ * test/deploy-rules.test.ts.
+ */
+import type { PlatformPolicy } from "../types";
+import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
+
+export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre];
