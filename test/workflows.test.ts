@@ -197,3 +197,21 @@ test("deploy: main only, dev then prod behind the production environment, no ove
     assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "azure/login", "azure/use-kubelogin", "pulumi/actions"]);
   }
 });
+
+test("every job that runs Pulumi gets AKS tokens from kubelogin's workloadidentity mode, which renews the GitHub assertion itself", () => {
+  const jobs = [
+    ["preview.yml", "pulumi-preview", load("preview.yml").jobs["pulumi-preview"]],
+    ["deploy.yml", "dev", load("deploy.yml").jobs.dev],
+    ["deploy.yml", "prod", load("deploy.yml").jobs.prod],
+  ] as const;
+  for (const [file, name, job] of jobs) {
+    const where = `${file} ${name}`;
+    assert.ok(uses(job, "pulumi/actions").length > 0, `${where} runs Pulumi`);
+    assert.equal(job.permissions?.["id-token"], "write", `${where}: kubelogin requests GitHub OIDC tokens itself`);
+    // kubelogin reads AAD_LOGIN_METHOD after its flags, so it wins over the kubeconfig's --login azurecli.
+    assert.equal(job.env!.AAD_LOGIN_METHOD, "workloadidentity", where);
+    // The same identity as azure-native's: the one whose federated credential trusts this job.
+    assert.equal(job.env!.AZURE_CLIENT_ID, job.env!.ARM_CLIENT_ID, where);
+    assert.equal(job.env!.AZURE_TENANT_ID, job.env!.ARM_TENANT_ID, where);
+  }
+});
