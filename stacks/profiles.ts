@@ -11,6 +11,8 @@ export interface Profile {
   readonly nodeOsUpgradeChannel: "None" | "Unmanaged" | "NodeImage" | "SecurityPatch";
   readonly systemPool: { vmSize: string; minCount: number; maxCount: number; zones: string[] };
   readonly maintenanceWindow?: { dayOfWeek: DayOfWeek; startHour: number; durationHours: number; utcOffset: string };
+  /** The platform VNet the nodes go in, or undefined for the VNet AKS manages (no service endpoint). */
+  readonly vnet?: { addressSpace: string; nodeSubnet: string };
   readonly keyVault: {
     sku: "standard" | "premium";
     purgeProtection: boolean;
@@ -42,6 +44,9 @@ export const PROD_PROFILE: Profile = {
   nodeOsUpgradeChannel: "SecurityPatch",
   systemPool: { vmSize: "Standard_D4s_v5", minCount: 3, maxCount: 6, zones: ["1", "2", "3"] },
   maintenanceWindow: { dayOfWeek: "Sunday", startHour: 2, durationHours: 4, utcOffset: "+00:00" },
+  // The ranges AKS itself uses for the VNet it would manage; prod's Key Vault denies by default, so
+  // its nodes need a subnet of the platform's own to be let through.
+  vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" },
   keyVault: { sku: "premium", purgeProtection: true, softDeleteRetentionDays: 90, networkDefaultAction: "Deny" },
   vault: { replicas: 3, storageSize: "20Gi", auditStorageSize: "10Gi" },
 };

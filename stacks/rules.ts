@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
-import { isProduction } from "./profiles";
+import { isProduction, profileFor } from "./profiles";
 import type { ParsedPlatform } from "./schema";
 
 type Path = (string | number)[];
@@ -19,6 +19,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
+  checkKeyVaultReach(config, report);
   reportOpenRanges(["keyVault", "allowedIpRanges"], config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
 }
@@ -57,8 +58,41 @@ function checkNetwork({ cluster }: ParsedPlatform, report: Report): void {
     report([...path, "policy"], `cilium needs plugin "azure" (Azure CNI powered by Cilium), not "${network.plugin}"`);
   }
   reportOpenRanges(["cluster", "authorizedIpRanges"], cluster.authorizedIpRanges, report);
+  checkVnet(network, report);
   if (cluster.privateCluster && cluster.authorizedIpRanges.length > 0) {
     report(["cluster", "authorizedIpRanges"], "must be empty for a private cluster (AKS does not combine the two)");
+  }
+}
+
+/** The platform VNet: the node subnet inside it, and no overlap with the pod or service ranges. */
+function checkVnet(network: ParsedPlatform["cluster"]["network"], report: Report): void {
+  const vnet = network.vnet;
+  if (!vnet) return;
+  const path = ["cluster", "network", "vnet"];
+  const space = parseCidr(vnet.addressSpace);
+  const nodes = parseCidr(vnet.nodeSubnet);
+  if (space && nodes && !(rangeContains(space, nodes.first) && rangeContains(space, nodes.last))) {
+    report([...path, "nodeSubnet"], `must lie inside addressSpace (${vnet.addressSpace})`);
+  }
+  for (const [key, range] of [["podCidr", network.podCidr], ["serviceCidr", network.serviceCidr]] as const) {
+    const other = parseCidr(range);
+    if (space && other && rangesOverlap(space, other)) report([...path, "addressSpace"], `must not overlap ${key} (${range})`);
+  }
+}
+
+/**
+ * A Key Vault that denies by default lets in only what its rules name; `bypass: AzureServices`
+ * does not cover AKS pods. Vault's seal, its bootstrap Job and SOPS decryption call Key Vault from
+ * the nodes, so the nodes need the platform VNet, whose subnet the vault admits.
+ */
+function checkKeyVaultReach(config: ParsedPlatform, report: Report): void {
+  const callers = [config.vault.enabled ? "Vault's seal and bootstrap" : undefined, config.flux.sops ? "SOPS decryption" : undefined].filter(Boolean);
+  const vnet = config.cluster.network.vnet === undefined ? profileFor(config.environment).vnet : config.cluster.network.vnet;
+  if (config.keyVault.networkDefaultAction === "Deny" && !vnet && callers.length > 0) {
+    report(
+      ["keyVault", "networkDefaultAction"],
+      `Deny shuts the cluster out (${callers.join(", ")} call Key Vault from the nodes): set cluster.network.vnet so the vault admits the nodes' subnet, or use Allow`,
+    );
   }
 }
 

@@ -110,6 +110,16 @@ function clusterSchema(p: Profile) {
         podCidr: cidr.default("10.244.0.0/16"),
         serviceCidr: cidr.default("10.0.0.0/16"),
         dnsServiceIp: ipv4.default("10.0.0.10"),
+        vnet: z
+          .strictObject({
+            addressSpace: cidr.describe("The VNet's address space; must not overlap podCidr or serviceCidr."),
+            nodeSubnet: cidr.describe("The subnet of every node pool, inside addressSpace."),
+          })
+          .nullable()
+          .optional()
+          .describe(
+            "A platform VNet for the nodes, with the Key Vault service endpoint, so a Key Vault that denies by default lets the cluster in. Fixed at cluster creation. Default: none in dev (AKS manages the VNet), 10.224.0.0/12 with nodes in 10.224.0.0/16 in prod; null turns it off.",
+          ),
       })
       .prefault({}),
     kubeloginMode: z
@@ -290,6 +300,7 @@ export function platformSchema(environment: string) {
 function fillDerivedValues(config: ParsedPlatform) {
   const owner = config.github.owner;
   const window = config.cluster.maintenanceWindow;
+  const vnet = config.cluster.network.vnet;
   return {
     ...config,
     flux: { ...config.flux, version: config.flux.version ?? (config.flux.install === "helm" ? FLUX_CHART_VERSION : undefined) },
@@ -298,6 +309,7 @@ function fillDerivedValues(config: ParsedPlatform) {
       // With CI the principal running Pulumi changes from run to run; see checkCi in rules.ts.
       deployerClusterAdmin: config.cluster.deployerClusterAdmin ?? config.ci === undefined,
       maintenanceWindow: window === undefined ? profileFor(config.environment).maintenanceWindow : (window ?? undefined),
+      network: { ...config.cluster.network, vnet: vnet === undefined ? profileFor(config.environment).vnet : (vnet ?? undefined) },
     },
     tenants: config.tenants.map((tenant) => ({
       ...tenant,

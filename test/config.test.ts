@@ -184,3 +184,35 @@ test("with ci, the deployer grant is off by default, may not be forced on, and a
     "gitops-platform:platform.cluster.adminGroupObjectIds: must name at least one group with ci: its members run the first deploy and reach the cluster",
   );
 });
+
+test("prod's nodes get a platform VNet (the Key Vault denies by default), dev's the one AKS manages", () => {
+  assert.equal(parse({}).cluster.network.vnet, undefined);
+  const prod = parse({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod");
+  assert.deepEqual(prod.cluster.network.vnet, { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" });
+  const own = parse({ cluster: { network: { vnet: { addressSpace: "10.100.0.0/16", nodeSubnet: "10.100.0.0/20" } } } });
+  assert.deepEqual(own.cluster.network.vnet, { addressSpace: "10.100.0.0/16", nodeSubnet: "10.100.0.0/20" });
+});
+
+test("the platform VNet holds its node subnet and stays clear of the pod and service ranges", () => {
+  expectProblem(
+    { cluster: { network: { vnet: { addressSpace: "10.100.0.0/16", nodeSubnet: "10.101.0.0/20" } } } },
+    "gitops-platform:platform.cluster.network.vnet.nodeSubnet: must lie inside addressSpace (10.100.0.0/16)",
+  );
+  expectProblem(
+    { cluster: { network: { vnet: { addressSpace: "10.240.0.0/12", nodeSubnet: "10.240.0.0/16" } } } },
+    "gitops-platform:platform.cluster.network.vnet.addressSpace: must not overlap podCidr (10.244.0.0/16)",
+  );
+  expectProblem(
+    { cluster: { network: { vnet: { addressSpace: "10.0.0.0/8", nodeSubnet: "10.1.0.0/16" } } } },
+    "gitops-platform:platform.cluster.network.vnet.addressSpace: must not overlap serviceCidr (10.0.0.0/16)",
+  );
+});
+
+test("a Key Vault that denies by default needs the nodes in the platform VNet while anything in the cluster calls it", () => {
+  const message =
+    "gitops-platform:platform.keyVault.networkDefaultAction: Deny shuts the cluster out (Vault's seal and bootstrap, SOPS decryption call Key Vault from the nodes): set cluster.network.vnet so the vault admits the nodes' subnet, or use Allow";
+  expectProblem({ ...prodBase, cluster: { authorizedIpRanges: ["203.0.113.0/24"], network: { vnet: null } } }, message, "prod");
+  expectProblem({ keyVault: { networkDefaultAction: "Deny" } }, message);
+  parse({ keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false } });
+  parse({ keyVault: { networkDefaultAction: "Deny" }, cluster: { network: { vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } } } });
+});
