@@ -5,12 +5,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import { isProduction } from "../stacks/profiles";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
+import { deployerPrincipalType } from "./azure/aks-profiles";
 import { CiIdentity } from "./azure/ci-identity";
-import { KeyVault } from "./azure/key-vault";
+import { KeyVault, KeyVaultAdministrator } from "./azure/key-vault";
+import { PlatformNetwork } from "./azure/network";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
@@ -38,8 +41,27 @@ export function platformTags(config: PlatformConfig): Record<string, string> {
   return { ...config.tags, environment: config.environment, "managed-by": "pulumi", project: "gitops-platform" };
 }
 
+/**
+ * Who creates, reads and deletes the platform's Key Vault keys through Pulumi: the admin groups
+ * (the people who run the first deploy, and operate the platform), and, without ci, whoever runs
+ * Pulumi (like cluster.deployerClusterAdmin). With ci, the CI deploy identity gets its own grant
+ * (CiIdentity) and a grant to "whoever runs Pulumi" would move between people and CI.
+ */
+function keyVaultAdministrators(config: PlatformConfig, parent: pulumi.Resource): KeyVaultAdministrator[] {
+  const groups: KeyVaultAdministrator[] = config.cluster.adminGroupObjectIds.map((id) => ({
+    key: `admins-${id.toLowerCase()}`,
+    principalId: id,
+    principalType: "Group",
+  }));
+  if (!config.cluster.deployerClusterAdmin) return groups;
+  const client = authorization.getClientConfigOutput({ parent });
+  return [{ key: "deployer", principalId: client.objectId, principalType: client.clientId.apply(deployerPrincipalType) }, ...groups];
+}
+
 export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly resourceGroup: resources.ResourceGroup;
+  /** The nodes' VNet, when `cluster.network.vnet` is set (prod by default). */
+  readonly network?: PlatformNetwork;
   readonly cluster: AksCluster;
   readonly keyVault: KeyVault;
   readonly flux: Flux;
@@ -63,8 +85,18 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const resourceGroupName = this.resourceGroup.name;
     const location = config.location;
 
+    const vnet = config.cluster.network.vnet;
+    if (vnet) {
+      this.network = new PlatformNetwork(
+        `${name}-network`,
+        { resourceGroupName, location, addressSpace: vnet.addressSpace, nodeSubnet: vnet.nodeSubnet, tags, protect },
+        child,
+      );
+    }
+    const nodeSubnetId = this.network?.nodeSubnetId;
+
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
-    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect }, child);
+    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect, nodeSubnetId }, child);
     const provider = this.cluster.provider;
 
     this.keyVault = new KeyVault(
@@ -78,6 +110,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
         networkDefaultAction: config.keyVault.networkDefaultAction,
         allowedIpRanges: config.keyVault.allowedIpRanges,
+        allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined,
+        administrators: keyVaultAdministrators(config, this),
         tags,
         protect,
       },

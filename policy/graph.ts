@@ -124,6 +124,24 @@ export class ResourceGraph {
     return found;
   }
 
+  /**
+   * What `urn` names in its own dependencies (dependsOn and the resources behind its inputs), a
+   * component standing for every custom resource inside it; not its provider or parents.
+   */
+  directDependencies(urn: string): string[] {
+    const node = this.byUrn.get(urn);
+    if (!node) return [];
+    return [...new Set(node.dependencies.flatMap((dep) => this.customsIn(dep)))];
+  }
+
+  /** A custom resource itself, or every custom resource inside a component. */
+  customsIn(urn: string): string[] {
+    const node = this.byUrn.get(urn);
+    if (!node) return [];
+    if (node.custom) return [urn];
+    return [...this.byUrn.values()].filter((n) => n.parent === urn).flatMap((child) => this.customsIn(child.urn));
+  }
+
   /** Whether `from` is created only after `to` exists. */
   waits(from: string, to: string): boolean {
     return this.waitsFor(from).has(to);

@@ -48,6 +48,25 @@ export function creationSeconds(type: string): number {
   return prefix ? CREATION_SECONDS[prefix] : 5;
 }
 
+/** A Go duration ("5m", "1m30s", "90s") in whole seconds, or undefined when it is not one. */
+export function goDurationSeconds(text: unknown): number | undefined {
+  if (typeof text !== "string" || !/^(\d+(\.\d+)?(h|m|s|ms))+$/.test(text)) return undefined;
+  const unit: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let seconds = 0;
+  for (const [, value, , u] of text.matchAll(/(\d+(\.\d+)?)(ms|h|m|s)/g)) seconds += Number(value) * unit[u];
+  return Math.round(seconds);
+}
+
+/**
+ * How long one resource takes to create: a wait (time.Sleep) takes exactly its `createDuration`,
+ * which is what makes the propagation waits show where they lie; anything else its type's
+ * typical time.
+ */
+export function resourceSeconds(resource: Pick<GraphResource, "type" | "inputs">): number {
+  if (resource.type === "time:index/sleep:Sleep") return goDurationSeconds(resource.inputs.createDuration) ?? 0;
+  return creationSeconds(resource.type);
+}
+
 export interface CriticalPath {
   /** The chain, first created first. */
   steps: { urn: string; type: string; name: string; seconds: number }[];
@@ -71,7 +90,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
       if (end > start) [start, previous] = [end, dep];
     }
     visiting.delete(urn);
-    const seconds = start + creationSeconds(byUrn.get(urn)!.type);
+    const seconds = start + resourceSeconds(byUrn.get(urn)!);
     finish.set(urn, { seconds, previous });
     return seconds;
   };
@@ -84,7 +103,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
   const steps: CriticalPath["steps"] = [];
   for (let urn = last; urn; urn = finish.get(urn)?.previous) {
     const r = byUrn.get(urn)!;
-    steps.unshift({ urn, type: r.type, name: r.name, seconds: creationSeconds(r.type) });
+    steps.unshift({ urn, type: r.type, name: r.name, seconds: resourceSeconds(r) });
   }
   return { steps, seconds: total };
 }

@@ -77,6 +77,16 @@ const ARM: Record<string, ArmShape> = {
     nameInput: "secretName",
     path: (name, i) => `/providers/Microsoft.KeyVault/vaults/${String(i.vaultName)}/secrets/${name}`,
   },
+  "azure-native:network:VirtualNetwork": {
+    nameInput: "virtualNetworkName",
+    path: (name) => `/providers/Microsoft.Network/virtualNetworks/${name}`,
+    outputs: (name, inputs) => ({
+      subnets: ((inputs.subnets ?? []) as { name: string }[]).map((subnet) => ({
+        ...subnet,
+        id: `${group(inputs)}/providers/Microsoft.Network/virtualNetworks/${name}/subnets/${subnet.name}`,
+      })),
+    }),
+  },
   "azure-native:kubernetesconfiguration:Extension": {
     nameInput: "extensionName",
     path: (name, i) =>
@@ -232,6 +242,9 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         return { id: hashHex(seed, 16), state: randomState(args.type, inputs, seed) };
       case "github":
         return { id: `${String(inputs.repository ?? inputs.name ?? args.name)}:${hashHex(seed, 8)}`, state: githubState(args.type, args.name, inputs, seed) };
+      case "time":
+        // pulumiverse/time's Sleep is identified by its durations (its import id form "create,destroy").
+        return { id: `${String(inputs.createDuration ?? "")},${String(inputs.destroyDuration ?? "")}`, state: inputs };
       default:
         return { id: `${args.name}-id`, state: inputs };
     }

@@ -16,7 +16,7 @@ import { ClusterConfig } from "../stacks/schema";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
-import { run } from "./helpers";
+import { dependsOn, run } from "./helpers";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
@@ -38,6 +38,7 @@ interface Options {
   protect?: boolean;
   deployerPrincipalType?: "User" | "ServicePrincipal";
   resourceGroupName?: pulumi.Input<string>;
+  nodeSubnetId?: string;
   opts?: pulumi.ComponentResourceOptions;
 }
 
@@ -53,6 +54,7 @@ function program(cluster: ClusterConfig, options: Options = {}) {
         tags: { environment: "test" },
         protect: options.protect,
         deployerPrincipalType: options.deployerPrincipalType,
+        nodeSubnetId: options.nodeSubnetId,
       },
       options.opts,
     );
@@ -224,14 +226,16 @@ test("autoscaled node counts are in ignoreChanges of the cluster and of every us
   assert.deepEqual(seen.get(`${AGENT_POOL}::aks-two`), ["count"]);
 });
 
-test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster", async () => {
+test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster's resource group, so it propagates while the cluster is created", async () => {
   const result = await run(program(settings()));
   const cluster = result.one(CLUSTER);
   const assignment = result.one(ROLE_ASSIGNMENT);
   assert.equal(assignment.inputs.roleDefinitionId,
     `/subscriptions/${MOCK_CLIENT.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AKS_RBAC_CLUSTER_ADMIN}`);
   assert.ok(String(assignment.inputs.roleDefinitionId).endsWith(AKS_RBAC_CLUSTER_ADMIN));
-  assert.equal(assignment.inputs.scope, cluster.id);
+  // Azure RBAC for Kubernetes inherits an assignment on the resource group down to its clusters.
+  assert.equal(assignment.inputs.scope, String(cluster.id).replace(/\/providers\/Microsoft\.ContainerService\/.*$/, ""));
+  assert.ok(!dependsOn(result, assignment, cluster), "the grant need not wait for the cluster");
   assert.equal(assignment.inputs.principalId, MOCK_CLIENT.objectId);
   assert.equal(MOCK_CLIENT.clientId, AZURE_CLI_CLIENT_ID, "the mocks sign in as a person through az login");
   assert.equal(assignment.inputs.principalType, "User");
@@ -243,7 +247,7 @@ test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster", 
   assert.equal(none.ofType(ROLE_ASSIGNMENT).length, 0);
 });
 
-test("kubeconfig: secret, converted for the kubelogin mode, and the provider waits for the deployer's role", async () => {
+test("kubeconfig: secret, converted for the kubelogin mode, and the provider waits for the deployer's role to propagate", async () => {
   const result = await run(program(settings()));
   const component = result.one("gitops-platform:azure:AksCluster");
   const provider = result.one(K8S_PROVIDER);
@@ -252,7 +256,12 @@ test("kubeconfig: secret, converted for the kubelogin mode, and the provider wai
   assert.equal(result.outputs.kubeconfig, REDACTED);
   assert.equal(component.outputs.kubeconfig, REDACTED);
   assert.equal(field(result.rawOutputs.kubeconfig, specialSigKey), specialSecretSig);
-  assert.ok(provider.dependencies.includes(result.one(ROLE_ASSIGNMENT).urn));
+  // Azure RBAC for Kubernetes learns of a grant minutes after ARM made it; the AKS authorizer
+  // refuses the token with 403 until then, and Pulumi does not retry that.
+  const wait = result.one("time:index/sleep:Sleep", "aks-deployer-admin-wait");
+  assert.equal(wait.inputs.createDuration, "5m");
+  assert.deepEqual(wait.dependencies, [result.one(ROLE_ASSIGNMENT).urn]);
+  assert.ok(provider.dependencies.includes(wait.urn), "the provider waits for the propagation, not only for the grant");
 
   const kubeconfig = parse(String(provider.values.kubeconfig)) as { users: { user: { exec: { command: string; args: string[] } } }[] };
   const exec = kubeconfig.users[0].user.exec;
@@ -304,4 +313,27 @@ test("dnsPrefixFor keeps a valid DNS prefix", () => {
   assert.equal(dnsPrefixFor("My_Cluster!"), "my-cluster");
   assert.equal(dnsPrefixFor("-x".repeat(40)).length <= 54, true);
   assert.equal(dnsPrefixFor("___"), "aks");
+});
+
+test("nodes in a platform subnet: every pool in it, the control-plane identity may use it, and the cluster waits for that grant to propagate", async () => {
+  const subnet = "/subscriptions/s/resourceGroups/rg-gitops-test/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes";
+  const result = await run(program(settings({ userPools: [{ name: "apps" }], deployerClusterAdmin: false }), { nodeSubnetId: subnet }));
+  const cluster = result.one(CLUSTER);
+  assert.deepEqual(
+    (cluster.values.agentPoolProfiles as Inputs[]).map((p) => p.vnetSubnetID),
+    [subnet],
+  );
+  assert.equal(result.one(AGENT_POOL).values.vnetSubnetID, subnet);
+  const grant = result.one(ROLE_ASSIGNMENT, "aks-network-contributor-subnet");
+  assert.equal(grant.values.scope, subnet);
+  assert.match(String(grant.values.roleDefinitionId), /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
+  assert.equal(grant.values.principalId, result.one(IDENTITY).outputs.principalId);
+  assert.equal(grant.values.principalType, "ServicePrincipal");
+  const wait = result.one("time:index/sleep:Sleep", "aks-subnet-grant-wait");
+  assert.deepEqual(wait.dependencies, [grant.urn]);
+  assert.ok(cluster.dependencies.includes(wait.urn));
+
+  const managed = await run(program(settings()));
+  assert.equal((managed.one(CLUSTER).values.agentPoolProfiles as Inputs[])[0].vnetSubnetID, undefined, "no subnet: the VNet AKS manages");
+  assert.equal(managed.ofType(ROLE_ASSIGNMENT).filter((r) => r.name.includes("network")).length, 0);
 });

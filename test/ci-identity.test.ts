@@ -93,6 +93,8 @@ test("the dev deploy identity trusts main without an environment; Contributor, c
   assert.deepEqual(grants(deploy.assignments), {
     Contributor: GROUP,
     "Azure Kubernetes Service RBAC Cluster Admin": CLUSTER,
+    // ARM checks the caller's data-plane role for keys in an RBAC-mode vault.
+    "Key Vault Crypto Officer": VAULT,
     "Role Based Access Control Administrator": GROUP,
   });
   const admin = result.one(ASSIGNMENT, "ci-deploy-rbac-admin");

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { creationDependencies, creationSeconds, criticalPath, renderCriticalPath } from "../synth/critical-path";
+import { creationDependencies, creationSeconds, criticalPath, goDurationSeconds, renderCriticalPath, resourceSeconds } from "../synth/critical-path";
 import { GraphResource, synthesize } from "../synth/synthesize";
 import { graphResource } from "./helpers";
 
@@ -111,6 +111,36 @@ describe("the algorithm, on hand-built graphs", () => {
   });
 });
 
+test("a propagation wait takes exactly its createDuration", () => {
+  assert.equal(goDurationSeconds("5m"), 300);
+  assert.equal(goDurationSeconds("1m30s"), 90);
+  assert.equal(goDurationSeconds("1h"), 3600);
+  assert.equal(goDurationSeconds("soon"), undefined);
+  assert.equal(resourceSeconds({ type: "time:index/sleep:Sleep", inputs: { createDuration: "2m" } }), 120);
+  assert.equal(resourceSeconds({ type: "azure-native:containerservice:ManagedCluster", inputs: {} }), 420);
+});
+
+test("the dev graph: the Key Vault propagation waits lie on the path only as far as they outlast the cluster", async () => {
+  const { resources } = (await synthesize({ stack: "dev" })).graph;
+  const path = criticalPath(resources);
+  const names = path.steps.map((s) => s.name);
+  // Dev has no user pool: Vault could start once the cluster (7 min) is there, but its seal key
+  // waits for the deployers' data-plane grant and its own grant to propagate (2 x 5 min).
+  assert.deepEqual(names, [
+    "platform-rg",
+    "platform-kv",
+    names[2],
+    "platform-kv-data-plane-wait",
+    "platform-vault-seal-key",
+    "platform-vault-seal-crypto",
+    "platform-vault-seal-grant-wait",
+    "platform-vault",
+    "platform-vault-bootstrap",
+  ]);
+  assert.match(names[2], /^platform-kv-crypto-officer-/);
+  assert.equal(path.seconds, 5 + 30 + 20 + 300 + 5 + 20 + 300 + 120 + 60);
+});
+
 describe("the prod graph", () => {
   let resources: GraphResource[];
   let byUrn: Map<string, GraphResource>;
@@ -200,25 +230,37 @@ describe("the prod graph", () => {
     }
   });
 
-  test("the critical path: resource group, identity, cluster, user pool, Vault release, bootstrap Job", () => {
-    // With user pools the system pool is tainted, so Vault's pods wait for the user pool.
+  test("the critical path: resource group, identity, its subnet grant and propagation wait, cluster, user pool, Vault release, bootstrap Job", () => {
+    // With user pools the system pool is tainted, so Vault's pods wait for the user pool. The
+    // control-plane identity needs Network Contributor on the platform subnet before AKS creates
+    // the cluster in it: that wait truly lies on the path. The deployer's and the workloads' Key
+    // Vault waits overlap the cluster's creation.
     const path = criticalPath(resources);
     assert.deepEqual(
       path.steps.map((s) => s.type),
       [
         "azure-native:resources:ResourceGroup",
         "azure-native:managedidentity:UserAssignedIdentity",
+        "azure-native:authorization:RoleAssignment",
+        "time:index/sleep:Sleep",
         "azure-native:containerservice:ManagedCluster",
         "azure-native:containerservice:AgentPool",
         "kubernetes:helm.sh/v3:Release",
         "kubernetes:batch/v1:Job",
       ],
     );
-    assert.deepEqual(
-      path.steps.map((s) => s.name),
-      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps", "platform-vault", "platform-vault-bootstrap"],
-    );
-    assert.equal(path.seconds, 855);
-    assert.match(renderCriticalPath(path), /^Critical path: 6 resources, about 14m15s$/m);
+    assert.deepEqual(path.steps.map((s) => s.name), [
+      "platform-rg",
+      "platform-aks-identity",
+      "platform-aks-network-contributor-subnet",
+      "platform-aks-subnet-grant-wait",
+      "platform-aks",
+      "platform-aks-apps",
+      "platform-vault",
+      "platform-vault-bootstrap",
+    ]);
+    // 855 s before the platform VNet, plus the grant (20 s) and its wait (300 s) only.
+    assert.equal(path.seconds, 855 + 20 + 300);
+    assert.match(renderCriticalPath(path), /^Critical path: 8 resources, about 19m35s$/m);
   });
 });

@@ -67,3 +67,45 @@ test("vault names fit 3-24 characters whatever the environment", () => {
   assert.match(String(keyVaultNameProblem("kv--x")), /consecutive hyphens/);
   assert.match(String(keyVaultNameProblem("1kv")), /start with a letter/);
 });
+
+test("whoever runs Pulumi gets Key Vault Crypto Officer on the vault, and every key waits for it to propagate", async () => {
+  const result = await run(() => {
+    const kv = new KeyVault("kv", {
+      ...base,
+      administrators: [
+        { key: "deployer", principalId: MOCK_CLIENT.objectId, principalType: "User" },
+        { key: "admins-0f1e2d3c", principalId: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0", principalType: "Group" },
+      ],
+    });
+    kv.createKey("sops", { keyName: "sops", keyOps: ["encrypt", "decrypt"] });
+  });
+  const vault = result.one("azure-native:keyvault:Vault");
+  const grants = result.ofType("azure-native:authorization:RoleAssignment");
+  // Named by who they are for, so reordering administrators recreates nothing.
+  assert.deepEqual(grants.map((g) => g.name).sort(), ["kv-crypto-officer-admins-0f1e2d3c", "kv-crypto-officer-deployer"]);
+  for (const grant of grants) {
+    assert.equal(grant.values.scope, vault.id);
+    assert.match(String(grant.values.roleDefinitionId), /\/roleDefinitions\/14b46e9e-c2b7-41b4-b07b-48a6ebf60603$/);
+  }
+  assert.deepEqual(grants.map((g) => g.values.principalType).sort(), ["Group", "User"]);
+  const wait = result.one("time:index/sleep:Sleep", "kv-data-plane-wait");
+  assert.equal(wait.values.createDuration, "5m");
+  assert.deepEqual([...wait.dependencies].sort(), grants.map((g) => g.urn).sort());
+  assert.ok(result.one("azure-native:keyvault:Key").dependencies.includes(wait.urn), "the key waits for the propagation");
+});
+
+test("an administrator key must be a short slug, given once", async () => {
+  const admin = { principalId: "p", principalType: "User" as const };
+  await assert.rejects(run(() => new KeyVault("kv", { ...base, administrators: [{ key: "Deployer!", ...admin }] })), /administrator key "Deployer!"/);
+  await assert.rejects(
+    run(() => new KeyVault("kv", { ...base, administrators: [{ key: "deployer", ...admin }, { key: "deployer", ...admin }] })),
+    /administrator key "deployer" is given twice/,
+  );
+});
+
+test("subnets allowed through the firewall become virtual network rules", async () => {
+  const subnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes";
+  const result = await run(() => new KeyVault("kv", { ...base, allowedSubnetIds: [subnet] }));
+  const acls = (result.one("azure-native:keyvault:Vault").values.properties as { networkAcls: { virtualNetworkRules: unknown } }).networkAcls;
+  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnet }]);
+});

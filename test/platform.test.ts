@@ -1,10 +1,13 @@
 /** GitOpsPlatform from the real stack files: every part present, wired, and no needless waiting. */
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import { GitOpsPlatform } from "../components/platform";
+import { parsePlatformConfig } from "../stacks/parse";
 import { RecordedResource } from "../synth/engine";
+import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
 import { synthesize, SynthResult } from "../synth/synthesize";
-import { dependsOn, TestRun, withFinders } from "./helpers";
+import { dependsOn, run, TestRun, withFinders } from "./helpers";
 
 let dev: TestRun;
 let prod: TestRun;
@@ -102,4 +105,43 @@ test("with user pools (prod), pods wait for them: the system pool is tainted Cri
   assert.ok(!dependsOn(prod, namespace, pool), "objects without pods do not wait");
   const deployKey = prod.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")[0];
   assert.ok(!dependsOn(prod, deployKey, prod.one("azure-native:containerservice:ManagedCluster")), "deploy keys do not wait for the cluster");
+});
+
+test("prod: the nodes sit in the platform subnet, which the deny-by-default Key Vault admits through its service endpoint", () => {
+  const vnet = prod.one("azure-native:network:VirtualNetwork");
+  const subnets = vnet.values.subnets as { name: string; serviceEndpoints: { service: string }[] }[];
+  assert.deepEqual(subnets.map((s) => [s.name, s.serviceEndpoints.map((e) => e.service)]), [["nodes", ["Microsoft.KeyVault"]]]);
+  assert.equal(vnet.protect, true, "deleting the VNet means deleting the cluster in it");
+  const subnetId = `${vnet.id}/subnets/nodes`;
+  const acls = (prod.one("azure-native:keyvault:Vault").values.properties as { networkAcls: { defaultAction: string; virtualNetworkRules: { id: string }[] } }).networkAcls;
+  assert.equal(acls.defaultAction, "Deny");
+  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnetId }]);
+  const pools = [
+    ...(prod.one("azure-native:containerservice:ManagedCluster").values.agentPoolProfiles as { vnetSubnetID: string }[]),
+    ...prod.ofType("azure-native:containerservice:AgentPool").map((p) => p.values as { vnetSubnetID: string }),
+  ];
+  assert.ok(pools.length >= 2);
+  for (const pool of pools) assert.equal(pool.vnetSubnetID, subnetId);
+  assert.equal(dev.ofType("azure-native:network:VirtualNetwork").length, 0, "dev keeps the VNet AKS manages");
+});
+
+test("the admin groups may manage the Key Vault's keys through ARM, and the keys wait for that grant to propagate", () => {
+  for (const run of [dev, prod]) {
+    const officers = run.ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("platform-kv-crypto-officer-"));
+    assert.ok(officers.length >= 1);
+    for (const officer of officers) assert.equal(officer.values.principalType, "Group", "with ci, people come in through their groups");
+    const wait = run.one("time:index/sleep:Sleep", "platform-kv-data-plane-wait");
+    for (const key of run.ofType("azure-native:keyvault:Key")) assert.ok(dependsOn(run, key, wait), `${key.name} waits for the data-plane grant`);
+  }
+});
+
+test("without ci, whoever runs Pulumi manages the keys too, like its cluster-admin grant", async () => {
+  const parsed = parsePlatformConfig({ cluster: { adminGroupObjectIds: ["0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0"] }, vault: { enabled: false } }, "dev");
+  assert.ok(parsed.ok);
+  const result = await run(() => new GitOpsPlatform("platform", { config: parsed.config }));
+  const deployer = result.one("azure-native:authorization:RoleAssignment", "platform-kv-crypto-officer-deployer");
+  assert.equal(deployer.values.principalId, MOCK_CLIENT.objectId);
+  assert.equal(deployer.values.principalType, "User", "the mocks sign in through az login");
+  // Group object ids are matched case-insensitively by Entra; the name is stable whatever the case.
+  result.one("azure-native:authorization:RoleAssignment", "platform-kv-crypto-officer-admins-0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0");
 });

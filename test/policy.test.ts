@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
+import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
@@ -697,17 +698,26 @@ function loadPack(): PackPolicy[] {
   return packs[0].args.policies;
 }
 
-test("the pack registers one mandatory CrossGuard policy per PLATFORM_POLICIES entry, and they report like synth", async () => {
+test("the pack registers one mandatory CrossGuard policy per policy and deploy rule, and they report like synth", async () => {
   const policies = loadPack();
   assert.deepEqual(
     policies.map((p) => [p.name, p.description]),
-    PLATFORM_POLICIES.map((p) => [p.name, p.description]),
+    [...PLATFORM_POLICIES, ...DEPLOY_RULES].map((p) => [p.name, p.description]),
   );
   for (const p of policies) assert.equal(p.enforcementLevel, "mandatory", p.name);
 
-  // CrossGuard hands validateStack the resources with their options.
-  const asPolicyResources = (resources: readonly CheckedResource[]) =>
-    resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.props, opts: { protect: r.protect } }));
+  // CrossGuard hands validateStack the resources with their options, and their links as
+  // resources: parent, provider (custom resources only) and dependencies.
+  const asPolicyResources = (resources: readonly CheckedResource[]) => {
+    const byUrn = new Map(resources.map((r) => [r.urn, { urn: r.urn, type: r.type, name: r.name, props: r.props, opts: { protect: r.protect } } as Record<string, unknown>]));
+    for (const r of resources) {
+      const resource = byUrn.get(r.urn)!;
+      resource.parent = r.links?.parent ? byUrn.get(r.links.parent) : undefined;
+      resource.provider = r.links?.custom ? (r.links.provider ? byUrn.get(r.links.provider) : { urn: "urn:default-provider" }) : undefined;
+      resource.dependencies = (r.links?.dependencies ?? []).map((urn) => byUrn.get(urn)).filter(Boolean);
+    }
+    return [...byUrn.values()];
+  };
   const run = (resources: readonly CheckedResource[]) => {
     const reports: string[] = [];
     for (const p of policies) p.validateStack({ resources: asPolicyResources(resources) }, (message, urn) => reports.push(`${p.name} ${shortUrn(urn)} ${message}`));

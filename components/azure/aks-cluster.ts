@@ -23,7 +23,8 @@ import {
   userPoolProfile,
 } from "./aks-profiles";
 import { userKubeconfig } from "./kubeconfig";
-import { roleDefinitionId } from "./roles";
+import { propagationWait } from "./propagation";
+import { assignRole, roleDefinitionId } from "./roles";
 
 export interface AksClusterArgs {
   /** Resource group of the cluster and its control-plane identity. */
@@ -50,6 +51,14 @@ export interface AksClusterArgs {
    * client id (a person after `az login`), else "ServicePrincipal" (CI, managed identity).
    */
   deployerPrincipalType?: DeployerPrincipalType;
+  /**
+   * ARM id of the subnet every pool's nodes go in (a platform VNet), or undefined for the VNet AKS
+   * manages itself. The control-plane identity gets "Network Contributor" on it before the cluster
+   * is created. Fixed at creation: AKS cannot move an existing pool to another subnet.
+   */
+  nodeSubnetId?: pulumi.Input<string>;
+  /** How long a role assignment made here takes to propagate (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
+  propagationWait?: string;
 }
 
 /** The kubelet's managed identity (in the node resource group); pulls images, for example. */
@@ -73,6 +82,8 @@ export class AksCluster extends pulumi.ComponentResource {
   readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
   /** AKS RBAC Cluster Admin for the principal running Pulumi, when `settings.deployerClusterAdmin`. */
   readonly deployerRoleAssignment?: authorization.RoleAssignment;
+  /** "Network Contributor" on `nodeSubnetId` for the control-plane identity, when there is one. */
+  readonly subnetRoleAssignment?: authorization.RoleAssignment;
 
   /** The cluster's name in Azure (auto-named from the component name). */
   readonly name: pulumi.Output<string>;
@@ -106,6 +117,21 @@ export class AksCluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // AKS manages node NICs and load balancers in a subnet it does not own with the control-plane
+    // identity, which needs "Network Contributor" there before the cluster is created.
+    let subnetReady: pulumi.Resource[] = [];
+    if (args.nodeSubnetId !== undefined) {
+      this.subnetRoleAssignment = assignRole(
+        `${name}-network-contributor-subnet`,
+        { principalId: this.controlPlaneIdentity.principalId, principalType: "ServicePrincipal", role: "Network Contributor", scope: args.nodeSubnetId },
+        { parent: this },
+      );
+      subnetReady = [
+        propagationWait(`${name}-subnet-grant-wait`, { networkContributor: this.subnetRoleAssignment }, { parent: this, duration: args.propagationWait }),
+      ];
+    }
+    const vnetSubnetID = args.nodeSubnetId;
+
     this.cluster = new containerservice.ManagedCluster(
       name,
       {
@@ -127,14 +153,14 @@ export class AksCluster extends pulumi.ComponentResource {
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true } },
         autoUpgradeProfile: { upgradeChannel: settings.upgradeChannel, nodeOSUpgradeChannel: settings.nodeOsUpgradeChannel },
-        agentPoolProfiles: [systemPoolProfile(settings, osSku)],
+        agentPoolProfiles: [{ ...systemPoolProfile(settings, osSku), vnetSubnetID }],
         networkProfile: networkProfile(settings.network),
         apiServerAccessProfile: apiServerAccessProfile(settings),
         addonProfiles: {
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
       },
-      { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.cluster] },
+      { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.cluster], dependsOn: subnetReady },
     );
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
@@ -142,7 +168,7 @@ export class AksCluster extends pulumi.ComponentResource {
       (pool) =>
         new containerservice.AgentPool(
           `${name}-${pool.name}`,
-          { ...clusterRef, ...userPoolProfile(pool, osSku), tags: args.tags },
+          { ...clusterRef, ...userPoolProfile(pool, osSku), vnetSubnetID, tags: args.tags },
           { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.agentPool] },
         ),
     );
@@ -168,6 +194,10 @@ export class AksCluster extends pulumi.ComponentResource {
     // out, not hard-coded. It cannot simply be left out: the SDK then sends "User" (the 2022-04-01
     // API's default, azure-rest-api-specs#21664), which ARM rejects for a service principal
     // with UnmatchedPrincipalType. Hence a RoleAssignment of its own rather than assignRole().
+    // It is scoped to the resource group, which Azure RBAC for Kubernetes inherits down to the
+    // cluster: so it can be made, and can propagate, while the cluster is still being created,
+    // instead of adding its propagation wait to every deploy's critical path.
+    let deployerReady: pulumi.Resource[] = [];
     if (settings.deployerClusterAdmin) {
       this.deployerRoleAssignment = new authorization.RoleAssignment(
         `${name}-deployer-admin`,
@@ -175,10 +205,13 @@ export class AksCluster extends pulumi.ComponentResource {
           principalId: client.objectId,
           principalType: args.deployerPrincipalType ?? client.clientId.apply(deployerPrincipalType),
           roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, "Azure Kubernetes Service RBAC Cluster Admin")),
-          scope: this.cluster.id,
+          scope: pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${args.resourceGroupName}`,
         },
         { parent: this },
       );
+      deployerReady = [
+        propagationWait(`${name}-deployer-admin-wait`, { clusterAdmin: this.deployerRoleAssignment }, { parent: this, duration: args.propagationWait }),
+      ];
     }
 
     this.name = this.cluster.name;
@@ -198,12 +231,9 @@ export class AksCluster extends pulumi.ComponentResource {
         known(list?.[0]?.value ? userKubeconfig(list, settings.kubeloginMode) : undefined, `${name}: the user kubeconfig`),
       ),
     );
-    // Anything deployed through the provider needs the deployer's cluster role first.
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig },
-      { parent: this, dependsOn: this.deployerRoleAssignment ? [this.deployerRoleAssignment] : [] },
-    );
+    // Anything deployed through the provider needs the deployer's cluster role, propagated, first:
+    // the AKS authorizer refuses the token with 403 until then, and Pulumi does not retry that.
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: deployerReady });
 
     this.registerOutputs({
       name: this.name,

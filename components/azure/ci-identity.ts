@@ -192,6 +192,8 @@ export class CiIdentity extends pulumi.ComponentResource {
         roles: [
           { role: "Contributor", scope: resourceGroupId },
           { role: "Azure Kubernetes Service RBAC Cluster Admin", scope: clusterId },
+          // Keys live in an RBAC-mode vault: ARM checks the caller's data-plane role for them.
+          { role: "Key Vault Crypto Officer", scope: keyVaultId },
         ],
       },
       { parent: this },

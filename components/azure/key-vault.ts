@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as random from "@pulumi/random";
+import * as time from "@pulumiverse/time";
 import { keyVaultName } from "./key-vault-name";
+import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
 
 export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey";
@@ -25,9 +27,37 @@ export interface KeyVaultArgs {
   networkDefaultAction?: "Allow" | "Deny";
   /** Public IPv4 addresses or CIDR ranges allowed through the firewall. Default none. */
   allowedIpRanges?: string[];
+  /**
+   * ARM ids of subnets allowed through the firewall (each needs the `Microsoft.KeyVault` service
+   * endpoint): how callers inside a VNet, such as a cluster's nodes, reach a vault that denies by
+   * default. `bypass: AzureServices` does not cover them. Default none.
+   */
+  allowedSubnetIds?: pulumi.Input<string>[];
+  /**
+   * Who manages keys through this component, as "Key Vault Crypto Officer" on the vault: whoever
+   * runs Pulumi. In an RBAC-mode vault ARM checks the caller's data-plane role even for keys
+   * created through ARM, and azure-native reads and deletes keys through the data plane, so
+   * without it creating, refreshing or destroying a key fails with ForbiddenByRbac
+   * (pulumi/pulumi-azure-native#890, Azure/bicep#6539). Every key waits until these grants have
+   * propagated. Default none: the caller must already hold such a role.
+   */
+  administrators?: KeyVaultAdministrator[];
+  /** How long the administrators' grants take to propagate (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
+  propagationWait?: string;
   tags?: pulumi.Input<Record<string, string>>;
   /** Protect the vault and, unless a key says otherwise, its keys. Default false. */
   protect?: boolean;
+}
+
+/** A principal that manages the vault's keys. */
+export interface KeyVaultAdministrator {
+  /**
+   * What this principal is, in a few letters ("deployer", "admins-<group id>"): names its role
+   * assignment, so the list can be reordered without recreating grants.
+   */
+  key: string;
+  principalId: pulumi.Input<string>;
+  principalType: pulumi.Input<"User" | "Group" | "ServicePrincipal">;
 }
 
 export interface KeyArgs {
@@ -46,7 +76,7 @@ export interface GrantArgs {
   /** Scope the grant to this one key instead of the whole vault. */
   key?: keyvault.Key;
   /** Default "ServicePrincipal" (managed identities). */
-  principalType?: "ServicePrincipal" | "User" | "Group";
+  principalType?: pulumi.Input<"ServicePrincipal" | "User" | "Group">;
 }
 
 export class KeyVault extends pulumi.ComponentResource {
@@ -59,6 +89,10 @@ export class KeyVault extends pulumi.ComponentResource {
   readonly vaultUri: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   readonly tenantId: pulumi.Output<string>;
+  /** The administrators' "Key Vault Crypto Officer" grants, by their key. */
+  readonly administratorGrants: Record<string, authorization.RoleAssignment>;
+  /** What every key waits for: the administrators' grants having propagated (empty without administrators). */
+  readonly dataPlaneReady: pulumi.Resource[];
   private readonly protectKeys: boolean;
 
   constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -89,6 +123,7 @@ export class KeyVault extends pulumi.ComponentResource {
             bypass: "AzureServices",
             defaultAction: args.networkDefaultAction ?? "Deny",
             ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
+            virtualNetworkRules: args.allowedSubnetIds?.map((id) => ({ id })),
           },
         },
       },
@@ -98,11 +133,24 @@ export class KeyVault extends pulumi.ComponentResource {
     this.id = this.vault.id;
     this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? "");
     this.resourceGroupName = pulumi.output(args.resourceGroupName);
+
+    this.administratorGrants = administratorGrants(name, args.administrators ?? [], (grantName, admin) =>
+      this.grantRole(grantName, { principalId: admin.principalId, principalType: admin.principalType, role: "Key Vault Crypto Officer" }),
+    );
+    const waitFor: time.Sleep[] =
+      Object.keys(this.administratorGrants).length > 0
+        ? [propagationWait(`${name}-data-plane-wait`, this.administratorGrants, { parent: this, duration: args.propagationWait })]
+        : [];
+    this.dataPlaneReady = waitFor;
     this.registerOutputs({ name: this.name, id: this.id, vaultUri: this.vaultUri });
   }
 
-  /** A key in this vault; parent defaults to this component, protect to the vault's. */
+  /**
+   * A key in this vault; parent defaults to this component, protect to the vault's. It waits for
+   * the administrators' data-plane grants (see KeyVaultArgs.administrators).
+   */
   createKey(name: string, args: KeyArgs, opts?: pulumi.CustomResourceOptions): keyvault.Key {
+    const dependsOn = [...this.dataPlaneReady, ...toArray(opts?.dependsOn)];
     return new keyvault.Key(
       name,
       {
@@ -111,7 +159,7 @@ export class KeyVault extends pulumi.ComponentResource {
         keyName: args.keyName,
         properties: { kty: args.kty ?? "RSA", keySize: args.keySize ?? 2048, keyOps: args.keyOps },
       },
-      { parent: this, protect: this.protectKeys, ...opts },
+      { parent: this, protect: this.protectKeys, ...opts, dependsOn },
     );
   }
 
@@ -123,4 +171,26 @@ export class KeyVault extends pulumi.ComponentResource {
       { parent: this, ...opts },
     );
   }
+}
+
+/** One "Key Vault Crypto Officer" grant per administrator, named by its key; a repeated key is a mistake. */
+function administratorGrants(
+  vault: string,
+  administrators: readonly KeyVaultAdministrator[],
+  grant: (name: string, admin: KeyVaultAdministrator) => authorization.RoleAssignment,
+): Record<string, authorization.RoleAssignment> {
+  const grants: Record<string, authorization.RoleAssignment> = {};
+  for (const admin of administrators) {
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(admin.key)) {
+      throw new pulumi.RunError(`KeyVault ${vault}: administrator key "${admin.key}" must be lowercase letters, digits and '-'`);
+    }
+    if (grants[admin.key]) throw new pulumi.RunError(`KeyVault ${vault}: administrator key "${admin.key}" is given twice`);
+    grants[admin.key] = grant(`${vault}-crypto-officer-${admin.key}`, admin);
+  }
+  return grants;
+}
+
+function toArray<T>(value: pulumi.Input<pulumi.Input<T>[]> | pulumi.Input<T> | undefined): pulumi.Input<T>[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value as pulumi.Input<T>];
 }

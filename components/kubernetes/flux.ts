@@ -95,12 +95,15 @@ export class Flux extends pulumi.ComponentResource {
         { parent: this },
       );
       // Crypto User on this one key, not the vault: the controller can use no other key or secret.
-      const grant = args.sops.keyVault.grantRole(
+      args.sops.keyVault.grantRole(
         `${name}-sops-crypto-user`,
         { principalId: identity.principalId, role: "Key Vault Crypto User", key, principalType: "ServicePrincipal" },
         { parent: this },
       );
-      sops = { clientId: identity.clientId, tenantId: identity.tenantId, waitFor: [identity, grant] };
+      // The install waits for the identity (its client id goes into the service account), not for
+      // the grant: the controller only calls Key Vault when it decrypts, and retries until the
+      // grant has propagated, so no propagation wait belongs on the install's path.
+      sops = { clientId: identity.clientId, tenantId: identity.tenantId, waitFor: [identity] };
       this.sopsKeyId = key.keyUriWithVersion;
       this.sopsConfig = key.keyUriWithVersion.apply(sopsConfig);
       this.sopsIdentityClientId = identity.clientId;

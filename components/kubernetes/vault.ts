@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { KeyVault } from "../azure/key-vault";
+import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import type { VaultConfig } from "../../stacks/schema";
 import { managedLabels, podSecurityLabels } from "./labels";
@@ -205,7 +206,9 @@ export class Vault extends pulumi.ComponentResource {
           caCertPem,
         }),
       );
-    // Vault reaches the key at start-up: install once the identity can use it.
+    // Vault reaches the key at start-up: install once the identity can use it (the grant has
+    // propagated to Key Vault's data plane; until then the seal's GetKey is refused with 403).
+    const sealReady = propagationWait(`${name}-seal-grant-wait`, { sealCrypto: sealGrant }, { parent: this });
     const release = new k8s.helm.v3.Release(
       name,
       {
@@ -218,7 +221,7 @@ export class Vault extends pulumi.ComponentResource {
         values,
         timeout: 900,
       },
-      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealGrant, tlsSecret, ...(args.nodesReady ?? [])] },
+      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealReady, tlsSecret, ...(args.nodesReady ?? [])] },
     );
 
     const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
@@ -287,6 +290,8 @@ export class Vault extends pulumi.ComponentResource {
       { principalId: identity.principalId, role: "Key Vault Secrets Officer", principalType: "ServicePrincipal" },
       { parent: this },
     );
+    // Pulumi waits for the Job, which writes secrets at once: the grant must have propagated.
+    const grantReady = propagationWait(`${name}-bootstrap-grant-wait`, { secretsOfficer: grant }, { parent: this });
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-bootstrap`,
       {
@@ -379,7 +384,7 @@ export class Vault extends pulumi.ComponentResource {
           },
         },
       },
-      { ...k8sOpts, dependsOn: [ctx.release, identity, grant], customTimeouts: { create: "30m", update: "30m" } },
+      { ...k8sOpts, dependsOn: [ctx.release, identity, grantReady], customTimeouts: { create: "30m", update: "30m" } },
     );
     return { clientId: identity.clientId };
   }

@@ -6,6 +6,13 @@
  * test/deploy-rules.test.ts.
  */
 import type { PlatformPolicy } from "../types";
+import { grantsPropagateBeforeUse } from "./grants";
+import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGrant } from "./key-vault";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 
-export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre];
+export const DEPLOY_RULES: readonly PlatformPolicy[] = [
+  keyVaultObjectsWaitForDataPlaneGrant,
+  inClusterKeyVaultCallersCanReachIt,
+  grantsPropagateBeforeUse,
+  roleAssignmentsNamedByWhatTheyAre,
+];
