@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { parse } from "@cdktf/hcl2json";
 import {
   chartFullname,
+  chartServerConfig,
   helmValues,
   renderServerConfig,
   restrictedSecurityContext,
@@ -76,8 +77,27 @@ test("the whole config: TLS listener, raft path, service registration, ui switch
   assert.equal(hcl.storage.raft[0].path, "/vault/data");
   assert.deepEqual(hcl.service_registration, { kubernetes: [{}] });
   assert.equal(hcl.ui, false);
-  assert.equal(hcl.disable_mlock, true);
   assert.equal((await parsed({ ...BASE, ui: true })).ui, true);
+});
+
+test("the config as the chart renders it (with the disable_mlock it appends) sets no key twice", async () => {
+  // hcl2json, like Vault >= 1.21 (hashicorp/vault#31634), refuses an attribute set twice at any level.
+  for (const chartVersion of ["0.31.0", "0.32.0", "0.34.1"]) {
+    const rendered = chartServerConfig(renderServerConfig(BASE), chartVersion);
+    const hcl = await parse("server.hcl", rendered);
+    assert.equal(hcl.disable_mlock, true, `chart ${chartVersion}: mlock off (raft storage; the chart's choice)`);
+    assert.equal(rendered.match(/^\s*disable_mlock\s*=/gm)?.length, 1, chartVersion);
+  }
+});
+
+test("chartServerConfig models vault.config: 0.31 always appends disable_mlock to HCL, 0.32+ only when unset", () => {
+  // templates/_helpers.tpl "vault.config" at v0.31.0 and after hashicorp/vault-helm#1154 (v0.32.0).
+  assert.equal(chartServerConfig('ui = true\ndisable_mlock = false', "0.31.0"), 'ui = true\ndisable_mlock = false\ndisable_mlock = true');
+  assert.equal(chartServerConfig('ui = true\ndisable_mlock = false', "0.32.0"), 'ui = true\ndisable_mlock = false');
+  assert.equal(chartServerConfig("ui = true", "0.32.0"), "ui = true\ndisable_mlock = true");
+  // JSON configs get the key only when missing.
+  assert.deepEqual(JSON.parse(chartServerConfig('{"ui": true}', "0.31.0")), { ui: true, disable_mlock: true });
+  assert.deepEqual(JSON.parse(chartServerConfig('{"disable_mlock": false}', "0.31.0")), { disable_mlock: false });
 });
 
 test("values that HCL, Helm's tpl or the chart's sed would change are refused", () => {

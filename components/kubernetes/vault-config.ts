@@ -132,7 +132,7 @@ function attributes(indent: string, entries: [string, string | number][]): strin
  * The server configuration for `server.ha.raft.config`. That value replaces the chart's default
  * config entirely, so this is all of it: the TLS-only listener, raft storage that joins every
  * replica over TLS, the Azure Key Vault seal, Kubernetes service registration (the
- * vault-active/standby labels) and the UI switch.
+ * vault-active/standby labels) and the UI switch. The chart adds `disable_mlock = true` itself.
  */
 export function renderServerConfig(input: ServerConfigInput): string {
   if (!Number.isInteger(input.replicas) || input.replicas < 1) throw new Error(`Vault server config: replicas must be >= 1 (got ${input.replicas})`);
@@ -152,8 +152,8 @@ export function renderServerConfig(input: ServerConfigInput): string {
   });
   return [
     "# Rendered by gitops-platform (components/kubernetes/vault-config.ts); do not edit by hand.",
-    `ui            = ${input.ui}`,
-    "disable_mlock = true",
+    // No disable_mlock: the chart appends `disable_mlock = true` (see chartServerConfig).
+    `ui = ${input.ui}`,
     "",
     'listener "tcp" {',
     attributes("  ", [
@@ -183,6 +183,39 @@ export function renderServerConfig(input: ServerConfigInput): string {
     'service_registration "kubernetes" {}',
     "",
   ].join("\n");
+}
+
+/** `a` >= `b` for plain `x.y.z` versions (pre-release suffixes ignored). */
+export function versionAtLeast(a: string, b: string): boolean {
+  const parts = (v: string) => v.split("-")[0].split(".").map((n) => Number(n) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return true;
+}
+
+/**
+ * The server config as the chart writes it into its ConfigMap (`vault.config` in the chart's
+ * templates/_helpers.tpl): a JSON config gets `"disable_mlock": true` when it has no such key;
+ * an HCL config gets the line `disable_mlock = true` appended, always in 0.31
+ * (hashicorp/vault-helm#1153) and only when no `disable_mlock = true|false` line exists from
+ * 0.32.0 on (hashicorp/vault-helm#1154). Vault >= 1.21 refuses a key set twice
+ * (hashicorp/vault#31634), so renderServerConfig leaves the key to the chart. `tpl` is not
+ * modelled: renderServerConfig never emits template actions.
+ */
+export function chartServerConfig(config: string, chartVersion: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(config);
+  } catch {
+    json = undefined;
+  }
+  if (json !== null && typeof json === "object" && !Array.isArray(json) && Object.keys(json).length > 0) {
+    const object = json as Record<string, unknown>;
+    return JSON.stringify("disable_mlock" in object ? object : { ...object, disable_mlock: true });
+  }
+  const alreadySet = /^\s*disable_mlock\s*=\s*(true|false)/m.test(config);
+  if (versionAtLeast(chartVersion, "0.32.0") && alreadySet) return config;
+  return `${config}\ndisable_mlock = true`;
 }
 
 export interface HelmValuesInput {
