@@ -43,6 +43,20 @@ interface Fixture {
 }
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** A PodDisruptionBudget in `ns` selecting app=<app>. */
+const pdb = (name: string, spec: Record<string, unknown>, app = "web", ns = "team-a") =>
+  node(name, PDB, { metadata: { name, namespace: ns }, spec: { selector: { matchLabels: { app } }, ...spec } });
+const deployment = (name: string, replicas: number | undefined, app = "web", ns = "team-a") =>
+  node(name, DEPLOYMENT, {
+    metadata: { name, namespace: ns },
+    spec: { ...(replicas === undefined ? {} : { replicas }), selector: { matchLabels: { app } }, template: { metadata: { labels: { app, tier: "front" } } } },
+  });
+const vaultRelease = (name: string, server: Record<string, unknown>) =>
+  node(name, RELEASE, { chart: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" }, values: { server } });
 
 const FIXTURES: Fixture[] = [
   {
@@ -56,6 +70,36 @@ const FIXTURES: Fixture[] = [
     title: "assignments named by their list index",
     resources: [node("ci-preview-reader-0", ASSIGNMENT), node("ci-preview-key-vault-reader-3", ASSIGNMENT)],
     reports: ["ci-preview-reader-0", "ci-preview-key-vault-reader-3"],
+  },
+  {
+    rule: "no-unsatisfiable-pod-disruption-budgets",
+    title: "budgets that leave room for one eviction, and Vault's chart budget at 3 replicas",
+    resources: [
+      pdb("web-pdb", { maxUnavailable: 1 }),
+      pdb("api-pdb", { minAvailable: 2 }, "api"),
+      deployment("api", 3, "api"),
+      pdb("pct-pdb", { minAvailable: "50%" }, "pct"),
+      pdb("unknown-pdb", { minAvailable: 1 }, "elsewhere"),
+      vaultRelease("vault-ha", { ha: { enabled: true, replicas: 3, disruptionBudget: { enabled: true } } }),
+      vaultRelease("vault-dev", { ha: { enabled: true, replicas: 1, disruptionBudget: { enabled: false } } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "no-unsatisfiable-pod-disruption-budgets",
+    title: "maxUnavailable 0, minAvailable 100% or >= replicas, and the PDB vault-helm renders for one or two replicas",
+    resources: [
+      pdb("zero-pdb", { maxUnavailable: 0 }),
+      pdb("zero-pct-pdb", { maxUnavailable: "0%" }, "b"),
+      pdb("all-pdb", { minAvailable: "100%" }, "c"),
+      pdb("api-pdb", { minAvailable: 2 }, "api"),
+      deployment("api", 2, "api"),
+      pdb("single-pdb", { minAvailable: 1 }, "single"),
+      deployment("single", undefined, "single"),
+      vaultRelease("vault-one", { ha: { enabled: true, replicas: 1 } }),
+      vaultRelease("vault-two", { ha: { enabled: true, replicas: 2, disruptionBudget: { enabled: true } } }),
+    ],
+    reports: ["zero-pdb", "zero-pct-pdb", "all-pdb", "api-pdb", "single-pdb", "vault-one", "vault-two"],
   },
 ];
 
@@ -77,12 +121,15 @@ test("every deploy rule has a passing and a failing fixture", () => {
   }
 });
 
+/** Rules that read names and inputs only, never the graph. */
+const READS_NO_LINKS = new Set(["role-assignments-named-by-what-they-are", "no-unsatisfiable-pod-disruption-budgets"]);
+
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {
   const unlinked = node("a", ASSIGNMENT);
   delete unlinked.links;
   for (const rule of DEPLOY_RULES) {
     const findings = rule.check([unlinked, node("b", ASSIGNMENT)], DEV);
-    if (rule.name === "role-assignments-named-by-what-they-are") continue; // reads names only
+    if (READS_NO_LINKS.has(rule.name)) continue;
     assert.ok(findings.some((f) => /cannot decide/.test(f.message)), `${rule.name} passed silently without links`);
   }
 });

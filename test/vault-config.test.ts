@@ -5,6 +5,8 @@ import {
   chartFullname,
   chartServerConfig,
   helmValues,
+  HelmValuesInput,
+  vaultChartDisruptionBudgets,
   renderServerConfig,
   restrictedSecurityContext,
   serverDnsNames,
@@ -22,6 +24,19 @@ const BASE: ServerConfigInput = {
   keyVaultName: "kv-prod-a1b2c3",
   keyName: "vault-unseal",
   ui: false,
+};
+
+const VALUES_INPUT: HelmValuesInput = {
+  fullname: "vault",
+  version: "1.20.4",
+  replicas: 3,
+  storageSize: "20Gi",
+  auditStorageSize: "10Gi",
+  ui: false,
+  serverConfig: renderServerConfig(BASE),
+  clientId: "11111111-2222-4333-a444-555555555555",
+  tlsSecretName: "vault-server-tls",
+  caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
 };
 
 // Parsed HCL and chart values are deep, loosely typed JSON that the tests index into.
@@ -129,23 +144,12 @@ test("the certificate names cover the services, every pod and localhost", () => 
 
 test("helm values: TLS on, workload identity, HA raft with PDB, storage sizes, restricted pods", () => {
   const config = renderServerConfig(BASE);
-  const values = helmValues({
-    fullname: "vault",
-    version: "1.20.4",
-    replicas: 3,
-    storageSize: "20Gi",
-    auditStorageSize: "10Gi",
-    ui: false,
-    serverConfig: config,
-    clientId: "11111111-2222-4333-a444-555555555555",
-    tlsSecretName: "vault-server-tls",
-    caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-  }) as Record<string, Json>;
+  const values = helmValues({ ...VALUES_INPUT, serverConfig: config }) as Record<string, Json>;
   const server = values.server;
   assert.equal(values.global.tlsDisable, false);
   assert.equal(server.ha.raft.config, config);
   assert.equal(server.ha.replicas, 3);
-  assert.equal(server.ha.disruptionBudget.enabled, true);
+  assert.equal(server.ha.disruptionBudget.enabled, true, "3 replicas: a budget");
   assert.equal(server.ha.apiAddr, "https://$(VAULT_K8S_POD_NAME).vault-internal:8200");
   assert.equal(server.serviceAccount.annotations["azure.workload.identity/client-id"], "11111111-2222-4333-a444-555555555555");
   assert.equal(server.extraLabels["azure.workload.identity/use"], "true");
@@ -177,4 +181,35 @@ test("vaultVersionProblem: workload identity needs 1.15.5+, and 1.18.5 is broken
   assert.equal(vaultVersionProblem("1.18.6"), undefined);
   const defaults = platformSchema("dev").parse({ environment: "dev" });
   assert.equal(vaultVersionProblem(defaults.vault.version), undefined, "the default version passes");
+});
+
+
+test("vaultChartDisruptionBudgets follows the chart's server-disruptionbudget.yaml and vault.pdb.maxUnavailable (0.31)", () => {
+  const server = (ha: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ server: { ha: { enabled: true, ...ha }, ...extra } });
+  const maxUnavailable = (values: Record<string, unknown>) => vaultChartDisruptionBudgets(values).map((b) => b.maxUnavailable);
+  // (n*10/2 - 1)/10 in integer arithmetic, with a special case that forces 0 for one replica.
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => maxUnavailable(server({ replicas: n }))[0]), [0, 0, 1, 1, 2, 2, 3]);
+  assert.deepEqual(maxUnavailable(server({ replicas: 5, disruptionBudget: { maxUnavailable: 1 } })), [1], "an explicit value wins");
+  assert.deepEqual(maxUnavailable(server({ replicas: 1, disruptionBudget: { maxUnavailable: 1 } })), [0], "except with one replica");
+  assert.deepEqual(maxUnavailable(server({ replicas: 3, disruptionBudget: { maxUnavailable: 0 } })), [1], "0 is falsy in the template");
+  assert.deepEqual(maxUnavailable(server({})), [1], "chart defaults: 3 replicas, budget on");
+  assert.deepEqual(vaultChartDisruptionBudgets(server({ replicas: 1, disruptionBudget: { enabled: false } })), [], "budget off");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { standalone: { enabled: true } } }), [], "no budget outside HA");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { dev: { enabled: true }, ha: { enabled: true } } }), [], "none in dev mode");
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { externalVaultAddr: "https://x" }, server: { ha: { enabled: true } } }), [], "none with an external Vault");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { enabled: false, ha: { enabled: true } } }), [], "none without a server");
+  // templates/injector-disruptionbudget.yaml: rendered when injector.podDisruptionBudget is a non-empty map.
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { podDisruptionBudget: { minAvailable: 1 } }, server: { ha: { enabled: false } } }), [
+    { name: "injector", replicas: 1, minAvailable: 1 },
+  ]);
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { replicas: 2, podDisruptionBudget: {} } }), []);
+});
+
+test("the platform's Vault values render only a satisfiable disruption budget: none below 3 replicas, maxUnavailable 1 from 3", () => {
+  for (const replicas of [1, 2]) {
+    assert.deepEqual(vaultChartDisruptionBudgets(helmValues({ ...VALUES_INPUT, replicas })), [], `${replicas} replica(s)`);
+  }
+  for (const [replicas, allowed] of [[3, 1], [5, 2]]) {
+    assert.deepEqual(vaultChartDisruptionBudgets(helmValues({ ...VALUES_INPUT, replicas })), [{ name: "server", replicas, maxUnavailable: allowed }]);
+  }
 });

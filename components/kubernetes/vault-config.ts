@@ -218,6 +218,63 @@ export function chartServerConfig(config: string, chartVersion: string): string 
   return `${config}\ndisable_mlock = true`;
 }
 
+/** A PodDisruptionBudget the chart renders, and how many pods it selects. */
+export interface ChartDisruptionBudget {
+  /** "server" (the StatefulSet) or "injector" (the agent injector Deployment). */
+  name: "server" | "injector";
+  replicas: number;
+  maxUnavailable?: number | string;
+  minAvailable?: number | string;
+}
+
+type Values = Record<string, unknown>;
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Values)[k] : undefined), value);
+/** Go templates' truthiness: false, 0, "", nil and empty maps and lists are false. */
+const truthy = (v: unknown): boolean =>
+  !(v === undefined || v === null || v === false || v === 0 || v === "" || (typeof v === "object" && Object.keys(v).length === 0));
+/** `x | toString` compared with "true", as the chart tests its switches. */
+const isTrue = (v: unknown): boolean => String(v) === "true";
+
+/**
+ * The PodDisruptionBudgets hashicorp/vault 0.31 renders for these values (values.yaml defaults
+ * filled in), modelled on its templates:
+ *
+ * - server-disruptionbudget.yaml: only in mode "ha" (vault.mode: server enabled, no external
+ *   Vault, not dev) with `server.ha.disruptionBudget.enabled` (default true), with
+ *   `maxUnavailable: {{ template "vault.pdb.maxUnavailable" . }}`, which is
+ *   `if eq (int replicas) 1 -> 0; else if disruptionBudget.maxUnavailable -> it;
+ *   else div (sub (div (mul replicas 10) 2) 1) 10`: 0 for one and two replicas, which no
+ *   drain can ever satisfy;
+ * - injector-disruptionbudget.yaml: `if .Values.injector.podDisruptionBudget` (default {}),
+ *   with that map as the spec, over `injector.replicas` pods (default 1).
+ */
+export function vaultChartDisruptionBudgets(values: Values): ChartDisruptionBudget[] {
+  const budgets: ChartDisruptionBudget[] = [];
+  const injectorBudget = at(values, "injector", "podDisruptionBudget");
+  if (truthy(injectorBudget)) {
+    const spec = injectorBudget as Values;
+    budgets.push({
+      name: "injector",
+      replicas: Number(at(values, "injector", "replicas") ?? 1),
+      ...(spec.maxUnavailable !== undefined ? { maxUnavailable: spec.maxUnavailable as number | string } : {}),
+      ...(spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable as number | string } : {}),
+    });
+  }
+  const serverSwitch = at(values, "server", "enabled") ?? "-";
+  const serverEnabled = isTrue(serverSwitch) || (String(serverSwitch) === "-" && String(at(values, "global", "enabled") ?? true) === "true");
+  const external = truthy(at(values, "injector", "externalVaultAddr")) || truthy(at(values, "global", "externalVaultAddr"));
+  const ha = serverEnabled && !external && !isTrue(at(values, "server", "dev", "enabled")) && isTrue(at(values, "server", "ha", "enabled"));
+  if (ha && isTrue(at(values, "server", "ha", "disruptionBudget", "enabled") ?? true)) {
+    const replicas = Math.trunc(Number(at(values, "server", "ha", "replicas") ?? 3));
+    const explicit = at(values, "server", "ha", "disruptionBudget", "maxUnavailable");
+    const maxUnavailable =
+      replicas === 1 ? 0 : truthy(explicit) ? (explicit as number | string) : Math.trunc((Math.trunc((replicas * 10) / 2) - 1) / 10);
+    budgets.push({ name: "server", replicas, maxUnavailable });
+  }
+  return budgets;
+}
+
 export interface HelmValuesInput {
   /** Chart fullname, for the API address of each pod. */
   fullname: string;
@@ -290,7 +347,13 @@ export function helmValues(input: HelmValuesInput): Record<string, unknown> {
         // A name the server certificate covers, rather than the pod IP the chart defaults to.
         apiAddr: `https://$(VAULT_K8S_POD_NAME).${input.fullname}-internal:${API_PORT}`,
         raft: { enabled: true, setNodeId: true, config: input.serverConfig },
-        disruptionBudget: { enabled: true },
+        // Raft keeps working while a quorum (n/2 + 1) of voters is up. From 3 replicas the
+        // chart's budget lets one pod go at a time and keeps the quorum through drains. Below 3
+        // there is no quorum to protect (one pod down is an outage either way), and the chart
+        // renders maxUnavailable 0 for 1 and 2 replicas (vault.pdb.maxUnavailable), which blocks
+        // every AKS upgrade and drain (UnsatisfiablePDB): no budget then, and a drain restarts
+        // Vault on another node, sealed until the Key Vault seal unseals it.
+        disruptionBudget: { enabled: input.replicas >= 3 },
       },
     },
   };

@@ -6,6 +6,7 @@
  * test/deploy-rules.test.ts.
  */
 import type { PlatformPolicy } from "../types";
+import { noUnsatisfiableDisruptionBudgets } from "./disruption-budgets";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 
-export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre];
+export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre, noUnsatisfiableDisruptionBudgets];
