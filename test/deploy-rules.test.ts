@@ -55,6 +55,16 @@ const deployment = (name: string, replicas: number | undefined, app = "web", ns 
     metadata: { name, namespace: ns },
     spec: { ...(replicas === undefined ? {} : { replicas }), selector: { matchLabels: { app } }, template: { metadata: { labels: { app, tier: "front" } } } },
   });
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const SECRET = "kubernetes:core/v1:Secret";
+const EXTENSION = "azure-native:kubernetesconfiguration:Extension";
+const COMPONENT = "gitops-platform:kubernetes:Tenant";
+const secret = (name: string, namespace: string | undefined, dependencies: string[] = [], parent: string | null = null) =>
+  node(name, SECRET, { metadata: { name, ...(namespace === undefined ? {} : { namespace }) } }, { dependencies, parent });
+const namespaceObject = (name: string) => node(`${name}-ns`, NAMESPACE, { metadata: { name } });
+const component = (name: string, dependencies: string[] = []) => node(name, COMPONENT, {}, { custom: false, dependencies });
+const fluxRelease = node("flux", RELEASE, { chart: "flux2", namespace: "flux-system", createNamespace: true });
+const fluxExtension = node("flux-ext", EXTENSION, { extensionType: "microsoft.flux", scope: { cluster: { releaseNamespace: "flux-ext-system" } } });
 const vaultRelease = (name: string, server: Record<string, unknown>) =>
   node(name, RELEASE, { chart: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" }, values: { server } });
 
@@ -70,6 +80,41 @@ const FIXTURES: Fixture[] = [
     title: "assignments named by their list index",
     resources: [node("ci-preview-reader-0", ASSIGNMENT), node("ci-preview-key-vault-reader-3", ASSIGNMENT)],
     reports: ["ci-preview-reader-0", "ci-preview-key-vault-reader-3"],
+  },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "objects that wait for their Namespace, the release or extension creating it, directly, through a component or a chain",
+    resources: [
+      namespaceObject("team-a"),
+      secret("direct", "team-a", [urnOf(NAMESPACE, "team-a-ns")]),
+      secret("chained", "team-a", [urnOf(SECRET, "direct")]),
+      component("tenant", [urnOf(NAMESPACE, "team-a-ns")]),
+      secret("inside-component", "team-a", [], urnOf(COMPONENT, "tenant")),
+      component("flux-component"),
+      { ...fluxRelease, links: { ...fluxRelease.links!, parent: urnOf(COMPONENT, "flux-component") } },
+      secret("webhook", "flux-system", [urnOf(COMPONENT, "flux-component")]),
+      fluxExtension,
+      secret("ext-webhook", "flux-ext-system", [urnOf(EXTENSION, "flux-ext")]),
+      secret("in-default", undefined),
+      secret("in-kube-system", "kube-system"),
+      node("reader", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", { metadata: { name: "reader" } }),
+      node("crd", "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", { metadata: { name: "x.example.com" } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "a Secret racing the Flux release for flux-system, one racing its Namespace, one whose namespace nothing creates",
+    resources: [
+      fluxRelease,
+      secret("webhook", "flux-system"),
+      namespaceObject("team-a"),
+      secret("git-credentials", "team-a", [urnOf(RELEASE, "flux")]),
+      node("alert", "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert", { metadata: { name: "alert", namespace: "team-a" } }),
+      secret("orphan", "nowhere"),
+      node("vault", RELEASE, { chart: "vault", namespace: "vault", createNamespace: false }),
+    ],
+    reports: ["webhook", "git-credentials", "alert", "orphan", "vault"],
   },
   {
     rule: "no-unsatisfiable-pod-disruption-budgets",

@@ -143,6 +143,8 @@ test("notifications: Secret + Provider + Alert per target in flux-system, after 
   }
   const secret = r.one("kubernetes:core/v1:Secret", "flux-notifications-ops-slack-webhook");
   assert.equal((secret.values.stringData as { address: string }).address, WEBHOOK, "the controller gets the address");
+  // The release creates flux-system; the provider retries a create for about a minute only.
+  assert.ok(dependsOn(r, secret, release), "the webhook Secret waits for the release that creates flux-system");
 });
 
 test("webhook addresses appear nowhere in inputs, outputs or stack outputs", async () => {

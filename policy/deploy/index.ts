@@ -7,6 +7,7 @@
  */
 import type { PlatformPolicy } from "../types";
 import { noUnsatisfiableDisruptionBudgets } from "./disruption-budgets";
+import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 
-export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre, noUnsatisfiableDisruptionBudgets];
+export const DEPLOY_RULES: readonly PlatformPolicy[] = [roleAssignmentsNamedByWhatTheyAre, namespacedObjectsWaitForTheirNamespace, noUnsatisfiableDisruptionBudgets];
