@@ -30,6 +30,9 @@ const INPUT: BootstrapInput = {
   ],
 };
 
+/** The workload identity token the fake webhook projects; it must never reach an argv. */
+const FEDERATED_TOKEN = "eyJhbGciOiJSUzI1NiJ9.PLANTED-federated-token.sig";
+
 type Capabilities = Record<string, string[]>;
 
 /** `path "<glob>" { capabilities = [...] }` blocks of a parsed policy. */
@@ -116,7 +119,7 @@ test("no secret reaches argv or the log: no tracing, files for the values", () =
   assert.doesNotMatch(script, /--value "\$/, "secret values go through --file");
   assert.match(script, /az keyvault secret set [^\n]*--file "\$2"/);
   assert.match(script, /az login --service-principal -u "\$AZURE_CLIENT_ID" -t "\$AZURE_TENANT_ID"/);
-  assert.match(script, /--federated-token "\$\(cat "\$AZURE_FEDERATED_TOKEN_FILE"\)"/);
+  assert.doesNotMatch(script, /\$\(cat "\$AZURE_FEDERATED_TOKEN_FILE"\)/, "the token is read by az from its file, not put on the command line");
   assert.match(script, /recovery_shares: \$shares, recovery_threshold: \$threshold/);
 });
 
@@ -133,6 +136,8 @@ test("bad input is refused with the field named", () => {
 const FAKE_CURL = `#!/bin/bash
 set -euo pipefail
 state="$FAKE_STATE"
+printf 'curl %s\\n' "$*" >>"$state/argv.log"
+export FAKE_INTERNAL=1 # the fake's own jq calls are not the script's
 method=GET out=/dev/stdout writeout= data= headerfile= url=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -187,22 +192,37 @@ const FAKE_AZ = `#!/bin/bash
 set -euo pipefail
 state="$FAKE_STATE"
 printf '%s\\n' "$*" >>"$state/az.log"
-name= file= value=
+printf 'az %s\\n' "$*" >>"$state/argv.log"
+name= file= value= token=
 command="$1 \${2:-} \${3:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --file) file=$2; shift 2 ;;
     --value) value=$2; shift 2 ;;
+    --federated-token) token=$2; shift 2 ;;
     *) shift ;;
   esac
 done
 case "$command" in
-  "login "*) ;;
-  "keyvault secret set") if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
+  # az reads an argument written @<file> from that file (azure-cli core: _expand_file_prefixed_files).
+  "login "*) case "$token" in @*) [ "$(cat "\${token#@}")" = "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" ] || exit 1 ;; *) [ "$token" = "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" ] || exit 1 ;; esac ;;
+  "keyvault secret set")
+    if grep -qx "$name" "$state/kv-refuses" 2>/dev/null; then echo "Forbidden" >&2; exit 1; fi
+    if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
   "keyvault secret show") [ -f "$state/kv/$name" ] || { echo "SecretNotFound" >&2; exit 3; }; cat "$state/kv/$name"; echo ;;
+  "keyvault secret list") ls "$state/kv" ;;
   *) echo "az stub: unexpected $command" >&2; exit 2 ;;
 esac
+`;
+
+/** jq as it is, with its argv recorded; sleep without the wait. */
+const FAKE_JQ = (realJq: string) => `#!/bin/bash
+[ -n "\${FAKE_INTERNAL:-}" ] || printf 'jq %s\\n' "$*" >>"$FAKE_STATE/argv.log"
+exec ${realJq} "$@"
+`;
+const FAKE_SLEEP = `#!/bin/bash
+exit 0
 `;
 
 function fakeWorld() {
@@ -212,15 +232,16 @@ function fakeWorld() {
   for (const dir of [bin, state, join(state, "kv"), join(state, "policies"), join(state, "roles")]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(bin, "curl"), FAKE_CURL);
   writeFileSync(join(bin, "az"), FAKE_AZ);
-  chmodSync(join(bin, "curl"), 0o755);
-  chmodSync(join(bin, "az"), 0o755);
+  writeFileSync(join(bin, "jq"), FAKE_JQ(spawnSync("bash", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim()));
+  writeFileSync(join(bin, "sleep"), FAKE_SLEEP);
+  for (const tool of ["curl", "az", "jq", "sleep"]) chmodSync(join(bin, tool), 0o755);
   writeFileSync(join(state, "audit.json"), "{}");
   writeFileSync(join(state, "auth.json"), JSON.stringify({ "token/": { type: "token" } }));
   writeFileSync(join(state, "mounts.json"), JSON.stringify({ "sys/": { type: "system" } }));
   writeFileSync(join(root, "ca.crt"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
-  writeFileSync(join(root, "token"), "federated-token");
+  writeFileSync(join(root, "token"), FEDERATED_TOKEN);
   const input = (tenants = INPUT.tenants): BootstrapInput => ({ ...INPUT, tenants, caCertFile: join(root, "ca.crt"), workDir: join(root, "work") });
-  const runScript = (script: string) => {
+  const runScript = (script: string, expect: "success" | "failure" = "success") => {
     const result = spawnSync("bash", ["-c", script, "bootstrap"], {
       encoding: "utf8",
       env: {
@@ -231,12 +252,16 @@ function fakeWorld() {
         AZURE_FEDERATED_TOKEN_FILE: join(root, "token"),
       },
     });
-    assert.equal(result.status, 0, `script failed:\n${result.stderr}`);
+    if (expect === "success") assert.equal(result.status, 0, `script failed:\n${result.stderr}`);
+    else assert.notEqual(result.status, 0, `script should have failed:\n${result.stderr}`);
     return result;
   };
   const read = (file: string) => readFileSync(join(state, file), "utf8");
   const requests = () => read("requests.log").trim().split("\n");
-  return { root, state, input, runScript, read, requests };
+  const kv = (name: string) => (existsSync(join(state, "kv", name)) ? readFileSync(join(state, "kv", name), "utf8") : undefined);
+  /** Key Vault refuses writes of these secrets (as a firewall or a missing grant would). */
+  const refuse = (...names: string[]) => writeFileSync(join(state, "kv-refuses"), names.join("\n") + "\n");
+  return { root, state, input, runScript, read, requests, kv, refuse };
 }
 
 const hasJq = spawnSync("jq", ["--version"]).status === 0;
@@ -281,3 +306,27 @@ test("the script initialises once, stores every key in Key Vault, configures ten
     rmSync(world.root, { recursive: true, force: true });
   }
 });
+
+type InitResponse = { recovery_keys_base64: string[]; root_token: string };
+const SECRETS = bootstrapSecretNames("vault", 5);
+const pieces = [...SECRETS.recoveryKeys, SECRETS.rootToken];
+const pieceOf = (init: InitResponse, i: number) => (i < 5 ? init.recovery_keys_base64[i] : init.root_token);
+
+test("no secret reaches any command line: the federated token, the init response, the keys, the root token", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    world.runScript(renderBootstrapScript(world.input()));
+    world.runScript(renderBootstrapScript(world.input()));
+    const init = JSON.parse(world.read("init_response.json")) as InitResponse;
+    const argv = world.read("argv.log");
+    assert.match(argv, /^az login /m, "argv is recorded");
+    assert.match(argv, /^curl /m);
+    assert.match(argv, /^jq /m);
+    for (const secret of [FEDERATED_TOKEN, init.root_token, ...init.recovery_keys_base64]) {
+      assert.ok(!argv.includes(secret), `a secret reached an argv: ${secret.slice(0, 12)}...`);
+    }
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+

@@ -137,7 +137,8 @@ function heredoc(command: string, body: string, delimiter: string): string {
  *
  * Secrets never reach argv or the log: `set +x`, umask 077, the init response and each secret in
  * a file under the memory-backed work dir, handed to `az keyvault secret set --file`, the Vault
- * token passed to curl as a header file, everything removed on exit.
+ * token passed to curl as a header file, the federated token read by az from its file
+ * (`--federated-token @<file>`), everything removed on exit.
  */
 export function renderBootstrapScript(input: BootstrapInput): string {
   validate(input);
@@ -250,8 +251,10 @@ store_secret() {
 
 azure_login() {
   [ -n "\${AZURE_FEDERATED_TOKEN_FILE:-}" ] || die "no workload identity token: is the pod labelled azure.workload.identity/use=true?"
+  # "@<file>": az reads the argument from the file itself (azure-cli core, commands/__init__.py
+  # _expand_file_prefixed_files), so the token never appears in any process's argv.
   az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID" \\
-    --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none
+    --federated-token "@$AZURE_FEDERATED_TOKEN_FILE" --allow-no-subscriptions --output none
 }
 
 initialise() {
