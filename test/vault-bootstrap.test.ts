@@ -330,3 +330,97 @@ test("no secret reaches any command line: the federated token, the init response
   }
 });
 
+test("the whole init response reaches Key Vault before anything else, and a failed split leaves it there for the next run", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    world.refuse(SECRETS.recoveryKeys[2]);
+    const first = world.runScript(renderBootstrapScript(world.input()), "failure");
+    const init = JSON.parse(world.read("init_response.json")) as InitResponse;
+    assert.deepEqual(JSON.parse(world.kv(bootstrapSecretNames("vault", 5).initResponse)!), init, "the whole response is stored");
+    const writes = world.read("az.log").split("\n").filter((l) => l.startsWith("keyvault secret set"));
+    const firstResponseWrite = writes.findIndex((l) => l.includes(`--name ${SECRETS.initResponse} `));
+    const firstPieceWrite = writes.findIndex((l) => pieces.some((p) => l.includes(`--name ${p} `)));
+    assert.ok(firstResponseWrite >= 0 && firstResponseWrite < firstPieceWrite, "the response is written before any piece");
+    assert.ok(!first.stderr.includes(init.root_token));
+
+    writeFileSync(join(world.state, "kv-refuses"), "");
+    const second = world.runScript(renderBootstrapScript(world.input()));
+    assert.match(second.stderr, /already initialised/);
+    pieces.forEach((name, i) => assert.equal(world.kv(name), pieceOf(init, i), name));
+    assert.equal(world.requests().filter((r) => r.startsWith("PUT") && r.endsWith("sys/init")).length, 1, "initialised once");
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+/** Vault initialised, its whole response in Key Vault, and the first `written` pieces stored. */
+function partialWorld(written: number) {
+  const world = fakeWorld();
+  const init: InitResponse = { recovery_keys_base64: ["rk1-a", "rk2-b", "rk3-c", "rk4-d", "rk5-e"], root_token: "hvs.PLANTEDroot" };
+  const response = JSON.stringify({ keys: [], keys_base64: [], recovery_keys: init.recovery_keys_base64, ...init });
+  writeFileSync(join(world.state, "root_token"), init.root_token);
+  writeFileSync(join(world.state, "init_response.json"), response);
+  writeFileSync(join(world.state, "kv", SECRETS.initResponse), response);
+  pieces.slice(0, written).forEach((name, i) => writeFileSync(join(world.state, "kv", name), pieceOf(init, i)));
+  return { world, init };
+}
+
+for (let written = 0; written <= pieces.length; written++) {
+  test(`a re-run completes Key Vault from the stored init response: ${written} of ${pieces.length} pieces already written`, { skip: !hasJq && "jq is not installed" }, () => {
+    const { world, init } = partialWorld(written);
+    try {
+      const run = world.runScript(renderBootstrapScript(world.input()));
+      pieces.forEach((name, i) => assert.equal(world.kv(name), pieceOf(init, i), name));
+      assert.ok(!world.requests().some((r) => r.startsWith("PUT") && r.endsWith("sys/init")), "no second init");
+      const rewritten = world.read("az.log").split("\n").filter((l) => l.startsWith("keyvault secret set") && pieces.some((p) => l.includes(`--name ${p} `)));
+      assert.equal(rewritten.length, pieces.length - written, "only missing pieces are written");
+      assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"), "and configuration goes on");
+      assert.ok(!run.stderr.includes(init.root_token));
+    } finally {
+      rmSync(world.root, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a stale piece from an earlier install is replaced with the stored response's", { skip: !hasJq && "jq is not installed" }, () => {
+  const { world, init } = partialWorld(pieces.length);
+  try {
+    writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[1]), "stale-key");
+    world.runScript(renderBootstrapScript(world.input()));
+    assert.equal(world.kv(SECRETS.recoveryKeys[1]), init.recovery_keys_base64[1]);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+for (const [title, prepare] of [
+  ["nothing stored", (_world: ReturnType<typeof fakeWorld>) => {}],
+  ["only the marker written before init", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.initResponse), '{"pending":"x"}')],
+  ["some pieces but no response", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[0]), "rk1")],
+] as const) {
+  test(`initialised with ${title}: unrecoverable, the run fails loudly with instructions`, { skip: !hasJq && "jq is not installed" }, () => {
+    const world = fakeWorld();
+    try {
+      writeFileSync(join(world.state, "root_token"), "hvs.lost");
+      prepare(world);
+      const run = world.runScript(renderBootstrapScript(world.input()), "failure");
+      assert.match(run.stderr, /initialised, but Key Vault kv-dev-x1y2z3 holds neither its init response \(vault-init-response\) nor all of its recovery keys and root token/);
+      assert.match(run.stderr, /README/);
+      assert.ok(!world.requests().some((r) => r.startsWith("PUT") && r.endsWith("sys/init")), "never initialises again");
+      assert.ok(!world.requests().some((r) => r.includes("sys/policies")), "configures nothing");
+    } finally {
+      rmSync(world.root, { recursive: true, force: true });
+    }
+  });
+}
+
+test("an initialised Vault bootstrapped before the response was kept whole (all pieces, no response) runs on", { skip: !hasJq && "jq is not installed" }, () => {
+  const { world } = partialWorld(pieces.length);
+  try {
+    rmSync(join(world.state, "kv", SECRETS.initResponse));
+    world.runScript(renderBootstrapScript(world.input()));
+    assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"));
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});

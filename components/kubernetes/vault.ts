@@ -90,6 +90,8 @@ export class Vault extends pulumi.ComponentResource {
   readonly serverIdentityClientId: pulumi.Output<string>;
   /** Client id of the identity the bootstrap Job runs as (Key Vault secrets). */
   readonly bootstrapIdentityClientId: pulumi.Output<string>;
+  /** Key Vault secret holding Vault's whole init response, written before its pieces. */
+  readonly initResponseSecretName: pulumi.Output<string>;
   /** Key Vault secret holding the root token. */
   readonly rootTokenSecretName: pulumi.Output<string>;
   /** Key Vault secrets holding the recovery keys, one per share. */
@@ -232,6 +234,7 @@ export class Vault extends pulumi.ComponentResource {
     this.sealKeyId = sealKey.id;
     this.serverIdentityClientId = serverIdentity.clientId;
     this.bootstrapIdentityClientId = bootstrap.clientId;
+    this.initResponseSecretName = pulumi.output(secretNames.initResponse);
     this.rootTokenSecretName = pulumi.output(secretNames.rootToken);
     this.recoveryKeySecretNames = pulumi.output(secretNames.recoveryKeys);
     this.registerOutputs({
@@ -243,6 +246,7 @@ export class Vault extends pulumi.ComponentResource {
       sealKeyId: this.sealKeyId,
       serverIdentityClientId: this.serverIdentityClientId,
       bootstrapIdentityClientId: this.bootstrapIdentityClientId,
+      initResponseSecretName: this.initResponseSecretName,
       rootTokenSecretName: this.rootTokenSecretName,
       recoveryKeySecretNames: this.recoveryKeySecretNames,
     });
