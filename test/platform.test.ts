@@ -1,12 +1,16 @@
 /** GitOpsPlatform from the real stack files: every part present, wired, and no needless waiting. */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { before, test } from "node:test";
+import { parse, stringify } from "yaml";
 import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { RecordedResource } from "../synth/engine";
 import { REDACTED } from "../synth/redact";
-import { synthesize, SynthResult } from "../synth/synthesize";
+import { PROJECT_ROOT, synthesize, SynthResult } from "../synth/synthesize";
 import { dependsOn, TestRun, withFinders } from "./helpers";
 
 let dev: TestRun;
@@ -117,4 +121,20 @@ test("with user pools (prod), pods wait for them: the system pool is tainted Cri
   assert.ok(!dependsOn(prod, namespace, pool), "objects without pods do not wait");
   const deployKey = prod.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")[0];
   assert.ok(!dependsOn(prod, deployKey, prod.one("azure-native:containerservice:ManagedCluster")), "deploy keys do not wait for the cluster");
+});
+
+test("with the AKS extension, every tenant Kustomization and HelmRelease names the tenant's reconciler itself", async () => {
+  // microsoft.flux impersonates flux-applier for objects that name no account (learn.microsoft.com,
+  // "Application deployments with GitOps (Flux v2)", Multi-tenancy), not the tenant's reconciler.
+  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
+  const platform = document.config["gitops-platform:platform"];
+  platform.flux = { install: "aks-extension", sops: false };
+  platform.tenants[0].helmReleases = [{ name: "podinfo", repository: "https://stefanprodan.github.io/podinfo", chart: "podinfo", version: "6.x" }];
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "platform-")), "dev.yaml");
+  writeFileSync(file, stringify(document));
+  const run = withFinders((await synthesize({ stack: "dev", configFile: file })).run);
+  assert.equal(run.ofType("azure-native:kubernetesconfiguration:Extension").length, 1);
+  const reconcilers = [...run.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"), ...run.ofType("kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease")];
+  assert.equal(reconcilers.length, 3, "two tenants' Kustomizations and one HelmRelease");
+  for (const r of reconcilers) assert.equal((r.values.spec as { serviceAccountName?: string }).serviceAccountName, "flux-reconciler", r.name);
 });
