@@ -37,6 +37,7 @@ const VALUES_INPUT: HelmValuesInput = {
   clientId: "11111111-2222-4333-a444-555555555555",
   tlsSecretName: "vault-server-tls",
   caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  serverCertPem: "-----BEGIN CERTIFICATE-----\nSERVER1\n-----END CERTIFICATE-----\n",
 };
 
 // Parsed HCL and chart values are deep, loosely typed JSON that the tests index into.
@@ -212,4 +213,17 @@ test("the platform's Vault values render only a satisfiable disruption budget: n
   for (const [replicas, allowed] of [[3, 1], [5, 2]]) {
     assert.deepEqual(vaultChartDisruptionBudgets(helmValues({ ...VALUES_INPUT, replicas })), [{ name: "server", replicas, maxUnavailable: allowed }]);
   }
+});
+
+test("a renewed certificate or a new config changes the server pod template; the chart's OnDelete strategy stays", () => {
+  const server = (input: Partial<HelmValuesInput>) => (helmValues({ ...VALUES_INPUT, ...input }) as Record<string, Json>).server;
+  const before = server({});
+  const renewed = server({ serverCertPem: "-----BEGIN CERTIFICATE-----\nSERVER2\n-----END CERTIFICATE-----\n" });
+  const annotation = "gitops-platform/tls-certificate-sha256";
+  assert.match(before.annotations[annotation], /^[0-9a-f]{64}$/);
+  assert.notEqual(renewed.annotations[annotation], before.annotations[annotation], "a renewal is a new pod template, so a new StatefulSet revision");
+  // The chart puts a checksum of the rendered config on the pod template (vault.annotations).
+  assert.equal(before.includeConfigAnnotation, true);
+  // OnDelete: the StatefulSet never restarts a pod itself; the rollout Job does, leader last.
+  assert.equal(before.updateStrategyType, "OnDelete");
 });

@@ -3,6 +3,7 @@
  * the server's HCL configuration (HA raft, TLS listener, Azure Key Vault seal) and the chart's
  * values. No engine, no Outputs: plain strings in, plain strings and objects out.
  */
+import { createHash } from "node:crypto";
 
 /** The chart, as published in HashiCorp's Helm repository. */
 export const VAULT_CHART = { name: "vault", repository: "https://helm.releases.hashicorp.com" } as const;
@@ -294,6 +295,8 @@ export interface HelmValuesInput {
   tlsSecretName: string;
   /** PEM of the CA that signed the server certificate, for the injected agents. */
   caCertPem: string;
+  /** PEM of the server certificate: its checksum goes on the pod template, so a renewal rolls the pods. */
+  serverCertPem: string;
 }
 
 /**
@@ -323,6 +326,14 @@ export function helmValues(input: HelmValuesInput): Record<string, unknown> {
     ui: { enabled: input.ui },
     server: {
       image: { repository: VAULT_IMAGE_REPOSITORY, tag: input.version },
+      // The chart's default, stated: the StatefulSet restarts no pod by itself; the rollout Job
+      // (vault-rollout.ts) replaces outdated pods one at a time, the active one last.
+      updateStrategyType: "OnDelete",
+      // A new config or a renewed certificate must change the pod template, so that it is a new
+      // StatefulSet revision the rollout sees: the chart adds a checksum of the rendered config
+      // (vault.annotations); Vault reads its certificate only at start or on SIGHUP.
+      includeConfigAnnotation: true,
+      annotations: { "gitops-platform/tls-certificate-sha256": createHash("sha256").update(input.serverCertPem).digest("hex") },
       statefulSet: { securityContext: restrictedSecurityContext() },
       // The workload identity webhook injects AZURE_* env and the token into pods with this label.
       extraLabels: { "azure.workload.identity/use": "true" },
