@@ -200,7 +200,7 @@ describe("the prod graph", () => {
     }
   });
 
-  test("the critical path: resource group, identity, cluster, user pool, Vault release, bootstrap Job", () => {
+  test("the critical path: resource group, identity, cluster, user pool, Vault release, bootstrap Job, rollout Job", () => {
     // With user pools the system pool is tainted, so Vault's pods wait for the user pool.
     const path = criticalPath(resources);
     assert.deepEqual(
@@ -212,13 +212,15 @@ describe("the prod graph", () => {
         "azure-native:containerservice:AgentPool",
         "kubernetes:helm.sh/v3:Release",
         "kubernetes:batch/v1:Job",
+        "kubernetes:batch/v1:Job",
       ],
     );
+    // The rollout waits for the bootstrap: it must not restart pods under it.
     assert.deepEqual(
       path.steps.map((s) => s.name),
-      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps", "platform-vault", "platform-vault-bootstrap"],
+      ["platform-rg", "platform-aks-identity", "platform-aks", "platform-aks-apps", "platform-vault", "platform-vault-bootstrap", "platform-vault-rollout"],
     );
-    assert.equal(path.seconds, 855);
-    assert.match(renderCriticalPath(path), /^Critical path: 6 resources, about 14m15s$/m);
+    assert.equal(path.seconds, 915);
+    assert.match(renderCriticalPath(path), /^Critical path: 7 resources, about 15m15s$/m);
   });
 });
