@@ -16,6 +16,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkPools(config, report);
   checkNetwork(config, report);
   checkTenants(config, report);
+  checkFlux(config, report);
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
@@ -145,6 +146,21 @@ function checkGitSource(config: ParsedPlatform, i: number, report: Report): void
     report(path, `"${git.repository}" has no owner: write owner/name or set github.owner`);
   } else if (git.create && owner !== config.github.owner) {
     report(path, `create: true makes repositories under github.owner (${config.github.owner ?? "unset"}), not ${owner}`);
+  }
+}
+
+/**
+ * microsoft.flux's workload identity settings federate source-controller and
+ * image-reflector-controller only (learn.microsoft.com, "Tutorial: Deploy applications using
+ * GitOps with Flux v2", Workload identity in AKS clusters): kustomize-controller, which decrypts
+ * SOPS, gets no Azure identity from the extension.
+ */
+function checkFlux({ flux }: ParsedPlatform, report: Report): void {
+  if (flux.install === "aks-extension" && flux.sops) {
+    report(
+      ["flux", "sops"],
+      "must be false with install aks-extension: microsoft.flux federates only source-controller and image-reflector-controller, so kustomize-controller has no identity to decrypt with (set sops: false, or install: helm)",
+    );
   }
 }
 

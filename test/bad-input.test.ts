@@ -62,6 +62,11 @@ const CASES: Case[] = [
   // Values outside their enum.
   devCase("unknown SKU tier", { cluster: { skuTier: "Gold" } }, `${P}.cluster.skuTier: must be one of "Free", "Standard", "Premium"`),
   devCase("unknown Flux install", { flux: { install: "kubectl" } }, `${P}.flux.install: must be one of "helm", "aks-extension"`),
+  devCase(
+    "SOPS through the AKS extension",
+    { flux: { install: "aks-extension", sops: true } },
+    `${P}.flux.sops: must be false with install aks-extension: microsoft.flux federates only source-controller and image-reflector-controller, so kustomize-controller has no identity to decrypt with (set sops: false, or install: helm)`,
+  ),
   devCase("unknown upgrade channel", { cluster: { upgradeChannel: "weekly" } }, `${P}.cluster.upgradeChannel: must be one of "rapid", "stable", "patch", "node-image", "none"`),
   devCase("unknown firewall action", { keyVault: { networkDefaultAction: "Block" } }, `${P}.keyVault.networkDefaultAction: must be one of "Allow", "Deny"`),
   // Unknown keys.

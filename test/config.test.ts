@@ -160,8 +160,16 @@ test("every problem is reported at once", () => {
 
 test("flux.version defaults to the tested chart for helm and stays unset (managed upgrades) for the AKS extension", () => {
   assert.equal(parse({}).flux.version, "2.18.3");
-  assert.equal(parse({ flux: { install: "aks-extension" } }).flux.version, undefined);
-  assert.equal(parse({ flux: { install: "aks-extension", version: "1.17.3" } }).flux.version, "1.17.3");
+  assert.equal(parse({ flux: { install: "aks-extension", sops: false } }).flux.version, undefined);
+  assert.equal(parse({ flux: { install: "aks-extension", sops: false, version: "1.17.3" } }).flux.version, "1.17.3");
+});
+
+test("flux.sops is refused with the AKS extension, whose kustomize-controller has no documented workload identity", () => {
+  expectProblem(
+    { flux: { install: "aks-extension" } },
+    "gitops-platform:platform.flux.sops: must be false with install aks-extension: microsoft.flux federates only source-controller and image-reflector-controller, so kustomize-controller has no identity to decrypt with (set sops: false, or install: helm)",
+  );
+  assert.equal(parse({ flux: { install: "aks-extension", sops: false } }).flux.sops, false);
 });
 
 test("ci: the infrastructure repository is owner/name", () => {

@@ -136,9 +136,10 @@ test("the dev graph: the Key Vault propagation waits lie on the path only as far
     "platform-vault-seal-grant-wait",
     "platform-vault",
     "platform-vault-bootstrap",
+    "platform-vault-rollout",
   ]);
   assert.match(names[2], /^platform-kv-crypto-officer-/);
-  assert.equal(path.seconds, 5 + 30 + 20 + 300 + 5 + 20 + 300 + 120 + 60);
+  assert.equal(path.seconds, 5 + 30 + 20 + 300 + 5 + 20 + 300 + 120 + 60 + 60);
 });
 
 describe("the prod graph", () => {
@@ -230,7 +231,7 @@ describe("the prod graph", () => {
     }
   });
 
-  test("the critical path: resource group, identity, its subnet grant and propagation wait, cluster, user pool, Vault release, bootstrap Job", () => {
+  test("the critical path: resource group, identity, its subnet grant and propagation wait, cluster, user pool, Vault release, bootstrap Job, rollout Job", () => {
     // With user pools the system pool is tainted, so Vault's pods wait for the user pool. The
     // control-plane identity needs Network Contributor on the platform subnet before AKS creates
     // the cluster in it: that wait truly lies on the path. The deployer's and the workloads' Key
@@ -247,8 +248,10 @@ describe("the prod graph", () => {
         "azure-native:containerservice:AgentPool",
         "kubernetes:helm.sh/v3:Release",
         "kubernetes:batch/v1:Job",
+        "kubernetes:batch/v1:Job",
       ],
     );
+    // The rollout waits for the bootstrap: it must not restart pods under it.
     assert.deepEqual(path.steps.map((s) => s.name), [
       "platform-rg",
       "platform-aks-identity",
@@ -258,9 +261,10 @@ describe("the prod graph", () => {
       "platform-aks-apps",
       "platform-vault",
       "platform-vault-bootstrap",
+      "platform-vault-rollout",
     ]);
-    // 855 s before the platform VNet, plus the grant (20 s) and its wait (300 s) only.
-    assert.equal(path.seconds, 855 + 20 + 300);
-    assert.match(renderCriticalPath(path), /^Critical path: 8 resources, about 19m35s$/m);
+    // 915 s before the platform VNet, plus the grant (20 s) and its wait (300 s) only.
+    assert.equal(path.seconds, 915 + 20 + 300);
+    assert.match(renderCriticalPath(path), /^Critical path: 9 resources, about 20m35s$/m);
   });
 });

@@ -80,6 +80,30 @@ const officer = grant("kv-crypto-officer-deployer", "Key Vault Crypto Officer", 
 const officerWait = wait("kv-data-plane-wait", [officer]);
 const clusterAdmin = grant("aks-deployer-admin", "Azure Kubernetes Service RBAC Cluster Admin", RG);
 const clusterAdminWait = wait("aks-deployer-admin-wait", [clusterAdmin]);
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** A PodDisruptionBudget in `ns` selecting app=<app>. */
+const pdb = (name: string, spec: Record<string, unknown>, app = "web", ns = "team-a") =>
+  node(name, PDB, { metadata: { name, namespace: ns }, spec: { selector: { matchLabels: { app } }, ...spec } });
+const deployment = (name: string, replicas: number | undefined, app = "web", ns = "team-a") =>
+  node(name, DEPLOYMENT, {
+    metadata: { name, namespace: ns },
+    spec: { ...(replicas === undefined ? {} : { replicas }), selector: { matchLabels: { app } }, template: { metadata: { labels: { app, tier: "front" } } } },
+  });
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const SECRET = "kubernetes:core/v1:Secret";
+const EXTENSION = "azure-native:kubernetesconfiguration:Extension";
+const COMPONENT = "gitops-platform:kubernetes:Tenant";
+const secret = (name: string, namespace: string | undefined, dependencies: string[] = [], parent: string | null = null) =>
+  node(name, SECRET, { metadata: { name, ...(namespace === undefined ? {} : { namespace }) } }, { dependencies, parent });
+const namespaceObject = (name: string) => node(`${name}-ns`, NAMESPACE, { metadata: { name } });
+const component = (name: string, dependencies: string[] = []) => node(name, COMPONENT, {}, { custom: false, dependencies });
+const fluxRelease = node("flux", RELEASE, { chart: "flux2", namespace: "flux-system", createNamespace: true });
+const fluxExtension = node("flux-ext", EXTENSION, { extensionType: "microsoft.flux", scope: { cluster: { releaseNamespace: "flux-ext-system" } } });
+const vaultRelease = (name: string, server: Record<string, unknown>) =>
+  node(name, RELEASE, { chart: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" }, values: { server } });
 
 const FIXTURES: Fixture[] = [
   {
@@ -154,6 +178,71 @@ const FIXTURES: Fixture[] = [
     resources: [node("ci-preview-reader-0", ASSIGNMENT), node("ci-preview-key-vault-reader-3", ASSIGNMENT)],
     reports: ["ci-preview-reader-0", "ci-preview-key-vault-reader-3"],
   },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "objects that wait for their Namespace, the release or extension creating it, directly, through a component or a chain",
+    resources: [
+      namespaceObject("team-a"),
+      secret("direct", "team-a", [urnOf(NAMESPACE, "team-a-ns")]),
+      secret("chained", "team-a", [urnOf(SECRET, "direct")]),
+      component("tenant", [urnOf(NAMESPACE, "team-a-ns")]),
+      secret("inside-component", "team-a", [], urnOf(COMPONENT, "tenant")),
+      component("flux-component"),
+      { ...fluxRelease, links: { ...fluxRelease.links!, parent: urnOf(COMPONENT, "flux-component") } },
+      secret("webhook", "flux-system", [urnOf(COMPONENT, "flux-component")]),
+      fluxExtension,
+      secret("ext-webhook", "flux-ext-system", [urnOf(EXTENSION, "flux-ext")]),
+      secret("in-default", undefined),
+      secret("in-kube-system", "kube-system"),
+      node("reader", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", { metadata: { name: "reader" } }),
+      node("crd", "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", { metadata: { name: "x.example.com" } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "a Secret racing the Flux release for flux-system, one racing its Namespace, one whose namespace nothing creates",
+    resources: [
+      fluxRelease,
+      secret("webhook", "flux-system"),
+      namespaceObject("team-a"),
+      secret("git-credentials", "team-a", [urnOf(RELEASE, "flux")]),
+      node("alert", "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert", { metadata: { name: "alert", namespace: "team-a" } }),
+      secret("orphan", "nowhere"),
+      node("vault", RELEASE, { chart: "vault", namespace: "vault", createNamespace: false }),
+    ],
+    reports: ["webhook", "git-credentials", "alert", "orphan", "vault"],
+  },
+  {
+    rule: "no-unsatisfiable-pod-disruption-budgets",
+    title: "budgets that leave room for one eviction, and Vault's chart budget at 3 replicas",
+    resources: [
+      pdb("web-pdb", { maxUnavailable: 1 }),
+      pdb("api-pdb", { minAvailable: 2 }, "api"),
+      deployment("api", 3, "api"),
+      pdb("pct-pdb", { minAvailable: "50%" }, "pct"),
+      pdb("unknown-pdb", { minAvailable: 1 }, "elsewhere"),
+      vaultRelease("vault-ha", { ha: { enabled: true, replicas: 3, disruptionBudget: { enabled: true } } }),
+      vaultRelease("vault-dev", { ha: { enabled: true, replicas: 1, disruptionBudget: { enabled: false } } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "no-unsatisfiable-pod-disruption-budgets",
+    title: "maxUnavailable 0, minAvailable 100% or >= replicas, and the PDB vault-helm renders for one or two replicas",
+    resources: [
+      pdb("zero-pdb", { maxUnavailable: 0 }),
+      pdb("zero-pct-pdb", { maxUnavailable: "0%" }, "b"),
+      pdb("all-pdb", { minAvailable: "100%" }, "c"),
+      pdb("api-pdb", { minAvailable: 2 }, "api"),
+      deployment("api", 2, "api"),
+      pdb("single-pdb", { minAvailable: 1 }, "single"),
+      deployment("single", undefined, "single"),
+      vaultRelease("vault-one", { ha: { enabled: true, replicas: 1 } }),
+      vaultRelease("vault-two", { ha: { enabled: true, replicas: 2, disruptionBudget: { enabled: true } } }),
+    ],
+    reports: ["zero-pdb", "zero-pct-pdb", "all-pdb", "api-pdb", "single-pdb", "vault-one", "vault-two"],
+  },
 ];
 
 for (const fixture of FIXTURES) {
@@ -174,13 +263,15 @@ test("every deploy rule has a passing and a failing fixture", () => {
   }
 });
 
+/** Rules that read names and inputs only, never the graph. */
+const READS_NO_LINKS = new Set(["role-assignments-named-by-what-they-are", "no-unsatisfiable-pod-disruption-budgets", "in-cluster-key-vault-callers-can-reach-it"]);
+
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {
   const unlinked = node("a", ASSIGNMENT);
   delete unlinked.links;
   for (const rule of DEPLOY_RULES) {
     const findings = rule.check([unlinked, node("b", ASSIGNMENT)], DEV);
-    // These read properties only, not the order of creation.
-    if (rule.name === "role-assignments-named-by-what-they-are" || rule.name === "in-cluster-key-vault-callers-can-reach-it") continue;
+    if (READS_NO_LINKS.has(rule.name)) continue;
     assert.ok(findings.some((f) => /cannot decide/.test(f.message)), `${rule.name} passed silently without links`);
   }
 });

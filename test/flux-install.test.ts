@@ -20,13 +20,9 @@ test("helm values: SOPS identity on kustomize-controller's account and pod label
   });
 });
 
-test("extension settings: multi-tenancy always stated, workload identity only with a client id", () => {
+test("extension settings: multi-tenancy always stated (the documented opt-out), no workload identity for SOPS", () => {
   assert.deepEqual(fluxExtensionSettings({ multitenancy: false }), { "multiTenancy.enforce": "false" });
-  assert.deepEqual(fluxExtensionSettings({ multitenancy: true, sopsClientId: "cid" }), {
-    "multiTenancy.enforce": "true",
-    "workloadIdentity.enable": "true",
-    "workloadIdentity.azureClientId": "cid",
-  });
+  assert.deepEqual(fluxExtensionSettings({ multitenancy: true }), { "multiTenancy.enforce": "true" });
 });
 
 test(".sops.yaml: one rule, Secret payloads only, the versioned key", () => {

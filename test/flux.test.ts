@@ -102,11 +102,10 @@ test("protect reaches the SOPS key", async () => {
   assert.equal(r.one("azure-native:keyvault:Key").protect, true);
 });
 
-test("aks-extension install: microsoft.flux with workload identity for SOPS and multi-tenancy", async () => {
-  const r = await runFlux({ install: "aks-extension", version: "1.15.1" });
+test("aks-extension install: microsoft.flux with multi-tenancy, no SOPS identity", async () => {
+  const r = await runFlux({ install: "aks-extension", version: "1.15.1" }, false);
   assert.equal(r.ofType("kubernetes:helm.sh/v3:Release").length, 0);
   const ext = r.one("azure-native:kubernetesconfiguration:Extension");
-  const identity = r.one("azure-native:managedidentity:UserAssignedIdentity");
   assert.equal(ext.values.extensionType, "microsoft.flux");
   assert.equal(ext.values.clusterRp, "Microsoft.ContainerService");
   assert.equal(ext.values.clusterResourceName, "managedClusters");
@@ -115,13 +114,17 @@ test("aks-extension install: microsoft.flux with workload identity for SOPS and 
   assert.equal(ext.values.version, "1.15.1");
   assert.equal(ext.values.autoUpgradeMinorVersion, false);
   assert.deepEqual(ext.values.scope, { cluster: { releaseNamespace: "flux-system" } });
-  assert.deepEqual(ext.values.configurationSettings, {
-    "multiTenancy.enforce": "true",
-    "workloadIdentity.enable": "true",
-    "workloadIdentity.azureClientId": identity.outputs.clientId,
-  });
+  assert.deepEqual(ext.values.configurationSettings, { "multiTenancy.enforce": "true" });
+  assert.equal(r.ofType("azure-native:managedidentity:UserAssignedIdentity").length, 0);
   for (const x of kubeObjects(r, "Alert")) assert.ok(dependsOn(r, x, ext), "alerts wait for the extension");
   assert.deepEqual(validateKubernetesObjects(r.resources), []);
+});
+
+test("aks-extension install refuses SOPS: the extension gives kustomize-controller no workload identity", async () => {
+  await assert.rejects(
+    runFlux({ install: "aks-extension" }, true),
+    /Flux flux: sops is not supported with install "aks-extension".*source-controller and image-reflector-controller/,
+  );
 });
 
 test("notifications: Secret + Provider + Alert per target in flux-system, after the install", async () => {
@@ -146,11 +149,13 @@ test("notifications: Secret + Provider + Alert per target in flux-system, after 
   }
   const secret = r.one("kubernetes:core/v1:Secret", "flux-notifications-ops-slack-webhook");
   assert.equal((secret.values.stringData as { address: string }).address, WEBHOOK, "the controller gets the address");
+  // The release creates flux-system; the provider retries a create for about a minute only.
+  assert.ok(dependsOn(r, secret, release), "the webhook Secret waits for the release that creates flux-system");
 });
 
 test("webhook addresses appear nowhere in inputs, outputs or stack outputs", async () => {
   for (const install of ["helm", "aks-extension"] as const) {
-    const r = await runFlux({ install });
+    const r = await runFlux({ install }, install === "helm");
     const printable = JSON.stringify([r.resources.map((x) => [x.inputs, x.outputs]), r.outputs]);
     assert.ok(!printable.includes("PLANTED"), `${install}: a webhook address leaked`);
     for (const name of ["flux-notifications-ops-slack-webhook", "flux-notifications-ops-teams-webhook"]) {

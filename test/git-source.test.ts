@@ -85,6 +85,17 @@ test("a read-only ED25519 deploy key on the repository, through the given GitHub
   assert.equal(r.ofType("github:index/repository:Repository").length, 0, "create is off");
 });
 
+test("the SSH Secret waits for the tenant namespace even when the namespace is given as a plain string", async () => {
+  // The platform passes the name as a string so the deploy key need not wait for the cluster.
+  const r = await runTenantSources({ namespace: NAMESPACE });
+  const secret = r.one("kubernetes:core/v1:Secret", "team-a-git-git-secret");
+  const namespace = r.one("kubernetes:core/v1:Namespace");
+  assert.equal((secret.values.metadata as { namespace: string }).namespace, NAMESPACE);
+  assert.ok(dependsOn(r, secret, namespace), "the Secret is created after its namespace");
+  const deployKey = r.one("github:index/repositoryDeployKey:RepositoryDeployKey");
+  assert.ok(!dependsOn(r, deployKey, namespace), "the deploy key still does not wait for the cluster");
+});
+
 test("the SSH Secret: a redacted private key and known_hosts lines that parse", async () => {
   const r = await runTenantSources();
   const secret = r.one("kubernetes:core/v1:Secret", "team-a-git-git-secret");

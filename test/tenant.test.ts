@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
+import { GUARDRAIL_LABEL } from "../components/kubernetes/labels";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant, TenantArgs } from "../components/kubernetes/tenant";
 import { validateKubernetesObjects } from "../synth/validate";
 import { run, TestRun } from "./helpers";
@@ -132,10 +133,39 @@ test("every object uses the given provider, lives in the namespace after it exis
   const provider = r.one("pulumi:providers:kubernetes");
   const ns = r.one("kubernetes:core/v1:Namespace");
   const kube = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
-  assert.equal(kube.length, 12);
+  assert.equal(kube.length, 14);
+  const clusterScoped = (x: { type: string }) => x === ns || x.type.startsWith("kubernetes:admissionregistration.k8s.io/");
   for (const x of kube) {
     assert.equal(x.provider, provider.urn, x.name);
-    if (x !== ns) assert.ok(x.dependencies.includes(ns.urn), `${x.name} waits for the namespace`);
+    if (!clusterScoped(x)) assert.ok(x.dependencies.includes(ns.urn), `${x.name} waits for the namespace`);
   }
+  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+});
+
+test("tenants cannot edit or delete the platform's network policies: an admission policy denies their service accounts and admin groups", async () => {
+  const r = await runTenant();
+  const policies = objects(r, "NetworkPolicy");
+  assert.ok(policies.length >= 4);
+  for (const p of policies) assert.equal(p.metadata.labels?.[GUARDRAIL_LABEL], "true", `${p.metadata.name} is marked as the platform's`);
+
+  const admission = named(r, "ValidatingAdmissionPolicy", "tenant-guardrails-team-a-dev") as unknown as {
+    spec: { failurePolicy: string; matchConstraints: { resourceRules: Record<string, string[]>[] }; matchConditions: { expression: string }[]; validations: { expression: string }[] };
+  };
+  assert.equal(admission.spec.failurePolicy, "Fail");
+  assert.deepEqual(admission.spec.matchConstraints.resourceRules, [
+    { apiGroups: ["networking.k8s.io"], apiVersions: ["*"], resources: ["networkpolicies"], operations: ["UPDATE", "DELETE"] },
+  ]);
+  // The label as it was before the request, so a tenant cannot drop it and edit in one go.
+  assert.deepEqual(admission.spec.matchConditions.map((c) => c.expression), [`has(oldObject.metadata.labels) && '${GUARDRAIL_LABEL}' in oldObject.metadata.labels && oldObject.metadata.labels['${GUARDRAIL_LABEL}'] == 'true'`]);
+  assert.deepEqual(admission.spec.validations.map((v) => v.expression), [
+    `!request.userInfo.groups.exists(g, g in ['system:serviceaccounts:team-a-dev', '${ADMIN_GROUP}'])`,
+  ]);
+
+  const binding = named(r, "ValidatingAdmissionPolicyBinding", "tenant-guardrails-team-a-dev") as unknown as {
+    spec: { policyName: string; validationActions: string[]; matchResources: { namespaceSelector: { matchLabels: Record<string, string> } } };
+  };
+  assert.equal(binding.spec.policyName, "tenant-guardrails-team-a-dev");
+  assert.deepEqual(binding.spec.validationActions, ["Deny"]);
+  assert.deepEqual(binding.spec.matchResources.namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "team-a-dev" });
   assert.deepEqual(validateKubernetesObjects(r.resources), []);
 });

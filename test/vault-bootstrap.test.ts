@@ -30,6 +30,9 @@ const INPUT: BootstrapInput = {
   ],
 };
 
+/** The workload identity token the fake webhook projects; it must never reach an argv. */
+const FEDERATED_TOKEN = "eyJhbGciOiJSUzI1NiJ9.PLANTED-federated-token.sig";
+
 type Capabilities = Record<string, string[]>;
 
 /** `path "<glob>" { capabilities = [...] }` blocks of a parsed policy. */
@@ -116,7 +119,7 @@ test("no secret reaches argv or the log: no tracing, files for the values", () =
   assert.doesNotMatch(script, /--value "\$/, "secret values go through --file");
   assert.match(script, /az keyvault secret set [^\n]*--file "\$2"/);
   assert.match(script, /az login --service-principal -u "\$AZURE_CLIENT_ID" -t "\$AZURE_TENANT_ID"/);
-  assert.match(script, /--federated-token "\$\(cat "\$AZURE_FEDERATED_TOKEN_FILE"\)"/);
+  assert.doesNotMatch(script, /\$\(cat "\$AZURE_FEDERATED_TOKEN_FILE"\)/, "the token is read by az from its file, not put on the command line");
   assert.match(script, /recovery_shares: \$shares, recovery_threshold: \$threshold/);
 });
 
@@ -133,6 +136,8 @@ test("bad input is refused with the field named", () => {
 const FAKE_CURL = `#!/bin/bash
 set -euo pipefail
 state="$FAKE_STATE"
+printf 'curl %s\\n' "$*" >>"$state/argv.log"
+export FAKE_INTERNAL=1 # the fake's own jq calls are not the script's
 method=GET out=/dev/stdout writeout= data= headerfile= url=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -187,22 +192,37 @@ const FAKE_AZ = `#!/bin/bash
 set -euo pipefail
 state="$FAKE_STATE"
 printf '%s\\n' "$*" >>"$state/az.log"
-name= file= value=
+printf 'az %s\\n' "$*" >>"$state/argv.log"
+name= file= value= token=
 command="$1 \${2:-} \${3:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --file) file=$2; shift 2 ;;
     --value) value=$2; shift 2 ;;
+    --federated-token) token=$2; shift 2 ;;
     *) shift ;;
   esac
 done
 case "$command" in
-  "login "*) ;;
-  "keyvault secret set") if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
+  # az reads an argument written @<file> from that file (azure-cli core: _expand_file_prefixed_files).
+  "login "*) case "$token" in @*) [ "$(cat "\${token#@}")" = "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" ] || exit 1 ;; *) [ "$token" = "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" ] || exit 1 ;; esac ;;
+  "keyvault secret set")
+    if grep -qx "$name" "$state/kv-refuses" 2>/dev/null; then echo "Forbidden" >&2; exit 1; fi
+    if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
   "keyvault secret show") [ -f "$state/kv/$name" ] || { echo "SecretNotFound" >&2; exit 3; }; cat "$state/kv/$name"; echo ;;
+  "keyvault secret list") ls "$state/kv" ;;
   *) echo "az stub: unexpected $command" >&2; exit 2 ;;
 esac
+`;
+
+/** jq as it is, with its argv recorded; sleep without the wait. */
+const FAKE_JQ = (realJq: string) => `#!/bin/bash
+[ -n "\${FAKE_INTERNAL:-}" ] || printf 'jq %s\\n' "$*" >>"$FAKE_STATE/argv.log"
+exec ${realJq} "$@"
+`;
+const FAKE_SLEEP = `#!/bin/bash
+exit 0
 `;
 
 function fakeWorld() {
@@ -212,15 +232,16 @@ function fakeWorld() {
   for (const dir of [bin, state, join(state, "kv"), join(state, "policies"), join(state, "roles")]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(bin, "curl"), FAKE_CURL);
   writeFileSync(join(bin, "az"), FAKE_AZ);
-  chmodSync(join(bin, "curl"), 0o755);
-  chmodSync(join(bin, "az"), 0o755);
+  writeFileSync(join(bin, "jq"), FAKE_JQ(spawnSync("bash", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim()));
+  writeFileSync(join(bin, "sleep"), FAKE_SLEEP);
+  for (const tool of ["curl", "az", "jq", "sleep"]) chmodSync(join(bin, tool), 0o755);
   writeFileSync(join(state, "audit.json"), "{}");
   writeFileSync(join(state, "auth.json"), JSON.stringify({ "token/": { type: "token" } }));
   writeFileSync(join(state, "mounts.json"), JSON.stringify({ "sys/": { type: "system" } }));
   writeFileSync(join(root, "ca.crt"), "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
-  writeFileSync(join(root, "token"), "federated-token");
+  writeFileSync(join(root, "token"), FEDERATED_TOKEN);
   const input = (tenants = INPUT.tenants): BootstrapInput => ({ ...INPUT, tenants, caCertFile: join(root, "ca.crt"), workDir: join(root, "work") });
-  const runScript = (script: string) => {
+  const runScript = (script: string, expect: "success" | "failure" = "success") => {
     const result = spawnSync("bash", ["-c", script, "bootstrap"], {
       encoding: "utf8",
       env: {
@@ -231,12 +252,16 @@ function fakeWorld() {
         AZURE_FEDERATED_TOKEN_FILE: join(root, "token"),
       },
     });
-    assert.equal(result.status, 0, `script failed:\n${result.stderr}`);
+    if (expect === "success") assert.equal(result.status, 0, `script failed:\n${result.stderr}`);
+    else assert.notEqual(result.status, 0, `script should have failed:\n${result.stderr}`);
     return result;
   };
   const read = (file: string) => readFileSync(join(state, file), "utf8");
   const requests = () => read("requests.log").trim().split("\n");
-  return { root, state, input, runScript, read, requests };
+  const kv = (name: string) => (existsSync(join(state, "kv", name)) ? readFileSync(join(state, "kv", name), "utf8") : undefined);
+  /** Key Vault refuses writes of these secrets (as a firewall or a missing grant would). */
+  const refuse = (...names: string[]) => writeFileSync(join(state, "kv-refuses"), names.join("\n") + "\n");
+  return { root, state, input, runScript, read, requests, kv, refuse };
 }
 
 const hasJq = spawnSync("jq", ["--version"]).status === 0;
@@ -277,6 +302,124 @@ test("the script initialises once, stores every key in Key Vault, configures ten
     assert.equal(world.requests().filter((r) => r.startsWith("POST") && r.endsWith("sys/mounts/secret")).length, 1, "KV mounted once");
     assert.deepEqual(readdirSync(join(world.state, "policies")), ["tenant-a"]);
     assert.deepEqual(readdirSync(join(world.state, "roles")), ["a"]);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+type InitResponse = { recovery_keys_base64: string[]; root_token: string };
+const SECRETS = bootstrapSecretNames("vault", 5);
+const pieces = [...SECRETS.recoveryKeys, SECRETS.rootToken];
+const pieceOf = (init: InitResponse, i: number) => (i < 5 ? init.recovery_keys_base64[i] : init.root_token);
+
+test("no secret reaches any command line: the federated token, the init response, the keys, the root token", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    world.runScript(renderBootstrapScript(world.input()));
+    world.runScript(renderBootstrapScript(world.input()));
+    const init = JSON.parse(world.read("init_response.json")) as InitResponse;
+    const argv = world.read("argv.log");
+    assert.match(argv, /^az login /m, "argv is recorded");
+    assert.match(argv, /^curl /m);
+    assert.match(argv, /^jq /m);
+    for (const secret of [FEDERATED_TOKEN, init.root_token, ...init.recovery_keys_base64]) {
+      assert.ok(!argv.includes(secret), `a secret reached an argv: ${secret.slice(0, 12)}...`);
+    }
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+test("the whole init response reaches Key Vault before anything else, and a failed split leaves it there for the next run", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    world.refuse(SECRETS.recoveryKeys[2]);
+    const first = world.runScript(renderBootstrapScript(world.input()), "failure");
+    const init = JSON.parse(world.read("init_response.json")) as InitResponse;
+    assert.deepEqual(JSON.parse(world.kv(bootstrapSecretNames("vault", 5).initResponse)!), init, "the whole response is stored");
+    const writes = world.read("az.log").split("\n").filter((l) => l.startsWith("keyvault secret set"));
+    const firstResponseWrite = writes.findIndex((l) => l.includes(`--name ${SECRETS.initResponse} `));
+    const firstPieceWrite = writes.findIndex((l) => pieces.some((p) => l.includes(`--name ${p} `)));
+    assert.ok(firstResponseWrite >= 0 && firstResponseWrite < firstPieceWrite, "the response is written before any piece");
+    assert.ok(!first.stderr.includes(init.root_token));
+
+    writeFileSync(join(world.state, "kv-refuses"), "");
+    const second = world.runScript(renderBootstrapScript(world.input()));
+    assert.match(second.stderr, /already initialised/);
+    pieces.forEach((name, i) => assert.equal(world.kv(name), pieceOf(init, i), name));
+    assert.equal(world.requests().filter((r) => r.startsWith("PUT") && r.endsWith("sys/init")).length, 1, "initialised once");
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+/** Vault initialised, its whole response in Key Vault, and the first `written` pieces stored. */
+function partialWorld(written: number) {
+  const world = fakeWorld();
+  const init: InitResponse = { recovery_keys_base64: ["rk1-a", "rk2-b", "rk3-c", "rk4-d", "rk5-e"], root_token: "hvs.PLANTEDroot" };
+  const response = JSON.stringify({ keys: [], keys_base64: [], recovery_keys: init.recovery_keys_base64, ...init });
+  writeFileSync(join(world.state, "root_token"), init.root_token);
+  writeFileSync(join(world.state, "init_response.json"), response);
+  writeFileSync(join(world.state, "kv", SECRETS.initResponse), response);
+  pieces.slice(0, written).forEach((name, i) => writeFileSync(join(world.state, "kv", name), pieceOf(init, i)));
+  return { world, init };
+}
+
+for (let written = 0; written <= pieces.length; written++) {
+  test(`a re-run completes Key Vault from the stored init response: ${written} of ${pieces.length} pieces already written`, { skip: !hasJq && "jq is not installed" }, () => {
+    const { world, init } = partialWorld(written);
+    try {
+      const run = world.runScript(renderBootstrapScript(world.input()));
+      pieces.forEach((name, i) => assert.equal(world.kv(name), pieceOf(init, i), name));
+      assert.ok(!world.requests().some((r) => r.startsWith("PUT") && r.endsWith("sys/init")), "no second init");
+      const rewritten = world.read("az.log").split("\n").filter((l) => l.startsWith("keyvault secret set") && pieces.some((p) => l.includes(`--name ${p} `)));
+      assert.equal(rewritten.length, pieces.length - written, "only missing pieces are written");
+      assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"), "and configuration goes on");
+      assert.ok(!run.stderr.includes(init.root_token));
+    } finally {
+      rmSync(world.root, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a stale piece from an earlier install is replaced with the stored response's", { skip: !hasJq && "jq is not installed" }, () => {
+  const { world, init } = partialWorld(pieces.length);
+  try {
+    writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[1]), "stale-key");
+    world.runScript(renderBootstrapScript(world.input()));
+    assert.equal(world.kv(SECRETS.recoveryKeys[1]), init.recovery_keys_base64[1]);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+for (const [title, prepare] of [
+  ["nothing stored", (_world: ReturnType<typeof fakeWorld>) => {}],
+  ["only the marker written before init", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.initResponse), '{"pending":"x"}')],
+  ["some pieces but no response", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[0]), "rk1")],
+] as const) {
+  test(`initialised with ${title}: unrecoverable, the run fails loudly with instructions`, { skip: !hasJq && "jq is not installed" }, () => {
+    const world = fakeWorld();
+    try {
+      writeFileSync(join(world.state, "root_token"), "hvs.lost");
+      prepare(world);
+      const run = world.runScript(renderBootstrapScript(world.input()), "failure");
+      assert.match(run.stderr, /initialised, but Key Vault kv-dev-x1y2z3 holds neither its init response \(vault-init-response\) nor all of its recovery keys and root token/);
+      assert.match(run.stderr, /README/);
+      assert.ok(!world.requests().some((r) => r.startsWith("PUT") && r.endsWith("sys/init")), "never initialises again");
+      assert.ok(!world.requests().some((r) => r.includes("sys/policies")), "configures nothing");
+    } finally {
+      rmSync(world.root, { recursive: true, force: true });
+    }
+  });
+}
+
+test("an initialised Vault bootstrapped before the response was kept whole (all pieces, no response) runs on", { skip: !hasJq && "jq is not installed" }, () => {
+  const { world } = partialWorld(pieces.length);
+  try {
+    rmSync(join(world.state, "kv", SECRETS.initResponse));
+    world.runScript(renderBootstrapScript(world.input()));
+    assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"));
   } finally {
     rmSync(world.root, { recursive: true, force: true });
   }

@@ -3,7 +3,10 @@ import { test } from "node:test";
 import { parse } from "@cdktf/hcl2json";
 import {
   chartFullname,
+  chartServerConfig,
   helmValues,
+  HelmValuesInput,
+  vaultChartDisruptionBudgets,
   renderServerConfig,
   restrictedSecurityContext,
   serverDnsNames,
@@ -21,6 +24,20 @@ const BASE: ServerConfigInput = {
   keyVaultName: "kv-prod-a1b2c3",
   keyName: "vault-unseal",
   ui: false,
+};
+
+const VALUES_INPUT: HelmValuesInput = {
+  fullname: "vault",
+  version: "1.20.4",
+  replicas: 3,
+  storageSize: "20Gi",
+  auditStorageSize: "10Gi",
+  ui: false,
+  serverConfig: renderServerConfig(BASE),
+  clientId: "11111111-2222-4333-a444-555555555555",
+  tlsSecretName: "vault-server-tls",
+  caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+  serverCertPem: "-----BEGIN CERTIFICATE-----\nSERVER1\n-----END CERTIFICATE-----\n",
 };
 
 // Parsed HCL and chart values are deep, loosely typed JSON that the tests index into.
@@ -76,8 +93,27 @@ test("the whole config: TLS listener, raft path, service registration, ui switch
   assert.equal(hcl.storage.raft[0].path, "/vault/data");
   assert.deepEqual(hcl.service_registration, { kubernetes: [{}] });
   assert.equal(hcl.ui, false);
-  assert.equal(hcl.disable_mlock, true);
   assert.equal((await parsed({ ...BASE, ui: true })).ui, true);
+});
+
+test("the config as the chart renders it (with the disable_mlock it appends) sets no key twice", async () => {
+  // hcl2json, like Vault >= 1.21 (hashicorp/vault#31634), refuses an attribute set twice at any level.
+  for (const chartVersion of ["0.31.0", "0.32.0", "0.34.1"]) {
+    const rendered = chartServerConfig(renderServerConfig(BASE), chartVersion);
+    const hcl = await parse("server.hcl", rendered);
+    assert.equal(hcl.disable_mlock, true, `chart ${chartVersion}: mlock off (raft storage; the chart's choice)`);
+    assert.equal(rendered.match(/^\s*disable_mlock\s*=/gm)?.length, 1, chartVersion);
+  }
+});
+
+test("chartServerConfig models vault.config: 0.31 always appends disable_mlock to HCL, 0.32+ only when unset", () => {
+  // templates/_helpers.tpl "vault.config" at v0.31.0 and after hashicorp/vault-helm#1154 (v0.32.0).
+  assert.equal(chartServerConfig('ui = true\ndisable_mlock = false', "0.31.0"), 'ui = true\ndisable_mlock = false\ndisable_mlock = true');
+  assert.equal(chartServerConfig('ui = true\ndisable_mlock = false', "0.32.0"), 'ui = true\ndisable_mlock = false');
+  assert.equal(chartServerConfig("ui = true", "0.32.0"), "ui = true\ndisable_mlock = true");
+  // JSON configs get the key only when missing.
+  assert.deepEqual(JSON.parse(chartServerConfig('{"ui": true}', "0.31.0")), { ui: true, disable_mlock: true });
+  assert.deepEqual(JSON.parse(chartServerConfig('{"disable_mlock": false}', "0.31.0")), { disable_mlock: false });
 });
 
 test("values that HCL, Helm's tpl or the chart's sed would change are refused", () => {
@@ -109,23 +145,12 @@ test("the certificate names cover the services, every pod and localhost", () => 
 
 test("helm values: TLS on, workload identity, HA raft with PDB, storage sizes, restricted pods", () => {
   const config = renderServerConfig(BASE);
-  const values = helmValues({
-    fullname: "vault",
-    version: "1.20.4",
-    replicas: 3,
-    storageSize: "20Gi",
-    auditStorageSize: "10Gi",
-    ui: false,
-    serverConfig: config,
-    clientId: "11111111-2222-4333-a444-555555555555",
-    tlsSecretName: "vault-server-tls",
-    caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-  }) as Record<string, Json>;
+  const values = helmValues({ ...VALUES_INPUT, serverConfig: config }) as Record<string, Json>;
   const server = values.server;
   assert.equal(values.global.tlsDisable, false);
   assert.equal(server.ha.raft.config, config);
   assert.equal(server.ha.replicas, 3);
-  assert.equal(server.ha.disruptionBudget.enabled, true);
+  assert.equal(server.ha.disruptionBudget.enabled, true, "3 replicas: a budget");
   assert.equal(server.ha.apiAddr, "https://$(VAULT_K8S_POD_NAME).vault-internal:8200");
   assert.equal(server.serviceAccount.annotations["azure.workload.identity/client-id"], "11111111-2222-4333-a444-555555555555");
   assert.equal(server.extraLabels["azure.workload.identity/use"], "true");
@@ -157,4 +182,48 @@ test("vaultVersionProblem: workload identity needs 1.15.5+, and 1.18.5 is broken
   assert.equal(vaultVersionProblem("1.18.6"), undefined);
   const defaults = platformSchema("dev").parse({ environment: "dev" });
   assert.equal(vaultVersionProblem(defaults.vault.version), undefined, "the default version passes");
+});
+
+
+test("vaultChartDisruptionBudgets follows the chart's server-disruptionbudget.yaml and vault.pdb.maxUnavailable (0.31)", () => {
+  const server = (ha: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ server: { ha: { enabled: true, ...ha }, ...extra } });
+  const maxUnavailable = (values: Record<string, unknown>) => vaultChartDisruptionBudgets(values).map((b) => b.maxUnavailable);
+  // (n*10/2 - 1)/10 in integer arithmetic, with a special case that forces 0 for one replica.
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => maxUnavailable(server({ replicas: n }))[0]), [0, 0, 1, 1, 2, 2, 3]);
+  assert.deepEqual(maxUnavailable(server({ replicas: 5, disruptionBudget: { maxUnavailable: 1 } })), [1], "an explicit value wins");
+  assert.deepEqual(maxUnavailable(server({ replicas: 1, disruptionBudget: { maxUnavailable: 1 } })), [0], "except with one replica");
+  assert.deepEqual(maxUnavailable(server({ replicas: 3, disruptionBudget: { maxUnavailable: 0 } })), [1], "0 is falsy in the template");
+  assert.deepEqual(maxUnavailable(server({})), [1], "chart defaults: 3 replicas, budget on");
+  assert.deepEqual(vaultChartDisruptionBudgets(server({ replicas: 1, disruptionBudget: { enabled: false } })), [], "budget off");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { standalone: { enabled: true } } }), [], "no budget outside HA");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { dev: { enabled: true }, ha: { enabled: true } } }), [], "none in dev mode");
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { externalVaultAddr: "https://x" }, server: { ha: { enabled: true } } }), [], "none with an external Vault");
+  assert.deepEqual(vaultChartDisruptionBudgets({ server: { enabled: false, ha: { enabled: true } } }), [], "none without a server");
+  // templates/injector-disruptionbudget.yaml: rendered when injector.podDisruptionBudget is a non-empty map.
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { podDisruptionBudget: { minAvailable: 1 } }, server: { ha: { enabled: false } } }), [
+    { name: "injector", replicas: 1, minAvailable: 1 },
+  ]);
+  assert.deepEqual(vaultChartDisruptionBudgets({ injector: { replicas: 2, podDisruptionBudget: {} } }), []);
+});
+
+test("the platform's Vault values render only a satisfiable disruption budget: none below 3 replicas, maxUnavailable 1 from 3", () => {
+  for (const replicas of [1, 2]) {
+    assert.deepEqual(vaultChartDisruptionBudgets(helmValues({ ...VALUES_INPUT, replicas })), [], `${replicas} replica(s)`);
+  }
+  for (const [replicas, allowed] of [[3, 1], [5, 2]]) {
+    assert.deepEqual(vaultChartDisruptionBudgets(helmValues({ ...VALUES_INPUT, replicas })), [{ name: "server", replicas, maxUnavailable: allowed }]);
+  }
+});
+
+test("a renewed certificate or a new config changes the server pod template; the chart's OnDelete strategy stays", () => {
+  const server = (input: Partial<HelmValuesInput>) => (helmValues({ ...VALUES_INPUT, ...input }) as Record<string, Json>).server;
+  const before = server({});
+  const renewed = server({ serverCertPem: "-----BEGIN CERTIFICATE-----\nSERVER2\n-----END CERTIFICATE-----\n" });
+  const annotation = "gitops-platform/tls-certificate-sha256";
+  assert.match(before.annotations[annotation], /^[0-9a-f]{64}$/);
+  assert.notEqual(renewed.annotations[annotation], before.annotations[annotation], "a renewal is a new pod template, so a new StatefulSet revision");
+  // The chart puts a checksum of the rendered config on the pod template (vault.annotations).
+  assert.equal(before.includeConfigAnnotation, true);
+  // OnDelete: the StatefulSet never restarts a pod itself; the rollout Job does, leader last.
+  assert.equal(before.updateStrategyType, "OnDelete");
 });

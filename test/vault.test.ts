@@ -144,7 +144,7 @@ test("the bootstrap identity's only role is Key Vault Secrets Officer on the vau
     credential.map((c) => c.values.subject),
     [`system:serviceaccount:vault:${BOOTSTRAP_SERVICE_ACCOUNT}`],
   );
-  const sa = result.one("kubernetes:core/v1:ServiceAccount").values as { metadata: { name: string; annotations: Record<string, string> } };
+  const sa = result.one("kubernetes:core/v1:ServiceAccount", "vault-bootstrap").values as { metadata: { name: string; annotations: Record<string, string> } };
   assert.equal(sa.metadata.name, BOOTSTRAP_SERVICE_ACCOUNT);
   assert.equal(sa.metadata.annotations["azure.workload.identity/client-id"], identity.outputs.clientId);
 });
@@ -233,7 +233,7 @@ test("synth shows every piece, the Job waits for the release, and Kubernetes obj
     assert.equal(r.provider, provider.urn, `${r.type} ${r.name} must use the passed provider`);
     assert.equal(r.parent, component.urn);
   }
-  const job = result.one("kubernetes:batch/v1:Job");
+  const job = result.one("kubernetes:batch/v1:Job", "vault-bootstrap");
   assert.ok(dependsOn(result, job, result.one("kubernetes:helm.sh/v3:Release")));
   const release = result.one("kubernetes:helm.sh/v3:Release");
   const sealGrant = result.one("azure-native:authorization:RoleAssignment", "vault-seal-crypto");
@@ -243,7 +243,7 @@ test("synth shows every piece, the Job waits for the release, and Kubernetes obj
   const spec = (job.values as { spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, Json> } } }).spec.template;
   assert.equal(spec.metadata.labels["azure.workload.identity/use"], "true");
   assert.equal(spec.spec.serviceAccountName, BOOTSTRAP_SERVICE_ACCOUNT);
-  const configMapResource = result.one("kubernetes:core/v1:ConfigMap");
+  const configMapResource = result.one("kubernetes:core/v1:ConfigMap", "vault-bootstrap");
   const configMap = configMapResource.values as { data: Record<string, string> };
   assert.ok(configMap.data["bootstrap.sh"].startsWith("#!/bin/bash\n"));
   assert.match(configMap.data["bootstrap.sh"], new RegExp(`readonly KEY_VAULT='${String(result.one("azure-native:keyvault:Vault").outputs.name)}'`));
@@ -269,4 +269,30 @@ test("TLS private keys are secret in every recorded input", async () => {
     const body = pem.split("\n")[1];
     assert.ok(body.length > 20 && !recorded.includes(body), "a private key appears in clear in the recorded graph");
   }
+});
+
+test("a rollout Job replaces outdated pods after every release change, with only the rights it needs", async () => {
+  const result = await run(program());
+  const jobs = result.ofType("kubernetes:batch/v1:Job");
+  const rollout = jobs.find((j) => j.name === "vault-rollout");
+  const bootstrap = jobs.find((j) => j.name === "vault-bootstrap");
+  assert.ok(rollout && bootstrap, jobs.map((j) => j.name).join(", "));
+  assert.ok(dependsOn(result, rollout, result.one("kubernetes:helm.sh/v3:Release")), "after the release");
+  assert.ok(dependsOn(result, rollout, bootstrap), "after the bootstrap");
+  const template = (rollout.values as { spec: { template: { metadata: { annotations: Record<string, string> }; spec: Record<string, Json> } } }).spec.template;
+  assert.match(template.metadata.annotations["gitops-platform/rollout-sha256"], /^[0-9a-f]{64}$/);
+  assert.equal(template.spec.serviceAccountName, "vault-rollout");
+  const role = result.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.name === "vault-rollout")!;
+  assert.deepEqual((role.values as { rules: unknown[] }).rules, [
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+    { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+    { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
+  ]);
+  assert.deepEqual(validateKubernetesObjects(result.resources), []);
+
+  // Another version: another trigger, so Pulumi replaces the Job and it runs again.
+  const upgraded = await run(program({ version: "1.21.0" }));
+  const next = upgraded.ofType("kubernetes:batch/v1:Job").find((j) => j.name === "vault-rollout")!;
+  const annotation = (job: typeof next) => (job.values as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations["gitops-platform/rollout-sha256"];
+  assert.notEqual(annotation(next), annotation(rollout));
 });

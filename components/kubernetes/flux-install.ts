@@ -51,21 +51,21 @@ export function fluxHelmValues(args: FluxHelmValuesArgs): Record<string, unknown
 
 export interface FluxExtensionSettingsArgs {
   multitenancy: boolean;
-  /** Client id of the identity the Flux controllers act as (SOPS decryption). */
-  sopsClientId?: string;
 }
 
 /**
- * `configurationSettings` of the `microsoft.flux` extension. `workloadIdentity.*` is from the
- * Microsoft GitOps tutorial. `multiTenancy.enforce` is NOT verified against Microsoft docs (seen
- * only in third-party IaC; shared/REFERENCE.md caveats): the extension enforces multi-tenancy by
- * default, so "true" matches its default either way, and only "false" relies on the key.
+ * `configurationSettings` of the `microsoft.flux` extension. The extension enforces
+ * multi-tenancy by default and documents `multiTenancy.enforce=false` as the opt-out
+ * (learn.microsoft.com, "Application deployments with GitOps (Flux v2)", Opt out of
+ * multi-tenancy); it is always stated here. Unlike the flux2 chart, the extension's default
+ * service account for impersonation is `flux-applier`, which exists only in the namespaces of
+ * its own fluxConfigurations, not the tenant's `flux-reconciler`: every tenant Kustomization and
+ * HelmRelease therefore names its account (flux-manifests.ts). No `workloadIdentity.*`: those
+ * settings federate source-controller and image-reflector-controller only, never
+ * kustomize-controller, so SOPS cannot use them (Flux refuses `sops` with this install).
  */
 export function fluxExtensionSettings(args: FluxExtensionSettingsArgs): Record<string, string> {
-  return {
-    "multiTenancy.enforce": String(args.multitenancy),
-    ...(args.sopsClientId ? { "workloadIdentity.enable": "true", "workloadIdentity.azureClientId": args.sopsClientId } : {}),
-  };
+  return { "multiTenancy.enforce": String(args.multitenancy) };
 }
 
 /** Only Secret payloads are encrypted; metadata stays readable for review and for Kustomize. */

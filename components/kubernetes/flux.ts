@@ -1,7 +1,7 @@
 /**
  * Flux v2 on an AKS cluster: installed with the fluxcd-community `flux2` Helm chart or as the
  * AKS `microsoft.flux` extension, optionally locked down for multi-tenancy, with SOPS decryption
- * through a Key Vault key and workload identity, and notifications for flux-system.
+ * through a Key Vault key and workload identity (chart only), and notifications for flux-system.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -40,14 +40,21 @@ export interface FluxArgs {
    * pinned with auto-upgrade off when given; when not, AKS upgrades minor versions on the stable train).
    */
   version?: string;
-  /** No cross-namespace references; Kustomizations/HelmReleases without an account impersonate the tenant reconciler. */
+  /**
+   * No cross-namespace references, and impersonation: with "helm", Kustomizations/HelmReleases
+   * that name no account run as the tenant reconciler (`--default-service-account`); the
+   * extension's default is its own `flux-applier` instead, so tenant objects always name theirs.
+   */
   multitenancy: boolean;
   /** Namespace of the controllers. Default "flux-system". */
   namespace?: string;
   cluster: FluxClusterArgs;
   /** Node pools the controllers' pods need (AksCluster.workloadNodesReady); the install waits for them. */
   nodesReady?: pulumi.Resource[];
-  /** Decrypt SOPS-encrypted Secrets with a Key Vault key, through kustomize-controller's workload identity. */
+  /**
+   * Decrypt SOPS-encrypted Secrets with a Key Vault key, through kustomize-controller's workload
+   * identity. "helm" only: the extension gives kustomize-controller no workload identity.
+   */
   sops?: FluxSopsArgs;
   /** Alerts on errors of Flux objects in the Flux namespace (tenants need their own, see FluxNotifications). */
   notifications?: NotificationTarget[];
@@ -72,6 +79,11 @@ export class Flux extends pulumi.ComponentResource {
   constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:Flux", name, {}, opts);
     const namespace = args.namespace ?? DEFAULT_FLUX_NAMESPACE;
+    if (args.sops && args.install === "aks-extension") {
+      throw new pulumi.RunError(
+        `Flux ${name}: sops is not supported with install "aks-extension": microsoft.flux federates only source-controller and image-reflector-controller, so kustomize-controller has no Azure identity to decrypt with`,
+      );
+    }
 
     let sops: { clientId: pulumi.Output<string>; tenantId: pulumi.Output<string>; waitFor: pulumi.Resource[] } | undefined;
     if (args.sops) {
@@ -135,9 +147,7 @@ export class Flux extends pulumi.ComponentResource {
         { ...installOpts, provider: args.provider },
       );
     } else {
-      const settings = sops
-        ? sops.clientId.apply((clientId) => fluxExtensionSettings({ multitenancy: args.multitenancy, sopsClientId: clientId }))
-        : fluxExtensionSettings({ multitenancy: args.multitenancy });
+      const settings = fluxExtensionSettings({ multitenancy: args.multitenancy });
       install = new kubernetesconfiguration.Extension(
         name,
         {

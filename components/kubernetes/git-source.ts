@@ -40,8 +40,10 @@ export interface GitSourceArgs {
   /** Decrypt SOPS-encrypted Secrets (needs Flux installed with `sops`). */
   sops: boolean;
   /**
-   * What the Flux objects must wait for: the Flux install (Flux.ready, it brings the CRDs), and
-   * usually the tenant's RBAC (Tenant.ready) so the first reconcile can impersonate.
+   * What the Kubernetes objects must wait for: the Flux install (Flux.ready, it brings the CRDs),
+   * and the tenant (Tenant.ready: its namespace, and the RBAC the first reconcile impersonates).
+   * With `namespace` given as a plain string, this is the only thing that orders the Secret
+   * after its namespace.
    */
   fluxReady?: pulumi.Input<pulumi.Resource>[];
   /** Cluster name, for the deploy key's title on GitHub. */
@@ -119,7 +121,8 @@ export class GitSource extends pulumi.ComponentResource {
         metadata: { name: secretName, namespace: args.namespace, labels },
         stringData: { identity: pulumi.secret(key.privateKeyOpenssh), known_hosts: hostKeys.apply((keys) => knownHosts(keys)) },
       },
-      k8sOpts,
+      // fluxReady holds the tenant's namespace: a plain namespace name brings no ordering.
+      { ...k8sOpts, dependsOn: args.fluxReady ?? [] },
     );
 
     const fluxOpts = { ...k8sOpts, dependsOn: [...(args.fluxReady ?? []), secret] };

@@ -8,6 +8,8 @@ export const FLUX_TENANT_LABEL = "toolkit.fluxcd.io/tenant";
 export const TENANT_LABEL = `${LABEL_PREFIX}/tenant`;
 export const ENVIRONMENT_LABEL = `${LABEL_PREFIX}/environment`;
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+/** Marks an object in a tenant namespace that the tenant may not change (see tenantGuardrailPolicy). */
+export const GUARDRAIL_LABEL = `${LABEL_PREFIX}/guardrail`;
 
 /** Pod Security admission levels, per mode. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";

@@ -32,7 +32,7 @@ export interface FluxNotificationsArgs {
   notifications: NotificationTarget[];
   /** Which events: "error" (default) or "info" (everything). */
   severity?: "info" | "error";
-  /** The Flux install (see Flux.ready) and anything else these objects must wait for. */
+  /** The Flux install (see Flux.ready) and whatever creates the namespace: every object here waits for them. */
   fluxReady?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -49,7 +49,9 @@ export class FluxNotifications extends pulumi.ComponentResource {
       const secret = new k8s.core.v1.Secret(
         `${name}-${target.name}-webhook`,
         { metadata: { name: secretName, namespace: args.namespace, labels }, stringData: { address: pulumi.secret(target.address) } },
-        { parent: this, provider: args.provider },
+        // fluxReady brings the namespace (flux-system comes with the Flux install, which waits
+        // for node pools): a plain namespace name alone would race it and lose.
+        { parent: this, provider: args.provider, dependsOn: args.fluxReady ?? [] },
       );
       const fluxOpts = { parent: this, provider: args.provider, dependsOn: [...(args.fluxReady ?? []), secret] };
       const provider = fluxResource(

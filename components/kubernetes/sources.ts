@@ -65,7 +65,7 @@ export interface FluxSourcesArgs {
   buckets?: BucketSource[];
   /** Kustomization timeout. Default "5m". */
   timeout?: string;
-  /** The Flux install (Flux.ready) and usually the tenant's RBAC (Tenant.ready). */
+  /** The Flux install (Flux.ready) and the tenant (Tenant.ready: its namespace and RBAC); every object waits for them. */
   fluxReady?: pulumi.Input<pulumi.Resource>[];
 }
 

@@ -52,9 +52,13 @@ export const CORE_WORKLOAD_RESOURCES = [
  * or group) without the platform knowing; and it carries `impersonate` on service accounts. The
  * platform owns who gets access to a namespace (the group bindings in Tenant), so the reconciler
  * gets no RBAC API at all, no `escalate`/`bind`/`impersonate` verbs, and nothing cluster-wide.
- * NetworkPolicies are writable (tenants open what their apps need, e.g. egress to a database):
- * a tenant can therefore also edit the platform's default policies in its namespace, which the
- * next `pulumi up` reverts; guardrails that tenants must not touch need cluster-wide policy
+ * NetworkPolicies are writable (tenants open what their apps need, e.g. egress to a database).
+ * RBAC cannot exempt the platform's own policies from that grant (it only adds permissions, and
+ * `resourceNames` cannot restrict `create`), and Pulumi would not put an edited policy back:
+ * without a refresh it sees no change, and with one its server-side apply meets the tenant's
+ * field manager and fails on the conflict. So tenantGuardrailPolicy denies tenants every update
+ * and delete of the platform's policies at admission. Policies are additive, though: a tenant can
+ * still add one that allows more; guardrails no tenant may widen need cluster-wide policy
  * (CiliumClusterwideNetworkPolicy, AdminNetworkPolicy).
  */
 export function reconcilerRules(): PolicyRule[] {
@@ -173,4 +177,46 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
     );
   }
   return policies;
+}
+
+/** The name of a tenant's ValidatingAdmissionPolicy and of its binding (cluster-scoped objects). */
+export function guardrailPolicyName(namespace: string): string {
+  return `tenant-guardrails-${namespace}`;
+}
+
+/** A CEL string literal (single-quoted). */
+function celString(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, GA in Kubernetes 1.30) that
+ * refuses the tenant's principals any update or delete of a NetworkPolicy labelled
+ * `<guardrailLabel>: "true"`: the namespace's service accounts (the group
+ * `system:serviceaccounts:<ns>`, which covers Flux impersonating the reconciler and every
+ * workload) and the tenant's admin groups (AKS puts Entra group object ids in the user's groups).
+ * The label is read from the object as stored (`oldObject`), so dropping it in the same update
+ * does not help. Platform admins and the deployer are not tenants and pass.
+ */
+export function tenantGuardrailPolicy(namespace: string, adminGroups: readonly string[], guardrailLabel: string) {
+  const label = celString(guardrailLabel);
+  const principals = [`system:serviceaccounts:${namespace}`, ...adminGroups].map(celString).join(", ");
+  return {
+    failurePolicy: "Fail",
+    matchConstraints: {
+      resourceRules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["*"], resources: ["networkpolicies"], operations: ["UPDATE", "DELETE"] }],
+    },
+    matchConditions: [
+      {
+        name: "platform-owned",
+        expression: `has(oldObject.metadata.labels) && ${label} in oldObject.metadata.labels && oldObject.metadata.labels[${label}] == 'true'`,
+      },
+    ],
+    validations: [
+      {
+        expression: `!request.userInfo.groups.exists(g, g in [${principals}])`,
+        message: `the platform's network policies in ${namespace} cannot be changed by the tenant; add a policy of your own (policies are additive)`,
+      },
+    ],
+  };
 }

@@ -5,8 +5,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { podSecurityLabels, tenantLabels } from "./labels";
-import { containerLimits, LimitsArgs, networkPolicies, QuotaArgs, quotaHard, reconcilerRules } from "./tenant-policy";
+import { GUARDRAIL_LABEL, podSecurityLabels, tenantLabels } from "./labels";
+import {
+  containerLimits,
+  guardrailPolicyName,
+  LimitsArgs,
+  networkPolicies,
+  QuotaArgs,
+  quotaHard,
+  reconcilerRules,
+  tenantGuardrailPolicy,
+} from "./tenant-policy";
 
 /**
  * The service account Flux impersonates in every tenant namespace. Tenant creates it; Flux's
@@ -109,8 +118,30 @@ export class Tenant extends pulumi.ComponentResource {
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
     });
+    // The tenant may add policies but not change these (tenantGuardrailPolicy).
+    const guardrail = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-guardrails`,
+      { metadata: { name: guardrailPolicyName(args.namespace), labels }, spec: tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL) },
+      child,
+    );
+    const guardrailBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-guardrails`,
+      {
+        metadata: { name: guardrailPolicyName(args.namespace), labels },
+        spec: {
+          policyName: guardrail.metadata.name,
+          validationActions: ["Deny"],
+          matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.namespace } } },
+        },
+      },
+      child,
+    );
     for (const policy of policies) {
-      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, { metadata: meta(policy.name), spec: policy.spec }, child);
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${policy.name}`,
+        { metadata: { ...meta(policy.name), labels: { ...labels, [GUARDRAIL_LABEL]: "true" } }, spec: policy.spec },
+        { ...child, dependsOn: [guardrailBinding] },
+      );
     }
 
     this.namespace = namespace;

@@ -1,6 +1,7 @@
 /**
- * The Vault bootstrap script, rendered from typed input: initialise Vault once (recovery keys and
- * root token straight into Key Vault), then configure it idempotently (audit log, kubernetes auth,
+ * The Vault bootstrap script, rendered from typed input: initialise Vault once (the whole init
+ * response into Key Vault first, then each recovery key and the root token; a re-run completes
+ * whatever a failed run left), then configure it idempotently (audit log, kubernetes auth,
  * a KV v2 mount, one read-only policy and auth role per tenant). Pure functions only.
  */
 import { createHash } from "node:crypto";
@@ -46,9 +47,13 @@ export function tenantPolicyName(tenant: string): string {
   return `${TENANT_POLICY_PREFIX}${tenant}`;
 }
 
-/** The Key Vault secrets the script writes, in order. */
-export function bootstrapSecretNames(prefix: string, recoveryShares: number): { rootToken: string; recoveryKeys: string[] } {
+/**
+ * The Key Vault secrets the script writes, in order: the whole init response first (the only
+ * copy of the keys until it is stored), then its pieces.
+ */
+export function bootstrapSecretNames(prefix: string, recoveryShares: number): { initResponse: string; rootToken: string; recoveryKeys: string[] } {
   return {
+    initResponse: `${prefix}-init-response`,
     rootToken: `${prefix}-root-token`,
     recoveryKeys: Array.from({ length: recoveryShares }, (_, i) => `${prefix}-recovery-key-${i + 1}`),
   };
@@ -137,7 +142,8 @@ function heredoc(command: string, body: string, delimiter: string): string {
  *
  * Secrets never reach argv or the log: `set +x`, umask 077, the init response and each secret in
  * a file under the memory-backed work dir, handed to `az keyvault secret set --file`, the Vault
- * token passed to curl as a header file, everything removed on exit.
+ * token passed to curl as a header file, the federated token read by az from its file
+ * (`--federated-token @<file>`), everything removed on exit.
  */
 export function renderBootstrapScript(input: BootstrapInput): string {
   validate(input);
@@ -165,8 +171,8 @@ readonly INIT_ADDR=${shellQuote(input.initAddress)}
 readonly ACTIVE_ADDR=${shellQuote(input.activeAddress)}
 readonly CACERT=${shellQuote(input.caCertFile)}
 readonly KEY_VAULT=${shellQuote(input.keyVaultName)}
+readonly INIT_RESPONSE_SECRET=${shellQuote(secrets.initResponse)}
 readonly ROOT_TOKEN_SECRET=${shellQuote(secrets.rootToken)}
-readonly WRITE_CHECK_SECRET=${shellQuote(`${input.secretPrefix}-bootstrap-check`)}
 readonly RECOVERY_KEY_SECRET_PREFIX=${shellQuote(`${input.secretPrefix}-recovery-key-`)}
 readonly RECOVERY_SHARES=${input.recoveryShares}
 readonly RECOVERY_THRESHOLD=${input.recoveryThreshold}
@@ -178,6 +184,9 @@ readonly WORK=${shellQuote(input.workDir ?? "/tmp/vault-bootstrap")}
 readonly TOKEN_HEADER="$WORK/token-header"
 readonly RESPONSE="$WORK/response.json"
 readonly BODY="$WORK/body.json"
+readonly INIT_FILE="$WORK/init.json"
+# Written to INIT_RESPONSE_SECRET just before init: found after an init, it means the response was lost.
+readonly PENDING_MARKER='{"pending":"vault-bootstrap started sys/init; the response never reached Key Vault"}'
 VAULT_ADDR="$INIT_ADDR"
 
 log() { printf '%s vault-bootstrap: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
@@ -215,16 +224,20 @@ write_json() { cat >"$BODY"; call POST "$1" "$BODY"; }
 # policy_json < HCL: the request body that sets an ACL policy.
 policy_json() { jq -Rs '{policy: .}'; }
 
-# Retries a command for up to 10 minutes (new Azure role assignments take a while to apply).
-retry() {
-  local attempt
-  for attempt in $(seq 1 60); do
+# retry_for N COMMAND...: up to N attempts, 10 s apart.
+retry_for() {
+  local attempts=$1 attempt
+  shift
+  for attempt in $(seq 1 "$attempts"); do
     if "$@"; then return 0; fi
-    log "attempt $attempt failed: $1 $2; retrying in 10s"
+    log "attempt $attempt/$attempts failed: $1 $2 $3; retrying in 10s"
     sleep 10
   done
   return 1
 }
+
+# Retries a command for up to 10 minutes (new Azure role assignments take a while to apply).
+retry() { retry_for 60 "$@"; }
 
 health_code() {
   curl --silent --cacert "$CACERT" --output /dev/null --write-out '%{http_code}' "$1/v1/sys/health" || true
@@ -244,34 +257,96 @@ wait_for() {
 
 # store_secret NAME FILE: writes FILE's content to Key Vault without putting it on a command line.
 store_secret() {
-  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$1" --file "$2" --encoding utf-8 --output none
+  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$1" --file "$2" --encoding utf-8 --output none ||
+    die "could not write $1 to Key Vault $KEY_VAULT; the whole init response is in $INIT_RESPONSE_SECRET, and a re-run completes the rest"
   rm -f "$2"
+}
+
+# kv_names: the names of the vault's secrets (metadata only, no values) into $WORK/names.
+kv_names() {
+  retry az keyvault secret list --vault-name "$KEY_VAULT" --query '[].name' --output tsv >"$WORK/names" ||
+    die "cannot list the secrets of Key Vault $KEY_VAULT"
+}
+kv_has() { grep -qxF "$1" "$WORK/names"; }
+
+# kv_read NAME FILE: a secret's value into FILE (tsv: the value and a newline).
+kv_read() {
+  retry az keyvault secret show --vault-name "$KEY_VAULT" --name "$1" --query value --output tsv >"$2" ||
+    die "cannot read $1 from Key Vault $KEY_VAULT"
+}
+
+# Recovery keys 1..n, then the root token: their secret names and jq paths in the init response.
+pieces() {
+  local i
+  for i in $(seq 1 "$RECOVERY_SHARES"); do printf '%s %s\\n' "$RECOVERY_KEY_SECRET_PREFIX$i" ".recovery_keys_base64[$((i - 1))]"; done
+  printf '%s %s\\n' "$ROOT_TOKEN_SECRET" ".root_token"
+}
+
+# store_pieces: writes each piece of $INIT_FILE that Key Vault lacks or holds with another value
+# (a stale secret of an earlier install), and leaves the ones already right alone.
+store_pieces() {
+  local name path written=0
+  [ "$(jq '.recovery_keys_base64 | length' "$INIT_FILE")" -eq "$RECOVERY_SHARES" ] || die "the init response holds an unexpected number of recovery keys"
+  kv_names
+  while read -r name path; do
+    jq -j "$path" "$INIT_FILE" >"$WORK/expected"
+    if kv_has "$name"; then
+      kv_read "$name" "$WORK/current"
+      if [ "$(cat "$WORK/current")" = "$(cat "$WORK/expected")" ]; then continue; fi
+    fi
+    store_secret "$name" "$WORK/expected"
+    written=$((written + 1))
+  done < <(pieces)
+  rm -f "$WORK/expected" "$WORK/current"
+  log "Key Vault $KEY_VAULT holds the $RECOVERY_SHARES recovery keys and the root token ($written written now)"
+}
+
+unrecoverable() {
+  die "Vault at $INIT_ADDR is initialised, but Key Vault $KEY_VAULT holds neither its init response ($INIT_RESPONSE_SECRET) nor all of its recovery keys and root token: $1. They cannot be recovered (Vault still unseals itself through the Key Vault key). If this Vault holds no data yet, start it afresh: scale its StatefulSet to 0, delete its data volumes and run pulumi up again. Otherwise see the README, Day-2 operations, \"Recovering from a failed bootstrap\"."
 }
 
 azure_login() {
   [ -n "\${AZURE_FEDERATED_TOKEN_FILE:-}" ] || die "no workload identity token: is the pod labelled azure.workload.identity/use=true?"
+  # "@<file>": az reads the argument from the file itself (azure-cli core, commands/__init__.py
+  # _expand_file_prefixed_files), so the token never appears in any process's argv.
   az login --service-principal -u "$AZURE_CLIENT_ID" -t "$AZURE_TENANT_ID" \\
-    --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none
+    --federated-token "@$AZURE_FEDERATED_TOKEN_FILE" --allow-no-subscriptions --output none
 }
 
 initialise() {
   log "initialising Vault at $INIT_ADDR with $RECOVERY_SHARES recovery shares, threshold $RECOVERY_THRESHOLD"
-  # Prove Key Vault accepts writes before init: its keys exist only in this response.
-  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$WRITE_CHECK_SECRET" --value initialising --output none
+  # Proves Key Vault takes writes before init, and marks that init has started.
+  printf '%s' "$PENDING_MARKER" >"$WORK/marker"
+  retry az keyvault secret set --vault-name "$KEY_VAULT" --name "$INIT_RESPONSE_SECRET" --file "$WORK/marker" --encoding utf-8 --output none ||
+    die "Key Vault $KEY_VAULT refuses writes; Vault was not initialised"
   jq -n --argjson shares "$RECOVERY_SHARES" --argjson threshold "$RECOVERY_THRESHOLD" \\
     '{recovery_shares: $shares, recovery_threshold: $threshold}' >"$BODY"
   call PUT sys/init "$BODY"
-  local init="$WORK/init.json" i
-  mv "$RESPONSE" "$init"
-  [ "$(jq '.recovery_keys_base64 | length' "$init")" -eq "$RECOVERY_SHARES" ] || die "init returned an unexpected number of recovery keys"
-  for i in $(seq 1 "$RECOVERY_SHARES"); do
-    jq -j --argjson i "$((i - 1))" '.recovery_keys_base64[$i]' "$init" >"$WORK/secret"
-    store_secret "$RECOVERY_KEY_SECRET_PREFIX$i" "$WORK/secret"
-  done
-  jq -j '.root_token' "$init" >"$WORK/secret"
-  store_secret "$ROOT_TOKEN_SECRET" "$WORK/secret"
-  rm -f "$init"
-  log "stored $RECOVERY_SHARES recovery keys and the root token in Key Vault $KEY_VAULT"
+  mv "$RESPONSE" "$INIT_FILE"
+  # Until this write succeeds the keys exist only in this pod's memory: first the whole response,
+  # as one secret, and for up to an hour (the time to fix a firewall rule or a grant).
+  retry_for 360 az keyvault secret set --vault-name "$KEY_VAULT" --name "$INIT_RESPONSE_SECRET" --file "$INIT_FILE" --encoding utf-8 --output none ||
+    die "could not store the init response in Key Vault $KEY_VAULT for an hour: the recovery keys and root token are lost when this pod exits"
+  log "stored the init response in Key Vault $KEY_VAULT ($INIT_RESPONSE_SECRET)"
+  store_pieces
+}
+
+# Vault is initialised: complete the pieces from the stored response, whatever a run before left.
+recover() {
+  kv_names
+  if kv_has "$INIT_RESPONSE_SECRET"; then
+    kv_read "$INIT_RESPONSE_SECRET" "$INIT_FILE"
+    if jq -e '.root_token' "$INIT_FILE" >/dev/null 2>&1; then
+      store_pieces
+      return 0
+    fi
+    unrecoverable "a run initialised Vault and never stored the response"
+  fi
+  local name path
+  while read -r name path; do
+    kv_has "$name" || unrecoverable "$name is missing"
+  done < <(pieces)
+  log "Key Vault holds every recovery key and the root token (written before the response was kept whole)"
 }
 
 load_token() {
@@ -338,9 +413,11 @@ main() {
   call GET sys/init
   if [ "$(jq -r '.initialized' "$RESPONSE")" = true ]; then
     log "Vault is already initialised"
+    recover
   else
     initialise
   fi
+  rm -f "$INIT_FILE"
   VAULT_ADDR="$ACTIVE_ADDR"
   wait_for "$ACTIVE_ADDR" "200"
   load_token

@@ -3,6 +3,7 @@
  * the server's HCL configuration (HA raft, TLS listener, Azure Key Vault seal) and the chart's
  * values. No engine, no Outputs: plain strings in, plain strings and objects out.
  */
+import { createHash } from "node:crypto";
 
 /** The chart, as published in HashiCorp's Helm repository. */
 export const VAULT_CHART = { name: "vault", repository: "https://helm.releases.hashicorp.com" } as const;
@@ -132,7 +133,7 @@ function attributes(indent: string, entries: [string, string | number][]): strin
  * The server configuration for `server.ha.raft.config`. That value replaces the chart's default
  * config entirely, so this is all of it: the TLS-only listener, raft storage that joins every
  * replica over TLS, the Azure Key Vault seal, Kubernetes service registration (the
- * vault-active/standby labels) and the UI switch.
+ * vault-active/standby labels) and the UI switch. The chart adds `disable_mlock = true` itself.
  */
 export function renderServerConfig(input: ServerConfigInput): string {
   if (!Number.isInteger(input.replicas) || input.replicas < 1) throw new Error(`Vault server config: replicas must be >= 1 (got ${input.replicas})`);
@@ -152,8 +153,8 @@ export function renderServerConfig(input: ServerConfigInput): string {
   });
   return [
     "# Rendered by gitops-platform (components/kubernetes/vault-config.ts); do not edit by hand.",
-    `ui            = ${input.ui}`,
-    "disable_mlock = true",
+    // No disable_mlock: the chart appends `disable_mlock = true` (see chartServerConfig).
+    `ui = ${input.ui}`,
     "",
     'listener "tcp" {',
     attributes("  ", [
@@ -185,6 +186,96 @@ export function renderServerConfig(input: ServerConfigInput): string {
   ].join("\n");
 }
 
+/** `a` >= `b` for plain `x.y.z` versions (pre-release suffixes ignored). */
+export function versionAtLeast(a: string, b: string): boolean {
+  const parts = (v: string) => v.split("-")[0].split(".").map((n) => Number(n) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return true;
+}
+
+/**
+ * The server config as the chart writes it into its ConfigMap (`vault.config` in the chart's
+ * templates/_helpers.tpl): a JSON config gets `"disable_mlock": true` when it has no such key;
+ * an HCL config gets the line `disable_mlock = true` appended, always in 0.31
+ * (hashicorp/vault-helm#1153) and only when no `disable_mlock = true|false` line exists from
+ * 0.32.0 on (hashicorp/vault-helm#1154). Vault >= 1.21 refuses a key set twice
+ * (hashicorp/vault#31634), so renderServerConfig leaves the key to the chart. `tpl` is not
+ * modelled: renderServerConfig never emits template actions.
+ */
+export function chartServerConfig(config: string, chartVersion: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(config);
+  } catch {
+    json = undefined;
+  }
+  if (json !== null && typeof json === "object" && !Array.isArray(json) && Object.keys(json).length > 0) {
+    const object = json as Record<string, unknown>;
+    return JSON.stringify("disable_mlock" in object ? object : { ...object, disable_mlock: true });
+  }
+  const alreadySet = /^\s*disable_mlock\s*=\s*(true|false)/m.test(config);
+  if (versionAtLeast(chartVersion, "0.32.0") && alreadySet) return config;
+  return `${config}\ndisable_mlock = true`;
+}
+
+/** A PodDisruptionBudget the chart renders, and how many pods it selects. */
+export interface ChartDisruptionBudget {
+  /** "server" (the StatefulSet) or "injector" (the agent injector Deployment). */
+  name: "server" | "injector";
+  replicas: number;
+  maxUnavailable?: number | string;
+  minAvailable?: number | string;
+}
+
+type Values = Record<string, unknown>;
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Values)[k] : undefined), value);
+/** Go templates' truthiness: false, 0, "", nil and empty maps and lists are false. */
+const truthy = (v: unknown): boolean =>
+  !(v === undefined || v === null || v === false || v === 0 || v === "" || (typeof v === "object" && Object.keys(v).length === 0));
+/** `x | toString` compared with "true", as the chart tests its switches. */
+const isTrue = (v: unknown): boolean => String(v) === "true";
+
+/**
+ * The PodDisruptionBudgets hashicorp/vault 0.31 renders for these values (values.yaml defaults
+ * filled in), modelled on its templates:
+ *
+ * - server-disruptionbudget.yaml: only in mode "ha" (vault.mode: server enabled, no external
+ *   Vault, not dev) with `server.ha.disruptionBudget.enabled` (default true), with
+ *   `maxUnavailable: {{ template "vault.pdb.maxUnavailable" . }}`, which is
+ *   `if eq (int replicas) 1 -> 0; else if disruptionBudget.maxUnavailable -> it;
+ *   else div (sub (div (mul replicas 10) 2) 1) 10`: 0 for one and two replicas, which no
+ *   drain can ever satisfy;
+ * - injector-disruptionbudget.yaml: `if .Values.injector.podDisruptionBudget` (default {}),
+ *   with that map as the spec, over `injector.replicas` pods (default 1).
+ */
+export function vaultChartDisruptionBudgets(values: Values): ChartDisruptionBudget[] {
+  const budgets: ChartDisruptionBudget[] = [];
+  const injectorBudget = at(values, "injector", "podDisruptionBudget");
+  if (truthy(injectorBudget)) {
+    const spec = injectorBudget as Values;
+    budgets.push({
+      name: "injector",
+      replicas: Number(at(values, "injector", "replicas") ?? 1),
+      ...(spec.maxUnavailable !== undefined ? { maxUnavailable: spec.maxUnavailable as number | string } : {}),
+      ...(spec.minAvailable !== undefined ? { minAvailable: spec.minAvailable as number | string } : {}),
+    });
+  }
+  const serverSwitch = at(values, "server", "enabled") ?? "-";
+  const serverEnabled = isTrue(serverSwitch) || (String(serverSwitch) === "-" && String(at(values, "global", "enabled") ?? true) === "true");
+  const external = truthy(at(values, "injector", "externalVaultAddr")) || truthy(at(values, "global", "externalVaultAddr"));
+  const ha = serverEnabled && !external && !isTrue(at(values, "server", "dev", "enabled")) && isTrue(at(values, "server", "ha", "enabled"));
+  if (ha && isTrue(at(values, "server", "ha", "disruptionBudget", "enabled") ?? true)) {
+    const replicas = Math.trunc(Number(at(values, "server", "ha", "replicas") ?? 3));
+    const explicit = at(values, "server", "ha", "disruptionBudget", "maxUnavailable");
+    const maxUnavailable =
+      replicas === 1 ? 0 : truthy(explicit) ? (explicit as number | string) : Math.trunc((Math.trunc((replicas * 10) / 2) - 1) / 10);
+    budgets.push({ name: "server", replicas, maxUnavailable });
+  }
+  return budgets;
+}
+
 export interface HelmValuesInput {
   /** Chart fullname, for the API address of each pod. */
   fullname: string;
@@ -204,6 +295,8 @@ export interface HelmValuesInput {
   tlsSecretName: string;
   /** PEM of the CA that signed the server certificate, for the injected agents. */
   caCertPem: string;
+  /** PEM of the server certificate: its checksum goes on the pod template, so a renewal rolls the pods. */
+  serverCertPem: string;
 }
 
 /**
@@ -233,6 +326,14 @@ export function helmValues(input: HelmValuesInput): Record<string, unknown> {
     ui: { enabled: input.ui },
     server: {
       image: { repository: VAULT_IMAGE_REPOSITORY, tag: input.version },
+      // The chart's default, stated: the StatefulSet restarts no pod by itself; the rollout Job
+      // (vault-rollout.ts) replaces outdated pods one at a time, the active one last.
+      updateStrategyType: "OnDelete",
+      // A new config or a renewed certificate must change the pod template, so that it is a new
+      // StatefulSet revision the rollout sees: the chart adds a checksum of the rendered config
+      // (vault.annotations); Vault reads its certificate only at start or on SIGHUP.
+      includeConfigAnnotation: true,
+      annotations: { "gitops-platform/tls-certificate-sha256": createHash("sha256").update(input.serverCertPem).digest("hex") },
       statefulSet: { securityContext: restrictedSecurityContext() },
       // The workload identity webhook injects AZURE_* env and the token into pods with this label.
       extraLabels: { "azure.workload.identity/use": "true" },
@@ -257,7 +358,13 @@ export function helmValues(input: HelmValuesInput): Record<string, unknown> {
         // A name the server certificate covers, rather than the pod IP the chart defaults to.
         apiAddr: `https://$(VAULT_K8S_POD_NAME).${input.fullname}-internal:${API_PORT}`,
         raft: { enabled: true, setNodeId: true, config: input.serverConfig },
-        disruptionBudget: { enabled: true },
+        // Raft keeps working while a quorum (n/2 + 1) of voters is up. From 3 replicas the
+        // chart's budget lets one pod go at a time and keeps the quorum through drains. Below 3
+        // there is no quorum to protect (one pod down is an outage either way), and the chart
+        // renders maxUnavailable 0 for 1 and 2 replicas (vault.pdb.maxUnavailable), which blocks
+        // every AKS upgrade and drain (UnsatisfiablePDB): no budget then, and a drain restarts
+        // Vault on another node, sealed until the Key Vault seal unseals it.
+        disruptionBudget: { enabled: input.replicas >= 3 },
       },
     },
   };

@@ -13,6 +13,7 @@ import { WorkloadIdentity } from "../azure/workload-identity";
 import type { VaultConfig } from "../../stacks/schema";
 import { managedLabels, podSecurityLabels } from "./labels";
 import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
+import { renderRolloutScript, rolloutTrigger } from "./vault-rollout";
 import {
   API_PORT,
   AUDIT_PATH,
@@ -33,6 +34,7 @@ export const VAULT_RELEASE_NAME = "vault";
 /** The Azure CLI image the bootstrap Job runs (az, bash, curl and jq). */
 export const BOOTSTRAP_IMAGE = "mcr.microsoft.com/azure-cli:2.91.0";
 export const BOOTSTRAP_SERVICE_ACCOUNT = "vault-bootstrap";
+export const ROLLOUT_SERVICE_ACCOUNT = "vault-rollout";
 
 const SCRIPT_DIR = "/etc/vault-bootstrap";
 const WORK_DIR = "/tmp";
@@ -91,6 +93,8 @@ export class Vault extends pulumi.ComponentResource {
   readonly serverIdentityClientId: pulumi.Output<string>;
   /** Client id of the identity the bootstrap Job runs as (Key Vault secrets). */
   readonly bootstrapIdentityClientId: pulumi.Output<string>;
+  /** Key Vault secret holding Vault's whole init response, written before its pieces. */
+  readonly initResponseSecretName: pulumi.Output<string>;
   /** Key Vault secret holding the root token. */
   readonly rootTokenSecretName: pulumi.Output<string>;
   /** Key Vault secrets holding the recovery keys, one per share. */
@@ -191,8 +195,8 @@ export class Vault extends pulumi.ComponentResource {
     );
 
     const values = pulumi
-      .all([tenantId, args.keyVault.name, sealKey.name, serverIdentity.clientId, tlsSecret.metadata.name, ca.certPem])
-      .apply(([tenant, keyVaultName, keyName, clientId, tlsSecretName, caCertPem]) =>
+      .all([tenantId, args.keyVault.name, sealKey.name, serverIdentity.clientId, tlsSecret.metadata.name, ca.certPem, serverCert.certPem])
+      .apply(([tenant, keyVaultName, keyName, clientId, tlsSecretName, caCertPem, serverCertPem]) =>
         helmValues({
           fullname,
           version: settings.version,
@@ -204,6 +208,7 @@ export class Vault extends pulumi.ComponentResource {
           clientId,
           tlsSecretName,
           caCertPem,
+          serverCertPem,
         }),
       );
     // Vault reaches the key at start-up: install once the identity can use it (the grant has
@@ -226,6 +231,7 @@ export class Vault extends pulumi.ComponentResource {
 
     const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
     const bootstrap = this.bootstrap(name, args, { ns, fullname, namespaceName, labels, caCertPem: ca.certPem, release, secretPrefix: secretPrefixFor(name) });
+    this.rollout(name, args, { ns, fullname, namespaceName, labels, values, after: [release, bootstrap.job] });
 
     this.namespace = namespaceName;
     this.address = pulumi.interpolate`https://${fullname}.${namespaceName}.svc:${API_PORT}`;
@@ -235,6 +241,7 @@ export class Vault extends pulumi.ComponentResource {
     this.sealKeyId = sealKey.id;
     this.serverIdentityClientId = serverIdentity.clientId;
     this.bootstrapIdentityClientId = bootstrap.clientId;
+    this.initResponseSecretName = pulumi.output(secretNames.initResponse);
     this.rootTokenSecretName = pulumi.output(secretNames.rootToken);
     this.recoveryKeySecretNames = pulumi.output(secretNames.recoveryKeys);
     this.registerOutputs({
@@ -246,6 +253,7 @@ export class Vault extends pulumi.ComponentResource {
       sealKeyId: this.sealKeyId,
       serverIdentityClientId: this.serverIdentityClientId,
       bootstrapIdentityClientId: this.bootstrapIdentityClientId,
+      initResponseSecretName: this.initResponseSecretName,
       rootTokenSecretName: this.rootTokenSecretName,
       recoveryKeySecretNames: this.recoveryKeySecretNames,
     });
@@ -271,7 +279,7 @@ export class Vault extends pulumi.ComponentResource {
       release: k8s.helm.v3.Release;
       secretPrefix: string;
     },
-  ): { clientId: pulumi.Output<string> } {
+  ): { clientId: pulumi.Output<string>; job: k8s.batch.v1.Job } {
     const settings = args.settings;
     const k8sOpts = { parent: this, provider: args.provider };
     const identity = new WorkloadIdentity(
@@ -332,7 +340,7 @@ export class Vault extends pulumi.ComponentResource {
     );
 
     const podLabels = { ...ctx.labels, "app.kubernetes.io/name": "vault-bootstrap", "azure.workload.identity/use": "true" };
-    new k8s.batch.v1.Job(
+    const job = new k8s.batch.v1.Job(
       `${name}-bootstrap`,
       {
         metadata: { namespace: ctx.namespaceName, labels: ctx.labels },
@@ -386,7 +394,104 @@ export class Vault extends pulumi.ComponentResource {
       },
       { ...k8sOpts, dependsOn: [ctx.release, identity, grantReady], customTimeouts: { create: "30m", update: "30m" } },
     );
-    return { clientId: identity.clientId };
+    return { clientId: identity.clientId, job };
+  }
+
+  /**
+   * The rollout Job (vault-rollout.ts): after each change of the release it replaces the pods
+   * that are not at the StatefulSet's new revision, one at a time, standbys first and the active
+   * pod last. Its pod template carries a checksum of the chart version and values, so any change
+   * that can give the StatefulSet a new revision (image, config, certificate) replaces the Job
+   * and it runs again. It runs after the bootstrap, which it must not restart pods under.
+   */
+  private rollout(
+    name: string,
+    args: VaultArgs,
+    ctx: {
+      ns: string;
+      fullname: string;
+      namespaceName: pulumi.Output<string>;
+      labels: Record<string, string>;
+      values: pulumi.Output<Record<string, unknown>>;
+      after: pulumi.Resource[];
+    },
+  ): void {
+    const k8sOpts = { parent: this, provider: args.provider };
+    const meta = { name: ROLLOUT_SERVICE_ACCOUNT, namespace: ctx.namespaceName, labels: ctx.labels };
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-rollout`, { metadata: meta }, k8sOpts);
+    // Read the StatefulSet and its pods, evict pods (which honours the disruption budget): nothing else.
+    const role = new k8s.rbac.v1.Role(
+      `${name}-rollout`,
+      {
+        metadata: meta,
+        rules: [
+          { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+          { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+          { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
+        ],
+      },
+      k8sOpts,
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-rollout`,
+      {
+        metadata: meta,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: ctx.namespaceName }],
+      },
+      k8sOpts,
+    );
+    const script = renderRolloutScript({
+      namespace: ctx.ns,
+      statefulSet: ctx.fullname,
+      selector: `app.kubernetes.io/instance=${VAULT_RELEASE_NAME},component=server`,
+      workDir: `${WORK_DIR}/vault-rollout`,
+    });
+    const configMap = new k8s.core.v1.ConfigMap(
+      `${name}-rollout`,
+      { metadata: { namespace: ctx.namespaceName, labels: ctx.labels }, data: { "rollout.sh": script } },
+      k8sOpts,
+    );
+    const trigger = ctx.values.apply((values) => rolloutTrigger(args.settings.chartVersion, values, script));
+    new k8s.batch.v1.Job(
+      `${name}-rollout`,
+      {
+        metadata: { namespace: ctx.namespaceName, labels: ctx.labels },
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: {
+              labels: { ...ctx.labels, "app.kubernetes.io/name": "vault-rollout" },
+              annotations: { "gitops-platform/rollout-sha256": trigger },
+            },
+            spec: {
+              serviceAccountName: serviceAccount.metadata.name,
+              restartPolicy: "Never",
+              securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+              containers: [
+                {
+                  name: "rollout",
+                  image: args.bootstrapImage ?? BOOTSTRAP_IMAGE,
+                  command: ["/bin/bash", "/etc/vault-rollout/rollout.sh"],
+                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                  volumeMounts: [
+                    { name: "script", mountPath: "/etc/vault-rollout", readOnly: true },
+                    { name: "work", mountPath: WORK_DIR },
+                  ],
+                },
+              ],
+              volumes: [
+                { name: "script", configMap: { name: configMap.metadata.name, defaultMode: 0o444 } },
+                { name: "work", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
+              ],
+            },
+          },
+        },
+      },
+      // Three pods at up to 10 minutes each, waits included.
+      { ...k8sOpts, dependsOn: [...ctx.after, binding], customTimeouts: { create: "45m", update: "45m" } },
+    );
   }
 }
 

@@ -6,8 +6,10 @@
  * test/deploy-rules.test.ts.
  */
 import type { PlatformPolicy } from "../types";
+import { noUnsatisfiableDisruptionBudgets } from "./disruption-budgets";
 import { grantsPropagateBeforeUse } from "./grants";
 import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGrant } from "./key-vault";
+import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
@@ -15,4 +17,6 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   inClusterKeyVaultCallersCanReachIt,
   grantsPropagateBeforeUse,
   roleAssignmentsNamedByWhatTheyAre,
+  namespacedObjectsWaitForTheirNamespace,
+  noUnsatisfiableDisruptionBudgets,
 ];
