@@ -70,6 +70,11 @@ function checkVnet(network: ParsedPlatform["cluster"]["network"], report: Report
   const vnet = network.vnet;
   if (!vnet) return;
   const path = ["cluster", "network", "vnet"];
+  if (network.plugin === "kubenet") {
+    // AKS attaches a route table to a kubenet cluster's subnet, which the VNet (its subnet
+    // declared inline) would detach again on its next update.
+    report(path, 'needs plugin "azure": kubenet routes pods through a route table AKS attaches to the subnet');
+  }
   const space = parseCidr(vnet.addressSpace);
   const nodes = parseCidr(vnet.nodeSubnet);
   if (space && nodes && !(rangeContains(space, nodes.first) && rangeContains(space, nodes.last))) {

@@ -216,6 +216,13 @@ test("the platform VNet holds its node subnet and stays clear of the pod and ser
   );
 });
 
+test("kubenet and a platform VNet do not mix", () => {
+  expectProblem(
+    { cluster: { network: { plugin: "kubenet", policy: "calico", vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } } } },
+    'gitops-platform:platform.cluster.network.vnet: needs plugin "azure": kubenet routes pods through a route table AKS attaches to the subnet',
+  );
+});
+
 test("a Key Vault that denies by default needs the nodes in the platform VNet while anything in the cluster calls it", () => {
   const message =
     "gitops-platform:platform.keyVault.networkDefaultAction: Deny shuts the cluster out (Vault's seal and bootstrap, SOPS decryption call Key Vault from the nodes): set cluster.network.vnet so the vault admits the nodes' subnet, or use Allow";

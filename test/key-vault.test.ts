@@ -103,9 +103,9 @@ test("an administrator key must be a short slug, given once", async () => {
   );
 });
 
-test("subnets allowed through the firewall become virtual network rules", async () => {
+test("subnets allowed through the firewall become virtual network rules, in the lower case Key Vault stores", async () => {
   const subnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes";
   const result = await run(() => new KeyVault("kv", { ...base, allowedSubnetIds: [subnet] }));
   const acls = (result.one("azure-native:keyvault:Vault").values.properties as { networkAcls: { virtualNetworkRules: unknown } }).networkAcls;
-  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnet }]);
+  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnet.toLowerCase() }]);
 });

@@ -134,7 +134,7 @@ test("prod: the nodes sit in the platform subnet, which the deny-by-default Key 
   const subnetId = `${vnet.id}/subnets/nodes`;
   const acls = (prod.one("azure-native:keyvault:Vault").values.properties as { networkAcls: { defaultAction: string; virtualNetworkRules: { id: string }[] } }).networkAcls;
   assert.equal(acls.defaultAction, "Deny");
-  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnetId }]);
+  assert.deepEqual(acls.virtualNetworkRules, [{ id: subnetId.toLowerCase() }]);
   const pools = [
     ...(prod.one("azure-native:containerservice:ManagedCluster").values.agentPoolProfiles as { vnetSubnetID: string }[]),
     ...prod.ofType("azure-native:containerservice:AgentPool").map((p) => p.values as { vnetSubnetID: string }),

@@ -353,6 +353,21 @@ test("the whole init response reaches Key Vault before anything else, and a fail
   }
 });
 
+test("every retry of a Key Vault call logs in afresh from the token file, which the kubelet renews", { skip: !hasJq && "jq is not installed" }, () => {
+  const world = fakeWorld();
+  try {
+    world.refuse(SECRETS.initResponse);
+    world.runScript(renderBootstrapScript(world.input()), "failure");
+    const calls = world.read("az.log").split("\n");
+    const logins = calls.filter((l) => l.startsWith("login ")).length;
+    const attempts = calls.filter((l) => l.startsWith("keyvault secret set") && l.includes(`--name ${SECRETS.initResponse} `)).length;
+    assert.ok(attempts > 1, "the write was retried");
+    assert.equal(logins, attempts, "one login before the first attempt, and one before each retry");
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
 /** Vault initialised, its whole response in Key Vault, and the first `written` pieces stored. */
 function partialWorld(written: number) {
   const world = fakeWorld();

@@ -39,7 +39,8 @@ list() {
     p=$(basename "$f" .json)
     pending=$(jq .pending "$f")
     if [ "$pending" -gt 0 ]; then jq '.pending -= 1 | if .pending == 0 then .ready = true else . end' "$f" >"$f.new" && mv "$f.new" "$f"; fi
-    jq -c --arg p "$p" '{metadata: {name: $p, uid: .uid, labels: {"controller-revision-hash": .revision, "vault-active": (if .active then "true" else "false" end)}},
+    jq -c --arg p "$p" '{metadata: {name: $p, uid: .uid, labels: {"controller-revision-hash": .revision, "vault-active": (if .active then "true" else "false" end),
+      "vault-initialized": (if .initialized == false then "false" else "true" end), "vault-sealed": (if .ready then "false" else "true" end)}},
       status: {conditions: [{type: "Ready", status: (if .ready then "True" else "False" end)}]}}' "$f"
   done | jq -s -c '{items: .}'
 }
@@ -54,7 +55,8 @@ case "$method $path" in
       other=$(ls "$state/pods" | grep -v "^$p.json$" | head -1)
       [ -n "$other" ] && jq '.active = true' "$state/pods/$other" >"$state/x" && mv "$state/x" "$state/pods/$other"
     fi
-    jq -n --arg rev "$rev" --arg uid "uid-$RANDOM$RANDOM" '{uid: $uid, revision: $rev, active: false, ready: false, pending: 2}' >"$state/pods/$p.json"
+    initialized=true; [ -f "$state/empty-volumes" ] && initialized=false
+    jq -n --arg rev "$rev" --arg uid "uid-$RANDOM$RANDOM" --argjson init "$initialized" '{uid: $uid, revision: $rev, active: false, ready: false, initialized: $init, pending: 2}' >"$state/pods/$p.json"
     printf 201 >"$state/status"; body='{}' ;;
   *) body='{"message":"no handler"}'; printf 404 >"$state/status" ;;
 esac
@@ -93,7 +95,7 @@ function fakeCluster(pods: { name: string; revision: string; active?: boolean; r
       return "";
     }
   };
-  return { root, runScript, read, evictions: () => read("evictions.log").trim().split("\n").filter(Boolean) };
+  return { root, state, runScript, read, evictions: () => read("evictions.log").trim().split("\n").filter(Boolean) };
 }
 
 test("the rollout script is valid bash", () => {
@@ -152,5 +154,23 @@ test("nothing is restarted when every pod is current, nor while a pod is not rea
   } finally {
     rmSync(current.root, { recursive: true, force: true });
     rmSync(degraded.root, { recursive: true, force: true });
+  }
+});
+
+test("a replaced pod that is Ready but not initialised (an empty volume) stops the rollout", { skip: !hasJq && "jq is not installed" }, () => {
+  const cluster = fakeCluster([
+    { name: "vault-0", revision: "vault-old", active: true },
+    { name: "vault-1", revision: "vault-old" },
+    { name: "vault-2", revision: "vault-old" },
+  ]);
+  try {
+    // The readiness probe passes for an uninitialised pod; Vault's own labels say it is not serving.
+    writeFileSync(join(cluster.state, "empty-volumes"), "");
+    const result = cluster.runScript();
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /vault-2 did not come back ready at vault-new/);
+    assert.deepEqual(cluster.evictions().map((e) => e.split(" ")[0]), ["vault-2"], "nothing after the pod that did not rejoin");
+  } finally {
+    rmSync(cluster.root, { recursive: true, force: true });
   }
 });

@@ -36,10 +36,11 @@ export interface KeyVaultArgs {
   /**
    * Who manages keys through this component, as "Key Vault Crypto Officer" on the vault: whoever
    * runs Pulumi. In an RBAC-mode vault ARM checks the caller's data-plane role even for keys
-   * created through ARM, and azure-native reads and deletes keys through the data plane, so
-   * without it creating, refreshing or destroying a key fails with ForbiddenByRbac
-   * (pulumi/pulumi-azure-native#890, Azure/bicep#6539). Every key waits until these grants have
-   * propagated. Default none: the caller must already hold such a role.
+   * created through ARM (ForbiddenByRbac ... keys/read: pulumi/pulumi-azure-native#890,
+   * Azure/bicep#6539), and azure-native deletes keys through the data plane itself
+   * (custom_keyvault.go, azkeys.DeleteKey), which also means through the vault's firewall: the
+   * machine running Pulumi must be in its IP rules to replace or destroy a key. Every key waits
+   * until these grants have propagated. Default none: the caller must already hold such a role.
    */
   administrators?: KeyVaultAdministrator[];
   /** How long the administrators' grants take to propagate (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
@@ -123,7 +124,8 @@ export class KeyVault extends pulumi.ComponentResource {
             bypass: "AzureServices",
             defaultAction: args.networkDefaultAction ?? "Deny",
             ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
-            virtualNetworkRules: args.allowedSubnetIds?.map((id) => ({ id })),
+            // Key Vault stores subnet ids in lower case; sending them so keeps refresh from diffing.
+            virtualNetworkRules: args.allowedSubnetIds?.map((id) => ({ id: pulumi.output(id).apply((text) => text.toLowerCase()) })),
           },
         },
       },

@@ -229,6 +229,10 @@ retry_for() {
   local attempts=$1 attempt
   shift
   for attempt in $(seq 1 "$attempts"); do
+    # az keeps the federated token it logged in with, which expires after an hour; the kubelet
+    # renews only the file. So a retried az call logs in afresh first: the hour-long retry of the
+    # init response must not fail for want of a token (AADSTS700024, Azure/azure-cli#28708).
+    if [ "$attempt" -gt 1 ] && [ "$1" = az ]; then azure_login || true; fi
     if "$@"; then return 0; fi
     log "attempt $attempt/$attempts failed: $1 $2 $3; retrying in 10s"
     sleep 10

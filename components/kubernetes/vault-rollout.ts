@@ -76,7 +76,14 @@ get() {
 }
 
 read_state() {
-  get "/apis/apps/v1/namespaces/$NS/statefulsets/$STS"
+  local poll
+  # The controller must have seen the latest spec, or updateRevision is the old one.
+  for poll in $(seq 1 "$POLLS"); do
+    get "/apis/apps/v1/namespaces/$NS/statefulsets/$STS"
+    jq -e '(.status.observedGeneration // 0) >= (.metadata.generation // 0)' "$WORK/out" >/dev/null && break
+    log "waiting for the StatefulSet controller to observe the new spec, poll $poll"
+    sleep 5
+  done
   REVISION=$(jq -r '.status.updateRevision // empty' "$WORK/out")
   REPLICAS=$(jq -r '.spec.replicas // 1' "$WORK/out")
   [ -n "$REVISION" ] || die "StatefulSet $STS has no update revision yet"
@@ -84,8 +91,14 @@ read_state() {
   mv "$WORK/out" "$WORK/pods.json"
 }
 
+# A pod that serves: Ready, and initialised and unsealed by Vault's own labels (service_registration
+# "kubernetes" sets them). The readiness probe alone passes for an uninitialised pod (uninitcode),
+# such as one that came back with an empty volume and has not joined raft yet.
+SERVING='def serving: any(.status.conditions[]?; .type == "Ready" and .status == "True")
+  and .metadata.labels["vault-initialized"] == "true" and .metadata.labels["vault-sealed"] == "false";'
+
 ready_count() {
-  jq '[.items[] | select(.metadata.deletionTimestamp == null) | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length' "$WORK/pods.json"
+  jq "$SERVING"' [.items[] | select(.metadata.deletionTimestamp == null) | select(serving)] | length' "$WORK/pods.json"
 }
 
 # The next pod to replace: not at the update revision; standbys before the active pod, highest ordinal first.
@@ -124,8 +137,8 @@ wait_replaced() {
   local pod=$1 uid=$2 poll
   for poll in $(seq 1 "$POLLS"); do
     read_state
-    if jq -e --arg pod "$pod" --arg uid "$uid" --arg rev "$REVISION" '.items[] | select(.metadata.name == $pod and .metadata.uid != $uid)
-        | select(.metadata.labels["controller-revision-hash"] == $rev) | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))' \\
+    if jq -e --arg pod "$pod" --arg uid "$uid" --arg rev "$REVISION" "$SERVING"'.items[] | select(.metadata.name == $pod and .metadata.uid != $uid)
+        | select(.metadata.labels["controller-revision-hash"] == $rev) | select(serving)' \\
         "$WORK/pods.json" >/dev/null; then
       return 0
     fi

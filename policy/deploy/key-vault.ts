@@ -54,8 +54,8 @@ function escape(text: string): string {
 /**
  * Keys (and secrets) that Pulumi creates in an RBAC-mode vault need a data-plane role for whoever
  * runs Pulumi: ARM checks it even for keys made through ARM (ForbiddenByRbac ... keys/read,
- * pulumi/pulumi-azure-native#890, Azure/bicep#6539), and azure-native reads and deletes keys
- * through the data plane. The grant must have propagated before the key is created.
+ * pulumi/pulumi-azure-native#890, Azure/bicep#6539), and azure-native deletes keys through the
+ * data plane (custom_keyvault.go). The grant must have propagated before the key is created.
  */
 export const keyVaultObjectsWaitForDataPlaneGrant: PlatformPolicy = {
   name: "key-vault-objects-wait-for-data-plane-grant",
@@ -138,8 +138,12 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
       const identity = inCluster.get(text(get(grant.props, "principalId")));
       const vaultName = vaultOfScope(text(get(grant.props, "scope")));
       if (!identity || !vaultName || !DATA_ROLES.has(roleGuid(grant))) continue;
+      if (privateLinked.has(vaultName)) continue;
       const vault = vaults.get(vaultName);
-      if (!vault || privateLinked.has(vaultName)) continue;
+      if (!vault) {
+        findings.push({ urn: grant.urn, message: `in-cluster-key-vault-callers-can-reach-it: cannot decide, Key Vault ${vaultName} (granted to identity ${identity}) is not in the stack` });
+        continue;
+      }
       const acls = get(vault.props, "properties", "networkAcls");
       if (text(get(acls, "defaultAction")) !== "Deny") continue;
       const rules = get(acls, "virtualNetworkRules");
