@@ -1,7 +1,8 @@
 /**
  * The mock engine: runs a Pulumi program in-process under the SDK's mock runtime and records
  * every resource registration the way the real engine would see it (parent, provider,
- * dependencies, protect, inputs with secrets still marked). Synth and the unit tests share it.
+ * dependencies, protect, import and ignoreChanges options, inputs with secrets still marked).
+ * Synth and the unit tests share it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
@@ -23,6 +24,13 @@ export interface RecordedResource {
   provider: string | null;
   dependencies: string[];
   protect: boolean;
+  /**
+   * The `import` resource option: the ID of an existing cloud resource the engine adopts instead
+   * of creating one (it reads it, then updates it to the inputs). Null when the resource is created.
+   */
+  importId: string | null;
+  /** The `ignoreChanges` resource option: input paths whose old values the engine keeps. */
+  ignoreChanges: string[];
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -42,7 +50,9 @@ interface Request {
   getProtect(): boolean | undefined;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
-  getImportid(): string;
+  /** Register requests only (a read request has neither). */
+  getImportid?(): string;
+  getIgnorechangesList?(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -120,6 +130,8 @@ class RecordingMonitor extends MockMonitor {
       provider: providerUrn(req.getProvider()),
       dependencies: [...new Set(req.getDependenciesList())].sort(),
       protect: req.getProtect() === true,
+      importId: req.getImportid?.() || null,
+      ignoreChanges: req.getIgnorechangesList?.() ?? [],
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),

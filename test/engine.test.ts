@@ -73,3 +73,18 @@ test("a program error rejects the run", async () => {
     /boom/,
   );
 });
+
+test("records the import and ignoreChanges options, and an imported resource keeps the ID it was imported by", async () => {
+  const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/existing";
+  const result = await run(() => {
+    new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id, ignoreChanges: ["tags"] });
+    new resources.ResourceGroup("created", { resourceGroupName: "fresh" });
+  });
+  const adopted = result.one("azure-native:resources:ResourceGroup", "adopted");
+  const created = result.one("azure-native:resources:ResourceGroup", "created");
+  assert.equal(adopted.importId, id);
+  assert.equal(adopted.id, id);
+  assert.deepEqual(adopted.ignoreChanges, ["tags"]);
+  assert.equal(created.importId, null);
+  assert.deepEqual(created.ignoreChanges, []);
+});
