@@ -71,7 +71,13 @@ function providerUrn(reference: string): string | null {
 class RecordingMonitor extends MockMonitor {
   readonly recorded = new Map<string, RecordedResource>();
 
-  constructor(mocks: pulumi.runtime.Mocks) {
+  /**
+   * @param preview A preview of a stack that does not exist yet: every custom resource is to be
+   *   created, and a provider's Create in preview returns no ID (azure-native provider.go, Create:
+   *   `if req.GetPreview()` answers with properties only), so its ID is unknown to the program.
+   *   An imported resource's ID is the one it is imported by.
+   */
+  constructor(mocks: pulumi.runtime.Mocks, preview = false) {
     super(mocks);
     // The base class answers with the state it returns from newResource; wrap it to mark secrets.
     const newResource = mocks.newResource.bind(mocks);
@@ -82,7 +88,8 @@ class RecordingMonitor extends MockMonitor {
       for (const key of secretOutputs) {
         if (key in state && !isSecretValue(state[key])) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
       }
-      return { id: result.id, state };
+      const created = preview && args.custom === true && !args.id;
+      return { id: created ? undefined : result.id, state };
     };
   }
 
@@ -152,7 +159,10 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Which of those keys hold secrets. */
   secretKeys?: string[];
-  /** Run as a preview (unknown outputs stay unknown) instead of an update. */
+  /**
+   * Run as the first preview of a new stack (unknown outputs stay unknown, and no resource being
+   * created has an ID yet) instead of an update.
+   */
   preview?: boolean;
   /** Receives every recorded resource even when the program fails (to prove nothing was created). */
   registered?: RecordedResource[];
@@ -249,7 +259,7 @@ export async function runProgram(program: () => unknown, options: EngineOptions)
 }
 
 async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  const monitor = new RecordingMonitor(new PlatformMocks());
+  const monitor = new RecordingMonitor(new PlatformMocks(), options.preview ?? false);
   runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
   enableMockFeatures();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);

@@ -88,3 +88,19 @@ test("records the import and ignoreChanges options, and an imported resource kee
   assert.equal(created.importId, null);
   assert.deepEqual(created.ignoreChanges, []);
 });
+
+test("a preview is the first preview of a new stack: what is created has no ID yet, what is imported has its own", async () => {
+  const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/existing";
+  const seen: Record<string, string> = {};
+  await run(
+    () => {
+      const created = new resources.ResourceGroup("created", { resourceGroupName: "fresh" });
+      const adopted = new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id });
+      created.id.apply((value) => (seen.created = value));
+      adopted.id.apply((value) => (seen.adopted = value));
+    },
+    { preview: true },
+  );
+  assert.equal(seen.created, undefined, "an unknown ID: apply does not run in a preview");
+  assert.equal(seen.adopted, id);
+});
