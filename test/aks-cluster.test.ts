@@ -16,7 +16,7 @@ import { ClusterConfig } from "../stacks/schema";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
-import { run } from "./helpers";
+import { run, TestRun } from "./helpers";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
@@ -110,7 +110,7 @@ test("dev defaults: version, tier, upgrade channels, one autoscaled system pool 
   assert.equal(system.osSKU, "AzureLinux");
   assert.equal(system.availabilityZones, undefined, "no zones in dev");
   assert.equal(system.nodeTaints, undefined, "with no user pool, workloads must fit on the system pool");
-  assert.equal(result.ofType(AGENT_POOL).length, 0);
+  assert.deepEqual(result.ofType(AGENT_POOL).map((p) => p.name), ["aks-system"], "no user pool; the system pool as an AgentPool");
   assert.equal(result.ofType(MAINTENANCE).length, 0, "dev has no maintenance window");
   assert.equal(cluster.apiServerAccessProfile, undefined);
   assert.equal(result.one(CLUSTER).protect, false);
@@ -211,17 +211,87 @@ test("a configured maintenance window becomes weekly schedules; null turns prod'
   assert.equal(off.ofType(MAINTENANCE).length, 0);
 });
 
-test("autoscaled node counts are in ignoreChanges of the cluster and of every user pool", async () => {
-  const seen = new Map<string, string[] | undefined>();
-  const spy: pulumi.ResourceTransformation = ({ type, name, opts }) => {
-    seen.set(`${type}::${name}`, opts.ignoreChanges);
-    return undefined;
+test("the inline pool list is create-only; the autoscaler owns every AgentPool's node count", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "one" }, { name: "two" }] })));
+  assert.deepEqual(result.one(CLUSTER).ignoreChanges, ["agentPoolProfiles"]);
+  assert.deepEqual(
+    result.ofType(AGENT_POOL).map((p) => [p.name, p.ignoreChanges]),
+    [["aks-one", ["count"]], ["aks-two", ["count"]], ["aks-system", ["count"]]],
+  );
+});
+
+test("the system pool is an AgentPool that adopts the cluster's inline pool by import, with the same settings", async () => {
+  const cluster = settings(
+    { adminGroupObjectIds: [ADMIN_GROUP], authorizedIpRanges: ["203.0.113.0/24"], userPools: [{ name: "work" }] },
+    "prod",
+  );
+  const result = await run(program(cluster, { protect: true }));
+  const clusterResource = result.one(CLUSTER);
+  const pool = result.one(AGENT_POOL, "aks-system");
+  const inline = (clusterResource.inputs.agentPoolProfiles as Inputs[])[0];
+
+  const poolId = `${clusterResource.id}/agentPools/system`;
+  assert.match(poolId, /^\/subscriptions\/[^/]+\/resourceGroups\/rg-gitops-test\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+\/agentPools\/system$/);
+  assert.equal(pool.importId, poolId, "adopted, not created: azure-native refuses to create a pool that exists");
+  assert.equal(pool.id, poolId);
+  assert.equal(result.one(AGENT_POOL, "aks-work").importId, null, "user pools are created");
+  assert.equal(pool.parent, result.one("gitops-platform:azure:AksCluster").urn);
+  assert.ok(pool.dependencies.includes(clusterResource.urn));
+  assert.equal(pool.protect, true);
+
+  assert.equal(pool.inputs.agentPoolName, "system");
+  assert.equal(pool.inputs.agentPoolName, inline.name, "the pool the cluster is created with");
+  assert.equal(pool.inputs.resourceName, clusterResource.outputs.name);
+  assert.equal(pool.inputs.resourceGroupName, "rg-gitops-test");
+  assert.equal(pool.inputs.mode, "System");
+  assert.deepEqual([pool.inputs.vmSize, pool.inputs.minCount, pool.inputs.maxCount, pool.inputs.count], ["Standard_D4s_v5", 3, 6, 3]);
+  assert.deepEqual(pool.inputs.availabilityZones, ["1", "2", "3"]);
+  assert.equal(pool.inputs.osSKU, "AzureLinux");
+  assert.equal(pool.inputs.enableAutoScaling, true);
+  assert.deepEqual(pool.inputs.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.deepEqual(pool.inputs.tags, { environment: "test" });
+  for (const key of ["mode", "vmSize", "osSKU", "osType", "type", "enableAutoScaling", "count", "minCount", "maxCount", "availabilityZones", "nodeTaints"]) {
+    assert.deepEqual(pool.inputs[key], inline[key], `${key}: the inline pool is created as the AgentPool then keeps it`);
+  }
+});
+
+/** The inputs the provider sees: the engine replaces ignoreChanges paths with the old values. */
+function effectiveInputs(resource: { inputs: Inputs; ignoreChanges: string[] }): Inputs {
+  const copy = structuredClone(resource.inputs);
+  const drop = (value: unknown, keys: string[]): void => {
+    if (value === null || typeof value !== "object" || keys.length === 0) return;
+    const [key, ...rest] = keys;
+    const targets = key === "*" ? Object.keys(value) : [key];
+    for (const k of targets) {
+      if (rest.length === 0) delete (value as Record<string, unknown>)[k];
+      else drop((value as Record<string, unknown>)[k], rest);
+    }
   };
-  const cluster = settings({ userPools: [{ name: "one" }, { name: "two" }] });
-  await run(program(cluster, { opts: { transformations: [spy] } }));
-  assert.deepEqual(seen.get(`${CLUSTER}::aks`), ["agentPoolProfiles[*].count"]);
-  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-one`), ["count"]);
-  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-two`), ["count"]);
+  for (const path of resource.ignoreChanges) drop(copy, path.replace(/\[(\*|\d+)\]/g, ".$1").split("."));
+  return copy;
+}
+
+test("a system pool's min/max, and the taint of a first user pool, change the system AgentPool and nothing the cluster sends", async () => {
+  const base = await run(program(settings()));
+  const bigger = await run(program(settings({ systemPool: { minCount: 2, maxCount: 5 } })));
+  const withUserPool = await run(program(settings({ userPools: [{ name: "apps" }] })));
+
+  for (const variant of [bigger, withUserPool]) {
+    assert.deepEqual(effectiveInputs(variant.one(CLUSTER)), effectiveInputs(base.one(CLUSTER)), "no cluster diff, so no cluster PUT");
+  }
+  const system = (r: TestRun) => r.one(AGENT_POOL, "aks-system").inputs;
+  assert.deepEqual([system(base).minCount, system(base).maxCount], [1, 3]);
+  assert.deepEqual([system(bigger).minCount, system(bigger).maxCount], [2, 5]);
+  assert.equal(system(base).nodeTaints, undefined);
+  assert.deepEqual(system(withUserPool).nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.equal(withUserPool.one(AGENT_POOL, "aks-apps").inputs.nodeTaints, undefined);
+});
+
+test("the first preview of a new stack has no system AgentPool: its import waits for the cluster's ID", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "apps" }] })), { preview: true });
+  assert.equal(result.one(CLUSTER).id, null, "a cluster to be created has no ID in a preview");
+  assert.deepEqual(result.ofType(AGENT_POOL).map((p) => p.name), ["aks-apps"]);
+  assert.equal((result.one(CLUSTER).inputs.agentPoolProfiles as Inputs[])[0].name, "system", "the cluster is created with its system pool");
 });
 
 test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster", async () => {

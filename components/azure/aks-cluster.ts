@@ -10,8 +10,10 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type { ClusterConfig } from "../../stacks/schema";
 import {
+  agentPoolId,
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
+  CLUSTER_CREATE_ONLY_INPUTS,
   DeployerPrincipalType,
   deployerPrincipalType,
   dnsPrefixFor,
@@ -19,6 +21,9 @@ import {
   maintenanceWindow,
   networkProfile,
   NodeOsSku,
+  PoolContext,
+  SYSTEM_POOL_NAME,
+  systemAgentPoolProfile,
   systemPoolProfile,
   userPoolProfile,
 } from "./aks-profiles";
@@ -38,7 +43,7 @@ export interface AksClusterArgs {
   /** Azure tags on the identity, the cluster and its pools. Default none. */
   tags?: pulumi.Input<Record<string, string>>;
   /**
-   * Protect the cluster and its user pools from deletion (on in prod). The identity, the
+   * Protect the cluster and its node pools from deletion (on in prod). The identity, the
    * maintenance configurations and the role assignment stay unprotected. Default false.
    */
   protect?: boolean;
@@ -60,10 +65,16 @@ export interface KubeletIdentity {
   resourceId: string;
 }
 
-/** The AKS cluster, its control-plane identity, user pools, maintenance schedule and Kubernetes provider. */
+/** The AKS cluster, its control-plane identity, node pools, maintenance schedule and Kubernetes provider. */
 export class AksCluster extends pulumi.ComponentResource {
   readonly cluster: containerservice.ManagedCluster;
   readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
+  /**
+   * The system pool, as the agent-pool API manages it once the cluster exists. An Output because it
+   * is registered once the cluster's ID is known (see the constructor); in the first preview of a
+   * new stack it is not registered at all.
+   */
+  readonly systemPool: pulumi.Output<containerservice.AgentPool>;
   readonly userPools: containerservice.AgentPool[];
   /**
    * What anything with pods must wait for. With user pools the system pool is tainted
@@ -96,7 +107,7 @@ export class AksCluster extends pulumi.ComponentResource {
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
     const { settings } = args;
-    const osSku = args.nodeOsSku ?? "AzureLinux";
+    const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux" };
     const protect = args.protect ?? false;
     const client = authorization.getClientConfigOutput({ parent: this });
 
@@ -127,14 +138,16 @@ export class AksCluster extends pulumi.ComponentResource {
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true } },
         autoUpgradeProfile: { upgradeChannel: settings.upgradeChannel, nodeOSUpgradeChannel: settings.nodeOsUpgradeChannel },
-        agentPoolProfiles: [systemPoolProfile(settings, osSku)],
+        // Create-only (CLUSTER_CREATE_ONLY_INPUTS): ARM creates a cluster only with a System pool
+        // here; every later pool change goes through the AgentPool resources below.
+        agentPoolProfiles: [systemPoolProfile(settings, pools)],
         networkProfile: networkProfile(settings.network),
         apiServerAccessProfile: apiServerAccessProfile(settings),
         addonProfiles: {
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
       },
-      { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.cluster] },
+      { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS] },
     );
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
@@ -142,8 +155,47 @@ export class AksCluster extends pulumi.ComponentResource {
       (pool) =>
         new containerservice.AgentPool(
           `${name}-${pool.name}`,
-          { ...clusterRef, ...userPoolProfile(pool, osSku), tags: args.tags },
-          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.agentPool] },
+          { ...clusterRef, ...userPoolProfile(pool, pools), tags: args.tags },
+          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT] },
+        ),
+    );
+
+    // The system pool. ARM creates a cluster only with a System pool in agentPoolProfiles, so the
+    // cluster is created with it inline; from then on that list is create-only (ignoreChanges) and
+    // the pool is a containerservice.AgentPool like the user pools: its autoscaler bounds, taints
+    // and tags change through the agent-pool API, one pool at a time, never through a cluster PUT.
+    //
+    // The AgentPool cannot create the pool, which exists: azure-native checks before it creates
+    // and refuses ("cannot create already existing resource", provider.go Create). It adopts the
+    // pool with the `import` option instead. What the engine does with it (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go, step.go):
+    // - `import` acts only while the resource is not in the state; once adopted it is inert. The
+    //   adopted ID is the import ID itself (azure-native's Read answers with the ID it was asked
+    //   for), so the option never looks like a new import.
+    // - The engine reads the pool and, as its inputs differ from what AKS reports (AKS fills in
+    //   max pods, OS disk, upgrade settings...), updates it to the program's inputs in the same
+    //   run (import-then-update, pulumi/pulumi#19339, CLI 3.174.0; older CLIs fail the import with
+    //   "inputs to import do not match the existing resource").
+    // - `import` takes a plain ID, so the pool is registered inside an apply over the cluster's
+    //   ID. In the first preview of a new stack that ID is unknown: the preview does not show the
+    //   pool (Pulumi docs, "Accessing single outputs with Apply": a resource created inside apply
+    //   appears in a preview only when the value is known), and `pulumi up` adopts the pool the
+    //   cluster has just been created with. Once the cluster exists its ID is known in every
+    //   preview (an update keeps the old ID, step.go UpdateStep.Apply), so the pool is always
+    //   registered and never previewed as deleted.
+    //
+    // What this does not fix (README, "Running it for real"): azure-native updates a cluster with
+    // one PUT of all its inputs, and for an ignored input the engine sends the value in the state.
+    // The inline list in the state therefore goes back to AKS with every later cluster update, and
+    // AKS applies it to the pools (why cluster-api-provider-azure drops agentPoolProfiles from its
+    // cluster PUTs: azure/services/managedclusters/spec.go). `pulumi refresh` rewrites that list
+    // from Azure, so run `pulumi up --refresh`.
+    this.systemPool = this.cluster.id.apply(
+      (clusterId) =>
+        new containerservice.AgentPool(
+          `${name}-${SYSTEM_POOL_NAME}`,
+          { ...clusterRef, ...systemAgentPoolProfile(settings, pools), tags: args.tags },
+          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT], import: agentPoolId(clusterId, SYSTEM_POOL_NAME) },
         ),
     );
 
