@@ -40,6 +40,19 @@ export const CREATION_SECONDS: Record<string, number> = {
   "pulumi:providers:": 0,
 };
 
+/**
+ * An adopted resource (the `import` option) is not created: the engine reads it and, where the
+ * program's inputs differ, updates it in place (pulumi/pulumi#19339). That is counted as an
+ * in-place update of about a minute (an AKS agent pool's tags, taints or autoscaler bounds),
+ * whatever the type would take to create.
+ */
+export const ADOPTION_SECONDS = 60;
+
+/** How long the engine spends on a resource of the graph: creating it, or adopting it. */
+export function stepSeconds(resource: Pick<GraphResource, "type" | "import">): number {
+  return resource.import ? ADOPTION_SECONDS : creationSeconds(resource.type);
+}
+
 export function creationSeconds(type: string): number {
   if (Object.hasOwn(CREATION_SECONDS, type)) return CREATION_SECONDS[type];
   const prefix = Object.keys(CREATION_SECONDS)
@@ -71,7 +84,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
       if (end > start) [start, previous] = [end, dep];
     }
     visiting.delete(urn);
-    const seconds = start + creationSeconds(byUrn.get(urn)!.type);
+    const seconds = start + stepSeconds(byUrn.get(urn)!);
     finish.set(urn, { seconds, previous });
     return seconds;
   };
@@ -84,7 +97,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
   const steps: CriticalPath["steps"] = [];
   for (let urn = last; urn; urn = finish.get(urn)?.previous) {
     const r = byUrn.get(urn)!;
-    steps.unshift({ urn, type: r.type, name: r.name, seconds: creationSeconds(r.type) });
+    steps.unshift({ urn, type: r.type, name: r.name, seconds: stepSeconds(r) });
   }
   return { steps, seconds: total };
 }
