@@ -375,3 +375,13 @@ test("dnsPrefixFor keeps a valid DNS prefix", () => {
   assert.equal(dnsPrefixFor("-x".repeat(40)).length <= 54, true);
   assert.equal(dnsPrefixFor("___"), "aks");
 });
+
+test("one pool operation at a time: each user pool waits for the one before it, the system pool for all of them", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "one" }, { name: "two" }, { name: "three" }] })));
+  const [one, two, three] = ["aks-one", "aks-two", "aks-three"].map((name) => result.one(AGENT_POOL, name));
+  const system = result.one(AGENT_POOL, "aks-system");
+  assert.ok(!one.dependencies.some((urn) => [two.urn, three.urn, system.urn].includes(urn)));
+  assert.ok(two.dependencies.includes(one.urn));
+  assert.ok(three.dependencies.includes(two.urn));
+  for (const pool of [one, two, three]) assert.ok(system.dependencies.includes(pool.urn), `the system pool waits for ${pool.name}`);
+});

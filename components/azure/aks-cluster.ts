@@ -151,14 +151,23 @@ export class AksCluster extends pulumi.ComponentResource {
     );
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
-    this.userPools = settings.userPools.map(
-      (pool) =>
+    // One pool operation at a time: AKS refuses an agent pool operation while another is in
+    // progress on the cluster ("OperationNotAllowed: Another agentpool operation ... is in
+    // progress", learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/
+    // operationnotallowed). So each pool waits for the one before it, the system pool comes last
+    // (its CriticalAddonsOnly taint then lands once a first user pool has nodes), and deletions,
+    // which run in reverse dependency order, are serial too.
+    this.userPools = [];
+    for (const pool of settings.userPools) {
+      const previous = this.userPools.at(-1);
+      this.userPools.push(
         new containerservice.AgentPool(
           `${name}-${pool.name}`,
           { ...clusterRef, ...userPoolProfile(pool, pools), tags: args.tags },
-          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT] },
+          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT], dependsOn: previous ? [previous] : [] },
         ),
-    );
+      );
+    }
 
     // The system pool. ARM creates a cluster only with a System pool in agentPoolProfiles, so the
     // cluster is created with it inline; from then on that list is create-only (ignoreChanges) and
@@ -195,7 +204,13 @@ export class AksCluster extends pulumi.ComponentResource {
         new containerservice.AgentPool(
           `${name}-${SYSTEM_POOL_NAME}`,
           { ...clusterRef, ...systemAgentPoolProfile(settings, pools), tags: args.tags },
-          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT], import: agentPoolId(clusterId, SYSTEM_POOL_NAME) },
+          {
+            parent: this,
+            protect,
+            ignoreChanges: [...AUTOSCALED_COUNT],
+            import: agentPoolId(clusterId, SYSTEM_POOL_NAME),
+            dependsOn: this.userPools,
+          },
         ),
     );
 
