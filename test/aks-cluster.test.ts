@@ -385,3 +385,18 @@ test("one pool operation at a time: each user pool waits for the one before it, 
   assert.ok(three.dependencies.includes(two.urn));
   for (const pool of [one, two, three]) assert.ok(system.dependencies.includes(pool.urn), `the system pool waits for ${pool.name}`);
 });
+
+test("a new system pool VM size comes with a new name: that pool is created, not adopted, and the cluster sends nothing new", async () => {
+  const base = await run(program(settings({ userPools: [{ name: "apps" }] })));
+  const rotated = await run(program(settings({ systemPool: { name: "system2", vmSize: "Standard_D8s_v5" }, userPools: [{ name: "apps" }] })));
+  const pool = rotated.one(AGENT_POOL, "aks-system2");
+  assert.equal(pool.importId, null, "a pool that does not exist yet is created");
+  assert.equal(pool.inputs.agentPoolName, "system2");
+  assert.equal(pool.inputs.mode, "System");
+  assert.equal(pool.inputs.vmSize, "Standard_D8s_v5");
+  assert.deepEqual(pool.inputs.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.ok(pool.dependencies.includes(rotated.one(AGENT_POOL, "aks-apps").urn));
+  assert.deepEqual(rotated.ofType(AGENT_POOL).map((p) => p.name), ["aks-apps", "aks-system2"], "the old pool is no longer registered: the engine deletes it last");
+  assert.deepEqual(effectiveInputs(rotated.one(CLUSTER)), effectiveInputs(base.one(CLUSTER)), "no cluster PUT");
+  assert.equal(base.one(AGENT_POOL, "aks-system").importId, `${base.one(CLUSTER).id}/agentPools/system`);
+});

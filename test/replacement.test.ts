@@ -197,6 +197,15 @@ test("the cluster's inline pool list is create-only: a change there cannot repla
   assert.ok(!ignored(cluster, ["networkProfile"]));
 });
 
+test("a new system pool VM size under a new name drops exactly the old system pool, which prod protects", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.cluster.systemPool = { ...p.cluster.systemPool, name: "system2", vmSize: "Standard_D8s_v5" }));
+  const old = before.find((r) => r.type === "azure-native:containerservice:AgentPool" && r.values.agentPoolName === "system");
+  assert.ok(old?.protect, "the system pool is protected in prod: pulumi up stops until it is unprotected on purpose");
+  assert.ok(after.some((r) => r.type === "azure-native:containerservice:AgentPool" && r.values.agentPoolName === "system2" && r.protect));
+  assert.deepEqual(replacements(before, after), [`AKS node pool ${old.urn}: gone (its URN changed or it was dropped)`]);
+});
+
 test("turning SOPS off drops exactly the SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {
   const before = await prod();
   const after = await synthProd((p) => (p.flux = { ...p.flux, sops: false }));

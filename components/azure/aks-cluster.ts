@@ -10,6 +10,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type { ClusterConfig } from "../../stacks/schema";
 import {
+  adoptsInlinePool,
   agentPoolId,
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
@@ -22,7 +23,6 @@ import {
   networkProfile,
   NodeOsSku,
   PoolContext,
-  SYSTEM_POOL_NAME,
   systemAgentPoolProfile,
   systemPoolProfile,
   userPoolProfile,
@@ -193,22 +193,27 @@ export class AksCluster extends pulumi.ComponentResource {
     //   preview (an update keeps the old ID, step.go UpdateStep.Apply), so the pool is always
     //   registered and never previewed as deleted.
     //
+    // A new VM size or new zones need a new pool: `systemPool.name` names it, and a pool of any
+    // other name than the one the cluster was created with is created, not adopted (see
+    // adoptsInlinePool). The old one, no longer registered, is deleted after the new one exists.
+    //
     // What this does not fix (README, "Running it for real"): azure-native updates a cluster with
     // one PUT of all its inputs, and for an ignored input the engine sends the value in the state.
     // The inline list in the state therefore goes back to AKS with every later cluster update, and
     // AKS applies it to the pools (why cluster-api-provider-azure drops agentPoolProfiles from its
     // cluster PUTs: azure/services/managedclusters/spec.go). `pulumi refresh` rewrites that list
     // from Azure, so run `pulumi up --refresh`.
+    const systemPoolName = settings.systemPool.name;
     this.systemPool = this.cluster.id.apply(
       (clusterId) =>
         new containerservice.AgentPool(
-          `${name}-${SYSTEM_POOL_NAME}`,
+          `${name}-${systemPoolName}`,
           { ...clusterRef, ...systemAgentPoolProfile(settings, pools), tags: args.tags },
           {
             parent: this,
             protect,
             ignoreChanges: [...AUTOSCALED_COUNT],
-            import: agentPoolId(clusterId, SYSTEM_POOL_NAME),
+            import: adoptsInlinePool(systemPoolName) ? agentPoolId(clusterId, systemPoolName) : undefined,
             dependsOn: this.userPools,
           },
         ),

@@ -9,9 +9,26 @@ export type NodeOsSku = "AzureLinux" | "Ubuntu";
 
 /**
  * The system pool every cluster of this component is created with: the one pool in the cluster's
- * `agentPoolProfiles`, adopted afterwards as a containerservice.AgentPool of the same name.
+ * `agentPoolProfiles`, adopted afterwards as a containerservice.AgentPool of the same name. Also
+ * the default of `systemPool.name`.
  */
 export const SYSTEM_POOL_NAME = "system";
+
+/**
+ * Whether a system pool of this name is the pool the cluster was created with, which the
+ * AgentPool adopts (import), rather than a replacement it creates. AKS cannot change a pool's VM
+ * size or zones (learn.microsoft.com/azure/aks/manage-node-pools, "Limitations";
+ * reliability-availability-zones-configure), so a new size or new zones need a new pool under a
+ * new name; the engine creates it before it deletes the old one (deletions run last), and AKS
+ * deletes a System pool only while another one exists (learn.microsoft.com/azure/aks/use-system-pools).
+ *
+ * The decision is by name alone and so stable for each URN: an `import` option added later to a
+ * pool the engine created could be read as a new import and replace it. The program cannot tell a
+ * new stack from a running one, so a new stack must start with the default name (README).
+ */
+export function adoptsInlinePool(poolName: string): boolean {
+  return poolName === SYSTEM_POOL_NAME;
+}
 
 /** Keeps everything but critical add-ons (CoreDNS, metrics-server, konnectivity...) off the system pool. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
@@ -100,12 +117,12 @@ function systemPool(settings: ClusterConfig, context: PoolContext) {
  * CLUSTER_CREATE_ONLY_INPUTS; later changes go through systemAgentPoolProfile.
  */
 export function systemPoolProfile(settings: ClusterConfig, context: PoolContext) {
-  return { name: SYSTEM_POOL_NAME, ...systemPool(settings, context) };
+  return { name: settings.systemPool.name, ...systemPool(settings, context) };
 }
 
 /** The system pool as a containerservice.AgentPool (plus cluster and group). */
 export function systemAgentPoolProfile(settings: ClusterConfig, context: PoolContext) {
-  return { agentPoolName: SYSTEM_POOL_NAME, ...systemPool(settings, context) };
+  return { agentPoolName: settings.systemPool.name, ...systemPool(settings, context) };
 }
 
 /** A user pool's own settings, for a containerservice.AgentPool (plus cluster and group). */
