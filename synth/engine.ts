@@ -1,7 +1,8 @@
 /**
  * The mock engine: runs a Pulumi program in-process under the SDK's mock runtime and records
  * every resource registration the way the real engine would see it (parent, provider,
- * dependencies, protect, import and ignoreChanges options, inputs with secrets still marked).
+ * dependencies, protect, import, ignoreChanges and deletedWith options, inputs with secrets still
+ * marked).
  * Synth and the unit tests share it.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -31,6 +32,11 @@ export interface RecordedResource {
   importId: string | null;
   /** The `ignoreChanges` resource option: input paths whose old values the engine keeps. */
   ignoreChanges: string[];
+  /**
+   * The `deletedWith` resource option: the URN of a resource whose deletion takes this one along,
+   * so the engine does not delete it on its own. Null when unset.
+   */
+  deletedWith: string | null;
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -53,6 +59,7 @@ interface Request {
   /** Register requests only (a read request has neither). */
   getImportid?(): string;
   getIgnorechangesList?(): string[];
+  getDeletedwith?(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -139,6 +146,7 @@ class RecordingMonitor extends MockMonitor {
       protect: req.getProtect() === true,
       importId: req.getImportid?.() || null,
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
+      deletedWith: req.getDeletedwith?.() || null,
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),

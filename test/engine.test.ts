@@ -74,11 +74,11 @@ test("a program error rejects the run", async () => {
   );
 });
 
-test("records the import and ignoreChanges options, and an imported resource keeps the ID it was imported by", async () => {
+test("records the import, ignoreChanges and deletedWith options, and an imported resource keeps the ID it was imported by", async () => {
   const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/existing";
   const result = await run(() => {
-    new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id, ignoreChanges: ["tags"] });
-    new resources.ResourceGroup("created", { resourceGroupName: "fresh" });
+    const adopted = new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id, ignoreChanges: ["tags"] });
+    new resources.ResourceGroup("created", { resourceGroupName: "fresh" }, { deletedWith: adopted });
   });
   const adopted = result.one("azure-native:resources:ResourceGroup", "adopted");
   const created = result.one("azure-native:resources:ResourceGroup", "created");
@@ -87,6 +87,8 @@ test("records the import and ignoreChanges options, and an imported resource kee
   assert.deepEqual(adopted.ignoreChanges, ["tags"]);
   assert.equal(created.importId, null);
   assert.deepEqual(created.ignoreChanges, []);
+  assert.equal(created.deletedWith, adopted.urn);
+  assert.equal(adopted.deletedWith, null);
 });
 
 test("a preview is the first preview of a new stack: what is created has no ID yet, what is imported has its own", async () => {
