@@ -400,3 +400,12 @@ test("a new system pool VM size comes with a new name: that pool is created, not
   assert.deepEqual(effectiveInputs(rotated.one(CLUSTER)), effectiveInputs(base.one(CLUSTER)), "no cluster PUT");
   assert.equal(base.one(AGENT_POOL, "aks-system").importId, `${base.one(CLUSTER).id}/agentPools/system`);
 });
+
+test("every pool goes with its cluster: a destroy does not delete the last System pool on its own", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "apps" }] })));
+  const cluster = result.one(CLUSTER);
+  assert.deepEqual(
+    result.ofType(AGENT_POOL).map((p) => [p.name, p.deletedWith]),
+    [["aks-apps", cluster.urn], ["aks-system", cluster.urn]],
+  );
+});

@@ -157,6 +157,12 @@ export class AksCluster extends pulumi.ComponentResource {
     // operationnotallowed). So each pool waits for the one before it, the system pool comes last
     // (its CriticalAddonsOnly taint then lands once a first user pool has nodes), and deletions,
     // which run in reverse dependency order, are serial too.
+    //
+    // Every pool is deletedWith the cluster: when the cluster goes (destroy), its pools go with it
+    // and the engine does not delete them first one by one (pulumi/pulumi step.go, DeleteStep).
+    // For the system pool that is what makes a destroy possible at all: deleted first, as a
+    // dependent of the cluster, it would be the cluster's last System pool, which AKS keeps
+    // (learn.microsoft.com/azure/aks/use-system-pools).
     this.userPools = [];
     for (const pool of settings.userPools) {
       const previous = this.userPools.at(-1);
@@ -164,7 +170,13 @@ export class AksCluster extends pulumi.ComponentResource {
         new containerservice.AgentPool(
           `${name}-${pool.name}`,
           { ...clusterRef, ...userPoolProfile(pool, pools), tags: args.tags },
-          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT], dependsOn: previous ? [previous] : [] },
+          {
+            parent: this,
+            protect,
+            ignoreChanges: [...AUTOSCALED_COUNT],
+            dependsOn: previous ? [previous] : [],
+            deletedWith: this.cluster,
+          },
         ),
       );
     }
@@ -215,6 +227,7 @@ export class AksCluster extends pulumi.ComponentResource {
             ignoreChanges: [...AUTOSCALED_COUNT],
             import: adoptsInlinePool(systemPoolName) ? agentPoolId(clusterId, systemPoolName) : undefined,
             dependsOn: this.userPools,
+            deletedWith: this.cluster,
           },
         ),
     );
