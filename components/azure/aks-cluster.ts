@@ -205,16 +205,18 @@ export class AksCluster extends pulumi.ComponentResource {
     //   preview (an update keeps the old ID, step.go UpdateStep.Apply), so the pool is always
     //   registered and never previewed as deleted.
     //
-    // A new VM size or new zones need a new pool: `systemPool.name` names it, and a pool of any
-    // other name than the one the cluster was created with is created, not adopted (see
-    // adoptsInlinePool). The old one, no longer registered, is deleted after the new one exists.
+    // A new VM size or new zones need a new pool: `systemPool.name` names it, and a system pool of
+    // any other name than "system" (the one every cluster is created with) is created, not adopted
+    // (adoptsInlinePool). The old one, no longer registered, is deleted after the new one exists.
     //
     // What this does not fix (README, "Running it for real"): azure-native updates a cluster with
     // one PUT of all its inputs, and for an ignored input the engine sends the value in the state.
     // The inline list in the state therefore goes back to AKS with every later cluster update, and
-    // AKS applies it to the pools (why cluster-api-provider-azure drops agentPoolProfiles from its
-    // cluster PUTs: azure/services/managedclusters/spec.go). `pulumi refresh` rewrites that list
-    // from Azure, so run `pulumi up --refresh`.
+    // AKS applies it to the pools (why kubernetes-sigs/cluster-api-provider-azure leaves
+    // agentPoolProfiles out of its cluster PUTs once the pools exist, "otherwise changes ... would
+    // overwrite changes made to the MachinePools": azure/services/managedclusters/spec.go).
+    // `pulumi refresh` brings that list up to date from Azure (azure-native's Read merges what
+    // changed in Azure into the inputs), so deploy with `pulumi up --refresh`.
     const systemPoolName = settings.systemPool.name;
     this.systemPool = this.cluster.id.apply(
       (clusterId) =>
