@@ -19,8 +19,8 @@ export const SYSTEM_POOL_NAME = "system";
  * AgentPool adopts (import), rather than a replacement it creates. AKS cannot change a pool's VM
  * size or zones (learn.microsoft.com/azure/aks/manage-node-pools, "Limitations";
  * reliability-availability-zones-configure), so a new size or new zones need a new pool under a
- * new name; the engine creates it before it deletes the old one (deletions run last), as every AKS
- * cluster must keep a System pool (learn.microsoft.com/azure/aks/use-system-pools).
+ * new name. The engine creates it before it deletes the old one (deletions run last), which AKS
+ * needs: every cluster must keep a System pool (learn.microsoft.com/azure/aks/use-system-pools).
  *
  * The decision is by name alone and so stable for each URN: an `import` option added later to a
  * pool the engine created could be read as a new import and replace it. The program cannot tell a
@@ -85,7 +85,7 @@ export interface PoolContext {
 }
 
 /** What every pool is: Linux scale sets the autoscaler sizes, starting at the minimum. */
-function poolBase(pool: ClusterConfig["systemPool"], context: PoolContext) {
+function poolBase(pool: Pick<ClusterConfig["systemPool"], "vmSize" | "minCount" | "maxCount" | "zones">, context: PoolContext) {
   return {
     type: "VirtualMachineScaleSets",
     osType: "Linux",
