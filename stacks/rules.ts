@@ -39,7 +39,9 @@ function checkPools({ cluster }: ParsedPlatform, report: Report): void {
     report,
   );
   cluster.userPools.forEach((pool, i) => {
-    if (pool.name === "system") report(["cluster", "userPools", i, "name"], `"system" is the system pool's name`);
+    const path = ["cluster", "userPools", i, "name"];
+    if (pool.name === cluster.systemPool.name) report(path, `"${pool.name}" is the system pool's name`);
+    else if (pool.name === "system") report(path, `"system" is reserved: it is the pool every cluster is created with`);
   });
 }
 

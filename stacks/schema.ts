@@ -49,6 +49,9 @@ const taint = z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule
 
 const vmSize = z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "must be an Azure VM size such as Standard_D4s_v5" });
 
+/** An AKS node pool name (Linux): what the agent pool API accepts. */
+const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { error: "must be 1-12 lowercase letters or digits, starting with a letter" });
+
 /** A Pulumi config key name in this project's namespace, holding a secret. */
 const secretKeyName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
   error: "must be the name of a config key in this project (set it with pulumi config set --secret <name>)",
@@ -89,13 +92,20 @@ function clusterSchema(p: Profile) {
       .boolean()
       .optional()
       .describe("Grant the principal running Pulumi AKS RBAC Cluster Admin (needed with local accounts off). Default: on, off with ci."),
-    systemPool: z.strictObject(poolSchema(p.systemPool)).prefault({}),
+    systemPool: z
+      .strictObject({
+        name: poolName
+          .default("system")
+          .describe(
+            "AKS name of the system pool. Every cluster is created with \"system\"; AKS cannot change a pool's VM size or zones, so a new name (with the new vmSize or zones) replaces the pool of a running cluster.",
+          ),
+        ...poolSchema(p.systemPool),
+      })
+      .prefault({}),
     userPools: z
       .array(
         z.strictObject({
-          name: z
-            .string()
-            .regex(/^[a-z][a-z0-9]{0,11}$/, { error: "must be 1-12 lowercase letters or digits, starting with a letter" }),
+          name: poolName,
           ...poolSchema({ vmSize: "Standard_D4s_v5", minCount: 1, maxCount: 3, zones: p.systemPool.zones }),
           labels: z.record(z.string(), z.string()).default({}),
           taints: z.array(taint).default([]),

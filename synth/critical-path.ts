@@ -40,6 +40,14 @@ export const CREATION_SECONDS: Record<string, number> = {
   "pulumi:providers:": 0,
 };
 
+/**
+ * An adopted resource (the `import` option) is not created: the engine reads it and, where the
+ * program's inputs differ, updates it in place (pulumi/pulumi#19339). That is counted as an
+ * in-place update of about a minute (an AKS agent pool's tags, taints or autoscaler bounds),
+ * whatever the type would take to create.
+ */
+export const ADOPTION_SECONDS = 60;
+
 export function creationSeconds(type: string): number {
   if (Object.hasOwn(CREATION_SECONDS, type)) return CREATION_SECONDS[type];
   const prefix = Object.keys(CREATION_SECONDS)
@@ -58,12 +66,13 @@ export function goDurationSeconds(text: unknown): number | undefined {
 }
 
 /**
- * How long one resource takes to create: a wait (time.Sleep) takes exactly its `createDuration`,
- * which is what makes the propagation waits show where they lie; anything else its type's
- * typical time.
+ * How long the engine spends on a resource of the graph: an adopted one its update; a wait
+ * (time.Sleep) exactly its `createDuration`, which is what makes the propagation waits show where
+ * they lie; anything else its type's typical creation time.
  */
-export function resourceSeconds(resource: Pick<GraphResource, "type" | "inputs">): number {
-  if (resource.type === "time:index/sleep:Sleep") return goDurationSeconds(resource.inputs.createDuration) ?? 0;
+export function stepSeconds(resource: Pick<GraphResource, "type" | "import"> & { inputs?: GraphResource["inputs"] }): number {
+  if (resource.import) return ADOPTION_SECONDS;
+  if (resource.type === "time:index/sleep:Sleep") return goDurationSeconds(resource.inputs?.createDuration) ?? 0;
   return creationSeconds(resource.type);
 }
 
@@ -90,7 +99,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
       if (end > start) [start, previous] = [end, dep];
     }
     visiting.delete(urn);
-    const seconds = start + resourceSeconds(byUrn.get(urn)!);
+    const seconds = start + stepSeconds(byUrn.get(urn)!);
     finish.set(urn, { seconds, previous });
     return seconds;
   };
@@ -103,7 +112,7 @@ export function criticalPath(resources: readonly GraphResource[]): CriticalPath 
   const steps: CriticalPath["steps"] = [];
   for (let urn = last; urn; urn = finish.get(urn)?.previous) {
     const r = byUrn.get(urn)!;
-    steps.unshift({ urn, type: r.type, name: r.name, seconds: resourceSeconds(r) });
+    steps.unshift({ urn, type: r.type, name: r.name, seconds: stepSeconds(r) });
   }
   return { steps, seconds: total };
 }

@@ -16,7 +16,7 @@ export interface ResourceChange {
   paths: string[];
   /** Secret input paths whose fingerprints differ, appeared or disappeared. */
   secretPaths: string[];
-  /** Other changes: protect, parent, provider. */
+  /** Other changes: protect, parent, provider; for an added resource, that it is adopted. */
   notes: string[];
 }
 
@@ -42,7 +42,10 @@ export function diffGraphs(base: SynthGraph, head: SynthGraph): GraphDiff {
   for (const [urn, resource] of after) {
     const old = before.get(urn);
     if (!old) {
-      changes.push(change("added", resource));
+      const added = change("added", resource);
+      // An adopted resource (the import option) already exists: the engine reads it, it does not create it.
+      if (resource.import) added.notes.push(`adopted, not created: imports \`${resource.import}\``);
+      changes.push(added);
       continue;
     }
     const paths = changedPaths(normalize(old.inputs, base.stack), normalize(resource.inputs, head.stack));

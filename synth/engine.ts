@@ -1,7 +1,9 @@
 /**
  * The mock engine: runs a Pulumi program in-process under the SDK's mock runtime and records
  * every resource registration the way the real engine would see it (parent, provider,
- * dependencies, protect, inputs with secrets still marked). Synth and the unit tests share it.
+ * dependencies, protect, import, ignoreChanges and deletedWith options, inputs with secrets still
+ * marked).
+ * Synth and the unit tests share it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
@@ -23,6 +25,18 @@ export interface RecordedResource {
   provider: string | null;
   dependencies: string[];
   protect: boolean;
+  /**
+   * The `import` resource option: the ID of an existing cloud resource the engine adopts instead
+   * of creating one (it reads it, then updates it to the inputs). Null when the resource is created.
+   */
+  importId: string | null;
+  /** The `ignoreChanges` resource option: input paths whose old values the engine keeps. */
+  ignoreChanges: string[];
+  /**
+   * The `deletedWith` resource option: the URN of a resource whose deletion takes this one along,
+   * so the engine does not delete it on its own. Null when unset.
+   */
+  deletedWith: string | null;
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -42,7 +56,10 @@ interface Request {
   getProtect(): boolean | undefined;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
-  getImportid(): string;
+  /** Register requests only (a read request has neither). */
+  getImportid?(): string;
+  getIgnorechangesList?(): string[];
+  getDeletedwith?(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -61,7 +78,13 @@ function providerUrn(reference: string): string | null {
 class RecordingMonitor extends MockMonitor {
   readonly recorded = new Map<string, RecordedResource>();
 
-  constructor(mocks: pulumi.runtime.Mocks) {
+  /**
+   * @param preview A preview of a stack that does not exist yet: every custom resource is to be
+   *   created, and a provider's Create in preview returns no ID (azure-native provider.go, Create:
+   *   `if req.GetPreview()` answers with properties only), so its ID is unknown to the program.
+   *   An imported resource's ID is the one it is imported by.
+   */
+  constructor(mocks: pulumi.runtime.Mocks, preview = false) {
     super(mocks);
     // The base class answers with the state it returns from newResource; wrap it to mark secrets.
     const newResource = mocks.newResource.bind(mocks);
@@ -72,7 +95,8 @@ class RecordingMonitor extends MockMonitor {
       for (const key of secretOutputs) {
         if (key in state && !isSecretValue(state[key])) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
       }
-      return { id: result.id, state };
+      const created = preview && args.custom === true && !args.id;
+      return { id: created ? undefined : result.id, state };
     };
   }
 
@@ -120,6 +144,9 @@ class RecordingMonitor extends MockMonitor {
       provider: providerUrn(req.getProvider()),
       dependencies: [...new Set(req.getDependenciesList())].sort(),
       protect: req.getProtect() === true,
+      importId: req.getImportid?.() || null,
+      ignoreChanges: req.getIgnorechangesList?.() ?? [],
+      deletedWith: req.getDeletedwith?.() || null,
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),
@@ -140,7 +167,10 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Which of those keys hold secrets. */
   secretKeys?: string[];
-  /** Run as a preview (unknown outputs stay unknown) instead of an update. */
+  /**
+   * Run as the first preview of a new stack (unknown outputs stay unknown, and no resource being
+   * created has an ID yet) instead of an update.
+   */
   preview?: boolean;
   /** Receives every recorded resource even when the program fails (to prove nothing was created). */
   registered?: RecordedResource[];
@@ -237,7 +267,7 @@ export async function runProgram(program: () => unknown, options: EngineOptions)
 }
 
 async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  const monitor = new RecordingMonitor(new PlatformMocks());
+  const monitor = new RecordingMonitor(new PlatformMocks(), options.preview ?? false);
   runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
   enableMockFeatures();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);

@@ -232,8 +232,12 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     const [pkg] = args.type.split(":");
     if (args.type.startsWith("pulumi:providers:")) return { id: fakeGuid(seed), state: inputs };
     switch (pkg) {
-      case "azure-native":
-        return armState(args.type, args.name, inputs, seed);
+      case "azure-native": {
+        const arm = armState(args.type, args.name, inputs, seed);
+        // An imported resource (the `import` option) keeps the ID it was imported by: azure-native's
+        // Read answers with the ID it was asked for (provider/pkg/provider/provider.go, Read).
+        return args.id ? { ...arm, id: args.id } : arm;
+      }
       case "kubernetes":
         return kubernetesState(args.type, args.name, inputs, seed);
       case "tls":

@@ -11,6 +11,11 @@ export type GraphResource = Pick<
 > & {
   /** Input paths holding secrets -> fingerprint; present only when there are any. */
   secrets?: Record<string, string>;
+  /**
+   * The ID of an existing cloud resource the engine adopts (the `import` option) instead of
+   * creating one; present only then.
+   */
+  import?: string;
 };
 
 export interface SynthGraph {
@@ -53,6 +58,7 @@ export function toGraphResource(r: RecordedResource): GraphResource {
   const { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs, secrets } = r;
   const resource: GraphResource = { urn, type, name, custom, parent, provider, dependencies, protect, inputs, outputs };
   if (Object.keys(secrets).length > 0) resource.secrets = secrets;
+  if (r.importId) resource.import = r.importId;
   return resource;
 }
 

@@ -16,7 +16,7 @@ export function renderTree(resources: readonly GraphResource[]): string {
     list.forEach((resource, i) => {
       const last = i === list.length - 1;
       const branch = parent === null ? "" : last ? "└─ " : "├─ ";
-      const flags = resource.protect ? " [protected]" : "";
+      const flags = `${resource.import ? " [import]" : ""}${resource.protect ? " [protected]" : ""}`;
       lines.push(`${indent}${branch}${resource.type} ${resource.name}${flags}`);
       walk(resource.urn, parent === null ? indent : indent + (last ? "   " : "│  "));
     });

@@ -16,7 +16,7 @@ import { ClusterConfig } from "../stacks/schema";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
-import { dependsOn, run } from "./helpers";
+import { dependsOn, run, TestRun } from "./helpers";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
@@ -112,7 +112,7 @@ test("dev defaults: version, tier, upgrade channels, one autoscaled system pool 
   assert.equal(system.osSKU, "AzureLinux");
   assert.equal(system.availabilityZones, undefined, "no zones in dev");
   assert.equal(system.nodeTaints, undefined, "with no user pool, workloads must fit on the system pool");
-  assert.equal(result.ofType(AGENT_POOL).length, 0);
+  assert.deepEqual(result.ofType(AGENT_POOL).map((p) => p.name), ["aks-system"], "no user pool; the system pool as an AgentPool");
   assert.equal(result.ofType(MAINTENANCE).length, 0, "dev has no maintenance window");
   assert.equal(cluster.apiServerAccessProfile, undefined);
   assert.equal(result.one(CLUSTER).protect, false);
@@ -213,17 +213,87 @@ test("a configured maintenance window becomes weekly schedules; null turns prod'
   assert.equal(off.ofType(MAINTENANCE).length, 0);
 });
 
-test("autoscaled node counts are in ignoreChanges of the cluster and of every user pool", async () => {
-  const seen = new Map<string, string[] | undefined>();
-  const spy: pulumi.ResourceTransformation = ({ type, name, opts }) => {
-    seen.set(`${type}::${name}`, opts.ignoreChanges);
-    return undefined;
+test("the inline pool list is create-only; the autoscaler owns every AgentPool's node count", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "one" }, { name: "two" }] })));
+  assert.deepEqual(result.one(CLUSTER).ignoreChanges, ["agentPoolProfiles"]);
+  assert.deepEqual(
+    result.ofType(AGENT_POOL).map((p) => [p.name, p.ignoreChanges]),
+    [["aks-one", ["count"]], ["aks-two", ["count"]], ["aks-system", ["count"]]],
+  );
+});
+
+test("the system pool is an AgentPool that adopts the cluster's inline pool by import, with the same settings", async () => {
+  const cluster = settings(
+    { adminGroupObjectIds: [ADMIN_GROUP], authorizedIpRanges: ["203.0.113.0/24"], userPools: [{ name: "work" }] },
+    "prod",
+  );
+  const result = await run(program(cluster, { protect: true }));
+  const clusterResource = result.one(CLUSTER);
+  const pool = result.one(AGENT_POOL, "aks-system");
+  const inline = (clusterResource.inputs.agentPoolProfiles as Inputs[])[0];
+
+  const poolId = `${clusterResource.id}/agentPools/system`;
+  assert.match(poolId, /^\/subscriptions\/[^/]+\/resourceGroups\/rg-gitops-test\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+\/agentPools\/system$/);
+  assert.equal(pool.importId, poolId, "adopted, not created: azure-native refuses to create a pool that exists");
+  assert.equal(pool.id, poolId);
+  assert.equal(result.one(AGENT_POOL, "aks-work").importId, null, "user pools are created");
+  assert.equal(pool.parent, result.one("gitops-platform:azure:AksCluster").urn);
+  assert.ok(pool.dependencies.includes(clusterResource.urn));
+  assert.equal(pool.protect, true);
+
+  assert.equal(pool.inputs.agentPoolName, "system");
+  assert.equal(pool.inputs.agentPoolName, inline.name, "the pool the cluster is created with");
+  assert.equal(pool.inputs.resourceName, clusterResource.outputs.name);
+  assert.equal(pool.inputs.resourceGroupName, "rg-gitops-test");
+  assert.equal(pool.inputs.mode, "System");
+  assert.deepEqual([pool.inputs.vmSize, pool.inputs.minCount, pool.inputs.maxCount, pool.inputs.count], ["Standard_D4s_v5", 3, 6, 3]);
+  assert.deepEqual(pool.inputs.availabilityZones, ["1", "2", "3"]);
+  assert.equal(pool.inputs.osSKU, "AzureLinux");
+  assert.equal(pool.inputs.enableAutoScaling, true);
+  assert.deepEqual(pool.inputs.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.deepEqual(pool.inputs.tags, { environment: "test" });
+  for (const key of ["mode", "vmSize", "osSKU", "osType", "type", "enableAutoScaling", "count", "minCount", "maxCount", "availabilityZones", "nodeTaints"]) {
+    assert.deepEqual(pool.inputs[key], inline[key], `${key}: the inline pool is created as the AgentPool then keeps it`);
+  }
+});
+
+/** The inputs the provider sees: the engine replaces ignoreChanges paths with the old values. */
+function effectiveInputs(resource: { inputs: Inputs; ignoreChanges: string[] }): Inputs {
+  const copy = structuredClone(resource.inputs);
+  const drop = (value: unknown, keys: string[]): void => {
+    if (value === null || typeof value !== "object" || keys.length === 0) return;
+    const [key, ...rest] = keys;
+    const targets = key === "*" ? Object.keys(value) : [key];
+    for (const k of targets) {
+      if (rest.length === 0) delete (value as Record<string, unknown>)[k];
+      else drop((value as Record<string, unknown>)[k], rest);
+    }
   };
-  const cluster = settings({ userPools: [{ name: "one" }, { name: "two" }] });
-  await run(program(cluster, { opts: { transformations: [spy] } }));
-  assert.deepEqual(seen.get(`${CLUSTER}::aks`), ["agentPoolProfiles[*].count"]);
-  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-one`), ["count"]);
-  assert.deepEqual(seen.get(`${AGENT_POOL}::aks-two`), ["count"]);
+  for (const path of resource.ignoreChanges) drop(copy, path.replace(/\[(\*|\d+)\]/g, ".$1").split("."));
+  return copy;
+}
+
+test("a system pool's min/max, and the taint of a first user pool, change the system AgentPool and nothing the cluster sends", async () => {
+  const base = await run(program(settings()));
+  const bigger = await run(program(settings({ systemPool: { minCount: 2, maxCount: 5 } })));
+  const withUserPool = await run(program(settings({ userPools: [{ name: "apps" }] })));
+
+  for (const variant of [bigger, withUserPool]) {
+    assert.deepEqual(effectiveInputs(variant.one(CLUSTER)), effectiveInputs(base.one(CLUSTER)), "no cluster diff, so no cluster PUT");
+  }
+  const system = (r: TestRun) => r.one(AGENT_POOL, "aks-system").inputs;
+  assert.deepEqual([system(base).minCount, system(base).maxCount], [1, 3]);
+  assert.deepEqual([system(bigger).minCount, system(bigger).maxCount], [2, 5]);
+  assert.equal(system(base).nodeTaints, undefined);
+  assert.deepEqual(system(withUserPool).nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.equal(withUserPool.one(AGENT_POOL, "aks-apps").inputs.nodeTaints, undefined);
+});
+
+test("the first preview of a new stack has no system AgentPool: its import waits for the cluster's ID", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "apps" }] })), { preview: true });
+  assert.equal(result.one(CLUSTER).id, null, "a cluster to be created has no ID in a preview");
+  assert.deepEqual(result.ofType(AGENT_POOL).map((p) => p.name), ["aks-apps"]);
+  assert.equal((result.one(CLUSTER).inputs.agentPoolProfiles as Inputs[])[0].name, "system", "the cluster is created with its system pool");
 });
 
 test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster's resource group, so it propagates while the cluster is created", async () => {
@@ -323,7 +393,7 @@ test("nodes in a platform subnet: every pool in it, the control-plane identity m
     (cluster.values.agentPoolProfiles as Inputs[]).map((p) => p.vnetSubnetID),
     [subnet],
   );
-  assert.equal(result.one(AGENT_POOL).values.vnetSubnetID, subnet);
+  for (const pool of result.ofType(AGENT_POOL)) assert.equal(pool.values.vnetSubnetID, subnet, `${pool.name} is in the subnet (the adopted system pool too)`);
   const grant = result.one(ROLE_ASSIGNMENT, "aks-network-contributor-subnet");
   assert.equal(grant.values.scope, subnet);
   assert.match(String(grant.values.roleDefinitionId), /\/roleDefinitions\/4d97b98b-1d4f-4787-a291-c67834d212e7$/);
@@ -335,5 +405,40 @@ test("nodes in a platform subnet: every pool in it, the control-plane identity m
 
   const managed = await run(program(settings()));
   assert.equal((managed.one(CLUSTER).values.agentPoolProfiles as Inputs[])[0].vnetSubnetID, undefined, "no subnet: the VNet AKS manages");
+  assert.equal(managed.one(AGENT_POOL, "aks-system").values.vnetSubnetID, undefined);
   assert.equal(managed.ofType(ROLE_ASSIGNMENT).filter((r) => r.name.includes("network")).length, 0);
+});
+
+test("one pool operation at a time: each user pool waits for the one before it, the system pool for all of them", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "one" }, { name: "two" }, { name: "three" }] })));
+  const [one, two, three] = ["aks-one", "aks-two", "aks-three"].map((name) => result.one(AGENT_POOL, name));
+  const system = result.one(AGENT_POOL, "aks-system");
+  assert.ok(!one.dependencies.some((urn) => [two.urn, three.urn, system.urn].includes(urn)));
+  assert.ok(two.dependencies.includes(one.urn));
+  assert.ok(three.dependencies.includes(two.urn));
+  for (const pool of [one, two, three]) assert.ok(system.dependencies.includes(pool.urn), `the system pool waits for ${pool.name}`);
+});
+
+test("a new system pool VM size comes with a new name: that pool is created, not adopted, and the cluster sends nothing new", async () => {
+  const base = await run(program(settings({ userPools: [{ name: "apps" }] })));
+  const rotated = await run(program(settings({ systemPool: { name: "system2", vmSize: "Standard_D8s_v5" }, userPools: [{ name: "apps" }] })));
+  const pool = rotated.one(AGENT_POOL, "aks-system2");
+  assert.equal(pool.importId, null, "a pool that does not exist yet is created");
+  assert.equal(pool.inputs.agentPoolName, "system2");
+  assert.equal(pool.inputs.mode, "System");
+  assert.equal(pool.inputs.vmSize, "Standard_D8s_v5");
+  assert.deepEqual(pool.inputs.nodeTaints, ["CriticalAddonsOnly=true:NoSchedule"]);
+  assert.ok(pool.dependencies.includes(rotated.one(AGENT_POOL, "aks-apps").urn));
+  assert.deepEqual(rotated.ofType(AGENT_POOL).map((p) => p.name), ["aks-apps", "aks-system2"], "the old pool is no longer registered: the engine deletes it last");
+  assert.deepEqual(effectiveInputs(rotated.one(CLUSTER)), effectiveInputs(base.one(CLUSTER)), "no cluster PUT");
+  assert.equal(base.one(AGENT_POOL, "aks-system").importId, `${base.one(CLUSTER).id}/agentPools/system`);
+});
+
+test("every pool goes with its cluster: a destroy does not delete the last System pool on its own", async () => {
+  const result = await run(program(settings({ userPools: [{ name: "apps" }] })));
+  const cluster = result.one(CLUSTER);
+  assert.deepEqual(
+    result.ofType(AGENT_POOL).map((p) => [p.name, p.deletedWith]),
+    [["aks-apps", cluster.urn], ["aks-system", cluster.urn]],
+  );
 });

@@ -80,6 +80,9 @@ const CASES: Case[] = [
   devCase("tenant name in capitals", { tenants: [{ name: "Web" }] }, `${P}.tenants[0].name: ${DNS}`),
   devCase("user pool name with a dash", { cluster: { userPools: [{ name: "apps-1" }] } }, `${P}.cluster.userPools[0].name: must be 1-12 lowercase letters or digits, starting with a letter`),
   devCase("user pool named system", { cluster: { userPools: [{ name: "system" }] } }, `${P}.cluster.userPools[0].name: "system" is the system pool's name`),
+  devCase("user pool named like a renamed system pool", { cluster: { systemPool: { name: "sys2" }, userPools: [{ name: "sys2" }] } }, `${P}.cluster.userPools[0].name: "sys2" is the system pool's name`),
+  devCase("user pool named system after the system pool was renamed", { cluster: { systemPool: { name: "sys2" }, userPools: [{ name: "system" }] } }, `${P}.cluster.userPools[0].name: "system" is reserved: it is the pool every cluster is created with`),
+  devCase("system pool name with a capital", { cluster: { systemPool: { name: "System2" } } }, `${P}.cluster.systemPool.name: must be 1-12 lowercase letters or digits, starting with a letter`),
   devCase("region with spaces", { location: "West Europe" }, `${P}.location: must be an Azure region name such as westeurope`),
   // CIDRs and addresses.
   devCase("prefix longer than 32", { cluster: { network: { podCidr: "10.244.0.0/33" } } }, `${P}.cluster.network.podCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16`),

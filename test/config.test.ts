@@ -27,7 +27,7 @@ test("a dev default is small and cheap; a prod default is zonal, HA and protecte
   assert.equal(dev.environment, "dev", "the stack name is the environment");
   assert.equal(dev.protect, false);
   assert.equal(dev.cluster.skuTier, "Free");
-  assert.deepEqual(dev.cluster.systemPool, { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3, zones: [] });
+  assert.deepEqual(dev.cluster.systemPool, { name: "system", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3, zones: [] });
   assert.equal(dev.keyVault.purgeProtection, false);
   assert.equal(dev.vault.replicas, 1);
   assert.equal(dev.cluster.maintenanceWindow, undefined);

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { creationDependencies, creationSeconds, criticalPath, goDurationSeconds, renderCriticalPath, resourceSeconds } from "../synth/critical-path";
+import { ADOPTION_SECONDS, creationDependencies, creationSeconds, criticalPath, goDurationSeconds, renderCriticalPath, stepSeconds } from "../synth/critical-path";
 import { GraphResource, synthesize } from "../synth/synthesize";
 import { graphResource } from "./helpers";
 
@@ -99,6 +99,19 @@ describe("the algorithm, on hand-built graphs", () => {
     assert.throws(() => criticalPath(graph), /dependency cycle through (a|b|c)$/);
   });
 
+  test("an adopted resource (the import option) is read and updated in place, not created", () => {
+    const pool = "azure-native:containerservice:AgentPool";
+    const graph = [
+      node("cluster", { type: "azure-native:containerservice:ManagedCluster" }),
+      node("adopted", { type: pool, dependencies: ["cluster"], import: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c/agentPools/system" }),
+    ];
+    assert.equal(stepSeconds(graph[1]), ADOPTION_SECONDS);
+    assert.equal(stepSeconds({ type: pool }), creationSeconds(pool), "a pool the engine creates");
+    const path = criticalPath(graph);
+    assert.deepEqual(path.steps.map((s) => [s.urn, s.seconds]), [["cluster", 420], ["adopted", ADOPTION_SECONDS]]);
+    assert.equal(path.seconds, 420 + ADOPTION_SECONDS);
+  });
+
   test("creation times: exact type first, then the longest prefix, else 5 s", () => {
     assert.equal(creationSeconds("azure-native:containerservice:ManagedCluster"), 420);
     assert.equal(creationSeconds("kubernetes:helm.sh/v3:Release"), 120);
@@ -116,8 +129,8 @@ test("a propagation wait takes exactly its createDuration", () => {
   assert.equal(goDurationSeconds("1m30s"), 90);
   assert.equal(goDurationSeconds("1h"), 3600);
   assert.equal(goDurationSeconds("soon"), undefined);
-  assert.equal(resourceSeconds({ type: "time:index/sleep:Sleep", inputs: { createDuration: "2m" } }), 120);
-  assert.equal(resourceSeconds({ type: "azure-native:containerservice:ManagedCluster", inputs: {} }), 420);
+  assert.equal(stepSeconds({ type: "time:index/sleep:Sleep", inputs: { createDuration: "2m" } }), 120);
+  assert.equal(stepSeconds({ type: "azure-native:containerservice:ManagedCluster", inputs: {} }), 420);
 });
 
 test("the dev graph: the Key Vault propagation waits lie on the path only as far as they outlast the cluster", async () => {
@@ -181,6 +194,16 @@ describe("the prod graph", () => {
     assert.ok(customs().filter(inVault).length >= 10);
     const workloadIdentities = resources.filter((r) => r.type === "gitops-platform:azure:WorkloadIdentity").map((r) => r.name);
     assert.ok(workloadIdentities.includes("platform-flux-sops") && workloadIdentities.includes("platform-vault-server"), workloadIdentities.join(", "));
+  });
+
+  test("the system pool is adopted, not created: the graph carries its import ID and only it does", () => {
+    const adopted = resources.filter((r) => r.import !== undefined);
+    assert.deepEqual(adopted.map((r) => `${r.type} ${r.name}`), ["azure-native:containerservice:AgentPool platform-aks-system"]);
+    const cluster = resources.find((r) => r.type === "azure-native:containerservice:ManagedCluster")!;
+    assert.ok(
+      adopted[0].import!.endsWith(`/providers/Microsoft.ContainerService/managedClusters/${String(cluster.outputs.name)}/agentPools/system`),
+      adopted[0].import,
+    );
   });
 
   test("the intrinsic chains are there: the closure sees them", () => {

@@ -63,3 +63,18 @@ test("dev and prod compare resource by resource despite the stack name in URNs",
   assert.equal(diff.unchanged, 2);
   assert.match(renderDiffMarkdown(dev, prod), /No changes\./);
 });
+
+test("an added resource that is adopted (the import option) says so: it is not created", () => {
+  const pool = "azure-native:containerservice:AgentPool";
+  const id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c/agentPools/system";
+  const head = graph("prod", [resource("prod", pool, "aks-system", {}, { import: id }), resource("prod", pool, "aks-apps", {})]);
+  const diff = diffGraphs(graph("prod", []), head);
+  assert.deepEqual(
+    diff.changes.map((c) => [c.kind, c.name, c.notes]),
+    [
+      ["added", "aks-apps", []],
+      ["added", "aks-system", [`adopted, not created: imports \`${id}\``]],
+    ],
+  );
+  assert.match(renderDiffMarkdown(graph("prod", []), head), /^ {2}- adopted, not created: imports `\/subscriptions\/.*\/agentPools\/system`$/m);
+});

@@ -73,3 +73,36 @@ test("a program error rejects the run", async () => {
     /boom/,
   );
 });
+
+test("records the import, ignoreChanges and deletedWith options, and an imported resource keeps the ID it was imported by", async () => {
+  const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/existing";
+  const result = await run(() => {
+    const adopted = new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id, ignoreChanges: ["tags"] });
+    new resources.ResourceGroup("created", { resourceGroupName: "fresh" }, { deletedWith: adopted });
+  });
+  const adopted = result.one("azure-native:resources:ResourceGroup", "adopted");
+  const created = result.one("azure-native:resources:ResourceGroup", "created");
+  assert.equal(adopted.importId, id);
+  assert.equal(adopted.id, id);
+  assert.deepEqual(adopted.ignoreChanges, ["tags"]);
+  assert.equal(created.importId, null);
+  assert.deepEqual(created.ignoreChanges, []);
+  assert.equal(created.deletedWith, adopted.urn);
+  assert.equal(adopted.deletedWith, null);
+});
+
+test("a preview is the first preview of a new stack: what is created has no ID yet, what is imported has its own", async () => {
+  const id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/existing";
+  const seen: Record<string, string> = {};
+  await run(
+    () => {
+      const created = new resources.ResourceGroup("created", { resourceGroupName: "fresh" });
+      const adopted = new resources.ResourceGroup("adopted", { resourceGroupName: "existing" }, { import: id });
+      created.id.apply((value) => (seen.created = value));
+      adopted.id.apply((value) => (seen.adopted = value));
+    },
+    { preview: true },
+  );
+  assert.equal(seen.created, undefined, "an unknown ID: apply does not run in a preview");
+  assert.equal(seen.adopted, id);
+});

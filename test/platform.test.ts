@@ -115,7 +115,7 @@ for (const stack of ["dev", "prod"] as const) {
 }
 
 test("with user pools (prod), pods wait for them: the system pool is tainted CriticalAddonsOnly", () => {
-  const pool = prod.one("azure-native:containerservice:AgentPool");
+  const pool = prod.one("azure-native:containerservice:AgentPool", "platform-aks-apps");
   for (const chart of ["flux2", "vault"]) {
     const release = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === chart)!;
     assert.ok(dependsOn(prod, release, pool), `the ${chart} release waits for the user pool`);

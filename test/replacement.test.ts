@@ -43,7 +43,7 @@ const STATEFUL: Stateful[] = [
     // Auto-named: the engine keeps the name of an existing cluster as long as the URN stays.
     identity: [["resourceName"], ["dnsPrefix"], ["resourceGroupName"], ["location"], ["networkProfile"], ["agentPoolProfiles", "0", "name"]],
   },
-  { what: "AKS user pool", matches: isType("azure-native:containerservice:AgentPool"), identity: [["agentPoolName"], ["resourceName"], ["resourceGroupName"]] },
+  { what: "AKS node pool", matches: isType("azure-native:containerservice:AgentPool"), identity: [["agentPoolName"], ["resourceName"], ["resourceGroupName"]] },
   {
     what: "Vault Helm release (its raft storage)",
     matches: (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault",
@@ -55,6 +55,17 @@ const STATEFUL: Stateful[] = [
     identity: [["metadata", "name"]],
   },
 ];
+
+/**
+ * Whether an input path is under one of the resource's ignoreChanges paths: the engine then sends
+ * the old value, so the provider never sees a change there (pulumi/pulumi, processIgnoreChanges).
+ */
+function ignored(resource: RecordedResource, keys: string[]): boolean {
+  return resource.ignoreChanges.some((path) => {
+    const ignoredKeys = path.replace(/\[(\*|\d+)\]/g, ".$1").split(".");
+    return ignoredKeys.length <= keys.length && ignoredKeys.every((key, i) => key === "*" || key === keys[i]);
+  });
+}
 
 function at(value: unknown, keys: string[]): unknown {
   return keys.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
@@ -74,6 +85,7 @@ function replacements(base: readonly RecordedResource[], next: readonly Recorded
       if (after.protect !== before.protect) problems.push(`${kind.what} ${before.name}: protect ${before.protect} -> ${after.protect}`);
       const paths = kind.identity === "*" ? [[]] : kind.identity;
       for (const keys of paths) {
+        if (ignored(after, keys)) continue;
         const [a, b] = [at(before.values, keys), at(after.values, keys)];
         if (JSON.stringify(a) !== JSON.stringify(b)) {
           problems.push(`${kind.what} ${before.name}: ${keys.join(".") || "inputs"} ${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
@@ -181,6 +193,21 @@ test("the check can fail: a new pod CIDR replaces the cluster, a new location ev
     'Key Vault platform-kv: location "westeurope" -> "northeurope"',
     'AKS cluster platform-aks: location "westeurope" -> "northeurope"',
   ]);
+});
+
+test("the cluster's inline pool list is create-only: a change there cannot replace the cluster", async () => {
+  const cluster = (await prod()).find(isType("azure-native:containerservice:ManagedCluster"))!;
+  assert.ok(ignored(cluster, ["agentPoolProfiles", "0", "name"]));
+  assert.ok(!ignored(cluster, ["networkProfile"]));
+});
+
+test("a new system pool VM size under a new name drops exactly the old system pool, which prod protects", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.cluster.systemPool = { ...p.cluster.systemPool, name: "system2", vmSize: "Standard_D8s_v5" }));
+  const old = before.find((r) => r.type === "azure-native:containerservice:AgentPool" && r.values.agentPoolName === "system");
+  assert.ok(old?.protect, "the system pool is protected in prod: pulumi up stops until it is unprotected on purpose");
+  assert.ok(after.some((r) => r.type === "azure-native:containerservice:AgentPool" && r.values.agentPoolName === "system2" && r.protect));
+  assert.deepEqual(replacements(before, after), [`AKS node pool ${old.urn}: gone (its URN changed or it was dropped)`]);
 });
 
 test("turning SOPS off drops exactly the SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {

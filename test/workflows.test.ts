@@ -192,6 +192,7 @@ test("deploy: main only, dev then prod behind the production environment, no ove
     assert.equal(job.env!.ARM_SUBSCRIPTION_ID, `\${{ vars.${names.subscriptionId} }}`);
     const pulumi = uses(job, "pulumi/actions")[0];
     assert.equal(pulumi.with?.command, "up");
+    assert.equal(pulumi.with?.refresh, true, "deploys refresh first: the cluster's create-only pool list must be current");
     assert.equal(pulumi.with?.["stack-name"], `\${{ vars.PULUMI_ORG }}/gitops-platform/${stack}`);
     const steps = job.steps.map((s) => s.uses?.split("@")[0] ?? s.run);
     assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "azure/login", "azure/use-kubelogin", "pulumi/actions"]);

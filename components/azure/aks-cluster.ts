@@ -10,8 +10,11 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import type { ClusterConfig } from "../../stacks/schema";
 import {
+  adoptsInlinePool,
+  agentPoolId,
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
+  CLUSTER_CREATE_ONLY_INPUTS,
   DeployerPrincipalType,
   deployerPrincipalType,
   dnsPrefixFor,
@@ -19,6 +22,8 @@ import {
   maintenanceWindow,
   networkProfile,
   NodeOsSku,
+  PoolContext,
+  systemAgentPoolProfile,
   systemPoolProfile,
   userPoolProfile,
 } from "./aks-profiles";
@@ -39,7 +44,7 @@ export interface AksClusterArgs {
   /** Azure tags on the identity, the cluster and its pools. Default none. */
   tags?: pulumi.Input<Record<string, string>>;
   /**
-   * Protect the cluster and its user pools from deletion (on in prod). The identity, the
+   * Protect the cluster and its node pools from deletion (on in prod). The identity, the
    * maintenance configurations and the role assignment stay unprotected. Default false.
    */
   protect?: boolean;
@@ -69,10 +74,16 @@ export interface KubeletIdentity {
   resourceId: string;
 }
 
-/** The AKS cluster, its control-plane identity, user pools, maintenance schedule and Kubernetes provider. */
+/** The AKS cluster, its control-plane identity, node pools, maintenance schedule and Kubernetes provider. */
 export class AksCluster extends pulumi.ComponentResource {
   readonly cluster: containerservice.ManagedCluster;
   readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
+  /**
+   * The system pool, as the agent-pool API manages it once the cluster exists. An Output because it
+   * is registered once the cluster's ID is known (see the constructor); in the first preview of a
+   * new stack it is not registered at all.
+   */
+  readonly systemPool: pulumi.Output<containerservice.AgentPool>;
   readonly userPools: containerservice.AgentPool[];
   /**
    * What anything with pods must wait for. With user pools the system pool is tainted
@@ -107,7 +118,7 @@ export class AksCluster extends pulumi.ComponentResource {
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
     const { settings } = args;
-    const osSku = args.nodeOsSku ?? "AzureLinux";
+    const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
     const protect = args.protect ?? false;
     const client = authorization.getClientConfigOutput({ parent: this });
 
@@ -130,7 +141,6 @@ export class AksCluster extends pulumi.ComponentResource {
         propagationWait(`${name}-subnet-grant-wait`, { networkContributor: this.subnetRoleAssignment }, { parent: this, duration: args.propagationWait }),
       ];
     }
-    const vnetSubnetID = args.nodeSubnetId;
 
     this.cluster = new containerservice.ManagedCluster(
       name,
@@ -153,23 +163,99 @@ export class AksCluster extends pulumi.ComponentResource {
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true } },
         autoUpgradeProfile: { upgradeChannel: settings.upgradeChannel, nodeOSUpgradeChannel: settings.nodeOsUpgradeChannel },
-        agentPoolProfiles: [{ ...systemPoolProfile(settings, osSku), vnetSubnetID }],
+        // Create-only (CLUSTER_CREATE_ONLY_INPUTS): ARM creates a cluster only with a System pool
+        // here; every later pool change goes through the AgentPool resources below.
+        agentPoolProfiles: [systemPoolProfile(settings, pools)],
         networkProfile: networkProfile(settings.network),
         apiServerAccessProfile: apiServerAccessProfile(settings),
         addonProfiles: {
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
       },
-      { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.cluster], dependsOn: subnetReady },
+      { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS], dependsOn: subnetReady },
     );
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
-    this.userPools = settings.userPools.map(
-      (pool) =>
+    // One pool operation at a time: AKS refuses an agent pool operation while another is in
+    // progress on the cluster ("OperationNotAllowed: Another agentpool operation ... is in
+    // progress", learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/
+    // operationnotallowed). So each pool waits for the one before it, the system pool comes last
+    // (its CriticalAddonsOnly taint then lands once a first user pool has nodes), and deletions,
+    // which run in reverse dependency order, are serial too.
+    //
+    // Every pool is deletedWith the cluster: when the cluster goes (destroy), its pools go with it
+    // and the engine does not delete them first one by one (pulumi/pulumi step.go, DeleteStep).
+    // For the system pool that is what makes a destroy possible at all: deleted first, as a
+    // dependent of the cluster, it would be the cluster's last System pool, which AKS keeps
+    // (learn.microsoft.com/azure/aks/use-system-pools).
+    this.userPools = [];
+    for (const pool of settings.userPools) {
+      const previous = this.userPools.at(-1);
+      this.userPools.push(
         new containerservice.AgentPool(
           `${name}-${pool.name}`,
-          { ...clusterRef, ...userPoolProfile(pool, osSku), vnetSubnetID, tags: args.tags },
-          { parent: this, protect, ignoreChanges: [...AUTOSCALED_COUNT.agentPool] },
+          { ...clusterRef, ...userPoolProfile(pool, pools), tags: args.tags },
+          {
+            parent: this,
+            protect,
+            ignoreChanges: [...AUTOSCALED_COUNT],
+            dependsOn: previous ? [previous] : [],
+            deletedWith: this.cluster,
+          },
+        ),
+      );
+    }
+
+    // The system pool. ARM creates a cluster only with a System pool in agentPoolProfiles, so the
+    // cluster is created with it inline; from then on that list is create-only (ignoreChanges) and
+    // the pool is a containerservice.AgentPool like the user pools: its autoscaler bounds, taints
+    // and tags change through the agent-pool API, one pool at a time, never through a cluster PUT.
+    //
+    // The AgentPool cannot create the pool, which exists: azure-native checks before it creates
+    // and refuses ("cannot create already existing resource", provider.go Create). It adopts the
+    // pool with the `import` option instead. What the engine does with it (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go, step.go):
+    // - `import` acts only while the resource is not in the state; once adopted it is inert. The
+    //   adopted ID is the import ID itself (azure-native's Read answers with the ID it was asked
+    //   for), so the option never looks like a new import.
+    // - The engine reads the pool and, as its inputs differ from what AKS reports (AKS fills in
+    //   max pods, OS disk, upgrade settings...), updates it to the program's inputs in the same
+    //   run (import-then-update, pulumi/pulumi#19339, CLI 3.174.0; older CLIs fail the import with
+    //   "inputs to import do not match the existing resource").
+    // - `import` takes a plain ID, so the pool is registered inside an apply over the cluster's
+    //   ID. In the first preview of a new stack that ID is unknown: the preview does not show the
+    //   pool (Pulumi docs, "Accessing single outputs with Apply": a resource created inside apply
+    //   appears in a preview only when the value is known), and `pulumi up` adopts the pool the
+    //   cluster has just been created with. Once the cluster exists its ID is known in every
+    //   preview (an update keeps the old ID, step.go UpdateStep.Apply), so the pool is always
+    //   registered and never previewed as deleted.
+    //
+    // A new VM size or new zones need a new pool: `systemPool.name` names it, and a system pool of
+    // any other name than "system" (the one every cluster is created with) is created, not adopted
+    // (adoptsInlinePool). The old one, no longer registered, is deleted after the new one exists.
+    //
+    // What this does not fix (README, "Running it for real"): azure-native updates a cluster with
+    // one PUT of all its inputs, and for an ignored input the engine sends the value in the state.
+    // The inline list in the state therefore goes back to AKS with every later cluster update, and
+    // AKS applies it to the pools (why kubernetes-sigs/cluster-api-provider-azure leaves
+    // agentPoolProfiles out of its cluster PUTs once the pools exist, "otherwise changes ... would
+    // overwrite changes made to the MachinePools": azure/services/managedclusters/spec.go).
+    // `pulumi refresh` brings that list up to date from Azure (azure-native's Read merges what
+    // changed in Azure into the inputs), so deploy with `pulumi up --refresh`.
+    const systemPoolName = settings.systemPool.name;
+    this.systemPool = this.cluster.id.apply(
+      (clusterId) =>
+        new containerservice.AgentPool(
+          `${name}-${systemPoolName}`,
+          { ...clusterRef, ...systemAgentPoolProfile(settings, pools), tags: args.tags },
+          {
+            parent: this,
+            protect,
+            ignoreChanges: [...AUTOSCALED_COUNT],
+            import: adoptsInlinePool(systemPoolName) ? agentPoolId(clusterId, systemPoolName) : undefined,
+            dependsOn: this.userPools,
+            deletedWith: this.cluster,
+          },
         ),
     );
 

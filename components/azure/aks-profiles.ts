@@ -2,28 +2,58 @@
  * Pure pieces of the AKS cluster: the ARM profiles the AksCluster component sends, built from the
  * `cluster` section of the stack config. No Pulumi resources here, so tests call them directly.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../stacks/schema";
 
 /** Node OS image of every pool. */
 export type NodeOsSku = "AzureLinux" | "Ubuntu";
 
-/** The name of the inline system pool. */
+/**
+ * The system pool every cluster of this component is created with: the one pool in the cluster's
+ * `agentPoolProfiles`, adopted afterwards as a containerservice.AgentPool of the same name. Also
+ * the default of `systemPool.name`.
+ */
 export const SYSTEM_POOL_NAME = "system";
+
+/**
+ * Whether a system pool of this name is the pool the cluster was created with, which the
+ * AgentPool adopts (import), rather than a replacement it creates. AKS cannot change a pool's VM
+ * size or zones (learn.microsoft.com/azure/aks/manage-node-pools, "Limitations";
+ * reliability-availability-zones-configure), so a new size or new zones need a new pool under a
+ * new name. The engine creates it before it deletes the old one (deletions run last), which AKS
+ * needs: every cluster must keep a System pool (learn.microsoft.com/azure/aks/use-system-pools).
+ *
+ * The decision is by name alone and so stable for each URN: an `import` option added later to a
+ * pool the engine created could be read as a new import and replace it. The program cannot tell a
+ * new stack from a running one, so a new stack must start with the default name (README).
+ */
+export function adoptsInlinePool(poolName: string): boolean {
+  return poolName === SYSTEM_POOL_NAME;
+}
 
 /** Keeps everything but critical add-ons (CoreDNS, metrics-server, konnectivity...) off the system pool. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 
 /**
- * The node counts the cluster autoscaler owns. `count` is only the size a pool starts with; after
- * that the autoscaler moves it between minCount and maxCount, and without these every
- * `pulumi up` would try to scale the pools back.
+ * ManagedCluster inputs that only count when the cluster is created (its `ignoreChanges`).
+ *
+ * `agentPoolProfiles`: ARM wants one System pool in it to create a cluster, and after that every
+ * pool changes through the agent-pool API (containerservice.AgentPool), never through a cluster
+ * PUT: a changed inline entry is applied by a cluster PUT that sets every pool of the cluster
+ * Scaling (pulumi/pulumi-azure-native#4264, closed won't-fix), and after a refresh the inline list
+ * also holds the AgentPool-managed pools (azure-native's Read merges what changed in Azure into the
+ * inputs), which a program that lists only the system pool would diff against on every preview
+ * (#2719). The SDK says it too: "The Azure API does not currently allow this property to be
+ * updated directly" (ManagedCluster class doc).
  */
-export const AUTOSCALED_COUNT = {
-  /** On the ManagedCluster: every inline pool (the system pool). */
-  cluster: ["agentPoolProfiles[*].count"],
-  /** On each containerservice.AgentPool. */
-  agentPool: ["count"],
-} as const;
+export const CLUSTER_CREATE_ONLY_INPUTS = ["agentPoolProfiles"] as const;
+
+/**
+ * On each containerservice.AgentPool: the node count the cluster autoscaler owns. `count` is only
+ * the size a pool starts with; after that the autoscaler moves it between minCount and maxCount,
+ * and without this every `pulumi up` would try to scale the pool back.
+ */
+export const AUTOSCALED_COUNT = ["count"] as const;
 
 /** The managed maintenance configurations AKS reads, by their fixed names. */
 export const MAINTENANCE_CONFIG_NAMES = ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"] as const;
@@ -47,44 +77,72 @@ function zonesOrUndefined(zones: readonly string[]): string[] | undefined {
 }
 
 /**
- * The inline system pool. It is tainted CriticalAddonsOnly only when the cluster has user pools:
- * with none (the dev default), tainting it would leave Flux, Vault and tenant workloads no node
- * to run on.
+ * What every pool of a cluster shares, from the component's args: the one place to add a setting
+ * that all pools (inline system pool, system AgentPool, user pools) must carry, such as a subnet.
  */
-export function systemPoolProfile(settings: ClusterConfig, osSku: NodeOsSku) {
-  const pool = settings.systemPool;
-  return {
-    name: SYSTEM_POOL_NAME,
-    mode: "System",
-    ...autoscaledPool(pool, osSku),
-    nodeTaints: settings.userPools.length > 0 ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
-  };
+export interface PoolContext {
+  /** Node OS image of every pool. */
+  osSku: NodeOsSku;
+  /** The subnet every pool's nodes go in (AksClusterArgs.nodeSubnetId); undefined: the VNet AKS manages. */
+  vnetSubnetID?: pulumi.Input<string>;
 }
 
-/** What every pool shares: Linux scale sets the autoscaler sizes, starting at the minimum. */
-function autoscaledPool(pool: ClusterConfig["systemPool"], osSku: NodeOsSku) {
+/** What every pool is: Linux scale sets the autoscaler sizes, starting at the minimum. */
+function poolBase(pool: Pick<ClusterConfig["systemPool"], "vmSize" | "minCount" | "maxCount" | "zones">, context: PoolContext) {
   return {
     type: "VirtualMachineScaleSets",
     osType: "Linux",
-    osSKU: osSku,
+    osSKU: context.osSku,
     vmSize: pool.vmSize,
     enableAutoScaling: true,
     count: pool.minCount,
     minCount: pool.minCount,
     maxCount: pool.maxCount,
     availabilityZones: zonesOrUndefined(pool.zones),
+    vnetSubnetID: context.vnetSubnetID,
   };
 }
 
+/**
+ * The system pool's settings. It is tainted CriticalAddonsOnly only when the cluster has user
+ * pools: with none (the dev default), tainting it would leave Flux, Vault and tenant workloads no
+ * node to run on.
+ */
+function systemPool(settings: ClusterConfig, context: PoolContext) {
+  return {
+    mode: "System",
+    ...poolBase(settings.systemPool, context),
+    nodeTaints: settings.userPools.length > 0 ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
+  };
+}
+
+/**
+ * The inline system pool the cluster is created with (`agentPoolProfiles`). Create-only: see
+ * CLUSTER_CREATE_ONLY_INPUTS; later changes go through systemAgentPoolProfile.
+ */
+export function systemPoolProfile(settings: ClusterConfig, context: PoolContext) {
+  return { name: settings.systemPool.name, ...systemPool(settings, context) };
+}
+
+/** The system pool as a containerservice.AgentPool (plus cluster and group). */
+export function systemAgentPoolProfile(settings: ClusterConfig, context: PoolContext) {
+  return { agentPoolName: settings.systemPool.name, ...systemPool(settings, context) };
+}
+
 /** A user pool's own settings, for a containerservice.AgentPool (plus cluster and group). */
-export function userPoolProfile(pool: ClusterConfig["userPools"][number], osSku: NodeOsSku) {
+export function userPoolProfile(pool: ClusterConfig["userPools"][number], context: PoolContext) {
   return {
     agentPoolName: pool.name,
     mode: "User",
-    ...autoscaledPool(pool, osSku),
+    ...poolBase(pool, context),
     nodeLabels: Object.keys(pool.labels).length > 0 ? { ...pool.labels } : undefined,
     nodeTaints: pool.taints.length > 0 ? [...pool.taints] : undefined,
   };
+}
+
+/** The ARM ID of an agent pool: the cluster's ID and `/agentPools/<name>`, as the AKS REST API names it. */
+export function agentPoolId(clusterId: string, poolName: string): string {
+  return `${clusterId}/agentPools/${poolName}`;
 }
 
 /**
