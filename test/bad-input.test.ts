@@ -44,6 +44,13 @@ const prodCase = (name: string, platform: unknown, ...problems: string[]): Case 
   problems,
 });
 
+/** Each level's anchor aliases the previous level ten times: 10^6 nodes from a few lines. */
+function billionLaughs(): string {
+  const levels = ["  lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+  for (let i = 1; i <= 6; i++) levels.push(`  lol${i}: &lol${i} [${Array(10).fill(`*lol${i - 1}`).join(", ")}]`);
+  return ["config:", `  ${P}: {}`, ...levels, ""].join("\n");
+}
+
 const UUID = "must be a UUID (an Entra object id such as 00000000-0000-0000-0000-000000000000)";
 const DNS = "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)";
 const PROD = 'environment "prod"';
@@ -200,6 +207,14 @@ const CASES: Case[] = [
   { name: "YAML syntax error: duplicate key", stack: "dev", text: `config:\n  ${P}: {}\n  ${P}: {}\n`, problems: [": YAML syntax error at line "], fileLevel: true },
   { name: "the document is a list", stack: "dev", text: "- config\n", problems: [": must be a YAML mapping with a config: section"], fileLevel: true },
   { name: "config: is a list", stack: "dev", text: "config:\n  - a\n", problems: [": config: must be a mapping of config keys"], fileLevel: true },
+  {
+    name: "aliases that expand past the parser's limit (a billion laughs)",
+    stack: "dev",
+    text: billionLaughs(),
+    problems: [": YAML aliases expand more than 100 times"],
+    fileLevel: true,
+  },
+  { name: "an alias without its anchor", stack: "dev", text: `config:\n  ${P}: { tags: *nowhere }\n`, problems: [": YAML syntax error"], fileLevel: true },
 ];
 
 /**
