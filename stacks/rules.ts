@@ -13,6 +13,7 @@ type Report = (path: Path, message: string) => void;
 
 export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+  checkTags(config.tags, report);
   checkPools(config, report);
   checkNetwork(config, report);
   checkTenants(config, report);
@@ -23,6 +24,37 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkKeyVaultReach(config, report);
   reportOpenRanges(["keyVault", "allowedIpRanges"], config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
+}
+
+/** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
+export const PLATFORM_TAG_NAMES = ["environment", "managed-by", "project"] as const;
+
+/**
+ * ARM's limits on tags, which it enforces on every resource the tags reach ("Use tags to organize
+ * your Azure resources", Limitations): names up to 512 characters without < > % & \ ? /, values
+ * up to 256 characters, at most 50 pairs per resource.
+ */
+export const AZURE_TAG_LIMITS = { nameLength: 512, valueLength: 256, perResource: 50, forbiddenInName: /[<>%&\\?/]/ } as const;
+
+function checkTags(tags: Record<string, string>, report: Report): void {
+  for (const [name, value] of Object.entries(tags)) {
+    if (name.length > AZURE_TAG_LIMITS.nameLength) {
+      // The name itself would make an unreadable key path: quote its start instead.
+      report(["tags"], `the tag name "${name.slice(0, 40)}..." is ${name.length} characters long; Azure allows at most ${AZURE_TAG_LIMITS.nameLength}`);
+    } else if (AZURE_TAG_LIMITS.forbiddenInName.test(name)) {
+      report(["tags", name], "tag names must not contain any of < > % & \\ ? / (Azure refuses them)");
+    }
+    if (value.length > AZURE_TAG_LIMITS.valueLength) {
+      report(["tags", name], `must be at most ${AZURE_TAG_LIMITS.valueLength} characters long (Azure's limit for a tag value), got ${value.length}`);
+    }
+  }
+  const own = Object.keys(tags).filter((name) => !(PLATFORM_TAG_NAMES as readonly string[]).includes(name)).length;
+  if (own + PLATFORM_TAG_NAMES.length > AZURE_TAG_LIMITS.perResource) {
+    report(
+      ["tags"],
+      `${own} tags plus the ${PLATFORM_TAG_NAMES.length} the platform adds (${PLATFORM_TAG_NAMES.join(", ")}) exceed Azure's ${AZURE_TAG_LIMITS.perResource} per resource`,
+    );
+  }
 }
 
 function checkPools({ cluster }: ParsedPlatform, report: Report): void {

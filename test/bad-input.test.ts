@@ -64,6 +64,20 @@ const CASES: Case[] = [
   devCase("a count is a string", { cluster: { systemPool: { minCount: "3" } } }, `${P}.cluster.systemPool.minCount: must be a number, got string`),
   devCase("a count is a fraction", { vault: { replicas: 1.5 } }, `${P}.vault.replicas: must be an integer, got number`),
   devCase("a tag value is a number", { tags: { team: 7 } }, `${P}.tags.team: must be a string, got number`),
+  // What ARM refuses in tags (learn.microsoft.com, "Use tags to organize your Azure resources", Limitations).
+  devCase("a tag value over 256 characters", { tags: { notes: "x".repeat(257) } }, `${P}.tags.notes: must be at most 256 characters long (Azure's limit for a tag value), got 257`),
+  devCase("a tag name over 512 characters", { tags: { ["n".repeat(513)]: "v" } }, `${P}.tags: the tag name "${"n".repeat(40)}..." is 513 characters long; Azure allows at most 512`),
+  devCase(
+    "tag names with characters ARM refuses",
+    { tags: { "cost/center": "a", "r&d": "b", "ok-name": "c" } },
+    `${P}.tags.cost/center: tag names must not contain any of < > % & \\ ? / (Azure refuses them)`,
+    `${P}.tags.r&d: tag names must not contain any of < > % & \\ ? / (Azure refuses them)`,
+  ),
+  devCase(
+    "more tags than a resource can carry",
+    { tags: Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`tag-${i}`, "x"])) },
+    `${P}.tags: 48 tags plus the 3 the platform adds (environment, managed-by, project) exceed Azure's 50 per resource`,
+  ),
   devCase("a section is a list", { cluster: [] }, `${P}.cluster: must be an object, got array`),
   devCase("a tenant is missing its name", { tenants: [{}] }, `${P}.tenants[0].name: is required (string)`),
   // Values outside their enum.
