@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
+import { gitBranchNameProblem } from "./git-branch";
 import { DNS1123_LABEL } from "./names";
 import { DAYS_OF_WEEK, Profile, profileFor } from "./profiles";
 import { checkPlatformRules } from "./rules";
@@ -63,6 +64,15 @@ const githubName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, { err
 const githubRepository = z.string().regex(/^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/)?[A-Za-z0-9._-]{1,100}$/, {
   error: "must be a GitHub repository as name or owner/name",
 });
+
+/** A branch Git itself accepts (`git check-ref-format --branch`). */
+const gitBranch = z
+  .string()
+  .min(1)
+  .superRefine((name, ctx) => {
+    const problem = gitBranchNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: `"${name}" is not a valid Git branch name (git check-ref-format --branch): ${problem}` });
+  });
 
 const kustomizePath = z.string().regex(/^\.\/[A-Za-z0-9._\-/]*$/, { error: "must be a path in the repository starting with ./" });
 
@@ -214,7 +224,7 @@ function tenantSchema(environment: string) {
     git: z
       .strictObject({
         repository: githubRepository,
-        branch: z.string().min(1).default("main"),
+        branch: gitBranch.default("main"),
         ...kustomization,
         create: z.boolean().default(false).describe("Create the repository with a protected default branch."),
       })

@@ -183,6 +183,12 @@ const CASES: Case[] = [
     { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "other/web-config", create: true } }] },
     `${P}.tenants[0].git.repository: create: true makes repositories under github.owner (acme), not other`,
   ),
+  devCase(
+    "branch names git refuses",
+    { tenants: [{ name: "web", git: { repository: "a/b", branch: "feature..x" } }, { name: "api", git: { repository: "a/c", branch: "release/" } }] },
+    `${P}.tenants[0].git.branch: "feature..x" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`,
+    `${P}.tenants[1].git.branch: "release/" is not a valid Git branch name (git check-ref-format --branch): it has an empty path component (a leading, trailing or doubled '/')`,
+  ),
   devCase("CI repository without an owner", { ci: { repository: "platform-infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
