@@ -35,8 +35,13 @@ export interface LoadedPlatform {
   readonly notificationAddresses: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
+export interface LoadOptions {
+  /** The day to judge calendar-bound rules by (Kubernetes support). Default: today (stacks/clock.ts). */
+  today?: Date;
+}
+
 /** Loads `gitops-platform:platform` and the secrets it names; throws ConfigError listing every problem. */
-export function loadPlatform(): LoadedPlatform {
+export function loadPlatform(options: LoadOptions = {}): LoadedPlatform {
   const config = new pulumi.Config(PROJECT);
   const text = config.get("platform");
   let raw: unknown;
@@ -45,7 +50,7 @@ export function loadPlatform(): LoadedPlatform {
   } catch {
     throw new ConfigError([problemAt([], "must be an object of config sections (environment, cluster, ...)")]);
   }
-  const parsed = parsePlatformConfig(raw, pulumi.getStack());
+  const parsed = parsePlatformConfig(raw, pulumi.getStack(), { today: options.today });
   if (!parsed.ok) throw new ConfigError(parsed.problems);
 
   const problems: string[] = [];

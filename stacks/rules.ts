@@ -5,15 +5,17 @@
 import type { z } from "zod";
 import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
+import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { isProduction, profileFor } from "./profiles";
-import type { ParsedPlatform } from "./schema";
+import type { ParsedPlatform, RuleContext } from "./schema";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
 
-export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx): void {
+export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx, context: RuleContext): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
   checkTags(config.tags, report);
+  checkKubernetesVersion(config.cluster.kubernetesVersion, context.today, report);
   checkPools(config, report);
   checkNetwork(config, report);
   checkTenants(config, report);
@@ -55,6 +57,13 @@ function checkTags(tags: Record<string, string>, report: Report): void {
       `${own} tags plus the ${PLATFORM_TAG_NAMES.length} the platform adds (${PLATFORM_TAG_NAMES.join(", ")}) exceed Azure's ${AZURE_TAG_LIMITS.perResource} per resource`,
     );
   }
+}
+
+/** A version AKS does not support on the day of the deployment fails cluster creation and upgrades. */
+function checkKubernetesVersion(version: string, today: Date, report: Report): void {
+  // A malformed version already has its issue from the schema.
+  const problem = KUBERNETES_VERSION.test(version) ? kubernetesVersionProblem(version, today) : undefined;
+  if (problem) report(["cluster", "kubernetesVersion"], problem);
 }
 
 function checkPools({ cluster }: ParsedPlatform, report: Report): void {

@@ -1,5 +1,5 @@
 /**
- * `npm run synth -- <stack> [--json FILE] [--config FILE]`: the stack's desired state without
+ * `npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD]`: the stack's desired state without
  * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
  * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).
  */
@@ -14,12 +14,21 @@ import { StackFileError } from "./stack-file";
 import { synthesize } from "./synthesize";
 import { renderTree } from "./tree";
 
-const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE]";
+const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD]";
 
 export interface CliArgs {
   stack: string;
   json?: string;
   config?: string;
+  /** Judge calendar-bound config rules (Kubernetes support) as of this day instead of today. */
+  today?: Date;
+}
+
+/** A calendar day as YYYY-MM-DD, at noon UTC so that no time zone moves it; or undefined. */
+function parseDay(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const day = new Date(`${text}T12:00:00Z`);
+  return Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== text ? undefined : day;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs | string {
@@ -30,6 +39,11 @@ export function parseArgs(argv: readonly string[]): CliArgs | string {
       const value = argv[++i];
       if (!value || value.startsWith("--")) return `${arg} needs a file name\n${USAGE}`;
       args[arg === "--json" ? "json" : "config"] = value;
+    } else if (arg === "--today") {
+      const value = argv[++i];
+      const day = value === undefined ? undefined : parseDay(value);
+      if (!day) return `--today needs a day as YYYY-MM-DD\n${USAGE}`;
+      args.today = day;
     } else if (arg.startsWith("--")) {
       return `unknown option ${arg}\n${USAGE}`;
     } else if (args.stack === undefined) {
@@ -51,7 +65,7 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
     return 1;
   }
   try {
-    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
+    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program, today: args.today });
     console.log(renderTree(graph.resources));
     console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { withConfigToday } from "../stacks/clock";
 import { PlatformMocks } from "./mocks";
 import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
 
@@ -174,6 +175,8 @@ export interface EngineOptions {
   preview?: boolean;
   /** Receives every recorded resource even when the program fails (to prove nothing was created). */
   registered?: RecordedResource[];
+  /** The day config rules bound to the calendar judge by (stacks/clock.ts). Default: today. */
+  today?: Date;
 }
 
 export interface EngineRun {
@@ -263,7 +266,7 @@ async function withCheapSdkStacks<T>(body: () => Promise<T>): Promise<T> {
  * Rejects with the program's own error, for example a ConfigError.
  */
 export async function runProgram(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  return withCheapSdkStacks(() => run(program, options));
+  return withConfigToday(options.today, () => withCheapSdkStacks(() => run(program, options)));
 }
 
 async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {

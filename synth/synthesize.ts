@@ -36,6 +36,8 @@ export interface SynthOptions {
   preview?: boolean;
   /** Receives every recorded resource, even when the program fails. */
   registered?: RecordedResource[];
+  /** The day config rules bound to the calendar judge by (Kubernetes support). Default: today. */
+  today?: Date;
 }
 
 export interface SynthResult {
@@ -71,6 +73,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     secretKeys,
     preview: options.preview,
     registered: options.registered,
+    today: options.today,
   });
   const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {

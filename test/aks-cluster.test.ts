@@ -16,7 +16,9 @@ import { ClusterConfig } from "../stacks/schema";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
-import { dependsOn, run, TestRun } from "./helpers";
+import { dependsOn, pinTestDay, run, TestRun } from "./helpers";
+
+pinTestDay();
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
@@ -94,7 +96,7 @@ test("Entra ID only: local accounts off, managed AAD with Azure RBAC, OIDC issue
 test("dev defaults: version, tier, upgrade channels, one autoscaled system pool without zones or taint", async () => {
   const result = await run(program(settings()));
   const cluster = result.one(CLUSTER).inputs;
-  assert.equal(cluster.kubernetesVersion, "1.33");
+  assert.equal(cluster.kubernetesVersion, "1.36");
   assert.equal(cluster.dnsPrefix, "aks");
   assert.deepEqual(cluster.sku, { name: "Base", tier: "Free" });
   assert.deepEqual(cluster.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });

@@ -16,6 +16,9 @@ import { RecordedResource } from "../synth/engine";
 import { PlatformMocks } from "../synth/mocks";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
 import { platformObjectSchema } from "../stacks/schema";
+import { pinTestDay, TEST_DAY } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "bad-input-"));
 const P = "gitops-platform:platform";
@@ -141,7 +144,17 @@ const CASES: Case[] = [
   devCase("Vault too old for workload identity", { vault: { version: "1.15.4" } }, `${P}.vault.version: 1.15.4 is too old: the Azure Key Vault seal supports workload identity from 1.15.5`),
   devCase("Vault 1.18.5", { vault: { version: "1.18.5" } }, `${P}.vault.version: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version`),
   devCase("Vault latest", { vault: { version: "latest" } }, `${P}.vault.version: must be a version such as 1.2.3`),
-  devCase("Kubernetes 2.0", { cluster: { kubernetesVersion: "2.0" } }, `${P}.cluster.kubernetesVersion: must be a Kubernetes version such as 1.33 or 1.33.2`),
+  devCase("Kubernetes 2.0", { cluster: { kubernetesVersion: "2.0" } }, `${P}.cluster.kubernetesVersion: must be a Kubernetes version such as 1.36 or 1.36.2`),
+  devCase(
+    "Kubernetes past its AKS end of support",
+    { cluster: { kubernetesVersion: "1.33" } },
+    `${P}.cluster.kubernetesVersion: 1.33 reached the end of AKS support on 2026-07-31; supported on 2026-11-30: 1.34, 1.35, 1.36, 1.37`,
+  ),
+  devCase(
+    "a Kubernetes minor AKS has not announced",
+    { cluster: { kubernetesVersion: "1.40.1" } },
+    `${P}.cluster.kubernetesVersion: 1.40 is not in this platform's AKS release calendar (stacks/kubernetes-versions.ts); supported on 2026-11-30: 1.34, 1.35, 1.36, 1.37`,
+  ),
   devCase("Flux version with a v", { flux: { version: "v2.18.3" } }, `${P}.flux.version: must be a version such as 1.2.3`),
   // UUIDs.
   devCase("admin group by name", { cluster: { adminGroupObjectIds: ["platform-admins"] } }, `${P}.cluster.adminGroupObjectIds[0]: ${UUID}`),
@@ -311,7 +324,7 @@ test("synthesize({ registered }) agrees: a config error or a file error register
 const childFile = path.join(workdir, "child.yaml");
 writeFileSync(childFile, stackFile({ environment: "prod", protect: false, cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, tenants: [{ name: "kube-public" }, { name: "web", groups: { admins: ["x"] } }] }));
 const child = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-  const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile], { cwd: PROJECT_ROOT });
+  const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile, "--today", TEST_DAY], { cwd: PROJECT_ROOT });
   let stdout = "";
   let stderr = "";
   proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -24,7 +24,9 @@ import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { RecordedResource } from "../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { run, TestRun } from "./helpers";
+import { pinTestDay, run, TestRun } from "./helpers";
+
+pinTestDay();
 
 const SUBSCRIPTION = "3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b";
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-gitops-dev`;

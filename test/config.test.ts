@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePlatformConfig } from "../stacks/parse";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 function problems(raw: unknown, stack = "dev"): string[] {
   const result = parsePlatformConfig(raw, stack);

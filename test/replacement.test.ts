@@ -12,6 +12,9 @@ import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { RecordedResource } from "../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "replacement-"));
 
@@ -149,7 +152,7 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     },
   },
   { name: "bigger node pools", change: (p) => ((p.cluster.systemPool.maxCount = 9), (p.cluster.userPools[0].maxCount = 20)) },
-  { name: "a Kubernetes minor upgrade", change: (p) => (p.cluster.kubernetesVersion = "1.34") },
+  { name: "a Kubernetes minor upgrade", change: (p) => (p.cluster.kubernetesVersion = "1.37") },
   { name: "another API server range and Key Vault firewall rule", change: (p) => (p.cluster.authorizedIpRanges.push("192.0.2.0/24"), p.keyVault.allowedIpRanges.push("192.0.2.0/24")) },
   { name: "a moved maintenance window", change: (p) => (p.cluster.maintenanceWindow = { dayOfWeek: "Saturday", startHour: 22, durationHours: 6 }) },
   { name: "a Vault upgrade, the UI and bigger storage", change: (p) => (p.vault = { ...p.vault, version: "1.21.0", ui: true, storageSize: "50Gi" }) },

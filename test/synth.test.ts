@@ -11,6 +11,9 @@ import { RecordedResource } from "../synth/engine";
 import { parseStackFile, secretPlaceholder } from "../synth/stack-file";
 import { PROJECT_ROOT, SynthGraph, synthesize } from "../synth/synthesize";
 import { ConfigError } from "../stacks/load";
+import { pinTestDay, TEST_DAY } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "synth-test-"));
 
@@ -123,10 +126,10 @@ test("secure config values stay secret: a placeholder marked secret, changing wi
 });
 
 test("the newcomer command works as a real process: npm run synth -- dev", () => {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev"], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const result = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--today", TEST_DAY], { cwd: PROJECT_ROOT, encoding: "utf8" });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /resources \(\d+ custom/);
-  const invalid = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--config", file("typo.yaml", "config:\n  gitops-platform:platform: { tenants: [{ name: web, quota: { cpus: 1 } }] }\n")], {
+  const invalid = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--today", TEST_DAY, "--config", file("typo.yaml", "config:\n  gitops-platform:platform: { tenants: [{ name: web, quota: { cpus: 1 } }] }\n")], {
     cwd: PROJECT_ROOT,
     encoding: "utf8",
   });
