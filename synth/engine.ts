@@ -38,6 +38,8 @@ export interface RecordedResource {
    * so the engine does not delete it on its own. Null when unset.
    */
   deletedWith: string | null;
+  /** URNs the resource may have had before (the aliases option): state under them is adopted, not replaced. */
+  aliases: string[];
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -61,10 +63,33 @@ interface Request {
   getImportid?(): string;
   getIgnorechangesList?(): string[];
   getDeletedwith?(): string;
+  getAliasesList?(): AliasMessage[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 type Callback = (err: unknown, response?: unknown) => void;
+
+/** MockMonitor's own URN maker, private in its typings. */
+interface UrnMaker {
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/**
+ * The URN an alias stands for: what a spec leaves out is the resource's own, and the URN is made
+ * the way the monitor makes every URN (`newUrn`), so that an alias compares equal to the URN a
+ * resource of that name would have had.
+ */
+function aliasUrn(alias: AliasMessage, own: { type: string; name: string; parent: string }, newUrn: (parent: string, type: string, name: string) => string): string {
+  const spec = alias.getSpec();
+  if (!spec) return alias.getUrn();
+  const parent = spec.getNoparent() ? "" : spec.getParenturn() || own.parent;
+  return newUrn(parent, spec.getType() || own.type, spec.getName() || own.name);
+}
 
 /** Provider references travel as `<provider urn>::<provider id>`. */
 function providerUrn(reference: string): string | null {
@@ -148,6 +173,9 @@ class RecordingMonitor extends MockMonitor {
       importId: req.getImportid?.() || null,
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
       deletedWith: req.getDeletedwith?.() || null,
+      aliases: (req.getAliasesList?.() ?? []).map((alias) =>
+        aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
+      ),
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),
