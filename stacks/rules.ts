@@ -3,7 +3,7 @@
  * an issue at the key path a user has to change.
  */
 import type { z } from "zod";
-import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
+import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { isProduction, profileFor } from "./profiles";
@@ -24,7 +24,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkVault(config, report);
   checkCi(config, report);
   checkKeyVaultReach(config, report);
-  reportOpenRanges(["keyVault", "allowedIpRanges"], config.keyVault.allowedIpRanges, report);
+  checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
 }
 
@@ -150,6 +150,34 @@ function reportOpenRanges(path: Path, ranges: readonly string[], report: Report)
   ranges.forEach((range, i) => {
     if (parseCidr(range, true)?.prefix === 0) report([...path, i], `${range} admits every address; list only the ranges that need access`);
   });
+}
+
+/**
+ * The Key Vault firewall takes public addresses only: ARM refuses RFC 1918 ranges ("IP network
+ * rules are only allowed for public IP addresses", learn.microsoft.com/azure/key-vault/general/
+ * network-security; the error reads "belongs to forbidden range ... (private IP addresses)").
+ * Loopback, link-local, shared and "this network" addresses are refused too: no request to the
+ * vault's public endpoint ever comes from one. Azure stores a bare address as /32, so `a.b.c.d`
+ * and `a.b.c.d/32` are the same rule.
+ */
+function checkKeyVaultFirewall(ranges: readonly string[], report: Report): void {
+  const path = ["keyVault", "allowedIpRanges"];
+  reportOpenRanges(path, ranges, report);
+  ranges.forEach((text, i) => {
+    const range = parseCidr(text, true);
+    if (!range || range.prefix === 0) return;
+    for (const reserved of NON_PUBLIC_RANGES) {
+      const block = parseCidr(reserved.cidr)!;
+      if (!rangesOverlap(range, block)) continue;
+      const relation = range.first >= block.first && range.last <= block.last ? "is in" : "overlaps";
+      const why = reserved.privateNetwork
+        ? `${reserved.kind} range ${reserved.cidr} (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`
+        : `${reserved.kind} range ${reserved.cidr}, from which no request reaches the vault's public endpoint; list public addresses only`;
+      report([...path, i], `${text} ${relation} the ${why}`);
+      return;
+    }
+  });
+  reportDuplicates(ranges.map(normalizeIpRange), (i) => [...path, i], report, "range");
 }
 
 function checkTenants(config: ParsedPlatform, report: Report): void {

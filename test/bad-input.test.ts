@@ -113,6 +113,22 @@ const CASES: Case[] = [
   devCase("host bits set", { cluster: { network: { serviceCidr: "10.0.0.1/16" } } }, `${P}.cluster.network.serviceCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16`),
   devCase("octet over 255", { cluster: { authorizedIpRanges: ["300.1.1.1"] } }, `${P}.cluster.authorizedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
   devCase("a word as a firewall rule", { keyVault: { allowedIpRanges: ["office"] } }, `${P}.keyVault.allowedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
+  devCase(
+    "private and never-public ranges in the Key Vault firewall",
+    { keyVault: { allowedIpRanges: ["10.1.0.0/16", "203.0.113.0/24", "172.20.1.5", "192.168.0.0/24", "172.0.0.0/8", "127.0.0.1", "169.254.169.254", "100.64.0.0/10"] } },
+    `${P}.keyVault.allowedIpRanges[0]: 10.1.0.0/16 is in the private range 10.0.0.0/8 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[2]: 172.20.1.5 is in the private range 172.16.0.0/12 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[3]: 192.168.0.0/24 is in the private range 192.168.0.0/16 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[4]: 172.0.0.0/8 overlaps the private range 172.16.0.0/12 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[5]: 127.0.0.1 is in the loopback range 127.0.0.0/8, from which no request reaches the vault's public endpoint; list public addresses only`,
+    `${P}.keyVault.allowedIpRanges[6]: 169.254.169.254 is in the link-local range 169.254.0.0/16, from which no request reaches the vault's public endpoint; list public addresses only`,
+    `${P}.keyVault.allowedIpRanges[7]: 100.64.0.0/10 is in the shared (carrier-grade NAT) range 100.64.0.0/10, from which no request reaches the vault's public endpoint; list public addresses only`,
+  ),
+  devCase(
+    "one address twice in the Key Vault firewall, bare and as /32",
+    { keyVault: { allowedIpRanges: ["198.51.100.17", "198.51.100.17/32"] } },
+    `${P}.keyVault.allowedIpRanges[1]: duplicate range "198.51.100.17/32" (also at index 0)`,
+  ),
   devCase("DNS address outside the service range", { cluster: { network: { dnsServiceIp: "10.1.0.10" } } }, `${P}.cluster.network.dnsServiceIp: must be an address inside serviceCidr (10.0.0.0/16) other than its first`),
   devCase("DNS address is not an address", { cluster: { network: { dnsServiceIp: "10.0.0.0/24" } } }, `${P}.cluster.network.dnsServiceIp: must be an IPv4 address`),
   // Overlapping ranges and combinations AKS refuses.

@@ -130,3 +130,9 @@ test("uniqueSuffix: the name gets a random suffix that lives and dies with the k
   assert.equal(suffix.parent, key.parent, "beside the key: created and deleted with it");
   assert.ok(key.ignoreChanges.includes("keyName"));
 });
+
+test("firewall rules are written as Azure stores them: a bare address as /32, so refresh finds no drift", async () => {
+  const result = await run(() => new KeyVault("kv", { ...base, allowedIpRanges: ["198.51.100.17", "203.0.113.0/24", "192.0.2.1/32"] }));
+  const acls = (result.one("azure-native:keyvault:Vault").inputs.properties as { networkAcls: { ipRules: { value: string }[] } }).networkAcls;
+  assert.deepEqual(acls.ipRules, [{ value: "198.51.100.17/32" }, { value: "203.0.113.0/24" }, { value: "192.0.2.1/32" }]);
+});

@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as random from "@pulumi/random";
 import * as time from "@pulumiverse/time";
+import { normalizeIpRange } from "../../stacks/cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
@@ -134,7 +135,8 @@ export class KeyVault extends pulumi.ComponentResource {
           networkAcls: {
             bypass: "AzureServices",
             defaultAction: args.networkDefaultAction ?? "Deny",
-            ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
+            // As Azure stores them, or every refresh shows a diff (hashicorp/terraform-provider-azurerm#2164).
+            ipRules: (args.allowedIpRanges ?? []).map((range) => ({ value: normalizeIpRange(range) })),
             // Key Vault stores subnet ids in lower case; sending them so keeps refresh from diffing.
             virtualNetworkRules: args.allowedSubnetIds?.map((id) => ({ id: pulumi.output(id).apply((text) => text.toLowerCase()) })),
           },
