@@ -1,6 +1,7 @@
 export * from "./schema";
 export { parsePlatformConfig, type ParseOptions, type ParseResult } from "./parse";
-export { loadPlatform, ConfigError, type LoadedPlatform, type LoadOptions } from "./load";
+export { loadPlatform, ConfigError, PREVIOUS_DEPLOYMENT, type LoadedPlatform, type LoadOptions } from "./load";
+export { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, immutableChangeProblems, readDeployedSettings, type DeployedSettings } from "./deployed";
 export { PLATFORM_KEY, PROJECT } from "./errors";
 export { isProduction, profileFor } from "./profiles";
 export { vaultVersionProblem } from "./rules";

@@ -69,6 +69,17 @@ interface Request {
 
 type Callback = (err: unknown, response?: unknown) => void;
 
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
 /** MockMonitor's own URN maker, private in its typings. */
 interface UrnMaker {
   newUrn(parent: string, type: string, name: string): string;
@@ -136,9 +147,28 @@ class RecordingMonitor extends MockMonitor {
     });
   }
 
-  override async readResource(req: Request, callback: Callback): Promise<void> {
+  /**
+   * A read of an existing resource (a StackReference, `Resource.get`): the request carries the id
+   * and the properties to read by, the response the state read; there are no options.
+   */
+  override async readResource(req: ReadRequest, callback: Callback): Promise<void> {
     await super.readResource(req, (err, response) => {
-      if (!err) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
+      if (!err) {
+        const read = response as { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined };
+        const asRegistration: Request = {
+          getType: () => req.getType(),
+          getName: () => req.getName(),
+          getParent: () => req.getParent(),
+          getCustom: () => true,
+          getProvider: () => req.getProvider(),
+          getProtect: () => false,
+          getDependenciesList: () => req.getDependenciesList(),
+          getAdditionalsecretoutputsList: () => req.getAdditionalsecretoutputsList(),
+          getImportid: () => "",
+          getObject: () => req.getProperties(),
+        };
+        this.record(asRegistration, { getUrn: () => read.getUrn(), getId: () => req.getId(), getObject: () => read.getProperties() });
+      }
       callback(err, response);
     });
   }
@@ -156,7 +186,7 @@ class RecordingMonitor extends MockMonitor {
   /** Registered outputs as the engine got them, secrets still marked (for stack outputs). */
   readonly rawOutputs = new Map<string, Record<string, unknown>>();
 
-  private record(req: Request, response: { getUrn(): string; getId?(): string; getObject?(): { toJavaScript(): Record<string, unknown> } }): void {
+  private record(req: Request, response: { getUrn(): string; getId?(): string; getObject?(): { toJavaScript(): Record<string, unknown> } | undefined }): void {
     const urn = response.getUrn();
     const rawInputs = req.getObject()?.toJavaScript() ?? {};
     const custom = req.getCustom();
@@ -205,6 +235,11 @@ export interface EngineOptions {
   registered?: RecordedResource[];
   /** The day config rules bound to the calendar judge by (stacks/clock.ts). Default: today. */
   today?: Date;
+  /**
+   * The outputs of this stack's previous deployment, what a StackReference to the stack itself
+   * reads. Default: none (a stack never deployed; the engine then answers with no outputs).
+   */
+  previousOutputs?: Record<string, unknown>;
 }
 
 export interface EngineRun {
@@ -298,8 +333,14 @@ export async function runProgram(program: () => unknown, options: EngineOptions)
 }
 
 async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  const monitor = new RecordingMonitor(new PlatformMocks(), options.preview ?? false);
-  runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
+  const project = options.project ?? PROJECT;
+  // The organization a DIY backend (Azure Blob, local) reports, as stacks are named there.
+  const organization = "organization";
+  const monitor = new RecordingMonitor(
+    new PlatformMocks({ stacks: { [`${organization}/${project}/${options.stack}`]: options.previousOutputs ?? {} } }),
+    options.preview ?? false,
+  );
+  runtimeSettings.setMockOptions(monitor, project, options.stack, options.preview ?? false, organization);
   enableMockFeatures();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
 
