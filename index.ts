@@ -1,39 +1,49 @@
 /**
  * The gitops-platform program: load and validate the stack config (nothing is created when it is
  * invalid), build the platform, export what operators need.
+ *
+ * An async function, which the Pulumi Node runtime calls and whose result are the stack outputs:
+ * validating the config against the previous deployment (loadPlatform) has to wait for that
+ * deployment's outputs before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { GitOpsPlatform } from "./components/platform";
-import { loadPlatform } from "./stacks";
+import { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, loadPlatform } from "./stacks";
 
-const { config, notificationAddresses } = loadPlatform();
-const platform = new GitOpsPlatform("platform", { config, notificationAddresses });
+export = async () => {
+  const { config, notificationAddresses } = await loadPlatform();
+  const platform = new GitOpsPlatform("platform", { config, notificationAddresses });
 
-export const environment = config.environment;
-export const resourceGroupName = platform.resourceGroup.name;
-export const clusterName = platform.cluster.name;
-export const oidcIssuerUrl = platform.cluster.oidcIssuerUrl;
-/** Secret: the user kubeconfig (needs kubelogin and an AKS RBAC role). */
-export const kubeconfig = platform.cluster.kubeconfig;
-export const keyVaultName = platform.keyVault.name;
-export const keyVaultUri = platform.keyVault.vaultUri;
-export const sopsKeyId = platform.flux.sopsKeyId;
-/** Put this in `.sops.yaml` at the root of a tenant repository to encrypt with the platform key. */
-export const sopsConfig = platform.flux.sopsConfig;
-export const vaultAddress = platform.vault?.address;
-/** Trust this CA to talk to Vault over TLS. */
-export const vaultCaCertificate = platform.vault?.caCertificate;
-export const tenants = Object.fromEntries(
-  Object.entries(platform.tenants).map(([name, t]) => [
-    name,
-    {
-      namespace: t.tenant.namespace,
-      gitRepository: t.git?.repositoryUrl,
-      deployKey: t.git?.deployKeyPublic,
-    },
-  ]),
-);
-export const fluxInstall = pulumi.output(config.flux.install);
-/** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
-export const ciPreviewClientId = platform.ci?.previewClientId;
-export const ciDeployClientId = platform.ci?.deployClientId;
+  return {
+    environment: config.environment,
+    resourceGroupName: platform.resourceGroup.name,
+    clusterName: platform.cluster.name,
+    oidcIssuerUrl: platform.cluster.oidcIssuerUrl,
+    /** Secret: the user kubeconfig (needs kubelogin and an AKS RBAC role). */
+    kubeconfig: platform.cluster.kubeconfig,
+    keyVaultName: platform.keyVault.name,
+    keyVaultUri: platform.keyVault.vaultUri,
+    sopsKeyId: platform.flux.sopsKeyId,
+    /** Put this in `.sops.yaml` at the root of a tenant repository to encrypt with the platform key. */
+    sopsConfig: platform.flux.sopsConfig,
+    vaultAddress: platform.vault?.address,
+    /** Trust this CA to talk to Vault over TLS. */
+    vaultCaCertificate: platform.vault?.caCertificate,
+    tenants: Object.fromEntries(
+      Object.entries(platform.tenants).map(([name, t]) => [
+        name,
+        {
+          namespace: t.tenant.namespace,
+          gitRepository: t.git?.repositoryUrl,
+          deployKey: t.git?.deployKeyPublic,
+        },
+      ]),
+    ),
+    fluxInstall: pulumi.output(config.flux.install),
+    /** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
+    ciPreviewClientId: platform.ci?.previewClientId,
+    ciDeployClientId: platform.ci?.deployClientId,
+    /** What the next deployment checks its config against (stacks/deployed.ts); read back by loadPlatform. */
+    [DEPLOYED_SETTINGS_OUTPUT]: deployedSettingsOf(config),
+  };
+};

@@ -41,3 +41,19 @@ export function rangesOverlap(a: Ipv4Range, b: Ipv4Range): boolean {
 export function rangeContains(range: Ipv4Range, address: number): boolean {
   return address >= range.first && address <= range.last;
 }
+
+/** An IP range in the form Azure's firewalls store it: `a.b.c.d` becomes `a.b.c.d/32`. */
+export function normalizeIpRange(text: string): string {
+  return text.includes("/") ? text : `${text}/32`;
+}
+
+/** Ranges that are not public addresses, and why; what a public firewall rule must not name. */
+export const NON_PUBLIC_RANGES: readonly { cidr: string; kind: string; privateNetwork: boolean }[] = [
+  { cidr: "10.0.0.0/8", kind: "private", privateNetwork: true },
+  { cidr: "172.16.0.0/12", kind: "private", privateNetwork: true },
+  { cidr: "192.168.0.0/16", kind: "private", privateNetwork: true },
+  { cidr: "0.0.0.0/8", kind: "\"this network\"", privateNetwork: false },
+  { cidr: "100.64.0.0/10", kind: "shared (carrier-grade NAT)", privateNetwork: false },
+  { cidr: "127.0.0.0/8", kind: "loopback", privateNetwork: false },
+  { cidr: "169.254.0.0/16", kind: "link-local", privateNetwork: false },
+];

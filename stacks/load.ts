@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { DEPLOYED_SETTINGS_OUTPUT, DeployedSettings, immutableChangeProblems, readDeployedSettings } from "./deployed";
 import { PLATFORM_KEY, PROJECT, problemAt } from "./errors";
 import { parsePlatformConfig } from "./parse";
 import type { PlatformConfig } from "./schema";
@@ -35,8 +36,35 @@ export interface LoadedPlatform {
   readonly notificationAddresses: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
-/** Loads `gitops-platform:platform` and the secrets it names; throws ConfigError listing every problem. */
-export function loadPlatform(): LoadedPlatform {
+export interface LoadOptions {
+  /** The day to judge calendar-bound rules by (Kubernetes support). Default: today (stacks/clock.ts). */
+  today?: Date;
+}
+
+/** The logical name of the StackReference through which the program reads its own stack. */
+export const PREVIOUS_DEPLOYMENT = "previous-deployment";
+
+/**
+ * What the previous deployment of this stack recorded, read through a StackReference to the stack
+ * itself. The engine answers a reference from the backend's latest snapshot of that stack
+ * (pulumi/pulumi builtins.go readStackReference -> backend GetStackOutputs), and during an update
+ * the root stack resource keeps its previous outputs until the program registers new ones
+ * (SameStep.Apply retains them), so this is the last deployment's record, in previews too; a
+ * stack never deployed has no outputs. Reading a stack's own outputs back is the pattern from
+ * pulumi/pulumi#3722.
+ */
+async function previousDeployment(): Promise<DeployedSettings | undefined> {
+  const self = new pulumi.StackReference(PREVIOUS_DEPLOYMENT, { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}` });
+  const details = await self.getOutputDetails(DEPLOYED_SETTINGS_OUTPUT);
+  return readDeployedSettings(details.value ?? details.secretValue);
+}
+
+/**
+ * Loads `gitops-platform:platform` and the secrets it names, and checks it against what the
+ * stack's previous deployment recorded; throws ConfigError listing every problem. Nothing is
+ * registered before the config itself is valid; then only the reference to the stack.
+ */
+export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPlatform> {
   const config = new pulumi.Config(PROJECT);
   const text = config.get("platform");
   let raw: unknown;
@@ -45,7 +73,7 @@ export function loadPlatform(): LoadedPlatform {
   } catch {
     throw new ConfigError([problemAt([], "must be an object of config sections (environment, cluster, ...)")]);
   }
-  const parsed = parsePlatformConfig(raw, pulumi.getStack());
+  const parsed = parsePlatformConfig(raw, pulumi.getStack(), { today: options.today });
   if (!parsed.ok) throw new ConfigError(parsed.problems);
 
   const problems: string[] = [];
@@ -63,6 +91,9 @@ export function loadPlatform(): LoadedPlatform {
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const immutable = immutableChangeProblems(parsed.config, await previousDeployment());
+  if (immutable.length > 0) throw new ConfigError(immutable);
   return { config: parsed.config, notificationAddresses };
 }
 

@@ -1,16 +1,22 @@
 /** From raw stack config (already read from YAML or Pulumi config) to a PlatformConfig. Pure. */
 import { z } from "zod";
+import { configToday } from "./clock";
 import { describeIssues, KnownKeys, problemAt } from "./errors";
 import { DNS1123_LABEL } from "./names";
 import { PlatformConfig, platformObjectSchema, platformSchema } from "./schema";
 
 export type ParseResult = { ok: true; config: PlatformConfig } | { ok: false; problems: string[] };
 
+export interface ParseOptions {
+  /** The day to judge calendar-bound rules by (Kubernetes support). Default: today (stacks/clock.ts). */
+  today?: Date;
+}
+
 /**
  * Validates raw config and fills every default. `stack` is the stack name, which is the
  * environment when the config does not name one.
  */
-export function parsePlatformConfig(raw: unknown, stack: string): ParseResult {
+export function parsePlatformConfig(raw: unknown, stack: string, options: ParseOptions = {}): ParseResult {
   if (raw === undefined || raw === null) {
     return { ok: false, problems: [problemAt([], `is not set: add it to Pulumi.${stack}.yaml`)] };
   }
@@ -25,7 +31,7 @@ export function parsePlatformConfig(raw: unknown, stack: string): ParseResult {
     };
   }
   const environment = typeof input.environment === "string" ? input.environment : stack;
-  const result = platformSchema(environment).safeParse(input);
+  const result = platformSchema(environment, { today: options.today ?? configToday() }).safeParse(input);
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, problems: describeIssues(result.error.issues, knownKeysOf(platformObjectSchema(environment))) };
 }

@@ -3,16 +3,19 @@
  * an issue at the key path a user has to change.
  */
 import type { z } from "zod";
-import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
+import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
+import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { isProduction, profileFor } from "./profiles";
-import type { ParsedPlatform } from "./schema";
+import type { ParsedPlatform, RuleContext } from "./schema";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
 
-export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx): void {
+export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx, context: RuleContext): void {
   const report: Report = (path, message) => ctx.addIssue({ code: "custom", path, message });
+  checkTags(config.tags, report);
+  checkKubernetesVersion(config.cluster.kubernetesVersion, context.today, report);
   checkPools(config, report);
   checkNetwork(config, report);
   checkTenants(config, report);
@@ -21,8 +24,46 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx)
   checkVault(config, report);
   checkCi(config, report);
   checkKeyVaultReach(config, report);
-  reportOpenRanges(["keyVault", "allowedIpRanges"], config.keyVault.allowedIpRanges, report);
+  checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
+}
+
+/** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
+export const PLATFORM_TAG_NAMES = ["environment", "managed-by", "project"] as const;
+
+/**
+ * ARM's limits on tags, which it enforces on every resource the tags reach ("Use tags to organize
+ * your Azure resources", Limitations): names up to 512 characters without < > % & \ ? /, values
+ * up to 256 characters, at most 50 pairs per resource.
+ */
+export const AZURE_TAG_LIMITS = { nameLength: 512, valueLength: 256, perResource: 50, forbiddenInName: /[<>%&\\?/]/ } as const;
+
+function checkTags(tags: Record<string, string>, report: Report): void {
+  for (const [name, value] of Object.entries(tags)) {
+    if (name.length > AZURE_TAG_LIMITS.nameLength) {
+      // The name itself would make an unreadable key path: quote its start instead.
+      report(["tags"], `the tag name "${name.slice(0, 40)}..." is ${name.length} characters long; Azure allows at most ${AZURE_TAG_LIMITS.nameLength}`);
+    } else if (AZURE_TAG_LIMITS.forbiddenInName.test(name)) {
+      report(["tags", name], "tag names must not contain any of < > % & \\ ? / (Azure refuses them)");
+    }
+    if (value.length > AZURE_TAG_LIMITS.valueLength) {
+      report(["tags", name], `must be at most ${AZURE_TAG_LIMITS.valueLength} characters long (Azure's limit for a tag value), got ${value.length}`);
+    }
+  }
+  const own = Object.keys(tags).filter((name) => !(PLATFORM_TAG_NAMES as readonly string[]).includes(name)).length;
+  if (own + PLATFORM_TAG_NAMES.length > AZURE_TAG_LIMITS.perResource) {
+    report(
+      ["tags"],
+      `${own} tags plus the ${PLATFORM_TAG_NAMES.length} the platform adds (${PLATFORM_TAG_NAMES.join(", ")}) exceed Azure's ${AZURE_TAG_LIMITS.perResource} per resource`,
+    );
+  }
+}
+
+/** A version AKS does not support on the day of the deployment fails cluster creation and upgrades. */
+function checkKubernetesVersion(version: string, today: Date, report: Report): void {
+  // A malformed version already has its issue from the schema.
+  const problem = KUBERNETES_VERSION.test(version) ? kubernetesVersionProblem(version, today) : undefined;
+  if (problem) report(["cluster", "kubernetesVersion"], problem);
 }
 
 function checkPools({ cluster }: ParsedPlatform, report: Report): void {
@@ -109,6 +150,34 @@ function reportOpenRanges(path: Path, ranges: readonly string[], report: Report)
   ranges.forEach((range, i) => {
     if (parseCidr(range, true)?.prefix === 0) report([...path, i], `${range} admits every address; list only the ranges that need access`);
   });
+}
+
+/**
+ * The Key Vault firewall takes public addresses only: ARM refuses RFC 1918 ranges ("IP network
+ * rules are only allowed for public IP addresses", learn.microsoft.com/azure/key-vault/general/
+ * network-security; the error reads "belongs to forbidden range ... (private IP addresses)").
+ * Loopback, link-local, shared and "this network" addresses are refused too: no request to the
+ * vault's public endpoint ever comes from one. Azure stores a bare address as /32, so `a.b.c.d`
+ * and `a.b.c.d/32` are the same rule.
+ */
+function checkKeyVaultFirewall(ranges: readonly string[], report: Report): void {
+  const path = ["keyVault", "allowedIpRanges"];
+  reportOpenRanges(path, ranges, report);
+  ranges.forEach((text, i) => {
+    const range = parseCidr(text, true);
+    if (!range || range.prefix === 0) return;
+    for (const reserved of NON_PUBLIC_RANGES) {
+      const block = parseCidr(reserved.cidr)!;
+      if (!rangesOverlap(range, block)) continue;
+      const relation = range.first >= block.first && range.last <= block.last ? "is in" : "overlaps";
+      const why = reserved.privateNetwork
+        ? `${reserved.kind} range ${reserved.cidr} (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`
+        : `${reserved.kind} range ${reserved.cidr}, from which no request reaches the vault's public endpoint; list public addresses only`;
+      report([...path, i], `${text} ${relation} the ${why}`);
+      return;
+    }
+  });
+  reportDuplicates(ranges.map(normalizeIpRange), (i) => [...path, i], report, "range");
 }
 
 function checkTenants(config: ParsedPlatform, report: Report): void {

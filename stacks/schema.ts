@@ -5,6 +5,9 @@
  */
 import { z } from "zod";
 import { parseCidr } from "./cidr";
+import { configToday } from "./clock";
+import { gitBranchNameProblem } from "./git-branch";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
 import { DNS1123_LABEL } from "./names";
 import { DAYS_OF_WEEK, Profile, profileFor } from "./profiles";
 import { checkPlatformRules } from "./rules";
@@ -64,6 +67,15 @@ const githubRepository = z.string().regex(/^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/
   error: "must be a GitHub repository as name or owner/name",
 });
 
+/** A branch Git itself accepts (`git check-ref-format --branch`). */
+const gitBranch = z
+  .string()
+  .min(1)
+  .superRefine((name, ctx) => {
+    const problem = gitBranchNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: `"${name}" is not a valid Git branch name (git check-ref-format --branch): ${problem}` });
+  });
+
 const kustomizePath = z.string().regex(/^\.\/[A-Za-z0-9._\-/]*$/, { error: "must be a path in the repository starting with ./" });
 
 function poolSchema(defaults: { vmSize: string; minCount: number; maxCount: number; zones: string[] }) {
@@ -79,9 +91,9 @@ function clusterSchema(p: Profile) {
   return z.strictObject({
     kubernetesVersion: z
       .string()
-      .regex(/^1\.\d+(\.\d+)?$/, { error: "must be a Kubernetes version such as 1.33 or 1.33.2" })
-      .default("1.33")
-      .describe("Kubernetes version; a minor version (1.33) lets the upgrade channel pick patches."),
+      .regex(KUBERNETES_VERSION, { error: "must be a Kubernetes version such as 1.36 or 1.36.2" })
+      .default(DEFAULT_KUBERNETES_VERSION)
+      .describe("Kubernetes version AKS supports on the day of the deployment; a minor version (1.36) lets the upgrade channel pick patches."),
     skuTier: z.enum(["Free", "Standard", "Premium"]).default(p.skuTier).describe("AKS pricing tier; Standard has an SLA."),
     upgradeChannel: z.enum(["rapid", "stable", "patch", "node-image", "none"]).default(p.upgradeChannel),
     nodeOsUpgradeChannel: z.enum(["None", "Unmanaged", "NodeImage", "SecurityPatch"]).default(p.nodeOsUpgradeChannel),
@@ -214,7 +226,7 @@ function tenantSchema(environment: string) {
     git: z
       .strictObject({
         repository: githubRepository,
-        branch: z.string().min(1).default("main"),
+        branch: gitBranch.default("main"),
         ...kustomization,
         create: z.boolean().default(false).describe("Create the repository with a protected default branch."),
       })
@@ -301,9 +313,17 @@ export function platformObjectSchema(environment: string) {
 /** The parsed shape before derived values are filled in; what the cross-field rules check. */
 export type ParsedPlatform = z.output<ReturnType<typeof platformObjectSchema>>;
 
+/** What the rules judge by besides the config itself. */
+export interface RuleContext {
+  /** The day of the deployment, for rules bound to the calendar (Kubernetes support). */
+  today: Date;
+}
+
 /** Shape, cross-field rules and derived values: raw stack config in, PlatformConfig out. */
-export function platformSchema(environment: string) {
-  return platformObjectSchema(environment).superRefine(checkPlatformRules).transform(fillDerivedValues);
+export function platformSchema(environment: string, context: RuleContext = { today: configToday() }) {
+  return platformObjectSchema(environment)
+    .superRefine((config, ctx) => checkPlatformRules(config, ctx, context))
+    .transform(fillDerivedValues);
 }
 
 /** Values that default to other values: tenant namespaces and repository owners. */

@@ -1,9 +1,9 @@
 /**
- * `npm run synth -- <stack> [--json FILE] [--config FILE]`: the stack's desired state without
+ * `npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE]`: the stack's desired state without
  * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
  * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
@@ -14,22 +14,58 @@ import { StackFileError } from "./stack-file";
 import { synthesize } from "./synthesize";
 import { renderTree } from "./tree";
 
-const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE]";
+const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE]";
 
 export interface CliArgs {
   stack: string;
   json?: string;
   config?: string;
+  /** Judge calendar-bound config rules (Kubernetes support) as of this day instead of today. */
+  today?: Date;
+  /**
+   * The previous deployment's stack outputs, which the program checks its config against: a synth
+   * graph (`--json` of the base) or `pulumi stack output --json`. Default: a first deployment.
+   */
+  previous?: string;
+}
+
+/** A synth graph's outputs, or the file itself when it is a plain outputs object. */
+export function readPreviousOutputs(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new StackFileError(`${file}: cannot read the previous deployment's outputs (a synth --json graph or pulumi stack output --json)`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new StackFileError(`${file}: the previous deployment's outputs must be a JSON object`);
+  }
+  const graph = parsed as { resources?: unknown; outputs?: unknown };
+  return Array.isArray(graph.resources) && typeof graph.outputs === "object" && graph.outputs !== null
+    ? (graph.outputs as Record<string, unknown>)
+    : (parsed as Record<string, unknown>);
+}
+
+/** A calendar day as YYYY-MM-DD, at noon UTC so that no time zone moves it; or undefined. */
+function parseDay(text: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const day = new Date(`${text}T12:00:00Z`);
+  return Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== text ? undefined : day;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs | string {
   const args: Partial<CliArgs> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--json" || arg === "--config") {
+    if (arg === "--json" || arg === "--config" || arg === "--previous") {
       const value = argv[++i];
       if (!value || value.startsWith("--")) return `${arg} needs a file name\n${USAGE}`;
-      args[arg === "--json" ? "json" : "config"] = value;
+      args[arg.slice(2) as "json" | "config" | "previous"] = value;
+    } else if (arg === "--today") {
+      const value = argv[++i];
+      const day = value === undefined ? undefined : parseDay(value);
+      if (!day) return `--today needs a day as YYYY-MM-DD\n${USAGE}`;
+      args.today = day;
     } else if (arg.startsWith("--")) {
       return `unknown option ${arg}\n${USAGE}`;
     } else if (args.stack === undefined) {
@@ -51,7 +87,8 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
     return 1;
   }
   try {
-    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program });
+    const previousOutputs = args.previous === undefined ? undefined : readPreviousOutputs(args.previous);
+    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program, today: args.today, previousOutputs });
     console.log(renderTree(graph.resources));
     console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);

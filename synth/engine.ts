@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { withConfigToday } from "../stacks/clock";
 import { PlatformMocks } from "./mocks";
 import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
 
@@ -37,6 +38,8 @@ export interface RecordedResource {
    * so the engine does not delete it on its own. Null when unset.
    */
   deletedWith: string | null;
+  /** URNs the resource may have had before (the aliases option): state under them is adopted, not replaced. */
+  aliases: string[];
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -60,10 +63,44 @@ interface Request {
   getImportid?(): string;
   getIgnorechangesList?(): string[];
   getDeletedwith?(): string;
+  getAliasesList?(): AliasMessage[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 type Callback = (err: unknown, response?: unknown) => void;
+
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** MockMonitor's own URN maker, private in its typings. */
+interface UrnMaker {
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/**
+ * The URN an alias stands for: what a spec leaves out is the resource's own, and the URN is made
+ * the way the monitor makes every URN (`newUrn`), so that an alias compares equal to the URN a
+ * resource of that name would have had.
+ */
+function aliasUrn(alias: AliasMessage, own: { type: string; name: string; parent: string }, newUrn: (parent: string, type: string, name: string) => string): string {
+  const spec = alias.getSpec();
+  if (!spec) return alias.getUrn();
+  const parent = spec.getNoparent() ? "" : spec.getParenturn() || own.parent;
+  return newUrn(parent, spec.getType() || own.type, spec.getName() || own.name);
+}
 
 /** Provider references travel as `<provider urn>::<provider id>`. */
 function providerUrn(reference: string): string | null {
@@ -110,9 +147,28 @@ class RecordingMonitor extends MockMonitor {
     });
   }
 
-  override async readResource(req: Request, callback: Callback): Promise<void> {
+  /**
+   * A read of an existing resource (a StackReference, `Resource.get`): the request carries the id
+   * and the properties to read by, the response the state read; there are no options.
+   */
+  override async readResource(req: ReadRequest, callback: Callback): Promise<void> {
     await super.readResource(req, (err, response) => {
-      if (!err) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
+      if (!err) {
+        const read = response as { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined };
+        const asRegistration: Request = {
+          getType: () => req.getType(),
+          getName: () => req.getName(),
+          getParent: () => req.getParent(),
+          getCustom: () => true,
+          getProvider: () => req.getProvider(),
+          getProtect: () => false,
+          getDependenciesList: () => req.getDependenciesList(),
+          getAdditionalsecretoutputsList: () => req.getAdditionalsecretoutputsList(),
+          getImportid: () => "",
+          getObject: () => req.getProperties(),
+        };
+        this.record(asRegistration, { getUrn: () => read.getUrn(), getId: () => req.getId(), getObject: () => read.getProperties() });
+      }
       callback(err, response);
     });
   }
@@ -130,7 +186,7 @@ class RecordingMonitor extends MockMonitor {
   /** Registered outputs as the engine got them, secrets still marked (for stack outputs). */
   readonly rawOutputs = new Map<string, Record<string, unknown>>();
 
-  private record(req: Request, response: { getUrn(): string; getId?(): string; getObject?(): { toJavaScript(): Record<string, unknown> } }): void {
+  private record(req: Request, response: { getUrn(): string; getId?(): string; getObject?(): { toJavaScript(): Record<string, unknown> } | undefined }): void {
     const urn = response.getUrn();
     const rawInputs = req.getObject()?.toJavaScript() ?? {};
     const custom = req.getCustom();
@@ -147,6 +203,9 @@ class RecordingMonitor extends MockMonitor {
       importId: req.getImportid?.() || null,
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
       deletedWith: req.getDeletedwith?.() || null,
+      aliases: (req.getAliasesList?.() ?? []).map((alias) =>
+        aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
+      ),
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),
@@ -174,6 +233,13 @@ export interface EngineOptions {
   preview?: boolean;
   /** Receives every recorded resource even when the program fails (to prove nothing was created). */
   registered?: RecordedResource[];
+  /** The day config rules bound to the calendar judge by (stacks/clock.ts). Default: today. */
+  today?: Date;
+  /**
+   * The outputs of this stack's previous deployment, what a StackReference to the stack itself
+   * reads. Default: none (a stack never deployed; the engine then answers with no outputs).
+   */
+  previousOutputs?: Record<string, unknown>;
 }
 
 export interface EngineRun {
@@ -263,12 +329,18 @@ async function withCheapSdkStacks<T>(body: () => Promise<T>): Promise<T> {
  * Rejects with the program's own error, for example a ConfigError.
  */
 export async function runProgram(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  return withCheapSdkStacks(() => run(program, options));
+  return withConfigToday(options.today, () => withCheapSdkStacks(() => run(program, options)));
 }
 
 async function run(program: () => unknown, options: EngineOptions): Promise<EngineRun> {
-  const monitor = new RecordingMonitor(new PlatformMocks(), options.preview ?? false);
-  runtimeSettings.setMockOptions(monitor, options.project ?? PROJECT, options.stack, options.preview ?? false);
+  const project = options.project ?? PROJECT;
+  // The organization a DIY backend (Azure Blob, local) reports, as stacks are named there.
+  const organization = "organization";
+  const monitor = new RecordingMonitor(
+    new PlatformMocks({ stacks: { [`${organization}/${project}/${options.stack}`]: options.previousOutputs ?? {} } }),
+    options.preview ?? false,
+  );
+  runtimeSettings.setMockOptions(monitor, project, options.stack, options.preview ?? false, organization);
   enableMockFeatures();
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
 

@@ -225,12 +225,23 @@ function githubState(type: string, name: string, inputs: Inputs, seed: string): 
   return { ...inputs, etag: `W/"${hashHex(seed, 16)}"` };
 }
 
+export interface PlatformMocksOptions {
+  /**
+   * Stacks the backend knows, `organization/project/stack` -> their outputs: what a StackReference
+   * reads. A reference to any other stack fails, as the engine's does ("unknown stack").
+   */
+  stacks?: Record<string, Record<string, unknown>>;
+}
+
 export class PlatformMocks implements pulumi.runtime.Mocks {
+  constructor(private readonly options: PlatformMocksOptions = {}) {}
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
     const seed = `${pulumi.getStack()}::${args.type}::${args.name}`;
     const inputs = args.inputs as Inputs;
     const [pkg] = args.type.split(":");
     if (args.type.startsWith("pulumi:providers:")) return { id: fakeGuid(seed), state: inputs };
+    if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(String(inputs.name));
     switch (pkg) {
       case "azure-native": {
         const arm = armState(args.type, args.name, inputs, seed);
@@ -252,6 +263,13 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
       default:
         return { id: `${args.name}-id`, state: inputs };
     }
+  }
+
+  /** What the engine's builtin provider reads for a StackReference (builtins.go readStackReference). */
+  private stackReference(name: string): { id: string; state: State } {
+    const outputs = this.options.stacks?.[name];
+    if (outputs === undefined) throw new Error(`unknown stack "${name}"`);
+    return { id: name, state: { name, outputs, secretOutputNames: [] } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {

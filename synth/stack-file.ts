@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parse, YAMLParseError } from "yaml";
+import { parseDocument, YAMLParseError } from "yaml";
 
 export class StackFileError extends Error {}
 
@@ -43,20 +43,46 @@ function replaceSecure(value: unknown, key: string, overrides: Record<string, st
 }
 
 /**
+ * How many times aliases may expand while a stack file is read: the `yaml` package's default,
+ * its guard against "billion laughs" documents (a few lines of nested aliases that expand to
+ * millions of nodes). Named here so that the message can say it.
+ */
+export const MAX_ALIAS_EXPANSIONS = 100;
+
+function syntaxError(fileName: string, error: YAMLParseError): StackFileError {
+  const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : "";
+  return new StackFileError(`${fileName}: YAML syntax error${where}: ${error.message.split("\n")[0]}`);
+}
+
+/**
+ * The document as plain data. The parser reports syntax errors as YAMLParseError, but alias
+ * problems only surface when aliases are resolved, as a plain ReferenceError: an alias past the
+ * expansion limit, or one whose anchor is missing (yaml's nodes/Alias.js).
+ */
+function readYaml(text: string, fileName: string): unknown {
+  const document = parseDocument(text);
+  const [error] = document.errors;
+  if (error) throw syntaxError(fileName, error);
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const unresolved = /^Unresolved alias.*: (.+)$/.exec(error.message);
+    if (unresolved) {
+      throw new StackFileError(`${fileName}: YAML syntax error: alias *${unresolved[1]} has no anchor &${unresolved[1]} before it`);
+    }
+    throw new StackFileError(
+      `${fileName}: YAML aliases expand more than ${MAX_ALIAS_EXPANSIONS} times, which the parser refuses as a resource exhaustion attack: write the repeated values out instead of nesting aliases`,
+    );
+  }
+}
+
+/**
  * Parses the text of a stack file. `secretValues` supplies decrypted values by config key
  * (tests use it to plant known secrets); otherwise each secret gets a placeholder.
  */
 export function parseStackFile(text: string, fileName: string, secretValues: Record<string, string> = {}): StackConfig {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : "";
-      throw new StackFileError(`${fileName}: YAML syntax error${where}: ${error.message.split("\n")[0]}`);
-    }
-    throw error;
-  }
+  const document = readYaml(text, fileName);
   if (document === null || document === undefined) return { config: {}, secretKeys: [] };
   if (typeof document !== "object" || Array.isArray(document)) {
     throw new StackFileError(`${fileName}: must be a YAML mapping with a config: section`);

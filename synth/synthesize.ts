@@ -36,6 +36,10 @@ export interface SynthOptions {
   preview?: boolean;
   /** Receives every recorded resource, even when the program fails. */
   registered?: RecordedResource[];
+  /** The day config rules bound to the calendar judge by (Kubernetes support). Default: today. */
+  today?: Date;
+  /** The stack outputs of the previous deployment, which the program reads back. Default: none, a first deployment. */
+  previousOutputs?: Record<string, unknown>;
 }
 
 export interface SynthResult {
@@ -46,12 +50,17 @@ export interface SynthResult {
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
-/** Runs index.ts afresh: the module body is the program, so it must execute on every synth. */
+/**
+ * Runs index.ts afresh: the module body is the program, so it must execute on every synth. Like
+ * the Pulumi Node runtime (cmd/run/run.js), an exported function is the program: it is called,
+ * and what it returns are the stack outputs.
+ */
 export function projectProgram(): unknown {
   const entry = require.resolve(path.join(PROJECT_ROOT, "index"));
   delete require.cache[entry];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(entry);
+  const exported: unknown = require(entry);
+  return exported instanceof Function ? exported() : exported;
 }
 
 export function toGraphResource(r: RecordedResource): GraphResource {
@@ -71,6 +80,8 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     secretKeys,
     preview: options.preview,
     registered: options.registered,
+    today: options.today,
+    previousOutputs: options.previousOutputs,
   });
   const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {

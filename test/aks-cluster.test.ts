@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { AksCluster, known } from "../components/azure/aks-cluster";
 import {
   apiServerAccessProfile,
+  channelOwnedProperties,
   AZURE_CLI_CLIENT_ID,
   deployerPrincipalType,
   dnsPrefixFor,
@@ -16,7 +17,9 @@ import { ClusterConfig } from "../stacks/schema";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
-import { dependsOn, run, TestRun } from "./helpers";
+import { dependsOn, pinTestDay, run, TestRun } from "./helpers";
+
+pinTestDay();
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
@@ -94,7 +97,7 @@ test("Entra ID only: local accounts off, managed AAD with Azure RBAC, OIDC issue
 test("dev defaults: version, tier, upgrade channels, one autoscaled system pool without zones or taint", async () => {
   const result = await run(program(settings()));
   const cluster = result.one(CLUSTER).inputs;
-  assert.equal(cluster.kubernetesVersion, "1.33");
+  assert.equal(cluster.kubernetesVersion, "1.36");
   assert.equal(cluster.dnsPrefix, "aks");
   assert.deepEqual(cluster.sku, { name: "Base", tier: "Free" });
   assert.deepEqual(cluster.autoUpgradeProfile, { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" });
@@ -294,6 +297,29 @@ test("the first preview of a new stack has no system AgentPool: its import waits
   assert.equal(result.one(CLUSTER).id, null, "a cluster to be created has no ID in a preview");
   assert.deepEqual(result.ofType(AGENT_POOL).map((p) => p.name), ["aks-apps"]);
   assert.equal((result.one(CLUSTER).inputs.agentPoolProfiles as Inputs[])[0].name, "system", "the cluster is created with its system pool");
+});
+
+test("the upgrade channel owns kubernetesVersion with rapid and stable, and with patch on a patch version", () => {
+  const owned = (upgradeChannel: ClusterConfig["upgradeChannel"], kubernetesVersion: string) => channelOwnedProperties({ upgradeChannel, kubernetesVersion });
+  for (const version of ["1.36", "1.36.2"]) {
+    assert.deepEqual(owned("rapid", version), ["kubernetesVersion"], `rapid ${version}`);
+    assert.deepEqual(owned("stable", version), ["kubernetesVersion"], `stable ${version}`);
+    assert.deepEqual(owned("none", version), [], `none ${version}`);
+    assert.deepEqual(owned("node-image", version), [], `node-image ${version}`);
+  }
+  // On a minor, the patch channel keeps the alias AKS was given (an update with 1.36 never upgrades).
+  assert.deepEqual(owned("patch", "1.36"), []);
+  assert.deepEqual(owned("patch", "1.36.2"), ["kubernetesVersion"]);
+});
+
+test("an up after AKS upgraded the cluster does not send the old version back (Azure/AKS#3573)", async () => {
+  const ignored = async (cluster: Record<string, unknown>, environment = "dev") =>
+    (await run(program(settings(cluster, environment)))).one(CLUSTER).ignoreChanges;
+  assert.deepEqual(await ignored({ upgradeChannel: "stable" }), ["agentPoolProfiles", "kubernetesVersion"]);
+  assert.deepEqual(await ignored({ authorizedIpRanges: ["203.0.113.0/24"] }, "prod"), ["agentPoolProfiles", "kubernetesVersion"], "prod's stable channel");
+  assert.deepEqual(await ignored({ upgradeChannel: "patch", kubernetesVersion: "1.36.2" }), ["agentPoolProfiles", "kubernetesVersion"]);
+  assert.deepEqual(await ignored({}), ["agentPoolProfiles"], "dev's patch channel on a minor: Pulumi upgrades the minor");
+  assert.deepEqual(await ignored({ upgradeChannel: "none", kubernetesVersion: "1.36.2" }), ["agentPoolProfiles"]);
 });
 
 test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster's resource group, so it propagates while the cluster is created", async () => {

@@ -16,6 +16,9 @@ import { RecordedResource } from "../synth/engine";
 import { PlatformMocks } from "../synth/mocks";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
 import { platformObjectSchema } from "../stacks/schema";
+import { pinTestDay, TEST_DAY } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "bad-input-"));
 const P = "gitops-platform:platform";
@@ -44,6 +47,13 @@ const prodCase = (name: string, platform: unknown, ...problems: string[]): Case 
   problems,
 });
 
+/** Each level's anchor aliases the previous level ten times: 10^6 nodes from a few lines. */
+function billionLaughs(): string {
+  const levels = ["  lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+  for (let i = 1; i <= 6; i++) levels.push(`  lol${i}: &lol${i} [${Array(10).fill(`*lol${i - 1}`).join(", ")}]`);
+  return ["config:", `  ${P}: {}`, ...levels, ""].join("\n");
+}
+
 const UUID = "must be a UUID (an Entra object id such as 00000000-0000-0000-0000-000000000000)";
 const DNS = "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)";
 const PROD = 'environment "prod"';
@@ -57,6 +67,20 @@ const CASES: Case[] = [
   devCase("a count is a string", { cluster: { systemPool: { minCount: "3" } } }, `${P}.cluster.systemPool.minCount: must be a number, got string`),
   devCase("a count is a fraction", { vault: { replicas: 1.5 } }, `${P}.vault.replicas: must be an integer, got number`),
   devCase("a tag value is a number", { tags: { team: 7 } }, `${P}.tags.team: must be a string, got number`),
+  // What ARM refuses in tags (learn.microsoft.com, "Use tags to organize your Azure resources", Limitations).
+  devCase("a tag value over 256 characters", { tags: { notes: "x".repeat(257) } }, `${P}.tags.notes: must be at most 256 characters long (Azure's limit for a tag value), got 257`),
+  devCase("a tag name over 512 characters", { tags: { ["n".repeat(513)]: "v" } }, `${P}.tags: the tag name "${"n".repeat(40)}..." is 513 characters long; Azure allows at most 512`),
+  devCase(
+    "tag names with characters ARM refuses",
+    { tags: { "cost/center": "a", "r&d": "b", "ok-name": "c" } },
+    `${P}.tags.cost/center: tag names must not contain any of < > % & \\ ? / (Azure refuses them)`,
+    `${P}.tags.r&d: tag names must not contain any of < > % & \\ ? / (Azure refuses them)`,
+  ),
+  devCase(
+    "more tags than a resource can carry",
+    { tags: Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`tag-${i}`, "x"])) },
+    `${P}.tags: 48 tags plus the 3 the platform adds (environment, managed-by, project) exceed Azure's 50 per resource`,
+  ),
   devCase("a section is a list", { cluster: [] }, `${P}.cluster: must be an object, got array`),
   devCase("a tenant is missing its name", { tenants: [{}] }, `${P}.tenants[0].name: is required (string)`),
   // Values outside their enum.
@@ -89,6 +113,22 @@ const CASES: Case[] = [
   devCase("host bits set", { cluster: { network: { serviceCidr: "10.0.0.1/16" } } }, `${P}.cluster.network.serviceCidr: must be an IPv4 network in CIDR form such as 10.0.0.0/16`),
   devCase("octet over 255", { cluster: { authorizedIpRanges: ["300.1.1.1"] } }, `${P}.cluster.authorizedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
   devCase("a word as a firewall rule", { keyVault: { allowedIpRanges: ["office"] } }, `${P}.keyVault.allowedIpRanges[0]: must be an IPv4 address or CIDR range such as 203.0.113.0/24`),
+  devCase(
+    "private and never-public ranges in the Key Vault firewall",
+    { keyVault: { allowedIpRanges: ["10.1.0.0/16", "203.0.113.0/24", "172.20.1.5", "192.168.0.0/24", "172.0.0.0/8", "127.0.0.1", "169.254.169.254", "100.64.0.0/10"] } },
+    `${P}.keyVault.allowedIpRanges[0]: 10.1.0.0/16 is in the private range 10.0.0.0/8 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[2]: 172.20.1.5 is in the private range 172.16.0.0/12 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[3]: 192.168.0.0/24 is in the private range 192.168.0.0/16 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[4]: 172.0.0.0/8 overlaps the private range 172.16.0.0/12 (RFC 1918), which the Key Vault firewall refuses; callers in a VNet need a service endpoint or a private endpoint`,
+    `${P}.keyVault.allowedIpRanges[5]: 127.0.0.1 is in the loopback range 127.0.0.0/8, from which no request reaches the vault's public endpoint; list public addresses only`,
+    `${P}.keyVault.allowedIpRanges[6]: 169.254.169.254 is in the link-local range 169.254.0.0/16, from which no request reaches the vault's public endpoint; list public addresses only`,
+    `${P}.keyVault.allowedIpRanges[7]: 100.64.0.0/10 is in the shared (carrier-grade NAT) range 100.64.0.0/10, from which no request reaches the vault's public endpoint; list public addresses only`,
+  ),
+  devCase(
+    "one address twice in the Key Vault firewall, bare and as /32",
+    { keyVault: { allowedIpRanges: ["198.51.100.17", "198.51.100.17/32"] } },
+    `${P}.keyVault.allowedIpRanges[1]: duplicate range "198.51.100.17/32" (also at index 0)`,
+  ),
   devCase("DNS address outside the service range", { cluster: { network: { dnsServiceIp: "10.1.0.10" } } }, `${P}.cluster.network.dnsServiceIp: must be an address inside serviceCidr (10.0.0.0/16) other than its first`),
   devCase("DNS address is not an address", { cluster: { network: { dnsServiceIp: "10.0.0.0/24" } } }, `${P}.cluster.network.dnsServiceIp: must be an IPv4 address`),
   // Overlapping ranges and combinations AKS refuses.
@@ -120,7 +160,17 @@ const CASES: Case[] = [
   devCase("Vault too old for workload identity", { vault: { version: "1.15.4" } }, `${P}.vault.version: 1.15.4 is too old: the Azure Key Vault seal supports workload identity from 1.15.5`),
   devCase("Vault 1.18.5", { vault: { version: "1.18.5" } }, `${P}.vault.version: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version`),
   devCase("Vault latest", { vault: { version: "latest" } }, `${P}.vault.version: must be a version such as 1.2.3`),
-  devCase("Kubernetes 2.0", { cluster: { kubernetesVersion: "2.0" } }, `${P}.cluster.kubernetesVersion: must be a Kubernetes version such as 1.33 or 1.33.2`),
+  devCase("Kubernetes 2.0", { cluster: { kubernetesVersion: "2.0" } }, `${P}.cluster.kubernetesVersion: must be a Kubernetes version such as 1.36 or 1.36.2`),
+  devCase(
+    "Kubernetes past its AKS end of support",
+    { cluster: { kubernetesVersion: "1.33" } },
+    `${P}.cluster.kubernetesVersion: 1.33 reached the end of AKS support on 2026-07-31; supported on 2026-11-30: 1.34, 1.35, 1.36, 1.37`,
+  ),
+  devCase(
+    "a Kubernetes minor AKS has not announced",
+    { cluster: { kubernetesVersion: "1.40.1" } },
+    `${P}.cluster.kubernetesVersion: 1.40 is not in this platform's AKS release calendar (stacks/kubernetes-versions.ts); supported on 2026-11-30: 1.34, 1.35, 1.36, 1.37`,
+  ),
   devCase("Flux version with a v", { flux: { version: "v2.18.3" } }, `${P}.flux.version: must be a version such as 1.2.3`),
   // UUIDs.
   devCase("admin group by name", { cluster: { adminGroupObjectIds: ["platform-admins"] } }, `${P}.cluster.adminGroupObjectIds[0]: ${UUID}`),
@@ -162,6 +212,12 @@ const CASES: Case[] = [
     { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "other/web-config", create: true } }] },
     `${P}.tenants[0].git.repository: create: true makes repositories under github.owner (acme), not other`,
   ),
+  devCase(
+    "branch names git refuses",
+    { tenants: [{ name: "web", git: { repository: "a/b", branch: "feature..x" } }, { name: "api", git: { repository: "a/c", branch: "release/" } }] },
+    `${P}.tenants[0].git.branch: "feature..x" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`,
+    `${P}.tenants[1].git.branch: "release/" is not a valid Git branch name (git check-ref-format --branch): it has an empty path component (a leading, trailing or doubled '/')`,
+  ),
   devCase("CI repository without an owner", { ci: { repository: "platform-infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
@@ -200,6 +256,14 @@ const CASES: Case[] = [
   { name: "YAML syntax error: duplicate key", stack: "dev", text: `config:\n  ${P}: {}\n  ${P}: {}\n`, problems: [": YAML syntax error at line "], fileLevel: true },
   { name: "the document is a list", stack: "dev", text: "- config\n", problems: [": must be a YAML mapping with a config: section"], fileLevel: true },
   { name: "config: is a list", stack: "dev", text: "config:\n  - a\n", problems: [": config: must be a mapping of config keys"], fileLevel: true },
+  {
+    name: "aliases that expand past the parser's limit (a billion laughs)",
+    stack: "dev",
+    text: billionLaughs(),
+    problems: [": YAML aliases expand more than 100 times"],
+    fileLevel: true,
+  },
+  { name: "an alias without its anchor", stack: "dev", text: `config:\n  ${P}: { tags: *nowhere }\n`, problems: [": YAML syntax error"], fileLevel: true },
 ];
 
 /**
@@ -276,7 +340,7 @@ test("synthesize({ registered }) agrees: a config error or a file error register
 const childFile = path.join(workdir, "child.yaml");
 writeFileSync(childFile, stackFile({ environment: "prod", protect: false, cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, tenants: [{ name: "kube-public" }, { name: "web", groups: { admins: ["x"] } }] }));
 const child = new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-  const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile], { cwd: PROJECT_ROOT });
+  const proc = spawn(process.execPath, ["--import", "tsx", "synth/cli.ts", "prod", "--config", childFile, "--today", TEST_DAY], { cwd: PROJECT_ROOT });
   let stdout = "";
   let stderr = "";
   proc.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

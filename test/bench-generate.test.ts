@@ -8,6 +8,9 @@ import { parse } from "yaml";
 import { generatedTenant, generateStackConfig, tenantName } from "../bench/generate";
 import { parsePlatformConfig } from "../stacks";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const PROD = readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8");
 const KEY = "gitops-platform:platform";

@@ -24,7 +24,9 @@ import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { RecordedResource } from "../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { run, TestRun } from "./helpers";
+import { pinTestDay, run, TestRun } from "./helpers";
+
+pinTestDay();
 
 const SUBSCRIPTION = "3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b";
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-gitops-dev`;
@@ -186,11 +188,11 @@ test("policy: the deploy identity may hold Contributor; an identity federated wi
   const findings = evaluatePolicies(checked, policyContext(checked, "prod")).filter((f) => f.policy === "no-privileged-roles-for-workloads");
   assert.deepEqual(
     findings.map((f) => [f.urn, f.message, f.enforcement]),
-    [[result.one(ASSIGNMENT, "app-contributor-0").urn, "app-contributor-0: grants Contributor to a workload identity; grant a narrow built-in role instead", "mandatory"]],
+    [[result.one(ASSIGNMENT, "app-contributor").urn, "app-contributor: grants Contributor to a workload identity; grant a narrow built-in role instead", "mandatory"]],
   );
   // Every other policy passes on the CI identities too.
   assert.deepEqual(
-    evaluatePolicies(checked, policyContext(checked, "prod")).filter((f) => f.urn !== result.one(ASSIGNMENT, "app-contributor-0").urn),
+    evaluatePolicies(checked, policyContext(checked, "prod")).filter((f) => f.urn !== result.one(ASSIGNMENT, "app-contributor").urn),
     [],
   );
 });
@@ -213,7 +215,7 @@ test("policy: Contributor for an identity pull requests can use, or for a servic
     .map((f) => f.message);
   assert.deepEqual(messages.sort(), [
     "outsider: grants Role Based Access Control Administrator to a workload identity; grant a narrow built-in role instead",
-    "preview-contributor-0: grants Contributor to an identity every pull request can use (repo:acme/platform-infra:pull_request); previews get read-only roles",
+    "preview-contributor: grants Contributor to an identity every pull request can use (repo:acme/platform-infra:pull_request); previews get read-only roles",
   ]);
   assert.ok(messages.every((m) => OWNER_OR_CONTRIBUTOR.test(m)));
 });
@@ -251,6 +253,21 @@ test("platform: the real stacks create the CI identities for their environment a
     // CI has its own cluster admin grant: no grant to "whoever runs Pulumi" to collide with it.
     assert.ok(!result.resources.some((r) => r.name === "platform-aks-deployer-admin"));
   }
+});
+
+test("platform: the CI identities' role assignments are named by role and adopt today's positional names", async () => {
+  const { run: result } = await synthesize({ stack: "prod" });
+  const assignments = result.resources.filter((r) => r.type === ASSIGNMENT && r.name.startsWith("platform-ci-preview-"));
+  const positional = (a: RecordedResource) => a.aliases.filter((urn) => urn.includes(`$${ASSIGNMENT}::`)).map((urn) => urn.split("::").pop())[0];
+  assert.deepEqual(
+    assignments.map((a) => [a.name, positional(a)]).sort(),
+    [
+      ["platform-ci-preview-azure-kubernetes-service-cluster-user-role", "platform-ci-preview-azure-kubernetes-service-cluster-user-role-1"],
+      ["platform-ci-preview-azure-kubernetes-service-rbac-reader", "platform-ci-preview-azure-kubernetes-service-rbac-reader-2"],
+      ["platform-ci-preview-key-vault-reader", "platform-ci-preview-key-vault-reader-3"],
+      ["platform-ci-preview-reader", "platform-ci-preview-reader-0"],
+    ],
+  );
 });
 
 test("platform: without ci nothing is created and the outputs are undefined; ci without github.owner gets its own provider", async () => {

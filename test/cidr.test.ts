@@ -27,3 +27,10 @@ test("reserved namespaces and did-you-mean", () => {
   assert.equal(closestMatch("minCout", ["minCount", "maxCount", "vmSize"]), "minCount");
   assert.equal(closestMatch("zzzzzz", ["minCount"]), undefined);
 });
+
+test("firewall ranges normalize as Azure stores them", async () => {
+  const { normalizeIpRange } = await import("../stacks/cidr");
+  assert.equal(normalizeIpRange("198.51.100.17"), "198.51.100.17/32");
+  assert.equal(normalizeIpRange("203.0.113.0/24"), "203.0.113.0/24");
+  assert.equal(normalizeIpRange("192.0.2.1/32"), "192.0.2.1/32");
+});

@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parsePlatformConfig } from "../stacks/parse";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 function problems(raw: unknown, stack = "dev"): string[] {
   const result = parsePlatformConfig(raw, stack);
@@ -230,4 +233,22 @@ test("a Key Vault that denies by default needs the nodes in the platform VNet wh
   expectProblem({ keyVault: { networkDefaultAction: "Deny" } }, message);
   parse({ keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false } });
   parse({ keyVault: { networkDefaultAction: "Deny" }, cluster: { network: { vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } } } });
+});
+
+test("tags: what ARM refuses is refused here, at the tag's key path", () => {
+  const ok = parse({ tags: { "cost-center": "x".repeat(256), ["n".repeat(512)]: "v", "a:b#c": "unicode ü" } });
+  assert.equal(ok.tags["cost-center"].length, 256);
+  for (const name of ["a<b", "a>b", "50%", "r&d", "back\\slash", "why?", "a/b"]) {
+    expectProblem({ tags: { [name]: "v" } }, `gitops-platform:platform.tags.${name}: tag names must not contain any of < > % & \\ ? / (Azure refuses them)`);
+  }
+  // 47 of one's own plus the platform's 3 is the most a resource takes; overriding a platform tag does not count twice.
+  const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "x"]));
+  parse({ tags: { ...tags(47), environment: "dev" } });
+  expectProblem({ tags: tags(48) }, "gitops-platform:platform.tags: 48 tags plus the 3 the platform adds (environment, managed-by, project) exceed Azure's 50 per resource");
+});
+
+test("the tag names the platform adds are the ones the tag count allows for", async () => {
+  const { platformTags } = await import("../components/platform");
+  const { PLATFORM_TAG_NAMES } = await import("../stacks/rules");
+  assert.deepEqual(Object.keys(platformTags(parse({ tags: { owner: "me" } }))).filter((k) => k !== "owner").sort(), [...PLATFORM_TAG_NAMES].sort());
 });

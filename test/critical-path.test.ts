@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { ADOPTION_SECONDS, creationDependencies, creationSeconds, criticalPath, goDurationSeconds, renderCriticalPath, stepSeconds } from "../synth/critical-path";
 import { GraphResource, synthesize } from "../synth/synthesize";
-import { graphResource } from "./helpers";
+import { graphResource, pinTestDay } from "./helpers";
+
+pinTestDay();
 
 /** A resource of a hand-built graph: custom unless said otherwise. */
 const node = (urn: string, fields: Partial<GraphResource> = {}) => graphResource({ urn, ...fields });

@@ -9,6 +9,9 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import { main } from "../synth/cli";
 import { SynthGraph } from "../synth/synthesize";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "determinism-"));
 

@@ -89,7 +89,7 @@ test("SOPS outputs: the versioned key URI and a .sops.yaml naming it", async () 
   const r = await runFlux();
   const key = r.one("azure-native:keyvault:Key");
   const keyId = String(key.outputs.keyUriWithVersion);
-  assert.match(keyId, /^https:\/\/kv-dev-[a-z0-9]+\.vault\.azure\.net\/keys\/flux-sops\/[0-9a-f]{32}$/);
+  assert.match(keyId, /^https:\/\/kv-dev-[a-z0-9]+\.vault\.azure\.net\/keys\/flux-sops-[a-z0-9]{6}\/[0-9a-f]{32}$/);
   assert.equal(r.outputs.sopsKeyId, keyId);
   const config = parse(String(r.outputs.sopsConfig)) as { creation_rules: Record<string, string>[] };
   assert.equal(config.creation_rules.length, 1);

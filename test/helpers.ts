@@ -1,5 +1,6 @@
 /** Shared test helpers: run components or stacks through the mock engine and find resources. */
 import assert from "node:assert/strict";
+import { pinConfigToday } from "../stacks/clock";
 import { EngineOptions, EngineRun, RecordedResource, runProgram } from "../synth/engine";
 import type { GraphResource } from "../synth/synthesize";
 
@@ -65,4 +66,16 @@ export function graphResource(fields: Partial<GraphResource> & Pick<GraphResourc
     outputs: {},
     ...fields,
   };
+}
+
+/**
+ * The day tests judge calendar-bound config rules by (Kubernetes support, stacks/clock.ts), so
+ * that no test depends on the day it runs.
+ */
+export const TEST_DAY = "2026-11-30";
+export const TEST_TODAY = new Date(`${TEST_DAY}T12:00:00Z`);
+
+/** Pins TEST_TODAY for every config this test file parses, directly or through synth. */
+export function pinTestDay(): void {
+  pinConfigToday(TEST_TODAY);
 }

@@ -109,3 +109,30 @@ test("subnets allowed through the firewall become virtual network rules, in the 
   const acls = (result.one("azure-native:keyvault:Vault").values.properties as { networkAcls: { virtualNetworkRules: unknown } }).networkAcls;
   assert.deepEqual(acls.virtualNetworkRules, [{ id: subnet.toLowerCase() }]);
 });
+
+test("a key's name is fixed when it is created: later changes are ignored rather than replacing the key", async () => {
+  const result = await run(() => new KeyVault("kv", base).createKey("seal", { keyName: "vault-unseal", keyOps: ["wrapKey", "unwrapKey"] }));
+  const key = result.one("azure-native:keyvault:Key");
+  assert.equal(key.values.keyName, "vault-unseal");
+  assert.ok(key.ignoreChanges.includes("keyName"), key.ignoreChanges.join(", "));
+  assert.equal(result.ofType("random:index/randomString:RandomString").length, 1, "only the vault's own suffix");
+});
+
+test("uniqueSuffix: the name gets a random suffix that lives and dies with the key, so a re-created key never meets its soft-deleted namesake", async () => {
+  const result = await run(() => {
+    const kv = new KeyVault("kv", base);
+    kv.createKey("sops", { keyName: "flux-sops", uniqueSuffix: true, keyOps: ["encrypt", "decrypt"] });
+  });
+  const key = result.one("azure-native:keyvault:Key");
+  const suffix = result.one("random:index/randomString:RandomString", "sops-name-suffix");
+  assert.equal(key.values.keyName, `flux-sops-${String(suffix.outputs.result)}`);
+  assert.match(String(key.values.keyName), /^flux-sops-[a-z0-9]{6}$/);
+  assert.equal(suffix.parent, key.parent, "beside the key: created and deleted with it");
+  assert.ok(key.ignoreChanges.includes("keyName"));
+});
+
+test("firewall rules are written as Azure stores them: a bare address as /32, so refresh finds no drift", async () => {
+  const result = await run(() => new KeyVault("kv", { ...base, allowedIpRanges: ["198.51.100.17", "203.0.113.0/24", "192.0.2.1/32"] }));
+  const acls = (result.one("azure-native:keyvault:Vault").inputs.properties as { networkAcls: { ipRules: { value: string }[] } }).networkAcls;
+  assert.deepEqual(acls.ipRules, [{ value: "198.51.100.17/32" }, { value: "203.0.113.0/24" }, { value: "192.0.2.1/32" }]);
+});

@@ -14,7 +14,9 @@ import { RecordedResource } from "../synth/engine";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
 import { PROJECT_ROOT, synthesize, SynthResult } from "../synth/synthesize";
-import { dependsOn, run, TestRun, withFinders } from "./helpers";
+import { dependsOn, pinTestDay, run, TestRun, withFinders } from "./helpers";
+
+pinTestDay();
 
 let dev: TestRun;
 let prod: TestRun;

@@ -16,6 +16,9 @@ import { checkedFromRecord } from "../policy/from-synth";
 import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
 import { main } from "../synth/cli";
 import { PROJECT_ROOT, projectProgram, synthesize } from "../synth/synthesize";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 type Stack = "dev" | "prod";
 

@@ -18,6 +18,9 @@ import { PlatformMocks } from "../synth/mocks";
 import { readStackFile } from "../synth/stack-file";
 import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../synth/synthesize";
 import { renderTree } from "../synth/tree";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const workdir = mkdtempSync(path.join(tmpdir(), "secrets-test-"));
 const WEBHOOK_KEY = "gitops-platform:slackWebhookUrl";

@@ -16,6 +16,9 @@ import {
 } from "../components/kubernetes/vault-config";
 import { vaultVersionProblem } from "../stacks/rules";
 import { platformSchema } from "../stacks/schema";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const BASE: ServerConfigInput = {
   fullname: "vault",

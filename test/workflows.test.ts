@@ -12,6 +12,9 @@ import { parse } from "yaml";
 import { ciVariableNames } from "../components/azure/ci-identity";
 import { parsePlatformConfig } from "../stacks/parse";
 import { PROJECT_ROOT } from "../synth/synthesize";
+import { pinTestDay } from "./helpers";
+
+pinTestDay();
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 

@@ -68,3 +68,68 @@ test("with a Kubernetes provider, the service account carries the client and ten
   assert.equal(metadata.annotations["azure.workload.identity/tenant-id"], identity.outputs.tenantId);
   assert.equal(account.provider, result.one("pulumi:providers:kubernetes").urn);
 });
+
+const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const GROUP = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev";
+const VAULT = `${GROUP}/providers/Microsoft.KeyVault/vaults/kv-dev-x1y2`;
+const KEY = `${VAULT}/keys/sops`;
+
+/** URN -> [role definition GUID, scope] of every role assignment a run registered. */
+function assignmentsByUrn(result: Awaited<ReturnType<typeof run>>): Map<string, [string, string]> {
+  return new Map(result.ofType(ASSIGNMENT).map((a) => [a.urn, [String(a.values.roleDefinitionId).split("/").pop()!, String(a.values.scope)]]));
+}
+
+test("role assignments are named by role (and scopeName), so reordering or inserting roles renames none (409 RoleAssignmentExists)", async () => {
+  const reader = { role: "Reader", scope: GROUP } as const;
+  const secrets = { role: "Key Vault Secrets User", scope: VAULT } as const;
+  const crypto = { role: "Key Vault Crypto User", scope: KEY } as const;
+  const first = await run(() => new WorkloadIdentity("app", { ...base, roles: [reader, secrets, crypto] }));
+  const reordered = await run(() => new WorkloadIdentity("app", { ...base, roles: [crypto, reader, secrets] }));
+  const inserted = await run(() => new WorkloadIdentity("app", { ...base, roles: [{ role: "Reader", scope: VAULT, scopeName: "vault" }, ...[reader, secrets, crypto]] }));
+  assert.deepEqual(
+    [...assignmentsByUrn(first).keys()].map((urn) => urn.split("::").pop()).sort(),
+    ["app-key-vault-crypto-user", "app-key-vault-secrets-user", "app-reader"],
+  );
+  assert.deepEqual(assignmentsByUrn(reordered), assignmentsByUrn(first));
+  const after = assignmentsByUrn(inserted);
+  for (const [urn, grant] of assignmentsByUrn(first)) assert.deepEqual(after.get(urn), grant, urn);
+  assert.ok([...after.keys()].some((urn) => urn.endsWith("::app-reader-vault")));
+});
+
+test("today's positional names are aliases, so existing assignments are adopted, not replaced", async () => {
+  const roles = [
+    { role: "Reader", scope: GROUP },
+    { role: "Key Vault Secrets User", scope: VAULT },
+  ] as const;
+  const result = await run(() => new WorkloadIdentity("app", { ...base, roles: [...roles] }));
+  const [reader, secrets] = result.ofType(ASSIGNMENT);
+  const urnOf = (name: string) => `${reader.urn.slice(0, reader.urn.lastIndexOf("::") + 2)}${name}`;
+  // The names they had, by position, before they were named by role.
+  assert.ok(reader.aliases.includes(urnOf("app-reader-0")), reader.aliases.join("\n"));
+  assert.ok(secrets.aliases.includes(urnOf("app-key-vault-secrets-user-1")), secrets.aliases.join("\n"));
+  // A role that appears once may have been anywhere in the list: reordering in the same change still adopts it.
+  assert.ok(reader.aliases.includes(urnOf("app-reader-1")));
+  assert.ok(!reader.aliases.some((urn) => urn.includes("secrets-user")), "never another role's name");
+});
+
+test("one role on several scopes needs a scopeName each; the same role and scopeName twice is refused", async () => {
+  const twice = [
+    { role: "Reader", scope: GROUP },
+    { role: "Reader", scope: VAULT },
+  ] as const;
+  await assert.rejects(
+    run(() => new WorkloadIdentity("app", { ...base, roles: [...twice] })),
+    /WorkloadIdentity app: roles\[1\] grants "Reader" again under the same name as roles\[0\]; give each grant of one role its own scopeName/,
+  );
+  const named = await run(() => new WorkloadIdentity("app", { ...base, roles: [twice[0], { ...twice[1], scopeName: "vault" }] }));
+  assert.deepEqual(named.ofType(ASSIGNMENT).map((a) => a.name), ["app-reader", "app-reader-vault"]);
+  // Each keeps only the alias of its own position: two old names for one role cannot both be adopted.
+  // (azure-native adds aliases of its own, to the same name under older API versions' types.)
+  const ownAliases = (urns: string[]) => urns.filter((urn) => urn.includes(`$${ASSIGNMENT}::`)).map((urn) => urn.split("::").pop());
+  assert.deepEqual(named.ofType(ASSIGNMENT).map((a) => ownAliases(a.aliases)), [["app-reader-0"], ["app-reader-1"]]);
+  await assert.rejects(
+    run(() => new WorkloadIdentity("app", { ...base, roles: [{ ...twice[0], scopeName: "Vault 1" }] })),
+    /WorkloadIdentity app: roles\[0\]\.scopeName "Vault 1" must be lowercase letters, digits and '-', starting with a letter and not ending in '-<digits>'/,
+  );
+  await assert.rejects(run(() => new WorkloadIdentity("app", { ...base, roles: [{ ...twice[0], scopeName: "vault-2" }] })), /scopeName "vault-2" must be/);
+});

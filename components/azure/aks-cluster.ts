@@ -15,6 +15,7 @@ import {
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
   CLUSTER_CREATE_ONLY_INPUTS,
+  channelOwnedProperties,
   DeployerPrincipalType,
   deployerPrincipalType,
   dnsPrefixFor,
@@ -172,7 +173,7 @@ export class AksCluster extends pulumi.ComponentResource {
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
       },
-      { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS], dependsOn: subnetReady },
+      { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS, ...channelOwnedProperties(settings)], dependsOn: subnetReady },
     );
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };

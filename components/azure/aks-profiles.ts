@@ -55,6 +55,25 @@ export const CLUSTER_CREATE_ONLY_INPUTS = ["agentPoolProfiles"] as const;
  */
 export const AUTOSCALED_COUNT = ["count"] as const;
 
+/**
+ * Cluster inputs that AKS's upgrade channel changes by itself, so Pulumi must leave them alone on
+ * an existing cluster. `rapid` and `stable` move the minor and the patch; `patch` moves the
+ * patch, which changes `kubernetesVersion` only when it names one (1.36.2): on a minor (1.36)
+ * AKS keeps the alias, and "updating the cluster with the same <major.minor> ... will not
+ * trigger an upgrade" (ManagedCluster.kubernetesVersion in the azure-native SDK). Sending the
+ * version the cluster had before the channel moved it fails with `OperationNotAllowed:
+ * Downgrading` (Azure/AKS#3573), and every refresh shows a diff.
+ *
+ * Ignoring it never replaces the cluster; the configured version then only applies when the
+ * cluster is created. A deliberate upgrade is `az aks upgrade`, then the config follows
+ * (README, "Upgrade Kubernetes on purpose").
+ */
+export function channelOwnedProperties(settings: Pick<ClusterConfig, "upgradeChannel" | "kubernetesVersion">): string[] {
+  const patchVersion = settings.kubernetesVersion.split(".").length === 3;
+  const owned = settings.upgradeChannel === "rapid" || settings.upgradeChannel === "stable" || (settings.upgradeChannel === "patch" && patchVersion);
+  return owned ? ["kubernetesVersion"] : [];
+}
+
 /** The managed maintenance configurations AKS reads, by their fixed names. */
 export const MAINTENANCE_CONFIG_NAMES = ["aksManagedAutoUpgradeSchedule", "aksManagedNodeOSUpgradeSchedule"] as const;
 

@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as random from "@pulumi/random";
 import * as time from "@pulumiverse/time";
+import { normalizeIpRange } from "../../stacks/cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
@@ -62,8 +63,19 @@ export interface KeyVaultAdministrator {
 }
 
 export interface KeyArgs {
-  /** The key's name in the vault; fixed, so that nothing but this value can rename (replace) it. */
+  /**
+   * The key's name in the vault, or with `uniqueSuffix` its prefix. Fixed when the key is
+   * created: a later change is ignored, since a new name would replace the key and lose what it
+   * encrypts (to rename one on purpose, replace it with `pulumi up --replace <urn>`).
+   */
   keyName: string;
+  /**
+   * Name the key `<keyName>-<6 random characters>`, from a RandomString created and deleted with
+   * the key. A deleted key stays soft-deleted for the vault's retention period (7-90 days; with
+   * purge protection it cannot be purged sooner), and Azure refuses its name until then (409
+   * Conflict), so a key created again after a delete needs a new name. Default false.
+   */
+  uniqueSuffix?: boolean;
   /** Default "RSA". */
   kty?: "RSA" | "RSA-HSM";
   /** Bits. Default 2048. */
@@ -123,7 +135,8 @@ export class KeyVault extends pulumi.ComponentResource {
           networkAcls: {
             bypass: "AzureServices",
             defaultAction: args.networkDefaultAction ?? "Deny",
-            ipRules: (args.allowedIpRanges ?? []).map((value) => ({ value })),
+            // As Azure stores them, or every refresh shows a diff (hashicorp/terraform-provider-azurerm#2164).
+            ipRules: (args.allowedIpRanges ?? []).map((range) => ({ value: normalizeIpRange(range) })),
             // Key Vault stores subnet ids in lower case; sending them so keeps refresh from diffing.
             virtualNetworkRules: args.allowedSubnetIds?.map((id) => ({ id: pulumi.output(id).apply((text) => text.toLowerCase()) })),
           },
@@ -153,15 +166,21 @@ export class KeyVault extends pulumi.ComponentResource {
    */
   createKey(name: string, args: KeyArgs, opts?: pulumi.CustomResourceOptions): keyvault.Key {
     const dependsOn = [...this.dataPlaneReady, ...toArray(opts?.dependsOn)];
+    const parent = opts?.parent ?? this;
+    const keyName = args.uniqueSuffix
+      ? new random.RandomString(`${name}-name-suffix`, { length: 6, special: false, upper: false }, { parent }).result.apply((s) => `${args.keyName}-${s}`)
+      : args.keyName;
     return new keyvault.Key(
       name,
       {
         resourceGroupName: this.resourceGroupName,
         vaultName: this.name,
-        keyName: args.keyName,
+        keyName,
         properties: { kty: args.kty ?? "RSA", keySize: args.keySize ?? 2048, keyOps: args.keyOps },
       },
-      { parent: this, protect: this.protectKeys, ...opts, dependsOn },
+      // An existing key keeps its name: keys made before uniqueSuffix existed (flux-sops,
+      // <name>-unseal) are not replaced by the suffixed name a new one would get.
+      { parent: this, protect: this.protectKeys, ...opts, dependsOn, ignoreChanges: ["keyName", ...(opts?.ignoreChanges ?? [])] },
     );
   }
 

@@ -15,6 +15,13 @@ export interface RoleGrant {
   role: BuiltInRole;
   /** ARM id of what the role applies to: a subscription, group, vault, one key, a cluster. */
   scope: pulumi.Input<string>;
+  /**
+   * A short name for the scope, which WorkloadIdentity puts in the assignment's logical name
+   * (`<identity>-<role>-<scopeName>`): lowercase letters, digits and '-', starting with a
+   * letter. Only needed, and then required, when one identity gets the same role on several
+   * scopes. Default none: `<identity>-<role>`.
+   */
+  scopeName?: string;
 }
 
 export interface AssignRoleArgs extends RoleGrant {

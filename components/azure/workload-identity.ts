@@ -116,8 +116,12 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
       );
     }
 
-    this.roleAssignments = (args.roles ?? []).map((grant, i) =>
-      assignRole(`${name}-${roleSlug(grant.role)}-${i}`, { ...grant, principalId: this.principalId, principalType: "ServicePrincipal" }, { parent: this }),
+    this.roleAssignments = planRoleAssignments(name, args.roles ?? []).map(({ grant, name: assignmentName, previousNames }) =>
+      assignRole(
+        assignmentName,
+        { ...grant, principalId: this.principalId, principalType: "ServicePrincipal" },
+        { parent: this, aliases: previousNames.map((previous) => ({ name: previous })) },
+      ),
     );
 
     const kubernetes = args.kubernetes;
@@ -148,4 +152,51 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
 
 function roleSlug(role: string): string {
   return role.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+}
+
+/** A role assignment of an identity: its grant, its logical name, and the names it had before. */
+export interface PlannedAssignment {
+  grant: RoleGrant;
+  /** `<identity>-<role>` or `<identity>-<role>-<scopeName>`. */
+  name: string;
+  /** Names by list position (`<identity>-<role>-<index>`) that earlier versions gave it, most likely first. */
+  previousNames: string[];
+}
+
+/**
+ * Names each role assignment by what it is, the role and (when given) its scope's name, not by
+ * its position: a new name makes Pulumi create the assignment before deleting the old one, and
+ * ARM refuses a second assignment of the same principal, role and scope (409
+ * RoleAssignmentExists). Scopes are usually outputs, unknown while the program runs, so the name
+ * cannot come from the scope itself; one role on two scopes needs a scopeName each.
+ *
+ * The positional names are kept as aliases, so that existing assignments are adopted rather than
+ * replaced; the engine takes the first alias that matches (pulumi/pulumi step_generator.go). A
+ * role that appears once may have sat at any position, so all are listed, its own first; a role
+ * that appears more often keeps only its own position, as two of its grants could otherwise
+ * claim the same old assignment.
+ */
+export function planRoleAssignments(identity: string, roles: readonly RoleGrant[]): PlannedAssignment[] {
+  const occurrences = new Map<string, number>();
+  for (const grant of roles) occurrences.set(grant.role, (occurrences.get(grant.role) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return roles.map((grant, i) => {
+    // Never `-<digits>` at the end: that is how a position read, in the old names and the aliases.
+    if (grant.scopeName !== undefined && !(/^[a-z][a-z0-9-]{0,39}$/.test(grant.scopeName) && !/-\d+$/.test(grant.scopeName))) {
+      throw new pulumi.RunError(
+        `WorkloadIdentity ${identity}: roles[${i}].scopeName "${grant.scopeName}" must be lowercase letters, digits and '-', starting with a letter and not ending in '-<digits>' (at most 40)`,
+      );
+    }
+    const slug = roleSlug(grant.role);
+    const name = grant.scopeName ? `${identity}-${slug}-${grant.scopeName}` : `${identity}-${slug}`;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new pulumi.RunError(
+        `WorkloadIdentity ${identity}: roles[${i}] grants "${grant.role}" again under the same name as roles[${first}]; give each grant of one role its own scopeName`,
+      );
+    }
+    seen.set(name, i);
+    const positions = occurrences.get(grant.role) === 1 ? [i, ...roles.keys()].filter((j, k, all) => all.indexOf(j) === k) : [i];
+    return { grant, name, previousNames: positions.map((j) => `${identity}-${slug}-${j}`) };
+  });
 }

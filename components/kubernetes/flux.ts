@@ -26,7 +26,10 @@ export interface FluxClusterArgs {
 export interface FluxSopsArgs {
   /** The vault the SOPS key is created in (RBAC mode). */
   keyVault: KeyVault;
-  /** The key's name in the vault. Default "flux-sops". */
+  /**
+   * The key's name in the vault, used as given. Default `flux-sops-<random suffix>`, new for
+   * every key created (KeyArgs.uniqueSuffix); a key that already exists keeps its name.
+   */
   keyName?: string;
 }
 
@@ -91,7 +94,7 @@ export class Flux extends pulumi.ComponentResource {
       // (getsops/sops azkv/keysource.go), so those are the only operations the key allows.
       const key = args.sops.keyVault.createKey(
         `${name}-sops-key`,
-        { keyName: args.sops.keyName ?? "flux-sops", kty: "RSA", keySize: 4096, keyOps: ["encrypt", "decrypt"] },
+        { keyName: args.sops.keyName ?? "flux-sops", uniqueSuffix: args.sops.keyName === undefined, kty: "RSA", keySize: 4096, keyOps: ["encrypt", "decrypt"] },
         { parent: this, ...(args.protect !== undefined ? { protect: args.protect } : {}) },
       );
       const identity = new WorkloadIdentity(

@@ -58,7 +58,10 @@ export interface VaultArgs {
   tenants: TenantAccess[];
   /** Namespace Vault runs in; created here. Default "vault". */
   namespace?: string;
-  /** Name of the seal key in the Key Vault. Default `<name>-unseal`. */
+  /**
+   * Name of the seal key in the Key Vault, used as given. Default `<name>-unseal-<random suffix>`,
+   * new for every key created (KeyArgs.uniqueSuffix); a key that already exists keeps its name.
+   */
   sealKeyName?: string;
   /** Key type of the seal key; "RSA-HSM" needs a premium vault. Default "RSA". */
   sealKeyType?: "RSA" | "RSA-HSM";
@@ -121,7 +124,13 @@ export class Vault extends pulumi.ComponentResource {
     // Seal: an RSA key only Vault's identity may wrap and unwrap with.
     const sealKey = args.keyVault.createKey(
       `${name}-seal-key`,
-      { keyName: args.sealKeyName ?? sealKeyNameFor(name), kty: args.sealKeyType ?? "RSA", keySize: 3072, keyOps: ["wrapKey", "unwrapKey"] },
+      {
+        keyName: args.sealKeyName ?? sealKeyNameFor(name),
+        uniqueSuffix: args.sealKeyName === undefined,
+        kty: args.sealKeyType ?? "RSA",
+        keySize: 3072,
+        keyOps: ["wrapKey", "unwrapKey"],
+      },
       { parent: this, ...(args.protect !== undefined ? { protect: args.protect } : {}) },
     );
     const serverIdentity = new WorkloadIdentity(

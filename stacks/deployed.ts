@@ -1,0 +1,70 @@
+/**
+ * What a deployment leaves behind for the next one to check against: settings Azure fixes when a
+ * resource is created, so config can refuse a change Azure cannot apply (rather than the update
+ * failing, or diffing forever). The program exports them as a stack output and reads them back
+ * from its own stack (stacks/load.ts). Pure.
+ */
+import { z } from "zod";
+import { problemAt } from "./errors";
+import type { PlatformConfig } from "./schema";
+
+/** The stack output that holds the record. */
+export const DEPLOYED_SETTINGS_OUTPUT = "deployedSettings";
+
+export interface DeployedSettings {
+  /**
+   * The Key Vault as created: soft-delete retention is fixed at creation and purge protection,
+   * once on, can never be turned off (learn.microsoft.com/azure/key-vault/general/
+   * soft-delete-overview; the SDK: enablePurgeProtection "does not accept false").
+   */
+  keyVault?: { softDeleteRetentionDays: number; purgeProtection: boolean };
+}
+
+/**
+ * The record this deployment leaves. Config refuses changes to these values, so the current
+ * config is what the vault was created with (or, on a first deployment, what it will be).
+ */
+export function deployedSettingsOf(config: PlatformConfig): DeployedSettings {
+  return { keyVault: { softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays, purgeProtection: config.keyVault.purgeProtection } };
+}
+
+const recordSchema = z.object({
+  keyVault: z.object({ softDeleteRetentionDays: z.int(), purgeProtection: z.boolean() }).optional().catch(undefined),
+});
+
+/**
+ * The record a previous deployment left, or undefined when there is none: a first deployment, or
+ * one made before the record existed. Parts it cannot read count as missing, so that a record of
+ * another shape never blocks a deployment.
+ */
+export function readDeployedSettings(value: unknown): DeployedSettings | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const parsed = recordSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  return parsed.data.keyVault ? { keyVault: parsed.data.keyVault } : {};
+}
+
+/** Config changes Azure cannot apply to what is deployed, each with what to do instead. */
+export function immutableChangeProblems(config: PlatformConfig, deployed: DeployedSettings | undefined): string[] {
+  const vault = deployed?.keyVault;
+  if (!vault) return [];
+  const problems: string[] = [];
+  const retention = config.keyVault.softDeleteRetentionDays;
+  if (retention !== vault.softDeleteRetentionDays) {
+    problems.push(
+      problemAt(
+        ["keyVault", "softDeleteRetentionDays"],
+        `is ${vault.softDeleteRetentionDays} on the deployed vault, and Azure fixes it when the vault is created; set it back to ${vault.softDeleteRetentionDays} (another retention needs a new vault: a new stack, or destroying this one)`,
+      ),
+    );
+  }
+  if (vault.purgeProtection && !config.keyVault.purgeProtection) {
+    problems.push(
+      problemAt(
+        ["keyVault", "purgeProtection"],
+        "is on for the deployed vault, and Azure never turns it off again; set it back to true (a vault without it needs a new stack)",
+      ),
+    );
+  }
+  return problems;
+}
