@@ -104,14 +104,10 @@ test("prod differs from dev where the config says so", () => {
   assert.deepEqual(devResult.violations, []);
 });
 
-// Another branch renames the CI identities' role assignments; until then that rule stays out.
-const KNOWN_ELSEWHERE = new Set(["role-assignments-named-by-what-they-are"]);
-
 for (const stack of ["dev", "prod"] as const) {
   test(`${stack}: every deploy rule passes`, () => {
     const run = stack === "dev" ? dev : prod;
-    const rules = DEPLOY_RULES.filter((r) => !KNOWN_ELSEWHERE.has(r.name));
-    const findings = evaluatePolicies(run.resources.map(checkedFromRecord), { environment: stack, production: stack === "prod" }, rules);
+    const findings = evaluatePolicies(run.resources.map(checkedFromRecord), { environment: stack, production: stack === "prod" }, DEPLOY_RULES);
     assert.deepEqual(findings.map((f) => `[${f.policy}] ${f.message}`), []);
   });
 }
