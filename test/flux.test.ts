@@ -118,7 +118,7 @@ test("aks-extension install: microsoft.flux with workload identity for SOPS and 
     "workloadIdentity.azureClientId": identity.outputs.clientId,
   });
   for (const x of kubeObjects(r, "Alert")) assert.ok(dependsOn(r, x, ext), "alerts wait for the extension");
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("notifications: Secret + Provider + Alert per target in flux-system, after the install", async () => {
@@ -160,7 +160,7 @@ test("webhook addresses appear nowhere in inputs, outputs or stack outputs", asy
 
 test("helm install objects pass their schemas", async () => {
   const r = await runFlux();
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("FluxNotifications on its own alerts in a tenant namespace, after whatever it is given to wait for", async () => {
@@ -180,5 +180,5 @@ test("FluxNotifications on its own alerts in a tenant namespace, after whatever 
   assert.equal((alert.values.spec as { eventSeverity: string }).eventSeverity, "info");
   assert.ok(dependsOn(r, alert, r.one("kubernetes:helm.sh/v3:Release")));
   assert.ok(!JSON.stringify(r.resources.map((x) => [x.inputs, x.outputs])).includes("PLANTED"));
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });

@@ -137,5 +137,5 @@ test("every object uses the given provider, lives in the namespace after it exis
     assert.equal(x.provider, provider.urn, x.name);
     if (x !== ns) assert.ok(x.dependencies.includes(ns.urn), `${x.name} waits for the namespace`);
   }
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
