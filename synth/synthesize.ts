@@ -87,6 +87,6 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   return {
     graph: { project: PROJECT, stack: options.stack, resources, outputs: run.outputs },
     run,
-    violations: validateKubernetesObjects(run.resources),
+    violations: await validateKubernetesObjects(run.resources),
   };
 }

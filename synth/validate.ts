@@ -12,45 +12,40 @@ type ModelClass = new (data: Record<string, unknown>) => Model;
 /** Types that are not a single Kubernetes object, so have no object schema. */
 const NOT_OBJECTS = [/^kubernetes:helm\.sh\//, /^kubernetes:yaml(\/v2)?:/, /^kubernetes:kustomize(\/v2)?:/, /^pulumi:providers:/];
 
+type FoundModel = ModelClass | undefined;
+
 /**
- * The newest `@kubernetes-models/flux-cd` that runs on Node 20 (2.3.x) predates a few API
- * versions the Flux 2.8 CRDs serve. These kinds are checked against the nearest earlier schema,
- * whose fields are the same for what this platform sets.
+ * `kubernetes-models` 5 and `@kubernetes-models/flux-cd` 4 are ES modules only (their exports
+ * have no `require` condition), so they are loaded with a native `import()`. This project
+ * compiles to CommonJS, where TypeScript rewrites `import()` into `require()`; a function built
+ * at run time keeps the real `import()` in tsx, ts-node and tsc output alike.
  */
-const FLUX_SCHEMA_FALLBACKS: Record<string, string> = {
-  "source.toolkit.fluxcd.io/v1/HelmRepository": "source.toolkit.fluxcd.io/v1beta2",
-  "source.toolkit.fluxcd.io/v1/OCIRepository": "source.toolkit.fluxcd.io/v1beta2",
-  "source.toolkit.fluxcd.io/v1/Bucket": "source.toolkit.fluxcd.io/v1beta2",
-  "source.toolkit.fluxcd.io/v1/HelmChart": "source.toolkit.fluxcd.io/v1beta2",
-  "helm.toolkit.fluxcd.io/v2/HelmRelease": "helm.toolkit.fluxcd.io/v2beta2",
-};
+const importModule = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<Record<string, unknown>>;
 
-type FoundModel = { model: ModelClass; apiVersion: string } | undefined;
+/** Models by `apiVersion/kind`: an import per object costs a module resolution each time. */
+const models = new Map<string, Promise<FoundModel>>();
 
-/** Models by `apiVersion/kind`: a require per object costs a module resolution each time. */
-const models = new Map<string, FoundModel>();
-
-function loadModel(apiVersion: string, kind: string): FoundModel {
+function loadModel(apiVersion: string, kind: string): Promise<FoundModel> {
   const key = `${apiVersion}/${kind}`;
-  if (!models.has(key)) models.set(key, findModel(apiVersion, kind));
-  return models.get(key);
+  let model = models.get(key);
+  if (!model) {
+    model = findModel(apiVersion, kind);
+    models.set(key, model);
+  }
+  return model;
 }
 
-function findModel(apiVersion: string, kind: string): FoundModel {
-  const schemaVersion = FLUX_SCHEMA_FALLBACKS[`${apiVersion}/${kind}`] ?? apiVersion;
-  const modulePath = schemaVersion.includes(".fluxcd.io/")
-    ? `@kubernetes-models/flux-cd/${schemaVersion}`
-    : `kubernetes-models/${schemaVersion}`;
+/** Every kind against the schema of its own apiVersion: no fallback to an older one. */
+async function findModel(apiVersion: string, kind: string): Promise<FoundModel> {
+  const modulePath = apiVersion.includes(".fluxcd.io/") ? `@kubernetes-models/flux-cd/${apiVersion}` : `kubernetes-models/${apiVersion}`;
   // The kind's own module first: a group's index loads every kind of the group (core/v1 alone
   // has over 200), which was most of the schema validation cost of a small synth.
-  const model = (/^[A-Za-z][A-Za-z0-9]*$/.test(kind) ? requireExport(`${modulePath}/${kind}`, kind) : undefined) ?? requireExport(modulePath, kind);
-  return model ? { model, apiVersion: schemaVersion } : undefined;
+  return (/^[A-Za-z][A-Za-z0-9]*$/.test(kind) ? await importExport(`${modulePath}/${kind}`, kind) : undefined) ?? (await importExport(modulePath, kind));
 }
 
-function requireExport(modulePath: string, name: string): ModelClass | undefined {
+async function importExport(modulePath: string, name: string): Promise<ModelClass | undefined> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require(modulePath) as Record<string, ModelClass | undefined>)[name];
+    return (await importModule(modulePath))[name] as ModelClass | undefined;
   } catch {
     return undefined;
   }
@@ -62,7 +57,7 @@ export interface SchemaViolation {
 }
 
 /** One line per object that breaks its schema, naming kind, name and the failing field. */
-export function validateKubernetesObjects(resources: readonly RecordedResource[]): SchemaViolation[] {
+export async function validateKubernetesObjects(resources: readonly RecordedResource[]): Promise<SchemaViolation[]> {
   const violations: SchemaViolation[] = [];
   for (const resource of resources) {
     if (!resource.custom || !resource.type.startsWith("kubernetes:") || NOT_OBJECTS.some((re) => re.test(resource.type))) {
@@ -73,13 +68,13 @@ export function validateKubernetesObjects(resources: readonly RecordedResource[]
     const kind = String(object.kind ?? "");
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const label = `${kind || resource.type} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`;
-    const found = loadModel(apiVersion, kind);
-    if (!found) {
+    const Model = await loadModel(apiVersion, kind);
+    if (!Model) {
       violations.push({ urn: resource.urn, message: `${label}: no schema for apiVersion "${apiVersion}" kind "${kind}"` });
       continue;
     }
     try {
-      new found.model({ ...object, apiVersion: found.apiVersion }).validate();
+      new Model(object).validate();
     } catch (error) {
       const details = (error as { errors?: { instancePath: string; message?: string }[] }).errors;
       const text = details?.length

@@ -117,7 +117,7 @@ test("aks-extension install: microsoft.flux with multi-tenancy, no SOPS identity
   assert.deepEqual(ext.values.configurationSettings, { "multiTenancy.enforce": "true" });
   assert.equal(r.ofType("azure-native:managedidentity:UserAssignedIdentity").length, 0);
   for (const x of kubeObjects(r, "Alert")) assert.ok(dependsOn(r, x, ext), "alerts wait for the extension");
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("aks-extension install refuses SOPS: the extension gives kustomize-controller no workload identity", async () => {
@@ -168,7 +168,7 @@ test("webhook addresses appear nowhere in inputs, outputs or stack outputs", asy
 
 test("helm install objects pass their schemas", async () => {
   const r = await runFlux();
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("FluxNotifications on its own alerts in a tenant namespace, after whatever it is given to wait for", async () => {
@@ -188,5 +188,5 @@ test("FluxNotifications on its own alerts in a tenant namespace, after whatever 
   assert.equal((alert.values.spec as { eventSeverity: string }).eventSeverity, "info");
   assert.ok(dependsOn(r, alert, r.one("kubernetes:helm.sh/v3:Release")));
   assert.ok(!JSON.stringify(r.resources.map((x) => [x.inputs, x.outputs])).includes("PLANTED"));
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });

@@ -169,7 +169,7 @@ test("every tenant Flux object: reconciler account, own namespace as target, no 
     }
   }
   assert.equal(objects(r, "Kustomization").length, 3, "git, oci, bucket");
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("helm, OCI and bucket sources carry their config", async () => {

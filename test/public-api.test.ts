@@ -63,7 +63,7 @@ test("the example program brings its own cluster and uses only Tenant and GitSou
     assert.equal(r.provider, provider.urn, `${r.name} uses the team's cluster provider`);
   }
   assert.equal(provider.inputs.kubeconfig, "[secret]");
-  assert.deepEqual(validateKubernetesObjects(run.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(run.resources), []);
   const outputs = run.outputs.tenants as { namespace: string; repository: string }[];
   assert.deepEqual(
     outputs.map((t) => [t.namespace, t.repository]),

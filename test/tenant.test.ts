@@ -139,7 +139,7 @@ test("every object uses the given provider, lives in the namespace after it exis
     assert.equal(x.provider, provider.urn, x.name);
     if (!clusterScoped(x)) assert.ok(x.dependencies.includes(ns.urn), `${x.name} waits for the namespace`);
   }
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
 
 test("tenants cannot edit or delete the platform's network policies: an admission policy denies their service accounts and admin groups", async () => {

@@ -238,7 +238,7 @@ test("synth shows every piece, the Job waits for the release, and Kubernetes obj
   const release = result.one("kubernetes:helm.sh/v3:Release");
   const sealGrant = result.one("azure-native:authorization:RoleAssignment", "vault-seal-crypto");
   assert.ok(dependsOn(result, release, sealGrant), "Vault starts once it may use the key");
-  assert.deepEqual(validateKubernetesObjects(result.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(result.resources), []);
 
   const spec = (job.values as { spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, Json> } } }).spec.template;
   assert.equal(spec.metadata.labels["azure.workload.identity/use"], "true");

