@@ -167,5 +167,5 @@ test("tenants cannot edit or delete the platform's network policies: an admissio
   assert.equal(binding.spec.policyName, "tenant-guardrails-team-a-dev");
   assert.deepEqual(binding.spec.validationActions, ["Deny"]);
   assert.deepEqual(binding.spec.matchResources.namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "team-a-dev" });
-  assert.deepEqual(validateKubernetesObjects(r.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });

@@ -288,7 +288,7 @@ test("a rollout Job replaces outdated pods after every release change, with only
     { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
     { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"] },
   ]);
-  assert.deepEqual(validateKubernetesObjects(result.resources), []);
+  assert.deepEqual(await validateKubernetesObjects(result.resources), []);
 
   // Another version: another trigger, so Pulumi replaces the Job and it runs again.
   const upgraded = await run(program({ version: "1.21.0" }));
