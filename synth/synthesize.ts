@@ -4,7 +4,7 @@ import { EngineRun, PROJECT, RecordedResource, runProgram } from "./engine";
 import { readStackFile } from "./stack-file";
 import { SchemaViolation, validateKubernetesObjects } from "./validate";
 
-/** One resource in the synth JSON (the contract in DESIGN.md, "Synth"). */
+/** One resource in the synth JSON (the contract in docs/DESIGN.md, "Synth"). */
 export type GraphResource = Pick<
   RecordedResource,
   "urn" | "type" | "name" | "custom" | "parent" | "provider" | "dependencies" | "protect" | "inputs" | "outputs"

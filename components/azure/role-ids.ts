@@ -1,6 +1,6 @@
 /** Built-in Azure role definitions by name: plain data, for components and policies alike. */
 
-/** Built-in role definition GUIDs (shared/REFERENCE.md, section 1). */
+/** Built-in role definition GUIDs (learn.microsoft.com, "Azure built-in roles"). */
 export const BUILT_IN_ROLES = {
   "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
   "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",

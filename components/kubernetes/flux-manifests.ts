@@ -1,5 +1,5 @@
 /**
- * Flux object specs as plain data (shared/REFERENCE.md, section 3): sources, Kustomizations,
+ * Flux object specs as plain data (the Flux 2.8 CRDs: docs/DESIGN.md, "Runtime facts"): sources, Kustomizations,
  * HelmReleases, notification Providers and Alerts. No references across namespaces anywhere:
  * with multi-tenancy on, Flux rejects them (`--no-cross-namespace-refs`), so every `sourceRef`,
  * `secretRef` and `providerRef` names an object in the same namespace, without a namespace field.
@@ -90,7 +90,7 @@ export function kustomization<T = string>(args: KustomizationArgs<T>): FluxObjec
       serviceAccountName: args.serviceAccountName,
       targetNamespace: args.targetNamespace,
       // Controller-level workload identity: no decryption.serviceAccountName (its object-level
-      // variant needs a feature gate and is unstable on AKS; shared/REFERENCE.md, section 3).
+      // variant needs a feature gate and is unstable on AKS, fluxcd/flux2#5359).
       ...(args.sops ? { decryption: { provider: "sops" } } : {}),
     },
   };

@@ -1,7 +1,7 @@
 /**
  * known_hosts for source-controller's SSH secret, from the keys GitHub publishes
  * (`github.getSshKeys`). Whether those entries carry a `github.com ` host prefix is not
- * documented (shared/REFERENCE.md, caveats), so both forms are accepted.
+ * documented by the integrations/github provider, so both forms are accepted.
  */
 
 /** Public key types OpenSSH accepts in known_hosts, for the hosts we talk to. */

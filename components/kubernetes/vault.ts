@@ -145,7 +145,7 @@ export class Vault extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Get, wrap and unwrap on this one key: the seal wrapper needs no more (REFERENCE.md section 5).
+    // Get, wrap and unwrap on this one key: the seal wrapper needs no more (go-kms-wrapping azurekeyvault: GetKey at init, then WrapKey/UnwrapKey).
     const sealGrant = args.keyVault.grantRole(
       `${name}-seal-crypto`,
       { principalId: serverIdentity.principalId, role: "Key Vault Crypto Service Encryption User", key: sealKey, principalType: "ServicePrincipal" },

@@ -14,7 +14,7 @@ export function waitsAfter(graph: ResourceGraph, resources: readonly CheckedReso
 
 /**
  * ARM answers a role assignment at once, but the data planes that enforce it learn of it minutes
- * later (Key Vault, the AKS Kubernetes authorizer: REFERENCE.md section 8, Azure/AKS#4232), and
+ * later (Key Vault, the AKS Kubernetes authorizer: docs/DESIGN.md "Runtime facts", Azure/AKS#4232), and
  * Pulumi does not retry their 403. So a resource that depends on a grant (it uses it, or the
  * grant was made for it) must also wait for a propagation wait that started after the grant.
  */

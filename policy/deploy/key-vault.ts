@@ -113,7 +113,7 @@ function nodeSubnets(resources: readonly CheckedResource[]): (string | undefined
 
 /**
  * Pods leave through their node's address: `bypass: AzureServices` does not cover them
- * (REFERENCE.md section 8). An in-cluster identity with a Key Vault data role is useless, and
+ * (docs/DESIGN.md, "Runtime facts"). An in-cluster identity with a Key Vault data role is useless, and
  * Vault's seal crash-loops, unless the vault's network rules let the nodes in: it allows by
  * default, its virtualNetworkRules name every node subnet (with the Key Vault service endpoint),
  * or it has a private endpoint.

@@ -10,7 +10,7 @@ const POSITIONAL_SUFFIX = /-\d{1,3}$/;
  * Role assignments named by their position in a list are renamed when the list is reordered or
  * an entry is inserted. Pulumi creates the renamed resource before it deletes the old one, and
  * ARM refuses a second assignment of the same principal, role and scope with 409
- * RoleAssignmentExists (REFERENCE.md section 8), so the update fails half-way.
+ * RoleAssignmentExists (docs/DESIGN.md, "Runtime facts"), so the update fails half-way.
  */
 export const roleAssignmentsNamedByWhatTheyAre: PlatformPolicy = {
   name: "role-assignments-named-by-what-they-are",
