@@ -7,12 +7,20 @@ export function checkedFromRecord(record: RecordedResource): CheckedResource {
     urn: record.urn,
     type: record.type,
     name: record.name,
-    // CrossGuard hands policies a resource's outputs (its inputs plus what the provider
-    // computed, such as an identity's name and principalId); so does synth: the mock provider's
-    // outputs, with the plain (unredacted) inputs on top.
+    // Synth hands policies the mock provider's outputs with the plain (unredacted) inputs on
+    // top, so they see what the program asked for. CrossGuard hands them the outputs alone, which
+    // lack inputs such as ARM path parameters; policies reach those through propertyDependencies
+    // (policy/links.ts), and test/crossguard.ts runs every fixture in that shape too.
     props: { ...record.outputs, ...record.values },
     protect: record.protect,
     secretPaths: Object.keys(record.secrets),
-    links: { custom: record.custom, parent: record.parent, provider: record.provider, dependencies: record.dependencies },
+    secretOutputs: record.additionalSecretOutputs,
+    links: {
+      custom: record.custom,
+      parent: record.parent,
+      provider: record.provider,
+      dependencies: record.dependencies,
+      propertyDependencies: record.propertyDependencies,
+    },
   };
 }

@@ -10,8 +10,11 @@ import { policyContext } from "./context";
 import { CheckedResource } from "./types";
 
 /**
- * A CrossGuard stack resource as the policies read it. CrossGuard hands policies plain values
- * without saying which were secret, and the links as resources: a component has no provider,
+ * A CrossGuard stack resource as the policies read it. The engine hands a stack policy each
+ * resource's outputs as `props` (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+ * AnalyzeResources: `Properties: v.Outputs`, with Parent, Dependencies and PropertyDependencies
+ * from state), and @pulumi/policy (server.js, makeAnalyzeStackRpcFun) unwraps secrets without
+ * saying which were secret and turns the links into resources. A component has no provider,
  * every custom resource (providers included) has one or is one.
  */
 export function checked(resource: PolicyResource): CheckedResource {
@@ -22,11 +25,15 @@ export function checked(resource: PolicyResource): CheckedResource {
     props: resource.props,
     protect: resource.opts.protect,
     secretPaths: undefined,
+    secretOutputs: resource.opts.additionalSecretOutputs ?? [],
     links: {
       custom: resource.type.startsWith("pulumi:providers:") || resource.provider !== undefined,
       parent: resource.parent?.urn ?? null,
       provider: resource.provider?.urn ?? null,
       dependencies: resource.dependencies.map((d) => d.urn),
+      propertyDependencies: Object.fromEntries(
+        Object.entries(resource.propertyDependencies ?? {}).map(([input, resources]) => [input, resources.map((r) => r.urn)]),
+      ),
     },
   };
 }

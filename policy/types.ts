@@ -18,12 +18,26 @@ export interface CheckedResource {
    */
   secretPaths?: readonly string[];
   /**
+   * The `additionalSecretOutputs` option: outputs the engine stores as secrets whatever the
+   * program passed (CrossGuard hands it to policies in `opts`). Undefined where unknown.
+   */
+  secretOutputs?: readonly string[];
+  /**
    * The engine's links (see policy/graph.ts), which deploy rules read: whether it is a custom
    * resource, its parent, provider and dependencies as URNs. Undefined where the caller cannot
    * tell; a rule that needs them then reports that it cannot decide.
    */
-  links?: Omit<GraphNode, "urn" | "type">;
+  links?: Links;
 }
+
+/**
+ * The links as the engine keeps them in state: those of the graph, and `propertyDependencies`,
+ * input name -> the URNs of the resources its value came from. Under CrossGuard a resource's
+ * props are its outputs, and an ARM path parameter (an identity's `resourceName`, a key's
+ * `vaultName`) is not in any response body, so there the link to the parent resource is known
+ * only through `propertyDependencies` (see policy/links.ts).
+ */
+export type Links = Omit<GraphNode, "urn" | "type"> & { propertyDependencies?: Readonly<Record<string, readonly string[]>> };
 
 export interface PolicyContext {
   environment: string;

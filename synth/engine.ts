@@ -40,6 +40,15 @@ export interface RecordedResource {
   deletedWith: string | null;
   /** URNs the resource may have had before (the aliases option): state under them is adopted, not replaced. */
   aliases: string[];
+  /**
+   * Which resources each input came from: input name -> the URNs of the resources whose outputs
+   * its value was built from (the register request's `propertyDependencies`, which the engine
+   * keeps in state and hands to CrossGuard stack policies). Inputs with no such resource are
+   * absent.
+   */
+  propertyDependencies: Record<string, string[]>;
+  /** The `additionalSecretOutputs` resource option (CrossGuard hands it to policies in `opts`). */
+  additionalSecretOutputs: string[];
   /** Inputs with every secret replaced by "[secret]" (safe to print or write). */
   inputs: Record<string, unknown>;
   /** Provider outputs (custom resources) or registered outputs (components), redacted. */
@@ -64,6 +73,7 @@ interface Request {
   getIgnorechangesList?(): string[];
   getDeletedwith?(): string;
   getAliasesList?(): AliasMessage[];
+  getPropertydependenciesMap?(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -206,12 +216,24 @@ class RecordingMonitor extends MockMonitor {
       aliases: (req.getAliasesList?.() ?? []).map((alias) =>
         aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
       ),
+      propertyDependencies: propertyDependencies(req),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       inputs: redact(rawInputs) as Record<string, unknown>,
       outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
       secrets: secretFingerprints(rawInputs, urn),
       values: reveal(rawInputs) as Record<string, unknown>,
     });
   }
+}
+
+/** A register request's property dependencies, with empty lists left out and URNs sorted. */
+function propertyDependencies(req: Request): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  req.getPropertydependenciesMap?.().forEach((value, key) => {
+    const urns = [...new Set(value.getUrnsList())].sort();
+    if (urns.length > 0) result[key] = urns;
+  });
+  return Object.fromEntries(Object.entries(result).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function isSecretValue(value: unknown): boolean {

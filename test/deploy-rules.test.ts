@@ -9,6 +9,7 @@ import { BUILT_IN_ROLES } from "../components/azure/role-ids";
 import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies } from "../policy/evaluate";
 import { CheckedResource, PolicyContext } from "../policy/types";
+import { failsOpen, loadPack, runPack } from "./crossguard";
 
 const DEV: PolicyContext = { environment: "dev", production: false };
 
@@ -61,16 +62,24 @@ function grant(name: string, role: keyof typeof BUILT_IN_ROLES, scope: string, p
   return node(name, ASSIGNMENT, { principalId, scope, roleDefinitionId: `/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}` }, { dependencies });
 }
 const wait = (name: string, after: CheckedResource[]) => node(name, SLEEP, { createDuration: "5m" }, { dependencies: after.map((r) => r.urn) });
+// As the program makes them: an ARM resource's name is also its `name` output, and an input
+// computed from another resource's output records it in propertyDependencies (which is all
+// CrossGuard has of the path parameters, see test/crossguard.ts).
 const vault = (defaultAction: "Allow" | "Deny", virtualNetworkRules: { id: string }[] = []) =>
-  node("kv", KEY_VAULT, { vaultName: "kv-dev-abc123", resourceGroupName: "rg-gitops-dev", properties: { networkAcls: { defaultAction, virtualNetworkRules } } });
+  node("kv", KEY_VAULT, { vaultName: "kv-dev-abc123", name: "kv-dev-abc123", resourceGroupName: "rg-gitops-dev", properties: { networkAcls: { defaultAction, virtualNetworkRules } } });
 const key = (dependsOn: CheckedResource[]) =>
-  node("seal-key", KEY, { vaultName: "kv-dev-abc123", resourceGroupName: "rg-gitops-dev", keyName: "seal" }, { dependencies: dependsOn.map((r) => r.urn) });
+  node(
+    "seal-key",
+    KEY,
+    { vaultName: "kv-dev-abc123", resourceGroupName: "rg-gitops-dev", keyName: "seal", name: "seal" },
+    { dependencies: dependsOn.map((r) => r.urn), propertyDependencies: { vaultName: [urnOf(KEY_VAULT, "kv")] } },
+  );
 
 /** The Vault server's identity, federated with its service account, granted the seal key. */
 function vaultServer(): CheckedResource[] {
   return [
     node("vault-server", IDENTITY, { name: "vault-server-id", principalId: "vault-principal" }),
-    node("vault-server-fic", CREDENTIAL, { resourceName: "vault-server-id", subject: "system:serviceaccount:vault:vault" }),
+    node("vault-server-fic", CREDENTIAL, { resourceName: "vault-server-id", subject: "system:serviceaccount:vault:vault" }, { propertyDependencies: { resourceName: [urnOf(IDENTITY, "vault-server")] } }),
     grant("vault-seal-crypto", "Key Vault Crypto Service Encryption User", `${VAULT_ID}/keys/seal`, "vault-principal"),
   ];
 }
@@ -274,4 +283,21 @@ test("a rule that needs the graph says it cannot decide when it gets no links", 
     if (READS_NO_LINKS.has(rule.name)) continue;
     assert.ok(findings.some((f) => /cannot decide/.test(f.message)), `${rule.name} passed silently without links`);
   }
+});
+
+test("under CrossGuard (outputs as props, links as resources) every failing fixture still fails through the pack, or the pack says it cannot decide", () => {
+  const policies = loadPack();
+  const problems: string[] = [];
+  for (const fixture of FIXTURES.filter((f) => f.reports.length > 0)) {
+    const pack = policies.filter((p) => p.name === fixture.rule);
+    assert.equal(pack.length, 1, fixture.rule);
+    const reports = runPack(pack, fixture.resources);
+    const expected = fixture.reports.map((name) => ({ policy: fixture.rule, urn: fixture.resources.find((r) => r.name === name)?.urn }));
+    problems.push(...failsOpen(reports, expected).map((p) => `${fixture.title}: ${p}`));
+    // Every resource synth reports, the pack reports too (or it says it cannot decide).
+    if (!reports.some((r) => /cannot decide/.test(r.message))) {
+      for (const e of expected) if (!reports.some((r) => r.urn === e.urn)) problems.push(`${fixture.title}: ${fixture.rule} does not report ${e.urn} under CrossGuard`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -16,6 +16,7 @@ import { checkedFromRecord } from "../policy/from-synth";
 import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
 import { main } from "../synth/cli";
 import { PROJECT_ROOT, projectProgram, synthesize } from "../synth/synthesize";
+import { asCrossGuard, failsOpen, loadPack, runPack } from "./crossguard";
 import { pinTestDay } from "./helpers";
 
 pinTestDay();
@@ -369,16 +370,41 @@ const FIXTURES: Record<string, Fixture[]> = {
     {
       title: "a Secret whose values are plain in state",
       stack: "prod",
-      change: (rs) => (one(rs, SECRET, "platform-web-git-git-secret").secretPaths = ["stringData.identity"]),
+      change: (rs) => {
+        // Registered without the Kubernetes SDK's marking (its additionalSecretOutputs), as a plain value only can be.
+        one(rs, SECRET, "platform-web-git-git-secret").secretPaths = ["stringData.identity"];
+        one(rs, SECRET, "platform-web-git-git-secret").secretOutputs = [];
+      },
       expected: [
         expect("secrets-are-secret", "mandatory", SECRET, "platform-web-git-git-secret", "platform-web-git-git-secret: stringData.known_hosts not marked secret (wrap with pulumi.secret)"),
       ],
     },
     {
-      title: "CrossGuard cannot tell secrets apart: no finding rather than a false one",
+      title: "CrossGuard: secret inputs unknown, but additionalSecretOutputs (the SDK's) cover data and stringData",
       stack: "prod",
-      change: (rs) => (one(rs, SECRET, "platform-web-git-git-secret").secretPaths = undefined),
+      change: (rs) => {
+        const secret = one(rs, SECRET, "platform-web-git-git-secret");
+        secret.secretPaths = undefined;
+        assert.deepEqual(secret.secretOutputs, ["data", "stringData"]);
+      },
       expected: [],
+    },
+    {
+      title: "CrossGuard: secret inputs unknown and no additionalSecretOutputs: it cannot decide, and says so",
+      stack: "prod",
+      change: (rs) => {
+        one(rs, SECRET, "platform-web-git-git-secret").secretPaths = undefined;
+        one(rs, SECRET, "platform-web-git-git-secret").secretOutputs = [];
+      },
+      expected: [
+        expect(
+          "secrets-are-secret",
+          "mandatory",
+          SECRET,
+          "platform-web-git-git-secret",
+          "platform-web-git-git-secret: cannot decide whether stringData.identity, stringData.known_hosts are secret (no secret inputs known, not in additionalSecretOutputs)",
+        ),
+      ],
     },
   ],
   "vault-tls-listener": [
@@ -668,39 +694,6 @@ test("the policies import neither @pulumi/policy nor the pack, so tests and synt
   assert.equal(pack.match(/new PolicyPack\(/g)?.length, 1, "policy/index.ts creates the one pack");
 });
 
-interface PackPolicy {
-  name: string;
-  description: string;
-  enforcementLevel: string;
-  validateStack(args: { resources: unknown[] }, report: (message: string, urn?: string) => void): void;
-}
-
-/** Loads policy/index.ts with a stand-in for @pulumi/policy, whose PolicyPack would start a server. */
-function loadPack(): PackPolicy[] {
-  const packs: { name: string; args: { policies: PackPolicy[] } }[] = [];
-  class PolicyPack {
-    constructor(name: string, args: { policies: PackPolicy[] }) {
-      packs.push({ name, args });
-    }
-  }
-  const policyModule = require.resolve("@pulumi/policy");
-  const packModule = require.resolve("../policy/index");
-  const saved = require.cache[policyModule];
-  require.cache[policyModule] = { id: policyModule, filename: policyModule, loaded: true, exports: { PolicyPack } } as unknown as NodeJS.Module;
-  try {
-    delete require.cache[packModule];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(packModule);
-  } finally {
-    if (saved) require.cache[policyModule] = saved;
-    else delete require.cache[policyModule];
-    delete require.cache[packModule];
-  }
-  assert.equal(packs.length, 1);
-  assert.equal(packs[0].name, "gitops-platform");
-  return packs[0].args.policies;
-}
-
 test("the pack registers one mandatory CrossGuard policy per policy and deploy rule, and they report like synth", async () => {
   const policies = loadPack();
   assert.deepEqual(
@@ -709,23 +702,8 @@ test("the pack registers one mandatory CrossGuard policy per policy and deploy r
   );
   for (const p of policies) assert.equal(p.enforcementLevel, "mandatory", p.name);
 
-  // CrossGuard hands validateStack the resources with their options, and their links as
-  // resources: parent, provider (custom resources only) and dependencies.
-  const asPolicyResources = (resources: readonly CheckedResource[]) => {
-    const byUrn = new Map(resources.map((r) => [r.urn, { urn: r.urn, type: r.type, name: r.name, props: r.props, opts: { protect: r.protect } } as Record<string, unknown>]));
-    for (const r of resources) {
-      const resource = byUrn.get(r.urn)!;
-      resource.parent = r.links?.parent ? byUrn.get(r.links.parent) : undefined;
-      resource.provider = r.links?.custom ? (r.links.provider ? byUrn.get(r.links.provider) : { urn: "urn:default-provider" }) : undefined;
-      resource.dependencies = (r.links?.dependencies ?? []).map((urn) => byUrn.get(urn)).filter(Boolean);
-    }
-    return [...byUrn.values()];
-  };
-  const run = (resources: readonly CheckedResource[]) => {
-    const reports: string[] = [];
-    for (const p of policies) p.validateStack({ resources: asPolicyResources(resources) }, (message, urn) => reports.push(`${p.name} ${shortUrn(urn)} ${message}`));
-    return reports;
-  };
+  // CrossGuard hands validateStack each resource's outputs, options and links (test/crossguard.ts).
+  const run = (resources: readonly CheckedResource[]) => runPack(policies, resources).map((r) => `${r.policy} ${shortUrn(r.urn)} ${r.message}`);
   assert.deepEqual(run(await real("prod")), []);
   assert.deepEqual(run(await real("dev")), []);
 
@@ -742,4 +720,46 @@ test("the pack registers one mandatory CrossGuard policy per policy and deploy r
   assert.deepEqual(run(unprotected), [
     `stateful-resources-protected ${CLUSTER}::platform-aks platform-aks (azure-native:containerservice:ManagedCluster) must be protected in production`,
   ]);
+});
+
+test("under CrossGuard (outputs as props, links as resources) every failing fixture still fails through the pack, or the pack says it cannot decide", async () => {
+  const policies = loadPack();
+  const problems: string[] = [];
+  for (const [policy, fixtures] of Object.entries(FIXTURES)) {
+    for (const fixture of fixtures) {
+      const expected = fixture.expected.filter((e) => e.enforcement === "mandatory");
+      if (expected.length === 0) continue;
+      const resources = await copyOf(fixture.stack);
+      fixture.change(resources);
+      problems.push(...failsOpen(runPack(policies, resources), expected).map((p) => `${policy}: ${fixture.title} (${fixture.stack}): ${p}`));
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("under CrossGuard the federated-credential rule links a credential to its identity through propertyDependencies, not resourceName", async () => {
+  const resources = await copyOf("prod");
+  const assignment = props(resources, ASSIGNMENT, "platform-vault-seal-crypto");
+  assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, OWNER_ROLE);
+  const view = asCrossGuard(resources) as { type: string; props: Record<string, unknown>; propertyDependencies: Record<string, { type: string }[]> }[];
+  const credentials = view.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential");
+  assert.ok(credentials.length > 0);
+  for (const credential of credentials) {
+    assert.equal(credential.props.resourceName, undefined, "a path parameter is not an output");
+    assert.deepEqual(credential.propertyDependencies.resourceName.map((r) => r.type), ["azure-native:managedidentity:UserAssignedIdentity"]);
+  }
+  const reports = runPack(loadPack(), resources).map((r) => `${r.policy} ${shortUrn(r.urn)} ${r.message}`);
+  assert.deepEqual(reports, [
+    `no-privileged-roles-for-workloads ${ASSIGNMENT}::platform-vault-seal-crypto platform-vault-seal-crypto: grants Owner to a workload identity; grant a narrow built-in role instead`,
+  ]);
+
+  // Without the links it cannot tell whose credentials they are, and says so instead of passing.
+  const unlinked = await copyOf("prod");
+  const owner = props(unlinked, ASSIGNMENT, "platform-vault-seal-crypto");
+  owner.roleDefinitionId = owner.roleDefinitionId.replace(/[^/]+$/, OWNER_ROLE);
+  for (const r of unlinked) if (r.links?.propertyDependencies) r.links = { ...r.links, propertyDependencies: {} };
+  const undecided = runPack(loadPack(), unlinked).filter((r) => r.policy === "no-privileged-roles-for-workloads");
+  assert.ok(undecided.length > 0);
+  for (const report of undecided) assert.match(report.message, /no-privileged-roles-for-workloads: cannot decide, federated credential\(s\) .* name no identity/);
+  assert.ok(undecided.some((r) => r.message.startsWith("platform-vault-seal-crypto: grants Owner to identity ")), undecided.map((r) => r.message).join("\n"));
 });

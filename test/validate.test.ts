@@ -22,6 +22,8 @@ function recorded(object: FluxObject | Record<string, unknown>, name: string): R
     ignoreChanges: [],
     deletedWith: null,
     aliases: [],
+    propertyDependencies: {},
+    additionalSecretOutputs: [],
     inputs: values,
     outputs: {},
     secrets: {},

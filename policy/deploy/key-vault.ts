@@ -1,14 +1,13 @@
 /** Deploy rules for Key Vault: who may touch its keys through ARM, and who can reach it at all. */
 import { BUILT_IN_ROLES as BUILT_IN_ROLE_IDS } from "../../components/azure/role-ids";
-import { CheckedResource, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { federation, grantee, IDENTITY, namedBy, ownName, RESOURCE_GROUP, unlinkedMessage } from "../links";
+import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
 import { ASSIGNMENT, waitsAfter } from "./grants";
 import { graphOf, isFinding } from "./graph-input";
 
 const KEY_VAULT = "azure-native:keyvault:Vault";
 const KEY = "azure-native:keyvault:Key";
 const SECRET = "azure-native:keyvault:Secret";
-const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
-const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
 const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
@@ -66,39 +65,50 @@ export const keyVaultObjectsWaitForDataPlaneGrant: PlatformPolicy = {
     const graph = graphOf(resources, "key-vault-objects-wait-for-data-plane-grant");
     if (isFinding(graph)) return [graph];
     const grants = ofType(resources, ASSIGNMENT);
-    return resources
-      .filter((r) => r.type === KEY || r.type === SECRET)
-      .filter((object) => {
-        const vault = { name: text(get(object.props, "vaultName")).toLowerCase(), resourceGroupName: text(get(object.props, "resourceGroupName")).toLowerCase() };
-        const roles = object.type === KEY ? KEY_MANAGERS : SECRET_MANAGERS;
-        return !grants.some(
-          (grant) =>
-            roles.has(roleGuid(grant)) &&
-            scopeCovers(text(get(grant.props, "scope")), vault) &&
-            waitsAfter(graph, resources, grant.urn).some((wait) => graph.waits(object.urn, wait)),
-        );
-      })
-      .map((object) => ({
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const findings: Finding[] = [];
+    for (const object of resources.filter((r) => r.type === KEY || r.type === SECRET)) {
+      // Path parameters: in props in synth, only through propertyDependencies under CrossGuard.
+      const vaultName = namedBy(object, "vaultName", KEY_VAULT, byUrn);
+      const groupName = namedBy(object, "resourceGroupName", RESOURCE_GROUP, byUrn);
+      const vault = { name: (vaultName ?? "").toLowerCase(), resourceGroupName: (groupName ?? "").toLowerCase() };
+      const roles = object.type === KEY ? KEY_MANAGERS : SECRET_MANAGERS;
+      const waited = grants.some(
+        (grant) =>
+          roles.has(roleGuid(grant)) &&
+          scopeCovers(text(get(grant.props, "scope")), vault) &&
+          waitsAfter(graph, resources, grant.urn).some((wait) => graph.waits(object.urn, wait)),
+      );
+      if (waited) continue;
+      if (vaultName === undefined || groupName === undefined) {
+        findings.push({
+          urn: object.urn,
+          message: `key-vault-objects-wait-for-data-plane-grant: cannot decide for ${object.name}, its vault or resource group is unknown (no vaultName/resourceGroupName in props and no such resource in its propertyDependencies)`,
+        });
+        continue;
+      }
+      findings.push({
         urn: object.urn,
         message: `${object.name} is created through ARM in an RBAC-mode vault without waiting for a propagated data-plane grant (Key Vault Crypto Officer or Secrets Officer) for whoever runs Pulumi: ARM answers ForbiddenByRbac`,
-      }));
+      });
+    }
+    return findings;
   },
 };
 
-/** Identities that code in the cluster acts as: federated with a Kubernetes service account. */
-function inClusterPrincipals(resources: readonly CheckedResource[]): Map<string, string> {
-  const federated = new Set(
-    ofType(resources, CREDENTIAL)
-      .filter((c) => text(get(c.props, "subject")).startsWith("system:serviceaccount:"))
-      .map((c) => text(get(c.props, "resourceName"))),
-  );
+/**
+ * Identities that code in the cluster acts as (federated with a Kubernetes service account), by
+ * principal id, and the credentials that cannot be linked to an identity (policy/links.ts).
+ */
+function inClusterPrincipals(resources: readonly CheckedResource[]): { principals: Map<string, string>; unlinked: CheckedResource[] } {
+  const { byIdentity, unlinked } = federation(resources);
   const principals = new Map<string, string>();
   for (const identity of ofType(resources, IDENTITY)) {
-    const name = text(get(identity.props, "name")) || text(get(identity.props, "resourceName"));
     const principalId = text(get(identity.props, "principalId"));
-    if (principalId && federated.has(name)) principals.set(principalId, name);
+    const federated = (byIdentity.get(identity.urn) ?? []).some((c) => text(get(c.props, "subject")).startsWith("system:serviceaccount:"));
+    if (principalId && federated) principals.set(principalId, ownName(identity, "resourceName"));
   }
-  return principals;
+  return { principals, unlinked: unlinked.filter((c) => text(get(c.props, "subject")).startsWith("system:serviceaccount:")) };
 }
 
 /** The subnets the cluster's nodes are in; undefined for a pool in the VNet AKS manages. */
@@ -124,8 +134,8 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
     "Every in-cluster identity (federated with a Kubernetes service account) granted a Key Vault data role can reach that vault: the vault allows by default, admits every node subnet in its virtualNetworkRules, or has a private endpoint.",
   enforcement: mandatory,
   check: (resources) => {
-    const inCluster = inClusterPrincipals(resources);
-    const vaults = new Map(ofType(resources, KEY_VAULT).map((v) => [text(get(v.props, "vaultName")).toLowerCase(), v]));
+    const { principals: inCluster, unlinked } = inClusterPrincipals(resources);
+    const vaults = new Map(ofType(resources, KEY_VAULT).map((v) => [ownName(v, "vaultName").toLowerCase(), v]));
     const subnets = nodeSubnets(resources);
     const privateLinked = new Set(
       ofType(resources, PRIVATE_ENDPOINT).flatMap((pe) => {
@@ -135,9 +145,17 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
     );
     const findings = [];
     for (const grant of ofType(resources, ASSIGNMENT)) {
-      const identity = inCluster.get(text(get(grant.props, "principalId")));
       const vaultName = vaultOfScope(text(get(grant.props, "scope")));
-      if (!identity || !vaultName || !DATA_ROLES.has(roleGuid(grant))) continue;
+      if (!vaultName || !DATA_ROLES.has(roleGuid(grant))) continue;
+      const identity = inCluster.get(text(get(grant.props, "principalId")));
+      if (!identity) {
+        // A service-account credential that names no identity may be this grantee's.
+        const grantedTo = grantee(grant, resources);
+        if (grantedTo && unlinked.length > 0) {
+          findings.push({ urn: grant.urn, message: `${grant.name}: ${unlinkedMessage("in-cluster-key-vault-callers-can-reach-it", unlinked)}` });
+        }
+        continue;
+      }
       if (privateLinked.has(vaultName)) continue;
       const vault = vaults.get(vaultName);
       if (!vault) {

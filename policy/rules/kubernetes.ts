@@ -106,15 +106,25 @@ export const secretsAreSecret: PlatformPolicy = {
   enforcement: mandatory,
   check: (resources) =>
     ofType(resources, "kubernetes:core/v1:Secret").flatMap((s): Finding[] => {
-      const secretPaths = s.secretPaths;
-      if (secretPaths === undefined) return [];
-      const covered = (path: string) => secretPaths.some((p) => path === p || path.startsWith(`${p}.`));
+      // Synth knows which inputs were secret. CrossGuard does not (the policy SDK unwraps them);
+      // it hands over the additionalSecretOutputs option, which the engine applies to the outputs
+      // in state (pulumi/pulumi step_executor.go: `MakeSecret` for each), and which the Kubernetes
+      // SDK's Secret sets for data and stringData in the same constructor that wraps their inputs
+      // in pulumi.secret (@pulumi/kubernetes core/v1/secret.js). A path neither covers may still
+      // have been secret: then the policy cannot decide.
+      const known = s.secretPaths;
+      const marked = known ?? s.secretOutputs ?? [];
+      const covered = (path: string) => marked.some((p) => path === p || path.startsWith(`${p}.`));
       const plain = ["data", "stringData"].flatMap((field) =>
         Object.keys((get(s.props, field) ?? {}) as object)
           .map((key) => `${field}.${key}`)
           .filter((path) => !covered(path)),
       );
-      return plain.length > 0 ? [{ urn: s.urn, message: `${s.name}: ${plain.join(", ")} not marked secret (wrap with pulumi.secret)` }] : [];
+      if (plain.length === 0) return [];
+      if (known === undefined) {
+        return [{ urn: s.urn, message: `${s.name}: cannot decide whether ${plain.join(", ")} are secret (no secret inputs known, not in additionalSecretOutputs)` }];
+      }
+      return [{ urn: s.urn, message: `${s.name}: ${plain.join(", ")} not marked secret (wrap with pulumi.secret)` }];
     }),
 };
 

@@ -1,8 +1,8 @@
 /** Role assignments: workload identities never get broad roles, and say what kind of principal they grant. */
+import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
 import { CheckedResource, get, mandatory, ofType, PlatformPolicy } from "../types";
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
-const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 
 /** Roles that can do anything to resources or hand out access. */
 export const PRIVILEGED_ROLES: Record<string, string> = {
@@ -12,7 +12,6 @@ export const PRIVILEGED_ROLES: Record<string, string> = {
   "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
 };
 
-const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 /** What Kubernetes puts in a service account token's subject. */
 const SERVICE_ACCOUNT_SUBJECT = "system:serviceaccount:";
 const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
@@ -24,23 +23,23 @@ function roleGuid(roleDefinitionId: unknown): string {
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 /**
- * Who may act as each managed identity of the stack, by principal id: the subjects of the
- * federated credentials whose `resourceName` is the identity's name. Identity names and principal
- * ids are outputs, which CrossGuard hands policies and synth reads from the mock engine.
+ * Who may act as each managed identity of the stack, by principal id: the subjects of its
+ * federated credentials, linked to it through policy/links.ts (the credential's plain
+ * `resourceName` in synth; under CrossGuard, whose props are outputs without that path
+ * parameter, its propertyDependencies). `unlinked` are credentials that name no identity there.
  */
-function federationByPrincipal(resources: readonly CheckedResource[]): Map<string, { name: string; credentials: { issuer: string; subject: string }[] }> {
-  const byName = new Map<string, { issuer: string; subject: string }[]>();
-  for (const credential of ofType(resources, CREDENTIAL)) {
-    const identity = text(get(credential.props, "resourceName"));
-    byName.set(identity, [...(byName.get(identity) ?? []), { issuer: text(get(credential.props, "issuer")), subject: text(get(credential.props, "subject")) }]);
-  }
-  const result = new Map<string, { name: string; credentials: { issuer: string; subject: string }[] }>();
+function federationByPrincipal(resources: readonly CheckedResource[]): {
+  identities: Map<string, { urn: string; name: string; credentials: { issuer: string; subject: string }[] }>;
+  unlinked: CheckedResource[];
+} {
+  const { byIdentity, unlinked } = federation(resources);
+  const identities = new Map<string, { urn: string; name: string; credentials: { issuer: string; subject: string }[] }>();
   for (const identity of ofType(resources, IDENTITY)) {
     const principalId = text(get(identity.props, "principalId"));
-    const name = text(get(identity.props, "name")) || text(get(identity.props, "resourceName"));
-    if (principalId) result.set(principalId, { name, credentials: name ? (byName.get(name) ?? []) : [] });
+    const credentials = (byIdentity.get(identity.urn) ?? []).map((c) => ({ issuer: text(get(c.props, "issuer")), subject: text(get(c.props, "subject")) }));
+    if (principalId) identities.set(principalId, { urn: identity.urn, name: ownName(identity, "resourceName"), credentials });
   }
-  return result;
+  return { identities, unlinked };
 }
 
 /**
@@ -58,15 +57,18 @@ export const noPrivilegedRolesForWorkloads: PlatformPolicy = {
     "Workload identities (federated with a Kubernetes service account, or service principals the stack does not define) and identities pull requests can use never get Owner, Contributor, User Access Administrator or Role Based Access Control Administrator.",
   enforcement: mandatory,
   check: (resources) => {
-    const identities = federationByPrincipal(resources);
+    const { identities, unlinked } = federationByPrincipal(resources);
     return ofType(resources, ASSIGNMENT).flatMap((a) => {
       const role = PRIVILEGED_ROLES[roleGuid(get(a.props, "roleDefinitionId"))];
       if (!role) return [];
-      const identity = identities.get(text(get(a.props, "principalId")));
+      const target = grantee(a, resources);
+      const identity = target ? [...identities.values()].find((i) => i.urn === target.urn) : undefined;
       const workload = identity
         ? identity.credentials.some((c) => c.subject.startsWith(SERVICE_ACCOUNT_SUBJECT))
         : get(a.props, "principalType") === "ServicePrincipal";
       if (workload) return [{ urn: a.urn, message: `${a.name}: grants ${role} to a workload identity; grant a narrow built-in role instead` }];
+      // A credential that names no identity may be this identity's, federated with anything.
+      if (target && unlinked.length > 0) return [{ urn: a.urn, message: `${a.name}: grants ${role} to identity ${target.name}; ${unlinkedMessage("no-privileged-roles-for-workloads", unlinked)}` }];
       const fromPullRequests = identity?.credentials.find((c) => c.issuer === GITHUB_ACTIONS_ISSUER && c.subject.endsWith(":pull_request"));
       if (fromPullRequests) {
         return [

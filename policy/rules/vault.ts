@@ -1,5 +1,6 @@
 /** HashiCorp Vault: TLS only, sealed by Azure Key Vault, an image that can unseal with workload identity. */
 import { vaultVersionProblem } from "../../stacks/rules";
+import { ownName } from "../links";
 import { CheckedResource, Finding, get, mandatory, PlatformPolicy } from "../types";
 import { hclAttribute, hclBlocks } from "./hcl-text";
 
@@ -74,7 +75,9 @@ export const vaultSealKeyProtected: PlatformPolicy = {
       hclBlocks(vaultServerConfig(release), /seal\s+"azurekeyvault"/).map((seal) => hclAttribute(seal, "key_name")),
     );
     return resources
-      .filter((r) => r.type === "azure-native:keyvault:Key" && keyNames.includes(String(get(r.props, "keyName"))))
+      // `keyName` is a path parameter, absent from the outputs CrossGuard hands a stack policy; the
+      // key's `name` output carries the same name (policy/links.ts).
+      .filter((r) => r.type === "azure-native:keyvault:Key" && keyNames.includes(ownName(r, "keyName")))
       .filter((key) => !key.protect)
       .map((key) => ({ urn: key.urn, message: `${key.name}: the Vault seal key must be protected` }));
   },
