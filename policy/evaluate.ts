@@ -5,6 +5,7 @@ import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
+import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
@@ -15,6 +16,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...KUBERNETES_POLICIES,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
+  tenantSecretsNotShared,
 ];
 
 export function evaluatePolicies(

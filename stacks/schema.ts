@@ -266,6 +266,12 @@ function tenantSchema(environment: string) {
         }),
       )
       .default([]),
+    notifications: z
+      .array(notificationSchema)
+      .default([])
+      .describe(
+        "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
+      ),
   });
 }
 

@@ -156,6 +156,28 @@ test("notifications: unique names, a secret key name, known types", () => {
   );
 });
 
+test("tenant notifications: a webhook of the tenant's own, unique names, a secret key name", () => {
+  const own = (addressSecret: string, name = "alerts") => ({ name, type: "slack", addressSecret });
+  const P = "gitops-platform:platform";
+  expectProblem(
+    { flux: { notifications: [own("slackWebhookUrl", "platform")] }, tenants: [{ name: "web", notifications: [own("slackWebhookUrl")] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: slackWebhookUrl is the address of the platform's notification "platform" (flux.notifications): a tenant needs a webhook of its own`,
+  );
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [own("webHook")] }, { name: "api", notifications: [own("webHook")] }] },
+    `${P}.tenants[1].notifications[0].addressSecret: webHook is tenant web's webhook: each tenant needs a webhook of its own`,
+  );
+  expectProblem({ tenants: [{ name: "web", notifications: [own("a"), own("b")] }] }, `${P}.tenants[0].notifications[1].name: duplicate name "alerts" (also at index 0)`);
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [own("https://hooks.slack.com/x")] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: must be the name of a config key in this project (set it with pulumi config set --secret <name>)`,
+  );
+  expectProblem({ tenants: [{ name: "web", notifications: [{ ...own("k"), type: "email" }] }] }, `${P}.tenants[0].notifications[0].type: must be one of "slack", "msteams", "generic"`);
+  // The same key twice in one tenant is that tenant's own webhook; no notifications at all is the default.
+  const config = parse({ tenants: [{ name: "web", notifications: [own("webHook", "a"), own("webHook", "b")] }, { name: "api" }] });
+  assert.deepEqual(config.tenants[1].notifications, []);
+});
+
 test("every problem is reported at once", () => {
   const found = problems({ location: 1, cluster: { skuTier: "Gold", systemPool: { minCout: 1 } }, tenants: [{ name: "Bad" }] });
   assert.equal(found.length, 4, found.join("\n"));

@@ -381,6 +381,65 @@ const FIXTURES: Record<string, Fixture[]> = {
       expected: [],
     },
   ],
+  "tenant-secrets-not-shared": [
+    {
+      title: "the platform's webhook copied into a tenant namespace (issue 13 item 3)",
+      stack: "prod",
+      change: (rs) => {
+        const address = props(rs, SECRET, "platform-flux-notifications-platform-alerts-webhook").stringData.address;
+        assert.equal(typeof address, "string");
+        rs.push({
+          ...added(SECRET, "platform-web-alerts-platform-alerts-webhook", { metadata: { name: "platform-alerts-webhook", namespace: "web" }, stringData: { address } }),
+          secretPaths: ["stringData"],
+        });
+      },
+      expected: [
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "platform-web-alerts-platform-alerts-webhook",
+          "platform-web-alerts-platform-alerts-webhook: address in tenant namespace web holds the same value as flux-system/platform-flux-notifications-platform-alerts-webhook (address); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+      ],
+    },
+    {
+      title: "another tenant's deploy key, base64 in data, in a tenant namespace",
+      stack: "prod",
+      change: (rs) => {
+        const identity = props(rs, SECRET, "platform-web-git-git-secret").stringData.identity as string;
+        rs.push({
+          ...added(SECRET, "api-borrowed-key", { metadata: { name: "borrowed", namespace: "api" }, data: { identity: Buffer.from(identity).toString("base64") } }),
+          secretPaths: ["data"],
+        });
+      },
+      expected: [
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "api-borrowed-key",
+          "api-borrowed-key: identity in tenant namespace api holds the same value as web/platform-web-git-git-secret (identity); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "platform-web-git-git-secret",
+          "platform-web-git-git-secret: identity in tenant namespace web holds the same value as api/api-borrowed-key (identity); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+      ],
+    },
+    {
+      title: "every tenant's Git Secret carries github.com's known_hosts: public, shared, no finding",
+      stack: "prod",
+      change: (rs) => {
+        const hosts = ["web", "api", "payments"].map((t) => props(rs, SECRET, `platform-${t}-git-git-secret`).stringData.known_hosts);
+        assert.equal(new Set(hosts).size, 1, "the same known_hosts in every tenant");
+      },
+      expected: [],
+    },
+  ],
   "vault-tls-listener": [
     {
       title: "TLS switched off on the listener and in the chart",
