@@ -202,7 +202,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           oidcIssuerUrl: this.cluster.oidcIssuerUrl,
           tenantId: this.keyVault.tenantId,
-          tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace })),
+          // Per application; every service account of a namespace only where config says so.
+          tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace, namespaceWide: t.vault.namespaceWide, roles: t.vault.roles })),
           nodesReady: this.cluster.workloadNodesReady,
           protect,
           tags,

@@ -211,6 +211,11 @@ function checkTenants(config: ParsedPlatform, report: Report): void {
       ...tenant.buckets.map((s) => s.name),
     ];
     reportDuplicates(sourceNames, () => ["tenants", i], report, "source name");
+    reportDuplicates(
+      tenant.vault.roles.map((r) => r.name),
+      (j) => ["tenants", i, "vault", "roles", j, "name"],
+      report,
+    );
   });
 }
 
