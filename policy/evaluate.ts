@@ -7,6 +7,7 @@ import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
+import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -17,6 +18,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...VAULT_POLICIES,
   statefulResourcesProtected,
   tenantSecretsNotShared,
+  vaultTenantAccessScoped,
 ];
 
 export function evaluatePolicies(

@@ -28,6 +28,7 @@ const KEY = "azure-native:keyvault:Key";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
@@ -438,6 +439,53 @@ const FIXTURES: Record<string, Fixture[]> = {
         assert.equal(new Set(hosts).size, 1, "the same known_hosts in every tenant");
       },
       expected: [],
+    },
+  ],
+  "vault-tenant-access-scoped": [
+    {
+      title: "dev as it is: web's frontend role names its account and reads secret/web/frontend/* only",
+      stack: "dev",
+      change: (rs) => assert.match(props(rs, CONFIG_MAP, "platform-vault-bootstrap").data["bootstrap.sh"], /auth\/kubernetes\/role\/web\.frontend/),
+      expected: [],
+    },
+    {
+      title: "an application role binding every account, a policy reaching another tenant, a writable path",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        data["bootstrap.sh"] = data["bootstrap.sh"]
+          .replace('"bound_service_account_names":["frontend"]', '"bound_service_account_names":["*"]')
+          .replace('path "secret/data/web/frontend/*" {\n  capabilities = ["read"]', 'path "secret/data/*" {\n  capabilities = ["read", "update"]');
+      },
+      expected: [
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          'platform-vault-bootstrap: role web.frontend an application role binds ["*"]; it must name its service accounts (only the namespace-wide role web binds "*")',
+        ),
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: policy tenant-web.frontend: path "secret/data/*" is outside secret/web/'),
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          'platform-vault-bootstrap: policy tenant-web.frontend: path "secret/data/*" grants update; tenant policies are read-only',
+        ),
+      ],
+    },
+    {
+      title: "a role bound to every namespace, with another tenant's policy",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        data["bootstrap.sh"] = data["bootstrap.sh"].replace('"bound_service_account_namespaces":["web"],"token_policies":["tenant-web.frontend"]', '"bound_service_account_namespaces":["*"],"token_policies":["tenant-api"]');
+      },
+      expected: [
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend binds namespaces ["*"]; a tenant role binds exactly its tenant\'s namespace'),
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend grants policies ["tenant-api"]; it must grant its own, tenant-web.frontend'),
+      ],
     },
   ],
   "vault-tls-listener": [
