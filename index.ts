@@ -11,8 +11,8 @@ import { GitOpsPlatform } from "./components/platform";
 import { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, loadPlatform } from "./stacks";
 
 export = async () => {
-  const { config, notificationAddresses } = await loadPlatform();
-  const platform = new GitOpsPlatform("platform", { config, notificationAddresses });
+  const { config, notificationAddresses, tenantNotificationAddresses } = await loadPlatform();
+  const platform = new GitOpsPlatform("platform", { config, notificationAddresses, tenantNotificationAddresses });
 
   return {
     environment: config.environment,

@@ -26,6 +26,11 @@ export interface GitOpsPlatformArgs {
   config: PlatformConfig;
   /** Webhook address of each Flux notification, by notification name; pass secrets. */
   notificationAddresses?: Record<string, pulumi.Input<string>>;
+  /**
+   * Webhook address of each tenant's own notification (`tenants[].notifications`), by tenant name,
+   * then notification name; pass secrets. The platform's addresses never reach a tenant namespace.
+   */
+  tenantNotificationAddresses?: Record<string, Record<string, pulumi.Input<string>>>;
 }
 
 /** What one tenant got. */
@@ -56,6 +61,19 @@ function keyVaultAdministrators(config: PlatformConfig, parent: pulumi.Resource)
   if (!config.cluster.deployerClusterAdmin) return groups;
   const client = authorization.getClientConfigOutput({ parent });
   return [{ key: "deployer", principalId: client.objectId, principalType: client.clientId.apply(deployerPrincipalType) }, ...groups];
+}
+
+/**
+ * A tenant's own notification targets (`tenants[].notifications`), never the platform's: the
+ * webhook Secret lands in the tenant's namespace, where the tenant's admins and the Git content
+ * reconciled as the tenant can read it (issue 13, item 3).
+ */
+function tenantNotifications(tenant: TenantConfig, addresses: GitOpsPlatformArgs["tenantNotificationAddresses"]): NotificationTarget[] {
+  return tenant.notifications.map((n) => {
+    const address = addresses?.[tenant.name]?.[n.name];
+    if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for tenant ${tenant.name}'s notification "${n.name}"`);
+    return { name: n.name, type: n.type, channel: n.channel, address };
+  });
 }
 
 export class GitOpsPlatform extends pulumi.ComponentResource {
@@ -143,7 +161,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
     const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
     this.tenants = Object.fromEntries(
-      config.tenants.map((tenant) => [tenant.name, this.createTenant(name, config, tenant, { notifications, githubProvider })]),
+      config.tenants.map((tenant) => [
+        tenant.name,
+        this.createTenant(name, config, tenant, { notifications: tenantNotifications(tenant, args.tenantNotificationAddresses), githubProvider }),
+      ]),
     );
 
     if (config.ci) {
@@ -181,7 +202,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           oidcIssuerUrl: this.cluster.oidcIssuerUrl,
           tenantId: this.keyVault.tenantId,
-          tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace })),
+          // Per application; every service account of a namespace only where config says so.
+          tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace, namespaceWide: t.vault.namespaceWide, roles: t.vault.roles })),
           nodesReady: this.cluster.workloadNodesReady,
           protect,
           tags,
@@ -245,6 +267,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
     // With multitenancy, notification-controller only sees events from an Alert's own namespace.
+    // The tenant's own targets only: its admins and its Git content can read these Secrets.
     if (shared.notifications.length > 0) {
       result.notifications = new FluxNotifications(
         `${prefix}-alerts`,

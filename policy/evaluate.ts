@@ -5,7 +5,9 @@ import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
+import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
+import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -15,6 +17,8 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...KUBERNETES_POLICIES,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
+  tenantSecretsNotShared,
+  vaultTenantAccessScoped,
 ];
 
 export function evaluatePolicies(

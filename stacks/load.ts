@@ -34,6 +34,8 @@ export interface LoadedPlatform {
   readonly config: PlatformConfig;
   /** Webhook address of each Flux notification, by notification name; always secret. */
   readonly notificationAddresses: Readonly<Record<string, pulumi.Output<string>>>;
+  /** Webhook address of each tenant's own notification, by tenant name, then notification name; always secret. */
+  readonly tenantNotificationAddresses: Readonly<Record<string, Readonly<Record<string, pulumi.Output<string>>>>>;
 }
 
 export interface LoadOptions {
@@ -77,24 +79,38 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPla
   if (!parsed.ok) throw new ConfigError(parsed.problems);
 
   const problems: string[] = [];
-  const notificationAddresses: Record<string, pulumi.Output<string>> = {};
-  parsed.config.flux.notifications.forEach((notification, i) => {
-    const key = `${PROJECT}:${notification.addressSecret}`;
-    const path = ["flux", "notifications", i, "addressSecret"];
-    const value = config.getSecret(notification.addressSecret);
+  /** The secret config key holding a notification's address: secret-only, or a problem at `path`. */
+  const address = (addressSecret: string, path: (string | number)[]): pulumi.Output<string> | undefined => {
+    const key = `${PROJECT}:${addressSecret}`;
+    const value = config.getSecret(addressSecret);
     if (value === undefined) {
-      problems.push(problemAt(path, `config key ${key} is not set (pulumi config set --secret ${notification.addressSecret} <url>)`));
+      problems.push(problemAt(path, `config key ${key} is not set (pulumi config set --secret ${addressSecret} <url>)`));
     } else if (!isConfigSecret(key)) {
       problems.push(problemAt(path, `config key ${key} holds a webhook address in plain text: set it with --secret`));
     } else {
-      notificationAddresses[notification.name] = value;
+      return value;
     }
+    return undefined;
+  };
+  const notificationAddresses: Record<string, pulumi.Output<string>> = {};
+  parsed.config.flux.notifications.forEach((notification, i) => {
+    const value = address(notification.addressSecret, ["flux", "notifications", i, "addressSecret"]);
+    if (value) notificationAddresses[notification.name] = value;
+  });
+  const tenantNotificationAddresses: Record<string, Record<string, pulumi.Output<string>>> = {};
+  parsed.config.tenants.forEach((tenant, i) => {
+    const own: Record<string, pulumi.Output<string>> = {};
+    tenant.notifications.forEach((notification, j) => {
+      const value = address(notification.addressSecret, ["tenants", i, "notifications", j, "addressSecret"]);
+      if (value) own[notification.name] = value;
+    });
+    tenantNotificationAddresses[tenant.name] = own;
   });
   if (problems.length > 0) throw new ConfigError(problems);
 
   const immutable = immutableChangeProblems(parsed.config, await previousDeployment());
   if (immutable.length > 0) throw new ConfigError(immutable);
-  return { config: parsed.config, notificationAddresses };
+  return { config: parsed.config, notificationAddresses, tenantNotificationAddresses };
 }
 
 export { PLATFORM_KEY };

@@ -211,6 +211,11 @@ function checkTenants(config: ParsedPlatform, report: Report): void {
       ...tenant.buckets.map((s) => s.name),
     ];
     reportDuplicates(sourceNames, () => ["tenants", i], report, "source name");
+    reportDuplicates(
+      tenant.vault.roles.map((r) => r.name),
+      (j) => ["tenants", i, "vault", "roles", j, "name"],
+      report,
+    );
   });
 }
 
@@ -240,12 +245,38 @@ function checkFlux({ flux }: ParsedPlatform, report: Report): void {
   }
 }
 
-function checkNotifications({ flux }: ParsedPlatform, report: Report): void {
+/**
+ * Notification targets. A tenant's webhook Secret lives in the tenant's namespace, where its
+ * admins and its Git content can read it: so a tenant never names the platform's address key,
+ * nor another tenant's (each would hand that webhook to this tenant).
+ */
+function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): void {
   reportDuplicates(
     flux.notifications.map((n) => n.name),
     (i) => ["flux", "notifications", i, "name"],
     report,
   );
+  const platformKeys = new Map(flux.notifications.map((n) => [n.addressSecret, n.name]));
+  const tenantKeys = new Map<string, string>();
+  tenants.forEach((tenant, i) => {
+    reportDuplicates(
+      tenant.notifications.map((n) => n.name),
+      (j) => ["tenants", i, "notifications", j, "name"],
+      report,
+    );
+    tenant.notifications.forEach((n, j) => {
+      const path = ["tenants", i, "notifications", j, "addressSecret"];
+      const platform = platformKeys.get(n.addressSecret);
+      const other = tenantKeys.get(n.addressSecret);
+      if (platform !== undefined) {
+        report(path, `${n.addressSecret} is the address of the platform's notification "${platform}" (flux.notifications): a tenant needs a webhook of its own`);
+      } else if (other !== undefined && other !== tenant.name) {
+        report(path, `${n.addressSecret} is tenant ${other}'s webhook: each tenant needs a webhook of its own`);
+      } else {
+        tenantKeys.set(n.addressSecret, tenant.name);
+      }
+    });
+  });
 }
 
 function checkVault({ vault }: ParsedPlatform, report: Report): void {

@@ -4,6 +4,7 @@
  * `minCout` is an error rather than a silently ignored key. Cross-field rules live in rules.ts.
  */
 import { z } from "zod";
+import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { parseCidr } from "./cidr";
 import { configToday } from "./clock";
 import { gitBranchNameProblem } from "./git-branch";
@@ -199,6 +200,40 @@ function fluxSchema() {
   });
 }
 
+/** A Kubernetes service account name (DNS-1123 subdomain); never a glob, which Vault would honour. */
+const serviceAccountName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a service account name (lowercase letters, digits, '-' and '.'; no wildcards)" });
+
+/** A path in the tenant's KV subtree, relative to `<kvMount>/<tenant>/`. */
+const tenantKvPath = z.string().superRefine((path, ctx) => {
+  const problem = tenantPathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A tenant's Vault access: per application (issue 13, item 6), namespace-wide only on request. */
+const tenantVaultSchema = z.strictObject({
+  namespaceWide: z
+    .boolean()
+    .default(false)
+    .describe("Let every service account of the tenant's namespace read the tenant's whole KV subtree (Vault role <tenant>). Default: only the roles below."),
+  roles: z
+    .array(
+      z.strictObject({
+        name: dnsLabel.describe("The application; its Vault role is <tenant>.<name>."),
+        serviceAccounts: z.array(serviceAccountName).min(1).describe("Service accounts in the tenant's namespace that may log in to this role."),
+        paths: z.array(tenantKvPath).min(1).describe("Paths it may read, relative to <kvMount>/<tenant>/: app/db, app/*, or * for the whole subtree."),
+        audience: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("JWT audience Vault requires; the pod then logs in with a projected service account token for this audience."),
+      }),
+    )
+    .default([]),
+});
+
 function tenantSchema(environment: string) {
   const kustomization = {
     path: kustomizePath.default(`./envs/${environment}`),
@@ -266,6 +301,13 @@ function tenantSchema(environment: string) {
         }),
       )
       .default([]),
+    vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    notifications: z
+      .array(notificationSchema)
+      .default([])
+      .describe(
+        "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
+      ),
   });
 }
 

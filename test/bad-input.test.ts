@@ -243,6 +243,25 @@ const CASES: Case[] = [
     text: stackFile({ flux: { notifications: [slack] } }, { "other-project:slackWebhookUrl": { secure: "v1:abc" } }),
     problems: [`${P}.flux.notifications[0].addressSecret: config key gitops-platform:slackWebhookUrl is not set (pulumi config set --secret slackWebhookUrl <url>)`],
   },
+  devCase(
+    "a tenant's addressSecret names a key that is not set",
+    { tenants: [{ name: "web", notifications: [{ ...slack, addressSecret: "webSlackWebhookUrl" }] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: config key gitops-platform:webSlackWebhookUrl is not set (pulumi config set --secret webSlackWebhookUrl <url>)`,
+  ),
+  {
+    name: "a tenant's addressSecret names a key holding the URL in plain text",
+    stack: "dev",
+    text: stackFile(
+      { tenants: [{ name: "web", notifications: [{ ...slack, addressSecret: "webSlackWebhookUrl" }] }] },
+      { "gitops-platform:webSlackWebhookUrl": "https://hooks.slack.com/services/T0/B0/plain" },
+    ),
+    problems: [`${P}.tenants[0].notifications[0].addressSecret: config key gitops-platform:webSlackWebhookUrl holds a webhook address in plain text: set it with --secret`],
+  },
+  devCase(
+    "a tenant names the platform's webhook",
+    { flux: { notifications: [slack] }, tenants: [{ name: "web", notifications: [slack] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: slackWebhookUrl is the address of the platform's notification "slack" (flux.notifications): a tenant needs a webhook of its own`,
+  ),
   // The platform key itself.
   { name: "no platform key at all", stack: "dev", text: stringify({ config: { "azure-native:location": "westeurope" } }), problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
   { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },

@@ -156,6 +156,49 @@ test("notifications: unique names, a secret key name, known types", () => {
   );
 });
 
+test("tenant notifications: a webhook of the tenant's own, unique names, a secret key name", () => {
+  const own = (addressSecret: string, name = "alerts") => ({ name, type: "slack", addressSecret });
+  const P = "gitops-platform:platform";
+  expectProblem(
+    { flux: { notifications: [own("slackWebhookUrl", "platform")] }, tenants: [{ name: "web", notifications: [own("slackWebhookUrl")] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: slackWebhookUrl is the address of the platform's notification "platform" (flux.notifications): a tenant needs a webhook of its own`,
+  );
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [own("webHook")] }, { name: "api", notifications: [own("webHook")] }] },
+    `${P}.tenants[1].notifications[0].addressSecret: webHook is tenant web's webhook: each tenant needs a webhook of its own`,
+  );
+  expectProblem({ tenants: [{ name: "web", notifications: [own("a"), own("b")] }] }, `${P}.tenants[0].notifications[1].name: duplicate name "alerts" (also at index 0)`);
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [own("https://hooks.slack.com/x")] }] },
+    `${P}.tenants[0].notifications[0].addressSecret: must be the name of a config key in this project (set it with pulumi config set --secret <name>)`,
+  );
+  expectProblem({ tenants: [{ name: "web", notifications: [{ ...own("k"), type: "email" }] }] }, `${P}.tenants[0].notifications[0].type: must be one of "slack", "msteams", "generic"`);
+  // The same key twice in one tenant is that tenant's own webhook; no notifications at all is the default.
+  const config = parse({ tenants: [{ name: "web", notifications: [own("webHook", "a"), own("webHook", "b")] }, { name: "api" }] });
+  assert.deepEqual(config.tenants[1].notifications, []);
+});
+
+test("tenant Vault roles: named service accounts, paths inside the tenant's subtree, namespace-wide only on request", () => {
+  const P = "gitops-platform:platform";
+  const role = { name: "api", serviceAccounts: ["api"], paths: ["api/*"] };
+  const withRole = (r: object) => ({ tenants: [{ name: "web", vault: { roles: [{ ...role, ...r }] } }] });
+  const PATH = "must be a path inside the tenant's KV subtree such as app/db or app/* (segments of letters, digits, '.', '_', '-'; no '..'; '*' only at the end)";
+  expectProblem(withRole({ paths: ["../api/*"] }), `${P}.tenants[0].vault.roles[0].paths[0]: ${PATH}`);
+  expectProblem(withRole({ paths: ["api/../../other"] }), `${P}.tenants[0].vault.roles[0].paths[0]: ${PATH}`);
+  expectProblem(withRole({ paths: ["/secret/data/other/*"] }), `${P}.tenants[0].vault.roles[0].paths[0]: ${PATH}`);
+  expectProblem(withRole({ paths: ["*/db"] }), `${P}.tenants[0].vault.roles[0].paths[0]: ${PATH}`);
+  expectProblem(withRole({ paths: [] }), `${P}.tenants[0].vault.roles[0].paths: must have at least 1 item(s)`);
+  const SA = "must be a service account name (lowercase letters, digits, '-' and '.'; no wildcards)";
+  expectProblem(withRole({ serviceAccounts: ["*"] }), `${P}.tenants[0].vault.roles[0].serviceAccounts[0]: ${SA}`);
+  expectProblem(withRole({ serviceAccounts: ["api-*"] }), `${P}.tenants[0].vault.roles[0].serviceAccounts[0]: ${SA}`);
+  expectProblem(withRole({ serviceAccounts: [] }), `${P}.tenants[0].vault.roles[0].serviceAccounts: must have at least 1 item(s)`);
+  expectProblem({ tenants: [{ name: "web", vault: { roles: [role, role] } }] }, `${P}.tenants[0].vault.roles[1].name: duplicate name "api" (also at index 0)`);
+  expectProblem({ tenants: [{ name: "web", vault: { namespacewide: true } }] }, `${P}.tenants[0].vault.namespacewide: unknown key (did you mean "namespaceWide"?)`);
+  const config = parse({ tenants: [{ name: "web", vault: { roles: [role] } }, { name: "api" }] });
+  assert.deepEqual(config.tenants[0].vault, { namespaceWide: false, roles: [role] });
+  assert.deepEqual(config.tenants[1].vault, { namespaceWide: false, roles: [] }, "default: no Vault access at all");
+});
+
 test("every problem is reported at once", () => {
   const found = problems({ location: 1, cluster: { skuTier: "Gold", systemPool: { minCout: 1 } }, tenants: [{ name: "Bad" }] });
   assert.equal(found.length, 4, found.join("\n"));

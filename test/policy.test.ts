@@ -29,6 +29,7 @@ const KEY = "azure-native:keyvault:Key";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
+const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
@@ -404,6 +405,112 @@ const FIXTURES: Record<string, Fixture[]> = {
           "platform-web-git-git-secret",
           "platform-web-git-git-secret: cannot decide whether stringData.identity, stringData.known_hosts are secret (no secret inputs known, not in additionalSecretOutputs)",
         ),
+      ],
+    },
+  ],
+  "tenant-secrets-not-shared": [
+    {
+      title: "the platform's webhook copied into a tenant namespace (issue 13 item 3)",
+      stack: "prod",
+      change: (rs) => {
+        const address = props(rs, SECRET, "platform-flux-notifications-platform-alerts-webhook").stringData.address;
+        assert.equal(typeof address, "string");
+        rs.push({
+          ...added(SECRET, "platform-web-alerts-platform-alerts-webhook", { metadata: { name: "platform-alerts-webhook", namespace: "web" }, stringData: { address } }),
+          secretPaths: ["stringData"],
+        });
+      },
+      expected: [
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "platform-web-alerts-platform-alerts-webhook",
+          "platform-web-alerts-platform-alerts-webhook: address in tenant namespace web holds the same value as flux-system/platform-flux-notifications-platform-alerts-webhook (address); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+      ],
+    },
+    {
+      title: "another tenant's deploy key, base64 in data, in a tenant namespace",
+      stack: "prod",
+      change: (rs) => {
+        const identity = props(rs, SECRET, "platform-web-git-git-secret").stringData.identity as string;
+        rs.push({
+          ...added(SECRET, "api-borrowed-key", { metadata: { name: "borrowed", namespace: "api" }, data: { identity: Buffer.from(identity).toString("base64") } }),
+          secretPaths: ["data"],
+        });
+      },
+      expected: [
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "api-borrowed-key",
+          "api-borrowed-key: identity in tenant namespace api holds the same value as web/platform-web-git-git-secret (identity); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+        expect(
+          "tenant-secrets-not-shared",
+          "mandatory",
+          SECRET,
+          "platform-web-git-git-secret",
+          "platform-web-git-git-secret: identity in tenant namespace web holds the same value as api/api-borrowed-key (identity); a tenant can read every Secret of its namespace, so it must get a credential of its own",
+        ),
+      ],
+    },
+    {
+      title: "every tenant's Git Secret carries github.com's known_hosts: public, shared, no finding",
+      stack: "prod",
+      change: (rs) => {
+        const hosts = ["web", "api", "payments"].map((t) => props(rs, SECRET, `platform-${t}-git-git-secret`).stringData.known_hosts);
+        assert.equal(new Set(hosts).size, 1, "the same known_hosts in every tenant");
+      },
+      expected: [],
+    },
+  ],
+  "vault-tenant-access-scoped": [
+    {
+      title: "dev as it is: web's frontend role names its account and reads secret/web/frontend/* only",
+      stack: "dev",
+      change: (rs) => assert.match(props(rs, CONFIG_MAP, "platform-vault-bootstrap").data["bootstrap.sh"], /auth\/kubernetes\/role\/web\.frontend/),
+      expected: [],
+    },
+    {
+      title: "an application role binding every account, a policy reaching another tenant, a writable path",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        data["bootstrap.sh"] = data["bootstrap.sh"]
+          .replace('"bound_service_account_names":["frontend"]', '"bound_service_account_names":["*"]')
+          .replace('path "secret/data/web/frontend/*" {\n  capabilities = ["read"]', 'path "secret/data/*" {\n  capabilities = ["read", "update"]');
+      },
+      expected: [
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          'platform-vault-bootstrap: role web.frontend an application role binds ["*"]; it must name its service accounts (only the namespace-wide role web binds "*")',
+        ),
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: policy tenant-web.frontend: path "secret/data/*" is outside secret/web/'),
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          'platform-vault-bootstrap: policy tenant-web.frontend: path "secret/data/*" grants update; tenant policies are read-only',
+        ),
+      ],
+    },
+    {
+      title: "a role bound to every namespace, with another tenant's policy",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        data["bootstrap.sh"] = data["bootstrap.sh"].replace('"bound_service_account_namespaces":["web"],"token_policies":["tenant-web.frontend"]', '"bound_service_account_namespaces":["*"],"token_policies":["tenant-api"]');
+      },
+      expected: [
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend binds namespaces ["*"]; a tenant role binds exactly its tenant\'s namespace'),
+        expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend grants policies ["tenant-api"]; it must grant its own, tenant-web.frontend'),
       ],
     },
   ],

@@ -25,6 +25,9 @@ pinTestDay();
 const workdir = mkdtempSync(path.join(tmpdir(), "secrets-test-"));
 const WEBHOOK_KEY = "gitops-platform:slackWebhookUrl";
 const PLANTED = "https://hooks.slack.com/services/T0PLANTED/B0PLANTED/pl4nted-w3bh00k-s3cr3t-9f2c";
+const TENANT_WEBHOOK_KEY = "gitops-platform:webSlackWebhookUrl";
+const TENANT_PLANTED = "https://hooks.slack.com/services/T0TENANT/B0TENANT/t3n4nt-w3bh00k-s3cr3t-4b7e";
+const PLANTED_VALUES = { [WEBHOOK_KEY]: PLANTED, [TENANT_WEBHOOK_KEY]: TENANT_PLANTED };
 const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
 const PRIVATE_FIELDS = ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"];
 
@@ -40,6 +43,10 @@ const stackFile = (() => {
     notifications.push({ name: "planted-slack", type: "slack", channel: "#platform-alerts", addressSecret: WEBHOOK_KEY.split(":")[1] } as never);
   }
   document.config[WEBHOOK_KEY] ??= { secure: "v1:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==" };
+  // A tenant's own notification (tenants[].notifications), whose address must stay secret too.
+  const web = document.config["gitops-platform:platform"].tenants.find((t: { name: string }) => t.name === "web");
+  web.notifications = [{ name: "web-alerts", type: "slack", channel: "#web", addressSecret: TENANT_WEBHOOK_KEY.split(":")[1] }];
+  document.config[TENANT_WEBHOOK_KEY] = { secure: "v1:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==" };
   assert.ok(document.config[WEBHOOK_KEY].secure, `${WEBHOOK_KEY} is a secure value`);
   const file = path.join(workdir, "Pulumi.prod.yaml");
   writeFileSync(file, stringify(document));
@@ -108,7 +115,7 @@ let planted: { result: SynthResult; secrets: Secret[] } | undefined;
 async function plantedSynth(t: TestContext): Promise<{ result: SynthResult; secrets: Secret[] }> {
   if (planted) return planted;
   const keys = recordPrivateKeys(t);
-  const result = await synthesize({ stack: "prod", configFile: stackFile, secretValues: { [WEBHOOK_KEY]: PLANTED } });
+  const result = await synthesize({ stack: "prod", configFile: stackFile, secretValues: PLANTED_VALUES });
   t.mock.restoreAll();
 
   // Five keys: a deploy key per tenant, Vault's CA and server key.
@@ -119,7 +126,15 @@ async function plantedSynth(t: TestContext): Promise<{ result: SynthResult; secr
   assert.match(String(kubeconfig), /^kind: Config$/m);
   const rawKubeconfig = result.run.rawOutputs.kubeconfig as { value?: unknown };
   assert.equal(rawKubeconfig.value, kubeconfig, "the stack's kubeconfig output is the provider's kubeconfig");
-  planted = { result, secrets: [{ what: "the webhook address", value: PLANTED }, { what: "the kubeconfig", value: String(kubeconfig) }, ...keys] };
+  planted = {
+    result,
+    secrets: [
+      { what: "the webhook address", value: PLANTED },
+      { what: "the kubeconfig", value: String(kubeconfig) },
+      { what: "the tenant's webhook address", value: TENANT_PLANTED },
+      ...keys,
+    ],
+  };
   return planted;
 }
 
@@ -127,7 +142,14 @@ test("the planted values really reach the program: the webhook Secrets, the depl
   const { result, secrets } = await plantedSynth(t);
   const webhooks = result.run.resources.filter(isWebhookSecret);
   const holding = webhooks.filter((secret) => (secret.values.stringData as Record<string, string>).address === PLANTED);
-  assert.ok(holding.length >= 4, `a webhook Secret in flux-system and per tenant namespace, found ${holding.map((r) => r.name).join(", ")}`);
+  // The platform's address only in flux-system (tenant namespaces get their own, test/tenant-notifications.test.ts).
+  assert.deepEqual(
+    holding.map((secret) => (secret.values.metadata as { namespace: string }).namespace),
+    ["flux-system"],
+    `the platform webhook Secrets: ${holding.map((r) => r.name).join(", ")}`,
+  );
+  const tenantHolding = webhooks.filter((secret) => (secret.values.stringData as Record<string, string>).address === TENANT_PLANTED);
+  assert.deepEqual(tenantHolding.map((secret) => (secret.values.metadata as { namespace: string }).namespace), ["web"]);
   for (const secret of webhooks) {
     assert.ok("stringData" in secret.secrets || "stringData.address" in secret.secrets, `${secret.name} marks its address secret`);
   }
@@ -157,7 +179,7 @@ test("synthesize: no secret in the JSON graph, the stack outputs or the tree", a
 test("the CLI: no secret on stdout, stderr or in the --json file", async (t) => {
   const { secrets } = await plantedSynth(t);
   // What synthesize({ secretValues }) does, for the CLI's run: the planted value as the decrypted secret.
-  const config = readStackFile(stackFile, { [WEBHOOK_KEY]: PLANTED });
+  const config = readStackFile(stackFile, PLANTED_VALUES);
   const program = () => {
     pulumi.runtime.setAllConfig(config.config, config.secretKeys);
     return projectProgram();
@@ -178,7 +200,7 @@ test("the CLI: no secret on stdout, stderr or in the --json file", async (t) => 
   assert.deepEqual(keys, secrets.filter((s) => s.what.includes(".privateKey")), "the same keys as the first synth");
   const written = readFileSync(json, "utf8");
   const webhooks = (JSON.parse(written) as SynthGraph).resources.filter(isWebhookSecret);
-  assert.ok(webhooks.length >= 3, "the webhook Secrets are in the file");
+  assert.ok(webhooks.length >= 2, "the webhook Secrets (flux-system's and the tenant's) are in the file");
   for (const secret of webhooks) assert.equal(secret.inputs.stringData, "[secret]", secret.name);
   assertNowhere(secrets, { stdout: out.join("\n"), stderr: err.join("\n"), "the --json file": written });
 });

@@ -6,11 +6,15 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "@cdktf/hcl2json";
 import {
+  appPolicyName,
+  appRole,
   BootstrapInput,
   bootstrapSecretNames,
+  renderAppPolicy,
   renderBootstrapScript,
   renderTenantPolicy,
   shellQuote,
+  tenantPathProblem,
   tenantPolicyName,
   tenantRole,
 } from "../components/kubernetes/vault-bootstrap";
@@ -25,8 +29,8 @@ const INPUT: BootstrapInput = {
   recoveryThreshold: 3,
   kvMount: "secret",
   tenants: [
-    { name: "a", namespace: "team-a" },
-    { name: "ab", namespace: "ab", serviceAccounts: ["app", "worker"] },
+    { name: "a", namespace: "team-a", namespaceWide: true },
+    { name: "ab", namespace: "ab", namespaceWide: true, roles: [{ name: "app", serviceAccounts: ["app", "worker"], paths: ["app/*", "shared/ca"] }] },
   ],
 };
 
@@ -74,7 +78,7 @@ test("the script is valid bash", () => {
 test("one policy per tenant, each reading its own subtree and nothing of another tenant's", async () => {
   const script = renderBootstrapScript(INPUT);
   const policies = scriptPolicies(script);
-  assert.deepEqual([...policies.keys()], ["tenant-a", "tenant-ab"]);
+  assert.deepEqual([...policies.keys()], ["tenant-a", "tenant-ab", "tenant-ab.app"]);
   for (const tenant of INPUT.tenants) {
     assert.equal(policies.get(tenantPolicyName(tenant.name)), renderTenantPolicy("secret", tenant.name));
   }
@@ -96,19 +100,56 @@ test("one policy per tenant, each reading its own subtree and nothing of another
   }
   assert.ok(!allows(a, "secret/destroy/a/db", "update"));
   assert.ok(!allows(a, "sys/policies/acl/tenant-a", "read"));
+
+  // An application's policy: its paths only, inside its tenant's subtree.
+  const app = await policyRules(policies.get(appPolicyName("ab", "app"))!);
+  assert.equal(policies.get("tenant-ab.app"), renderAppPolicy("secret", "ab", INPUT.tenants[1].roles![0]));
+  assert.deepEqual(app, {
+    "secret/data/ab/app/*": ["read"],
+    "secret/metadata/ab/app/*": ["read", "list"],
+    "secret/data/ab/shared/ca": ["read"],
+    "secret/metadata/ab/shared/ca": ["read", "list"],
+  });
+  assert.ok(allows(app, "secret/data/ab/app/db", "read"));
+  assert.ok(allows(app, "secret/data/ab/shared/ca", "read"));
+  assert.ok(!allows(app, "secret/data/ab/shared/other", "read"));
+  assert.ok(!allows(app, "secret/data/ab/db", "read"));
+  assert.ok(!allows(app, "secret/data/a/app/db", "read"));
+  assert.ok(!allows(app, "secret/data/ab/app/db", "update"));
 });
 
-test("each tenant's kubernetes auth role binds its service accounts in its namespace to its policy", () => {
-  assert.deepEqual(tenantRole(INPUT.tenants[1]), {
+test("application paths stay inside the tenant's subtree", () => {
+  for (const ok of ["*", "db", "app/db", "app/*", "app-*", "a.b/c_d-e"]) assert.equal(tenantPathProblem(ok), undefined, ok);
+  for (const bad of ["", "/db", "../b/db", "app/../../b", "./db", "app//db", "app/*/db", "*/db", "a*b", "app/+", "app/", "d b", "app/..*"]) {
+    assert.match(tenantPathProblem(bad) ?? "", /must be a path inside the tenant's KV subtree/, bad);
+  }
+});
+
+test("an application's kubernetes auth role binds exactly its service accounts in its tenant's namespace to its policy", () => {
+  const [ab] = INPUT.tenants.slice(1);
+  assert.deepEqual(appRole(ab, ab.roles![0]), {
     bound_service_account_names: ["app", "worker"],
     bound_service_account_namespaces: ["ab"],
-    token_policies: ["tenant-ab"],
+    token_policies: ["tenant-ab.app"],
+    audience: "",
     token_ttl: "1h",
     token_max_ttl: "4h",
   });
-  assert.deepEqual(tenantRole(INPUT.tenants[0]).bound_service_account_names, ["*"], "default: any account of the namespace");
+  assert.equal(appRole(ab, { ...ab.roles![0], audience: "vault" }).audience, "vault");
+  // The namespace-wide role, only where config asks for it.
+  assert.deepEqual(tenantRole(INPUT.tenants[0]), {
+    bound_service_account_names: ["*"],
+    bound_service_account_namespaces: ["team-a"],
+    token_policies: ["tenant-a"],
+    audience: "",
+    token_ttl: "1h",
+    token_max_ttl: "4h",
+  });
   const script = renderBootstrapScript(INPUT);
-  assert.match(script, /^write_json 'auth\/kubernetes\/role\/ab' <<'ROLE'\n\{"bound_service_account_names":\["app","worker"\],"bound_service_account_namespaces":\["ab"\]/m);
+  assert.match(script, /^write_json 'auth\/kubernetes\/role\/ab\.app' <<'ROLE'\n\{"bound_service_account_names":\["app","worker"\],"bound_service_account_namespaces":\["ab"\]/m);
+  const narrow = renderBootstrapScript({ ...INPUT, tenants: [{ name: "a", namespace: "team-a", roles: [{ name: "api", serviceAccounts: ["api"], paths: ["api/*"] }] }] });
+  assert.doesNotMatch(narrow, /"\*"/, "no wildcard binding without namespaceWide");
+  assert.doesNotMatch(narrow, /auth\/kubernetes\/role\/a'/);
 });
 
 test("no secret reaches argv or the log: no tracing, files for the values", () => {
@@ -129,6 +170,14 @@ test("bad input is refused with the field named", () => {
   assert.throws(() => renderBootstrapScript({ ...INPUT, tenants: [INPUT.tenants[0], INPUT.tenants[0]] }), /tenant a appears twice/);
   assert.throws(() => renderBootstrapScript({ ...INPUT, initAddress: "http://vault-0:8200" }), /initAddress must be an https:\/\/ address/);
   assert.throws(() => renderTenantPolicy("Secret", "a"), /kvMount/);
+  const role = { name: "api", serviceAccounts: ["api"], paths: ["api/*"] };
+  const withRole = (r: object) => renderBootstrapScript({ ...INPUT, tenants: [{ name: "a", namespace: "a", roles: [{ ...role, ...r }] }] });
+  assert.throws(() => withRole({ serviceAccounts: ["*"] }), /tenant a, role api: service account "\*" is not a name/);
+  assert.throws(() => withRole({ serviceAccounts: ["api-*"] }), /service account "api-\*" is not a name/);
+  assert.throws(() => withRole({ serviceAccounts: [] }), /role api: needs at least one service account/);
+  assert.throws(() => withRole({ paths: ["../b/*"] }), /role api: path "..\/b\/\*" must be a path inside the tenant's KV subtree/);
+  assert.throws(() => withRole({ name: "API" }), /role "API" must be a DNS-1123 label/);
+  assert.throws(() => renderBootstrapScript({ ...INPUT, tenants: [{ name: "a", namespace: "a", roles: [role, role] }] }), /role api appears twice/);
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
 });
 
@@ -286,9 +335,10 @@ test("the script initialises once, stores every key in Key Vault, configures ten
     );
     assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"), "configuration goes to the active node");
 
-    assert.deepEqual(readdirSync(join(world.state, "policies")).sort(), ["tenant-a", "tenant-ab"]);
+    assert.deepEqual(readdirSync(join(world.state, "policies")).sort(), ["tenant-a", "tenant-ab", "tenant-ab.app"]);
     assert.equal(world.read("policies/tenant-ab"), renderTenantPolicy("secret", "ab"));
     assert.deepEqual(JSON.parse(world.read("roles/ab")), tenantRole(INPUT.tenants[1]));
+    assert.deepEqual(JSON.parse(world.read("roles/ab.app")), appRole(INPUT.tenants[1], INPUT.tenants[1].roles![0]));
     assert.deepEqual(JSON.parse(world.read("mounts.json"))["secret/"], { type: "kv", options: { version: "2" } });
     assert.deepEqual(JSON.parse(world.read("auth.json"))["kubernetes/"], { type: "kubernetes" });
     assert.deepEqual(JSON.parse(world.read("kubernetes_config.json")), { kubernetes_host: "https://kubernetes.default.svc:443" });
@@ -435,6 +485,88 @@ test("an initialised Vault bootstrapped before the response was kept whole (all 
     rmSync(join(world.state, "kv", SECRETS.initResponse));
     world.runScript(renderBootstrapScript(world.input()));
     assert.ok(world.requests().includes("POST https://vault-active.vault.svc:8200 sys/policies/acl/tenant-a"));
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+/**
+ * Vault's kubernetes auth login as vault-plugin-auth-kubernetes decides it (path_login.go,
+ * parseAndValidateJWT): the role's bound_service_account_names ("*" alone: any; otherwise glob
+ * matches, strutil.StrListContainsGlob) and bound_service_account_namespaces; the token gets the
+ * role's token_policies. Undefined: the login is refused.
+ */
+function login(state: string, role: string, account: { namespace: string; name: string }): string[] | undefined {
+  const file = join(state, "roles", role);
+  if (!existsSync(file)) return undefined;
+  const bound = JSON.parse(readFileSync(file, "utf8")) as {
+    bound_service_account_names: string[];
+    bound_service_account_namespaces: string[];
+    token_policies: string[];
+  };
+  const glob = (patterns: string[], value: string) =>
+    patterns.some((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value));
+  const names = bound.bound_service_account_names;
+  if (!(names.length === 1 && names[0] === "*") && !glob(names, account.name)) return undefined;
+  const namespaces = bound.bound_service_account_namespaces;
+  if (!(namespaces[0] === "*" || glob(namespaces, account.namespace))) return undefined;
+  return bound.token_policies;
+}
+
+/** What a pod running as `account` can read: it may try every role Vault has (role names are no secret). */
+async function readable(state: string, account: { namespace: string; name: string }, paths: string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const role of readdirSync(join(state, "roles"))) {
+    for (const policy of login(state, role, account) ?? []) {
+      const rules = await policyRules(readFileSync(join(state, "policies", policy), "utf8"));
+      for (const path of paths) if (allows(rules, path, "read")) found.add(path);
+    }
+  }
+  return paths.filter((p) => found.has(p));
+}
+
+const A_PATHS = ["secret/data/a/api/db", "secret/data/a/api/nested/key", "secret/data/a/queue/creds", "secret/data/a/shared/ca", "secret/data/a/payments/card-key"];
+
+test("per application: only the named service accounts log in, each to its own paths (issue 13 item 6)", { skip: !hasJq && "jq is not installed" }, async () => {
+  const world = fakeWorld();
+  const roles = [
+    { name: "api", serviceAccounts: ["api"], paths: ["api/*"] },
+    { name: "worker", serviceAccounts: ["worker", "cron"], paths: ["queue/creds", "shared/*"] },
+  ];
+  try {
+    world.runScript(renderBootstrapScript(world.input([{ name: "a", namespace: "team-a", roles }])));
+    // The attack: any other service account of tenant a's namespace (a compromised pod, or one the
+    // tenant's Git content creates) tries every role. Before, the tenant role bound "*" and it read all of a.
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "intruder" }, A_PATHS), []);
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "default" }, A_PATHS), []);
+    // Each application reads its own paths only.
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "api" }, A_PATHS), ["secret/data/a/api/db", "secret/data/a/api/nested/key"]);
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "cron" }, A_PATHS), ["secret/data/a/queue/creds", "secret/data/a/shared/ca"]);
+    // The same name in another namespace is someone else.
+    assert.deepEqual(await readable(world.state, { namespace: "team-b", name: "api" }, A_PATHS), []);
+    assert.deepEqual(readdirSync(join(world.state, "roles")).sort(), ["a.api", "a.worker"]);
+    assert.deepEqual(JSON.parse(world.read("roles/a.api")).bound_service_account_names, ["api"]);
+
+    // Re-runs converge: a removed application loses its role and policy, the others stay.
+    world.runScript(renderBootstrapScript(world.input([{ name: "a", namespace: "team-a", roles: [roles[0]] }])));
+    assert.deepEqual(readdirSync(join(world.state, "roles")), ["a.api"]);
+    assert.deepEqual(readdirSync(join(world.state, "policies")), ["tenant-a.api"]);
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "cron" }, A_PATHS), []);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+test("a namespace-wide binding only when asked for, and turning it off removes it", { skip: !hasJq && "jq is not installed" }, async () => {
+  const world = fakeWorld();
+  try {
+    world.runScript(renderBootstrapScript(world.input([{ name: "a", namespace: "team-a", namespaceWide: true }])));
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "anything" }, A_PATHS), A_PATHS);
+    assert.deepEqual(await readable(world.state, { namespace: "team-b", name: "anything" }, A_PATHS), []);
+    world.runScript(renderBootstrapScript(world.input([{ name: "a", namespace: "team-a" }])));
+    assert.deepEqual(readdirSync(join(world.state, "roles")), []);
+    assert.deepEqual(readdirSync(join(world.state, "policies")), []);
+    assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "anything" }, A_PATHS), []);
   } finally {
     rmSync(world.root, { recursive: true, force: true });
   }

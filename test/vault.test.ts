@@ -25,8 +25,8 @@ const SETTINGS: VaultConfig = {
 };
 
 const TENANTS = [
-  { name: "alpha", namespace: "alpha" },
-  { name: "beta", namespace: "team-beta", serviceAccounts: ["app"] },
+  { name: "alpha", namespace: "alpha", namespaceWide: true },
+  { name: "beta", namespace: "team-beta", roles: [{ name: "app", serviceAccounts: ["app"], paths: ["app/*"] }] },
 ];
 
 function program(settings: Partial<VaultConfig> = {}, protect = false) {

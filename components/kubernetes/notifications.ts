@@ -5,8 +5,9 @@
  * One namespace only, by design: with multi-tenancy, notification-controller drops events from
  * namespaces other than the Alert's, so an Alert in flux-system never hears about tenant objects.
  * Create one FluxNotifications per namespace that should alert (Flux does flux-system; the
- * platform adds one per tenant). In a tenant namespace, the tenant's admins can read the Secret,
- * so they can see the webhook address: use a channel the tenant may post to.
+ * platform adds one per tenant that has targets of its own). In a tenant namespace, the tenant's
+ * admins and the Git content reconciled as the tenant can read the Secret, so they can see the
+ * webhook address: give a tenant only a webhook it may post to, never the platform's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

@@ -2,18 +2,42 @@
  * The Vault bootstrap script, rendered from typed input: initialise Vault once (the whole init
  * response into Key Vault first, then each recovery key and the root token; a re-run completes
  * whatever a failed run left), then configure it idempotently (audit log, kubernetes auth,
- * a KV v2 mount, one read-only policy and auth role per tenant). Pure functions only.
+ * a KV v2 mount, and per tenant application a read-only policy and a kubernetes auth role bound to
+ * its service accounts). Pure functions only.
  */
 import { createHash } from "node:crypto";
+
+/**
+ * One application of a tenant: these service accounts of the tenant's namespace, and only they,
+ * log in to the kubernetes auth role `<tenant>.<name>` and read these paths.
+ */
+export interface VaultAppRole {
+  /** DNS-1123 label, unique within the tenant. */
+  name: string;
+  /** Service account names in the tenant's namespace; no wildcard (Vault would match it as a glob). */
+  serviceAccounts: string[];
+  /**
+   * Paths relative to the tenant's subtree `<kvMount>/<tenant>/`: `app/db` (one secret), `app/*`
+   * (everything under app/), `*` (the whole subtree). No `..`, no leading `/`, `*` only at the end.
+   */
+  paths: string[];
+  /** The JWT audience Vault requires (the pod then logs in with a projected token for it). Default: none. */
+  audience?: string;
+}
 
 /** One tenant's access to Vault: its own subtree of the KV mount, nothing else. */
 export interface TenantAccess {
   /** Tenant name; its secrets live under `<kvMount>/<name>/`. */
   name: string;
-  /** The namespace whose service accounts may log in as the tenant. */
+  /** The namespace whose service accounts may log in as the tenant's applications. */
   namespace: string;
-  /** Service accounts allowed to log in. Default ["*"]: any in the tenant's namespace. */
-  serviceAccounts?: string[];
+  /**
+   * Also a role `<tenant>` for every service account of the namespace, reading the whole subtree.
+   * Default false: only the applications in `roles` get in (issue 13, item 6).
+   */
+  namespaceWide?: boolean;
+  /** Per application: a policy on its paths and a role bound to exactly its service accounts. */
+  roles?: VaultAppRole[];
 }
 
 export interface BootstrapInput {
@@ -45,6 +69,42 @@ export const TENANT_POLICY_PREFIX = "tenant-";
 
 export function tenantPolicyName(tenant: string): string {
   return `${TENANT_POLICY_PREFIX}${tenant}`;
+}
+
+/**
+ * The kubernetes auth role of a tenant's application, `<tenant>.<app>`: tenant and application
+ * names are DNS labels, which hold no '.', so no two pairs share a role. Vault's role names allow
+ * '.' (vault-plugin-auth-kubernetes path_role.go: "role/" + framework.GenericNameRegex, `\w([\w-.]*\w)?`).
+ */
+export function appRoleName(tenant: string, app: string): string {
+  return `${tenant}.${app}`;
+}
+
+/** The policy of a tenant's application: `tenant-<tenant>.<app>` (the role's name after the prefix, for pruning). */
+export function appPolicyName(tenant: string, app: string): string {
+  return `${TENANT_POLICY_PREFIX}${appRoleName(tenant, app)}`;
+}
+
+const PATH_SEGMENT = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Why `path` is not a path inside a tenant's KV subtree, or undefined when it is. Vault ACL paths
+ * treat a trailing `*` as a prefix match and `+` as one segment; `*` anywhere else is literal.
+ * Allowed: segments of letters, digits, '.', '_', '-' (never `.` or `..`), the last one optionally
+ * ending in `*`. Prefixed with `<mount>/data/<tenant>/`, such a path cannot leave the subtree.
+ */
+export function tenantPathProblem(path: string): string | undefined {
+  const usage = "must be a path inside the tenant's KV subtree such as app/db or app/* (segments of letters, digits, '.', '_', '-'; no '..'; '*' only at the end)";
+  if (path === "*") return undefined;
+  if (path === "" || path.startsWith("/")) return usage;
+  const segments = path.split("/");
+  for (const [i, segment] of segments.entries()) {
+    const last = i === segments.length - 1;
+    const body = last && segment.endsWith("*") ? segment.slice(0, -1) : segment;
+    if (last && body === "" && segment === "*") continue;
+    if (body === "." || body === ".." || !PATH_SEGMENT.test(body)) return usage;
+  }
+  return undefined;
 }
 
 /**
@@ -86,14 +146,53 @@ export function renderTenantPolicy(kvMount: string, tenant: string): string {
   ].join("\n");
 }
 
-/** The kubernetes auth role of a tenant: its service accounts in its namespace get its policy. */
+/**
+ * An application's policy: read the secrets at its paths, and read/list their metadata, under
+ * `<mount>/<tenant>/` only.
+ */
+export function renderAppPolicy(kvMount: string, tenant: string, role: VaultAppRole): string {
+  check(MOUNT.test(kvMount), `kvMount ${JSON.stringify(kvMount)} must match ${MOUNT}`);
+  check(DNS_LABEL.test(tenant) && tenant.length <= 63, `tenant ${JSON.stringify(tenant)} must be a DNS-1123 label`);
+  const lines = [`# Tenant "${tenant}", application "${role.name}": read-only access to these paths under ${kvMount}/${tenant}/.`];
+  for (const path of role.paths) {
+    const problem = tenantPathProblem(path);
+    check(problem === undefined, `tenant ${tenant}, role ${role.name}: path ${JSON.stringify(path)} ${problem}`);
+    lines.push(`path "${kvMount}/data/${tenant}/${path}" {`, `  capabilities = ["read"]`, `}`, ``);
+    lines.push(`path "${kvMount}/metadata/${tenant}/${path}" {`, `  capabilities = ["read", "list"]`, `}`, ``);
+  }
+  return lines.join("\n");
+}
+
+/** Token lifetimes of every tenant role. */
+const TOKEN_TTLS = { token_ttl: "1h", token_max_ttl: "4h" };
+
+/**
+ * The namespace-wide kubernetes auth role of a tenant (only with `namespaceWide`): every service
+ * account of its namespace gets the whole-subtree policy. `audience` is written empty so that a
+ * re-run clears one set by hand (Vault keeps a field the request leaves out).
+ */
 export function tenantRole(tenant: TenantAccess): Record<string, unknown> {
   return {
-    bound_service_account_names: tenant.serviceAccounts ?? ["*"],
+    bound_service_account_names: ["*"],
     bound_service_account_namespaces: [tenant.namespace],
     token_policies: [tenantPolicyName(tenant.name)],
-    token_ttl: "1h",
-    token_max_ttl: "4h",
+    audience: "",
+    ...TOKEN_TTLS,
+  };
+}
+
+/**
+ * The kubernetes auth role of one application: exactly its service accounts, in exactly the
+ * tenant's namespace, get its policy (vault-plugin-auth-kubernetes path_login.go matches the
+ * token's service account name and namespace against these lists).
+ */
+export function appRole(tenant: TenantAccess, role: VaultAppRole): Record<string, unknown> {
+  return {
+    bound_service_account_names: role.serviceAccounts,
+    bound_service_account_namespaces: [tenant.namespace],
+    token_policies: [appPolicyName(tenant.name, role.name)],
+    audience: role.audience ?? "",
+    ...TOKEN_TTLS,
   };
 }
 
@@ -120,8 +219,21 @@ function validate(input: BootstrapInput): void {
     check(!names.has(tenant.name), `tenant ${tenant.name} appears twice`);
     names.add(tenant.name);
     check(DNS_LABEL.test(tenant.namespace), `tenant ${tenant.name}: namespace ${JSON.stringify(tenant.namespace)} must be a DNS-1123 label`);
-    for (const sa of tenant.serviceAccounts ?? []) {
-      check(sa === "*" || /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa), `tenant ${tenant.name}: service account ${JSON.stringify(sa)} is not a name`);
+    const roles = new Set<string>();
+    for (const role of tenant.roles ?? []) {
+      check(DNS_LABEL.test(role.name), `tenant ${tenant.name}: role ${JSON.stringify(role.name)} must be a DNS-1123 label`);
+      check(!roles.has(role.name), `tenant ${tenant.name}: role ${role.name} appears twice`);
+      roles.add(role.name);
+      check(role.serviceAccounts.length > 0, `tenant ${tenant.name}, role ${role.name}: needs at least one service account`);
+      check(role.paths.length > 0, `tenant ${tenant.name}, role ${role.name}: needs at least one path`);
+      // A service account name, never a glob: Vault matches bound names as globs (StrListContainsGlob).
+      for (const sa of role.serviceAccounts) {
+        check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa), `tenant ${tenant.name}, role ${role.name}: service account ${JSON.stringify(sa)} is not a name`);
+      }
+      for (const path of role.paths) {
+        const problem = tenantPathProblem(path);
+        check(problem === undefined, `tenant ${tenant.name}, role ${role.name}: path ${JSON.stringify(path)} ${problem}`);
+      }
     }
   }
 }
@@ -149,15 +261,27 @@ export function renderBootstrapScript(input: BootstrapInput): string {
   validate(input);
   const secrets = bootstrapSecretNames(input.secretPrefix, input.recoveryShares);
   const auditFile = input.auditFilePath === undefined ? "/vault/audit/vault_audit.log" : input.auditFilePath;
-  const policies = input.tenants.map((tenant) => {
-    const policy = tenantPolicyName(tenant.name);
-    return [
-      heredoc(`policy_json <<HEREDOC | write_json ${shellQuote(`sys/policies/acl/${policy}`)}`, renderTenantPolicy(input.kvMount, tenant.name), "POLICY"),
-      heredoc(`write_json ${shellQuote(`auth/kubernetes/role/${tenant.name}`)} <<HEREDOC`, JSON.stringify(tenantRole(tenant)), "ROLE"),
-      `log ${shellQuote(`tenant ${tenant.name}: policy ${policy}, role ${tenant.name} (namespace ${tenant.namespace})`)}`,
-    ].join("\n");
-  });
-  const keep = input.tenants.map((t) => tenantPolicyName(t.name)).join(" ");
+  // Each role is named like its policy without the prefix, which is how prune_tenants finds it.
+  const grants = input.tenants.flatMap((tenant) => [
+    ...(tenant.namespaceWide
+      ? [{ policy: tenantPolicyName(tenant.name), role: tenant.name, hcl: renderTenantPolicy(input.kvMount, tenant.name), body: tenantRole(tenant), who: "every service account" }]
+      : []),
+    ...(tenant.roles ?? []).map((role) => ({
+      policy: appPolicyName(tenant.name, role.name),
+      role: appRoleName(tenant.name, role.name),
+      hcl: renderAppPolicy(input.kvMount, tenant.name, role),
+      body: appRole(tenant, role),
+      who: `service accounts ${role.serviceAccounts.join(", ")}`,
+    })),
+  ].map((grant) => ({ ...grant, namespace: tenant.namespace })));
+  const policies = grants.map((grant) =>
+    [
+      heredoc(`policy_json <<HEREDOC | write_json ${shellQuote(`sys/policies/acl/${grant.policy}`)}`, grant.hcl, "POLICY"),
+      heredoc(`write_json ${shellQuote(`auth/kubernetes/role/${grant.role}`)} <<HEREDOC`, JSON.stringify(grant.body), "ROLE"),
+      `log ${shellQuote(`policy ${grant.policy}, role ${grant.role}: ${grant.who} of namespace ${grant.namespace}`)}`,
+    ].join("\n"),
+  );
+  const keep = grants.map((grant) => grant.policy).join(" ");
 
   return `#!/bin/bash
 # Vault bootstrap, rendered by gitops-platform (components/kubernetes/vault-bootstrap.ts).
@@ -394,7 +518,7 @@ configure_kv() {
   log "mounted KV v2 at $KV_MOUNT/"
 }
 
-# Policies (and their roles) of tenants that no longer exist lose their access.
+# Policies (and their roles) of tenants and applications that no longer exist lose their access.
 prune_tenants() {
   local policy
   call LIST sys/policies/acl

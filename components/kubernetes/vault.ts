@@ -1,8 +1,8 @@
 /**
  * HashiCorp Vault on AKS: the hashicorp/vault chart in HA raft mode, TLS end to end, auto-unseal
  * through an Azure Key Vault key with workload identity, the agent injector, and a bootstrap Job
- * that initialises Vault (recovery keys and root token into Key Vault) and gives each tenant
- * read-only access to its own KV subtree.
+ * that initialises Vault (recovery keys and root token into Key Vault) and gives each tenant's
+ * applications read-only access to their paths of the tenant's KV subtree.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -54,7 +54,10 @@ export interface VaultArgs {
   oidcIssuerUrl: pulumi.Input<string>;
   /** Entra tenant of the Key Vault, for the seal. Default: the Key Vault's tenant. */
   tenantId?: pulumi.Input<string>;
-  /** Tenants that get a read-only policy on `<kvMount>/<name>/` and a kubernetes auth role. */
+  /**
+   * Tenants whose applications get read-only policies on paths under `<kvMount>/<name>/` and
+   * kubernetes auth roles bound to their service accounts (a namespace-wide role only with `namespaceWide`).
+   */
   tenants: TenantAccess[];
   /** Namespace Vault runs in; created here. Default "vault". */
   namespace?: string;
