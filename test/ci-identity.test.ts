@@ -74,12 +74,19 @@ function grants(assignments: RecordedResource[]): Record<string, string> {
   );
 }
 
-test("the preview identity trusts only pull requests and only reads", async () => {
+test("the preview identity trusts only approved pull-request jobs (the preview environment) and only reads", async () => {
   const result = await run(() => new CiIdentity("ci", { ...base, production: false }));
   const preview = identityOf(result, "ci-preview");
   assert.deepEqual(
-    preview.credentials.map((c) => [c.values.issuer, c.values.subject, c.values.audiences]),
-    [[ISSUER, "repo:acme/platform-infra:pull_request", ["api://AzureADTokenExchange"]]],
+    preview.credentials.map((c) => [c.name, c.values.issuer, c.values.subject, c.values.audiences]),
+    [["ci-preview-github-environment-preview", ISSUER, "repo:acme/platform-infra:environment:preview", ["api://AzureADTokenExchange"]]],
+  );
+  assert.ok(!result.ofType(CREDENTIAL).some((c) => String(c.values.subject).endsWith(":pull_request")), "no identity trusts every pull request's jobs");
+  const named = await run(() => new CiIdentity("ci", { ...base, production: true, previewEnvironment: "pr review" }));
+  assert.deepEqual(identityOf(named, "ci-preview").credentials.map((c) => c.values.subject), ["repo:acme/platform-infra:environment:pr review"]);
+  assert.throws(
+    () => ciSubjects({ ...base, production: true, previewEnvironment: "Production" }),
+    /previewEnvironment "Production" must differ from productionEnvironment "production"/,
   );
   assert.deepEqual(grants(preview.assignments), {
     Reader: GROUP,
@@ -319,8 +326,8 @@ test("platform: the real stacks create the CI identities for their environment a
     assert.deepEqual(
       subjects.sort(),
       stack === "prod"
-        ? ["repo:acme-platform/platform-infra:environment:production", "repo:acme-platform/platform-infra:pull_request"]
-        : ["repo:acme-platform/platform-infra:pull_request", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
+        ? ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
+        : ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
     );
     const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
     const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
@@ -332,6 +339,39 @@ test("platform: the real stacks create the CI identities for their environment a
     assert.equal(result.resources.filter((r) => r.type === "pulumi:providers:github").length, 1);
     // CI has its own cluster admin grant: no grant to "whoever runs Pulumi" to collide with it.
     assert.ok(!result.resources.some((r) => r.name === "platform-aks-deployer-admin"));
+  }
+});
+
+/**
+ * The subject GitHub puts in a job's OIDC token (docs.github.com, "OpenID Connect reference",
+ * example subject claims): a job that names an environment gets the environment form, whatever
+ * the event; otherwise a pull_request event gets the pull_request form, others the ref form.
+ */
+function githubSubject(repository: string, job: { event: "pull_request" | "push"; ref: string; environment?: string }): string {
+  if (job.environment !== undefined) return `repo:${repository}:environment:${job.environment}`;
+  return job.event === "pull_request" ? `repo:${repository}:pull_request` : `repo:${repository}:ref:${job.ref}`;
+}
+
+test("attack: a pull-request job without approval gets no CI identity's token; only a job in the approval environment gets the preview identity's", async () => {
+  const workflow = parse(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "preview.yml"), "utf8"));
+  const previewJob = workflow.jobs["pulumi-preview"];
+  const environment = typeof previewJob.environment === "object" ? previewJob.environment?.name : previewJob.environment;
+  for (const stack of ["dev", "prod"] as const) {
+    const result = withFinders((await synthesize({ stack })).run);
+    const repository = "acme-platform/platform-infra";
+    /** The identities whose federated credentials accept a token with this subject. */
+    const trusting = (subject: string) =>
+      result
+        .ofType(CREDENTIAL)
+        .filter((c) => c.values.issuer === ISSUER && c.values.subject === subject)
+        .map((c) => result.ofType(IDENTITY).find((i) => i.outputs.name === c.values.resourceName)!.name);
+    // Anyone who can push a branch opens a pull request whose workflow requests an OIDC token in a
+    // job of its own (or edits preview.yml to drop the environment): no identity accepts it.
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge" })), [], `${stack}: a pull-request job without an environment`);
+    assert.deepEqual(trusting(githubSubject(repository, { event: "push", ref: "refs/heads/attacker" })), [], `${stack}: a pushed branch`);
+    // The real preview runs in the environment a reviewer approves, and only that gets the preview identity.
+    assert.equal(environment, "preview", "preview.yml's pulumi-preview job runs in the approval environment");
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment })), ["platform-ci-preview"], stack);
   }
 });
 

@@ -1,6 +1,7 @@
 /**
  * The identities GitHub Actions in the infrastructure repository uses through OIDC, without any
- * stored cloud secret: a read-only one for pull-request previews and a deploy one for `pulumi up`.
+ * stored cloud secret: a read-only one for approved pull-request previews and a deploy one for
+ * `pulumi up`.
  * Their ids go to the repository as Actions variables, so the workflows need no manual setup
  * after the first deploy.
  */
@@ -28,6 +29,14 @@ export interface CiIdentityArgs {
    * on main deploy production without approval.
    */
   production: boolean;
+  /**
+   * The GitHub environment (with required reviewers) that the real `pulumi preview` of pull
+   * requests runs in. The preview identity trusts only jobs in it, never the `pull_request`
+   * subject that every pull request's jobs present: the preview runs the pull request's code
+   * with an identity that decrypts the stack's secrets, so a reviewer approves each run first.
+   * Default "preview".
+   */
+  previewEnvironment?: string;
   /** The branch whose pushes deploy non-production stacks. Default "main". */
   deployBranch?: string;
   /**
@@ -69,13 +78,21 @@ export function parseRepository(repository: string): { owner: string; name: stri
 /**
  * The subjects GitHub puts in its OIDC tokens (docs.github.com, "OpenID Connect reference").
  * A job with `environment:` gets the environment form *instead of* the branch or pull_request
- * form, which is why the production deploy job can only reach the production identity.
+ * form, which is why the production deploy job can only reach the production identity, and why
+ * a pull-request job reaches the preview identity only once a reviewer has let it into the
+ * preview environment (a job without it presents `pull_request`, which nothing trusts).
  */
-export function ciSubjects(args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "production" | "deployBranch">): CiSubjects {
+export function ciSubjects(
+  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "production" | "deployBranch">,
+): CiSubjects {
   const { owner, name } = parseRepository(args.repository);
   const repo = `repo:${owner}/${name}`;
+  const previewEnvironment = args.previewEnvironment ?? "preview";
+  if (previewEnvironment.toLowerCase() === args.productionEnvironment.toLowerCase()) {
+    throw new pulumi.RunError(`CiIdentity: previewEnvironment "${previewEnvironment}" must differ from productionEnvironment "${args.productionEnvironment}"`);
+  }
   return {
-    preview: [`${repo}:pull_request`],
+    preview: [`${repo}:environment:${previewEnvironment}`],
     deploy: args.production ? [`${repo}:environment:${args.productionEnvironment}`] : [`${repo}:ref:refs/heads/${args.deployBranch ?? "main"}`],
   };
 }
@@ -168,7 +185,7 @@ export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): stri
 }
 
 export class CiIdentity extends pulumi.ComponentResource {
-  /** Pull-request previews: reads, never writes. */
+  /** Pull-request previews, once approved (the preview environment): reads, never writes. */
   readonly preview: WorkloadIdentity;
   /** `pulumi up` from the deploy workflow. */
   readonly deploy: WorkloadIdentity;
