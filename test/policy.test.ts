@@ -286,6 +286,14 @@ const FIXTURES: Record<string, Fixture[]> = {
           "platform-vault-seal-crypto",
           "platform-vault-seal-crypto: grants Owner to a workload identity; grant a narrow built-in role instead",
         ),
+        // Owner may write role assignments: without a condition, to anyone, itself included.
+        expect(
+          "rbac-administration-constrained",
+          "mandatory",
+          ASSIGNMENT,
+          "platform-vault-seal-crypto",
+          "platform-vault-seal-crypto: grants Owner without a condition, so it may assign any role to anyone, itself included",
+        ),
       ],
     },
   ],

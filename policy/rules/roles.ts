@@ -142,8 +142,8 @@ function conditionProblems(name: string, role: string, principalId: string, tree
  * deploy identity. Conditions are evaluated, not pattern-matched: a condition the evaluator
  * cannot parse, or a grant whose principal is not known, is reported as undecidable rather than
  * passed. (Under CrossGuard a value still unknown during a preview, such as a condition built
- * from a new identity's principal id, makes @pulumi/policy report that the policy cannot run
- * during preview; `up` evaluates it with the real value.)
+ * from a new identity's principal id, makes the policy SDK's unknown-checking proxy report that
+ * the policy cannot run during preview; `up` evaluates it with the real value.)
  */
 export const rbacAdministrationConstrained: PlatformPolicy = {
   name: "rbac-administration-constrained",
