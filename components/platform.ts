@@ -179,6 +179,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
+          previewEnvironment: config.ci.previewEnvironment,
           production: isProduction(config.environment),
           variableSuffix: config.environment,
           resourceGroupName,

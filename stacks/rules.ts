@@ -301,6 +301,11 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
   if (cluster.adminGroupObjectIds.length === 0) {
     report(["cluster", "adminGroupObjectIds"], "must name at least one group with ci: its members run the first deploy and reach the cluster");
   }
+  // GitHub environment names are case-insensitive: one environment would gate both, and an
+  // approved pull-request preview could then present the production deploy identity's subject.
+  if (ci.previewEnvironment.toLowerCase() === ci.productionEnvironment.toLowerCase()) {
+    report(["ci", "previewEnvironment"], `must differ from ci.productionEnvironment ("${ci.productionEnvironment}"): pull-request code must never run as the deploy identity`);
+  }
 }
 
 /** Why a Vault image cannot auto-unseal through workload identity, or undefined when it can. */

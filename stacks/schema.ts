@@ -344,6 +344,11 @@ export function platformObjectSchema(environment: string) {
           error: "must be the infrastructure repository as owner/name",
         }),
         productionEnvironment: z.string().regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" }).default("production"),
+        previewEnvironment: z
+          .string()
+          .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+          .default("preview")
+          .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
       })
       .optional()
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),

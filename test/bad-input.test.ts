@@ -219,6 +219,11 @@ const CASES: Case[] = [
     `${P}.tenants[1].git.branch: "release/" is not a valid Git branch name (git check-ref-format --branch): it has an empty path component (a leading, trailing or doubled '/')`,
   ),
   devCase("CI repository without an owner", { ci: { repository: "platform-infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
+  devCase(
+    "previews in the production environment",
+    { ci: { repository: "acme/infra", productionEnvironment: "deploy", previewEnvironment: "deploy" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
+    `${P}.ci.previewEnvironment: must differ from ci.productionEnvironment ("deploy"): pull-request code must never run as the deploy identity`,
+  ),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
   devCase(

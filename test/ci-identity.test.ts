@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import * as github from "@pulumi/github";
-import { parseDocument } from "yaml";
+import { parse, parseDocument } from "yaml";
 import {
   ciSubjects,
   CiIdentity,
@@ -18,13 +18,14 @@ import {
   roleAssignmentCondition,
   subscriptionOf,
 } from "../components/azure/ci-identity";
-import { assignRole, BUILT_IN_ROLES } from "../components/azure/roles";
+import { assignRole, BUILT_IN_ROLES, BuiltInRole } from "../components/azure/roles";
 import { WorkloadIdentity } from "../components/azure/workload-identity";
 import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
+import { conditionAllows, parseAbacCondition, RoleAssignmentAttempt } from "../policy/rules/abac";
 import { RecordedResource } from "../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { pinTestDay, run, TestRun } from "./helpers";
+import { pinTestDay, run, TestRun, withFinders } from "./helpers";
 
 pinTestDay();
 
@@ -38,6 +39,10 @@ const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const VARIABLE = "github:index/actionsVariable:ActionsVariable";
+const OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9";
+/** A managed identity outside the CI identities. */
+const SOMEONE = "0b6f1f4e-1111-4222-8333-944455556666";
 
 const base: Omit<CiIdentityArgs, "production"> = {
   repository: "acme/platform-infra",
@@ -69,12 +74,19 @@ function grants(assignments: RecordedResource[]): Record<string, string> {
   );
 }
 
-test("the preview identity trusts only pull requests and only reads", async () => {
+test("the preview identity trusts only approved pull-request jobs (the preview environment) and only reads", async () => {
   const result = await run(() => new CiIdentity("ci", { ...base, production: false }));
   const preview = identityOf(result, "ci-preview");
   assert.deepEqual(
-    preview.credentials.map((c) => [c.values.issuer, c.values.subject, c.values.audiences]),
-    [[ISSUER, "repo:acme/platform-infra:pull_request", ["api://AzureADTokenExchange"]]],
+    preview.credentials.map((c) => [c.name, c.values.issuer, c.values.subject, c.values.audiences]),
+    [["ci-preview-github-environment-preview", ISSUER, "repo:acme/platform-infra:environment:preview", ["api://AzureADTokenExchange"]]],
+  );
+  assert.ok(!result.ofType(CREDENTIAL).some((c) => String(c.values.subject).endsWith(":pull_request")), "no identity trusts every pull request's jobs");
+  const named = await run(() => new CiIdentity("ci", { ...base, production: true, previewEnvironment: "pr review" }));
+  assert.deepEqual(identityOf(named, "ci-preview").credentials.map((c) => c.values.subject), ["repo:acme/platform-infra:environment:pr review"]);
+  assert.throws(
+    () => ciSubjects({ ...base, production: true, previewEnvironment: "Production" }),
+    /previewEnvironment "Production" must differ from productionEnvironment "production"/,
   );
   assert.deepEqual(grants(preview.assignments), {
     Reader: GROUP,
@@ -101,7 +113,13 @@ test("the dev deploy identity trusts main without an environment; Contributor, c
   });
   const admin = result.one(ASSIGNMENT, "ci-deploy-rbac-admin");
   assert.equal(admin.values.conditionVersion, "2.0");
-  assert.equal(admin.values.condition, roleAssignmentCondition(DELEGABLE_ROLES));
+  assert.equal(
+    admin.values.condition,
+    roleAssignmentCondition({
+      roles: DELEGABLE_ROLES,
+      excludedPrincipalIds: [String(deploy.identity.outputs.principalId), String(identityOf(result, "ci-preview").identity.outputs.principalId)],
+    }),
+  );
   assert.equal(admin.values.principalType, "ServicePrincipal");
 });
 
@@ -113,23 +131,92 @@ test("the prod deploy identity trusts only the production environment (the appro
   assert.deepEqual(ciSubjects({ ...base, production: false, deployBranch: "release" }).deploy, ["repo:acme/platform-infra:ref:refs/heads/release"]);
 });
 
-test("the RBAC administration condition allows the platform's narrow roles and none that hands out broad access", () => {
-  const condition = roleAssignmentCondition(DELEGABLE_ROLES);
+test("the RBAC administration condition: one clause per action, the doc's attribute sources and operators", () => {
+  const deploy = "c7e41c92-a128-4c45-aa27-1c8b3531c42f";
+  const condition = roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy] });
   const [write, del] = condition.split("\nAND\n");
-  assert.match(write, /ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/write'\}/);
-  assert.match(write, /@Request\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{/);
-  assert.match(del, /ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/delete'\}/);
-  assert.match(del, /@Resource\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{/);
-  for (const guid of [BUILT_IN_ROLES["Key Vault Crypto User"], BUILT_IN_ROLES["Azure Kubernetes Service RBAC Reader"], BUILT_IN_ROLES.Reader]) {
-    assert.equal(condition.split(guid).length, 3, `${guid} in both clauses`);
+  for (const [clause, action, source] of [[write, "write", "Request"], [del, "delete", "Resource"]] as const) {
+    assert.ok(clause.includes(`ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}`), clause);
+    assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${DELEGABLE_ROLES.map((r) => BUILT_IN_ROLES[r]).join(", ")}}`), clause);
+    assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`), clause);
+    assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {${deploy}}`), clause);
   }
-  const forbidden = [
-    BUILT_IN_ROLES.Contributor,
-    BUILT_IN_ROLES["Role Based Access Control Administrator"],
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", // Owner
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", // User Access Administrator
-  ];
-  for (const guid of forbidden) assert.ok(!condition.includes(guid), `${guid} must not be delegable`);
+  for (const guid of [BUILT_IN_ROLES.Contributor, BUILT_IN_ROLES["Role Based Access Control Administrator"], OWNER, USER_ACCESS_ADMINISTRATOR, BUILT_IN_ROLES["Key Vault Administrator"]]) {
+    assert.ok(!condition.includes(guid), `${guid} must not be delegable`);
+  }
+  assert.throws(() => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [] }), /exclude at least the grant's own principal/);
+  assert.throws(() => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: ["not-a-guid') OR (true"] }), /is not a GUID/);
+});
+
+
+test("the ABAC evaluator agrees with Microsoft's examples, so the attack tests below can fail", () => {
+  // "Example: Constrain roles and principal types" (learn.microsoft.com, "Examples to delegate
+  // Azure role assignment management with conditions"): Backup Contributor or Backup Reader, to
+  // users or groups only.
+  const example =
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {5e467623-bb1f-42f4-a55d-6e525e11384b, a795c7a0-d4a2-40c1-ae25-d81f01202912} AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'User', 'Group'})) AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {5e467623-bb1f-42f4-a55d-6e525e11384b, a795c7a0-d4a2-40c1-ae25-d81f01202912} AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'User', 'Group'}))";
+  const attempt = (action: "write" | "delete", role: string, principalType: string): RoleAssignmentAttempt => ({ action, roleDefinitionGuid: role, principalId: SOMEONE, principalType });
+  for (const action of ["write", "delete"] as const) {
+    assert.equal(conditionAllows(example, attempt(action, "5E467623-BB1F-42F4-A55D-6E525E11384B", "user")), true, "GUIDs and IgnoreCase compare case-insensitively");
+    assert.equal(conditionAllows(example, attempt(action, "a795c7a0-d4a2-40c1-ae25-d81f01202912", "Group")), true);
+    assert.equal(conditionAllows(example, attempt(action, "a795c7a0-d4a2-40c1-ae25-d81f01202912", "ServicePrincipal")), false);
+    assert.equal(conditionAllows(example, attempt(action, OWNER, "User")), false);
+  }
+  // Other actions are not constrained by it.
+  assert.equal(conditionAllows("!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}) OR @Request[x:y] GuidEquals 'z'", attempt("delete", OWNER, "User")), true);
+  // The trap in excluding several principals: ForAnyOfAnyValues:GuidNotEquals {a, b} holds for a
+  // itself (a differs from b), which is why each excluded principal gets its own expression.
+  const both = `@Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {${SOMEONE}, 11111111-2222-4333-8444-555555555555}`;
+  assert.equal(conditionAllows(both, attempt("write", OWNER, "User")), true);
+  assert.throws(() => parseAbacCondition("@Request[a:b] GuidLike {x}"), /unsupported operator GuidLike/);
+  assert.throws(() => parseAbacCondition("(ActionMatches{'x'}"), /expected \)/);
+});
+
+/** The CI identities of a CiIdentity run, and what its RBAC administration condition allows. */
+async function rbacAdministration(production: boolean) {
+  const result = await run(() => new CiIdentity("ci", { ...base, production }));
+  const admin = result.one(ASSIGNMENT, "ci-deploy-rbac-admin");
+  assert.equal(typeof admin.values.condition, "string");
+  const condition = parseAbacCondition(String(admin.values.condition));
+  return {
+    result,
+    admin,
+    deploy: String(result.one(IDENTITY, "ci-deploy").outputs.principalId),
+    preview: String(result.one(IDENTITY, "ci-preview").outputs.principalId),
+    allows: (action: "write" | "delete", role: string, principalId: string, principalType: string) =>
+      conditionAllows(condition, { action, roleDefinitionGuid: role, principalId, principalType }),
+  };
+}
+
+test("attack: the deploy identity cannot assign itself Key Vault Administrator (nor anything else)", async () => {
+  for (const production of [false, true]) {
+    const { allows, deploy } = await rbacAdministration(production);
+    for (const action of ["write", "delete"] as const) {
+      // The attack of issue 13: any run on main grants itself Key Vault Administrator (or Secrets
+      // Officer, or AKS cluster admin) and reads Vault's root token from the Key Vault.
+      for (const role of ["Key Vault Administrator", "Key Vault Secrets Officer", "Azure Kubernetes Service RBAC Cluster Admin"] as const) {
+        assert.equal(allows(action, BUILT_IN_ROLES[role], deploy, "ServicePrincipal"), false, `${action} ${role} for itself`);
+      }
+      for (const role of DELEGABLE_ROLES) assert.equal(allows(action, BUILT_IN_ROLES[role], deploy, "ServicePrincipal"), false, `${action} ${role} for itself`);
+    }
+  }
+});
+
+test("the RBAC administration condition admits exactly the allow-listed roles, to service principals other than the CI identities", async () => {
+  const { allows, deploy, preview } = await rbacAdministration(false);
+  const outside = [...(Object.keys(BUILT_IN_ROLES) as BuiltInRole[]).filter((r) => !DELEGABLE_ROLES.includes(r)).map((r) => BUILT_IN_ROLES[r]), OWNER, USER_ACCESS_ADMINISTRATOR];
+  for (const action of ["write", "delete"] as const) {
+    for (const role of DELEGABLE_ROLES) {
+      const guid = BUILT_IN_ROLES[role];
+      assert.equal(allows(action, guid, SOMEONE, "ServicePrincipal"), true, `${action} ${role} for another managed identity`);
+      assert.equal(allows(action, guid, SOMEONE, "User"), false, `${action} ${role} for a user`);
+      assert.equal(allows(action, guid, SOMEONE, "Group"), false, `${action} ${role} for a group`);
+      // Previews run pull-request code: the deploy identity cannot widen what they can read either.
+      assert.equal(allows(action, guid, preview, "ServicePrincipal"), false, `${action} ${role} for the preview identity`);
+      assert.equal(allows(action, guid, deploy.toUpperCase(), "ServicePrincipal"), false, `${action} ${role} for itself, spelled in capitals`);
+    }
+    for (const guid of outside) assert.equal(allows(action, guid, SOMEONE, "ServicePrincipal"), false, `${action} ${guid}: not in the allow-list`);
+  }
 });
 
 test("ids go to the repository as Actions variables through the given provider, one name set per stack", async () => {
@@ -239,8 +326,8 @@ test("platform: the real stacks create the CI identities for their environment a
     assert.deepEqual(
       subjects.sort(),
       stack === "prod"
-        ? ["repo:acme-platform/platform-infra:environment:production", "repo:acme-platform/platform-infra:pull_request"]
-        : ["repo:acme-platform/platform-infra:pull_request", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
+        ? ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
+        : ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
     );
     const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
     const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
@@ -253,6 +340,74 @@ test("platform: the real stacks create the CI identities for their environment a
     // CI has its own cluster admin grant: no grant to "whoever runs Pulumi" to collide with it.
     assert.ok(!result.resources.some((r) => r.name === "platform-aks-deployer-admin"));
   }
+});
+
+/**
+ * The subject GitHub puts in a job's OIDC token (docs.github.com, "OpenID Connect reference",
+ * example subject claims): a job that names an environment gets the environment form, whatever
+ * the event; otherwise a pull_request event gets the pull_request form, others the ref form.
+ */
+function githubSubject(repository: string, job: { event: "pull_request" | "push"; ref: string; environment?: string }): string {
+  if (job.environment !== undefined) return `repo:${repository}:environment:${job.environment}`;
+  return job.event === "pull_request" ? `repo:${repository}:pull_request` : `repo:${repository}:ref:${job.ref}`;
+}
+
+test("attack: a pull-request job without approval gets no CI identity's token; only a job in the approval environment gets the preview identity's", async () => {
+  const workflow = parse(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "preview.yml"), "utf8"));
+  const previewJob = workflow.jobs["pulumi-preview"];
+  const environment = typeof previewJob.environment === "object" ? previewJob.environment?.name : previewJob.environment;
+  for (const stack of ["dev", "prod"] as const) {
+    const result = withFinders((await synthesize({ stack })).run);
+    const repository = "acme-platform/platform-infra";
+    /** The identities whose federated credentials accept a token with this subject. */
+    const trusting = (subject: string) =>
+      result
+        .ofType(CREDENTIAL)
+        .filter((c) => c.values.issuer === ISSUER && c.values.subject === subject)
+        .map((c) => result.ofType(IDENTITY).find((i) => i.outputs.name === c.values.resourceName)!.name);
+    // Anyone who can push a branch opens a pull request whose workflow requests an OIDC token in a
+    // job of its own (or edits preview.yml to drop the environment): no identity accepts it.
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge" })), [], `${stack}: a pull-request job without an environment`);
+    assert.deepEqual(trusting(githubSubject(repository, { event: "push", ref: "refs/heads/attacker" })), [], `${stack}: a pushed branch`);
+    // The real preview runs in the environment a reviewer approves, and only that gets the preview identity.
+    assert.equal(environment, "preview", "preview.yml's pulumi-preview job runs in the approval environment");
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment })), ["platform-ci-preview"], stack);
+  }
+});
+
+test("platform: the allow-list is exactly the roles of the role assignments a CI run creates in dev and prod", async () => {
+  const made = new Map<string, string[]>();
+  for (const stack of ["dev", "prod"] as const) {
+    const result = withFinders((await synthesize({ stack })).run);
+    const ci = result.one("gitops-platform:azure:CiIdentity");
+    const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+    const underCi = (r: RecordedResource): boolean => r.parent !== null && (r.parent === ci.urn || underCi(byUrn.get(r.parent)!));
+    const ciPrincipals = result.ofType(IDENTITY).filter(underCi).map((i) => i.outputs.principalId);
+    const config = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
+    const adminGroups: string[] = config.cluster.adminGroupObjectIds;
+    for (const assignment of result.ofType(ASSIGNMENT)) {
+      // Made by the person who runs a stack's first `up` (README "Pull-request previews and
+      // deploys"), and by a person whenever they change: the CI identities' own grants, and the
+      // admin groups' (a Group, which the deploy identity may not grant).
+      if (underCi(assignment)) continue;
+      if (adminGroups.includes(String(assignment.values.principalId))) {
+        assert.equal(assignment.values.principalType, "Group", assignment.name);
+        continue;
+      }
+      // Everything else the deploy identity creates on a later run: for a managed identity of
+      // the stack, never for a CI identity.
+      assert.equal(assignment.values.principalType, "ServicePrincipal", assignment.name);
+      assert.ok(!ciPrincipals.includes(assignment.values.principalId), assignment.name);
+      const guid = String(assignment.values.roleDefinitionId).split("/").pop()!;
+      made.set(guid, [...(made.get(guid) ?? []), `${stack}:${assignment.name}`]);
+    }
+  }
+  const names = Object.fromEntries(Object.entries(BUILT_IN_ROLES).map(([role, guid]) => [guid, role]));
+  assert.deepEqual(
+    [...made.keys()].map((guid) => names[guid] ?? guid).sort(),
+    [...DELEGABLE_ROLES].sort(),
+    `made by CI: ${JSON.stringify(Object.fromEntries(made))}`,
+  );
 });
 
 test("platform: the CI identities' role assignments are named by role and adopt today's positional names", async () => {

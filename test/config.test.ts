@@ -221,8 +221,22 @@ test("flux.sops is refused with the AKS extension, whose kustomize-controller ha
 test("ci: the infrastructure repository is owner/name", () => {
   assert.equal(parse({}).ci, undefined);
   const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
-  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" }, cluster }).ci, { repository: "acme/platform-infra", productionEnvironment: "production" });
+  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" }, cluster }).ci, {
+    repository: "acme/platform-infra",
+    productionEnvironment: "production",
+    previewEnvironment: "preview",
+  });
   expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
+});
+
+test("ci: previews run in their own approval environment, never the production one", () => {
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "pr-preview" }, cluster }).ci?.previewEnvironment, "pr-preview");
+  expectProblem(
+    { ci: { repository: "acme/infra", previewEnvironment: "Production" }, cluster },
+    'gitops-platform:platform.ci.previewEnvironment: must differ from ci.productionEnvironment ("production"): pull-request code must never run as the deploy identity',
+  );
+  expectProblem({ ci: { repository: "acme/infra", previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
 });
 
 test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
+import { BUILT_IN_ROLES, BuiltInRole } from "../components/azure/role-ids";
 import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
@@ -101,6 +102,19 @@ interface Fixture {
   change(resources: CheckedResource[]): void;
   /** Every violation of every policy afterwards: exactly these, nothing else. Empty: must pass. */
   expected: Expected[];
+}
+
+const RBAC_ADMIN = "platform-ci-deploy-rbac-admin";
+/** The mock engine's principal id of each stack's CI deploy identity. */
+const DEPLOY_PRINCIPAL: Record<Stack, string> = { dev: "c7e41c92-a128-4c45-aa27-1c8b3531c42f", prod: "6bba0211-a4db-4b93-ace4-d1d5aae6a91e" };
+/** A condition in the shape CiIdentity had before issue 13: roles constrained, principals not. */
+function rolesOnlyCondition(roles: BuiltInRole[]): string {
+  const guids = `{${roles.map((r) => BUILT_IN_ROLES[r]).join(", ")}}`;
+  return [
+    `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals ${guids}))`,
+    "AND",
+    `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals ${guids}))`,
+  ].join("\n");
 }
 
 const hcl = (resources: CheckedResource[]) => props(resources, RELEASE, "platform-vault").values.server.ha.raft;
@@ -274,6 +288,14 @@ const FIXTURES: Record<string, Fixture[]> = {
           "platform-vault-seal-crypto",
           "platform-vault-seal-crypto: grants Owner to a workload identity; grant a narrow built-in role instead",
         ),
+        // Owner may write role assignments: without a condition, to anyone, itself included.
+        expect(
+          "rbac-administration-constrained",
+          "mandatory",
+          ASSIGNMENT,
+          "platform-vault-seal-crypto",
+          "platform-vault-seal-crypto: grants Owner without a condition, so it may assign any role to anyone, itself included",
+        ),
       ],
     },
   ],
@@ -283,6 +305,61 @@ const FIXTURES: Record<string, Fixture[]> = {
       stack: "dev",
       change: (rs) => delete props(rs, ASSIGNMENT, "platform-flux-sops-crypto-user").principalType,
       expected: [expect("role-assignment-principal-type", "mandatory", ASSIGNMENT, "platform-flux-sops-crypto-user", "platform-flux-sops-crypto-user: principalType must be set")],
+    },
+  ],
+  "rbac-administration-constrained": [
+    {
+      title: "the CI deploy identity's condition before issue 13: roles only, so it could grant itself Key Vault Administrator",
+      stack: "prod",
+      change: (rs) => (props(rs, ASSIGNMENT, RBAC_ADMIN).condition = rolesOnlyCondition(["Key Vault Administrator", "Key Vault Secrets Officer", "Key Vault Crypto User"])),
+      expected: ["create", "delete"].flatMap((verb) => [
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type User, Group; allow only ServicePrincipal`),
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for its own principal (${DEPLOY_PRINCIPAL.prod}); exclude it`),
+      ]),
+    },
+    {
+      title: "a condition that lets it hand out Owner, to anyone",
+      stack: "dev",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, RBAC_ADMIN);
+        grant.condition = grant.condition.replaceAll("{12338af0-0e69-4776-bea7-57ae8d297424,", `{${OWNER_ROLE}, 12338af0-0e69-4776-bea7-57ae8d297424,`).replaceAll(/StringEqualsIgnoreCase \{'ServicePrincipal'\}/g, "StringEqualsIgnoreCase {'ServicePrincipal', 'User'}");
+      },
+      expected: ["create", "delete"].flatMap((verb) => [
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments of Owner`),
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type User; allow only ServicePrincipal`),
+      ]),
+    },
+    {
+      title: "no condition at all",
+      stack: "dev",
+      change: (rs) => delete props(rs, ASSIGNMENT, RBAC_ADMIN).condition,
+      expected: [
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: grants Role Based Access Control Administrator without a condition, so it may assign any role to anyone, itself included`),
+      ],
+    },
+    {
+      title: "a condition the evaluator cannot read is undecided, not passed",
+      stack: "dev",
+      change: (rs) => (props(rs, ASSIGNMENT, RBAC_ADMIN).condition = "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidLike {x}"),
+      expected: [
+        expect(
+          "rbac-administration-constrained",
+          "mandatory",
+          ASSIGNMENT,
+          RBAC_ADMIN,
+          `${RBAC_ADMIN}: cannot decide, its condition does not parse (ABAC condition: unsupported operator GuidLike at offset 67: "ForAnyOfAnyValues:GuidLike {x}")`,
+        ),
+      ],
+    },
+    {
+      title: "the platform's condition on one line with && still passes",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, RBAC_ADMIN);
+        grant.condition = grant.condition.replace(/\s+/g, " ").replaceAll(" AND @", " && @");
+        assert.match(grant.condition, /&&/);
+      },
+      expected: [],
     },
   ],
   "no-cluster-wide-tenant-access": [
@@ -855,7 +932,10 @@ test("under CrossGuard the federated-credential rule links a credential to its i
     assert.equal(credential.props.resourceName, undefined, "a path parameter is not an output");
     assert.deepEqual(credential.propertyDependencies.resourceName.map((r) => r.type), ["azure-native:managedidentity:UserAssignedIdentity"]);
   }
-  const reports = runPack(loadPack(), resources).map((r) => `${r.policy} ${shortUrn(r.urn)} ${r.message}`);
+  // (rbac-administration-constrained reports the unconditioned Owner grant too; this test is about the link.)
+  const reports = runPack(loadPack(), resources)
+    .filter((r) => r.policy === "no-privileged-roles-for-workloads")
+    .map((r) => `${r.policy} ${shortUrn(r.urn)} ${r.message}`);
   assert.deepEqual(reports, [
     `no-privileged-roles-for-workloads ${ASSIGNMENT}::platform-vault-seal-crypto platform-vault-seal-crypto: grants Owner to a workload identity; grant a narrow built-in role instead`,
   ]);

@@ -137,9 +137,21 @@ test("preview synth-diff: base and head side by side, both stacks, report upload
   assert.equal(job.steps[upload].with?.name, "synth-diff");
 });
 
-test("preview pulumi-preview: same-repository pull requests only, OIDC with the preview identity, per stack", () => {
+test("preview pulumi-preview: same-repository pull requests only, after approval in the preview environment, OIDC with the preview identity, per stack", () => {
   const job = load("preview.yml").jobs["pulumi-preview"];
   assert.equal(condition(job.if), "github.event.pull_request.head.repo.full_name == github.repository");
+  // The approval gate, and the OIDC subject (environment:<name>) the preview identity trusts:
+  // the environment of ci.previewEnvironment in both stack files.
+  for (const stack of ["dev", "prod"] as const) {
+    const raw = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
+    const parsed = parsePlatformConfig(raw, stack);
+    assert.ok(parsed.ok);
+    assert.equal(job.environment, parsed.config.ci?.previewEnvironment, stack);
+  }
+  // No other job of a pull-request workflow may request an OIDC token: only this one is gated.
+  for (const [name, other] of Object.entries(load("preview.yml").jobs)) {
+    if (name !== "pulumi-preview") assert.notEqual(other.permissions?.["id-token"], "write", name);
+  }
   assert.deepEqual(job.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
   const matrix = job.strategy!.matrix.include;
   assert.deepEqual(

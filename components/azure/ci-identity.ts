@@ -1,6 +1,7 @@
 /**
  * The identities GitHub Actions in the infrastructure repository uses through OIDC, without any
- * stored cloud secret: a read-only one for pull-request previews and a deploy one for `pulumi up`.
+ * stored cloud secret: a read-only one for approved pull-request previews and a deploy one for
+ * `pulumi up`.
  * Their ids go to the repository as Actions variables, so the workflows need no manual setup
  * after the first deploy.
  */
@@ -28,6 +29,14 @@ export interface CiIdentityArgs {
    * on main deploy production without approval.
    */
   production: boolean;
+  /**
+   * The GitHub environment (with required reviewers) that the real `pulumi preview` of pull
+   * requests runs in. The preview identity trusts only jobs in it, never the `pull_request`
+   * subject that every pull request's jobs present: the preview runs the pull request's code
+   * with an identity that decrypts the stack's secrets, so a reviewer approves each run first.
+   * Default "preview".
+   */
+  previewEnvironment?: string;
   /** The branch whose pushes deploy non-production stacks. Default "main". */
   deployBranch?: string;
   /**
@@ -69,13 +78,21 @@ export function parseRepository(repository: string): { owner: string; name: stri
 /**
  * The subjects GitHub puts in its OIDC tokens (docs.github.com, "OpenID Connect reference").
  * A job with `environment:` gets the environment form *instead of* the branch or pull_request
- * form, which is why the production deploy job can only reach the production identity.
+ * form, which is why the production deploy job can only reach the production identity, and why
+ * a pull-request job reaches the preview identity only once a reviewer has let it into the
+ * preview environment (a job without it presents `pull_request`, which nothing trusts).
  */
-export function ciSubjects(args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "production" | "deployBranch">): CiSubjects {
+export function ciSubjects(
+  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "production" | "deployBranch">,
+): CiSubjects {
   const { owner, name } = parseRepository(args.repository);
   const repo = `repo:${owner}/${name}`;
+  const previewEnvironment = args.previewEnvironment ?? "preview";
+  if (previewEnvironment.toLowerCase() === args.productionEnvironment.toLowerCase()) {
+    throw new pulumi.RunError(`CiIdentity: previewEnvironment "${previewEnvironment}" must differ from productionEnvironment "${args.productionEnvironment}"`);
+  }
   return {
-    preview: [`${repo}:pull_request`],
+    preview: [`${repo}:environment:${previewEnvironment}`],
     deploy: args.production ? [`${repo}:environment:${args.productionEnvironment}`] : [`${repo}:ref:refs/heads/${args.deployBranch ?? "main"}`],
   };
 }
@@ -97,33 +114,78 @@ export function subscriptionOf(armId: string): string | undefined {
 }
 
 /**
- * Roles the deploy identity may hand out: the platform's own roles, but never the two it holds
- * itself. So a deploy cannot widen its own access, nor grant Contributor (or Owner, or User
- * Access Administrator, which are not in the list) to anyone; changing its own grants takes a
- * person with more rights.
+ * Roles the deploy identity may hand out: exactly the roles the platform assigns on a CI run (a
+ * test compares this list with every role assignment of the synthesized dev and prod stacks that
+ * a deploy creates), each to a managed identity of the platform:
+ * - Key Vault Crypto User: kustomize-controller's SOPS identity, on the SOPS key;
+ * - Key Vault Crypto Service Encryption User: Vault's seal identity, on the seal key;
+ * - Key Vault Secrets Officer: Vault's bootstrap Job, on the vault (it stores the init response);
+ * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod).
+ * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
+ * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
+ * grant (Key Vault Administrator, Secrets User, AKS cluster admin, Contributor, Owner, User Access
+ * Administrator, this very role) ARM refuses, which is the point: a run on main cannot widen its
+ * own access or anyone's beyond what the program already grants.
  */
-export const DELEGABLE_ROLES: readonly BuiltInRole[] = (Object.keys(BUILT_IN_ROLES) as BuiltInRole[]).filter(
-  (role) => role !== "Contributor" && role !== "Role Based Access Control Administrator",
-);
+export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
+  "Key Vault Crypto User",
+  "Key Vault Crypto Service Encryption User",
+  "Key Vault Secrets Officer",
+  "Network Contributor",
+];
+
+export interface RoleAssignmentConditionArgs {
+  /** The only roles that may be assigned (and whose assignments may be deleted). */
+  roles: readonly BuiltInRole[];
+  /**
+   * Principals that may never receive (or lose) an assignment through this grant: at least the
+   * grant's own principal, so that it cannot assign roles to itself.
+   */
+  excludedPrincipalIds: readonly string[];
+}
 
 /**
- * The Azure ABAC condition that limits "Role Based Access Control Administrator" to creating
- * and deleting assignments of the given roles ("Constrain roles", learn.microsoft.com, "Examples
- * to delegate Azure role assignment management with conditions").
+ * The Azure ABAC condition that limits "Role Based Access Control Administrator" to creating and
+ * deleting assignments of the given roles, for principals of type ServicePrincipal only, and
+ * never for the excluded principals. Sources (learn.microsoft.com): "Examples to delegate Azure
+ * role assignment management with conditions" ("Constrain roles", "Constrain roles and principal
+ * types", and the ACR example with `{'ServicePrincipal'}`), and "Authorization actions and
+ * attributes": the write action carries the assignment as `@Request` attributes, the delete
+ * action as `@Resource` attributes, so each action gets its own clause; RoleDefinitionId and
+ * PrincipalId are GUIDs, PrincipalType the string User, ServicePrincipal or Group.
+ *
+ * Each excluded principal gets its own `ForAnyOfAnyValues:GuidNotEquals {<id>}`: with several
+ * ids in one set, "at least one value on the right differs" holds for every principal (an id
+ * differs from the other ids), and the attributes page lists no ForAnyOfAllValues operator for
+ * PrincipalId. The expressions are grouped explicitly ("Azure role assignment condition format
+ * and syntax": three or more expressions for an action need parentheses).
  */
-export function roleAssignmentCondition(roles: readonly BuiltInRole[]): string {
-  const guids = `{${roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
-  return [
-    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}))",
-    ` OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals ${guids}))`,
-    "AND",
-    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))",
-    ` OR (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals ${guids}))`,
-  ].join("\n");
+export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): string {
+  if (args.roles.length === 0) throw new Error("roleAssignmentCondition: at least one role");
+  const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  for (const id of args.excludedPrincipalIds) {
+    if (!guid.test(id)) throw new Error(`roleAssignmentCondition: excluded principal "${id}" is not a GUID`);
+  }
+  if (args.excludedPrincipalIds.length === 0) throw new Error("roleAssignmentCondition: exclude at least the grant's own principal");
+  const roles = `{${args.roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
+  const clause = (action: "write" | "delete", source: "Request" | "Resource") => {
+    const attribute = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
+    const constraints = [
+      `${attribute("RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals ${roles}`,
+      `${attribute("PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`,
+      ...args.excludedPrincipalIds.map((id) => `${attribute("PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${id}}`),
+    ];
+    return [
+      `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}))`,
+      // ((a AND b) AND c) AND d: two expressions per pair of parentheses.
+      ` OR ${constraints.reduce((grouped, c) => `(${grouped}\n  AND ${c})`)})`,
+    ].join("\n");
+  };
+  return [clause("write", "Request"), "AND", clause("delete", "Resource")].join("\n");
 }
 
 export class CiIdentity extends pulumi.ComponentResource {
-  /** Pull-request previews: reads, never writes. */
+  /** Pull-request previews, once approved (the preview environment): reads, never writes. */
   readonly preview: WorkloadIdentity;
   /** `pulumi up` from the deploy workflow. */
   readonly deploy: WorkloadIdentity;
@@ -205,7 +267,11 @@ export class CiIdentity extends pulumi.ComponentResource {
         principalType: "ServicePrincipal",
         roleDefinitionId: this.subscriptionId.apply((sub) => roleDefinitionId(sub, "Role Based Access Control Administrator")),
         scope: resourceGroupId,
-        condition: roleAssignmentCondition(DELEGABLE_ROLES),
+        // The deploy identity's own principal id is an output: the condition is one too. The
+        // preview identity is excluded as well: previews run pull-request code.
+        condition: pulumi
+          .all([this.deploy.principalId, this.preview.principalId])
+          .apply(([deploy, preview]) => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview] })),
         conditionVersion: "2.0",
       },
       { parent: this.deploy },

@@ -1,6 +1,8 @@
 /** Role assignments: workload identities never get broad roles, and say what kind of principal they grant. */
+import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
 import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
-import { CheckedResource, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { AbacExpression, conditionAllows, parseAbacCondition } from "./abac";
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 
@@ -93,4 +95,81 @@ export const roleAssignmentPrincipalType: PlatformPolicy = {
       .map((a) => ({ urn: a.urn, message: `${a.name}: principalType must be set` })),
 };
 
-export const ROLE_POLICIES = [noPrivilegedRolesForWorkloads, roleAssignmentPrincipalType];
+/** Roles whose holder may create role assignments (Microsoft.Authorization/roleAssignments/write). */
+const ROLE_ASSIGNMENT_WRITERS: Record<string, string> = {
+  "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+  "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+  "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
+};
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUIDS_IN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** Probes: a role and a principal that no condition names (checked against the condition's text). */
+const PROBE_GUIDS = ["00000000-0000-4000-8000-00000000a001", "00000000-0000-4000-8000-00000000a002", "00000000-0000-4000-8000-00000000a003"];
+const PRINCIPAL_TYPES = ["ServicePrincipal", "User", "Group"] as const;
+
+/**
+ * What a role-assignment-writing grant's ABAC condition lets its holder do, found by evaluating
+ * the condition (policy/rules/abac.ts) for probe assignments: every role the condition or the
+ * platform names, the privileged ones, one nobody names; principals of each type; its own
+ * principal. The probes stand for every value a real request could carry, because a condition
+ * only compares the request's values with the ones it names.
+ */
+function conditionProblems(name: string, role: string, principalId: string, tree: AbacExpression, text: string): Finding[] {
+  const named = new Set((text.match(GUIDS_IN) ?? []).map((g) => g.toLowerCase()));
+  const [unknownRole, otherPrincipal] = PROBE_GUIDS.filter((g) => !named.has(g) && g !== principalId.toLowerCase());
+  const roles = [...new Set([...named, ...Object.values(BUILT_IN_ROLES), ...Object.keys(PRIVILEGED_ROLES), ...Object.keys(ROLE_ASSIGNMENT_WRITERS), unknownRole])];
+  const problems: Finding[] = [];
+  for (const action of ["write", "delete"] as const) {
+    const verb = action === "write" ? "create" : "delete";
+    const allows = (roleGuid: string, principal: string, principalType: string) =>
+      conditionAllows(tree, { action, roleDefinitionGuid: roleGuid, principalId: principal, principalType });
+    const admitted = roles.filter((r) => PRINCIPAL_TYPES.some((t) => allows(r, otherPrincipal, t)));
+    const say = (what: string) => problems.push({ message: `${name}: the ${role} condition lets it ${verb} role assignments ${what}` });
+    if (admitted.includes(unknownRole)) say("of any role; list the roles it may assign");
+    const privileged = admitted.filter((r) => PRIVILEGED_ROLES[r]).map((r) => PRIVILEGED_ROLES[r]);
+    if (privileged.length > 0) say(`of ${privileged.join(", ")}`);
+    const types = PRINCIPAL_TYPES.filter((t) => t !== "ServicePrincipal" && admitted.some((r) => allows(r, otherPrincipal, t)));
+    if (types.length > 0) say(`for principals of type ${types.join(", ")}; allow only ServicePrincipal`);
+    if (admitted.some((r) => PRINCIPAL_TYPES.some((t) => allows(r, principalId, t)))) say(`for its own principal (${principalId}); exclude it`);
+  }
+  return problems;
+}
+
+/**
+ * A grant of a role that may write role assignments (Role Based Access Control Administrator,
+ * User Access Administrator, Owner) carries a condition that constrains the roles it may assign
+ * (none of the privileged ones), the principal types (ServicePrincipal only) and excludes its own
+ * principal; otherwise whoever holds it can grant itself anything, as issue 13 showed with the CI
+ * deploy identity. Conditions are evaluated, not pattern-matched: a condition the evaluator
+ * cannot parse, or a grant whose principal is not known, is reported as undecidable rather than
+ * passed. (Under CrossGuard a value still unknown during a preview, such as a condition built
+ * from a new identity's principal id, makes the policy SDK's unknown-checking proxy report that
+ * the policy cannot run during preview; `up` evaluates it with the real value.)
+ */
+export const rbacAdministrationConstrained: PlatformPolicy = {
+  name: "rbac-administration-constrained",
+  description:
+    "Grants of Role Based Access Control Administrator, User Access Administrator or Owner carry an ABAC condition that limits them to listed non-privileged roles, to service principals, and never to their own principal.",
+  enforcement: mandatory,
+  check: (resources) =>
+    ofType(resources, ASSIGNMENT).flatMap((a) => {
+      const role = ROLE_ASSIGNMENT_WRITERS[roleGuid(get(a.props, "roleDefinitionId"))];
+      if (!role) return [];
+      const condition = get(a.props, "condition");
+      if (typeof condition !== "string" || condition.trim() === "") {
+        return [{ urn: a.urn, message: `${a.name}: grants ${role} without a condition, so it may assign any role to anyone, itself included` }];
+      }
+      const principalId = text(get(a.props, "principalId"));
+      if (!GUID.test(principalId)) return [{ urn: a.urn, message: `${a.name}: cannot decide, its principalId is not a known GUID` }];
+      let tree: AbacExpression;
+      try {
+        tree = parseAbacCondition(condition);
+      } catch (error) {
+        return [{ urn: a.urn, message: `${a.name}: cannot decide, its condition does not parse (${(error as Error).message})` }];
+      }
+      return conditionProblems(a.name, role, principalId, tree, condition).map((finding) => ({ ...finding, urn: a.urn }));
+    }),
+};
+
+export const ROLE_POLICIES = [noPrivilegedRolesForWorkloads, roleAssignmentPrincipalType, rbacAdministrationConstrained];
