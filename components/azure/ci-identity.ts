@@ -46,6 +46,11 @@ export interface CiIdentityArgs {
     keyVaultId: pulumi.Input<string>;
   };
   /**
+   * GUIDs of the platform's custom roles the deploy identity may also assign (the SOPS
+   * encrypt-only role, EncryptOnlyRole), on top of DELEGABLE_ROLES. Default none.
+   */
+  delegableRoleGuids?: pulumi.Input<string>[];
+  /**
    * A GitHub provider for the repository's owner, with a token that may write Actions variables.
    * Without it no variables are written; copy the outputs into the repository by hand.
    */
@@ -111,8 +116,8 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = (Object.keys(BUILT_IN_ROL
  * and deleting assignments of the given roles ("Constrain roles", learn.microsoft.com, "Examples
  * to delegate Azure role assignment management with conditions").
  */
-export function roleAssignmentCondition(roles: readonly BuiltInRole[]): string {
-  const guids = `{${roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
+export function roleAssignmentCondition(roles: readonly BuiltInRole[], customRoleGuids: readonly string[] = []): string {
+  const guids = `{${[...roles.map((role) => BUILT_IN_ROLES[role]), ...customRoleGuids].join(", ")}}`;
   return [
     "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}))",
     ` OR (@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals ${guids}))`,
@@ -205,7 +210,7 @@ export class CiIdentity extends pulumi.ComponentResource {
         principalType: "ServicePrincipal",
         roleDefinitionId: this.subscriptionId.apply((sub) => roleDefinitionId(sub, "Role Based Access Control Administrator")),
         scope: resourceGroupId,
-        condition: roleAssignmentCondition(DELEGABLE_ROLES),
+        condition: pulumi.all(args.delegableRoleGuids ?? []).apply((custom) => roleAssignmentCondition(DELEGABLE_ROLES, custom)),
         conditionVersion: "2.0",
       },
       { parent: this.deploy },
