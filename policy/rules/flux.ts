@@ -172,7 +172,7 @@ export const sopsDecryptionPerTenant: PlatformPolicy = {
         const key = scope.toLowerCase().replace(/\/+$/, "");
         decryptors.set(key, [...(decryptors.get(key) ?? []), { grant, namespaces }]);
       } else if (tenantNamespacesOfIdentity.length > 0) {
-        findings.push({ urn: grant.urn, message: `${grant.name}: tenant ${tenantNamespacesOfIdentity.join(", ")}'s identity ${who.identity} may decrypt with every key of ${scope}, not only its own` });
+        findings.push({ urn: grant.urn, message: `${grant.name}: tenant ${tenantNamespacesOfIdentity.join(", ")}'s identity ${who.identity} may decrypt with every key under ${scope.replace(/\/+$/, "").split("/").pop()}, not only its own` });
       }
     }
     for (const [key, grants] of decryptors) {
