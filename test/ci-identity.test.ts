@@ -294,3 +294,14 @@ test("platform: without ci nothing is created and the outputs are undefined; ci 
   assert.equal(variables.length, 4);
   assert.ok(variables.every((v) => v.provider === providers[0].urn && v.values.repository === "infra"));
 });
+
+test("the deploy identity may assign the tenants' SOPS encrypt-only role: its GUID is in the role-assignment condition", async () => {
+  const dev = (await synthesize({ stack: "dev" })).run.resources;
+  const admin = dev.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name === "platform-ci-deploy-rbac-admin")!;
+  const definition = dev.find((r) => r.type === "azure-native:authorization:RoleDefinition")!;
+  const guid = String(definition.values.roleDefinitionId);
+  assert.equal(admin.values.condition, roleAssignmentCondition(DELEGABLE_ROLES, [guid]));
+  assert.equal((String(admin.values.condition).match(new RegExp(guid, "g")) ?? []).length, 2, "on write and on delete");
+  const encryptGrants = dev.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.values.roleDefinitionId).endsWith(guid));
+  assert.ok(encryptGrants.length >= 2, "every tenant admin group gets it");
+});
