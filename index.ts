@@ -23,9 +23,8 @@ export = async () => {
     kubeconfig: platform.cluster.kubeconfig,
     keyVaultName: platform.keyVault.name,
     keyVaultUri: platform.keyVault.vaultUri,
-    sopsKeyId: platform.flux.sopsKeyId,
-    /** Put this in `.sops.yaml` at the root of a tenant repository to encrypt with the platform key. */
-    sopsConfig: platform.flux.sopsConfig,
+    /** The SOPS key earlier versions shared between tenants, while kept (`flux.sharedSopsKey`): for re-encrypting only. */
+    sharedSopsKeyId: platform.flux.sopsKeyId,
     vaultAddress: platform.vault?.address,
     /** Trust this CA to talk to Vault over TLS. */
     vaultCaCertificate: platform.vault?.caCertificate,
@@ -36,6 +35,9 @@ export = async () => {
           namespace: t.tenant.namespace,
           gitRepository: t.git?.repositoryUrl,
           deployKey: t.git?.deployKeyPublic,
+          /** Put this in `.sops.yaml` at the root of the tenant's repository: it encrypts with the tenant's own key. */
+          sopsConfig: t.sops?.sopsConfig,
+          sopsKeyId: t.sops?.keyId,
         },
       ]),
     ),

@@ -26,7 +26,9 @@ export { GitSource, type GitSourceArgs } from "./kubernetes/git-source";
 export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
 export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";
 export { knownHosts } from "./kubernetes/known-hosts";
-export { sopsConfig } from "./kubernetes/flux-install";
+export { sopsConfig, lockdownFlags, DECRYPTION_SERVICE_ACCOUNT } from "./kubernetes/flux-install";
+export { TenantSops, type TenantSopsArgs } from "./kubernetes/tenant-sops";
+export { EncryptOnlyRole, type EncryptOnlyRoleArgs } from "./azure/encrypt-only-role";
 export { Vault, type VaultArgs } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
 

@@ -12,6 +12,7 @@ import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { deployerPrincipalType } from "./azure/aks-profiles";
 import { CiIdentity } from "./azure/ci-identity";
+import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
 import { Flux } from "./kubernetes/flux";
@@ -19,6 +20,7 @@ import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
+import { TenantSops } from "./kubernetes/tenant-sops";
 import { Vault } from "./kubernetes/vault";
 
 export interface GitOpsPlatformArgs {
@@ -39,6 +41,8 @@ export interface PlatformTenant {
   git?: GitSource;
   sources?: FluxSources;
   notifications?: FluxNotifications;
+  /** The tenant's SOPS key, identity and `.sops.yaml`, when `flux.sops` is on. */
+  sops?: TenantSops;
 }
 
 /** Tags every Azure resource of the platform carries; `environment` is what policies read. */
@@ -87,6 +91,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly vault?: Vault;
   /** The GitHub Actions identities, when `config.ci` is set. */
   readonly ci?: CiIdentity;
+  /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
+  readonly encryptOnlyRole?: EncryptOnlyRole;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -151,13 +157,19 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         multitenancy: config.flux.multitenancy,
         cluster: { name: this.cluster.name, resourceGroupName, oidcIssuerUrl: this.cluster.oidcIssuerUrl, location },
         nodesReady: this.cluster.workloadNodesReady,
-        sops: config.flux.sops ? { keyVault: this.keyVault } : undefined,
+        sops: config.flux.sops ? { keyVault: this.keyVault, sharedKey: config.flux.sharedSopsKey } : undefined,
         notifications,
         tags,
         protect,
       },
       child,
     );
+
+    // Tenants decrypt with keys and identities of their own (TenantSops); their admins encrypt
+    // with an encrypt-only role on their own key.
+    if (config.flux.sops) {
+      this.encryptOnlyRole = new EncryptOnlyRole(`${name}-sops-encrypt-only`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
+    }
 
     const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
     this.tenants = Object.fromEntries(
@@ -185,6 +197,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           resourceGroupName,
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
+          groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
           github: ciGithub,
           tags,
         },
@@ -237,12 +250,31 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // Tenant objects need the Flux CRDs and the tenant's own RBAC; nothing else.
-    const fluxReady = [...this.flux.ready, ...created.ready];
+    const sops = this.encryptOnlyRole
+      ? new TenantSops(
+          `${prefix}-sops`,
+          {
+            provider,
+            tenant: tenant.name,
+            namespace: tenant.namespace,
+            keyVault: this.keyVault,
+            cluster: { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
+            adminGroups: tenant.groups.admins,
+            encryptOnly: this.encryptOnlyRole,
+            namespaceReady: created.ready,
+            tags: platformTags(config),
+            protect: config.protect,
+          },
+          { parent: created },
+        )
+      : undefined;
+    // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
+    // decryption account); nothing else.
+    const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : [])];
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
     const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
-    const result: PlatformTenant = { tenant: created };
+    const result: PlatformTenant = { tenant: created, sops };
     if (tenant.git) {
       result.git = new GitSource(
         `${prefix}-git`,

@@ -1,6 +1,7 @@
 /** All platform policies, and running them over a set of resources. */
 import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
+import { FLUX_POLICIES } from "./rules/flux";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
 import { statefulResourcesProtected } from "./rules/protection";
@@ -15,6 +16,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...KEY_VAULT_POLICIES,
   ...ROLE_POLICIES,
   ...KUBERNETES_POLICIES,
+  ...FLUX_POLICIES,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
   tenantSecretsNotShared,

@@ -194,8 +194,15 @@ function fluxSchema() {
     version: semver
       .optional()
       .describe("flux2 Helm chart version (helm; default 2.18.3) or a pinned microsoft.flux version (aks-extension; default: managed minor upgrades)."),
-    multitenancy: z.boolean().default(true).describe("Lock controllers down: no cross-namespace refs, impersonation."),
-    sops: z.boolean().default(true).describe("Decrypt SOPS secrets with a Key Vault key through workload identity."),
+    multitenancy: z
+      .boolean()
+      .default(true)
+      .describe("Flux's multi-tenancy lockdown: no cross-namespace refs, no remote bases, impersonation, workload identity defaults in the tenant's namespace."),
+    sops: z.boolean().default(true).describe("Decrypt SOPS secrets with each tenant's own Key Vault key and identity (object-level workload identity)."),
+    sharedSopsKey: z
+      .boolean()
+      .default(true)
+      .describe("Keep the one SOPS key earlier versions shared between all tenants, for re-encrypting existing files; nothing in the cluster decrypts with it. Set false once every tenant repository uses its own key."),
     notifications: z.array(notificationSchema).default([]),
   });
 }

@@ -87,6 +87,8 @@ const ARM: Record<string, ArmShape> = {
       })),
     }),
   },
+  // ARM names a role definition by its GUID (the roleDefinitionId input); its id is under its scope (armState).
+  "azure-native:authorization:RoleDefinition": { nameInput: "roleDefinitionId" },
   "azure-native:kubernetesconfiguration:Extension": {
     nameInput: "extensionName",
     path: (name, i) =>
@@ -149,6 +151,9 @@ function armState(type: string, name: string, inputs: Inputs, seed: string): { i
       id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${assignment}`,
       state: { ...state, name: assignment, roleAssignmentName: assignment },
     };
+  }
+  if (type === "azure-native:authorization:RoleDefinition") {
+    return { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${physical}`, state };
   }
   const path = shape.path?.(physical, inputs) ?? `/providers/${type.split(":")[1]}/${type.split(":")[2]}/${physical}`;
   return { id: `${group(inputs)}${path}`, state };

@@ -63,6 +63,7 @@ const CASES: Case[] = [
   // Wrong types.
   devCase("location is a number", { location: 3 }, `${P}.location: must be a string, got number`),
   devCase("protect is a string", { protect: "yes" }, `${P}.protect: must be a boolean, got string`),
+  devCase("the shared SOPS key switch is a string", { flux: { sharedSopsKey: "no" } }, `${P}.flux.sharedSopsKey: must be a boolean, got string`),
   devCase("tenants is a string", { tenants: "web" }, `${P}.tenants: must be an array, got string`),
   devCase("a count is a string", { cluster: { systemPool: { minCount: "3" } } }, `${P}.cluster.systemPool.minCount: must be a number, got string`),
   devCase("a count is a fraction", { vault: { replicas: 1.5 } }, `${P}.vault.replicas: must be an integer, got number`),

@@ -394,6 +394,12 @@ test("platform: the allow-list is exactly the roles of the role assignments a CI
         assert.equal(assignment.values.principalType, "Group", assignment.name);
         continue;
       }
+      // Tenant admin groups' SOPS encrypt-only role: the one role CI may give a group (it reads
+      // and decrypts nothing); the test above checks the condition's exception for it.
+      if (result.ofType("azure-native:authorization:RoleDefinition").some((d) => String(assignment.values.roleDefinitionId).endsWith(String(d.values.roleDefinitionId)))) {
+        assert.equal(assignment.values.principalType, "Group", assignment.name);
+        continue;
+      }
       // Everything else the deploy identity creates on a later run: for a managed identity of
       // the stack, never for a CI identity.
       assert.equal(assignment.values.principalType, "ServicePrincipal", assignment.name);
@@ -448,4 +454,23 @@ test("platform: without ci nothing is created and the outputs are undefined; ci 
   const variables = noOwner.run.resources.filter((r) => r.type === VARIABLE);
   assert.equal(variables.length, 4);
   assert.ok(variables.every((v) => v.provider === providers[0].urn && v.values.repository === "infra"));
+});
+
+test("the deploy identity may assign the tenants' SOPS encrypt-only role, to groups only: the one exception to ServicePrincipal", async () => {
+  const dev = (await synthesize({ stack: "dev" })).run.resources;
+  const admin = dev.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name === "platform-ci-deploy-rbac-admin")!;
+  const definition = dev.find((r) => r.type === "azure-native:authorization:RoleDefinition")!;
+  const guid = String(definition.values.roleDefinitionId);
+  const condition = String(admin.values.condition);
+  assert.equal((condition.match(new RegExp(guid, "g")) ?? []).length, 2, "on write and on delete");
+  const group = "5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f";
+  for (const action of ["write", "delete"] as const) {
+    assert.ok(conditionAllows(condition, { action, roleDefinitionGuid: guid, principalId: group, principalType: "Group" }), `${action} for a group`);
+    assert.ok(!conditionAllows(condition, { action, roleDefinitionGuid: guid, principalId: group, principalType: "User" }), `${action} for a user`);
+    for (const role of ["Key Vault Crypto User", "Key Vault Secrets Officer"] as const) {
+      assert.ok(!conditionAllows(condition, { action, roleDefinitionGuid: BUILT_IN_ROLES[role], principalId: group, principalType: "Group" }), `${role} to a group`);
+    }
+  }
+  const encryptGrants = dev.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.values.roleDefinitionId).endsWith(guid));
+  assert.ok(encryptGrants.length >= 2, "every tenant admin group gets it");
 });

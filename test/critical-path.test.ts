@@ -195,7 +195,7 @@ describe("the prod graph", () => {
     assert.deepEqual([...new Set(customs().map(tenantOf).filter(Boolean))].sort(), ["platform-api", "platform-payments", "platform-web"]);
     assert.ok(customs().filter(inVault).length >= 10);
     const workloadIdentities = resources.filter((r) => r.type === "gitops-platform:azure:WorkloadIdentity").map((r) => r.name);
-    assert.ok(workloadIdentities.includes("platform-flux-sops") && workloadIdentities.includes("platform-vault-server"), workloadIdentities.join(", "));
+    assert.ok(workloadIdentities.includes("platform-web-sops") && workloadIdentities.includes("platform-vault-server"), workloadIdentities.join(", "));
   });
 
   test("the system pool is adopted, not created: the graph carries its import ID and only it does", () => {
@@ -238,19 +238,23 @@ describe("the prod graph", () => {
     }
   });
 
-  test("the workload identities of Flux and Vault wait for no tenant, and not for each other", () => {
+  test("the workload identities of the tenants' SOPS and of Vault wait for no tenant's Kubernetes objects, and not for each other", () => {
     const identityOwner = (r: GraphResource) => {
       const identity = ancestor(r, "gitops-platform:azure:WorkloadIdentity");
       if (!identity) return undefined;
-      if (ancestor(identity, "gitops-platform:kubernetes:Flux")) return `flux:${identity.name}`;
+      if (ancestor(identity, "gitops-platform:kubernetes:TenantSops")) return `sops:${identity.name}`;
       if (ancestor(identity, "gitops-platform:kubernetes:Vault")) return `vault:${identity.name}`;
       return undefined;
     };
     const identities = customs().filter((r) => identityOwner(r));
-    assert.ok(identities.length >= 6, "three workload identities, two resources each");
+    assert.ok(identities.length >= 10, "three tenants' and two Vault workload identities, two resources each");
     for (const r of identities) {
       const waits = [...closure(r.urn)].map((u) => byUrn.get(u)!);
-      assert.deepEqual(waits.filter(tenantOf).map((w) => w.name), [], `${short(r.urn)} waits for a tenant`);
+      assert.deepEqual(
+        waits.filter((w) => tenantOf(w) && w.type.startsWith("kubernetes:")).map((w) => w.name),
+        [],
+        `${short(r.urn)} waits for a tenant's Kubernetes objects`,
+      );
       const others = waits.filter((w) => identityOwner(w) && identityOwner(w) !== identityOwner(r));
       assert.deepEqual(others.map((w) => w.name), [], `${short(r.urn)} waits for another workload identity`);
     }

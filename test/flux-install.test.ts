@@ -1,26 +1,56 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
-import { fluxExtensionSettings, fluxHelmValues, sopsConfig } from "../components/kubernetes/flux-install";
+import { DECRYPTION_SERVICE_ACCOUNT, fluxExtensionSettings, fluxHelmValues, lockdownFlags, renderedControllerArgs, sopsConfig } from "../components/kubernetes/flux-install";
 
 const KEY = "https://kv-dev-abc123.vault.azure.net/keys/flux-sops/0123456789abcdef0123456789abcdef";
 
-test("helm values: multi-tenancy and the default service account", () => {
-  assert.deepEqual(fluxHelmValues({ multitenancy: true, defaultServiceAccount: "flux-reconciler" }), {
+test("helm values: the lockdown beyond what multitenancy.enabled renders goes into each controller's additionalArgs", () => {
+  const values = fluxHelmValues({ multitenancy: true, defaultServiceAccount: "flux-reconciler" });
+  assert.deepEqual(values.multitenancy, { enabled: true, defaultServiceAccount: "flux-reconciler" });
+  const wi = ["--feature-gates=ObjectLevelWorkloadIdentity=true", "--default-service-account=flux-workload-identity"];
+  assert.deepEqual(values, {
     multitenancy: { enabled: true, defaultServiceAccount: "flux-reconciler" },
+    kustomizeController: {
+      container: {
+        additionalArgs: [
+          "--no-remote-bases=true",
+          "--feature-gates=ObjectLevelWorkloadIdentity=true",
+          "--default-decryption-service-account=flux-decryption",
+          "--default-kubeconfig-service-account=flux-workload-identity",
+        ],
+      },
+    },
+    helmController: { container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true", "--default-kubeconfig-service-account=flux-workload-identity"] } },
+    sourceController: { container: { additionalArgs: wi } },
+    notificationController: { container: { additionalArgs: wi } },
+    imageReflectionController: { container: { additionalArgs: wi } },
+    imageAutomationController: { container: { additionalArgs: wi } },
   });
-  assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x" }).multitenancy, { enabled: false, defaultServiceAccount: "x" });
+  // What the chart renders from these values is exactly Flux's lockdown, nothing twice.
+  const rendered = renderedControllerArgs(values);
+  for (const [controller, flags] of Object.entries(lockdownFlags("flux-reconciler"))) {
+    assert.deepEqual([...rendered[controller as keyof typeof rendered]].sort(), [...flags].sort(), controller);
+  }
 });
 
-test("helm values: SOPS identity on kustomize-controller's account and pod label", () => {
-  const values = fluxHelmValues({ multitenancy: true, defaultServiceAccount: "r", sops: { clientId: "client-guid", tenantId: "tenant-guid" } });
-  assert.deepEqual(values.kustomizeController, {
-    serviceAccount: { annotations: { "azure.workload.identity/client-id": "client-guid", "azure.workload.identity/tenant-id": "tenant-guid" } },
-    labels: { "azure.workload.identity/use": "true" },
+test("helm values: without the lockdown nothing is added, except the gate kustomize-controller needs for per-tenant SOPS", () => {
+  assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x" }), { multitenancy: { enabled: false, defaultServiceAccount: "x" } });
+  assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x", sops: true }).kustomizeController, {
+    container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true"] },
   });
+  assert.equal(DECRYPTION_SERVICE_ACCOUNT, "flux-decryption");
 });
 
-test("extension settings: multi-tenancy always stated (the documented opt-out), no workload identity for SOPS", () => {
+test("rendered arguments follow the flux2 chart: multitenancy first, then additionalArgs", () => {
+  const rendered = renderedControllerArgs({ multitenancy: { enabled: true, defaultServiceAccount: "" }, kustomizeController: { container: { additionalArgs: ["--x=1"] } } });
+  assert.deepEqual(rendered["kustomize-controller"], ["--no-cross-namespace-refs=true", "--default-service-account=default", "--x=1"]);
+  assert.deepEqual(rendered["source-controller"], [], "the chart gives source-controller no multi-tenancy flag");
+  assert.deepEqual(rendered["notification-controller"], ["--no-cross-namespace-refs=true"]);
+  assert.deepEqual(renderedControllerArgs({})["kustomize-controller"], []);
+});
+
+test("extension settings: multi-tenancy always stated (the documented opt-out); nothing else of the lockdown exists there", () => {
   assert.deepEqual(fluxExtensionSettings({ multitenancy: false }), { "multiTenancy.enforce": "false" });
   assert.deepEqual(fluxExtensionSettings({ multitenancy: true }), { "multiTenancy.enforce": "true" });
 });

@@ -33,7 +33,7 @@ test("GitRepository: url, branch, interval, secret", () => {
   assert.deepEqual(repo.spec, { url: "ssh://git@github.com/acme/apps", ref: { branch: "main" }, interval: "1m", secretRef: { name: "apps-git" } });
 });
 
-test("Kustomization: prune, wait, impersonation, target namespace, SOPS without an account", () => {
+test("Kustomization: prune, wait, impersonation, target namespace, SOPS as the namespace's own decryption account", () => {
   const k = kustomization({
     source: { kind: "OCIRepository", name: "m" },
     path: "./",
@@ -49,7 +49,7 @@ test("Kustomization: prune, wait, impersonation, target namespace, SOPS without 
   assert.equal(k.spec.wait, true);
   assert.equal(k.spec.serviceAccountName, "flux-reconciler");
   assert.equal(k.spec.targetNamespace, "team-a");
-  assert.deepEqual(k.spec.decryption, { provider: "sops" });
+  assert.deepEqual(k.spec.decryption, { provider: "sops", serviceAccountName: "flux-decryption" });
 });
 
 test("HelmRepository: oci:// becomes type oci", () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import { parse } from "yaml";
 import { KeyVault } from "../components/azure/key-vault";
 import { Flux, FluxArgs } from "../components/kubernetes/flux";
+import { fluxHelmValues, renderedControllerArgs } from "../components/kubernetes/flux-install";
 import { FluxNotifications } from "../components/kubernetes/notifications";
 import { RECONCILER_SERVICE_ACCOUNT } from "../components/kubernetes/tenant";
 import { REDACTED } from "../synth/redact";
@@ -24,20 +24,20 @@ async function runFlux(overrides: Partial<FluxArgs> = {}, withSops = true): Prom
       version: "2.18.3",
       multitenancy: true,
       cluster: { name: "aks-dev", resourceGroupName: "rg-platform-dev", oidcIssuerUrl: ISSUER, location: "westeurope" },
-      sops: withSops ? { keyVault } : undefined,
+      sops: withSops ? { keyVault, sharedKey: true } : undefined,
       notifications: [
         { name: "ops-slack", type: "slack", channel: "#flux", address: WEBHOOK },
         { name: "ops-teams", type: "msteams", address: TEAMS_WEBHOOK },
       ],
       ...overrides,
     });
-    return { sopsKeyId: flux.sopsKeyId, sopsConfig: flux.sopsConfig, namespace: flux.namespace };
+    return { sopsKeyId: flux.sopsKeyId, namespace: flux.namespace };
   });
 }
 
 const kubeObjects = (r: TestRun, kind: string) => r.resources.filter((x) => x.custom && x.values.kind === kind);
 
-test("helm install: flux2 chart, pinned, multi-tenancy defaulting to the tenant reconciler", async () => {
+test("helm install: flux2 chart, pinned, locked down, impersonation defaulting to the tenant reconciler", async () => {
   const r = await runFlux({}, false);
   const release = r.one("kubernetes:helm.sh/v3:Release");
   assert.equal(release.provider, r.one("pulumi:providers:kubernetes").urn);
@@ -47,57 +47,47 @@ test("helm install: flux2 chart, pinned, multi-tenancy defaulting to the tenant 
   assert.deepEqual(v.repositoryOpts, { repo: "https://fluxcd-community.github.io/helm-charts" });
   assert.equal(v.namespace, "flux-system");
   assert.equal(v.createNamespace, true);
-  assert.deepEqual(v.values, { multitenancy: { enabled: true, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT } });
+  assert.deepEqual(v.values, fluxHelmValues({ multitenancy: true, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT }));
+  assert.deepEqual((v.values as { multitenancy: object }).multitenancy, { enabled: true, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT });
+  assert.ok(renderedControllerArgs(v.values as Record<string, unknown>)["kustomize-controller"].includes("--no-remote-bases=true"));
   assert.equal(RECONCILER_SERVICE_ACCOUNT, "flux-reconciler");
   assert.equal(r.ofType("azure-native:keyvault:Key").length, 0, "no SOPS, no key");
   assert.equal(r.outputs.sopsKeyId, undefined);
 });
 
-test("SOPS: an encrypt/decrypt key, a kustomize-controller identity with Crypto User on that key only", async () => {
+test("SOPS: kustomize-controller gets object-level workload identity and no Azure identity of its own", async () => {
+  const r = await runFlux({}, true);
+  assert.equal(r.ofType("azure-native:managedidentity:UserAssignedIdentity").length, 0, "no controller identity");
+  assert.equal(r.ofType("azure-native:managedidentity:FederatedIdentityCredential").length, 0);
+  assert.equal(r.ofType("azure-native:authorization:RoleAssignment").length, 0, "nobody may decrypt with the shared key");
+  const values = r.one("kubernetes:helm.sh/v3:Release").values.values as Record<string, unknown>;
+  const args = renderedControllerArgs(values)["kustomize-controller"];
+  assert.ok(args.includes("--feature-gates=ObjectLevelWorkloadIdentity=true"));
+  assert.ok(args.includes("--default-decryption-service-account=flux-decryption"));
+  assert.equal(JSON.stringify(values).includes("azure.workload.identity"), false, "no identity annotation or pod label on the controller");
+});
+
+test("SOPS without multi-tenancy still turns on the gate tenants decrypt through", async () => {
+  const r = await runFlux({ multitenancy: false }, true);
+  const values = r.one("kubernetes:helm.sh/v3:Release").values.values as Record<string, unknown>;
+  assert.deepEqual(renderedControllerArgs(values)["kustomize-controller"], ["--feature-gates=ObjectLevelWorkloadIdentity=true"]);
+});
+
+test("the shared SOPS key of earlier versions is kept on request, encrypt/decrypt, for re-encrypting", async () => {
   const r = await runFlux();
   const key = r.one("azure-native:keyvault:Key");
+  assert.equal(key.name, "flux-sops-key", "its logical name (and URN) is the one earlier versions created");
   assert.deepEqual((key.values.properties as { keyOps: string[] }).keyOps, ["encrypt", "decrypt"]);
-  assert.equal((key.values.properties as { kty: string }).kty, "RSA");
-
-  const identity = r.one("azure-native:managedidentity:UserAssignedIdentity");
-  const fic = r.one("azure-native:managedidentity:FederatedIdentityCredential");
-  assert.equal(fic.values.subject, "system:serviceaccount:flux-system:kustomize-controller");
-  assert.equal(fic.values.issuer, ISSUER);
-  assert.equal(fic.values.resourceName, identity.outputs.name);
-
-  const grants = r.ofType("azure-native:authorization:RoleAssignment");
-  assert.equal(grants.length, 1);
-  const grant = grants[0];
-  assert.equal(grant.values.scope, key.id, "scoped to the SOPS key, not the vault");
-  assert.match(String(grant.values.roleDefinitionId), /\/providers\/Microsoft\.Authorization\/roleDefinitions\/12338af0-0e69-4776-bea7-57ae8d297424$/);
-  assert.equal(grant.values.principalId, identity.outputs.principalId);
-  assert.equal(grant.values.principalType, "ServicePrincipal");
-
-  const values = r.one("kubernetes:helm.sh/v3:Release").values.values as { kustomizeController: { serviceAccount: { annotations: Record<string, string> }; labels: Record<string, string> } };
-  assert.deepEqual(values.kustomizeController.serviceAccount.annotations, {
-    "azure.workload.identity/client-id": identity.outputs.clientId,
-    "azure.workload.identity/tenant-id": identity.outputs.tenantId,
+  assert.match(String(r.outputs.sopsKeyId), /^https:\/\/kv-dev-[a-z0-9]+\.vault\.azure\.net\/keys\/flux-sops-[a-z0-9]{6}\/[0-9a-f]{32}$/);
+  const without = await run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    const keyVault = new KeyVault("kv", { resourceGroupName: "rg", location: "westeurope", environment: "dev" });
+    new Flux("flux", { provider, install: "helm", version: "2.18.3", multitenancy: true, cluster: { name: "aks", resourceGroupName: "rg", oidcIssuerUrl: ISSUER, location: "westeurope" }, sops: { keyVault } });
   });
-  assert.deepEqual(values.kustomizeController.labels, { "azure.workload.identity/use": "true" });
-  // The controller only calls Key Vault when it decrypts, and retries: the install waits for the
-  // identity (its client id is in the values), not for the grant's propagation.
-  assert.ok(dependsOn(r, r.one("kubernetes:helm.sh/v3:Release"), identity), "installed once the identity exists");
-  assert.ok(!dependsOn(r, r.one("kubernetes:helm.sh/v3:Release"), grant), "no propagation wait on the install's path");
+  assert.equal(without.ofType("azure-native:keyvault:Key").length, 0);
 });
 
-test("SOPS outputs: the versioned key URI and a .sops.yaml naming it", async () => {
-  const r = await runFlux();
-  const key = r.one("azure-native:keyvault:Key");
-  const keyId = String(key.outputs.keyUriWithVersion);
-  assert.match(keyId, /^https:\/\/kv-dev-[a-z0-9]+\.vault\.azure\.net\/keys\/flux-sops-[a-z0-9]{6}\/[0-9a-f]{32}$/);
-  assert.equal(r.outputs.sopsKeyId, keyId);
-  const config = parse(String(r.outputs.sopsConfig)) as { creation_rules: Record<string, string>[] };
-  assert.equal(config.creation_rules.length, 1);
-  assert.equal(config.creation_rules[0].azure_keyvault, keyId);
-  assert.equal(config.creation_rules[0].encrypted_regex, "^(data|stringData)$");
-});
-
-test("protect reaches the SOPS key", async () => {
+test("protect reaches the shared SOPS key", async () => {
   const r = await runFlux({ protect: true });
   assert.equal(r.one("azure-native:keyvault:Key").protect, true);
 });
@@ -114,7 +104,7 @@ test("aks-extension install: microsoft.flux with multi-tenancy, no SOPS identity
   assert.equal(ext.values.version, "1.15.1");
   assert.equal(ext.values.autoUpgradeMinorVersion, false);
   assert.deepEqual(ext.values.scope, { cluster: { releaseNamespace: "flux-system" } });
-  assert.deepEqual(ext.values.configurationSettings, { "multiTenancy.enforce": "true" });
+  assert.deepEqual(ext.values.configurationSettings, { "multiTenancy.enforce": "true" }, "the only lockdown setting the extension has");
   assert.equal(r.ofType("azure-native:managedidentity:UserAssignedIdentity").length, 0);
   for (const x of kubeObjects(r, "Alert")) assert.ok(dependsOn(r, x, ext), "alerts wait for the extension");
   assert.deepEqual(await validateKubernetesObjects(r.resources), []);

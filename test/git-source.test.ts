@@ -131,7 +131,7 @@ test("GitRepository and Kustomization in the tenant namespace, impersonating the
     timeout: "5m",
     serviceAccountName: RECONCILER_SERVICE_ACCOUNT,
     targetNamespace: NAMESPACE,
-    decryption: { provider: "sops" },
+    decryption: { provider: "sops", serviceAccountName: "flux-decryption" },
   });
   assert.deepEqual(r.outputs, {
     repositoryUrl: "ssh://git@github.com/acme/Team.Apps",

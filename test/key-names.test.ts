@@ -32,10 +32,10 @@ test("new keys get a name with a random suffix; existing keys keep theirs (keyNa
   const keys = run.resources.filter((r) => r.type === KEY);
   assert.deepEqual(
     keys.map((k) => String(k.values.keyName).replace(/-[a-z0-9]{6}$/, "-<suffix>")).sort(),
-    ["flux-sops-<suffix>", "platform-vault-unseal-<suffix>"],
+    ["flux-sops-<suffix>", "platform-vault-unseal-<suffix>", "sops-api-<suffix>", "sops-web-<suffix>"],
   );
   for (const key of keys) {
-    assert.ok(key.ignoreChanges.includes("keyName"), `${key.name}: an existing flux-sops or platform-vault-unseal keeps its name`);
+    assert.ok(key.ignoreChanges.includes("keyName"), `${key.name}: an existing key keeps its name`);
     const suffix = run.resources.find((r) => r.type === RANDOM && r.name === `${key.name}-name-suffix`);
     assert.ok(suffix, `${key.name} has its own suffix`);
     assert.equal(key.values.keyName, `${String(key.values.keyName).slice(0, -7)}-${String(suffix.outputs.result)}`);

@@ -43,7 +43,7 @@ for (const [stack, tenants] of [
       const namespaces = run.ofType("kubernetes:core/v1:Namespace").filter((r) => (r.values.metadata as { name: string }).name === ns);
       assert.equal(namespaces.length, 1, `namespace ${ns}`);
       const count = (type: string) => inNamespace(run, type, ns).length;
-      assert.equal(count("kubernetes:core/v1:ServiceAccount"), 1, `${ns}: reconciler account`);
+      assert.equal(count("kubernetes:core/v1:ServiceAccount"), 2, `${ns}: reconciler and decryption accounts`);
       assert.ok(count("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") >= 2, `${ns}: reconciler + group bindings`);
       assert.equal(count("kubernetes:core/v1:ResourceQuota"), 1, `${ns}: quota`);
       assert.equal(count("kubernetes:core/v1:LimitRange"), 1, `${ns}: limit range`);
@@ -56,7 +56,7 @@ for (const [stack, tenants] of [
   });
 }
 
-test("Flux runs with SOPS through a Key Vault key, and the operator outputs are exported", () => {
+test("each tenant decrypts SOPS with its own key, and the operator outputs are exported", () => {
   const outputs = dev.outputs as Record<string, unknown>;
   const cluster = dev.one("azure-native:containerservice:ManagedCluster");
   const vault = dev.one("azure-native:keyvault:Vault");
@@ -64,9 +64,16 @@ test("Flux runs with SOPS through a Key Vault key, and the operator outputs are 
   assert.equal(outputs.oidcIssuerUrl, (cluster.outputs.oidcIssuerProfile as { issuerURL: string }).issuerURL);
   assert.equal(outputs.kubeconfig, REDACTED);
   assert.equal(outputs.keyVaultUri, (vault.outputs.properties as { vaultUri: string }).vaultUri);
-  const sopsKey = dev.ofType("azure-native:keyvault:Key").find((k) => (k.values.properties as { keyOps: string[] }).keyOps.includes("decrypt"))!;
-  assert.equal(outputs.sopsKeyId, sopsKey.outputs.keyUriWithVersion);
-  assert.match(String(outputs.sopsConfig), new RegExp(`azure_keyvault: ${String(sopsKey.outputs.keyUriWithVersion).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+  const tenantOutputs = outputs.tenants as Record<string, { sopsConfig: string; sopsKeyId: string }>;
+  for (const tenant of ["web", "api"]) {
+    const key = dev.one("azure-native:keyvault:Key", `platform-${tenant}-sops-key`);
+    assert.equal(tenantOutputs[tenant].sopsKeyId, key.outputs.keyUriWithVersion);
+    assert.match(tenantOutputs[tenant].sopsConfig, new RegExp(`azure_keyvault: ${String(key.outputs.keyUriWithVersion).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+  }
+  assert.notEqual(tenantOutputs.web.sopsKeyId, tenantOutputs.api.sopsKeyId);
+  assert.equal(outputs.sopsConfig, undefined, "no platform-wide .sops.yaml to encrypt every tenant's secrets with");
+  const shared = dev.one("azure-native:keyvault:Key", "platform-flux-sops-key");
+  assert.equal(outputs.sharedSopsKeyId, shared.outputs.keyUriWithVersion, "the shared key, kept for re-encrypting (flux.sharedSopsKey)");
   assert.equal(outputs.vaultAddress, "https://vault.vault.svc:8200");
   assert.match(String(outputs.vaultCaCertificate), /^-----BEGIN CERTIFICATE-----/);
   assert.deepEqual(Object.keys(outputs.tenants as object).sort(), ["api", "web"]);

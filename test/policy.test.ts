@@ -36,6 +36,12 @@ const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
 const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const EXTENSION = "azure-native:kubernetesconfiguration:Extension";
+const FLUX_RELEASE = "platform-flux";
+/** Tenant web's decryption identity's Crypto User grant on web's key. */
+const WEB_SOPS_GRANT = "platform-web-sops-key-vault-crypto-user-sops-key";
+const LOCKDOWN = "flux-multi-tenancy-lockdown";
+const SOPS_PER_TENANT = "sops-decryption-per-tenant";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -303,8 +309,115 @@ const FIXTURES: Record<string, Fixture[]> = {
     {
       title: "a role assignment without principalType",
       stack: "dev",
-      change: (rs) => delete props(rs, ASSIGNMENT, "platform-flux-sops-crypto-user").principalType,
-      expected: [expect("role-assignment-principal-type", "mandatory", ASSIGNMENT, "platform-flux-sops-crypto-user", "platform-flux-sops-crypto-user: principalType must be set")],
+      change: (rs) => delete props(rs, ASSIGNMENT, WEB_SOPS_GRANT).principalType,
+      expected: [expect("role-assignment-principal-type", "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: principalType must be set`)],
+    },
+  ],
+  [LOCKDOWN]: [
+    {
+      title: "kustomize-controller follows remote bases again and helm-controller loses its kubeconfig default",
+      stack: "prod",
+      change: (rs) => {
+        const values = props(rs, RELEASE, FLUX_RELEASE).values;
+        values.kustomizeController.container.additionalArgs = values.kustomizeController.container.additionalArgs.filter((a: string) => a !== "--no-remote-bases=true");
+        values.helmController.container.additionalArgs = ["--feature-gates=ObjectLevelWorkloadIdentity=true"];
+      },
+      expected: [
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: kustomize-controller runs without --no-remote-bases=true`),
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: helm-controller runs without --default-kubeconfig-service-account=<an account of the object's namespace>`),
+      ],
+    },
+    {
+      title: "multi-tenancy off: no cross-namespace lock, no impersonation default, and an insecure kubeconfig flag",
+      stack: "dev",
+      change: (rs) => {
+        const values = props(rs, RELEASE, FLUX_RELEASE).values;
+        values.multitenancy.enabled = false;
+        values.notificationController.container.additionalArgs.push("--insecure-kubeconfig-exec=true");
+      },
+      expected: [
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: kustomize-controller runs without --no-cross-namespace-refs=true, --default-service-account=<an account of the object's namespace>`),
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: helm-controller runs without --no-cross-namespace-refs=true, --default-service-account=<an account of the object's namespace>`),
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: notification-controller runs without --no-cross-namespace-refs=true, --insecure-kubeconfig-exec=false`),
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: image-reflector-controller runs without --no-cross-namespace-refs=true`),
+        expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: image-automation-controller runs without --no-cross-namespace-refs=true`),
+      ],
+    },
+    {
+      title: "the feature gate switched off again by a later --feature-gates",
+      stack: "dev",
+      change: (rs) => props(rs, RELEASE, FLUX_RELEASE).values.sourceController.container.additionalArgs.push("--feature-gates=ObjectLevelWorkloadIdentity=false"),
+      expected: [expect(LOCKDOWN, "mandatory", RELEASE, FLUX_RELEASE, `${FLUX_RELEASE}: source-controller runs without --feature-gates=ObjectLevelWorkloadIdentity=true`)],
+    },
+    {
+      title: "a controller the chart does not install needs no flags",
+      stack: "dev",
+      change: (rs) => {
+        const values = props(rs, RELEASE, FLUX_RELEASE).values;
+        values.imageAutomationController = { create: false };
+      },
+      expected: [],
+    },
+    {
+      title: "Flux through the microsoft.flux extension, which cannot refuse remote bases",
+      stack: "prod",
+      change: (rs) => {
+        rs.splice(rs.indexOf(one(rs, RELEASE, FLUX_RELEASE)), 1);
+        rs.push(added(EXTENSION, "platform-flux", { extensionType: "microsoft.flux", configurationSettings: { "multiTenancy.enforce": "true" } }));
+      },
+      expected: [
+        expect(
+          LOCKDOWN,
+          "mandatory",
+          EXTENSION,
+          "platform-flux",
+          "platform-flux: microsoft.flux cannot lock Flux down for tenants: its settings cannot set --no-remote-bases=true, the ObjectLevelWorkloadIdentity gate or the workload identity defaults (--default-decryption-service-account, --default-kubeconfig-service-account, --default-service-account on source, notification and image controllers); install Flux with the flux2 chart (flux.install: helm)",
+        ),
+      ],
+    },
+    {
+      title: "no tenants, nothing to lock down for",
+      stack: "dev",
+      change: (rs) => {
+        for (const ns of rs.filter((r) => r.type === "kubernetes:core/v1:Namespace")) delete (ns.props as Props).metadata.labels;
+        props(rs, RELEASE, FLUX_RELEASE).values.multitenancy.enabled = false;
+      },
+      expected: [],
+    },
+  ],
+  [SOPS_PER_TENANT]: [
+    {
+      title: "the shared key and kustomize-controller's own identity, as before per-tenant keys",
+      stack: "dev",
+      change: (rs) => {
+        // web's Kustomization decrypts as the controller, whose identity may decrypt with web's key, and so does api's identity.
+        delete props(rs, KUSTOMIZATION, "platform-web-git-sync").spec.decryption.serviceAccountName;
+        const webKey = props(rs, ASSIGNMENT, WEB_SOPS_GRANT).scope;
+        const apiGrant = props(rs, ASSIGNMENT, "platform-api-sops-key-vault-crypto-user-sops-key");
+        apiGrant.scope = webKey;
+        props(rs, "azure-native:managedidentity:FederatedIdentityCredential", "platform-web-sops-web-flux-decryption").subject = "system:serviceaccount:flux-system:kustomize-controller";
+      },
+      expected: [
+        expect(SOPS_PER_TENANT, "mandatory", KUSTOMIZATION, "platform-web-git-sync", "platform-web-git-sync: decrypts without spec.decryption.serviceAccountName, so not as tenant web's own identity"),
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: kustomize-controller's own identity platform-web-sops267ee56 may decrypt with Key Vault keys, for every tenant alike`),
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: key sops-web-45t89b is decryptable from namespaces api, flux-system; each tenant needs a key of its own`),
+        expect(
+          SOPS_PER_TENANT,
+          "mandatory",
+          ASSIGNMENT,
+          "platform-api-sops-key-vault-crypto-user-sops-key",
+          "platform-api-sops-key-vault-crypto-user-sops-key: key sops-web-45t89b is decryptable from namespaces api, flux-system; each tenant needs a key of its own",
+        ),
+      ],
+    },
+    {
+      title: "a tenant identity with Crypto User on the whole vault",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, WEB_SOPS_GRANT);
+        grant.scope = grant.scope.replace(/\/keys\/[^/]+$/, "");
+      },
+      expected: [expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: tenant web's identity platform-web-sopsca3cda3 may decrypt with every key under kv-prod-ft4sdp, not only its own`)],
     },
   ],
   "rbac-administration-constrained": [

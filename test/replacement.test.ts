@@ -128,7 +128,14 @@ const prod = () => (base ??= synthProd());
 test("the real prod stack has every kind of stateful resource this test watches", async () => {
   const resources = await prod();
   for (const kind of STATEFUL) assert.ok(resources.some(kind.matches), `no ${kind.what} in prod`);
-  assert.equal(resources.filter(isType("azure-native:keyvault:Key")).length, 2, "the SOPS key and the Vault seal key");
+  assert.equal(resources.filter(isType("azure-native:keyvault:Key")).length, 5, "the shared SOPS key, three tenants' SOPS keys and the Vault seal key");
+  // The shared key keeps the URN earlier versions gave it: upgrading adopts it, nothing replaces it.
+  assert.ok(
+    resources.some(
+      (r) => r.urn === "urn:pulumi:prod::gitops-platform::gitops-platform:kubernetes:Flux$azure-native:keyvault:Key::platform-flux-sops-key",
+    ),
+    "the shared SOPS key under its old URN",
+  );
   assert.deepEqual(replacements(resources, await synthProd()), [], "a resynth of the same config changes nothing");
 });
 
@@ -146,7 +153,6 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
         git: { repository: "search-config", path: "./envs/prod" },
       }),
   },
-  { name: "a removed tenant", change: (p) => (p.tenants = p.tenants.filter((t: { name: string }) => t.name !== "payments")) },
   { name: "tenants in another order", change: (p) => p.tenants.reverse() },
   { name: "a changed quota", change: (p) => (p.tenants[0].quota = { cpu: "12", memory: "24Gi", pods: 120 }) },
   {
@@ -218,19 +224,39 @@ test("a new system pool VM size under a new name drops exactly the old system po
   assert.deepEqual(replacements(before, after), [`AKS node pool ${old.urn}: gone (its URN changed or it was dropped)`]);
 });
 
-test("turning SOPS off drops exactly the SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {
+const sopsKeys = (resources: readonly RecordedResource[]) =>
+  resources.filter((r) => r.type === "azure-native:keyvault:Key" && /^(flux-sops|sops-[a-z0-9-]+)-[a-z0-9]{6}$/.test(String(r.values.keyName)));
+
+test("turning SOPS off drops exactly the SOPS keys (the shared one and each tenant's), which prod protects, so pulumi up stops before deleting them", async () => {
   const before = await prod();
   const after = await synthProd((p) => (p.flux = { ...p.flux, sops: false }));
+  const keys = sopsKeys(before);
+  assert.equal(keys.length, 4);
+  assert.ok(keys.every((k) => k.protect), "the SOPS keys are protected in prod");
+  assert.deepEqual(replacements(before, after), keys.map((key) => `Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`));
+});
+
+test("a removed tenant drops exactly its SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.tenants = p.tenants.filter((t: { name: string }) => t.name !== "payments")));
+  const key = before.find((r) => r.type === "azure-native:keyvault:Key" && String(r.values.keyName).startsWith("sops-payments-"));
+  assert.ok(key?.protect, "the tenant's key is protected in prod: what its repository encrypted stays readable until someone unprotects it on purpose");
+  assert.deepEqual(replacements(before, after), [`Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`]);
+});
+
+test("retiring the shared SOPS key (flux.sharedSopsKey: false) drops exactly it", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.flux = { ...p.flux, sharedSopsKey: false }));
   const key = before.find((r) => r.type === "azure-native:keyvault:Key" && String(r.values.keyName).startsWith("flux-sops-"));
-  assert.ok(key?.protect, "the SOPS key is protected in prod");
+  assert.ok(key?.protect);
   assert.deepEqual(replacements(before, after), [`Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`]);
 });
 
 test("a key's name is not part of its identity once it exists: keyName is in ignoreChanges", async () => {
   const keys = (await prod()).filter(isType("azure-native:keyvault:Key"));
-  assert.ok(keys.length === 2 && keys.every((k) => k.ignoreChanges.includes("keyName")));
+  assert.ok(keys.length === 5 && keys.every((k) => k.ignoreChanges.includes("keyName")));
   // Without ignoreChanges the same rename would count as a replacement.
   const renamed = keys.map((k) => ({ ...k, values: { ...k.values, keyName: "renamed" } }));
   assert.deepEqual(replacements(keys, renamed), []);
-  assert.equal(replacements(keys, renamed.map((k) => ({ ...k, ignoreChanges: [] }))).length, 2);
+  assert.equal(replacements(keys, renamed.map((k) => ({ ...k, ignoreChanges: [] }))).length, 5);
 });

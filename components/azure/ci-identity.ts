@@ -55,6 +55,12 @@ export interface CiIdentityArgs {
     keyVaultId: pulumi.Input<string>;
   };
   /**
+   * GUIDs of the platform's custom roles the deploy identity may also assign, to groups (the
+   * SOPS encrypt-only role, EncryptOnlyRole, which tenant admin groups get), on top of
+   * DELEGABLE_ROLES for service principals. Default none.
+   */
+  groupDelegableRoleGuids?: pulumi.Input<string>[];
+  /**
    * A GitHub provider for the repository's owner, with a token that may write Actions variables.
    * Without it no variables are written; copy the outputs into the repository by hand.
    */
@@ -142,6 +148,11 @@ export interface RoleAssignmentConditionArgs {
    * grant's own principal, so that it cannot assign roles to itself.
    */
   excludedPrincipalIds: readonly string[];
+  /**
+   * GUIDs of custom roles that may also be assigned to groups: roles that read and decrypt
+   * nothing, such as the SOPS encrypt-only role the platform gives tenant admin groups.
+   */
+  groupRoleGuids?: readonly string[];
 }
 
 /**
@@ -163,22 +174,32 @@ export interface RoleAssignmentConditionArgs {
 export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): string {
   if (args.roles.length === 0) throw new Error("roleAssignmentCondition: at least one role");
   const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  for (const id of args.excludedPrincipalIds) {
-    if (!guid.test(id)) throw new Error(`roleAssignmentCondition: excluded principal "${id}" is not a GUID`);
+  for (const id of [...args.excludedPrincipalIds, ...(args.groupRoleGuids ?? [])]) {
+    if (!guid.test(id)) throw new Error(`roleAssignmentCondition: "${id}" is not a GUID`);
   }
   if (args.excludedPrincipalIds.length === 0) throw new Error("roleAssignmentCondition: exclude at least the grant's own principal");
   const roles = `{${args.roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
   const clause = (action: "write" | "delete", source: "Request" | "Resource") => {
     const attribute = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
-    const constraints = [
+    const notExcluded = args.excludedPrincipalIds.map((id) => `${attribute("PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${id}}`);
+    // ((a AND b) AND c) AND d: two expressions per pair of parentheses.
+    const all = (constraints: string[]) => constraints.reduce((grouped, c) => `(${grouped}\n  AND ${c})`);
+    const servicePrincipals = all([
       `${attribute("RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals ${roles}`,
       `${attribute("PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`,
-      ...args.excludedPrincipalIds.map((id) => `${attribute("PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${id}}`),
-    ];
+      ...notExcluded,
+    ]);
+    // The one exception: roles that decrypt and read nothing (the SOPS encrypt-only role) may go to groups.
+    const groups = args.groupRoleGuids?.length
+      ? all([
+          `${attribute("RoleDefinitionId")} ForAnyOfAnyValues:GuidEquals {${args.groupRoleGuids.join(", ")}}`,
+          `${attribute("PrincipalType")} ForAnyOfAnyValues:StringEqualsIgnoreCase {'Group'}`,
+          ...notExcluded,
+        ])
+      : undefined;
     return [
       `((!(ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}))`,
-      // ((a AND b) AND c) AND d: two expressions per pair of parentheses.
-      ` OR ${constraints.reduce((grouped, c) => `(${grouped}\n  AND ${c})`)})`,
+      ` OR ${groups ? `(${servicePrincipals}\n OR ${groups})` : servicePrincipals})`,
     ].join("\n");
   };
   return [clause("write", "Request"), "AND", clause("delete", "Resource")].join("\n");
@@ -270,8 +291,10 @@ export class CiIdentity extends pulumi.ComponentResource {
         // The deploy identity's own principal id is an output: the condition is one too. The
         // preview identity is excluded as well: previews run pull-request code.
         condition: pulumi
-          .all([this.deploy.principalId, this.preview.principalId])
-          .apply(([deploy, preview]) => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview] })),
+          .all([this.deploy.principalId, this.preview.principalId, pulumi.all(args.groupDelegableRoleGuids ?? [])])
+          .apply(([deploy, preview, groupRoleGuids]) =>
+            roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview], groupRoleGuids }),
+          ),
         conditionVersion: "2.0",
       },
       { parent: this.deploy },

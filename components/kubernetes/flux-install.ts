@@ -1,7 +1,7 @@
 /**
  * How Flux is installed, as plain data: values for the fluxcd-community `flux2` Helm chart,
- * configuration settings for the AKS `microsoft.flux` extension, and the `.sops.yaml` that
- * encrypts for the Key Vault key kustomize-controller decrypts with.
+ * configuration settings for the AKS `microsoft.flux` extension, Flux's multi-tenancy lockdown,
+ * and the `.sops.yaml` that encrypts for a tenant's Key Vault key.
  */
 import { stringify } from "yaml";
 
@@ -9,44 +9,146 @@ export const FLUX_HELM_REPOSITORY = "https://fluxcd-community.github.io/helm-cha
 export const FLUX_HELM_CHART = "flux2";
 export const KUSTOMIZE_CONTROLLER = "kustomize-controller";
 
-/** The Azure workload identity a controller acts as. */
-export interface ControllerIdentity {
-  clientId: string;
-  tenantId: string;
+/**
+ * The service account kustomize-controller decrypts SOPS as when a tenant Kustomization names
+ * none (`--default-decryption-service-account`), looked up in the Kustomization's own namespace.
+ * The platform creates it in every tenant namespace, federated with that tenant's identity
+ * (TenantSops); the tenant's Kustomizations also name it explicitly.
+ */
+export const DECRYPTION_SERVICE_ACCOUNT = "flux-decryption";
+
+/**
+ * The service account every other Flux object acts as in Azure when it names none: sources with
+ * `provider: azure` (source-controller), notification providers, image repositories and
+ * automations, remote-cluster kubeconfigs. The platform creates no such account, so such an
+ * object fails ("the specified default service account does not exist in the object namespace",
+ * fluxcd/pkg auth) instead of borrowing a controller's identity; a tenant that needs one names an
+ * account of its own namespace that the platform federated.
+ */
+export const WORKLOAD_IDENTITY_SERVICE_ACCOUNT = "flux-workload-identity";
+
+/** Object-level workload identity: a Flux object authenticates as an account of its own namespace (Flux >= 2.6). */
+export const OBJECT_LEVEL_WORKLOAD_IDENTITY = "--feature-gates=ObjectLevelWorkloadIdentity=true";
+
+/** The flux2 chart's values key of each controller (note the chart's `imageReflectionController`). */
+export const FLUX_CONTROLLERS = {
+  "source-controller": "sourceController",
+  "kustomize-controller": "kustomizeController",
+  "helm-controller": "helmController",
+  "notification-controller": "notificationController",
+  "image-reflector-controller": "imageReflectionController",
+  "image-automation-controller": "imageAutomationController",
+} as const;
+export type FluxController = keyof typeof FLUX_CONTROLLERS;
+
+/**
+ * Flux's multi-tenancy lockdown, per controller, as command-line flags: the fluxcd website's
+ * "Multi-tenancy lockdown" (installation/configuration/multitenancy.md) and its security best
+ * practices (security/best-practices.md), checked against the controllers' main.go of Flux 2.8
+ * (kustomize-controller v1.8.3, helm-controller v1.5.3, source-controller v1.8.2,
+ * notification-controller v1.8.3, image-reflector/image-automation-controller v1.1.1):
+ *
+ * - `--no-cross-namespace-refs=true` on every controller that has it (all but source-controller);
+ * - `--no-remote-bases=true` on kustomize-controller: a tenant's kustomization.yaml cannot pull
+ *   bases from any URL, fetched from inside flux-system, past the reviewed source;
+ * - `--default-service-account` on kustomize and helm controllers: impersonate the tenant's
+ *   reconciler when an object names no account;
+ * - workload identity lockdown: `--default-decryption-service-account` and
+ *   `--default-kubeconfig-service-account` (kustomize), `--default-kubeconfig-service-account`
+ *   (helm) and `--default-service-account` (source, notification, image controllers: for them it
+ *   is the workload identity default), so that no object falls back to a controller's own cloud
+ *   identity. Each of these needs the ObjectLevelWorkloadIdentity feature gate: without it the
+ *   controller refuses to start (fluxcd/pkg auth, ErrInconsistentObjectLevelConfiguration).
+ *
+ * The flags `multitenancy.enabled` renders are listed too (the chart adds them), so the table is
+ * the whole lockdown.
+ */
+export function lockdownFlags(reconciler: string): Record<FluxController, string[]> {
+  const workloadIdentityDefault = [OBJECT_LEVEL_WORKLOAD_IDENTITY, `--default-service-account=${WORKLOAD_IDENTITY_SERVICE_ACCOUNT}`];
+  return {
+    "source-controller": workloadIdentityDefault,
+    "kustomize-controller": [
+      "--no-cross-namespace-refs=true",
+      `--default-service-account=${reconciler}`,
+      "--no-remote-bases=true",
+      OBJECT_LEVEL_WORKLOAD_IDENTITY,
+      `--default-decryption-service-account=${DECRYPTION_SERVICE_ACCOUNT}`,
+      `--default-kubeconfig-service-account=${WORKLOAD_IDENTITY_SERVICE_ACCOUNT}`,
+    ],
+    "helm-controller": [
+      "--no-cross-namespace-refs=true",
+      `--default-service-account=${reconciler}`,
+      OBJECT_LEVEL_WORKLOAD_IDENTITY,
+      `--default-kubeconfig-service-account=${WORKLOAD_IDENTITY_SERVICE_ACCOUNT}`,
+    ],
+    "notification-controller": ["--no-cross-namespace-refs=true", ...workloadIdentityDefault],
+    "image-reflector-controller": ["--no-cross-namespace-refs=true", ...workloadIdentityDefault],
+    "image-automation-controller": ["--no-cross-namespace-refs=true", ...workloadIdentityDefault],
+  };
 }
 
 export interface FluxHelmValuesArgs {
-  /** Lock-down: no cross-namespace references, impersonation of `defaultServiceAccount`. */
+  /** The multi-tenancy lockdown (lockdownFlags). */
   multitenancy: boolean;
   /** The account Kustomizations and HelmReleases that name none run as, in their namespace. */
   defaultServiceAccount: string;
-  /** kustomize-controller's identity for SOPS with Azure Key Vault. */
-  sops?: ControllerIdentity;
+  /**
+   * Tenants decrypt SOPS with identities of their own (object-level workload identity): turns
+   * the feature gate on for kustomize-controller even without the lockdown.
+   */
+  sops?: boolean;
 }
 
 /**
- * `flux2` chart values. Multi-tenancy adds `--no-cross-namespace-refs=true` and
- * `--default-service-account` to the kustomize and helm controllers. For SOPS, kustomize-controller's
- * service account carries the identity's client and tenant id, and the chart puts
- * `kustomizeController.labels` on the pod template too, where the workload identity webhook
- * looks for `azure.workload.identity/use` (fluxcd/website, integrations/azure.md).
+ * `flux2` chart values. `multitenancy.enabled` makes the chart add `--no-cross-namespace-refs=true`
+ * and `--default-service-account` where Flux's lockdown wants them; the rest of the lockdown goes
+ * into each controller's `container.additionalArgs`, which the chart appends to the container's
+ * arguments (charts/flux2/templates/<controller>.yaml, chart 2.18.x). kustomize-controller gets no
+ * Azure identity of its own: tenants decrypt as their own identities (TenantSops).
  */
 export function fluxHelmValues(args: FluxHelmValuesArgs): Record<string, unknown> {
   const values: Record<string, unknown> = {
     multitenancy: { enabled: args.multitenancy, defaultServiceAccount: args.defaultServiceAccount },
   };
-  if (args.sops) {
-    values.kustomizeController = {
-      serviceAccount: {
-        annotations: {
-          "azure.workload.identity/client-id": args.sops.clientId,
-          "azure.workload.identity/tenant-id": args.sops.tenantId,
-        },
-      },
-      labels: { "azure.workload.identity/use": "true" },
-    };
+  const rendered = renderedByMultitenancy(args.multitenancy, args.defaultServiceAccount);
+  for (const [controller, flags] of Object.entries(lockdownFlags(args.defaultServiceAccount)) as [FluxController, string[]][]) {
+    const extra = args.multitenancy ? flags.filter((flag) => !rendered[controller].includes(flag)) : [];
+    if (!args.multitenancy && args.sops && controller === "kustomize-controller") extra.push(OBJECT_LEVEL_WORKLOAD_IDENTITY);
+    if (extra.length > 0) values[FLUX_CONTROLLERS[controller]] = { container: { additionalArgs: extra } };
   }
   return values;
+}
+
+/** What the chart itself adds with `multitenancy.enabled` (templates/<controller>.yaml, chart 2.18.x). */
+function renderedByMultitenancy(enabled: boolean, defaultServiceAccount: string): Record<FluxController, string[]> {
+  const none: string[] = [];
+  const refs = enabled ? ["--no-cross-namespace-refs=true"] : none;
+  const impersonation = enabled ? [...refs, `--default-service-account=${defaultServiceAccount || "default"}`] : none;
+  return {
+    "source-controller": none,
+    "kustomize-controller": impersonation,
+    "helm-controller": impersonation,
+    "notification-controller": refs,
+    "image-reflector-controller": refs,
+    "image-automation-controller": refs,
+  };
+}
+
+/**
+ * The lockdown-relevant arguments the flux2 chart (2.18.x) renders for each controller from
+ * `values`: what `multitenancy` adds, then `<controller>.container.additionalArgs`. What policies
+ * read to check the lockdown on a rendered Helm release.
+ */
+export function renderedControllerArgs(values: Record<string, unknown>): Record<FluxController, string[]> {
+  const multitenancy = (values.multitenancy ?? {}) as { enabled?: unknown; defaultServiceAccount?: unknown };
+  const byChart = renderedByMultitenancy(multitenancy.enabled === true, typeof multitenancy.defaultServiceAccount === "string" ? multitenancy.defaultServiceAccount : "");
+  const result = {} as Record<FluxController, string[]>;
+  for (const [controller, key] of Object.entries(FLUX_CONTROLLERS) as [FluxController, string][]) {
+    const container = ((values[key] ?? {}) as { container?: { additionalArgs?: unknown } }).container;
+    const extra = Array.isArray(container?.additionalArgs) ? container.additionalArgs.map(String) : [];
+    result[controller] = [...byChart[controller], ...extra];
+  }
+  return result;
 }
 
 export interface FluxExtensionSettingsArgs {
@@ -61,8 +163,16 @@ export interface FluxExtensionSettingsArgs {
  * service account for impersonation is `flux-applier`, which exists only in the namespaces of
  * its own fluxConfigurations, not the tenant's `flux-reconciler`: every tenant Kustomization and
  * HelmRelease therefore names its account (flux-manifests.ts). No `workloadIdentity.*`: those
- * settings federate source-controller and image-reflector-controller only, never
- * kustomize-controller, so SOPS cannot use them (Flux refuses `sops` with this install).
+ * settings give the controllers one shared identity, never one per tenant, so SOPS cannot use
+ * them (Flux refuses `sops` with this install).
+ *
+ * The rest of Flux's lockdown cannot be set: the extension's documented settings ("Tutorial:
+ * Deploy applications using GitOps with Flux v2": `<controller>.enabled`, `useKubeletIdentity`,
+ * `workloadIdentity.*`, `helm-controller.detectDrift`, `helm-controller.outOfMemoryWatch.*`,
+ * `kustomize-controller.strict-substitution-mode`, resources, concurrency, log levels,
+ * `setKubeServiceHostFqdn`) have nothing for `--no-remote-bases`, feature gates or the workload
+ * identity defaults. The `flux-multi-tenancy-lockdown` policy therefore refuses this install
+ * while the stack has tenants.
  */
 export function fluxExtensionSettings(args: FluxExtensionSettingsArgs): Record<string, string> {
   return { "multiTenancy.enforce": String(args.multitenancy) };
@@ -72,7 +182,7 @@ export function fluxExtensionSettings(args: FluxExtensionSettingsArgs): Record<s
 export const SOPS_ENCRYPTED_REGEX = "^(data|stringData)$";
 
 /**
- * A `.sops.yaml` that encrypts Kubernetes Secrets in a tenant repository with the Key Vault key.
+ * A `.sops.yaml` that encrypts Kubernetes Secrets in a tenant repository with the tenant's Key Vault key.
  * `keyId` must be the versioned key URI (`https://<vault>.vault.azure.net/keys/<name>/<version>`):
  * SOPS's azkv parser requires the version segment.
  */

@@ -4,6 +4,7 @@
  * with multi-tenancy on, Flux rejects them (`--no-cross-namespace-refs`), so every `sourceRef`,
  * `secretRef` and `providerRef` names an object in the same namespace, without a namespace field.
  */
+import { DECRYPTION_SERVICE_ACCOUNT } from "./flux-install";
 
 export const FLUX_API = {
   source: "source.toolkit.fluxcd.io/v1",
@@ -72,7 +73,7 @@ export interface KustomizationArgs<T = string> {
   serviceAccountName: T;
   /** Namespace the objects land in (overrides what the manifests say). */
   targetNamespace: T;
-  /** Decrypt SOPS-encrypted Secrets with kustomize-controller's own identity. */
+  /** Decrypt SOPS-encrypted Secrets as the namespace's DECRYPTION_SERVICE_ACCOUNT (TenantSops). */
   sops: boolean;
 }
 
@@ -89,9 +90,12 @@ export function kustomization<T = string>(args: KustomizationArgs<T>): FluxObjec
       timeout: args.timeout,
       serviceAccountName: args.serviceAccountName,
       targetNamespace: args.targetNamespace,
-      // Controller-level workload identity: no decryption.serviceAccountName (its object-level
-      // variant needs a feature gate and is unstable on AKS, fluxcd/flux2#5359).
-      ...(args.sops ? { decryption: { provider: "sops" } } : {}),
+      // Object-level workload identity: decrypt as the tenant's own account in this namespace,
+      // never as kustomize-controller (kustomize-controller docs/spec/v1/kustomizations.md,
+      // Decryption). Named although --default-decryption-service-account names the same account,
+      // so that nothing depends on the controller's flags. Flux marks object-level identity on
+      // AKS "unstable" (fluxcd/flux2#5359: AKS may tighten its token checks).
+      ...(args.sops ? { decryption: { provider: "sops", serviceAccountName: DECRYPTION_SERVICE_ACCOUNT } } : {}),
     },
   };
 }

@@ -3,8 +3,11 @@
  * OCI artifacts and buckets (each a source + a Kustomization). All in the tenant namespace, all
  * reconciled as the tenant's reconciler into that namespace.
  *
- * `provider: azure` on an OCIRepository or Bucket authenticates as source-controller's Azure
- * identity, which this platform does not set up: grant it yourself, or use public/generic sources.
+ * `provider: azure` on an OCIRepository or Bucket authenticates, under Flux's lockdown
+ * (flux-install.ts lockdownFlags), as the account the object names in its own namespace, or
+ * `flux-workload-identity` there, which the platform does not create: never as source-controller's
+ * own identity. Federate an identity with an account of the tenant's namespace, or use
+ * public/generic sources.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

@@ -115,7 +115,7 @@ const PRINCIPAL_TYPES = ["ServicePrincipal", "User", "Group"] as const;
  * principal. The probes stand for every value a real request could carry, because a condition
  * only compares the request's values with the ones it names.
  */
-function conditionProblems(name: string, role: string, principalId: string, tree: AbacExpression, text: string): Finding[] {
+function conditionProblems(name: string, role: string, principalId: string, tree: AbacExpression, text: string, readsNothing: ReadonlySet<string>): Finding[] {
   const named = new Set((text.match(GUIDS_IN) ?? []).map((g) => g.toLowerCase()));
   const [unknownRole, otherPrincipal] = PROBE_GUIDS.filter((g) => !named.has(g) && g !== principalId.toLowerCase());
   const roles = [...new Set([...named, ...Object.values(BUILT_IN_ROLES), ...Object.keys(PRIVILEGED_ROLES), ...Object.keys(ROLE_ASSIGNMENT_WRITERS), unknownRole])];
@@ -129,7 +129,8 @@ function conditionProblems(name: string, role: string, principalId: string, tree
     if (admitted.includes(unknownRole)) say("of any role; list the roles it may assign");
     const privileged = admitted.filter((r) => PRIVILEGED_ROLES[r]).map((r) => PRIVILEGED_ROLES[r]);
     if (privileged.length > 0) say(`of ${privileged.join(", ")}`);
-    const types = PRINCIPAL_TYPES.filter((t) => t !== "ServicePrincipal" && admitted.some((r) => allows(r, otherPrincipal, t)));
+    // A group or a person may get only a role that reads and decrypts nothing (readsNothing).
+    const types = PRINCIPAL_TYPES.filter((t) => t !== "ServicePrincipal" && admitted.some((r) => !readsNothing.has(r) && allows(r, otherPrincipal, t)));
     if (types.length > 0) say(`for principals of type ${types.join(", ")}; allow only ServicePrincipal`);
     if (admitted.some((r) => PRINCIPAL_TYPES.some((t) => allows(r, principalId, t)))) say(`for its own principal (${principalId}); exclude it`);
   }
@@ -152,8 +153,9 @@ export const rbacAdministrationConstrained: PlatformPolicy = {
   description:
     "Grants of Role Based Access Control Administrator, User Access Administrator or Owner carry an ABAC condition that limits them to listed non-privileged roles, to service principals, and never to their own principal.",
   enforcement: mandatory,
-  check: (resources) =>
-    ofType(resources, ASSIGNMENT).flatMap((a) => {
+  check: (resources) => {
+    const readsNothing = rolesThatReadNothing(resources);
+    return ofType(resources, ASSIGNMENT).flatMap((a) => {
       const role = ROLE_ASSIGNMENT_WRITERS[roleGuid(get(a.props, "roleDefinitionId"))];
       if (!role) return [];
       const condition = get(a.props, "condition");
@@ -168,8 +170,32 @@ export const rbacAdministrationConstrained: PlatformPolicy = {
       } catch (error) {
         return [{ urn: a.urn, message: `${a.name}: cannot decide, its condition does not parse (${(error as Error).message})` }];
       }
-      return conditionProblems(a.name, role, principalId, tree, condition).map((finding) => ({ ...finding, urn: a.urn }));
-    }),
+      return conditionProblems(a.name, role, principalId, tree, condition, readsNothing).map((finding) => ({ ...finding, urn: a.urn }));
+    });
+  },
 };
+
+/** Data actions that reveal nothing: a key's public part and encrypting with it. */
+const NON_READING_DATA_ACTIONS = new Set(["microsoft.keyvault/vaults/keys/read", "microsoft.keyvault/vaults/keys/encrypt/action"]);
+
+/**
+ * GUIDs of the custom roles the stack defines that grant no control-plane action and only data
+ * actions that read and decrypt nothing (the SOPS encrypt-only role): a condition may let such a
+ * role go to groups, whose members gain no access to anything by it.
+ */
+function rolesThatReadNothing(resources: readonly CheckedResource[]): Set<string> {
+  const guids = new Set<string>();
+  for (const definition of ofType(resources, "azure-native:authorization:RoleDefinition")) {
+    const permissions = get(definition.props, "permissions");
+    if (!Array.isArray(permissions) || permissions.length === 0) continue;
+    const harmless = permissions.every((p) => {
+      const list = (key: string) => (Array.isArray(get(p, key)) ? (get(p, key) as unknown[]).map((x) => String(x).toLowerCase()) : []);
+      return list("actions").length === 0 && list("dataActions").every((action) => NON_READING_DATA_ACTIONS.has(action));
+    });
+    const guid = text(get(definition.props, "roleDefinitionId")) || text(get(definition.props, "name"));
+    if (harmless && GUID.test(guid)) guids.add(guid.toLowerCase());
+  }
+  return guids;
+}
 
 export const ROLE_POLICIES = [noPrivilegedRolesForWorkloads, roleAssignmentPrincipalType, rbacAdministrationConstrained];
