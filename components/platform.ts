@@ -1,19 +1,20 @@
 /**
  * GitOpsPlatform: the whole platform from one PlatformConfig. It only wires the components
- * together; each concern lives in its own component. Parts that do not depend on each other
+ * together; each concern lives in its own component, with Args of its own. The one component that
+ * knows PlatformConfig, and only as a type: the components' Args come mapped from the config by
+ * stacks/component-args.ts (platformArgs), so no code of components/ runs code of stacks/. Parts that do not depend on each other
  * are not serialized: tenants do not wait for Vault, Vault does not wait for Flux.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
-import { isProduction } from "../stacks/profiles";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
-import { deployerPrincipalType } from "./azure/aks-profiles";
+import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
 import { CiIdentity } from "./azure/ci-identity";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
-import { KeyVault, KeyVaultAdministrator } from "./azure/key-vault";
+import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
@@ -21,11 +22,23 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { Vault } from "./kubernetes/vault";
+import { Vault, VaultSettings } from "./kubernetes/vault";
+
+/** The components' own Args, as stacks/component-args.ts maps them from the config. */
+export interface PlatformComponentArgs {
+  /** Whether the environment is a production one (CI's deploy identity needs approval then). */
+  production: boolean;
+  cluster: AksClusterSettingsArgs;
+  keyVault: KeyVaultSettingsArgs;
+  /** HashiCorp Vault's settings; undefined: no Vault. */
+  vault?: VaultSettings;
+}
 
 export interface GitOpsPlatformArgs {
   /** The validated stack config (stacks/: parsePlatformConfig or loadPlatform). */
   config: PlatformConfig;
+  /** The components' Args from `config`: `platformArgs()` of stacks/component-args.ts fills this in. */
+  components: PlatformComponentArgs;
   /** Webhook address of each Flux notification, by notification name; pass secrets. */
   notificationAddresses?: Record<string, pulumi.Input<string>>;
   /**
@@ -96,7 +109,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
-    const { config } = args;
+    const { config, components } = args;
     const tags = platformTags(config);
     const protect = config.protect;
     const child = { parent: this };
@@ -120,7 +133,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const nodeSubnetId = this.network?.nodeSubnetId;
 
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
-    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect, nodeSubnetId }, child);
+    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId }, child);
     const provider = this.cluster.provider;
 
     this.keyVault = new KeyVault(
@@ -129,11 +142,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         resourceGroupName,
         location,
         environment: config.environment,
-        sku: config.keyVault.sku,
-        purgeProtection: config.keyVault.purgeProtection,
-        softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
-        networkDefaultAction: config.keyVault.networkDefaultAction,
-        allowedIpRanges: config.keyVault.allowedIpRanges,
+        ...components.keyVault,
         allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined,
         administrators: keyVaultAdministrators(config, this),
         tags,
@@ -192,7 +201,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
-          production: isProduction(config.environment),
+          production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,
           location,
@@ -205,12 +214,12 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
 
-    if (config.vault.enabled) {
+    if (components.vault) {
       this.vault = new Vault(
         `${name}-vault`,
         {
           provider,
-          settings: config.vault,
+          ...components.vault,
           keyVault: this.keyVault,
           resourceGroupName,
           location,

@@ -8,10 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import type { ClusterConfig } from "../../stacks/schema";
 import {
   adoptsInlinePool,
   agentPoolId,
+  AksClusterSettingsArgs,
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
   CLUSTER_CREATE_ONLY_INPUTS,
@@ -24,6 +24,7 @@ import {
   networkProfile,
   NodeOsSku,
   PoolContext,
+  resolveAksClusterSettings,
   systemAgentPoolProfile,
   systemPoolProfile,
   userPoolProfile,
@@ -32,16 +33,16 @@ import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, roleDefinitionId } from "./roles";
 
-export interface AksClusterArgs {
+/**
+ * Everything but the resource group and region is optional: an unset field takes its value from
+ * AKS_CLUSTER_DEFAULTS (each field's doc says which), so `new AksCluster("x", { resourceGroupName,
+ * location })` is a complete, locked-down cluster.
+ */
+export interface AksClusterArgs extends AksClusterSettingsArgs {
   /** Resource group of the cluster and its control-plane identity. */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region, e.g. `westeurope`. */
   location: pulumi.Input<string>;
-  /**
-   * The cluster settings: the `cluster` section of the stack config (ClusterConfig from
-   * stacks/schema.ts), every default already filled in by `parsePlatformConfig`.
-   */
-  settings: ClusterConfig;
   /** Azure tags on the identity, the cluster and its pools. Default none. */
   tags?: pulumi.Input<Record<string, string>>;
   /**
@@ -53,7 +54,7 @@ export interface AksClusterArgs {
   nodeOsSku?: NodeOsSku;
   /**
    * What kind of principal runs Pulumi, for its AKS RBAC Cluster Admin assignment (see
-   * `settings.deployerClusterAdmin`). Default: "User" when azure-native reports the Azure CLI's
+   * `deployerClusterAdmin`). Default: "User" when azure-native reports the Azure CLI's
    * client id (a person after `az login`), else "ServicePrincipal" (CI, managed identity).
    */
   deployerPrincipalType?: DeployerPrincipalType;
@@ -92,7 +93,7 @@ export class AksCluster extends pulumi.ComponentResource {
    */
   readonly workloadNodesReady: pulumi.Resource[];
   readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
-  /** AKS RBAC Cluster Admin for the principal running Pulumi, when `settings.deployerClusterAdmin`. */
+  /** AKS RBAC Cluster Admin for the principal running Pulumi, when `deployerClusterAdmin`. */
   readonly deployerRoleAssignment?: authorization.RoleAssignment;
   /** "Network Contributor" on `nodeSubnetId` for the control-plane identity, when there is one. */
   readonly subnetRoleAssignment?: authorization.RoleAssignment;
@@ -109,7 +110,7 @@ export class AksCluster extends pulumi.ComponentResource {
   /** ARM id of the user-assigned control-plane identity. */
   readonly controlPlaneIdentityId: pulumi.Output<string>;
   /**
-   * Secret. The user kubeconfig, converted for `settings.kubeloginMode`; whoever uses it needs
+   * Secret. The user kubeconfig, converted for `kubeloginMode`; whoever uses it needs
    * kubelogin on the PATH and an AKS RBAC role.
    */
   readonly kubeconfig: pulumi.Output<string>;
@@ -118,7 +119,7 @@ export class AksCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
-    const { settings } = args;
+    const settings = resolveAksClusterSettings(args);
     const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
     const protect = args.protect ?? false;
     const client = authorization.getClientConfigOutput({ parent: this });

@@ -10,7 +10,6 @@ import * as tls from "@pulumi/tls";
 import { KeyVault } from "../azure/key-vault";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import type { VaultConfig } from "../../stacks/schema";
 import { managedLabels, podSecurityLabels } from "./labels";
 import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
 import { renderRolloutScript, rolloutTrigger } from "./vault-rollout";
@@ -39,11 +38,50 @@ export const ROLLOUT_SERVICE_ACCOUNT = "vault-rollout";
 const SCRIPT_DIR = "/etc/vault-bootstrap";
 const WORK_DIR = "/tmp";
 
-export interface VaultArgs {
+/** Versions, size and behaviour of Vault; every field optional, VAULT_DEFAULTS when unset. */
+export interface VaultSettingsArgs {
+  /** Vault server image version (>= 1.15.5, not 1.18.5). Default "1.20.4". */
+  version?: string;
+  /** hashicorp/vault Helm chart version. Default "0.31.0". */
+  chartVersion?: string;
+  /** Raft replicas, 1-7. Default 3: one node's loss keeps Vault up. */
+  replicas?: number;
+  /** Raft data volume of each replica. Default "5Gi". */
+  storageSize?: string;
+  /** Audit log volume of each replica (Vault stops answering when it cannot audit). Default "5Gi". */
+  auditStorageSize?: string;
+  /** Recovery key shares written to the Key Vault at init. Default 5. */
+  recoveryShares?: number;
+  /** Shares needed to recover. Default 3. */
+  recoveryThreshold?: number;
+  /** Vault's web UI. Default false. */
+  ui?: boolean;
+  /** Mount path of the KV v2 engine the tenants' subtrees live in. Default "secret". */
+  kvMount?: string;
+}
+
+/** VaultSettingsArgs with every default filled in. */
+export type VaultSettings = Required<VaultSettingsArgs>;
+
+/**
+ * The secure-by-default baseline of the Vault settings. It differs from the stack config's dev
+ * profile in `replicas` (3, HA raft, as in prod; dev runs 1 to be cheap); the rest is dev's.
+ */
+export const VAULT_DEFAULTS: Readonly<VaultSettings> = {
+  version: "1.20.4",
+  chartVersion: "0.31.0",
+  replicas: 3,
+  storageSize: "5Gi",
+  auditStorageSize: "5Gi",
+  recoveryShares: 5,
+  recoveryThreshold: 3,
+  ui: false,
+  kvMount: "secret",
+};
+
+export interface VaultArgs extends VaultSettingsArgs {
   /** Kubernetes provider of the cluster; every Kubernetes object goes through it. */
   provider: k8s.Provider;
-  /** Versions, size and behaviour, as the stack config gives them (`platform.vault`). */
-  settings: VaultConfig;
   /** The Key Vault holding the seal key, the recovery keys and the root token (RBAC mode). */
   keyVault: KeyVault;
   /** Resource group for the two managed identities. */
@@ -108,7 +146,7 @@ export class Vault extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:Vault", name, {}, opts);
-    const settings = args.settings;
+    const settings = resolveVaultSettings(args);
     const ns = args.namespace ?? "vault";
     const fullname = chartFullname(VAULT_RELEASE_NAME);
     const serverSa = serverServiceAccountName(VAULT_RELEASE_NAME);
@@ -292,7 +330,7 @@ export class Vault extends pulumi.ComponentResource {
       secretPrefix: string;
     },
   ): { clientId: pulumi.Output<string>; job: k8s.batch.v1.Job } {
-    const settings = args.settings;
+    const settings = resolveVaultSettings(args);
     const k8sOpts = { parent: this, provider: args.provider };
     const identity = new WorkloadIdentity(
       `${name}-bootstrap`,
@@ -464,7 +502,7 @@ export class Vault extends pulumi.ComponentResource {
       { metadata: { namespace: ctx.namespaceName, labels: ctx.labels }, data: { "rollout.sh": script } },
       k8sOpts,
     );
-    const trigger = ctx.values.apply((values) => rolloutTrigger(args.settings.chartVersion, values, script));
+    const trigger = ctx.values.apply((values) => rolloutTrigger(resolveVaultSettings(args).chartVersion, values, script));
     new k8s.batch.v1.Job(
       `${name}-rollout`,
       {
@@ -508,6 +546,16 @@ export class Vault extends pulumi.ComponentResource {
 }
 
 /** Key Vault object names allow letters, digits and '-'. */
+/** VaultSettingsArgs with every default filled in. */
+export function resolveVaultSettings(args: VaultSettingsArgs): VaultSettings {
+  const settings = { ...VAULT_DEFAULTS };
+  for (const key of Object.keys(VAULT_DEFAULTS) as (keyof VaultSettings)[]) {
+    const value = args[key];
+    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
+  }
+  return settings;
+}
+
 function keyVaultObjectName(text: string): string {
   return text.replace(/[^A-Za-z0-9-]/g, "-");
 }
