@@ -31,6 +31,3 @@ export { TenantSops, type TenantSopsArgs } from "./kubernetes/tenant-sops";
 export { EncryptOnlyRole, type EncryptOnlyRoleArgs } from "./azure/encrypt-only-role";
 export { Vault, type VaultArgs } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
-
-export type { PlatformConfig, ClusterConfig, KeyVaultConfig, FluxConfig, TenantConfig, VaultConfig } from "../stacks/schema";
-export { parsePlatformConfig } from "../stacks/parse";
