@@ -134,8 +134,6 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
     this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId }, child);
-    const provider = this.cluster.provider;
-
     this.keyVault = new KeyVault(
       `${name}-kv`,
       {
@@ -160,12 +158,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.flux = new Flux(
       `${name}-flux`,
       {
-        provider,
         install: config.flux.install,
         version: config.flux.version,
         multitenancy: config.flux.multitenancy,
-        cluster: { name: this.cluster.name, resourceGroupName, oidcIssuerUrl: this.cluster.oidcIssuerUrl, location },
-        nodesReady: this.cluster.workloadNodesReady,
+        cluster: this.cluster,
         sops: config.flux.sops ? { keyVault: this.keyVault, sharedKey: config.flux.sharedSopsKey } : undefined,
         notifications,
         tags,
@@ -218,16 +214,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       this.vault = new Vault(
         `${name}-vault`,
         {
-          provider,
+          cluster: this.cluster,
           ...components.vault,
           keyVault: this.keyVault,
           resourceGroupName,
           location,
-          oidcIssuerUrl: this.cluster.oidcIssuerUrl,
           tenantId: this.keyVault.tenantId,
           // Per application; every service account of a namespace only where config says so.
           tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace, namespaceWide: t.vault.namespaceWide, roles: t.vault.roles })),
-          nodesReady: this.cluster.workloadNodesReady,
           protect,
           tags,
         },

@@ -34,13 +34,12 @@ function program(settings: Partial<VaultConfig> = {}, protect = false) {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform", location: "westeurope", environment: "test", protect });
     const vault = new Vault("vault", {
-      provider,
+      cluster: { name: "aks", resourceGroupName: "rg-platform", location: "westeurope", oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/", provider },
       ...SETTINGS,
       ...settings,
       keyVault,
       resourceGroupName: "rg-platform",
       location: "westeurope",
-      oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
       tenants: TENANTS,
       protect,
     });
@@ -303,11 +302,10 @@ test("Vault owns its defaults: only what has none is required, and the baseline 
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform", location: "westeurope", environment: "test" });
     const vault = new Vault("vault", {
-      provider,
+      cluster: { name: "aks", resourceGroupName: "rg-platform", location: "westeurope", oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/", provider },
       keyVault,
       resourceGroupName: "rg-platform",
       location: "westeurope",
-      oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
       tenants: [],
     });
     return { address: vault.address };

@@ -29,6 +29,7 @@ import {
   systemPoolProfile,
   userPoolProfile,
 } from "./aks-profiles";
+import type { ClusterReference } from "../cluster";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, roleDefinitionId } from "./roles";
@@ -77,7 +78,7 @@ export interface KubeletIdentity {
 }
 
 /** The AKS cluster, its control-plane identity, node pools, maintenance schedule and Kubernetes provider. */
-export class AksCluster extends pulumi.ComponentResource {
+export class AksCluster extends pulumi.ComponentResource implements ClusterReference {
   readonly cluster: containerservice.ManagedCluster;
   readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
   /**
@@ -92,6 +93,8 @@ export class AksCluster extends pulumi.ComponentResource {
    * CriticalAddonsOnly, so ordinary pods (Flux, Vault, jobs) only schedule once a user pool exists.
    */
   readonly workloadNodesReady: pulumi.Resource[];
+  /** ClusterReference's readiness: the same list as workloadNodesReady. */
+  readonly ready: pulumi.Resource[];
   readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
   /** AKS RBAC Cluster Admin for the principal running Pulumi, when `deployerClusterAdmin`. */
   readonly deployerRoleAssignment?: authorization.RoleAssignment;
@@ -103,6 +106,8 @@ export class AksCluster extends pulumi.ComponentResource {
   /** ARM resource id of the cluster: the scope for AKS RBAC role assignments. */
   readonly id: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
+  /** Azure region of the cluster. */
+  readonly location: pulumi.Output<string>;
   /** The OIDC issuer URL: the `issuer` of every workload identity federated credential. */
   readonly oidcIssuerUrl: pulumi.Output<string>;
   /** The kubelet identity AKS creates; grant it AcrPull to pull from a registry. */
@@ -262,6 +267,7 @@ export class AksCluster extends pulumi.ComponentResource {
     );
 
     this.workloadNodesReady = [...this.userPools];
+    this.ready = this.workloadNodesReady;
 
     const window = settings.maintenanceWindow;
     this.maintenanceConfigurations = window
@@ -305,6 +311,7 @@ export class AksCluster extends pulumi.ComponentResource {
     this.name = this.cluster.name;
     this.id = this.cluster.id;
     this.resourceGroupName = pulumi.output(args.resourceGroupName);
+    this.location = pulumi.output(args.location);
     this.controlPlaneIdentityId = this.controlPlaneIdentity.id;
     this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => known(p?.issuerURL, `${name}: the OIDC issuer URL`));
     this.kubeletIdentity = this.cluster.identityProfile.apply((profile) => {

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { KeyVault } from "../azure/key-vault";
+import type { ClusterReference } from "../cluster";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, podSecurityLabels } from "./labels";
@@ -80,16 +81,17 @@ export const VAULT_DEFAULTS: Readonly<VaultSettings> = {
 };
 
 export interface VaultArgs extends VaultSettingsArgs {
-  /** Kubernetes provider of the cluster; every Kubernetes object goes through it. */
-  provider: k8s.Provider;
+  /**
+   * The cluster (an AksCluster): every Kubernetes object goes through its provider, the identities'
+   * federated credentials trust its OIDC issuer, and the release waits for its `ready` node pools.
+   */
+  cluster: ClusterReference;
   /** The Key Vault holding the seal key, the recovery keys and the root token (RBAC mode). */
   keyVault: KeyVault;
-  /** Resource group for the two managed identities. */
+  /** Resource group for the two managed identities (not necessarily the cluster's). */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region for the managed identities. */
   location: pulumi.Input<string>;
-  /** The cluster's OIDC issuer URL, which the identities' federated credentials trust. */
-  oidcIssuerUrl: pulumi.Input<string>;
   /** Entra tenant of the Key Vault, for the seal. Default: the Key Vault's tenant. */
   tenantId?: pulumi.Input<string>;
   /**
@@ -114,8 +116,6 @@ export interface VaultArgs extends VaultSettingsArgs {
    * Vault's setting for the key, false for the rest.
    */
   protect?: boolean;
-  /** Node pools Vault's pods need (AksCluster.workloadNodesReady); the release waits for them. */
-  nodesReady?: pulumi.Resource[];
   /** Azure tags for the managed identities. */
   tags?: pulumi.Input<Record<string, string>>;
 }
@@ -150,7 +150,7 @@ export class Vault extends pulumi.ComponentResource {
     const ns = args.namespace ?? "vault";
     const fullname = chartFullname(VAULT_RELEASE_NAME);
     const serverSa = serverServiceAccountName(VAULT_RELEASE_NAME);
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const protect = args.protect ?? false;
     const tenantId = pulumi.output(args.tenantId ?? args.keyVault.tenantId);
     const labels = { ...managedLabels(), "app.kubernetes.io/part-of": "vault" };
@@ -179,7 +179,7 @@ export class Vault extends pulumi.ComponentResource {
       {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        oidcIssuerUrl: args.oidcIssuerUrl,
+        oidcIssuerUrl: args.cluster.oidcIssuerUrl,
         // The chart creates this account (annotated through its values); only the credential is made here.
         serviceAccounts: [{ namespace: ns, name: serverSa }],
         tags: args.tags,
@@ -276,7 +276,7 @@ export class Vault extends pulumi.ComponentResource {
         values,
         timeout: 900,
       },
-      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealReady, tlsSecret, ...(args.nodesReady ?? [])] },
+      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealReady, tlsSecret, ...(args.cluster.ready ?? [])] },
     );
 
     const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
@@ -331,13 +331,13 @@ export class Vault extends pulumi.ComponentResource {
     },
   ): { clientId: pulumi.Output<string>; job: k8s.batch.v1.Job } {
     const settings = resolveVaultSettings(args);
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const identity = new WorkloadIdentity(
       `${name}-bootstrap`,
       {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        oidcIssuerUrl: args.oidcIssuerUrl,
+        oidcIssuerUrl: args.cluster.oidcIssuerUrl,
         serviceAccounts: [{ namespace: ctx.ns, name: BOOTSTRAP_SERVICE_ACCOUNT }],
         tags: args.tags,
       },
@@ -466,7 +466,7 @@ export class Vault extends pulumi.ComponentResource {
       after: pulumi.Resource[];
     },
   ): void {
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const meta = { name: ROLLOUT_SERVICE_ACCOUNT, namespace: ctx.namespaceName, labels: ctx.labels };
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-rollout`, { metadata: meta }, k8sOpts);
     // Read the StatefulSet and its pods, evict pods (which honours the disruption budget): nothing else.
