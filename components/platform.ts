@@ -22,7 +22,7 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { Vault, VaultSettings } from "./kubernetes/vault";
+import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -101,7 +101,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly keyVault: KeyVault;
   readonly flux: Flux;
   readonly tenants: Record<string, PlatformTenant>;
-  readonly vault?: Vault;
+  /** HashiCorp Vault, when `vault.enabled`. */
+  readonly vault?: HashiCorpVault;
   /** The GitHub Actions identities, when `config.ci` is set. */
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
@@ -211,7 +212,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     }
 
     if (components.vault) {
-      this.vault = new Vault(
+      this.vault = new HashiCorpVault(
         `${name}-vault`,
         {
           cluster: this.cluster,

@@ -80,7 +80,7 @@ export const VAULT_DEFAULTS: Readonly<VaultSettings> = {
   kvMount: "secret",
 };
 
-export interface VaultArgs extends VaultSettingsArgs {
+export interface HashiCorpVaultArgs extends VaultSettingsArgs {
   /**
    * The cluster (an AksCluster): every Kubernetes object goes through its provider, the identities'
    * federated credentials trust its OIDC issuer, and the release waits for its `ready` node pools.
@@ -120,7 +120,12 @@ export interface VaultArgs extends VaultSettingsArgs {
   tags?: pulumi.Input<Record<string, string>>;
 }
 
-export class Vault extends pulumi.ComponentResource {
+/**
+ * HashiCorp Vault (not to be confused with KeyVault, Azure's). Its type token stays
+ * `gitops-platform:kubernetes:Vault`: every child URN embeds it, and a new one would replace
+ * Vault's raft storage.
+ */
+export class HashiCorpVault extends pulumi.ComponentResource {
   /** The namespace Vault runs in. */
   readonly namespace: pulumi.Output<string>;
   /** In-cluster address of Vault's API: `https://vault.<namespace>.svc:8200`. */
@@ -144,7 +149,7 @@ export class Vault extends pulumi.ComponentResource {
   /** Key Vault secrets holding the recovery keys, one per share. */
   readonly recoveryKeySecretNames: pulumi.Output<string[]>;
 
-  constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: HashiCorpVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:Vault", name, {}, opts);
     const settings = resolveVaultSettings(args);
     const ns = args.namespace ?? "vault";
@@ -319,7 +324,7 @@ export class Vault extends pulumi.ComponentResource {
    */
   private bootstrap(
     name: string,
-    args: VaultArgs,
+    args: HashiCorpVaultArgs,
     ctx: {
       ns: string;
       fullname: string;
@@ -456,7 +461,7 @@ export class Vault extends pulumi.ComponentResource {
    */
   private rollout(
     name: string,
-    args: VaultArgs,
+    args: HashiCorpVaultArgs,
     ctx: {
       ns: string;
       fullname: string;
@@ -546,6 +551,13 @@ export class Vault extends pulumi.ComponentResource {
 }
 
 /** Key Vault object names allow letters, digits and '-'. */
+/** @deprecated Renamed HashiCorpVault (0.2.0); this alias goes in the next release. */
+export const Vault = HashiCorpVault;
+/** @deprecated Renamed HashiCorpVault (0.2.0); this alias goes in the next release. */
+export type Vault = HashiCorpVault;
+/** @deprecated Renamed HashiCorpVaultArgs (0.2.0). */
+export type VaultArgs = HashiCorpVaultArgs;
+
 /** VaultSettingsArgs with every default filled in. */
 export function resolveVaultSettings(args: VaultSettingsArgs): VaultSettings {
   const settings = { ...VAULT_DEFAULTS };
