@@ -12,7 +12,55 @@ export default tseslint.config(
     plugins: { "@pulumi": pulumi },
     rules: {
       ...Object.fromEntries(Object.keys(pulumi.rules).map((rule) => [`@pulumi/${rule}`, "error"])),
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", ignoreRestSiblings: true }],
+    },
+  },
+  // Dependencies run one way (issue 16): the component library stands on its own; the program's
+  // config (stacks/), the synth engine (synth/) and the policy pack (policy/) build on it.
+  {
+    files: ["components/**/*.ts"],
+    ignores: ["components/platform.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/stacks", "**/stacks/**", "**/synth", "**/synth/**", "**/policy", "**/policy/**"], message: "components/ never imports stacks/, synth/ or policy/: take what you need as Args." }] },
+      ],
+    },
+  },
+  {
+    // GitOpsPlatform is the one component that knows PlatformConfig, and only as a type: the
+    // components' Args come from stacks/component-args.ts through index.ts.
+    files: ["components/platform.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/stacks/schema"], allowTypeImports: true, message: "GitOpsPlatform may know PlatformConfig as a type only." },
+            { group: ["**/stacks", "**/stacks/**", "!**/stacks/schema", "**/synth", "**/synth/**", "**/policy", "**/policy/**"], message: "components/ never imports stacks/, synth/ or policy/." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["policy/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/synth", "**/synth/**"], message: "policy/ never imports synth/: the types both need live in policy/ (recorded.ts)." }] },
+      ],
+    },
+  },
+  {
+    // The config's shape (config-shape.ts) and its cross-field rules (rules.ts) do not know each
+    // other's wiring: schema.ts imports both, neither imports schema.ts, the shape not the rules.
+    files: ["stacks/rules.ts", "stacks/config-shape.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["./schema", "./rules"], message: "schema.ts wires shape and rules together; import the shape from ./config-shape." }] },
+      ],
     },
   },
 );

@@ -9,10 +9,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { GitOpsPlatform } from "./components/platform";
 import { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, loadPlatform } from "./stacks";
+import { platformArgs } from "./stacks/component-args";
 
 export = async () => {
   const { config, notificationAddresses, tenantNotificationAddresses } = await loadPlatform();
-  const platform = new GitOpsPlatform("platform", { config, notificationAddresses, tenantNotificationAddresses });
+  const platform = new GitOpsPlatform("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses }));
 
   return {
     environment: config.environment,

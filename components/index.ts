@@ -6,8 +6,18 @@
 export { GitOpsPlatform, platformTags, type GitOpsPlatformArgs, type PlatformTenant } from "./platform";
 
 export { AksCluster, type AksClusterArgs, type KubeletIdentity } from "./azure/aks-cluster";
+export {
+  AKS_CLUSTER_DEFAULTS,
+  DEFAULT_KUBERNETES_VERSION,
+  type AksClusterSettingsArgs,
+  type AksClusterSettings,
+  type SystemPoolSettings,
+  type UserPoolSettings,
+  type ClusterNetworkSettings,
+  type MaintenanceWindowSettings,
+} from "./azure/aks-profiles";
 export { convertKubeconfig, KUBELOGIN_MODES, type KubeloginMode } from "./azure/kubeconfig";
-export { KeyVault, type KeyVaultArgs, type KeyArgs, type GrantArgs, type KeyOperation } from "./azure/key-vault";
+export { KeyVault, KEY_VAULT_DEFAULTS, type KeyVaultSettingsArgs, type KeyVaultArgs, type KeyArgs, type GrantArgs, type KeyOperation } from "./azure/key-vault";
 export { keyVaultName } from "./azure/key-vault-name";
 export {
   WorkloadIdentity,
@@ -22,6 +32,7 @@ export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type Ro
 
 export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
 export { Flux, type FluxArgs } from "./kubernetes/flux";
+export type { ClusterReference } from "./cluster";
 export { GitSource, type GitSourceArgs } from "./kubernetes/git-source";
 export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
 export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";
@@ -29,8 +40,14 @@ export { knownHosts } from "./kubernetes/known-hosts";
 export { sopsConfig, lockdownFlags, DECRYPTION_SERVICE_ACCOUNT } from "./kubernetes/flux-install";
 export { TenantSops, type TenantSopsArgs } from "./kubernetes/tenant-sops";
 export { EncryptOnlyRole, type EncryptOnlyRoleArgs } from "./azure/encrypt-only-role";
-export { Vault, type VaultArgs } from "./kubernetes/vault";
+export {
+  HashiCorpVault,
+  VAULT_DEFAULTS,
+  type HashiCorpVaultArgs,
+  type VaultSettingsArgs,
+  type VaultSettings,
+  // Deprecated aliases of HashiCorpVault and HashiCorpVaultArgs, for one release.
+  Vault,
+  type VaultArgs,
+} from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
-
-export type { PlatformConfig, ClusterConfig, KeyVaultConfig, FluxConfig, TenantConfig, VaultConfig } from "../stacks/schema";
-export { parsePlatformConfig } from "../stacks/parse";

@@ -1,19 +1,20 @@
 /**
  * GitOpsPlatform: the whole platform from one PlatformConfig. It only wires the components
- * together; each concern lives in its own component. Parts that do not depend on each other
+ * together; each concern lives in its own component, with Args of its own. The one component that
+ * knows PlatformConfig, and only as a type: the components' Args come mapped from the config by
+ * stacks/component-args.ts (platformArgs), so no code of components/ runs code of stacks/. Parts that do not depend on each other
  * are not serialized: tenants do not wait for Vault, Vault does not wait for Flux.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as github from "@pulumi/github";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
-import { isProduction } from "../stacks/profiles";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
-import { deployerPrincipalType } from "./azure/aks-profiles";
+import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
 import { CiIdentity } from "./azure/ci-identity";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
-import { KeyVault, KeyVaultAdministrator } from "./azure/key-vault";
+import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
@@ -21,11 +22,23 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { Vault } from "./kubernetes/vault";
+import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
+
+/** The components' own Args, as stacks/component-args.ts maps them from the config. */
+export interface PlatformComponentArgs {
+  /** Whether the environment is a production one (CI's deploy identity needs approval then). */
+  production: boolean;
+  cluster: AksClusterSettingsArgs;
+  keyVault: KeyVaultSettingsArgs;
+  /** HashiCorp Vault's settings; undefined: no Vault. */
+  vault?: VaultSettings;
+}
 
 export interface GitOpsPlatformArgs {
   /** The validated stack config (stacks/: parsePlatformConfig or loadPlatform). */
   config: PlatformConfig;
+  /** The components' Args from `config`: `platformArgs()` of stacks/component-args.ts fills this in. */
+  components: PlatformComponentArgs;
   /** Webhook address of each Flux notification, by notification name; pass secrets. */
   notificationAddresses?: Record<string, pulumi.Input<string>>;
   /**
@@ -88,7 +101,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly keyVault: KeyVault;
   readonly flux: Flux;
   readonly tenants: Record<string, PlatformTenant>;
-  readonly vault?: Vault;
+  /** HashiCorp Vault, when `vault.enabled`. */
+  readonly vault?: HashiCorpVault;
   /** The GitHub Actions identities, when `config.ci` is set. */
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
@@ -96,7 +110,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
-    const { config } = args;
+    const { config, components } = args;
     const tags = platformTags(config);
     const protect = config.protect;
     const child = { parent: this };
@@ -120,20 +134,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const nodeSubnetId = this.network?.nodeSubnetId;
 
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
-    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, settings: config.cluster, tags, protect, nodeSubnetId }, child);
-    const provider = this.cluster.provider;
-
+    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId }, child);
     this.keyVault = new KeyVault(
       `${name}-kv`,
       {
         resourceGroupName,
         location,
         environment: config.environment,
-        sku: config.keyVault.sku,
-        purgeProtection: config.keyVault.purgeProtection,
-        softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays,
-        networkDefaultAction: config.keyVault.networkDefaultAction,
-        allowedIpRanges: config.keyVault.allowedIpRanges,
+        ...components.keyVault,
         allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined,
         administrators: keyVaultAdministrators(config, this),
         tags,
@@ -151,12 +159,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.flux = new Flux(
       `${name}-flux`,
       {
-        provider,
         install: config.flux.install,
         version: config.flux.version,
         multitenancy: config.flux.multitenancy,
-        cluster: { name: this.cluster.name, resourceGroupName, oidcIssuerUrl: this.cluster.oidcIssuerUrl, location },
-        nodesReady: this.cluster.workloadNodesReady,
+        cluster: this.cluster,
         sops: config.flux.sops ? { keyVault: this.keyVault, sharedKey: config.flux.sharedSopsKey } : undefined,
         notifications,
         tags,
@@ -192,7 +198,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
-          production: isProduction(config.environment),
+          production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,
           location,
@@ -205,20 +211,18 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
 
-    if (config.vault.enabled) {
-      this.vault = new Vault(
+    if (components.vault) {
+      this.vault = new HashiCorpVault(
         `${name}-vault`,
         {
-          provider,
-          settings: config.vault,
+          cluster: this.cluster,
+          ...components.vault,
           keyVault: this.keyVault,
           resourceGroupName,
           location,
-          oidcIssuerUrl: this.cluster.oidcIssuerUrl,
           tenantId: this.keyVault.tenantId,
           // Per application; every service account of a namespace only where config says so.
           tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace, namespaceWide: t.vault.namespaceWide, roles: t.vault.roles })),
-          nodesReady: this.cluster.workloadNodesReady,
           protect,
           tags,
         },

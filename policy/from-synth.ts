@@ -1,5 +1,5 @@
 /** The mock engine's record of a resource, as the policies read it. */
-import type { RecordedResource } from "../synth/engine";
+import type { RecordedResource } from "./recorded";
 import type { CheckedResource } from "./types";
 
 export function checkedFromRecord(record: RecordedResource): CheckedResource {

@@ -33,11 +33,8 @@ export const AKS_KUBERNETES_VERSIONS: readonly AksMinorVersion[] = [
   { minor: "1.37", generallyAvailable: "2026-10-31", endOfSupport: "2027-10-31" },
 ];
 
-/**
- * The newest minor whose GA a release note confirms (1.36, 2026-06-19 notes), supported until
- * 2027-06-30. AKS itself defaults new clusters to N-1 for the same caution.
- */
-export const DEFAULT_KUBERNETES_VERSION = "1.36";
+/** The default lives with the component (AksClusterArgs.kubernetesVersion); the calendar above checks it. */
+export { DEFAULT_KUBERNETES_VERSION } from "../components/azure/aks-profiles";
 
 /** A Kubernetes version as AKS takes it: a minor (`1.36`) or a patch (`1.36.2`). */
 export const KUBERNETES_VERSION = /^1\.\d+(\.\d+)?$/;

@@ -2,6 +2,7 @@
  * Per-environment defaults. A dev platform is small and cheap; a prod platform is zonal, HA and
  * protected. Anything here can be overridden in the stack file.
  */
+import type { DayOfWeek } from "../components/azure/aks-profiles";
 
 export interface Profile {
   readonly production: boolean;
@@ -22,8 +23,7 @@ export interface Profile {
   readonly vault: { replicas: number; storageSize: string; auditStorageSize: string };
 }
 
-export const DAYS_OF_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
-export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
+export { DAYS_OF_WEEK, type DayOfWeek } from "../components/azure/aks-profiles";
 
 export const DEV_PROFILE: Profile = {
   production: false,

@@ -7,7 +7,7 @@ import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContain
 import { isReservedNamespace } from "./names";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { isProduction, profileFor } from "./profiles";
-import type { ParsedPlatform, RuleContext } from "./schema";
+import type { ParsedPlatform, RuleContext } from "./config-shape";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;

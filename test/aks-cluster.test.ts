@@ -5,7 +5,9 @@ import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { parse } from "yaml";
 import { AksCluster, known } from "../components/azure/aks-cluster";
 import {
+  AKS_CLUSTER_DEFAULTS,
   apiServerAccessProfile,
+  resolveAksClusterSettings,
   channelOwnedProperties,
   AZURE_CLI_CLIENT_ID,
   deployerPrincipalType,
@@ -14,6 +16,7 @@ import {
   networkProfile,
 } from "../components/azure/aks-profiles";
 import { ClusterConfig } from "../stacks/schema";
+import { aksClusterArgs } from "../stacks/component-args";
 import { parsePlatformConfig } from "../stacks/parse";
 import { MOCK_CLIENT } from "../synth/mocks";
 import { REDACTED } from "../synth/redact";
@@ -53,7 +56,7 @@ function program(cluster: ClusterConfig, options: Options = {}) {
       {
         resourceGroupName: options.resourceGroupName ?? "rg-gitops-test",
         location: "westeurope",
-        settings: cluster,
+        ...aksClusterArgs(cluster),
         tags: { environment: "test" },
         protect: options.protect,
         deployerPrincipalType: options.deployerPrincipalType,
@@ -467,4 +470,15 @@ test("every pool goes with its cluster: a destroy does not delete the last Syste
     result.ofType(AGENT_POOL).map((p) => [p.name, p.deletedWith]),
     [["aks-apps", cluster.urn], ["aks-system", cluster.urn]],
   );
+});
+
+test("AksCluster owns its defaults: resource group and region are enough, and the baseline is the dev profile's cluster", async () => {
+  const { vnet, ...devNetwork } = settings().network;
+  assert.deepEqual(resolveAksClusterSettings({}), { ...settings(), network: devNetwork });
+  const result = await run(() => {
+    const aks = new AksCluster("aks", { resourceGroupName: "rg", location: "westeurope" });
+    return { name: aks.name };
+  });
+  assert.equal(result.one(CLUSTER).inputs.disableLocalAccounts, true);
+  assert.equal(field(result.one(CLUSTER).inputs, "sku", "tier"), AKS_CLUSTER_DEFAULTS.skuTier);
 });

@@ -19,11 +19,10 @@ async function runFlux(overrides: Partial<FluxArgs> = {}, withSops = true): Prom
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform-dev", location: "westeurope", environment: "dev" });
     const flux = new Flux("flux", {
-      provider,
       install: "helm",
       version: "2.18.3",
       multitenancy: true,
-      cluster: { name: "aks-dev", resourceGroupName: "rg-platform-dev", oidcIssuerUrl: ISSUER, location: "westeurope" },
+      cluster: { name: "aks-dev", resourceGroupName: "rg-platform-dev", oidcIssuerUrl: ISSUER, location: "westeurope", provider },
       sops: withSops ? { keyVault, sharedKey: true } : undefined,
       notifications: [
         { name: "ops-slack", type: "slack", channel: "#flux", address: WEBHOOK },
@@ -82,7 +81,7 @@ test("the shared SOPS key of earlier versions is kept on request, encrypt/decryp
   const without = await run(() => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg", location: "westeurope", environment: "dev" });
-    new Flux("flux", { provider, install: "helm", version: "2.18.3", multitenancy: true, cluster: { name: "aks", resourceGroupName: "rg", oidcIssuerUrl: ISSUER, location: "westeurope" }, sops: { keyVault } });
+    new Flux("flux", { install: "helm", version: "2.18.3", multitenancy: true, cluster: { name: "aks", resourceGroupName: "rg", oidcIssuerUrl: ISSUER, location: "westeurope", provider }, sops: { keyVault } });
   });
   assert.equal(without.ofType("azure-native:keyvault:Key").length, 0);
 });

@@ -19,11 +19,10 @@ async function runTenantSources(git: Partial<GitSourceArgs> = {}): Promise<TestR
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const gh = new github.Provider("github", { owner: "acme" });
     const flux = new Flux("flux", {
-      provider,
       install: "helm",
       version: "2.18.3",
       multitenancy: true,
-      cluster: { name: "aks-dev", resourceGroupName: "rg", oidcIssuerUrl: "https://issuer.example/", location: "westeurope" },
+      cluster: { name: "aks-dev", resourceGroupName: "rg", oidcIssuerUrl: "https://issuer.example/", location: "westeurope", provider },
     });
     const tenant = new Tenant("team-a", {
       provider,

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { before, test } from "node:test";
 import { GitOpsPlatform } from "../components/platform";
+import { platformArgs } from "../stacks/component-args";
 import { parsePlatformConfig } from "../stacks/parse";
 import { parse, stringify } from "yaml";
 import { DEPLOY_RULES } from "../policy/deploy";
@@ -163,7 +164,7 @@ test("the admin groups may manage the Key Vault's keys through ARM, and the keys
 test("without ci, whoever runs Pulumi manages the keys too, like its cluster-admin grant", async () => {
   const parsed = parsePlatformConfig({ cluster: { adminGroupObjectIds: ["0F1E2D3C-4B5A-4968-8776-A5B4C3D2E1F0"] }, vault: { enabled: false } }, "dev");
   assert.ok(parsed.ok);
-  const result = await run(() => new GitOpsPlatform("platform", { config: parsed.config }));
+  const result = await run(() => new GitOpsPlatform("platform", platformArgs({ config: parsed.config })));
   const deployer = result.one("azure-native:authorization:RoleAssignment", "platform-kv-crypto-officer-deployer");
   assert.equal(deployer.values.principalId, MOCK_CLIENT.objectId);
   assert.equal(deployer.values.principalType, "User", "the mocks sign in through az login");

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse } from "@cdktf/hcl2json";
 import { KeyVault } from "../components/azure/key-vault";
 import { BUILT_IN_ROLES } from "../components/azure/roles";
-import { BOOTSTRAP_SERVICE_ACCOUNT, Vault, VAULT_RELEASE_NAME } from "../components/kubernetes/vault";
+import { BOOTSTRAP_SERVICE_ACCOUNT, Vault, VAULT_DEFAULTS, VAULT_RELEASE_NAME } from "../components/kubernetes/vault";
 import { serverServiceAccountName, TLS_FILES, TLS_MOUNT_PATH } from "../components/kubernetes/vault-config";
 import type { VaultConfig } from "../stacks/schema";
 import { validateKubernetesObjects } from "../synth/validate";
@@ -34,12 +34,12 @@ function program(settings: Partial<VaultConfig> = {}, protect = false) {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform", location: "westeurope", environment: "test", protect });
     const vault = new Vault("vault", {
-      provider,
-      settings: { ...SETTINGS, ...settings },
+      cluster: { name: "aks", resourceGroupName: "rg-platform", location: "westeurope", oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/", provider },
+      ...SETTINGS,
+      ...settings,
       keyVault,
       resourceGroupName: "rg-platform",
       location: "westeurope",
-      oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
       tenants: TENANTS,
       protect,
     });
@@ -295,4 +295,21 @@ test("a rollout Job replaces outdated pods after every release change, with only
   const next = upgraded.ofType("kubernetes:batch/v1:Job").find((j) => j.name === "vault-rollout")!;
   const annotation = (job: typeof next) => (job.values as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations["gitops-platform/rollout-sha256"];
   assert.notEqual(annotation(next), annotation(rollout));
+});
+
+test("Vault owns its defaults: only what has none is required, and the baseline runs HA raft", async () => {
+  const result = await run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform", location: "westeurope", environment: "test" });
+    const vault = new Vault("vault", {
+      cluster: { name: "aks", resourceGroupName: "rg-platform", location: "westeurope", oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/", provider },
+      keyVault,
+      resourceGroupName: "rg-platform",
+      location: "westeurope",
+      tenants: [],
+    });
+    return { address: vault.address };
+  });
+  assert.equal(VAULT_DEFAULTS.replicas, 3);
+  assert.equal(releaseValues(result).server.ha.replicas, VAULT_DEFAULTS.replicas);
 });

@@ -8,10 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import type { ClusterConfig } from "../../stacks/schema";
 import {
   adoptsInlinePool,
   agentPoolId,
+  AksClusterSettingsArgs,
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
   CLUSTER_CREATE_ONLY_INPUTS,
@@ -24,24 +24,26 @@ import {
   networkProfile,
   NodeOsSku,
   PoolContext,
+  resolveAksClusterSettings,
   systemAgentPoolProfile,
   systemPoolProfile,
   userPoolProfile,
 } from "./aks-profiles";
+import type { ClusterReference } from "../cluster";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, roleDefinitionId } from "./roles";
 
-export interface AksClusterArgs {
+/**
+ * Everything but the resource group and region is optional: an unset field takes its value from
+ * AKS_CLUSTER_DEFAULTS (each field's doc says which), so `new AksCluster("x", { resourceGroupName,
+ * location })` is a complete, locked-down cluster.
+ */
+export interface AksClusterArgs extends AksClusterSettingsArgs {
   /** Resource group of the cluster and its control-plane identity. */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region, e.g. `westeurope`. */
   location: pulumi.Input<string>;
-  /**
-   * The cluster settings: the `cluster` section of the stack config (ClusterConfig from
-   * stacks/schema.ts), every default already filled in by `parsePlatformConfig`.
-   */
-  settings: ClusterConfig;
   /** Azure tags on the identity, the cluster and its pools. Default none. */
   tags?: pulumi.Input<Record<string, string>>;
   /**
@@ -53,7 +55,7 @@ export interface AksClusterArgs {
   nodeOsSku?: NodeOsSku;
   /**
    * What kind of principal runs Pulumi, for its AKS RBAC Cluster Admin assignment (see
-   * `settings.deployerClusterAdmin`). Default: "User" when azure-native reports the Azure CLI's
+   * `deployerClusterAdmin`). Default: "User" when azure-native reports the Azure CLI's
    * client id (a person after `az login`), else "ServicePrincipal" (CI, managed identity).
    */
   deployerPrincipalType?: DeployerPrincipalType;
@@ -76,7 +78,7 @@ export interface KubeletIdentity {
 }
 
 /** The AKS cluster, its control-plane identity, node pools, maintenance schedule and Kubernetes provider. */
-export class AksCluster extends pulumi.ComponentResource {
+export class AksCluster extends pulumi.ComponentResource implements ClusterReference {
   readonly cluster: containerservice.ManagedCluster;
   readonly controlPlaneIdentity: managedidentity.UserAssignedIdentity;
   /**
@@ -91,8 +93,10 @@ export class AksCluster extends pulumi.ComponentResource {
    * CriticalAddonsOnly, so ordinary pods (Flux, Vault, jobs) only schedule once a user pool exists.
    */
   readonly workloadNodesReady: pulumi.Resource[];
+  /** ClusterReference's readiness: the same list as workloadNodesReady. */
+  readonly ready: pulumi.Resource[];
   readonly maintenanceConfigurations: containerservice.MaintenanceConfiguration[];
-  /** AKS RBAC Cluster Admin for the principal running Pulumi, when `settings.deployerClusterAdmin`. */
+  /** AKS RBAC Cluster Admin for the principal running Pulumi, when `deployerClusterAdmin`. */
   readonly deployerRoleAssignment?: authorization.RoleAssignment;
   /** "Network Contributor" on `nodeSubnetId` for the control-plane identity, when there is one. */
   readonly subnetRoleAssignment?: authorization.RoleAssignment;
@@ -102,6 +106,8 @@ export class AksCluster extends pulumi.ComponentResource {
   /** ARM resource id of the cluster: the scope for AKS RBAC role assignments. */
   readonly id: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
+  /** Azure region of the cluster. */
+  readonly location: pulumi.Output<string>;
   /** The OIDC issuer URL: the `issuer` of every workload identity federated credential. */
   readonly oidcIssuerUrl: pulumi.Output<string>;
   /** The kubelet identity AKS creates; grant it AcrPull to pull from a registry. */
@@ -109,7 +115,7 @@ export class AksCluster extends pulumi.ComponentResource {
   /** ARM id of the user-assigned control-plane identity. */
   readonly controlPlaneIdentityId: pulumi.Output<string>;
   /**
-   * Secret. The user kubeconfig, converted for `settings.kubeloginMode`; whoever uses it needs
+   * Secret. The user kubeconfig, converted for `kubeloginMode`; whoever uses it needs
    * kubelogin on the PATH and an AKS RBAC role.
    */
   readonly kubeconfig: pulumi.Output<string>;
@@ -118,7 +124,7 @@ export class AksCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
-    const { settings } = args;
+    const settings = resolveAksClusterSettings(args);
     const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
     const protect = args.protect ?? false;
     const client = authorization.getClientConfigOutput({ parent: this });
@@ -261,6 +267,7 @@ export class AksCluster extends pulumi.ComponentResource {
     );
 
     this.workloadNodesReady = [...this.userPools];
+    this.ready = this.workloadNodesReady;
 
     const window = settings.maintenanceWindow;
     this.maintenanceConfigurations = window
@@ -304,6 +311,7 @@ export class AksCluster extends pulumi.ComponentResource {
     this.name = this.cluster.name;
     this.id = this.cluster.id;
     this.resourceGroupName = pulumi.output(args.resourceGroupName);
+    this.location = pulumi.output(args.location);
     this.controlPlaneIdentityId = this.controlPlaneIdentity.id;
     this.oidcIssuerUrl = this.cluster.oidcIssuerProfile.apply((p) => known(p?.issuerURL, `${name}: the OIDC issuer URL`));
     this.kubeletIdentity = this.cluster.identityProfile.apply((profile) => {

@@ -1,12 +1,195 @@
 /**
- * Pure pieces of the AKS cluster: the ARM profiles the AksCluster component sends, built from the
- * `cluster` section of the stack config. No Pulumi resources here, so tests call them directly.
+ * Pure pieces of the AKS cluster: its settings, their secure-by-default baseline, and the ARM
+ * profiles the AksCluster component sends. No Pulumi resources here, so tests call them directly.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterConfig } from "../../stacks/schema";
+import type { KubeloginMode } from "./kubeconfig";
 
 /** Node OS image of every pool. */
 export type NodeOsSku = "AzureLinux" | "Ubuntu";
+
+export const DAYS_OF_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export type DayOfWeek = (typeof DAYS_OF_WEEK)[number];
+export type AvailabilityZone = "1" | "2" | "3";
+export type AksSkuTier = "Free" | "Standard" | "Premium";
+export type UpgradeChannel = "rapid" | "stable" | "patch" | "node-image" | "none";
+export type NodeOsUpgradeChannel = "None" | "Unmanaged" | "NodeImage" | "SecurityPatch";
+
+/**
+ * The Kubernetes version a cluster gets when none is given: a minor, so the `patch` channel picks
+ * patches. Move it once the next minor is GA in every region (stacks/kubernetes-versions.ts has
+ * AKS's calendar, which the stack config is checked against).
+ */
+export const DEFAULT_KUBERNETES_VERSION = "1.36";
+
+/** Size and placement of a pool: Linux scale sets the autoscaler sizes between minCount and maxCount. */
+export interface NodePoolSize {
+  /** Azure VM size of the nodes. */
+  vmSize: string;
+  /** Fewest nodes the autoscaler keeps; the pool starts with this many. */
+  minCount: number;
+  /** Most nodes the autoscaler adds. */
+  maxCount: number;
+  /** Availability zones; empty for none. */
+  zones: AvailabilityZone[];
+}
+
+/** The system pool, which runs only critical add-ons once the cluster has user pools. */
+export interface SystemPoolSettings extends NodePoolSize {
+  /**
+   * AKS name of the system pool. Every cluster is created with "system" (SYSTEM_POOL_NAME); AKS
+   * cannot change a pool's VM size or zones, so a new name (with the new size or zones) replaces
+   * the pool of a running cluster (adoptsInlinePool).
+   */
+  name: string;
+}
+
+/** A user pool: where workloads run. */
+export interface UserPoolSettings extends NodePoolSize {
+  /** AKS name of the pool: 1-12 lowercase letters or digits. */
+  name: string;
+  /** Kubernetes labels on its nodes. */
+  labels: Record<string, string>;
+  /** Taints on its nodes, `key=value:Effect`. */
+  taints: string[];
+}
+
+/** The cluster network: Azure CNI overlay with Cilium by default. */
+export interface ClusterNetworkSettings {
+  plugin: "azure" | "kubenet" | "none";
+  /** Only for the azure plugin. */
+  pluginMode?: "overlay";
+  policy: "cilium" | "calico" | "azure" | "none";
+  /** Pod addresses (overlay, kubenet, bring-your-own CNI). */
+  podCidr: string;
+  serviceCidr: string;
+  /** Inside serviceCidr. */
+  dnsServiceIp: string;
+}
+
+/** A weekly planned maintenance window for upgrades. */
+export interface MaintenanceWindowSettings {
+  dayOfWeek: DayOfWeek;
+  /** Hour of the day it starts, 0-23. */
+  startHour: number;
+  /** At least 4. */
+  durationHours: number;
+  /** Offset from UTC of startHour, such as +01:00. */
+  utcOffset: string;
+}
+
+/** Every cluster setting, every default filled in: what the profile builders below take. */
+export interface AksClusterSettings {
+  kubernetesVersion: string;
+  skuTier: AksSkuTier;
+  upgradeChannel: UpgradeChannel;
+  nodeOsUpgradeChannel: NodeOsUpgradeChannel;
+  adminGroupObjectIds: string[];
+  authorizedIpRanges: string[];
+  privateCluster: boolean;
+  deployerClusterAdmin: boolean;
+  systemPool: SystemPoolSettings;
+  userPools: UserPoolSettings[];
+  network: ClusterNetworkSettings;
+  kubeloginMode: KubeloginMode;
+  maintenanceWindow?: MaintenanceWindowSettings;
+}
+
+/**
+ * The secure-by-default baseline of AksClusterArgs (what an unset field means). Local accounts off,
+ * Entra ID with Azure RBAC, OIDC and workload identity are not settings: every cluster has them.
+ * Equal to the stack config's dev profile; prod's profile (stacks/profiles.ts) differs in tier,
+ * channels, zonal pool size and maintenance window.
+ */
+export const AKS_CLUSTER_DEFAULTS: Readonly<
+  Omit<AksClusterSettings, "maintenanceWindow"> & {
+    /** A user pool's size when not given; its zones default to the system pool's. */
+    userPool: Omit<NodePoolSize, "zones">;
+    /** What a maintenance window that gives only its day and hour gets. */
+    maintenanceWindow: Pick<MaintenanceWindowSettings, "durationHours" | "utcOffset">;
+  }
+> = {
+  kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+  skuTier: "Free",
+  upgradeChannel: "patch",
+  nodeOsUpgradeChannel: "NodeImage",
+  adminGroupObjectIds: [],
+  authorizedIpRanges: [],
+  privateCluster: false,
+  deployerClusterAdmin: true,
+  systemPool: { name: "system", vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3, zones: [] },
+  userPools: [],
+  userPool: { vmSize: "Standard_D4s_v5", minCount: 1, maxCount: 3 },
+  network: { plugin: "azure", pluginMode: "overlay", policy: "cilium", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIp: "10.0.0.10" },
+  kubeloginMode: "azurecli",
+  maintenanceWindow: { durationHours: 4, utcOffset: "+00:00" },
+};
+
+/** `defaults` with every field of `given` that is set (undefined counts as unset). */
+export function withDefaults<T extends object>(defaults: T, given: Partial<T> | undefined): T {
+  const result = { ...defaults };
+  for (const [key, value] of Object.entries(given ?? {})) if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  return result;
+}
+
+/** The settings part of AksClusterArgs: every field optional, AKS_CLUSTER_DEFAULTS when unset. */
+export interface AksClusterSettingsArgs {
+  /** Kubernetes version: a minor (1.36) lets the upgrade channel pick patches. Default DEFAULT_KUBERNETES_VERSION. */
+  kubernetesVersion?: string;
+  /** AKS pricing tier; Standard has an SLA. Default "Free". */
+  skuTier?: AksSkuTier;
+  /** AKS auto-upgrade channel. Default "patch". */
+  upgradeChannel?: UpgradeChannel;
+  /** Node OS image upgrades. Default "NodeImage" (weekly images with the security patches). */
+  nodeOsUpgradeChannel?: NodeOsUpgradeChannel;
+  /** Entra groups that get cluster admin through AKS RBAC. Default none. */
+  adminGroupObjectIds?: string[];
+  /** Public API server allow list. Default none: open to all, still behind Entra ID. */
+  authorizedIpRanges?: string[];
+  /** API server reachable only inside the VNet. Default false. */
+  privateCluster?: boolean;
+  /**
+   * Grant the principal running Pulumi AKS RBAC Cluster Admin, without which it cannot use
+   * `provider` (local accounts are off). Default true; turn it off when the deployer changes from
+   * run to run (CI with several identities) and grant roles yourself.
+   */
+  deployerClusterAdmin?: boolean;
+  /** The system pool. Default "system", Standard_D2s_v5, 1-3 nodes, no zones. */
+  systemPool?: Partial<SystemPoolSettings>;
+  /** User pools. Default none: everything runs on the (then untainted) system pool. Each: Standard_D4s_v5, 1-3 nodes, the system pool's zones, no labels or taints. */
+  userPools?: (Pick<UserPoolSettings, "name"> & Partial<UserPoolSettings>)[];
+  /** The network. Default Azure CNI overlay, Cilium, pods 10.244.0.0/16, services 10.0.0.0/16, DNS 10.0.0.10. */
+  network?: Partial<ClusterNetworkSettings>;
+  /** How kubelogin gets a token for `provider` (the runner needs kubelogin). Default "azurecli". */
+  kubeloginMode?: KubeloginMode;
+  /** A weekly maintenance window (durationHours default 4, utcOffset default +00:00). Default none. */
+  maintenanceWindow?: Pick<MaintenanceWindowSettings, "dayOfWeek" | "startHour"> & Partial<MaintenanceWindowSettings>;
+}
+
+/** AksClusterSettingsArgs with every default filled in. */
+export function resolveAksClusterSettings(args: AksClusterSettingsArgs): AksClusterSettings {
+  const d = AKS_CLUSTER_DEFAULTS;
+  const systemPool = withDefaults<SystemPoolSettings>({ ...d.systemPool, zones: [...d.systemPool.zones] }, args.systemPool);
+  const userPool = { ...d.userPool, zones: systemPool.zones, labels: {}, taints: [] };
+  return {
+    kubernetesVersion: args.kubernetesVersion ?? d.kubernetesVersion,
+    skuTier: args.skuTier ?? d.skuTier,
+    upgradeChannel: args.upgradeChannel ?? d.upgradeChannel,
+    nodeOsUpgradeChannel: args.nodeOsUpgradeChannel ?? d.nodeOsUpgradeChannel,
+    adminGroupObjectIds: args.adminGroupObjectIds ?? [],
+    authorizedIpRanges: args.authorizedIpRanges ?? [],
+    privateCluster: args.privateCluster ?? d.privateCluster,
+    deployerClusterAdmin: args.deployerClusterAdmin ?? d.deployerClusterAdmin,
+    systemPool,
+    userPools: (args.userPools ?? []).map((pool) => withDefaults<UserPoolSettings>({ name: pool.name, ...userPool }, pool)),
+    network: withDefaults<ClusterNetworkSettings>({ ...d.network }, args.network),
+    kubeloginMode: args.kubeloginMode ?? d.kubeloginMode,
+    maintenanceWindow: args.maintenanceWindow && withDefaults<MaintenanceWindowSettings>(
+        { ...d.maintenanceWindow, dayOfWeek: args.maintenanceWindow.dayOfWeek, startHour: args.maintenanceWindow.startHour },
+        args.maintenanceWindow,
+      ),
+  };
+}
 
 /**
  * The system pool every cluster of this component is created with: the one pool in the cluster's
@@ -68,7 +251,7 @@ export const AUTOSCALED_COUNT = ["count"] as const;
  * cluster is created. A deliberate upgrade is `az aks upgrade`, then the config follows
  * (README, "Upgrade Kubernetes on purpose").
  */
-export function channelOwnedProperties(settings: Pick<ClusterConfig, "upgradeChannel" | "kubernetesVersion">): string[] {
+export function channelOwnedProperties(settings: Pick<AksClusterSettings, "upgradeChannel" | "kubernetesVersion">): string[] {
   const patchVersion = settings.kubernetesVersion.split(".").length === 3;
   const owned = settings.upgradeChannel === "rapid" || settings.upgradeChannel === "stable" || (settings.upgradeChannel === "patch" && patchVersion);
   return owned ? ["kubernetesVersion"] : [];
@@ -107,7 +290,7 @@ export interface PoolContext {
 }
 
 /** What every pool is: Linux scale sets the autoscaler sizes, starting at the minimum. */
-function poolBase(pool: Pick<ClusterConfig["systemPool"], "vmSize" | "minCount" | "maxCount" | "zones">, context: PoolContext) {
+function poolBase(pool: Pick<NodePoolSize, "vmSize" | "minCount" | "maxCount" | "zones">, context: PoolContext) {
   return {
     type: "VirtualMachineScaleSets",
     osType: "Linux",
@@ -127,7 +310,7 @@ function poolBase(pool: Pick<ClusterConfig["systemPool"], "vmSize" | "minCount" 
  * pools: with none (the dev default), tainting it would leave Flux, Vault and tenant workloads no
  * node to run on.
  */
-function systemPool(settings: ClusterConfig, context: PoolContext) {
+function systemPool(settings: AksClusterSettings, context: PoolContext) {
   return {
     mode: "System",
     ...poolBase(settings.systemPool, context),
@@ -139,17 +322,17 @@ function systemPool(settings: ClusterConfig, context: PoolContext) {
  * The inline system pool the cluster is created with (`agentPoolProfiles`). Create-only: see
  * CLUSTER_CREATE_ONLY_INPUTS; later changes go through systemAgentPoolProfile.
  */
-export function systemPoolProfile(settings: ClusterConfig, context: PoolContext) {
+export function systemPoolProfile(settings: AksClusterSettings, context: PoolContext) {
   return { name: settings.systemPool.name, ...systemPool(settings, context) };
 }
 
 /** The system pool as a containerservice.AgentPool (plus cluster and group). */
-export function systemAgentPoolProfile(settings: ClusterConfig, context: PoolContext) {
+export function systemAgentPoolProfile(settings: AksClusterSettings, context: PoolContext) {
   return { agentPoolName: settings.systemPool.name, ...systemPool(settings, context) };
 }
 
 /** A user pool's own settings, for a containerservice.AgentPool (plus cluster and group). */
-export function userPoolProfile(pool: ClusterConfig["userPools"][number], context: PoolContext) {
+export function userPoolProfile(pool: UserPoolSettings, context: PoolContext) {
   return {
     agentPoolName: pool.name,
     mode: "User",
@@ -169,7 +352,7 @@ export function agentPoolId(clusterId: string, poolName: string): string {
  * when pods do not take VNet addresses (overlay, kubenet, bring-your-own CNI); Cilium as the
  * network policy engine means the Cilium dataplane ("Azure CNI powered by Cilium").
  */
-export function networkProfile(network: ClusterConfig["network"]) {
+export function networkProfile(network: ClusterNetworkSettings) {
   const overlay = network.plugin === "azure" && network.pluginMode === "overlay";
   return {
     networkPlugin: network.plugin,
@@ -187,14 +370,14 @@ export function networkProfile(network: ClusterConfig["network"]) {
  * Who may reach the API server: only the VNet for a private cluster, else the allow list when
  * there is one (undefined: open to all, still behind Entra ID).
  */
-export function apiServerAccessProfile(settings: Pick<ClusterConfig, "privateCluster" | "authorizedIpRanges">) {
+export function apiServerAccessProfile(settings: Pick<AksClusterSettings, "privateCluster" | "authorizedIpRanges">) {
   if (settings.privateCluster) return { enablePrivateCluster: true };
   if (settings.authorizedIpRanges.length > 0) return { authorizedIPRanges: [...settings.authorizedIpRanges] };
   return undefined;
 }
 
 /** A weekly window in the shape of containerservice MaintenanceWindowArgs. */
-export function maintenanceWindow(window: NonNullable<ClusterConfig["maintenanceWindow"]>) {
+export function maintenanceWindow(window: MaintenanceWindowSettings) {
   return {
     schedule: { weekly: { dayOfWeek: window.dayOfWeek, intervalWeeks: 1 } },
     startTime: `${String(window.startHour).padStart(2, "0")}:00`,

@@ -4,20 +4,27 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as random from "@pulumi/random";
 import * as time from "@pulumiverse/time";
-import { normalizeIpRange } from "../../stacks/cidr";
+import { normalizeIpRange } from "./cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
 
 export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey";
 
-export interface KeyVaultArgs {
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
-  /** Environment name; the vault is named `kv-<environment>-<random suffix>` (at most 24 chars). */
-  environment: string;
-  /** Entra tenant of the vault. Default: the tenant of the principal running Pulumi. */
-  tenantId?: pulumi.Input<string>;
+/**
+ * The Key Vault's secure-by-default baseline: what an unset KeyVaultArgs field means. It differs
+ * from the stack config's dev profile (purge protection off, 7 days, firewall Allow), which keeps
+ * a dev vault disposable and reachable from anywhere; prod's profile is this baseline on premium.
+ */
+export const KEY_VAULT_DEFAULTS: Readonly<Required<Omit<KeyVaultSettingsArgs, "allowedIpRanges">>> = {
+  sku: "standard",
+  purgeProtection: true,
+  softDeleteRetentionDays: 90,
+  networkDefaultAction: "Deny",
+};
+
+/** The vault's settings, every field optional (KEY_VAULT_DEFAULTS when unset). */
+export interface KeyVaultSettingsArgs {
   /** Default "standard"; "premium" adds HSM-backed keys. */
   sku?: "standard" | "premium";
   /** Irreversible once on. Default true. */
@@ -28,6 +35,15 @@ export interface KeyVaultArgs {
   networkDefaultAction?: "Allow" | "Deny";
   /** Public IPv4 addresses or CIDR ranges allowed through the firewall. Default none. */
   allowedIpRanges?: string[];
+}
+
+export interface KeyVaultArgs extends KeyVaultSettingsArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  /** Environment name; the vault is named `kv-<environment>-<random suffix>` (at most 24 chars). */
+  environment: string;
+  /** Entra tenant of the vault. Default: the tenant of the principal running Pulumi. */
+  tenantId?: pulumi.Input<string>;
   /**
    * ARM ids of subnets allowed through the firewall (each needs the `Microsoft.KeyVault` service
    * endpoint): how callers inside a VNet, such as a cluster's nodes, reach a vault that denies by
@@ -125,16 +141,16 @@ export class KeyVault extends pulumi.ComponentResource {
         tags: args.tags,
         properties: {
           tenantId: this.tenantId,
-          sku: { family: "A", name: args.sku ?? "standard" },
+          sku: { family: "A", name: args.sku ?? KEY_VAULT_DEFAULTS.sku },
           // The SDK defaults this to false (access policies); RBAC is the only model we use.
           enableRbacAuthorization: true,
           enableSoftDelete: true,
-          softDeleteRetentionInDays: args.softDeleteRetentionDays ?? 90,
+          softDeleteRetentionInDays: args.softDeleteRetentionDays ?? KEY_VAULT_DEFAULTS.softDeleteRetentionDays,
           // Azure rejects `false` here; leaving it unset is how "off" is said.
-          enablePurgeProtection: (args.purgeProtection ?? true) ? true : undefined,
+          enablePurgeProtection: (args.purgeProtection ?? KEY_VAULT_DEFAULTS.purgeProtection) ? true : undefined,
           networkAcls: {
             bypass: "AzureServices",
-            defaultAction: args.networkDefaultAction ?? "Deny",
+            defaultAction: args.networkDefaultAction ?? KEY_VAULT_DEFAULTS.networkDefaultAction,
             // As Azure stores them, or every refresh shows a diff (hashicorp/terraform-provider-azurerm#2164).
             ipRules: (args.allowedIpRanges ?? []).map((range) => ({ value: normalizeIpRange(range) })),
             // Key Vault stores subnet ids in lower case; sending them so keeps refresh from diffing.

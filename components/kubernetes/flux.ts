@@ -8,20 +8,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as kubernetesconfiguration from "@pulumi/azure-native/kubernetesconfiguration";
 import { KeyVault } from "../azure/key-vault";
+import type { ClusterReference } from "../cluster";
 import { FLUX_HELM_CHART, FLUX_HELM_REPOSITORY, fluxExtensionSettings, fluxHelmValues } from "./flux-install";
 import { FluxNotifications, NotificationTarget } from "./notifications";
 import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "./tenant";
 
-export interface FluxClusterArgs {
-  /** AKS cluster (resource) name; the extension is installed on it. */
-  name: pulumi.Input<string>;
-  /** Resource group of the cluster (the extension's). */
-  resourceGroupName: pulumi.Input<string>;
-  /** The cluster's OIDC issuer URL (tenants' decryption identities trust it: TenantSops). */
-  oidcIssuerUrl: pulumi.Input<string>;
-  /** Azure region of the cluster. */
-  location: pulumi.Input<string>;
-}
+/** @deprecated Use ClusterReference (with `provider` and `ready`). */
+export type FluxClusterArgs = Omit<ClusterReference, "provider" | "ready">;
 
 /**
  * SOPS through object-level workload identity: kustomize-controller runs with the
@@ -44,8 +37,6 @@ export interface FluxSopsArgs {
 }
 
 export interface FluxArgs {
-  /** Kubernetes provider of the cluster (helm mode, notifications); the ambient default is never used. */
-  provider: k8s.Provider;
   /** "helm": the flux2 chart through Helm; "aks-extension": the microsoft.flux cluster extension. */
   install: "helm" | "aks-extension";
   /**
@@ -61,9 +52,11 @@ export interface FluxArgs {
   multitenancy: boolean;
   /** Namespace of the controllers. Default "flux-system". */
   namespace?: string;
-  cluster: FluxClusterArgs;
-  /** Node pools the controllers' pods need (AksCluster.workloadNodesReady); the install waits for them. */
-  nodesReady?: pulumi.Resource[];
+  /**
+   * The cluster: its provider (helm mode, notifications), name and group (the extension), and
+   * `ready` (node pools the controllers' pods need), which the install waits for. An AksCluster.
+   */
+  cluster: ClusterReference;
   /**
    * Decrypt SOPS-encrypted Secrets with each tenant's own identity (object-level workload
    * identity). "helm" only: the extension's settings cannot turn the feature gate on.
@@ -104,7 +97,7 @@ export class Flux extends pulumi.ComponentResource {
       this.sopsKeyId = key.keyUriWithVersion;
     }
 
-    const installOpts = { parent: this, dependsOn: args.nodesReady ?? [] };
+    const installOpts = { parent: this, dependsOn: args.cluster.ready ?? [] };
     let install: pulumi.Resource;
     if (args.install === "helm") {
       if (!args.version) throw new pulumi.RunError(`Flux ${name}: version (the flux2 chart version) is required with install "helm"`);
@@ -120,7 +113,7 @@ export class Flux extends pulumi.ComponentResource {
           createNamespace: true,
           values,
         },
-        { ...installOpts, provider: args.provider },
+        { ...installOpts, provider: args.cluster.provider },
       );
     } else {
       const settings = fluxExtensionSettings({ multitenancy: args.multitenancy });
@@ -149,7 +142,7 @@ export class Flux extends pulumi.ComponentResource {
     if (args.notifications && args.notifications.length > 0) {
       new FluxNotifications(
         `${name}-notifications`,
-        { provider: args.provider, namespace, notifications: args.notifications, fluxReady: this.ready },
+        { provider: args.cluster.provider, namespace, notifications: args.notifications, fluxReady: this.ready },
         { parent: this },
       );
     }

@@ -8,9 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { KeyVault } from "../azure/key-vault";
+import type { ClusterReference } from "../cluster";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import type { VaultConfig } from "../../stacks/schema";
 import { managedLabels, podSecurityLabels } from "./labels";
 import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
 import { renderRolloutScript, rolloutTrigger } from "./vault-rollout";
@@ -39,19 +39,59 @@ export const ROLLOUT_SERVICE_ACCOUNT = "vault-rollout";
 const SCRIPT_DIR = "/etc/vault-bootstrap";
 const WORK_DIR = "/tmp";
 
-export interface VaultArgs {
-  /** Kubernetes provider of the cluster; every Kubernetes object goes through it. */
-  provider: k8s.Provider;
-  /** Versions, size and behaviour, as the stack config gives them (`platform.vault`). */
-  settings: VaultConfig;
+/** Versions, size and behaviour of Vault; every field optional, VAULT_DEFAULTS when unset. */
+export interface VaultSettingsArgs {
+  /** Vault server image version (>= 1.15.5, not 1.18.5). Default "1.20.4". */
+  version?: string;
+  /** hashicorp/vault Helm chart version. Default "0.31.0". */
+  chartVersion?: string;
+  /** Raft replicas, 1-7. Default 3: one node's loss keeps Vault up. */
+  replicas?: number;
+  /** Raft data volume of each replica. Default "5Gi". */
+  storageSize?: string;
+  /** Audit log volume of each replica (Vault stops answering when it cannot audit). Default "5Gi". */
+  auditStorageSize?: string;
+  /** Recovery key shares written to the Key Vault at init. Default 5. */
+  recoveryShares?: number;
+  /** Shares needed to recover. Default 3. */
+  recoveryThreshold?: number;
+  /** Vault's web UI. Default false. */
+  ui?: boolean;
+  /** Mount path of the KV v2 engine the tenants' subtrees live in. Default "secret". */
+  kvMount?: string;
+}
+
+/** VaultSettingsArgs with every default filled in. */
+export type VaultSettings = Required<VaultSettingsArgs>;
+
+/**
+ * The secure-by-default baseline of the Vault settings. It differs from the stack config's dev
+ * profile in `replicas` (3, HA raft, as in prod; dev runs 1 to be cheap); the rest is dev's.
+ */
+export const VAULT_DEFAULTS: Readonly<VaultSettings> = {
+  version: "1.20.4",
+  chartVersion: "0.31.0",
+  replicas: 3,
+  storageSize: "5Gi",
+  auditStorageSize: "5Gi",
+  recoveryShares: 5,
+  recoveryThreshold: 3,
+  ui: false,
+  kvMount: "secret",
+};
+
+export interface HashiCorpVaultArgs extends VaultSettingsArgs {
+  /**
+   * The cluster (an AksCluster): every Kubernetes object goes through its provider, the identities'
+   * federated credentials trust its OIDC issuer, and the release waits for its `ready` node pools.
+   */
+  cluster: ClusterReference;
   /** The Key Vault holding the seal key, the recovery keys and the root token (RBAC mode). */
   keyVault: KeyVault;
-  /** Resource group for the two managed identities. */
+  /** Resource group for the two managed identities (not necessarily the cluster's). */
   resourceGroupName: pulumi.Input<string>;
   /** Azure region for the managed identities. */
   location: pulumi.Input<string>;
-  /** The cluster's OIDC issuer URL, which the identities' federated credentials trust. */
-  oidcIssuerUrl: pulumi.Input<string>;
   /** Entra tenant of the Key Vault, for the seal. Default: the Key Vault's tenant. */
   tenantId?: pulumi.Input<string>;
   /**
@@ -76,13 +116,16 @@ export interface VaultArgs {
    * Vault's setting for the key, false for the rest.
    */
   protect?: boolean;
-  /** Node pools Vault's pods need (AksCluster.workloadNodesReady); the release waits for them. */
-  nodesReady?: pulumi.Resource[];
   /** Azure tags for the managed identities. */
   tags?: pulumi.Input<Record<string, string>>;
 }
 
-export class Vault extends pulumi.ComponentResource {
+/**
+ * HashiCorp Vault (not to be confused with KeyVault, Azure's). Its type token stays
+ * `gitops-platform:kubernetes:Vault`: every child URN embeds it, and a new one would replace
+ * Vault's raft storage.
+ */
+export class HashiCorpVault extends pulumi.ComponentResource {
   /** The namespace Vault runs in. */
   readonly namespace: pulumi.Output<string>;
   /** In-cluster address of Vault's API: `https://vault.<namespace>.svc:8200`. */
@@ -106,13 +149,13 @@ export class Vault extends pulumi.ComponentResource {
   /** Key Vault secrets holding the recovery keys, one per share. */
   readonly recoveryKeySecretNames: pulumi.Output<string[]>;
 
-  constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: HashiCorpVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:Vault", name, {}, opts);
-    const settings = args.settings;
+    const settings = resolveVaultSettings(args);
     const ns = args.namespace ?? "vault";
     const fullname = chartFullname(VAULT_RELEASE_NAME);
     const serverSa = serverServiceAccountName(VAULT_RELEASE_NAME);
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const protect = args.protect ?? false;
     const tenantId = pulumi.output(args.tenantId ?? args.keyVault.tenantId);
     const labels = { ...managedLabels(), "app.kubernetes.io/part-of": "vault" };
@@ -141,7 +184,7 @@ export class Vault extends pulumi.ComponentResource {
       {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        oidcIssuerUrl: args.oidcIssuerUrl,
+        oidcIssuerUrl: args.cluster.oidcIssuerUrl,
         // The chart creates this account (annotated through its values); only the credential is made here.
         serviceAccounts: [{ namespace: ns, name: serverSa }],
         tags: args.tags,
@@ -238,7 +281,7 @@ export class Vault extends pulumi.ComponentResource {
         values,
         timeout: 900,
       },
-      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealReady, tlsSecret, ...(args.nodesReady ?? [])] },
+      { ...k8sOpts, protect, dependsOn: [serverIdentity, sealReady, tlsSecret, ...(args.cluster.ready ?? [])] },
     );
 
     const secretNames = bootstrapSecretNames(secretPrefixFor(name), settings.recoveryShares);
@@ -281,7 +324,7 @@ export class Vault extends pulumi.ComponentResource {
    */
   private bootstrap(
     name: string,
-    args: VaultArgs,
+    args: HashiCorpVaultArgs,
     ctx: {
       ns: string;
       fullname: string;
@@ -292,14 +335,14 @@ export class Vault extends pulumi.ComponentResource {
       secretPrefix: string;
     },
   ): { clientId: pulumi.Output<string>; job: k8s.batch.v1.Job } {
-    const settings = args.settings;
-    const k8sOpts = { parent: this, provider: args.provider };
+    const settings = resolveVaultSettings(args);
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const identity = new WorkloadIdentity(
       `${name}-bootstrap`,
       {
         resourceGroupName: args.resourceGroupName,
         location: args.location,
-        oidcIssuerUrl: args.oidcIssuerUrl,
+        oidcIssuerUrl: args.cluster.oidcIssuerUrl,
         serviceAccounts: [{ namespace: ctx.ns, name: BOOTSTRAP_SERVICE_ACCOUNT }],
         tags: args.tags,
       },
@@ -418,7 +461,7 @@ export class Vault extends pulumi.ComponentResource {
    */
   private rollout(
     name: string,
-    args: VaultArgs,
+    args: HashiCorpVaultArgs,
     ctx: {
       ns: string;
       fullname: string;
@@ -428,7 +471,7 @@ export class Vault extends pulumi.ComponentResource {
       after: pulumi.Resource[];
     },
   ): void {
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.cluster.provider };
     const meta = { name: ROLLOUT_SERVICE_ACCOUNT, namespace: ctx.namespaceName, labels: ctx.labels };
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-rollout`, { metadata: meta }, k8sOpts);
     // Read the StatefulSet and its pods, evict pods (which honours the disruption budget): nothing else.
@@ -464,7 +507,7 @@ export class Vault extends pulumi.ComponentResource {
       { metadata: { namespace: ctx.namespaceName, labels: ctx.labels }, data: { "rollout.sh": script } },
       k8sOpts,
     );
-    const trigger = ctx.values.apply((values) => rolloutTrigger(args.settings.chartVersion, values, script));
+    const trigger = ctx.values.apply((values) => rolloutTrigger(resolveVaultSettings(args).chartVersion, values, script));
     new k8s.batch.v1.Job(
       `${name}-rollout`,
       {
@@ -508,6 +551,23 @@ export class Vault extends pulumi.ComponentResource {
 }
 
 /** Key Vault object names allow letters, digits and '-'. */
+/** @deprecated Renamed HashiCorpVault (0.2.0); this alias goes in the next release. */
+export const Vault = HashiCorpVault;
+/** @deprecated Renamed HashiCorpVault (0.2.0); this alias goes in the next release. */
+export type Vault = HashiCorpVault;
+/** @deprecated Renamed HashiCorpVaultArgs (0.2.0). */
+export type VaultArgs = HashiCorpVaultArgs;
+
+/** VaultSettingsArgs with every default filled in. */
+export function resolveVaultSettings(args: VaultSettingsArgs): VaultSettings {
+  const settings = { ...VAULT_DEFAULTS };
+  for (const key of Object.keys(VAULT_DEFAULTS) as (keyof VaultSettings)[]) {
+    const value = args[key];
+    if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
+  }
+  return settings;
+}
+
 function keyVaultObjectName(text: string): string {
   return text.replace(/[^A-Za-z0-9-]/g, "-");
 }

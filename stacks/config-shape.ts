@@ -1,0 +1,374 @@
+/**
+ * The shape of the stack config: `gitops-platform:platform` in `Pulumi.<stack>.yaml`, with every
+ * default for the environment's profile. Every object is strict, so a typo such as `minCout` is an
+ * error rather than a silently ignored key. Cross-field rules (rules.ts) judge this shape;
+ * schema.ts wires shape, rules and derived values together, so neither imports the other.
+ */
+import { z } from "zod";
+import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
+import { parseCidr } from "./cidr";
+import { gitBranchNameProblem } from "./git-branch";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
+import { DNS1123_LABEL } from "./names";
+import { DAYS_OF_WEEK, Profile, profileFor } from "./profiles";
+
+const dnsLabel = z
+  .string()
+  .regex(DNS1123_LABEL, { error: "must be a DNS-1123 label (lowercase letters, digits and '-', at most 63 chars)" });
+
+const uuid = z.guid({ error: "must be a UUID (an Entra object id such as 00000000-0000-0000-0000-000000000000)" });
+
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  error: "must be an IPv4 network in CIDR form such as 10.0.0.0/16",
+});
+
+/** An IP range for firewalls: a CIDR or a single address. */
+const ipRange = z.string().refine((value) => parseCidr(value, true) !== undefined, {
+  error: "must be an IPv4 address or CIDR range such as 203.0.113.0/24",
+});
+
+const ipv4 = z.string().refine((value) => parseCidr(value, true)?.prefix === 32, {
+  error: "must be an IPv4 address",
+});
+
+/** A Go duration as Flux takes it: 30s, 1m, 1h30m. */
+const duration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, { error: "must be a duration such as 1m, 10m or 1h" });
+
+const cpuQuantity = z.string().regex(/^\d+(\.\d+)?m?$/, { error: "must be a CPU quantity such as 500m or 2" });
+const memoryQuantity = z
+  .string()
+  .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: "must be a memory quantity such as 512Mi or 8Gi" });
+
+const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be a version such as 1.2.3" });
+
+const zones = z.array(z.enum(["1", "2", "3"])).refine((list) => new Set(list).size === list.length, {
+  error: "must not repeat a zone",
+});
+
+/** `key=value:Effect`, the form AKS takes for node taints. */
+const taint = z.string().regex(/^[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?:(NoSchedule|PreferNoSchedule|NoExecute)$/, {
+  error: "must be a taint such as dedicated=gpu:NoSchedule",
+});
+
+const vmSize = z.string().regex(/^Standard_[A-Za-z0-9_]+$/, { error: "must be an Azure VM size such as Standard_D4s_v5" });
+
+/** An AKS node pool name (Linux): what the agent pool API accepts. */
+const poolName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { error: "must be 1-12 lowercase letters or digits, starting with a letter" });
+
+/** A Pulumi config key name in this project's namespace, holding a secret. */
+const secretKeyName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+  error: "must be the name of a config key in this project (set it with pulumi config set --secret <name>)",
+});
+
+const githubName = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, { error: "must be a GitHub user or organization name" });
+
+/** `name` or `owner/name`; a bare name belongs to `github.owner`. */
+const githubRepository = z.string().regex(/^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/)?[A-Za-z0-9._-]{1,100}$/, {
+  error: "must be a GitHub repository as name or owner/name",
+});
+
+/** A branch Git itself accepts (`git check-ref-format --branch`). */
+const gitBranch = z
+  .string()
+  .min(1)
+  .superRefine((name, ctx) => {
+    const problem = gitBranchNameProblem(name);
+    if (problem) ctx.addIssue({ code: "custom", message: `"${name}" is not a valid Git branch name (git check-ref-format --branch): ${problem}` });
+  });
+
+const kustomizePath = z.string().regex(/^\.\/[A-Za-z0-9._\-/]*$/, { error: "must be a path in the repository starting with ./" });
+
+function poolSchema(defaults: { vmSize: string; minCount: number; maxCount: number; zones: string[] }) {
+  return {
+    vmSize: vmSize.default(defaults.vmSize).describe("Azure VM size of the nodes."),
+    minCount: z.int().min(1).max(1000).default(defaults.minCount).describe("Fewest nodes the autoscaler keeps."),
+    maxCount: z.int().min(1).max(1000).default(defaults.maxCount).describe("Most nodes the autoscaler adds."),
+    zones: zones.default(defaults.zones as ("1" | "2" | "3")[]).describe("Availability zones; empty for none."),
+  };
+}
+
+function clusterSchema(p: Profile) {
+  return z.strictObject({
+    kubernetesVersion: z
+      .string()
+      .regex(KUBERNETES_VERSION, { error: "must be a Kubernetes version such as 1.36 or 1.36.2" })
+      .default(DEFAULT_KUBERNETES_VERSION)
+      .describe("Kubernetes version AKS supports on the day of the deployment; a minor version (1.36) lets the upgrade channel pick patches."),
+    skuTier: z.enum(["Free", "Standard", "Premium"]).default(p.skuTier).describe("AKS pricing tier; Standard has an SLA."),
+    upgradeChannel: z.enum(["rapid", "stable", "patch", "node-image", "none"]).default(p.upgradeChannel),
+    nodeOsUpgradeChannel: z.enum(["None", "Unmanaged", "NodeImage", "SecurityPatch"]).default(p.nodeOsUpgradeChannel),
+    adminGroupObjectIds: z.array(uuid).default([]).describe("Entra groups that get cluster admin through AKS RBAC."),
+    authorizedIpRanges: z.array(ipRange).default([]).describe("Public API server allow list; empty allows all."),
+    privateCluster: z.boolean().default(false).describe("Make the API server reachable only inside the VNet."),
+    deployerClusterAdmin: z
+      .boolean()
+      .optional()
+      .describe("Grant the principal running Pulumi AKS RBAC Cluster Admin (needed with local accounts off). Default: on, off with ci."),
+    systemPool: z
+      .strictObject({
+        name: poolName
+          .default("system")
+          .describe(
+            "AKS name of the system pool. Every cluster is created with \"system\"; AKS cannot change a pool's VM size or zones, so a new name (with the new vmSize or zones) replaces the pool of a running cluster.",
+          ),
+        ...poolSchema(p.systemPool),
+      })
+      .prefault({}),
+    userPools: z
+      .array(
+        z.strictObject({
+          name: poolName,
+          ...poolSchema({ vmSize: "Standard_D4s_v5", minCount: 1, maxCount: 3, zones: p.systemPool.zones }),
+          labels: z.record(z.string(), z.string()).default({}),
+          taints: z.array(taint).default([]),
+        }),
+      )
+      .default([]),
+    network: z
+      .strictObject({
+        plugin: z.enum(["azure", "kubenet", "none"]).default("azure"),
+        pluginMode: z.enum(["overlay"]).optional().default("overlay"),
+        policy: z.enum(["cilium", "calico", "azure", "none"]).default("cilium"),
+        podCidr: cidr.default("10.244.0.0/16"),
+        serviceCidr: cidr.default("10.0.0.0/16"),
+        dnsServiceIp: ipv4.default("10.0.0.10"),
+        vnet: z
+          .strictObject({
+            addressSpace: cidr.describe("The VNet's address space; must not overlap podCidr or serviceCidr."),
+            nodeSubnet: cidr.describe("The subnet of every node pool, inside addressSpace."),
+          })
+          .nullable()
+          .optional()
+          .describe(
+            "A platform VNet for the nodes, with the Key Vault service endpoint, so a Key Vault that denies by default lets the cluster in. Fixed at cluster creation. Default: none in dev (AKS manages the VNet), 10.224.0.0/12 with nodes in 10.224.0.0/16 in prod; null turns it off.",
+          ),
+      })
+      .prefault({}),
+    kubeloginMode: z
+      .enum(["azurecli", "workloadidentity", "spn", "msi"])
+      .default("azurecli")
+      .describe("How kubelogin gets a token for the Kubernetes provider (the runner needs kubelogin)."),
+    maintenanceWindow: z
+      .strictObject({
+        dayOfWeek: z.enum(DAYS_OF_WEEK),
+        startHour: z.int().min(0).max(23),
+        durationHours: z.int().min(4).max(24).default(4),
+        utcOffset: z
+          .string()
+          .regex(/^[+-](0\d|1[0-4]):[0-5]\d$/, { error: "must be an offset such as +01:00" })
+          .default("+00:00"),
+      })
+      .nullable()
+      .optional()
+      .describe("Planned maintenance window for upgrades; prod has one by default, null turns it off."),
+  });
+}
+
+function keyVaultSchema(p: Profile) {
+  return z.strictObject({
+    sku: z.enum(["standard", "premium"]).default(p.keyVault.sku),
+    purgeProtection: z
+      .boolean()
+      .default(p.keyVault.purgeProtection)
+      .describe("Irreversible once on: a deleted vault or key cannot be purged before retention ends."),
+    softDeleteRetentionDays: z.int().min(7).max(90).default(p.keyVault.softDeleteRetentionDays),
+    networkDefaultAction: z.enum(["Allow", "Deny"]).default(p.keyVault.networkDefaultAction),
+    allowedIpRanges: z.array(ipRange).default([]),
+  });
+}
+
+const notificationSchema = z.strictObject({
+  name: dnsLabel,
+  type: z.enum(["slack", "msteams", "generic"]),
+  channel: z.string().min(1).optional(),
+  addressSecret: secretKeyName.describe("Name of the secret config key that holds the webhook address."),
+});
+
+/** The flux2 Helm chart this platform is tested with (Flux 2.8). */
+export const FLUX_CHART_VERSION = "2.18.3";
+
+function fluxSchema() {
+  return z.strictObject({
+    install: z.enum(["helm", "aks-extension"]).default("helm"),
+    version: semver
+      .optional()
+      .describe("flux2 Helm chart version (helm; default 2.18.3) or a pinned microsoft.flux version (aks-extension; default: managed minor upgrades)."),
+    multitenancy: z
+      .boolean()
+      .default(true)
+      .describe("Flux's multi-tenancy lockdown: no cross-namespace refs, no remote bases, impersonation, workload identity defaults in the tenant's namespace."),
+    sops: z.boolean().default(true).describe("Decrypt SOPS secrets with each tenant's own Key Vault key and identity (object-level workload identity)."),
+    sharedSopsKey: z
+      .boolean()
+      .default(true)
+      .describe("Keep the one SOPS key earlier versions shared between all tenants, for re-encrypting existing files; nothing in the cluster decrypts with it. Set false once every tenant repository uses its own key."),
+    notifications: z.array(notificationSchema).default([]),
+  });
+}
+
+/** A Kubernetes service account name (DNS-1123 subdomain); never a glob, which Vault would honour. */
+const serviceAccountName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: "must be a service account name (lowercase letters, digits, '-' and '.'; no wildcards)" });
+
+/** A path in the tenant's KV subtree, relative to `<kvMount>/<tenant>/`. */
+const tenantKvPath = z.string().superRefine((path, ctx) => {
+  const problem = tenantPathProblem(path);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** A tenant's Vault access: per application (issue 13, item 6), namespace-wide only on request. */
+const tenantVaultSchema = z.strictObject({
+  namespaceWide: z
+    .boolean()
+    .default(false)
+    .describe("Let every service account of the tenant's namespace read the tenant's whole KV subtree (Vault role <tenant>). Default: only the roles below."),
+  roles: z
+    .array(
+      z.strictObject({
+        name: dnsLabel.describe("The application; its Vault role is <tenant>.<name>."),
+        serviceAccounts: z.array(serviceAccountName).min(1).describe("Service accounts in the tenant's namespace that may log in to this role."),
+        paths: z.array(tenantKvPath).min(1).describe("Paths it may read, relative to <kvMount>/<tenant>/: app/db, app/*, or * for the whole subtree."),
+        audience: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("JWT audience Vault requires; the pod then logs in with a projected service account token for this audience."),
+      }),
+    )
+    .default([]),
+});
+
+function tenantSchema(environment: string) {
+  const kustomization = {
+    path: kustomizePath.default(`./envs/${environment}`),
+    interval: duration.default("5m"),
+  };
+  return z.strictObject({
+    name: dnsLabel,
+    namespace: dnsLabel.optional().describe("Defaults to the tenant name."),
+    groups: z.strictObject({ admins: z.array(uuid).default([]), viewers: z.array(uuid).default([]) }).prefault({}),
+    quota: z
+      .strictObject({
+        cpu: cpuQuantity.default("4"),
+        memory: memoryQuantity.default("8Gi"),
+        pods: z.int().min(1).max(10000).default(50),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        defaultCpu: cpuQuantity.default("500m"),
+        defaultMemory: memoryQuantity.default("512Mi"),
+        defaultRequestCpu: cpuQuantity.default("100m"),
+        defaultRequestMemory: memoryQuantity.default("128Mi"),
+      })
+      .prefault({}),
+    git: z
+      .strictObject({
+        repository: githubRepository,
+        branch: gitBranch.default("main"),
+        ...kustomization,
+        create: z.boolean().default(false).describe("Create the repository with a protected default branch."),
+      })
+      .optional(),
+    helmReleases: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          repository: z.string().regex(/^(https|oci):\/\/\S+$/, { error: "must be an https:// or oci:// URL" }),
+          chart: z.string().min(1),
+          version: z.string().min(1).describe("Chart version or semver range."),
+          values: z.record(z.string(), z.unknown()).default({}),
+          interval: duration.default("10m"),
+        }),
+      )
+      .default([]),
+    ociRepositories: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          url: z.string().regex(/^oci:\/\/\S+$/, { error: "must be an oci:// URL" }),
+          tag: z.string().min(1).optional(),
+          semver: z.string().min(1).optional(),
+          provider: z.enum(["generic", "azure"]).default("generic"),
+          ...kustomization,
+        }),
+      )
+      .default([]),
+    buckets: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          bucketName: z.string().min(3),
+          endpoint: z.string().min(1),
+          provider: z.enum(["generic", "azure", "aws", "gcp"]).default("azure"),
+          ...kustomization,
+        }),
+      )
+      .default([]),
+    vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    notifications: z
+      .array(notificationSchema)
+      .default([])
+      .describe(
+        "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
+      ),
+  });
+}
+
+function vaultSchema(p: Profile) {
+  return z.strictObject({
+    enabled: z.boolean().default(true),
+    version: semver.default("1.20.4").describe("Vault server image version (>= 1.15.5, not 1.18.5)."),
+    chartVersion: semver.default("0.31.0").describe("hashicorp/vault Helm chart version."),
+    replicas: z.int().min(1).max(7).default(p.vault.replicas),
+    storageSize: memoryQuantity.default(p.vault.storageSize),
+    auditStorageSize: memoryQuantity.default(p.vault.auditStorageSize),
+    recoveryShares: z.int().min(1).max(10).default(5),
+    recoveryThreshold: z.int().min(1).max(10).default(3),
+    ui: z.boolean().default(false),
+    kvMount: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a mount path such as secret" }).default("secret"),
+  });
+}
+
+/** The shape of the stack config for one environment: defaults come from its profile. */
+export function platformObjectSchema(environment: string) {
+  const p = profileFor(environment);
+  return z.strictObject({
+    environment: dnsLabel.describe("Environment name; prod, production and prod-* get production defaults and rules."),
+    location: z.string().regex(/^[a-z0-9]+$/, { error: "must be an Azure region name such as westeurope" }).default("westeurope"),
+    tags: z.record(z.string(), z.string()).default({}),
+    protect: z.boolean().default(p.protect).describe("Protect stateful resources from deletion."),
+    cluster: clusterSchema(p).prefault({}),
+    keyVault: keyVaultSchema(p).prefault({}),
+    flux: fluxSchema().prefault({}),
+    github: z.strictObject({ owner: githubName.optional() }).prefault({}),
+    ci: z
+      .strictObject({
+        repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+          error: "must be the infrastructure repository as owner/name",
+        }),
+        productionEnvironment: z.string().regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" }).default("production"),
+        previewEnvironment: z
+          .string()
+          .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+          .default("preview")
+          .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
+      })
+      .optional()
+      .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
+    tenants: z.array(tenantSchema(environment)).default([]),
+    vault: vaultSchema(p).prefault({}),
+  });
+}
+
+/** The parsed shape before derived values are filled in; what the cross-field rules check. */
+export type ParsedPlatform = z.output<ReturnType<typeof platformObjectSchema>>;
+
+/** What the rules judge by besides the config itself. */
+export interface RuleContext {
+  /** The day of the deployment, for rules bound to the calendar (Kubernetes support). */
+  today: Date;
+}
+
