@@ -33,6 +33,7 @@ export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type Ro
 export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
 export { Flux, type FluxArgs } from "./kubernetes/flux";
 export type { ClusterReference } from "./cluster";
+export type { AzureComponentArgs } from "./azure/common";
 export { GitSource, type GitSourceArgs } from "./kubernetes/git-source";
 export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
 export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";

@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "../synth/synthesize";
 import { validateKubernetesObjects } from "../synth/validate";
 import { withFinders } from "./helpers";
 
-const COMPONENTS = ["GitOpsPlatform", "AksCluster", "KeyVault", "WorkloadIdentity", "Tenant", "Flux", "GitSource", "FluxSources", "FluxNotifications", "Vault"];
+const COMPONENTS = ["GitOpsPlatform", "AksCluster", "KeyVault", "WorkloadIdentity", "Tenant", "Flux", "GitSource", "FluxSources", "FluxNotifications", "HashiCorpVault", "Vault"];
 
 test("the components entry point builds to JS with types, and exports every component", (t) => {
   const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
@@ -24,6 +24,7 @@ test("the components entry point builds to JS with types, and exports every comp
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const library = require(path.join(outDir, "components", "index.js")) as Record<string, unknown>;
   for (const name of COMPONENTS) assert.equal(typeof library[name], "function", `${name} is exported`);
+  assert.equal(library.parsePlatformConfig, undefined, "0.2: the config parser is the program's, not the library's");
   assert.ok(existsSync(path.join(outDir, "stacks", "schema.js")), "the config types the components use are built too");
 });
 

@@ -30,6 +30,7 @@ import {
   userPoolProfile,
 } from "./aks-profiles";
 import type { ClusterReference } from "../cluster";
+import type { AzureComponentArgs } from "./common";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, roleDefinitionId } from "./roles";
@@ -39,11 +40,9 @@ import { assignRole, roleDefinitionId } from "./roles";
  * AKS_CLUSTER_DEFAULTS (each field's doc says which), so `new AksCluster("x", { resourceGroupName,
  * location })` is a complete, locked-down cluster.
  */
-export interface AksClusterArgs extends AksClusterSettingsArgs {
+export interface AksClusterArgs extends AzureComponentArgs, AksClusterSettingsArgs {
   /** Resource group of the cluster and its control-plane identity. */
   resourceGroupName: pulumi.Input<string>;
-  /** Azure region, e.g. `westeurope`. */
-  location: pulumi.Input<string>;
   /** Azure tags on the identity, the cluster and its pools. Default none. */
   tags?: pulumi.Input<Record<string, string>>;
   /**

@@ -10,11 +10,13 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as github from "@pulumi/github";
 import { BUILT_IN_ROLES, BuiltInRole, roleDefinitionId } from "./roles";
 import { WorkloadIdentity } from "./workload-identity";
+import type { AzureComponentArgs } from "./common";
 
 /** The issuer of GitHub Actions OIDC tokens. */
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
-export interface CiIdentityArgs {
+/** The common Azure args without `protect`: identities and grants hold no state worth protecting. */
+export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect"> {
   /**
    * The infrastructure repository as `owner/name`, spelled exactly as GitHub spells it: Entra
    * matches the token's subject case-sensitively.
@@ -45,8 +47,6 @@ export interface CiIdentityArgs {
    * `_`. Default: no suffix.
    */
   variableSuffix?: string;
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
   /** ARM ids of what the identities get roles on. */
   scopes: {
     /** The platform's resource group, `/subscriptions/<id>/resourceGroups/<name>`. */
@@ -65,7 +65,6 @@ export interface CiIdentityArgs {
    * Without it no variables are written; copy the outputs into the repository by hand.
    */
   github?: github.Provider;
-  tags?: pulumi.Input<Record<string, string>>;
 }
 
 /** The federated credential subjects of each identity. */

@@ -8,6 +8,7 @@ import { normalizeIpRange } from "./cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
+import type { AzureComponentArgs } from "./common";
 
 export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey";
 
@@ -37,9 +38,7 @@ export interface KeyVaultSettingsArgs {
   allowedIpRanges?: string[];
 }
 
-export interface KeyVaultArgs extends KeyVaultSettingsArgs {
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface KeyVaultArgs extends AzureComponentArgs, KeyVaultSettingsArgs {
   /** Environment name; the vault is named `kv-<environment>-<random suffix>` (at most 24 chars). */
   environment: string;
   /** Entra tenant of the vault. Default: the tenant of the principal running Pulumi. */
@@ -62,7 +61,6 @@ export interface KeyVaultArgs extends KeyVaultSettingsArgs {
   administrators?: KeyVaultAdministrator[];
   /** How long the administrators' grants take to propagate (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
   propagationWait?: string;
-  tags?: pulumi.Input<Record<string, string>>;
   /** Protect the vault and, unless a key says otherwise, its keys. Default false. */
   protect?: boolean;
 }

@@ -8,19 +8,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
+import type { AzureComponentArgs } from "./common";
 
 /** The service endpoint that lets a subnet through a Key Vault firewall. */
 export const KEY_VAULT_SERVICE_ENDPOINT = "Microsoft.KeyVault";
 export const NODE_SUBNET_NAME = "nodes";
 
-export interface PlatformNetworkArgs {
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+export interface PlatformNetworkArgs extends AzureComponentArgs {
   /** The VNet's address space, e.g. 10.224.0.0/12; must not overlap the pod or service CIDR. */
   addressSpace: string;
   /** The node subnet, inside the address space, e.g. 10.224.0.0/16 (one address per node). */
   nodeSubnet: string;
-  tags?: pulumi.Input<Record<string, string>>;
   /** Protect the VNet: deleting it means deleting the cluster whose nodes are in it. Default false. */
   protect?: boolean;
 }

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { assignRole, RoleGrant } from "./roles";
+import type { AzureComponentArgs } from "./common";
 
 /** Azure's limit on federated identity credentials per identity. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
@@ -26,9 +27,8 @@ export interface ExternalCredential {
   subject: string;
 }
 
-export interface WorkloadIdentityArgs {
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+/** The common Azure args without `protect`: an identity holds no state worth protecting. */
+export interface WorkloadIdentityArgs extends Omit<AzureComponentArgs, "protect"> {
   /** The cluster's OIDC issuer URL; required with `serviceAccounts`. */
   oidcIssuerUrl?: pulumi.Input<string>;
   /** Service accounts that may act as this identity: one federated credential each. */
@@ -39,7 +39,6 @@ export interface WorkloadIdentityArgs {
   roles?: RoleGrant[];
   /** Also create the service accounts, annotated with the identity's client and tenant id. */
   kubernetes?: { provider: k8s.Provider; labels?: Record<string, string> };
-  tags?: pulumi.Input<Record<string, string>>;
 }
 
 /** The federated credential subject Kubernetes puts in a service account token. */
