@@ -26,6 +26,12 @@ test("the components entry point builds to JS with types, and exports every comp
   for (const name of COMPONENTS) assert.equal(typeof library[name], "function", `${name} is exported`);
   assert.equal(library.parsePlatformConfig, undefined, "0.2: the config parser is the program's, not the library's");
   assert.ok(existsSync(path.join(outDir, "stacks", "schema.js")), "the config types the components use are built too");
+  // The stack config is its own entry point: what GitOpsPlatform needs from outside this program.
+  assert.deepEqual(pkg.exports["./stacks"], { types: "./bin/stacks/index.d.ts", default: "./bin/stacks/index.js" });
+  assert.ok(existsSync(path.join(outDir, "stacks", "index.d.ts")));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stacks = require(path.join(outDir, "stacks", "index.js")) as Record<string, unknown>;
+  for (const name of ["parsePlatformConfig", "platformArgs"]) assert.equal(typeof stacks[name], "function", `${name} is exported from gitops-platform/stacks`);
 });
 
 test("the example program brings its own cluster and uses only Tenant and GitSource", async () => {
