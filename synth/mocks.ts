@@ -152,6 +152,13 @@ function armState(type: string, name: string, inputs: Inputs, seed: string): { i
       state: { ...state, name: assignment, roleAssignmentName: assignment },
     };
   }
+  // Extension resources: their id is under the resource they apply to.
+  if (type === "azure-native:authorization:ManagementLockByScope") {
+    return { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/locks/${String(inputs.lockName ?? physical)}`, state };
+  }
+  if (type === "azure-native:monitor:DiagnosticSetting") {
+    return { id: `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${String(inputs.name ?? physical)}`, state };
+  }
   if (type === "azure-native:authorization:RoleDefinition") {
     return { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${physical}`, state };
   }

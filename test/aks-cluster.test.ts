@@ -482,3 +482,14 @@ test("AksCluster owns its defaults: resource group and region are enough, and th
   assert.equal(result.one(CLUSTER).inputs.disableLocalAccounts, true);
   assert.equal(field(result.one(CLUSTER).inputs, "sku", "tier"), AKS_CLUSTER_DEFAULTS.skuTier);
 });
+
+test("the cluster takes the common lock and diagnostics; a ReadOnly lock, which stops AKS operating it, is refused", async () => {
+  const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
+  const result = await run(() => new AksCluster("aks", { resourceGroupName: "rg", location: "westeurope", lock: "CanNotDelete", diagnostics: { workspaceId } }));
+  const cluster = result.one(CLUSTER);
+  assert.equal(result.one("azure-native:authorization:ManagementLockByScope").values.scope, cluster.id);
+  const setting = result.one("azure-native:monitor:DiagnosticSetting");
+  assert.equal(setting.values.resourceUri, cluster.id);
+  assert.deepEqual(setting.values.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+  await assert.rejects(run(() => new AksCluster("aks", { resourceGroupName: "rg", location: "westeurope", lock: "ReadOnly" })), /ReadOnly lock stops AKS/);
+});

@@ -136,3 +136,22 @@ test("firewall rules are written as Azure stores them: a bare address as /32, so
   const acls = (result.one("azure-native:keyvault:Vault").inputs.properties as { networkAcls: { ipRules: { value: string }[] } }).networkAcls;
   assert.deepEqual(acls.ipRules, [{ value: "198.51.100.17/32" }, { value: "203.0.113.0/24" }, { value: "192.0.2.1/32" }]);
 });
+
+test("lock and diagnostic settings, the common Azure inputs: none by default, on the vault when asked", async () => {
+  const none = await run(() => new KeyVault("kv", base));
+  assert.equal(none.ofType("azure-native:authorization:ManagementLockByScope").length, 0);
+  assert.equal(none.ofType("azure-native:monitor:DiagnosticSetting").length, 0);
+  const workspaceId = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
+  const result = await run(() => new KeyVault("kv", { ...base, lock: "CanNotDelete", diagnostics: { workspaceId } }));
+  const vault = result.one("azure-native:keyvault:Vault");
+  const lock = result.one("azure-native:authorization:ManagementLockByScope");
+  assert.equal(lock.values.scope, vault.id);
+  assert.equal(lock.values.level, "CanNotDelete");
+  assert.ok(lock.dependencies.includes(vault.urn), "deleted before the vault");
+  const setting = result.one("azure-native:monitor:DiagnosticSetting");
+  assert.equal(setting.values.resourceUri, vault.id);
+  assert.equal(setting.values.workspaceId, workspaceId);
+  // allLogs covers Key Vault's AuditEvent: every data-plane call.
+  assert.deepEqual(setting.values.logs, [{ categoryGroup: "allLogs", enabled: true }]);
+  assert.deepEqual(setting.values.metrics, [{ category: "AllMetrics", enabled: true }]);
+});

@@ -30,7 +30,7 @@ import {
   userPoolProfile,
 } from "./aks-profiles";
 import type { ClusterReference } from "../cluster";
-import type { AzureComponentArgs } from "./common";
+import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, roleDefinitionId } from "./roles";
@@ -180,6 +180,11 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
       },
       { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS, ...channelOwnedProperties(settings)], dependsOn: subnetReady },
     );
+    // A ReadOnly lock would refuse the writes AKS makes to run the cluster (scaling, upgrades,
+    // credential rotation: learn.microsoft.com, "Best practices for cluster ... locks").
+    if (args.lock === "ReadOnly") throw new pulumi.RunError(`AksCluster ${name}: a ReadOnly lock stops AKS from operating the cluster; use CanNotDelete`);
+    resourceLock(name, this.cluster, args.lock, { parent: this });
+    diagnosticSetting(name, this.cluster, args.diagnostics, { parent: this });
 
     const clusterRef = { resourceGroupName: args.resourceGroupName, resourceName: this.cluster.name };
     // One pool operation at a time: AKS refuses an agent pool operation while another is in

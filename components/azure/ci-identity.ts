@@ -16,7 +16,7 @@ import type { AzureComponentArgs } from "./common";
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
 /** The common Azure args without `protect`: identities and grants hold no state worth protecting. */
-export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect"> {
+export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lock" | "diagnostics"> {
   /**
    * The infrastructure repository as `owner/name`, spelled exactly as GitHub spells it: Entra
    * matches the token's subject case-sensitively.

@@ -8,7 +8,7 @@ import { normalizeIpRange } from "./cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
 import { assignRole, BuiltInRole } from "./roles";
-import type { AzureComponentArgs } from "./common";
+import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 
 export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey";
 
@@ -158,6 +158,9 @@ export class KeyVault extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
+    resourceLock(name, this.vault, args.lock, { parent: this });
+    // Key Vault's logs are its AuditEvent (every data-plane call) and policy evaluations.
+    diagnosticSetting(name, this.vault, args.diagnostics, { parent: this });
     this.name = this.vault.name;
     this.id = this.vault.id;
     this.vaultUri = this.vault.properties.apply((p) => p.vaultUri ?? "");

@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
-import type { AzureComponentArgs } from "./common";
+import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 
 /** The service endpoint that lets a subnet through a Key Vault firewall. */
 export const KEY_VAULT_SERVICE_ENDPOINT = "Microsoft.KeyVault";
@@ -43,6 +43,8 @@ export class PlatformNetwork extends pulumi.ComponentResource {
       },
       { parent: this, protect: args.protect },
     );
+    resourceLock(name, this.virtualNetwork, args.lock, { parent: this });
+    diagnosticSetting(name, this.virtualNetwork, args.diagnostics, { parent: this });
     this.nodeSubnetId = pulumi.interpolate`${this.virtualNetwork.id}/subnets/${NODE_SUBNET_NAME}`;
     this.registerOutputs({ nodeSubnetId: this.nodeSubnetId });
   }

@@ -27,8 +27,8 @@ export interface ExternalCredential {
   subject: string;
 }
 
-/** The common Azure args without `protect`: an identity holds no state worth protecting. */
-export interface WorkloadIdentityArgs extends Omit<AzureComponentArgs, "protect"> {
+/** The common Azure args without `protect`, a lock or diagnostics: an identity holds no state worth protecting and has no logs. */
+export interface WorkloadIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lock" | "diagnostics"> {
   /** The cluster's OIDC issuer URL; required with `serviceAccounts`. */
   oidcIssuerUrl?: pulumi.Input<string>;
   /** Service accounts that may act as this identity: one federated credential each. */
