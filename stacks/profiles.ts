@@ -2,7 +2,9 @@
  * Per-environment defaults. A dev platform is small and cheap; a prod platform is zonal, HA and
  * protected. Anything here can be overridden in the stack file.
  */
-import type { DayOfWeek } from "../components/azure/aks-profiles";
+import { AKS_CLUSTER_DEFAULTS, type DayOfWeek } from "../components/azure/aks-profiles";
+import { KEY_VAULT_DEFAULTS } from "../components/azure/key-vault";
+import { VAULT_DEFAULTS } from "../components/kubernetes/vault";
 
 export interface Profile {
   readonly production: boolean;
@@ -25,18 +27,45 @@ export interface Profile {
 
 export { DAYS_OF_WEEK, type DayOfWeek } from "../components/azure/aks-profiles";
 
-export const DEV_PROFILE: Profile = {
+/**
+ * Where no environment says otherwise: the components' own secure-by-default baselines
+ * (AKS_CLUSTER_DEFAULTS, KEY_VAULT_DEFAULTS, VAULT_DEFAULTS). The profiles below only say where an
+ * environment differs from them, so a default lives in one place.
+ */
+const BASELINE: Profile = {
   production: false,
   protect: false,
-  skuTier: "Free",
-  upgradeChannel: "patch",
-  nodeOsUpgradeChannel: "NodeImage",
-  systemPool: { vmSize: "Standard_D2s_v5", minCount: 1, maxCount: 3, zones: [] },
-  keyVault: { sku: "standard", purgeProtection: false, softDeleteRetentionDays: 7, networkDefaultAction: "Allow" },
-  vault: { replicas: 1, storageSize: "5Gi", auditStorageSize: "5Gi" },
+  skuTier: AKS_CLUSTER_DEFAULTS.skuTier,
+  upgradeChannel: AKS_CLUSTER_DEFAULTS.upgradeChannel,
+  nodeOsUpgradeChannel: AKS_CLUSTER_DEFAULTS.nodeOsUpgradeChannel,
+  systemPool: {
+    vmSize: AKS_CLUSTER_DEFAULTS.systemPool.vmSize,
+    minCount: AKS_CLUSTER_DEFAULTS.systemPool.minCount,
+    maxCount: AKS_CLUSTER_DEFAULTS.systemPool.maxCount,
+    zones: [...AKS_CLUSTER_DEFAULTS.systemPool.zones],
+  },
+  keyVault: {
+    sku: KEY_VAULT_DEFAULTS.sku,
+    purgeProtection: KEY_VAULT_DEFAULTS.purgeProtection,
+    softDeleteRetentionDays: KEY_VAULT_DEFAULTS.softDeleteRetentionDays,
+    networkDefaultAction: KEY_VAULT_DEFAULTS.networkDefaultAction,
+  },
+  vault: { replicas: VAULT_DEFAULTS.replicas, storageSize: VAULT_DEFAULTS.storageSize, auditStorageSize: VAULT_DEFAULTS.auditStorageSize },
 };
 
+/**
+ * Dev: a Key Vault that can be purged and recreated (no purge protection, the shortest
+ * retention, no firewall: dev nodes stay in the VNet AKS manages) and one Vault replica.
+ */
+export const DEV_PROFILE: Profile = {
+  ...BASELINE,
+  keyVault: { ...BASELINE.keyVault, purgeProtection: false, softDeleteRetentionDays: 7, networkDefaultAction: "Allow" },
+  vault: { ...BASELINE.vault, replicas: 1 },
+};
+
+/** Prod: protected, an SLA, zonal and larger pools, stable upgrades in a window, a platform VNet, premium keys, more Vault storage. */
 export const PROD_PROFILE: Profile = {
+  ...BASELINE,
   production: true,
   protect: true,
   skuTier: "Standard",
@@ -47,8 +76,8 @@ export const PROD_PROFILE: Profile = {
   // The ranges AKS itself uses for the VNet it would manage; prod's Key Vault denies by default, so
   // its nodes need a subnet of the platform's own to be let through.
   vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" },
-  keyVault: { sku: "premium", purgeProtection: true, softDeleteRetentionDays: 90, networkDefaultAction: "Deny" },
-  vault: { replicas: 3, storageSize: "20Gi", auditStorageSize: "10Gi" },
+  keyVault: { ...BASELINE.keyVault, sku: "premium" },
+  vault: { ...BASELINE.vault, storageSize: "20Gi", auditStorageSize: "10Gi" },
 };
 
 /** `prod`, `production` and `prod-<anything>` get the production profile and its rules. */
