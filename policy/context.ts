@@ -1,5 +1,5 @@
 /** The environment a set of resources belongs to, read from the platform's own tags. */
-import { isProduction } from "../stacks/profiles";
+import { isProduction } from "../stacks/environments";
 import { CheckedResource, get, PolicyContext } from "./types";
 
 /**

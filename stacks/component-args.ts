@@ -8,7 +8,7 @@ import type { AksClusterSettingsArgs } from "../components/azure/aks-profiles";
 import type { KeyVaultSettingsArgs } from "../components/azure/key-vault";
 import type { GitOpsPlatformArgs, PlatformComponentArgs } from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
-import { isProduction } from "./profiles";
+import { isProduction } from "./environments";
 import type { ClusterConfig, KeyVaultConfig, PlatformConfig, VaultConfig } from "./schema";
 
 /** The `cluster` section as AksCluster settings; `network.vnet` becomes a PlatformNetwork instead. */

@@ -10,7 +10,7 @@ import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
 import { DNS1123_LABEL } from "./names";
-import { DAYS_OF_WEEK, Profile, profileFor } from "./profiles";
+import { DAYS_OF_WEEK, EnvironmentDefaults, environmentDefaults } from "./environments";
 
 const dnsLabel = z
   .string()
@@ -87,7 +87,7 @@ function poolSchema(defaults: { vmSize: string; minCount: number; maxCount: numb
   };
 }
 
-function clusterSchema(p: Profile) {
+function clusterSchema(p: EnvironmentDefaults) {
   return z.strictObject({
     kubernetesVersion: z
       .string()
@@ -164,7 +164,7 @@ function clusterSchema(p: Profile) {
   });
 }
 
-function keyVaultSchema(p: Profile) {
+function keyVaultSchema(p: EnvironmentDefaults) {
   return z.strictObject({
     sku: z.enum(["standard", "premium"]).default(p.keyVault.sku),
     purgeProtection: z
@@ -317,7 +317,7 @@ function tenantSchema(environment: string) {
   });
 }
 
-function vaultSchema(p: Profile) {
+function vaultSchema(p: EnvironmentDefaults) {
   return z.strictObject({
     enabled: z.boolean().default(true),
     version: semver.default("1.20.4").describe("Vault server image version (>= 1.15.5, not 1.18.5)."),
@@ -334,7 +334,7 @@ function vaultSchema(p: Profile) {
 
 /** The shape of the stack config for one environment: defaults come from its profile. */
 export function platformObjectSchema(environment: string) {
-  const p = profileFor(environment);
+  const p = environmentDefaults(environment);
   return z.strictObject({
     environment: dnsLabel.describe("Environment name; prod, production and prod-* get production defaults and rules."),
     location: z.string().regex(/^[a-z0-9]+$/, { error: "must be an Azure region name such as westeurope" }).default("westeurope"),

@@ -4,7 +4,7 @@ export { platformArgs } from "./component-args";
 export { loadPlatform, ConfigError, PREVIOUS_DEPLOYMENT, type LoadedPlatform, type LoadOptions } from "./load";
 export { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, immutableChangeProblems, readDeployedSettings, type DeployedSettings } from "./deployed";
 export { PLATFORM_KEY, PROJECT } from "./errors";
-export { isProduction, profileFor } from "./profiles";
+export { isProduction, environmentDefaults } from "./environments";
 export { vaultVersionProblem } from "./rules";
 export {
   AKS_KUBERNETES_VERSIONS,

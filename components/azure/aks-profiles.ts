@@ -98,7 +98,7 @@ export interface AksClusterSettings {
 /**
  * The secure-by-default baseline of AksClusterArgs (what an unset field means). Local accounts off,
  * Entra ID with Azure RBAC, OIDC and workload identity are not settings: every cluster has them.
- * Equal to the stack config's dev profile; prod's profile (stacks/profiles.ts) differs in tier,
+ * Equal to the stack config's dev defaults; prod's (stacks/environments.ts) differ in tier,
  * channels, zonal pool size and maintenance window.
  */
 export const AKS_CLUSTER_DEFAULTS: Readonly<

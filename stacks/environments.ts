@@ -1,12 +1,14 @@
 /**
- * Per-environment defaults. A dev platform is small and cheap; a prod platform is zonal, HA and
- * protected. Anything here can be overridden in the stack file.
+ * Per-environment defaults (what the stack config fills in when a key is unset). A dev platform is
+ * small and cheap; a prod platform is zonal, HA and protected. Anything here can be overridden in
+ * the stack file. ("Profile" means only ARM's profiles in this project: agentPoolProfiles,
+ * networkProfile, in components/azure/aks-profiles.ts.)
  */
 import { AKS_CLUSTER_DEFAULTS, type DayOfWeek } from "../components/azure/aks-profiles";
 import { KEY_VAULT_DEFAULTS } from "../components/azure/key-vault";
 import { VAULT_DEFAULTS } from "../components/kubernetes/vault";
 
-export interface Profile {
+export interface EnvironmentDefaults {
   readonly production: boolean;
   readonly protect: boolean;
   readonly skuTier: "Free" | "Standard" | "Premium";
@@ -32,7 +34,7 @@ export { DAYS_OF_WEEK, type DayOfWeek } from "../components/azure/aks-profiles";
  * (AKS_CLUSTER_DEFAULTS, KEY_VAULT_DEFAULTS, VAULT_DEFAULTS). The profiles below only say where an
  * environment differs from them, so a default lives in one place.
  */
-const BASELINE: Profile = {
+const BASELINE: EnvironmentDefaults = {
   production: false,
   protect: false,
   skuTier: AKS_CLUSTER_DEFAULTS.skuTier,
@@ -57,14 +59,14 @@ const BASELINE: Profile = {
  * Dev: a Key Vault that can be purged and recreated (no purge protection, the shortest
  * retention, no firewall: dev nodes stay in the VNet AKS manages) and one Vault replica.
  */
-export const DEV_PROFILE: Profile = {
+export const DEV_DEFAULTS: EnvironmentDefaults = {
   ...BASELINE,
   keyVault: { ...BASELINE.keyVault, purgeProtection: false, softDeleteRetentionDays: 7, networkDefaultAction: "Allow" },
   vault: { ...BASELINE.vault, replicas: 1 },
 };
 
 /** Prod: protected, an SLA, zonal and larger pools, stable upgrades in a window, a platform VNet, premium keys, more Vault storage. */
-export const PROD_PROFILE: Profile = {
+export const PROD_DEFAULTS: EnvironmentDefaults = {
   ...BASELINE,
   production: true,
   protect: true,
@@ -85,6 +87,6 @@ export function isProduction(environment: string): boolean {
   return environment === "prod" || environment === "production" || environment.startsWith("prod-");
 }
 
-export function profileFor(environment: string): Profile {
-  return isProduction(environment) ? PROD_PROFILE : DEV_PROFILE;
+export function environmentDefaults(environment: string): EnvironmentDefaults {
+  return isProduction(environment) ? PROD_DEFAULTS : DEV_DEFAULTS;
 }
