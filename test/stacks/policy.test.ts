@@ -10,15 +10,15 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
-import { BUILT_IN_ROLES, BuiltInRole } from "../components/azure/role-ids";
-import { DEPLOY_RULES } from "../policy/deploy";
-import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../policy/evaluate";
-import { checkedFromRecord } from "../policy/from-synth";
-import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
-import { main } from "../synth/cli";
-import { PROJECT_ROOT, projectProgram, synthesize } from "../synth/synthesize";
-import { asCrossGuard, failsOpen, loadPack, runPack } from "./crossguard";
-import { pinTestDay } from "./helpers";
+import { BUILT_IN_ROLES, BuiltInRole } from "../../components/azure/role-ids";
+import { DEPLOY_RULES } from "../../policy/deploy";
+import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../../policy/evaluate";
+import { checkedFromRecord } from "../../policy/from-synth";
+import { CheckedResource, Enforcement, PolicyContext, Violation } from "../../policy/types";
+import { main } from "../../synth/cli";
+import { PROJECT_ROOT, projectProgram, synthesize } from "../../synth/synthesize";
+import { asCrossGuard, failsOpen, loadPack, runPack } from "../crossguard";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 

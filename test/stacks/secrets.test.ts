@@ -12,13 +12,13 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { main } from "../synth/cli";
-import { RecordedResource } from "../synth/engine";
-import { PlatformMocks } from "../synth/mocks";
-import { readStackFile } from "../synth/stack-file";
-import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../synth/synthesize";
-import { renderTree } from "../synth/tree";
-import { pinTestDay } from "./helpers";
+import { main } from "../../synth/cli";
+import { RecordedResource } from "../../synth/engine";
+import { PlatformMocks } from "../../synth/mocks";
+import { readStackFile } from "../../synth/stack-file";
+import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../../synth/synthesize";
+import { renderTree } from "../../synth/tree";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
