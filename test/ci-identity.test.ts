@@ -1,6 +1,7 @@
 /**
  * CiIdentity: the GitHub Actions identities (subjects, roles, variables), the privileged-role
- * policy that lets the deploy identity hold Contributor but no workload, and the platform wiring.
+ * policy that lets the deploy identity hold Contributor but no workload. The platform wiring in
+ * the real stacks: test/stacks/ci-identity.test.ts.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";

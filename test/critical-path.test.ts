@@ -1,8 +1,7 @@
 /**
  * The deployment's critical path (synth/critical-path.ts): the algorithm on small hand-built
- * graphs, and the prod graph itself: the only serial chains are the intrinsic ones (resource
- * group -> cluster -> Flux -> tenant objects; Key Vault -> key -> Vault), and tenants,
- * identities and Vault do not wait on each other.
+ * graphs. The real dev and prod graphs (the only serial chains are the intrinsic ones, and
+ * tenants, identities and Vault do not wait on each other) are in test/stacks/critical-path.test.ts.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

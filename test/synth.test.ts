@@ -1,4 +1,4 @@
-/** The synth contract (docs/DESIGN.md, "Synth"): the CLI, the JSON graph, config errors, schema checks. */
+/** The synth contract (docs/DESIGN.md, "Synth"): config errors, schema checks, secret placeholders (the real stacks: test/stacks/synth.test.ts). */
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,8 +1,8 @@
 /**
- * The deployment's critical path (synth/critical-path.ts): the algorithm on small hand-built
- * graphs, and the prod graph itself: the only serial chains are the intrinsic ones (resource
- * group -> cluster -> Flux -> tenant objects; Key Vault -> key -> Vault), and tenants,
- * identities and Vault do not wait on each other.
+ * The deployment's critical path (synth/critical-path.ts) in the real dev and prod graphs: the
+ * only serial chains are the intrinsic ones (resource group -> cluster -> Flux -> tenant objects;
+ * Key Vault -> key -> Vault), and tenants, identities and Vault do not wait on each other. The
+ * algorithm on hand-built graphs: test/critical-path.test.ts.
  */
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";

@@ -1,4 +1,7 @@
 /**
+ * Whole-stack part (the prod stack's outputs, synth --previous); the rules alone and the config
+ * error path are in test/deployed-settings.test.ts.
+ *
  * Changes Azure cannot apply to an existing Key Vault (soft-delete retention is fixed at creation,
  * purge protection can never be turned off) are config errors. The program learns what is
  * deployed from its own stack's previous outputs, through a StackReference to itself; synth

@@ -858,7 +858,7 @@ test("every policy in PLATFORM_POLICIES has a fixture that trips it, and no fixt
   assert.equal(new Set(names).size, names.length, "policy names are unique");
   for (const name of names) {
     const failing = (FIXTURES[name] ?? []).filter((f) => f.expected.some((e) => e.policy === name));
-    assert.ok(failing.length > 0, `policy ${name} has no failing fixture in test/policy.test.ts`);
+    assert.ok(failing.length > 0, `policy ${name} has no failing fixture in test/stacks/policy.test.ts`);
   }
   assert.deepEqual(Object.keys(FIXTURES).filter((name) => !names.includes(name)), []);
 });

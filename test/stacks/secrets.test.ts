@@ -142,7 +142,7 @@ test("the planted values really reach the program: the webhook Secrets, the depl
   const { result, secrets } = await plantedSynth(t);
   const webhooks = result.run.resources.filter(isWebhookSecret);
   const holding = webhooks.filter((secret) => (secret.values.stringData as Record<string, string>).address === PLANTED);
-  // The platform's address only in flux-system (tenant namespaces get their own, test/tenant-notifications.test.ts).
+  // The platform's address only in flux-system (tenant namespaces get their own, test/stacks/tenant-notifications.test.ts).
   assert.deepEqual(
     holding.map((secret) => (secret.values.metadata as { namespace: string }).namespace),
     ["flux-system"],

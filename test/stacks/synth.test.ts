@@ -1,4 +1,4 @@
-/** The synth contract (docs/DESIGN.md, "Synth"): the CLI, the JSON graph, config errors, schema checks. */
+/** The synth contract (docs/DESIGN.md, "Synth") on the real stacks: the CLI, the JSON graph, the newcomer command as a process. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
