@@ -1,13 +1,12 @@
 /** The benchmark's N-tenant stack config generator (bench/generate.ts). */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
 import { generatedTenant, generateStackConfig, tenantName } from "../bench/generate";
 import { parsePlatformConfig } from "../stacks";
-import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
+import { PROJECT_ROOT } from "../synth/synthesize";
 import { pinTestDay } from "./helpers";
 
 pinTestDay();
@@ -63,13 +62,3 @@ test("bad input: a negative or fractional count, a base without the platform key
   assert.throws(() => generateStackConfig("", 3), /no gitops-platform:platform mapping/);
 });
 
-test("synth takes a generated config: one Tenant and one GitSource per tenant", async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bench-generate-"));
-  const file = path.join(dir, "tenants-4.yaml");
-  writeFileSync(file, generateStackConfig(PROD, 4));
-  const { graph, violations } = await synthesize({ stack: "prod", configFile: file });
-  assert.deepEqual(violations, []);
-  const names = (type: string) => graph.resources.filter((r) => r.type === type).map((r) => r.name).sort();
-  assert.deepEqual(names("gitops-platform:kubernetes:Tenant"), ["platform-t0001", "platform-t0002", "platform-t0003", "platform-t0004"]);
-  assert.equal(names("gitops-platform:kubernetes:GitSource").length, 4);
-});

@@ -1,14 +1,11 @@
 /**
  * CiIdentity: the GitHub Actions identities (subjects, roles, variables), the privileged-role
- * policy that lets the deploy identity hold Contributor but no workload, and the platform wiring.
+ * policy that lets the deploy identity hold Contributor but no workload. The platform wiring in
+ * the real stacks: test/stacks/ci-identity.test.ts.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { test } from "node:test";
 import * as github from "@pulumi/github";
-import { parse, parseDocument } from "yaml";
 import {
   ciSubjects,
   CiIdentity,
@@ -24,8 +21,7 @@ import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { conditionAllows, parseAbacCondition, RoleAssignmentAttempt } from "../policy/rules/abac";
 import { RecordedResource } from "../synth/engine";
-import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { pinTestDay, run, TestRun, withFinders } from "./helpers";
+import { pinTestDay, run, TestRun } from "./helpers";
 
 pinTestDay();
 
@@ -147,7 +143,6 @@ test("the RBAC administration condition: one clause per action, the doc's attrib
   assert.throws(() => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [] }), /exclude at least the grant's own principal/);
   assert.throws(() => roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: ["not-a-guid') OR (true"] }), /is not a GUID/);
 });
-
 
 test("the ABAC evaluator agrees with Microsoft's examples, so the attack tests below can fail", () => {
   // "Example: Constrain roles and principal types" (learn.microsoft.com, "Examples to delegate
@@ -307,170 +302,3 @@ test("policy: Contributor for an identity pull requests can use, or for a servic
   assert.ok(messages.every((m) => OWNER_OR_CONTRIBUTOR.test(m)));
 });
 
-/** The dev stack file with the platform config changed by `edit`, written to a temporary file. */
-function devConfig(edit: (platform: Record<string, unknown>) => void): string {
-  const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
-  const platform = document.getIn(["config", "gitops-platform:platform"]) as { toJSON(): Record<string, unknown> };
-  const changed = platform.toJSON();
-  edit(changed);
-  document.setIn(["config", "gitops-platform:platform"], document.createNode(changed));
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "ci-identity-test-")), "Pulumi.dev.yaml");
-  writeFileSync(file, document.toString());
-  return file;
-}
-
-test("platform: the real stacks create the CI identities for their environment and export the client ids", async () => {
-  for (const stack of ["dev", "prod"] as const) {
-    const { run: result, graph } = await synthesize({ stack });
-    const subjects = result.resources.filter((r) => r.type === CREDENTIAL && r.name.startsWith("platform-ci-")).map((r) => r.values.subject);
-    assert.deepEqual(
-      subjects.sort(),
-      stack === "prod"
-        ? ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
-        : ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
-    );
-    const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
-    const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
-    assert.equal(graph.outputs.ciPreviewClientId, preview.outputs.clientId);
-    assert.equal(graph.outputs.ciDeployClientId, deploy.outputs.clientId);
-    const variables = result.resources.filter((r) => r.type === VARIABLE).map((r) => r.values.variableName);
-    assert.ok(variables.includes(`AZURE_CLIENT_ID_DEPLOY_${stack.toUpperCase()}`), variables.join(", "));
-    // The variables go through the platform's provider for acme-platform; no second provider.
-    assert.equal(result.resources.filter((r) => r.type === "pulumi:providers:github").length, 1);
-    // CI has its own cluster admin grant: no grant to "whoever runs Pulumi" to collide with it.
-    assert.ok(!result.resources.some((r) => r.name === "platform-aks-deployer-admin"));
-  }
-});
-
-/**
- * The subject GitHub puts in a job's OIDC token (docs.github.com, "OpenID Connect reference",
- * example subject claims): a job that names an environment gets the environment form, whatever
- * the event; otherwise a pull_request event gets the pull_request form, others the ref form.
- */
-function githubSubject(repository: string, job: { event: "pull_request" | "push"; ref: string; environment?: string }): string {
-  if (job.environment !== undefined) return `repo:${repository}:environment:${job.environment}`;
-  return job.event === "pull_request" ? `repo:${repository}:pull_request` : `repo:${repository}:ref:${job.ref}`;
-}
-
-test("attack: a pull-request job without approval gets no CI identity's token; only a job in the approval environment gets the preview identity's", async () => {
-  const workflow = parse(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "preview.yml"), "utf8"));
-  const previewJob = workflow.jobs["pulumi-preview"];
-  const environment = typeof previewJob.environment === "object" ? previewJob.environment?.name : previewJob.environment;
-  for (const stack of ["dev", "prod"] as const) {
-    const result = withFinders((await synthesize({ stack })).run);
-    const repository = "acme-platform/platform-infra";
-    /** The identities whose federated credentials accept a token with this subject. */
-    const trusting = (subject: string) =>
-      result
-        .ofType(CREDENTIAL)
-        .filter((c) => c.values.issuer === ISSUER && c.values.subject === subject)
-        .map((c) => result.ofType(IDENTITY).find((i) => i.outputs.name === c.values.resourceName)!.name);
-    // Anyone who can push a branch opens a pull request whose workflow requests an OIDC token in a
-    // job of its own (or edits preview.yml to drop the environment): no identity accepts it.
-    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge" })), [], `${stack}: a pull-request job without an environment`);
-    assert.deepEqual(trusting(githubSubject(repository, { event: "push", ref: "refs/heads/attacker" })), [], `${stack}: a pushed branch`);
-    // The real preview runs in the environment a reviewer approves, and only that gets the preview identity.
-    assert.equal(environment, "preview", "preview.yml's pulumi-preview job runs in the approval environment");
-    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment })), ["platform-ci-preview"], stack);
-  }
-});
-
-test("platform: the allow-list is exactly the roles of the role assignments a CI run creates in dev and prod", async () => {
-  const made = new Map<string, string[]>();
-  for (const stack of ["dev", "prod"] as const) {
-    const result = withFinders((await synthesize({ stack })).run);
-    const ci = result.one("gitops-platform:azure:CiIdentity");
-    const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
-    const underCi = (r: RecordedResource): boolean => r.parent !== null && (r.parent === ci.urn || underCi(byUrn.get(r.parent)!));
-    const ciPrincipals = result.ofType(IDENTITY).filter(underCi).map((i) => i.outputs.principalId);
-    const config = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
-    const adminGroups: string[] = config.cluster.adminGroupObjectIds;
-    for (const assignment of result.ofType(ASSIGNMENT)) {
-      // Made by the person who runs a stack's first `up` (README "Pull-request previews and
-      // deploys"), and by a person whenever they change: the CI identities' own grants, and the
-      // admin groups' (a Group, which the deploy identity may not grant).
-      if (underCi(assignment)) continue;
-      if (adminGroups.includes(String(assignment.values.principalId))) {
-        assert.equal(assignment.values.principalType, "Group", assignment.name);
-        continue;
-      }
-      // Tenant admin groups' SOPS encrypt-only role: the one role CI may give a group (it reads
-      // and decrypts nothing); the test above checks the condition's exception for it.
-      if (result.ofType("azure-native:authorization:RoleDefinition").some((d) => String(assignment.values.roleDefinitionId).endsWith(String(d.values.roleDefinitionId)))) {
-        assert.equal(assignment.values.principalType, "Group", assignment.name);
-        continue;
-      }
-      // Everything else the deploy identity creates on a later run: for a managed identity of
-      // the stack, never for a CI identity.
-      assert.equal(assignment.values.principalType, "ServicePrincipal", assignment.name);
-      assert.ok(!ciPrincipals.includes(assignment.values.principalId), assignment.name);
-      const guid = String(assignment.values.roleDefinitionId).split("/").pop()!;
-      made.set(guid, [...(made.get(guid) ?? []), `${stack}:${assignment.name}`]);
-    }
-  }
-  const names = Object.fromEntries(Object.entries(BUILT_IN_ROLES).map(([role, guid]) => [guid, role]));
-  assert.deepEqual(
-    [...made.keys()].map((guid) => names[guid] ?? guid).sort(),
-    [...DELEGABLE_ROLES].sort(),
-    `made by CI: ${JSON.stringify(Object.fromEntries(made))}`,
-  );
-});
-
-test("platform: the CI identities' role assignments are named by role and adopt today's positional names", async () => {
-  const { run: result } = await synthesize({ stack: "prod" });
-  const assignments = result.resources.filter((r) => r.type === ASSIGNMENT && r.name.startsWith("platform-ci-preview-"));
-  const positional = (a: RecordedResource) => a.aliases.filter((urn) => urn.includes(`$${ASSIGNMENT}::`)).map((urn) => urn.split("::").pop())[0];
-  assert.deepEqual(
-    assignments.map((a) => [a.name, positional(a)]).sort(),
-    [
-      ["platform-ci-preview-azure-kubernetes-service-cluster-user-role", "platform-ci-preview-azure-kubernetes-service-cluster-user-role-1"],
-      ["platform-ci-preview-azure-kubernetes-service-rbac-reader", "platform-ci-preview-azure-kubernetes-service-rbac-reader-2"],
-      ["platform-ci-preview-key-vault-reader", "platform-ci-preview-key-vault-reader-3"],
-      ["platform-ci-preview-reader", "platform-ci-preview-reader-0"],
-    ],
-  );
-});
-
-test("platform: without ci nothing is created and the outputs are undefined; ci without github.owner gets its own provider", async () => {
-  const off = await synthesize({ stack: "dev", configFile: devConfig((p) => delete p.ci) });
-  assert.ok(!off.run.resources.some((r) => r.type === "gitops-platform:azure:CiIdentity"));
-  assert.equal(off.graph.outputs.ciPreviewClientId, undefined);
-  assert.equal(off.graph.outputs.ciDeployClientId, undefined);
-  assert.ok(off.run.resources.some((r) => r.name === "platform-aks-deployer-admin"), "the deployer grant stays without ci");
-
-  const noOwner = await synthesize({
-    stack: "dev",
-    configFile: devConfig((p) => {
-      p.github = {};
-      p.tenants = (p.tenants as Record<string, unknown>[]).map(({ git: _git, ...tenant }) => tenant);
-      p.ci = { repository: "other-org/infra" };
-    }),
-  });
-  const providers = noOwner.run.resources.filter((r) => r.type === "pulumi:providers:github");
-  assert.deepEqual(
-    providers.map((p) => [p.name, p.values.owner]),
-    [["platform-github-ci", "other-org"]],
-  );
-  const variables = noOwner.run.resources.filter((r) => r.type === VARIABLE);
-  assert.equal(variables.length, 4);
-  assert.ok(variables.every((v) => v.provider === providers[0].urn && v.values.repository === "infra"));
-});
-
-test("the deploy identity may assign the tenants' SOPS encrypt-only role, to groups only: the one exception to ServicePrincipal", async () => {
-  const dev = (await synthesize({ stack: "dev" })).run.resources;
-  const admin = dev.find((r) => r.type === "azure-native:authorization:RoleAssignment" && r.name === "platform-ci-deploy-rbac-admin")!;
-  const definition = dev.find((r) => r.type === "azure-native:authorization:RoleDefinition")!;
-  const guid = String(definition.values.roleDefinitionId);
-  const condition = String(admin.values.condition);
-  assert.equal((condition.match(new RegExp(guid, "g")) ?? []).length, 2, "on write and on delete");
-  const group = "5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f";
-  for (const action of ["write", "delete"] as const) {
-    assert.ok(conditionAllows(condition, { action, roleDefinitionGuid: guid, principalId: group, principalType: "Group" }), `${action} for a group`);
-    assert.ok(!conditionAllows(condition, { action, roleDefinitionGuid: guid, principalId: group, principalType: "User" }), `${action} for a user`);
-    for (const role of ["Key Vault Crypto User", "Key Vault Secrets Officer"] as const) {
-      assert.ok(!conditionAllows(condition, { action, roleDefinitionGuid: BUILT_IN_ROLES[role], principalId: group, principalType: "Group" }), `${role} to a group`);
-    }
-  }
-  const encryptGrants = dev.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.values.roleDefinitionId).endsWith(guid));
-  assert.ok(encryptGrants.length >= 2, "every tenant admin group gets it");
-});

@@ -86,12 +86,19 @@ test("preview: pull_request only, read-only by default, the three jobs, no secre
   for (const file of readdirSync(DIR)) assert.ok(!/pull_request_target/.test(text(file)), `${file} must not use pull_request_target`);
 });
 
-test("preview checks: npm ci, lint, typecheck and test on Node 24 with the npm cache", () => {
+test("preview checks: npm ci, lint, typecheck and both test tiers on Node 24 with the npm cache", () => {
   const checks = load("preview.yml").jobs.checks;
   assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
   assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 24, cache: "npm" });
   const commands = checks.steps.map((s) => s.run).filter(Boolean);
-  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test"]);
+  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
+});
+
+test(".ci/run runs lint, typecheck and both test tiers, in that order", () => {
+  const commands = readFileSync(path.join(PROJECT_ROOT, ".ci", "run"), "utf8")
+    .split("\n")
+    .filter((line) => /^npm (test|run (lint|typecheck|test:\S+))$/.test(line));
+  assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
 });
 
 test("one Node LTS everywhere: every workflow on 24, .ci/run and .node-version on the same pinned 24.x", () => {

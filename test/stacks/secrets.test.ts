@@ -12,13 +12,13 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
-import { main } from "../synth/cli";
-import { RecordedResource } from "../synth/engine";
-import { PlatformMocks } from "../synth/mocks";
-import { readStackFile } from "../synth/stack-file";
-import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../synth/synthesize";
-import { renderTree } from "../synth/tree";
-import { pinTestDay } from "./helpers";
+import { main } from "../../synth/cli";
+import { RecordedResource } from "../../synth/engine";
+import { PlatformMocks } from "../../synth/mocks";
+import { readStackFile } from "../../synth/stack-file";
+import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../../synth/synthesize";
+import { renderTree } from "../../synth/tree";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
@@ -142,7 +142,7 @@ test("the planted values really reach the program: the webhook Secrets, the depl
   const { result, secrets } = await plantedSynth(t);
   const webhooks = result.run.resources.filter(isWebhookSecret);
   const holding = webhooks.filter((secret) => (secret.values.stringData as Record<string, string>).address === PLANTED);
-  // The platform's address only in flux-system (tenant namespaces get their own, test/tenant-notifications.test.ts).
+  // The platform's address only in flux-system (tenant namespaces get their own, test/stacks/tenant-notifications.test.ts).
   assert.deepEqual(
     holding.map((secret) => (secret.values.metadata as { namespace: string }).namespace),
     ["flux-system"],

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
-import { RecordedResource } from "../synth/engine";
-import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { pinTestDay } from "./helpers";
+import { RecordedResource } from "../../synth/engine";
+import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 

@@ -10,15 +10,15 @@ import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
-import { BUILT_IN_ROLES, BuiltInRole } from "../components/azure/role-ids";
-import { DEPLOY_RULES } from "../policy/deploy";
-import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../policy/evaluate";
-import { checkedFromRecord } from "../policy/from-synth";
-import { CheckedResource, Enforcement, PolicyContext, Violation } from "../policy/types";
-import { main } from "../synth/cli";
-import { PROJECT_ROOT, projectProgram, synthesize } from "../synth/synthesize";
-import { asCrossGuard, failsOpen, loadPack, runPack } from "./crossguard";
-import { pinTestDay } from "./helpers";
+import { BUILT_IN_ROLES, BuiltInRole } from "../../components/azure/role-ids";
+import { DEPLOY_RULES } from "../../policy/deploy";
+import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../../policy/evaluate";
+import { checkedFromRecord } from "../../policy/from-synth";
+import { CheckedResource, Enforcement, PolicyContext, Violation } from "../../policy/types";
+import { main } from "../../synth/cli";
+import { PROJECT_ROOT, projectProgram, synthesize } from "../../synth/synthesize";
+import { asCrossGuard, failsOpen, loadPack, runPack } from "../crossguard";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
@@ -858,7 +858,7 @@ test("every policy in PLATFORM_POLICIES has a fixture that trips it, and no fixt
   assert.equal(new Set(names).size, names.length, "policy names are unique");
   for (const name of names) {
     const failing = (FIXTURES[name] ?? []).filter((f) => f.expected.some((e) => e.policy === name));
-    assert.ok(failing.length > 0, `policy ${name} has no failing fixture in test/policy.test.ts`);
+    assert.ok(failing.length > 0, `policy ${name} has no failing fixture in test/stacks/policy.test.ts`);
   }
   assert.deepEqual(Object.keys(FIXTURES).filter((name) => !names.includes(name)), []);
 });

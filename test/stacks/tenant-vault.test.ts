@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { synthesize } from "../synth/synthesize";
-import { pinTestDay } from "./helpers";
+import { synthesize } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 

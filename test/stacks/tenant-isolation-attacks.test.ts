@@ -13,12 +13,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
-import { BUILT_IN_ROLES } from "../components/azure/role-ids";
-import { evaluatePolicies, PLATFORM_POLICIES } from "../policy/evaluate";
-import { checkedFromRecord } from "../policy/from-synth";
-import { RecordedResource } from "../synth/engine";
-import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { pinTestDay, TestRun, withFinders } from "./helpers";
+import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
+import { evaluatePolicies, PLATFORM_POLICIES } from "../../policy/evaluate";
+import { checkedFromRecord } from "../../policy/from-synth";
+import { RecordedResource } from "../../synth/engine";
+import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { pinTestDay, TestRun, withFinders } from "../helpers";
 
 pinTestDay();
 

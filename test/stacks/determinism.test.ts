@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test, TestContext } from "node:test";
-import { main } from "../synth/cli";
-import { SynthGraph } from "../synth/synthesize";
-import { pinTestDay } from "./helpers";
+import { main } from "../../synth/cli";
+import { SynthGraph } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 

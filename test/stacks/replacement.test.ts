@@ -1,0 +1,155 @@
+/**
+ * Updates that would lose data: a config change that is not about a stateful resource must not
+ * force its replacement. Each variant of the prod stack is synthesized next to the real one, and
+ * for every stateful resource (matched by URN) the URN and the inputs that force replacement
+ * must be the same (test/replacement-check.ts). Here: the real prod graph and the changes that
+ * reach more than the cluster, Key Vault and Vault; changes to those three components' settings
+ * alone are checked at the component level (test/replacement.test.ts), with the same check.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { parse, stringify } from "yaml";
+import { RecordedResource } from "../../synth/engine";
+import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
+import { ignored, isType, replacements, STATEFUL } from "../replacement-check";
+
+pinTestDay();
+
+const workdir = mkdtempSync(path.join(tmpdir(), "replacement-"));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Platform = Record<string, any>;
+
+const prodDocument = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
+
+let counter = 0;
+async function synthProd(change?: (platform: Platform, config: Record<string, unknown>) => void): Promise<RecordedResource[]> {
+  const document = prodDocument();
+  change?.(document.config["gitops-platform:platform"], document.config);
+  const file = path.join(workdir, `prod-${++counter}.yaml`);
+  writeFileSync(file, stringify(document));
+  const { run } = await synthesize({ stack: "prod", configFile: file });
+  return run.resources;
+}
+
+let base: Promise<RecordedResource[]> | undefined;
+const prod = () => (base ??= synthProd());
+
+test("the real prod stack has every kind of stateful resource this test watches", async () => {
+  const resources = await prod();
+  for (const kind of STATEFUL) assert.ok(resources.some(kind.matches), `no ${kind.what} in prod`);
+  assert.equal(resources.filter(isType("azure-native:keyvault:Key")).length, 5, "the shared SOPS key, three tenants' SOPS keys and the Vault seal key");
+  // The shared key keeps the URN earlier versions gave it: upgrading adopts it, nothing replaces it.
+  assert.ok(
+    resources.some(
+      (r) => r.urn === "urn:pulumi:prod::gitops-platform::gitops-platform:kubernetes:Flux$azure-native:keyvault:Key::platform-flux-sops-key",
+    ),
+    "the shared SOPS key under its old URN",
+  );
+  // A resynth of the same config changes nothing: test/stacks/determinism.test.ts (byte-identical prod JSON).
+});
+
+type Change = (platform: Platform, config: Record<string, unknown>) => void;
+/** `base`, when given, is applied to the prod stack on both sides. */
+// The cluster, Key Vault and Vault variants (node pools, Kubernetes upgrade, API server and firewall
+// ranges, maintenance window, admin groups, SKUs, kubelogin, Vault version and recovery shares) are
+// in test/replacement.test.ts, at the component level.
+const VARIANTS: { name: string; base?: Change; change: Change }[] = [
+  { name: "a changed tag and a new one", change: (p) => (p.tags = { ...p.tags, owner: "sre-team", "data-class": "internal" }) },
+  {
+    name: "an added tenant",
+    change: (p) =>
+      p.tenants.push({
+        name: "search",
+        groups: { admins: ["8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e05"] },
+        quota: { cpu: "4", memory: "8Gi", pods: 40 },
+        git: { repository: "search-config", path: "./envs/prod" },
+      }),
+  },
+  { name: "tenants in another order", change: (p) => p.tenants.reverse() },
+  { name: "a changed quota", change: (p) => (p.tenants[0].quota = { cpu: "12", memory: "24Gi", pods: 120 }) },
+  {
+    name: "an added notification",
+    change: (p, config) => {
+      p.flux = { ...p.flux, notifications: [...(p.flux?.notifications ?? []), { name: "oncall", type: "msteams", addressSecret: "oncallWebhookUrl" }] };
+      config["gitops-platform:oncallWebhookUrl"] = { secure: "v1:b25jYWxsLXdlYmhvb2s=" };
+    },
+  },
+  // Without SOPS on both sides: the extension cannot decrypt (config refuses sops with it), and
+  // turning SOPS off drops its key on purpose.
+  { name: "Flux through the AKS extension instead of Helm", base: (p) => (p.flux = { ...p.flux, sops: false }), change: (p) => (p.flux = { ...p.flux, sops: false, install: "aks-extension" }) },
+  {
+    name: "CI identities switched on or off (and with them the deployer's own cluster admin grant)",
+    change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
+  },
+  { name: "another GitHub owner", change: (p) => (p.github.owner = "acme-platform-2") },
+];
+
+for (const variant of VARIANTS) {
+  test(`no stateful resource is replaced by: ${variant.name}`, async () => {
+    const before = variant.base ? await synthProd(variant.base) : await prod();
+    const after = await synthProd(variant.change);
+    assert.notDeepEqual(
+      after.map((r) => [r.urn, r.values]),
+      before.map((r) => [r.urn, r.values]),
+      "the variant changes something",
+    );
+    assert.deepEqual(replacements(before, after), []);
+  });
+}
+
+test("the check can fail: a new location replaces everything located (a new pod CIDR: test/replacement.test.ts)", async () => {
+  const moved = replacements(await prod(), await synthProd((p) => (p.location = "northeurope")));
+  assert.deepEqual(moved, [
+    'resource group platform-rg: location "westeurope" -> "northeurope"',
+    'Key Vault platform-kv: location "westeurope" -> "northeurope"',
+    'AKS cluster platform-aks: location "westeurope" -> "northeurope"',
+  ]);
+});
+
+test("the cluster's inline pool list is create-only: a change there cannot replace the cluster", async () => {
+  const cluster = (await prod()).find(isType("azure-native:containerservice:ManagedCluster"))!;
+  assert.ok(ignored(cluster, ["agentPoolProfiles", "0", "name"]));
+  assert.ok(!ignored(cluster, ["networkProfile"]));
+});
+
+const sopsKeys = (resources: readonly RecordedResource[]) =>
+  resources.filter((r) => r.type === "azure-native:keyvault:Key" && /^(flux-sops|sops-[a-z0-9-]+)-[a-z0-9]{6}$/.test(String(r.values.keyName)));
+
+test("turning SOPS off drops exactly the SOPS keys (the shared one and each tenant's), which prod protects, so pulumi up stops before deleting them", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.flux = { ...p.flux, sops: false }));
+  const keys = sopsKeys(before);
+  assert.equal(keys.length, 4);
+  assert.ok(keys.every((k) => k.protect), "the SOPS keys are protected in prod");
+  assert.deepEqual(replacements(before, after), keys.map((key) => `Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`));
+});
+
+test("a removed tenant drops exactly its SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.tenants = p.tenants.filter((t: { name: string }) => t.name !== "payments")));
+  const key = before.find((r) => r.type === "azure-native:keyvault:Key" && String(r.values.keyName).startsWith("sops-payments-"));
+  assert.ok(key?.protect, "the tenant's key is protected in prod: what its repository encrypted stays readable until someone unprotects it on purpose");
+  assert.deepEqual(replacements(before, after), [`Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`]);
+});
+
+test("retiring the shared SOPS key (flux.sharedSopsKey: false) drops exactly it", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.flux = { ...p.flux, sharedSopsKey: false }));
+  const key = before.find((r) => r.type === "azure-native:keyvault:Key" && String(r.values.keyName).startsWith("flux-sops-"));
+  assert.ok(key?.protect);
+  assert.deepEqual(replacements(before, after), [`Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`]);
+});
+
+test("a key's name is not part of its identity once it exists: keyName is in ignoreChanges", async () => {
+  const keys = (await prod()).filter(isType("azure-native:keyvault:Key"));
+  assert.ok(keys.length === 5 && keys.every((k) => k.ignoreChanges.includes("keyName")));
+  // Without ignoreChanges the same rename would count as a replacement.
+  const renamed = keys.map((k) => ({ ...k, values: { ...k.values, keyName: "renamed" } }));
+  assert.deepEqual(replacements(keys, renamed), []);
+  assert.equal(replacements(keys, renamed.map((k) => ({ ...k, ignoreChanges: [] }))).length, 5);
+});

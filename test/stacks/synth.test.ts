@@ -1,0 +1,70 @@
+/** The synth contract (docs/DESIGN.md, "Synth") on the real stacks: the CLI, the JSON graph, the newcomer command as a process. */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { test, TestContext } from "node:test";
+import { main } from "../../synth/cli";
+import { PROJECT_ROOT, SynthGraph } from "../../synth/synthesize";
+import { pinTestDay, TEST_DAY } from "../helpers";
+
+pinTestDay();
+
+const workdir = mkdtempSync(path.join(tmpdir(), "synth-test-"));
+
+function file(name: string, text: string): string {
+  const target = path.join(workdir, name);
+  writeFileSync(target, text);
+  return target;
+}
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(t: TestContext, argv: string[], program?: () => unknown): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
+  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
+  const code = await main(argv, program);
+  t.mock.restoreAll();
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+for (const stack of ["dev", "prod"]) {
+  test(`synth ${stack} exits 0, prints the tree and writes the JSON graph`, async (t) => {
+    const json = path.join(workdir, `${stack}.json`);
+    const { code, out, err } = await cli(t, [stack, "--json", json]);
+    assert.equal(code, 0, err);
+    assert.match(out, new RegExp(`^pulumi:pulumi:Stack gitops-platform-${stack}$`, "m"));
+    assert.match(out, /^\d+ resources \(\d+ custom, \d+ components\)$/m);
+    const graph = JSON.parse(readFileSync(json, "utf8")) as SynthGraph;
+    assert.equal(graph.project, "gitops-platform");
+    assert.equal(graph.stack, stack);
+    const urns = new Set(graph.resources.map((r) => r.urn));
+    for (const r of graph.resources) {
+      // `secrets` and `import` appear only where there is one (an adopted resource has an import ID).
+      assert.deepEqual(Object.keys(r).filter((k) => k !== "secrets" && k !== "import"), ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "protect", "inputs", "outputs"]);
+      assert.ok(r.urn.startsWith(`urn:pulumi:${stack}::gitops-platform::`), r.urn);
+      if (r.type !== "pulumi:pulumi:Stack") assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a known parent`);
+      for (const d of r.dependencies) assert.ok(urns.has(d), `${r.urn} depends on a known resource`);
+      if (r.provider) assert.ok(urns.has(r.provider), `${r.urn} names a known provider`);
+    }
+    const group = graph.resources.find((r) => r.type === "azure-native:resources:ResourceGroup");
+    assert.equal(group?.protect, stack === "prod", "protect follows the environment");
+    assert.equal((group?.inputs.tags as Record<string, string>).environment, stack);
+    assert.equal(graph.outputs.environment, stack);
+  });
+}
+
+test("the newcomer command works as a real process: npm run synth -- dev", () => {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--today", TEST_DAY], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /resources \(\d+ custom/);
+  const invalid = spawnSync(process.execPath, ["--import", "tsx", "synth/cli.ts", "dev", "--today", TEST_DAY, "--config", file("typo.yaml", "config:\n  gitops-platform:platform: { tenants: [{ name: web, quota: { cpus: 1 } }] }\n")], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(invalid.status, 1);
+  assert.equal(invalid.stderr.trim().split("\n").length, 2, invalid.stderr);
+  assert.match(invalid.stderr, /gitops-platform:platform\.tenants\[0\]\.quota\.cpus: unknown key \(did you mean "cpu"\?\)/);
+});
