@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { PROJECT_ROOT } from "../synth/synthesize";
+import { PROJECT_ROOT } from "../../synth/synthesize";
 
 /** The ```ts blocks of one `## ` section of a Markdown document, in order. */
 function tsBlocksOfSection(markdown: string, heading: string): string[] {

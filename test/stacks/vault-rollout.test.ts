@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { renderRolloutScript } from "../components/kubernetes/vault-rollout";
+import { renderRolloutScript } from "../../components/kubernetes/vault-rollout";
 
 const hasJq = spawnSync("jq", ["--version"]).status === 0;
 const TOKEN = "PLANTED-service-account-token";

@@ -4,10 +4,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { runProgram } from "../synth/engine";
-import { PROJECT_ROOT } from "../synth/synthesize";
-import { validateKubernetesObjects } from "../synth/validate";
-import { withFinders } from "./helpers";
+import { runProgram } from "../../synth/engine";
+import { PROJECT_ROOT } from "../../synth/synthesize";
+import { validateKubernetesObjects } from "../../synth/validate";
+import { withFinders } from "../helpers";
 
 const COMPONENTS = ["GitOpsPlatform", "AksCluster", "KeyVault", "WorkloadIdentity", "Tenant", "Flux", "GitSource", "FluxSources", "FluxNotifications", "HashiCorpVault", "Vault"];
 

@@ -17,7 +17,7 @@ import {
   tenantPathProblem,
   tenantPolicyName,
   tenantRole,
-} from "../components/kubernetes/vault-bootstrap";
+} from "../../components/kubernetes/vault-bootstrap";
 
 const INPUT: BootstrapInput = {
   initAddress: "https://vault-0.vault-internal:8200",
