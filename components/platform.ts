@@ -204,10 +204,9 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
           groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
-          github: ciGithub,
           tags,
         },
-        child,
+        { ...child, providers: { github: ciGithub } },
       );
     }
 
@@ -284,7 +283,6 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         `${prefix}-git`,
         {
           ...common,
-          github: shared.githubProvider,
           repository: tenant.git.repository,
           branch: tenant.git.branch,
           path: tenant.git.path,
@@ -293,7 +291,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           // Plain strings for the deploy key's title, so the key need not wait for the cluster.
           clusterName: `gitops-platform-${config.environment}`,
         },
-        { parent: created },
+        { parent: created, ...(shared.githubProvider ? { providers: { github: shared.githubProvider } } : {}) },
       );
     }
     if (tenant.helmReleases.length + tenant.ociRepositories.length + tenant.buckets.length > 0) {

@@ -217,7 +217,7 @@ test("the RBAC administration condition admits exactly the allow-listed roles, t
 test("ids go to the repository as Actions variables through the given provider, one name set per stack", async () => {
   const result = await run(() => {
     const provider = new github.Provider("gh", { owner: "acme" });
-    const ci = new CiIdentity("ci", { ...base, production: false, variableSuffix: "dev", github: provider });
+    const ci = new CiIdentity("ci", { ...base, production: false, variableSuffix: "dev" }, { providers: { github: provider } });
     return { previewClientId: ci.previewClientId, deployClientId: ci.deployClientId, tenantId: ci.tenantId, subscriptionId: ci.subscriptionId };
   });
   const provider = result.one("pulumi:providers:github");

@@ -36,7 +36,6 @@ async function runTenantSources(git: Partial<GitSourceArgs> = {}): Promise<TestR
     const fluxReady = [...flux.ready, ...tenant.ready];
     const source = new GitSource("team-a-git", {
       provider,
-      github: gh,
       repository: "acme/Team.Apps",
       branch: "main",
       path: "./envs/dev",
@@ -47,7 +46,7 @@ async function runTenantSources(git: Partial<GitSourceArgs> = {}): Promise<TestR
       fluxReady,
       clusterName: "aks-dev",
       ...git,
-    });
+    }, { providers: { github: gh } });
     new FluxSources("team-a-sources", {
       provider,
       namespace: tenant.namespace,

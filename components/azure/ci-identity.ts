@@ -60,11 +60,6 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * DELEGABLE_ROLES for service principals. Default none.
    */
   groupDelegableRoleGuids?: pulumi.Input<string>[];
-  /**
-   * A GitHub provider for the repository's owner, with a token that may write Actions variables.
-   * Without it no variables are written; copy the outputs into the repository by hand.
-   */
-  github?: github.Provider;
 }
 
 /** The federated credential subjects of each identity. */
@@ -313,13 +308,16 @@ export class CiIdentity extends pulumi.ComponentResource {
       [names.tenantId, this.tenantId],
       [names.subscriptionId, this.subscriptionId],
     ];
-    this.variables = args.github
+    // The GitHub provider comes with the resource options (`providers: { github }`: the
+    // repository's owner, a token that may write Actions variables); without one no variables are
+    // written, and the outputs are copied into the repository by hand.
+    this.variables = this.getProvider("github:index/actionsVariable:ActionsVariable")
       ? values.map(
           ([variableName, value]) =>
             new github.ActionsVariable(
               `${name}-${variableName.toLowerCase().replace(/_/g, "-")}`,
               { repository: repository.name, variableName, value },
-              { parent: this, provider: args.github },
+              { parent: this },
             ),
         )
       : [];

@@ -62,6 +62,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
   readonly tenantId: pulumi.Output<string>;
   /** ARM resource id of the identity. */
   readonly resourceId: pulumi.Output<string>;
+  /** ARM resource id of the identity: the name every component uses for ARM ids (`resourceId` is the 0.1 name). */
+  readonly id: pulumi.Output<string>;
   readonly credentials: managedidentity.FederatedIdentityCredential[];
   readonly roleAssignments: authorization.RoleAssignment[];
   readonly serviceAccounts: k8s.core.v1.ServiceAccount[];
@@ -90,6 +92,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     this.principalId = this.identity.principalId;
     this.tenantId = this.identity.tenantId;
     this.resourceId = this.identity.id;
+    this.id = this.identity.id;
 
     const specs = [
       ...serviceAccounts.map((ref) => ({ name: credentialName(`${ref.namespace}-${ref.name}`), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref) })),

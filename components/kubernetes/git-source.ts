@@ -16,11 +16,6 @@ import { managedLabels } from "./labels";
 export interface GitSourceArgs {
   /** Kubernetes provider of the cluster; the ambient default is never used. */
   provider: k8s.Provider;
-  /**
-   * GitHub provider for the deploy key (and the repository, with `create`); its `owner` must be
-   * the repository's owner. Default: whatever this component's `providers` option gives.
-   */
-  github?: github.Provider;
   /** `owner/name` on github.com. */
   repository: string;
   /** Branch Flux follows. */
@@ -69,7 +64,9 @@ export class GitSource extends pulumi.ComponentResource {
     const url = githubSshUrl(args.repository);
     const repoName = args.repository.split("/")[1];
     const fluxName = args.objectName ?? objectName(repoName);
-    const githubOpts = { parent: this, ...(args.github ? { provider: args.github } : {}) };
+    // GitHub resources take their provider from this component's options (`providers: { github }`,
+    // whose owner must be the repository's owner), like any provider other than the cluster's.
+    const githubOpts = { parent: this };
     const k8sOpts = { parent: this, provider: args.provider };
     const labels = managedLabels();
 

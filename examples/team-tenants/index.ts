@@ -35,7 +35,6 @@ export const tenants = teams.map((team) => {
   });
   const source = new GitSource(`${team.name}-git`, {
     provider,
-    github: githubProvider,
     repository: `${owner}/${team.repository}`,
     branch: "main",
     path: `./clusters/${pulumi.getStack()}`,
@@ -44,6 +43,6 @@ export const tenants = teams.map((team) => {
     serviceAccountName: tenant.serviceAccountName,
     sops: false,
     fluxReady: tenant.ready,
-  });
+  }, { providers: { github: githubProvider } });
   return { namespace: tenant.namespace, repository: source.repositoryUrl, deployKey: source.deployKeyPublic };
 });
