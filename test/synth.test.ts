@@ -1,37 +1,17 @@
 /** The synth contract (docs/DESIGN.md, "Synth"): config errors, schema checks, secret placeholders (the real stacks: test/stacks/synth.test.ts). */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { test, TestContext } from "node:test";
+import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
-import { main } from "../synth/cli";
 import { RecordedResource } from "../synth/engine";
 import { parseStackFile, secretPlaceholder } from "../synth/stack-file";
 import { synthesize } from "../synth/synthesize";
 import { ConfigError } from "../stacks/load";
+import { cli, file, workdir } from "./synth-cli-helpers";
 import { pinTestDay } from "./helpers";
 
 pinTestDay();
 
-const workdir = mkdtempSync(path.join(tmpdir(), "synth-test-"));
-
-function file(name: string, text: string): string {
-  const target = path.join(workdir, name);
-  writeFileSync(target, text);
-  return target;
-}
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(t: TestContext, argv: string[], program?: () => unknown): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
-  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
-  const code = await main(argv, program);
-  t.mock.restoreAll();
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 test("invalid config: exit 1, every problem with its key path, no stack trace, nothing registered", async (t) => {
   const bad = file(

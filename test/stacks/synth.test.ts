@@ -1,34 +1,15 @@
 /** The synth contract (docs/DESIGN.md, "Synth") on the real stacks: the CLI, the JSON graph, the newcomer command as a process. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { test, TestContext } from "node:test";
-import { main } from "../../synth/cli";
+import { test } from "node:test";
 import { PROJECT_ROOT, SynthGraph } from "../../synth/synthesize";
+import { cli, file, workdir } from "../synth-cli-helpers";
 import { pinTestDay, TEST_DAY } from "../helpers";
 
 pinTestDay();
 
-const workdir = mkdtempSync(path.join(tmpdir(), "synth-test-"));
-
-function file(name: string, text: string): string {
-  const target = path.join(workdir, name);
-  writeFileSync(target, text);
-  return target;
-}
-
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(t: TestContext, argv: string[], program?: () => unknown): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  t.mock.method(console, "log", (...args: unknown[]) => out.push(args.join(" ")));
-  t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));
-  const code = await main(argv, program);
-  t.mock.restoreAll();
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 for (const stack of ["dev", "prod"]) {
   test(`synth ${stack} exits 0, prints the tree and writes the JSON graph`, async (t) => {
