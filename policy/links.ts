@@ -12,13 +12,12 @@
  * through the one resource of the expected type it depends on; when neither says, the caller
  * must report that it cannot decide.
  */
-import { CheckedResource, get } from "./types";
+import { CheckedResource, get, text } from "./types";
 
 export const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
 export const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 export const RESOURCE_GROUP = "azure-native:resources:ResourceGroup";
 
-const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 /** The resources of `type` that `r`'s input `input` was computed from (its propertyDependencies). */
 export function dependedOn(r: CheckedResource, input: string, type: string, byUrn: ReadonlyMap<string, CheckedResource>): CheckedResource[] {

@@ -80,3 +80,11 @@ export function get(value: unknown, ...path: string[]): unknown {
   }
   return current;
 }
+
+/** A property as text: the string itself, "" for anything else. */
+export const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** The role definition GUID a role assignment grants (the last segment of its roleDefinitionId), lower-cased. */
+export function assignedRoleGuid(assignment: CheckedResource): string {
+  return String(get(assignment.props, "roleDefinitionId") ?? "").split("/").pop()!.toLowerCase();
+}

@@ -1,7 +1,7 @@
 /** Deploy rules for Key Vault: who may touch its keys through ARM, and who can reach it at all. */
 import { BUILT_IN_ROLES as BUILT_IN_ROLE_IDS } from "../../components/azure/role-ids";
 import { federation, grantee, IDENTITY, namedBy, ownName, RESOURCE_GROUP, unlinkedMessage } from "../links";
-import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 import { ASSIGNMENT, waitsAfter } from "./grants";
 import { graphOf, isFinding } from "./graph-input";
 
@@ -12,8 +12,6 @@ const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AGENT_POOL = "azure-native:containerservice:AgentPool";
 const PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint";
 
-const text = (value: unknown): string => (typeof value === "string" ? value : "");
-const roleGuid = (r: CheckedResource): string => text(get(r.props, "roleDefinitionId")).split("/").pop()!.toLowerCase();
 
 /** Roles whose data actions create, read and delete keys (or secrets) of a vault. */
 const KEY_MANAGERS = new Set<string>([BUILT_IN_ROLE_IDS["Key Vault Crypto Officer"], BUILT_IN_ROLE_IDS["Key Vault Administrator"]]);
@@ -75,7 +73,7 @@ export const keyVaultObjectsWaitForDataPlaneGrant: PlatformPolicy = {
       const roles = object.type === KEY ? KEY_MANAGERS : SECRET_MANAGERS;
       const waited = grants.some(
         (grant) =>
-          roles.has(roleGuid(grant)) &&
+          roles.has(assignedRoleGuid(grant)) &&
           scopeCovers(text(get(grant.props, "scope")), vault) &&
           waitsAfter(graph, resources, grant.urn).some((wait) => graph.waits(object.urn, wait)),
       );
@@ -146,7 +144,7 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
     const findings = [];
     for (const grant of ofType(resources, ASSIGNMENT)) {
       const vaultName = vaultOfScope(text(get(grant.props, "scope")));
-      if (!vaultName || !DATA_ROLES.has(roleGuid(grant))) continue;
+      if (!vaultName || !DATA_ROLES.has(assignedRoleGuid(grant))) continue;
       const identity = inCluster.get(text(get(grant.props, "principalId")));
       if (!identity) {
         // A service-account credential that names no identity may be this grantee's.

@@ -5,7 +5,7 @@
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
 import { FLUX_CONTROLLERS, FluxController, lockdownFlags, renderedControllerArgs } from "../../components/kubernetes/flux-install";
 import { federation, grantee, ownName, unlinkedMessage } from "../links";
-import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 import { tenantNamespaces } from "./kubernetes";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -13,7 +13,6 @@ const EXTENSION = "azure-native:kubernetesconfiguration:Extension";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 
-const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 /** The last value of `--<name>=` (Go's flag package keeps the last), or undefined. */
 function flagValue(args: readonly string[], name: string): string | undefined {
@@ -159,7 +158,7 @@ export const sopsDecryptionPerTenant: PlatformPolicy = {
     if (federated.unlinked.length > 0) return [...findings, { message: unlinkedMessage("sops-decryption-per-tenant", federated.unlinked) }];
     const decryptors = new Map<string, { grant: CheckedResource; namespaces: Set<string> }[]>();
     for (const grant of ofType(resources, ASSIGNMENT)) {
-      const role = text(get(grant.props, "roleDefinitionId")).split("/").pop()!.toLowerCase();
+      const role = assignedRoleGuid(grant);
       const identity = grantee(grant, resources);
       const who = identity ? federated.byIdentity.get(identity.urn) : undefined;
       if (!who || !DECRYPTING_ROLES.has(role)) continue;

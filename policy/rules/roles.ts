@@ -1,7 +1,7 @@
 /** Role assignments: workload identities never get broad roles, and say what kind of principal they grant. */
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
 import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
-import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 import { AbacExpression, conditionAllows, parseAbacCondition } from "./abac";
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -18,11 +18,6 @@ export const PRIVILEGED_ROLES: Record<string, string> = {
 const SERVICE_ACCOUNT_SUBJECT = "system:serviceaccount:";
 const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
 
-function roleGuid(roleDefinitionId: unknown): string {
-  return String(roleDefinitionId ?? "").split("/").pop()!.toLowerCase();
-}
-
-const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 /**
  * Who may act as each managed identity of the stack, by principal id: the subjects of its
@@ -61,7 +56,7 @@ export const noPrivilegedRolesForWorkloads: PlatformPolicy = {
   check: (resources) => {
     const { identities, unlinked } = federationByPrincipal(resources);
     return ofType(resources, ASSIGNMENT).flatMap((a) => {
-      const role = PRIVILEGED_ROLES[roleGuid(get(a.props, "roleDefinitionId"))];
+      const role = PRIVILEGED_ROLES[assignedRoleGuid(a)];
       if (!role) return [];
       const target = grantee(a, resources);
       const identity = target ? [...identities.values()].find((i) => i.urn === target.urn) : undefined;
@@ -156,7 +151,7 @@ export const rbacAdministrationConstrained: PlatformPolicy = {
   check: (resources) => {
     const readsNothing = rolesThatReadNothing(resources);
     return ofType(resources, ASSIGNMENT).flatMap((a) => {
-      const role = ROLE_ASSIGNMENT_WRITERS[roleGuid(get(a.props, "roleDefinitionId"))];
+      const role = ROLE_ASSIGNMENT_WRITERS[assignedRoleGuid(a)];
       if (!role) return [];
       const condition = get(a.props, "condition");
       if (typeof condition !== "string" || condition.trim() === "") {
