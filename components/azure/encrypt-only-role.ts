@@ -6,8 +6,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
-import * as time from "@pulumiverse/time";
-import { DEFAULT_PROPAGATION_WAIT } from "./propagation";
+import { propagationWait } from "./propagation";
 
 /**
  * The data actions of the role (learn.microsoft.com, "Azure permissions for Security",
@@ -83,12 +82,7 @@ export class EncryptOnlyRole extends pulumi.ComponentResource {
       { parent: this },
     );
     this.id = this.definition.id;
-    const wait = new time.Sleep(
-      `${name}-wait`,
-      { createDuration: args.propagationWait ?? DEFAULT_PROPAGATION_WAIT, triggers: { definition: this.definition.id } },
-      { parent: this, dependsOn: [this.definition] },
-    );
-    this.ready = [wait];
+    this.ready = [propagationWait(`${name}-wait`, { definition: this.definition }, { parent: this, duration: args.propagationWait })];
     this.registerOutputs({ id: this.id, guid: this.guid });
   }
 }

@@ -24,11 +24,12 @@ export const PROPAGATION_WAIT_TYPE = "time:index/sleep:Sleep";
 /**
  * A wait that starts once every grant exists and ends `duration` later. The grants' ids are its
  * triggers (keyed by what each grant is, not by position), so a replaced grant (new id) makes a
- * new wait; on later runs nothing waits.
+ * new wait; on later runs nothing waits. A grant is a role assignment, or a role definition,
+ * which Azure replicates the same way before it can be assigned.
  */
 export function propagationWait(
   name: string,
-  grants: Readonly<Record<string, authorization.RoleAssignment>>,
+  grants: Readonly<Record<string, authorization.RoleAssignment | authorization.RoleDefinition>>,
   opts: pulumi.CustomResourceOptions & { duration?: string },
 ): time.Sleep {
   const { duration, ...resourceOpts } = opts;

@@ -1,11 +1,10 @@
 /** Deploy rule: a role assignment made in this run is used only after it has propagated. */
+import { PROPAGATION_WAIT_TYPE } from "../../components/azure/propagation";
 import { ResourceGraph } from "../graph";
 import { CheckedResource, mandatory, PlatformPolicy } from "../types";
 import { graphOf, isFinding } from "./graph-input";
 
 export const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
-/** A propagation wait, as components/azure/propagation.ts makes it. */
-export const PROPAGATION_WAIT_TYPE = "time:index/sleep:Sleep";
 
 /** The propagation waits (time.Sleep) that started after `grant` was made. */
 export function waitsAfter(graph: ResourceGraph, resources: readonly CheckedResource[], grant: string): string[] {
