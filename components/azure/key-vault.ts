@@ -181,8 +181,8 @@ export class KeyVault extends pulumi.ComponentResource {
    * A key in this vault; parent defaults to this component, protect to the vault's. It waits for
    * the administrators' data-plane grants (see KeyVaultArgs.administrators).
    */
-  createKey(name: string, args: KeyArgs, opts?: pulumi.CustomResourceOptions): keyvault.Key {
-    const dependsOn = [...this.dataPlaneReady, ...toArray(opts?.dependsOn)];
+  createKey(name: string, args: KeyArgs, opts?: Omit<pulumi.CustomResourceOptions, "dependsOn"> & { dependsOn?: pulumi.Resource[] }): keyvault.Key {
+    const dependsOn = [...this.dataPlaneReady, ...(opts?.dependsOn ?? [])];
     const parent = opts?.parent ?? this;
     const keyName = args.uniqueSuffix
       ? new random.RandomString(`${name}-name-suffix`, { length: 6, special: false, upper: false }, { parent }).result.apply((s) => `${args.keyName}-${s}`)
@@ -226,9 +226,4 @@ function administratorGrants(
     grants[admin.key] = grant(`${vault}-crypto-officer-${admin.key}`, admin);
   }
   return grants;
-}
-
-function toArray<T>(value: pulumi.Input<pulumi.Input<T>[]> | pulumi.Input<T> | undefined): pulumi.Input<T>[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value as pulumi.Input<T>];
 }

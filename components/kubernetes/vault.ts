@@ -125,6 +125,14 @@ export interface HashiCorpVaultArgs extends VaultSettingsArgs {
  * `gitops-platform:kubernetes:Vault`: every child URN embeds it, and a new one would replace
  * Vault's raft storage.
  */
+/** Where the release is, as the bootstrap and rollout Jobs need it. */
+interface ReleaseContext {
+  ns: string;
+  fullname: string;
+  namespaceName: pulumi.Output<string>;
+  labels: Record<string, string>;
+}
+
 export class HashiCorpVault extends pulumi.ComponentResource {
   /** The namespace Vault runs in. */
   readonly namespace: pulumi.Output<string>;
@@ -325,15 +333,7 @@ export class HashiCorpVault extends pulumi.ComponentResource {
   private bootstrap(
     name: string,
     args: HashiCorpVaultArgs,
-    ctx: {
-      ns: string;
-      fullname: string;
-      namespaceName: pulumi.Output<string>;
-      labels: Record<string, string>;
-      caCertPem: pulumi.Output<string>;
-      release: k8s.helm.v3.Release;
-      secretPrefix: string;
-    },
+    ctx: ReleaseContext & { caCertPem: pulumi.Output<string>; release: k8s.helm.v3.Release; secretPrefix: string },
   ): { clientId: pulumi.Output<string>; job: k8s.batch.v1.Job } {
     const settings = resolveVaultSettings(args);
     const k8sOpts = { parent: this, provider: args.cluster.provider };
@@ -462,14 +462,7 @@ export class HashiCorpVault extends pulumi.ComponentResource {
   private rollout(
     name: string,
     args: HashiCorpVaultArgs,
-    ctx: {
-      ns: string;
-      fullname: string;
-      namespaceName: pulumi.Output<string>;
-      labels: Record<string, string>;
-      values: pulumi.Output<Record<string, unknown>>;
-      after: pulumi.Resource[];
-    },
+    ctx: ReleaseContext & { values: pulumi.Output<Record<string, unknown>>; after: pulumi.Resource[] },
   ): void {
     const k8sOpts = { parent: this, provider: args.cluster.provider };
     const meta = { name: ROLLOUT_SERVICE_ACCOUNT, namespace: ctx.namespaceName, labels: ctx.labels };
