@@ -87,6 +87,14 @@ export function isProduction(environment: string): boolean {
   return environment === "prod" || environment === "production" || environment.startsWith("prod-");
 }
 
+/**
+ * The platform VNet a parsed `cluster.network.vnet` means: unset takes the environment's default,
+ * `null` turns it off. Config rules and the derived config read it the same way.
+ */
+export function effectiveVnet(environment: string, vnet: EnvironmentDefaults["vnet"] | null | undefined): EnvironmentDefaults["vnet"] {
+  return vnet === undefined ? environmentDefaults(environment).vnet : (vnet ?? undefined);
+}
+
 export function environmentDefaults(environment: string): EnvironmentDefaults {
   return isProduction(environment) ? PROD_DEFAULTS : DEV_DEFAULTS;
 }

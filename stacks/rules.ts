@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
-import { isProduction, environmentDefaults } from "./environments";
+import { effectiveVnet, isProduction } from "./environments";
 import type { ParsedPlatform, RuleContext } from "./config-shape";
 
 type Path = (string | number)[];
@@ -136,7 +136,7 @@ function checkVnet(network: ParsedPlatform["cluster"]["network"], report: Report
  */
 function checkKeyVaultReach(config: ParsedPlatform, report: Report): void {
   const callers = [config.vault.enabled ? "Vault's seal and bootstrap" : undefined, config.flux.sops ? "SOPS decryption" : undefined].filter(Boolean);
-  const vnet = config.cluster.network.vnet === undefined ? environmentDefaults(config.environment).vnet : config.cluster.network.vnet;
+  const vnet = effectiveVnet(config.environment, config.cluster.network.vnet);
   if (config.keyVault.networkDefaultAction === "Deny" && !vnet && callers.length > 0) {
     report(
       ["keyVault", "networkDefaultAction"],

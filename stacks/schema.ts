@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import { configToday } from "./clock";
 import { FLUX_CHART_VERSION, ParsedPlatform, platformObjectSchema, RuleContext } from "./config-shape";
-import { environmentDefaults } from "./environments";
+import { effectiveVnet, environmentDefaults } from "./environments";
 import { checkPlatformRules } from "./rules";
 
 export { FLUX_CHART_VERSION, platformObjectSchema, type ParsedPlatform, type RuleContext } from "./config-shape";
@@ -30,7 +30,7 @@ function fillDerivedValues(config: ParsedPlatform) {
       // With CI the principal running Pulumi changes from run to run; see checkCi in rules.ts.
       deployerClusterAdmin: config.cluster.deployerClusterAdmin ?? config.ci === undefined,
       maintenanceWindow: window === undefined ? environmentDefaults(config.environment).maintenanceWindow : (window ?? undefined),
-      network: { ...config.cluster.network, vnet: vnet === undefined ? environmentDefaults(config.environment).vnet : (vnet ?? undefined) },
+      network: { ...config.cluster.network, vnet: effectiveVnet(config.environment, vnet) },
     },
     tenants: config.tenants.map((tenant) => ({
       ...tenant,
