@@ -26,8 +26,11 @@ export interface AzureComponentArgs {
   /**
    * An Azure management lock on the component's stateful resource, which holds against anyone in
    * Azure, not only against Pulumi (`protect`): "CanNotDelete" refuses deletion until the lock is
-   * removed. ("ReadOnly" also refuses every write, including the ones AKS and Key Vault make to
-   * operate: the components that cannot run under it refuse it.) Default none.
+   * removed. A lock holds for the resource's children too: under "CanNotDelete" on a cluster a
+   * node pool cannot be deleted (a system pool rotation must lift it first), on a Key Vault no
+   * key can be deleted or replaced. ("ReadOnly" also refuses every write, including the ones AKS
+   * and Key Vault make to operate: the components that cannot run under it refuse it.)
+   * Default none.
    */
   lock?: "CanNotDelete" | "ReadOnly";
   /**
