@@ -23,6 +23,15 @@ export const FLUX_API_GROUPS = [
   "image.toolkit.fluxcd.io",
 ];
 
+/**
+ * What a tenant's reconciler may manage beyond the base rules: platform add-ons the tenant uses
+ * and API groups its config asks for. Every field optional; none adds nothing.
+ */
+export interface ReconcilerAccess {
+  /** Extra rules from config (`tenants[].extraApiAccess`), already checked for escalations. */
+  extraRules?: PolicyRule[];
+}
+
 /** Workload API groups: every resource in them is namespaced application state. */
 export const WORKLOAD_API_GROUPS = ["apps", "batch", "autoscaling", "policy", "networking.k8s.io"];
 
@@ -61,12 +70,13 @@ export const CORE_WORKLOAD_RESOURCES = [
  * still add one that allows more; guardrails no tenant may widen need cluster-wide policy
  * (CiliumClusterwideNetworkPolicy, AdminNetworkPolicy).
  */
-export function reconcilerRules(): PolicyRule[] {
+export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
   return [
     { apiGroups: [""], resources: CORE_WORKLOAD_RESOURCES, verbs: WRITE_VERBS },
     { apiGroups: [""], resources: ["resourcequotas", "limitranges"], verbs: READ_VERBS },
     { apiGroups: WORKLOAD_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
     { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+    ...(access.extraRules ?? []),
   ];
 }
 

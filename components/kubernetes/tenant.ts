@@ -13,6 +13,7 @@ import {
   networkPolicies,
   QuotaArgs,
   quotaHard,
+  ReconcilerAccess,
   reconcilerRules,
   tenantGuardrailPolicy,
 } from "./tenant-policy";
@@ -50,6 +51,8 @@ export interface TenantArgs {
   restrictEgress?: boolean;
   /** Allow ingress from the Flux namespace. Default false: no Flux controller connects to tenant pods. */
   allowIngressFromFlux?: boolean;
+  /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
+  reconcilerAccess?: ReconcilerAccess;
 }
 
 export class Tenant extends pulumi.ComponentResource {
@@ -82,7 +85,7 @@ export class Tenant extends pulumi.ComponentResource {
       { metadata: meta(RECONCILER_SERVICE_ACCOUNT), automountServiceAccountToken: false },
       child,
     );
-    const role = new k8s.rbac.v1.Role(`${name}-reconciler`, { metadata: meta(RECONCILER_SERVICE_ACCOUNT), rules: reconcilerRules() }, child);
+    const role = new k8s.rbac.v1.Role(`${name}-reconciler`, { metadata: meta(RECONCILER_SERVICE_ACCOUNT), rules: reconcilerRules(args.reconcilerAccess) }, child);
     const binding = new k8s.rbac.v1.RoleBinding(
       `${name}-reconciler`,
       {
