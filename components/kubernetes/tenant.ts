@@ -53,6 +53,11 @@ export interface TenantArgs {
   allowIngressFromFlux?: boolean;
   /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
   reconcilerAccess?: ReconcilerAccess;
+  /**
+   * Namespaces of platform add-ons whose pods connect to the tenant's pods, e.g. Flagger's
+   * Prometheus scraping canary metrics. Default none.
+   */
+  allowIngressFromAddonNamespaces?: string[];
 }
 
 export class Tenant extends pulumi.ComponentResource {
@@ -120,6 +125,7 @@ export class Tenant extends pulumi.ComponentResource {
     const policies = networkPolicies({
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
+      allowIngressFromAddonNamespaces: args.allowIngressFromAddonNamespaces,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrail = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
