@@ -211,3 +211,29 @@ test("create with another branch renames the default branch before protecting it
   assert.equal(protection.values.pattern, "production");
   assert.ok(dependsOn(r, protection, rename));
 });
+
+test("image automation: a write deploy key, and a push branch of its own beside the protected one", async () => {
+  const r = await runTenantSources({ create: true, imageAutomation: {} });
+  assert.equal(r.one("github:index/repositoryDeployKey:RepositoryDeployKey").values.readOnly, false);
+  assert.equal(r.one("github:index/branchProtection:BranchProtection").values.pattern, "main", "the followed branch stays protected");
+  const withBranch = await run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    const source = new GitSource("s", {
+      provider,
+      repository: "acme/apps",
+      branch: "main",
+      path: "./",
+      interval: "5m",
+      namespace: NAMESPACE,
+      serviceAccountName: RECONCILER_SERVICE_ACCOUNT,
+      sops: false,
+      imageAutomation: { pushBranch: "bots/images" },
+    });
+    return { branch: source.imageUpdateBranch };
+  });
+  assert.equal(withBranch.outputs.branch, "bots/images");
+});
+
+test("image automation cannot push to the branch create protects", async () => {
+  await assert.rejects(runTenantSources({ create: true, imageAutomation: { pushBranch: "main" } }), /image automation cannot push to main.*flux\/image-updates/);
+});
