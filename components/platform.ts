@@ -16,6 +16,7 @@ import { CiIdentity } from "./azure/ci-identity";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
+import { Flagger } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
@@ -107,6 +108,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  /** Flagger (progressive delivery), when `flagger.enabled`. */
+  readonly flagger?: Flagger;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -167,9 +170,19 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         notifications,
         tags,
         protect,
+        // The image controllers only run when some tenant pushes image updates.
+        imageAutomation: config.tenants.some((t) => t.imageAutomation.enabled),
       },
       child,
     );
+
+    if (config.flagger.enabled) {
+      this.flagger = new Flagger(
+        `${name}-flagger`,
+        { cluster: this.cluster, version: config.flagger.version, namespace: config.flagger.namespace, prometheusRetention: config.flagger.prometheusRetention },
+        child,
+      );
+    }
 
     // Tenants decrypt with keys and identities of their own (TenantSops); their admins encrypt
     // with an encrypt-only role on their own key.
@@ -250,6 +263,9 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         groups: tenant.groups,
         quota: tenant.quota,
         limits: tenant.limits,
+        reconcilerAccess: { imageAutomation: tenant.imageAutomation.enabled, canaries: this.flagger !== undefined },
+        // Flagger's Prometheus scrapes the tenant's pods for canary metrics.
+        allowIngressFromAddonNamespaces: this.flagger ? [config.flagger.namespace] : undefined,
       },
       { parent: this },
     );
@@ -288,6 +304,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           path: tenant.git.path,
           interval: tenant.git.interval,
           create: tenant.git.create,
+          imageAutomation: tenant.imageAutomation.enabled ? { pushBranch: tenant.imageAutomation.pushBranch } : undefined,
           // Plain strings for the deploy key's title, so the key need not wait for the cluster.
           clusterName: `gitops-platform-${config.environment}`,
         },

@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
+import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -314,6 +316,18 @@ function tenantSchema(environment: string) {
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
       ),
+    imageAutomation: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("Let Flux push image updates to the tenant's repository: a write deploy key and the image.toolkit.fluxcd.io kinds in the tenant's Role. Requires git."),
+        pushBranch: gitBranch
+          .default(IMAGE_UPDATE_BRANCH)
+          .describe("Branch ImageUpdateAutomation pushes to, merged into git.branch through a pull request; never git.branch when git.create protects it."),
+      })
+      .prefault({})
+      .describe("Flux image update automation for this tenant; off by default."),
   });
 }
 
@@ -360,6 +374,15 @@ export function platformObjectSchema(environment: string) {
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
+    flagger: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with its bundled Prometheus, and let tenants manage Canaries."),
+        version: semver.default(FLAGGER_CHART_VERSION).describe("flagger Helm chart version (https://flagger.app)."),
+        namespace: dnsLabel.default(FLAGGER_NAMESPACE).describe("Namespace of Flagger and its Prometheus; tenant namespaces admit ingress from it (metrics scraping)."),
+        prometheusRetention: duration.default("2h").describe("How long the bundled Prometheus keeps samples."),
+      })
+      .prefault({})
+      .describe("Flagger, the progressive delivery add-on; off unless enabled."),
   });
 }
 
