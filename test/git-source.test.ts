@@ -237,3 +237,11 @@ test("image automation: a write deploy key, and a push branch of its own beside 
 test("image automation cannot push to the branch create protects", async () => {
   await assert.rejects(runTenantSources({ create: true, imageAutomation: { pushBranch: "main" } }), /image automation cannot push to main.*flux\/image-updates/);
 });
+
+test("the write key is a key pair of its own, so switching modes never re-adds the same public key to GitHub", async () => {
+  const readOnly = await runTenantSources();
+  const write = await runTenantSources({ imageAutomation: {} });
+  const names = (r: TestRun) => [...r.ofType("tls:index/privateKey:PrivateKey"), ...r.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")].map((x) => x.name);
+  assert.deepEqual(names(readOnly), ["team-a-git-deploy-key", "team-a-git-deploy-key"]);
+  assert.deepEqual(names(write), ["team-a-git-write-deploy-key", "team-a-git-write-deploy-key"]);
+});

@@ -134,10 +134,15 @@ export class GitSource extends pulumi.ComponentResource {
       keyDependsOn = [repo, protection];
     }
 
-    const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
+    // A key that can push is a key pair of its own (its own logical name): turning image
+    // automation on or off creates the new pair and deploy key before deleting the old, whereas
+    // flipping readOnly in place would replace the deploy key with the same public key, which
+    // GitHub refuses while the old one exists ("key is already in use").
+    const keyName = args.imageAutomation ? `${name}-write-deploy-key` : `${name}-deploy-key`;
+    const key = new tls.PrivateKey(keyName, { algorithm: "ED25519" }, { parent: this });
     const title = pulumi.interpolate`flux ${args.clusterName ?? "cluster"}/${args.namespace}`;
     new github.RepositoryDeployKey(
-      `${name}-deploy-key`,
+      keyName,
       // Read-only unless the tenant opted in to image automation, which pushes with this key (the
       // policy deploy-keys-read-only checks that). Set explicitly, the provider documents no default.
       { repository, title, key: key.publicKeyOpenssh, readOnly: deployKeyReadOnly(args.imageAutomation) },

@@ -193,11 +193,13 @@ function reconcilerRules(run: TestRun, namespace: string): Rule[] {
   const role = inNamespace(run, "kubernetes:rbac.authorization.k8s.io/v1:Role", namespace).find((r) => (r.values.metadata as { name: string }).name === "flux-reconciler")!;
   return role.values.rules as Rule[];
 }
-const deployKeyOf = (run: TestRun, tenant: string) => run.one("github:index/repositoryDeployKey:RepositoryDeployKey", `platform-${tenant}-git-deploy-key`).values;
+const deployKeyOf = (run: TestRun, tenant: string) =>
+  run.ofType("github:index/repositoryDeployKey:RepositoryDeployKey").find((k) => k.name.startsWith(`platform-${tenant}-git-`))!.values;
 const fluxValues = (run: TestRun) => run.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "flux2")!.values.values as Record<string, { create?: boolean }>;
 
 test("image automation: only prod's web opted in: its write key, its Role's image kinds, and the image controllers", () => {
   assert.equal(deployKeyOf(prod, "web").readOnly, false);
+  assert.equal(prod.ofType("github:index/repositoryDeployKey:RepositoryDeployKey").filter((k) => k.name === "platform-web-git-write-deploy-key").length, 1, "a key pair of its own");
   assert.ok(reconcilerRules(prod, "web").some((rule) => rule.apiGroups.includes("image.toolkit.fluxcd.io")));
   for (const [run, tenant, ns] of [[prod, "api", "api"], [prod, "payments", "payments-prod"], [dev, "web", "web"], [dev, "api", "api"]] as const) {
     assert.equal(deployKeyOf(run, tenant).readOnly, true, `${tenant}: read-only`);

@@ -583,22 +583,22 @@ const FIXTURES: Record<string, Fixture[]> = {
           "deploy-keys-read-only",
           "mandatory",
           DEPLOY_KEY,
-          "platform-web-git-deploy-key",
-          "platform-web-git-deploy-key: readOnly must be true: tenant namespace web has no Role granting image.toolkit.fluxcd.io imageupdateautomations (tenants[].imageAutomation)",
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: tenant namespace web has no Role granting image.toolkit.fluxcd.io imageupdateautomations (tenants[].imageAutomation)",
         ),
       ],
     },
     {
       title: "web's write key registered on another repository than web's GitRepository fetches",
       stack: "prod",
-      change: (rs) => (props(rs, DEPLOY_KEY, "platform-web-git-deploy-key").repository = "payments-config"),
+      change: (rs) => (props(rs, DEPLOY_KEY, "platform-web-git-write-deploy-key").repository = "payments-config"),
       expected: [
         expect(
           "deploy-keys-read-only",
           "mandatory",
           DEPLOY_KEY,
-          "platform-web-git-deploy-key",
-          "platform-web-git-deploy-key: readOnly must be true: no GitRepository of a tenant fetches acme-platform/payments-config with the Secret that holds its private key",
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: no GitRepository of a tenant fetches acme-platform/payments-config with the Secret that holds its private key",
         ),
       ],
     },
@@ -606,7 +606,7 @@ const FIXTURES: Record<string, Fixture[]> = {
       title: "a write key whose public key does not come from a private key of the stack",
       stack: "prod",
       change: (rs) => {
-        const key = one(rs, DEPLOY_KEY, "platform-web-git-deploy-key");
+        const key = one(rs, DEPLOY_KEY, "platform-web-git-write-deploy-key");
         key.links = { ...key.links!, propertyDependencies: { ...key.links!.propertyDependencies, key: [] } };
       },
       expected: [
@@ -614,8 +614,8 @@ const FIXTURES: Record<string, Fixture[]> = {
           "deploy-keys-read-only",
           "mandatory",
           DEPLOY_KEY,
-          "platform-web-git-deploy-key",
-          "platform-web-git-deploy-key: readOnly must be true: its public key comes from no private key of the stack, so it is no tenant's image automation key",
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: its public key comes from no private key of the stack, so it is no tenant's image automation key",
         ),
       ],
     },
