@@ -620,6 +620,36 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "flagger-no-cross-namespace-refs": [
+    {
+      title: "Flagger installed without -no-cross-namespace-refs",
+      stack: "prod",
+      change: (rs) => delete props(rs, RELEASE, "platform-flagger").values.noCrossNamespaceRefs,
+      expected: [
+        expect(
+          "flagger-no-cross-namespace-refs",
+          "mandatory",
+          RELEASE,
+          "platform-flagger",
+          "platform-flagger: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders",
+        ),
+      ],
+    },
+    {
+      title: "the string \"false\", which the chart renders as -no-cross-namespace-refs=false",
+      stack: "prod",
+      change: (rs) => (props(rs, RELEASE, "platform-flagger").values.noCrossNamespaceRefs = "false"),
+      expected: [
+        expect(
+          "flagger-no-cross-namespace-refs",
+          "mandatory",
+          RELEASE,
+          "platform-flagger",
+          "platform-flagger: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders",
+        ),
+      ],
+    },
+  ],
   "secrets-are-secret": [
     {
       title: "a Secret whose values are plain in state",
