@@ -34,7 +34,8 @@ test("README image automation example: valid Flux v1 image objects, same-namespa
   );
   assert.deepEqual(await validateKubernetesObjects(asRecorded), []);
   for (const o of objects) assert.equal(o.metadata.namespace, "web");
-  const [repository, policy, automation] = objects as [Obj, Obj & { spec: { imageRepositoryRef: { namespace?: string } } }, Obj & { spec: Record<string, never> }];
+  type Automation = Obj & { spec: { sourceRef: { namespace?: string }; git: { checkout: { ref: { branch: string } }; push: { branch: string } } } };
+  const [repository, policy, automation] = objects as [Obj, Obj & { spec: { imageRepositoryRef: { namespace?: string } } }, Automation];
   assert.equal(repository.spec.provider, "azure");
   assert.ok(repository.spec.serviceAccountName, "names its own account: there is no default one to fall back to");
   assert.equal(policy.spec.imageRepositoryRef.namespace, undefined);
