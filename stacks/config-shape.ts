@@ -376,10 +376,10 @@ export function platformObjectSchema(environment: string) {
     vault: vaultSchema(p).prefault({}),
     flagger: z
       .strictObject({
-        enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with its bundled Prometheus, and let tenants manage Canaries."),
+        enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with a Prometheus for canary metrics, and let tenants manage Canaries."),
         version: semver.default(FLAGGER_CHART_VERSION).describe("flagger Helm chart version (https://flagger.app)."),
         namespace: dnsLabel.default(FLAGGER_NAMESPACE).describe("Namespace of Flagger and its Prometheus; tenant namespaces admit ingress from it (metrics scraping)."),
-        prometheusRetention: duration.default("2h").describe("How long the bundled Prometheus keeps samples."),
+        prometheusRetention: duration.default("2h").describe("How long Flagger's Prometheus keeps samples."),
       })
       .prefault({})
       .describe("Flagger, the progressive delivery add-on; off unless enabled."),
