@@ -22,7 +22,8 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
+import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
+import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -181,7 +182,12 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [
         tenant.name,
-        this.createTenant(name, config, tenant, { notifications: tenantNotifications(tenant, args.tenantNotificationAddresses), githubProvider }),
+        this.createTenant(name, config, tenant, {
+          notifications: tenantNotifications(tenant, args.tenantNotificationAddresses),
+          githubProvider,
+          // Vault is created below in its default namespace; its endpoint is a plain value.
+          vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
+        }),
       ]),
     );
 
@@ -236,7 +242,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     name: string,
     config: PlatformConfig,
     tenant: TenantConfig & { namespace: string },
-    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider },
+    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider; vaultEgress?: PlatformServiceEndpoint },
   ): PlatformTenant {
     const provider = this.cluster.provider;
     const prefix = `${name}-${tenant.name}`;
@@ -250,6 +256,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         groups: tenant.groups,
         quota: tenant.quota,
         limits: tenant.limits,
+        vaultEgress: shared.vaultEgress,
+        reconcilerAccess: { extraRules: tenant.extraApiAccess },
       },
       { parent: this },
     );
