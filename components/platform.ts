@@ -23,7 +23,8 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
+import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
+import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -194,7 +195,12 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [
         tenant.name,
-        this.createTenant(name, config, tenant, { notifications: tenantNotifications(tenant, args.tenantNotificationAddresses), githubProvider }),
+        this.createTenant(name, config, tenant, {
+          notifications: tenantNotifications(tenant, args.tenantNotificationAddresses),
+          githubProvider,
+          // Vault is created below in its default namespace; its endpoint is a plain value.
+          vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
+        }),
       ]),
     );
 
@@ -249,7 +255,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     name: string,
     config: PlatformConfig,
     tenant: TenantConfig & { namespace: string },
-    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider },
+    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider; vaultEgress?: PlatformServiceEndpoint },
   ): PlatformTenant {
     const provider = this.cluster.provider;
     const prefix = `${name}-${tenant.name}`;
@@ -263,8 +269,9 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         groups: tenant.groups,
         quota: tenant.quota,
         limits: tenant.limits,
-        reconcilerAccess: { imageAutomation: tenant.imageAutomation.enabled, canaries: this.flagger !== undefined },
-        // Flagger's Prometheus scrapes the tenant's pods for canary metrics.
+        vaultEgress: shared.vaultEgress,
+        reconcilerAccess: { extraRules: tenant.extraApiAccess, imageAutomation: tenant.imageAutomation.enabled, canaries: this.flagger !== undefined },
+        // Flagger's Prometheus scrapes the tenant's pods for canary metrics; Flagger calls their webhooks.
         allowIngressFromAddonNamespaces: this.flagger ? [config.flagger.namespace] : undefined,
       },
       { parent: this },

@@ -27,7 +27,7 @@ function yamlObjectsOfSection(markdown: string, heading: string): Obj[] {
 const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
 test("README image automation example: valid Flux v1 image objects, same-namespace references, the default push branch", async () => {
-  const objects = yamlObjectsOfSection(readme, "Image automation");
+  const objects = yamlObjectsOfSection(readme, "Image updates");
   assert.deepEqual(objects.map((o) => o.kind), ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"]);
   const asRecorded = objects.map(
     (o, i) => ({ urn: `readme-${i}`, type: `kubernetes:${o.apiVersion}:${o.kind}`, name: o.metadata.name, custom: true, values: o }) as unknown as RecordedResource,
@@ -45,7 +45,7 @@ test("README image automation example: valid Flux v1 image objects, same-namespa
 });
 
 test("README canary example: Flagger's kubernetes provider with its built-in metrics, references in its own namespace", () => {
-  const [canary] = yamlObjectsOfSection(readme, "Progressive delivery (Flagger)") as (Obj & {
+  const [canary] = yamlObjectsOfSection(readme, "Canary releases (Flagger)") as (Obj & {
     spec: { provider: string; analysis: { metrics: { name: string }[]; webhooks: { url: string }[] } };
   })[];
   assert.equal(canary.apiVersion, "flagger.app/v1beta1");

@@ -11,6 +11,7 @@ import {
   guardrailPolicyName,
   LimitsArgs,
   networkPolicies,
+  PlatformServiceEndpoint,
   QuotaArgs,
   quotaHard,
   ReconcilerAccess,
@@ -58,6 +59,11 @@ export interface TenantArgs {
    * Prometheus scraping canary metrics. Default none.
    */
   allowIngressFromAddonNamespaces?: string[];
+  /**
+   * HashiCorp Vault's server pods (HashiCorpVault.serverEndpoint), which the tenant's pods may then
+   * reach on Vault's API port despite restricted egress. Default: none.
+   */
+  vaultEgress?: PlatformServiceEndpoint;
 }
 
 export class Tenant extends pulumi.ComponentResource {
@@ -126,6 +132,7 @@ export class Tenant extends pulumi.ComponentResource {
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
       allowIngressFromAddonNamespaces: args.allowIngressFromAddonNamespaces,
+      vaultEgress: args.vaultEgress,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrail = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(

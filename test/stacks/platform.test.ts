@@ -226,3 +226,20 @@ test("Flagger: on in prod (namespace, release, tenants' Canaries and an ingress 
     assert.equal(inNamespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", ns).filter((r) => (r.values.metadata as { name: string }).name.includes("flagger")).length, 0);
   }
 });
+
+test("tenants reach Vault's servers only while there is a Vault, and the reconciler Role carries the tenant's extra API access", async () => {
+  const vaultEgress = (r: TestRun) =>
+    r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => (p.values.metadata as { name: string }).name === "allow-vault-egress");
+  assert.deepEqual(vaultEgress(dev).map(namespaceOf).sort(), ["api", "web"]);
+
+  const rules = (r: TestRun, ns: string) =>
+    (inNamespace(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", ns).find((role) => (role.values.metadata as { name: string }).name === "flux-reconciler")!.values
+      .rules as { apiGroups: string[] }[]).flatMap((rule) => rule.apiGroups);
+  assert.ok(rules(dev, "web").includes("azmonitoring.coreos.com"), "web asked for it in Pulumi.dev.yaml");
+  assert.ok(!rules(dev, "api").includes("azmonitoring.coreos.com"), "api did not");
+
+  const parsed = parsePlatformConfig({ tenants: [{ name: "web" }], vault: { enabled: false } }, "dev");
+  assert.ok(parsed.ok);
+  const withoutVault = await run(() => new GitOpsPlatform("platform", platformArgs({ config: parsed.config })));
+  assert.deepEqual(vaultEgress(withoutVault), []);
+});
