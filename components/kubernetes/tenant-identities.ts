@@ -16,11 +16,10 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
 import { callerSubscriptionId, RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import { managedLabels, tenantLabels } from "./labels";
+import { managedLabels, TENANT_TAG, tenantLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
 
-/** The tag that marks a Key Vault as one tenant's (the policy tenant-identities-isolated reads it). */
-export const TENANT_TAG = "gitops-platform-tenant";
+export { TENANT_TAG };
 
 /** The account source-controller runs as in the flux2 chart. */
 export const SOURCE_CONTROLLER = "source-controller";
