@@ -253,7 +253,8 @@ const tenantIdentitySchema = z.strictObject({
   serviceAccounts: z
     .array(serviceAccountName)
     .min(1)
-    .max(MAX_FEDERATED_CREDENTIALS, {
+    // A custom issue, so the message says why (the generic "at most 20 item(s)" would not).
+    .refine((list) => list.length <= MAX_FEDERATED_CREDENTIALS, {
       error: `at most ${MAX_FEDERATED_CREDENTIALS} service accounts: Azure allows ${MAX_FEDERATED_CREDENTIALS} federated credentials per identity; split them over several identities`,
     })
     .optional()

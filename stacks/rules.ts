@@ -16,6 +16,7 @@ import {
   scopeKind,
   STORAGE_ACCOUNT_ID,
   TENANT_IDENTITY_ROLES,
+  TENANT_TAG,
 } from "../components/kubernetes/tenant-identities";
 
 type Path = (string | number)[];
@@ -373,8 +374,13 @@ function checkTenantIdentities(config: ParsedPlatform, report: Report): void {
   // The platform's resource group (components/platform.ts names it so): CiIdentity's role
   // administration is scoped to it, so a deploy from CI cannot grant a role outside it.
   const platformGroup = `rg-gitops-${config.environment}`;
+  const ownTags = Object.keys(config.tags).filter((name) => !(PLATFORM_TAG_NAMES as readonly string[]).includes(name)).length;
   config.tenants.forEach((tenant, i) => {
     const base = ["tenants", i];
+    // The tenant's vault carries one tag more than every other resource: whose it is (TENANT_TAG).
+    if (tenant.keyVault.enabled && ownTags + PLATFORM_TAG_NAMES.length + 1 > AZURE_TAG_LIMITS.perResource) {
+      report([...base, "keyVault", "enabled"], `the tenant's vault carries ${ownTags} tags of yours, the platform's ${PLATFORM_TAG_NAMES.length} and ${TENANT_TAG}: more than Azure's ${AZURE_TAG_LIMITS.perResource}; drop a tag`);
+    }
     reportDuplicates(
       tenant.identities.map((identity) => identity.name),
       (j) => [...base, "identities", j, "name"],
