@@ -65,12 +65,20 @@ export const tenantIdentitiesIsolated: PlatformPolicy = {
       const tag = get(vault.props, "tags", TENANT_TAG);
       vaultTenant.set(ownName(vault, "vaultName").toLowerCase(), typeof tag === "string" ? tag : undefined);
     }
-    const holders = new Map<string, { tenants: Set<string>; assignments: CheckedResource[] }>();
+    const holders = new Map<string, { scope: string; tenants: Set<string>; assignments: CheckedResource[] }>();
     for (const assignment of ofType(resources, ASSIGNMENT)) {
       const identity = grantee(assignment, resources);
       const tenant = identity ? tenantOf.get(identity.urn) : undefined;
-      if (!tenant) continue;
       const scope = text(get(assignment.props, "scope"));
+      // A tenant's vault is read by that tenant's identities only (its admin groups write it).
+      const inTenantVault = scope ? vaultScope(scope) : undefined;
+      const vaultOwner = inTenantVault ? vaultTenant.get(inTenantVault.vault) : undefined;
+      if (vaultOwner !== undefined && tenant === undefined && get(assignment.props, "principalType") !== "Group") {
+        const who = identity ? `identity ${ownName(identity, "resourceName") || identity.name}, which no account of tenant ${vaultOwner}'s namespace alone acts as,` : "a principal this stack does not define";
+        findings.push({ urn: assignment.urn, message: `${assignment.name}: grants ${who} a role in tenant ${vaultOwner}'s Key Vault ${inTenantVault!.vault}` });
+        continue;
+      }
+      if (!tenant) continue;
       const say = (what: string) => findings.push({ urn: assignment.urn, message: `${assignment.name}: grants tenant ${tenant}'s identity a role ${what}` });
       if (!scope) {
         findings.push({ urn: assignment.urn, message: `${assignment.name}: tenant-identities-isolated: cannot decide, the scope is unknown` });
@@ -91,15 +99,15 @@ export const tenantIdentitiesIsolated: PlatformPolicy = {
         say(`on the platform's Key Vault ${inVault.vault}; a tenant identity gets its own tenant's vault, or one object in it`);
       }
       const key = scope.toLowerCase().replace(/\/+$/, "");
-      const held = holders.get(key) ?? { tenants: new Set<string>(), assignments: [] };
+      const held = holders.get(key) ?? { scope, tenants: new Set<string>(), assignments: [] };
       held.tenants.add(tenant);
       held.assignments.push(assignment);
       holders.set(key, held);
     }
-    for (const [scope, held] of holders) {
+    for (const held of holders.values()) {
       if (held.tenants.size < 2) continue;
       for (const assignment of held.assignments) {
-        findings.push({ urn: assignment.urn, message: `${assignment.name}: ${scope} is held by the identities of tenants ${[...held.tenants].sort().join(" and ")}; a Key Vault object belongs to one tenant` });
+        findings.push({ urn: assignment.urn, message: `${assignment.name}: ${held.scope} is held by the identities of tenants ${[...held.tenants].sort().join(" and ")}; a Key Vault object belongs to one tenant` });
       }
     }
     return findings;
