@@ -146,7 +146,12 @@ function checkVnet(network: ParsedPlatform["cluster"]["network"], report: Report
  * the nodes, so the nodes need the platform VNet, whose subnet the vault admits.
  */
 function checkKeyVaultReach(config: ParsedPlatform, report: Report): void {
-  const callers = [config.vault.enabled ? "Vault's seal and bootstrap" : undefined, config.flux.sops ? "SOPS decryption" : undefined].filter(Boolean);
+  const callers = [
+    config.vault.enabled ? "Vault's seal and bootstrap" : undefined,
+    config.flux.sops ? "SOPS decryption" : undefined,
+    // A tenant's vault has the platform vault's firewall; the CSI driver reads it from the nodes.
+    config.tenants.some((t) => t.keyVault.enabled) ? "the CSI driver, for tenants' own vaults" : undefined,
+  ].filter(Boolean);
   const vnet = effectiveVnet(config.environment, config.cluster.network.vnet);
   if (config.keyVault.networkDefaultAction === "Deny" && !vnet && callers.length > 0) {
     report(

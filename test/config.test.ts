@@ -289,6 +289,11 @@ test("a Key Vault that denies by default needs the nodes in the platform VNet wh
   expectProblem({ ...prodBase, cluster: { authorizedIpRanges: ["203.0.113.0/24"], network: { vnet: null } } }, message, "prod");
   expectProblem({ keyVault: { networkDefaultAction: "Deny" } }, message);
   parse({ keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false } });
+  // A tenant's own vault shares the platform vault's firewall, and the CSI driver reads it from the nodes.
+  expectProblem(
+    { keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false }, tenants: [{ name: "web", keyVault: { enabled: true } }] },
+    "gitops-platform:platform.keyVault.networkDefaultAction: Deny shuts the cluster out (the CSI driver, for tenants' own vaults call Key Vault from the nodes): set cluster.network.vnet so the vault admits the nodes' subnet, or use Allow",
+  );
   parse({ keyVault: { networkDefaultAction: "Deny" }, cluster: { network: { vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } } } });
 });
 
