@@ -22,7 +22,8 @@ import { FluxNotifications, NotificationTarget } from "./kubernetes/notification
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
+import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
+import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
 
@@ -195,6 +196,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         this.createTenant(name, config, tenant, {
           notifications: tenantNotifications(tenant, args.tenantNotificationAddresses),
           githubProvider,
+          // Vault is created below in its default namespace; its endpoint is a plain value.
+          vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
           keyVault: { ...components.keyVault, allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined, protect },
         }),
       ]),
@@ -254,6 +257,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     shared: {
       notifications: NotificationTarget[];
       githubProvider?: github.Provider;
+      vaultEgress?: PlatformServiceEndpoint;
       /** The platform vault's settings and firewall, for a tenant's own vault. */
       keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect: boolean };
     },
@@ -270,6 +274,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         groups: tenant.groups,
         quota: tenant.quota,
         limits: tenant.limits,
+        vaultEgress: shared.vaultEgress,
+        reconcilerAccess: { extraRules: tenant.extraApiAccess },
       },
       { parent: this },
     );

@@ -5,6 +5,7 @@
  * schema.ts wires shape, rules and derived values together, so neither imports the other.
  */
 import { z } from "zod";
+import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
@@ -242,6 +243,32 @@ const tenantVaultSchema = z.strictObject({
     .default([]),
 });
 
+/** An API group as RBAC names it: "" for core, else a DNS subdomain such as flagger.app. */
+const apiGroup = z.string().regex(/^$|^\*$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  error: 'must be an API group such as flagger.app ("" for the core group)',
+});
+
+/** A resource as RBAC names it: plural, lowercase, optionally with a subresource (pods/log), or *. */
+const apiResource = z.string().regex(/^(\*|[a-z][a-z0-9.-]*)(\/(\*|[a-z][a-z0-9.-]*))?$/, {
+  error: "must be a resource such as canaries or pods/log (plural, lowercase)",
+});
+
+/** More API for a tenant's reconciler (issue 14, item 6): never RBAC, impersonation or cluster-scoped kinds. */
+const extraApiAccessRule = z
+  .strictObject({
+    apiGroups: z.array(apiGroup).min(1).describe('API groups, e.g. flagger.app or monitoring.coreos.com ("" for core).'),
+    resources: z.array(apiResource).min(1).describe("Resources in those groups, e.g. canaries, or * for every kind of the group."),
+    verbs: z
+      .array(z.enum(WRITE_VERBS as [string, ...string[]]))
+      .min(1)
+      .default([...WRITE_VERBS])
+      .describe("Verbs; default every write verb (never escalate, bind, impersonate or *)."),
+  })
+  .superRefine((rule, ctx) => {
+    const problem = tenantRuleEscalation(rule);
+    if (problem) ctx.addIssue({ code: "custom", message: `would let the tenant escalate: ${problem}` });
+  });
+
 /** A scope a tenant identity may get a role on: the tenant's own vault, a registry or a blob container. */
 const tenantScope = z.string().refine((scope) => scopeKind(scope) !== undefined, {
   error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
@@ -349,6 +376,12 @@ function tenantSchema(environment: string) {
       )
       .default([]),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    extraApiAccess: z
+      .array(extraApiAccessRule)
+      .default([])
+      .describe(
+        "More API groups and resources the tenant's Git content may manage in its namespace (for example flagger.app canaries, monitoring.coreos.com servicemonitors): never RBAC, impersonation, token minting or cluster-scoped kinds.",
+      ),
     keyVault: z
       .strictObject({
         enabled: z

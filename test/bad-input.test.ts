@@ -163,6 +163,26 @@ const CASES: Case[] = [
   devCase("duplicate notification names", { flux: { notifications: [slack, slack] } }, `${P}.flux.notifications[1].name: duplicate name "slack" (also at index 0)`),
   devCase("a zone twice", { cluster: { systemPool: { zones: ["1", "1"] } } }, `${P}.cluster.systemPool.zones: must not repeat a zone`),
   // Reserved namespaces.
+  devCase(
+    "a tenant asks for RBAC",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: ["flagger.app"], resources: ["canaries"] }, { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"] }] }] },
+    `${P}.tenants[0].extraApiAccess[1]: would let the tenant escalate: API group "rbac.authorization.k8s.io" is not allowed: RBAC: the platform owns who may do what in a tenant namespace`,
+  ),
+  devCase(
+    "a tenant asks to impersonate",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0].verbs[0]: must be one of "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"`,
+  ),
+  devCase(
+    "a tenant asks for a cluster-scoped kind",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: API group "apiextensions.k8s.io" is not allowed: cluster-scoped CustomResourceDefinitions`,
+  ),
+  devCase(
+    "a tenant asks to mint tokens",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace`,
+  ),
   devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
   devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
   devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),

@@ -10,6 +10,7 @@ import { noUnsatisfiableDisruptionBudgets } from "./disruption-budgets";
 import { grantsPropagateBeforeUse } from "./grants";
 import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGrant } from "./key-vault";
 import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
+import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
@@ -19,4 +20,5 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   roleAssignmentsNamedByWhatTheyAre,
   namespacedObjectsWaitForTheirNamespace,
   noUnsatisfiableDisruptionBudgets,
+  tenantsCanReachVault,
 ];

@@ -206,3 +206,20 @@ test("with the AKS extension, every tenant Kustomization and HelmRelease names t
   assert.equal(reconcilers.length, 5, "two tenants' Git Kustomizations, web's OCI and bucket Kustomizations, and one HelmRelease");
   for (const r of reconcilers) assert.equal((r.values.spec as { serviceAccountName?: string }).serviceAccountName, "flux-reconciler", r.name);
 });
+
+test("tenants reach Vault's servers only while there is a Vault, and the reconciler Role carries the tenant's extra API access", async () => {
+  const vaultEgress = (r: TestRun) =>
+    r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => (p.values.metadata as { name: string }).name === "allow-vault-egress");
+  assert.deepEqual(vaultEgress(dev).map(namespaceOf).sort(), ["api", "web"]);
+
+  const rules = (r: TestRun, ns: string) =>
+    (inNamespace(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", ns).find((role) => (role.values.metadata as { name: string }).name === "flux-reconciler")!.values
+      .rules as { apiGroups: string[] }[]).flatMap((rule) => rule.apiGroups);
+  assert.ok(rules(dev, "web").includes("azmonitoring.coreos.com"), "web asked for it in Pulumi.dev.yaml");
+  assert.ok(!rules(dev, "api").includes("azmonitoring.coreos.com"), "api did not");
+
+  const parsed = parsePlatformConfig({ tenants: [{ name: "web" }], vault: { enabled: false } }, "dev");
+  assert.ok(parsed.ok);
+  const withoutVault = await run(() => new GitOpsPlatform("platform", platformArgs({ config: parsed.config })));
+  assert.deepEqual(vaultEgress(withoutVault), []);
+});

@@ -33,6 +33,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
 const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -614,6 +615,64 @@ const FIXTURES: Record<string, Fixture[]> = {
           }),
         ),
       expected: [],
+    },
+  ],
+  "tenant-roles-cannot-escalate": [
+    {
+      title: "the tenant reconciler's Role grows RBAC, impersonation and token minting",
+      stack: "prod",
+      change: (rs) =>
+        props(rs, ROLE, "platform-web-reconciler").rules.push(
+          { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] },
+          { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] },
+          { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+        ),
+      expected: [
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          'platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: API group "rbac.authorization.k8s.io" is not allowed: RBAC: the platform owns who may do what in a tenant namespace',
+        ),
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          "platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: verbs impersonate are not allowed (only get, list, watch, create, update, patch, delete, deletecollection: no escalate, bind, impersonate or *)",
+        ),
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          'platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace',
+        ),
+      ],
+    },
+    {
+      title: "a Role of every API group bound to a tenant's admin group (the platform's token Roles for kustomize-controller stay unjudged)",
+      stack: "prod",
+      change: (rs) => {
+        rs.push(
+          added(ROLE, "web-everything", { metadata: { name: "everything", namespace: "web" }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] }),
+          added(ROLE_BINDING, "web-everything", {
+            metadata: { name: "everything", namespace: "web" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "everything" },
+            subjects: [{ kind: "Group", name: "8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01" }],
+          }),
+        );
+      },
+      expected: [
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "web-everything",
+          'web-everything: bound to tenant subjects in web by web-everything: API group "*" is not allowed: every API group, RBAC included',
+        ),
+      ],
     },
   ],
   "tenant-reconcilers-impersonate": [
