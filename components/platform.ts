@@ -25,6 +25,8 @@ import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
 import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
 import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
+import { SecretsWriterRole } from "./azure/secrets-writer-role";
+import { TenantIdentities } from "./kubernetes/tenant-identities";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -58,6 +60,8 @@ export interface PlatformTenant {
   notifications?: FluxNotifications;
   /** The tenant's SOPS key, identity and `.sops.yaml`, when `flux.sops` is on. */
   sops?: TenantSops;
+  /** The tenant's own Key Vault and Azure identities, when `keyVault.enabled` or `identities` asks for them. */
+  azure?: TenantIdentities;
 }
 
 /** Tags every Azure resource of the platform carries; `environment` is what policies read. */
@@ -111,6 +115,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly encryptOnlyRole?: EncryptOnlyRole;
   /** Flagger (progressive delivery), when `flagger.enabled`. */
   readonly flagger?: Flagger;
+  /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
+  readonly secretsWriterRole?: SecretsWriterRole;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -191,6 +197,11 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       this.encryptOnlyRole = new EncryptOnlyRole(`${name}-sops-encrypt-only`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
     }
 
+    // Tenants' admins write the secrets of their own vault and read none (SecretsWriterRole).
+    if (config.tenants.some((t) => t.keyVault.enabled)) {
+      this.secretsWriterRole = new SecretsWriterRole(`${name}-kv-secrets-writer`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
+    }
+
     const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [
@@ -200,6 +211,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           githubProvider,
           // Vault is created below in its default namespace; its endpoint is a plain value.
           vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
+          keyVault: { ...components.keyVault, allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined, protect },
         }),
       ]),
     );
@@ -222,7 +234,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           resourceGroupName,
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
-          groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
+          groupDelegableRoleGuids: [this.encryptOnlyRole?.guid, this.secretsWriterRole?.guid].filter((guid) => guid !== undefined),
           tags,
         },
         { ...child, providers: { github: ciGithub } },
@@ -255,7 +267,13 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     name: string,
     config: PlatformConfig,
     tenant: TenantConfig & { namespace: string },
-    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider; vaultEgress?: PlatformServiceEndpoint },
+    shared: {
+      notifications: NotificationTarget[];
+      githubProvider?: github.Provider;
+      vaultEgress?: PlatformServiceEndpoint;
+      /** The platform vault's settings and firewall, for a tenant's own vault. */
+      keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect: boolean };
+    },
   ): PlatformTenant {
     const provider = this.cluster.provider;
     const prefix = `${name}-${tenant.name}`;
@@ -294,13 +312,38 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           { parent: created },
         )
       : undefined;
+    // Sources with provider azure name an account of an identity (tenants[].identities).
+    const sourceServiceAccounts = [...tenant.ociRepositories, ...tenant.buckets]
+      .filter((source) => source.provider === "azure" && source.serviceAccountName !== undefined)
+      .map((source) => source.serviceAccountName!);
+    const azure =
+      tenant.keyVault.enabled || tenant.identities.length > 0
+        ? new TenantIdentities(
+            `${prefix}-azure`,
+            {
+              provider,
+              tenant: tenant.name,
+              namespace: tenant.namespace,
+              environment: config.environment,
+              cluster: { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
+              keyVault: tenant.keyVault.enabled ? shared.keyVault : undefined,
+              adminGroups: tenant.groups.admins,
+              secretsWriter: this.secretsWriterRole,
+              identities: tenant.identities,
+              sourceServiceAccounts,
+              namespaceReady: created.ready,
+              tags: platformTags(config),
+            },
+            { parent: created },
+          )
+        : undefined;
     // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
-    // decryption account); nothing else.
-    const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : [])];
+    // decryption account; to pull with an identity, its accounts and source-controller's token Role); nothing else.
+    const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : []), ...(azure ? azure.ready : [])];
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
     const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
-    const result: PlatformTenant = { tenant: created, sops };
+    const result: PlatformTenant = { tenant: created, sops, azure };
     if (tenant.git) {
       result.git = new GitSource(
         `${prefix}-git`,

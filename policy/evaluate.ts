@@ -10,6 +10,7 @@ import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
+import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -23,6 +24,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
   flaggerNoCrossNamespaceRefs,
+  tenantIdentitiesIsolated,
 ];
 
 export function evaluatePolicies(

@@ -96,6 +96,16 @@ const CASES: Case[] = [
   devCase("unknown firewall action", { keyVault: { networkDefaultAction: "Block" } }, `${P}.keyVault.networkDefaultAction: must be one of "Allow", "Deny"`),
   // Unknown keys.
   devCase("tenant instead of tenants", { tenant: [] }, `${P}.tenant: unknown key (did you mean "tenants"?)`),
+  devCase(
+    "a tenant identity with 21 service accounts (Azure takes 20 federated credentials per identity)",
+    { tenants: [{ name: "web", identities: [{ name: "apps", serviceAccounts: Array.from({ length: 21 }, (_, i) => `app-${i}`) }] }] },
+    `${P}.tenants[0].identities[0].serviceAccounts: at most 20 service accounts: Azure allows 20 federated credentials per identity; split them over several identities`,
+  ),
+  devCase(
+    "a private OCI source with provider azure and no account",
+    { tenants: [{ name: "web", ociRepositories: [{ name: "cfg", url: "oci://acme.azurecr.io/cfg", tag: "1", provider: "azure" }] }] },
+    `${P}.tenants[0].ociRepositories[0].serviceAccountName: is required with provider azure: name an account of tenants[].identities with AcrPull on the registry`,
+  ),
   devCase("minCout", { cluster: { systemPool: { minCout: 2 } } }, `${P}.cluster.systemPool.minCout: unknown key (did you mean "minCount"?)`),
   devCase("quota.cpus", { tenants: [{ name: "web", quota: { cpus: "1" } }] }, `${P}.tenants[0].quota.cpus: unknown key (did you mean "cpu"?)`),
   devCase("vault.replica", { vault: { replica: 3 } }, `${P}.vault.replica: unknown key (did you mean "replicas"?)`),

@@ -43,6 +43,17 @@ const FLUX_RELEASE = "platform-flux";
 const WEB_SOPS_GRANT = "platform-web-sops-key-vault-crypto-user-sops-key";
 const LOCKDOWN = "flux-multi-tenancy-lockdown";
 const SOPS_PER_TENANT = "sops-decryption-per-tenant";
+const ISOLATED = "tenant-identities-isolated";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
+const WEB_APP_CREDENTIAL = "platform-web-azure-frontend-azure-web-frontend-azure";
+const WEB_APP_GRANT = "platform-web-azure-frontend-azure-key-vault-secrets-user-tenant-vault";
+const WEB_VAULT = "kv-dev-web-bofnyz";
+const PLATFORM_VAULT = "kv-dev-kvfb16";
+const API_SOPS_GRANT = "platform-api-sops-key-vault-crypto-user-sops-key";
+const WEB_DEV_SOPS_KEY = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-kvfb16/keys/sops-web-45t89b";
+const WEB_APP_IDENTITY_NAME = "platform-web-azure-frontend-azure0a16032";
+const WEB_DEPLOYER_IDENTITY_NAME = "platform-web-azure-deployer60ff6ce";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -419,7 +430,84 @@ const FIXTURES: Record<string, Fixture[]> = {
         const grant = props(rs, ASSIGNMENT, WEB_SOPS_GRANT);
         grant.scope = grant.scope.replace(/\/keys\/[^/]+$/, "");
       },
-      expected: [expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: tenant web's identity platform-web-sopsca3cda3 may decrypt with every key under kv-prod-ft4sdp, not only its own`)],
+      expected: [
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: tenant web's identity platform-web-sopsca3cda3 may decrypt with every key under kv-prod-ft4sdp, not only its own`),
+        expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: grants tenant web's identity a role on the platform's Key Vault kv-prod-ft4sdp; a tenant identity gets its own tenant's vault, or one object in it`),
+      ],
+    },
+  ],
+  "tenant-identities-isolated": [
+    {
+      title: "web's application identity federated with an account of api's namespace: api's pods read web's vault",
+      stack: "dev",
+      change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:api:frontend-azure"),
+      expected: [expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant api's identity a role in tenant web's Key Vault ${WEB_VAULT}`)],
+    },
+    {
+      title: "web's application identity federated with source-controller instead: a controller reads web's vault",
+      stack: "dev",
+      change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:flux-system:source-controller"),
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          WEB_APP_GRANT,
+          `${WEB_APP_GRANT}: grants identity ${WEB_APP_IDENTITY_NAME}, which no account of tenant web's namespace alone acts as, a role in tenant web's Key Vault ${WEB_VAULT}`,
+        ),
+      ],
+    },
+    {
+      title: "web's deployer identity also trusts an account of api's namespace",
+      stack: "dev",
+      change: (rs) => {
+        const identity = one(rs, IDENTITY, "platform-web-azure-deployer");
+        rs.push(
+          added(CREDENTIAL, "platform-web-azure-deployer-api-flux-oci", {
+            resourceName: (identity.props as Props).name,
+            issuer: props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).issuer,
+            subject: "system:serviceaccount:api:flux-oci",
+            audiences: ["api://AzureADTokenExchange"],
+          }),
+        );
+      },
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          IDENTITY,
+          "platform-web-azure-deployer",
+          `${WEB_DEPLOYER_IDENTITY_NAME}: tenant web's identity (namespace web) also trusts system:serviceaccount:api:flux-oci; federate a tenant identity with accounts of its own namespace only`,
+        ),
+      ],
+    },
+    {
+      title: "web's application identity reads the platform's vault, or every vault of the resource group",
+      stack: "dev",
+      change: (rs) => {
+        const platformVault = String(props(rs, ASSIGNMENT, "platform-web-sops-key-vault-crypto-user-sops-key").scope).replace(/\/keys\/[^/]+$/, "");
+        props(rs, ASSIGNMENT, WEB_APP_GRANT).scope = platformVault;
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-acr-acmeplatformdev").scope = platformVault.replace(/\/providers\/.*$/, "");
+      },
+      expected: [
+        expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant web's identity a role on the platform's Key Vault ${PLATFORM_VAULT}; a tenant identity gets its own tenant's vault, or one object in it`),
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev",
+          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
+        ),
+      ],
+    },
+    {
+      title: "api's decryption identity also holds web's SOPS key: one Key Vault object, two tenants",
+      stack: "dev",
+      change: (rs) => (props(rs, ASSIGNMENT, "platform-api-sops-key-vault-crypto-user-sops-key").scope = props(rs, ASSIGNMENT, WEB_SOPS_GRANT).scope),
+      expected: [API_SOPS_GRANT, WEB_SOPS_GRANT].flatMap((grant) => [
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, grant, `${grant}: key sops-web-45t89b is decryptable from namespaces api, web; each tenant needs a key of its own`),
+        expect(ISOLATED, "mandatory", ASSIGNMENT, grant, `${grant}: ${WEB_DEV_SOPS_KEY} is held by the identities of tenants api and web; a Key Vault object belongs to one tenant`),
+      ]),
     },
   ],
   "rbac-administration-constrained": [
@@ -443,6 +531,14 @@ const FIXTURES: Record<string, Fixture[]> = {
         expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments of Owner`),
         expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type User; allow only ServicePrincipal`),
       ]),
+    },
+    {
+      title: "the tenants' write-only secrets role learns to read values: the group exception would hand a reading role to groups",
+      stack: "dev",
+      change: (rs) => props(rs, "azure-native:authorization:RoleDefinition", "platform-kv-secrets-writer").permissions[0].dataActions.push("Microsoft.KeyVault/vaults/secrets/getSecret/action"),
+      expected: ["create", "delete"].map((verb) =>
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type Group; allow only ServicePrincipal`),
+      ),
     },
     {
       title: "no condition at all",
