@@ -331,6 +331,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
               secretsWriter: this.secretsWriterRole,
               identities: tenant.identities,
               sourceServiceAccounts,
+              imageServiceAccounts: tenant.imageAutomation.enabled ? tenant.imageAutomation.serviceAccounts : [],
               namespaceReady: created.ready,
               tags: platformTags(config),
             },

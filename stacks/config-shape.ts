@@ -412,6 +412,10 @@ function tenantSchema(environment: string) {
         pushBranch: gitBranch
           .default(IMAGE_UPDATE_BRANCH)
           .describe("Branch ImageUpdateAutomation pushes to, merged into git.branch through a pull request; never git.branch when git.create protects it."),
+        serviceAccounts: z
+          .array(serviceAccountName)
+          .default([])
+          .describe("Accounts of tenants[].identities (with AcrPull on the registry) that ImageRepositories with provider azure name: image-reflector-controller may create their tokens."),
       })
       .prefault({})
       .describe("Flux image update automation for this tenant; off by default."),

@@ -376,10 +376,18 @@ function reportDuplicates(values: string[], pathOf: (i: number) => Path, report:
 function checkImageAutomation({ flux, tenants }: ParsedPlatform, report: Report): void {
   tenants.forEach((tenant, i) => {
     const image = tenant.imageAutomation;
-    if (!image.enabled) return;
     const path = ["tenants", i, "imageAutomation"];
+    if (!image.enabled) {
+      if (image.serviceAccounts.length > 0) report([...path, "serviceAccounts"], "only with enabled: true (no image controllers run for this tenant)");
+      return;
+    }
     if (!tenant.git) report([...path, "enabled"], "needs tenants[].git: image automation pushes to the tenant's Git repository");
     if (flux.install === "aks-extension") report([...path, "enabled"], "needs flux.install helm: microsoft.flux cannot put the multi-tenancy lockdown on the image controllers");
+    image.serviceAccounts.forEach((account, j) => {
+      const identity = tenant.identities.find((id) => (id.serviceAccounts ?? [id.name]).includes(account));
+      if (!identity) report([...path, "serviceAccounts", j], `"${account}" is no account of this tenant's identities (tenants[].identities)`);
+      else if (!identity.roles.some((grant) => grant.role === "AcrPull")) report([...path, "serviceAccounts", j], `identity "${identity.name}" has no AcrPull on any registry: image-reflector-controller would scan as it in vain`);
+    });
     if (tenant.git?.create && image.pushBranch === tenant.git.branch) {
       report(
         [...path, "pushBranch"],

@@ -319,7 +319,7 @@ test("add-ons are off by default in every environment: no Flagger, no tenant ima
   for (const [raw, stack] of [[{}, "dev"], [{ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod"]] as const) {
     const config = parse({ ...raw, github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "web-config" } }] }, stack);
     assert.deepEqual(config.flagger, { enabled: false, version: "1.44.0", namespace: "flagger-system", prometheusRetention: "2h" }, stack);
-    assert.deepEqual(config.tenants[0].imageAutomation, { enabled: false, pushBranch: "flux/image-updates" }, stack);
+    assert.deepEqual(config.tenants[0].imageAutomation, { enabled: false, pushBranch: "flux/image-updates", serviceAccounts: [] }, stack);
   }
 });
 
@@ -333,6 +333,20 @@ test("image automation: needs git and the flux2 chart, and never pushes to the b
   // Without create the platform protects nothing: the repository's own protection decides.
   assert.equal(parse({ ...created, tenants: [{ ...created.tenants[0], git: { repository: "web-config", branch: "prod" } }] }).tenants[0].imageAutomation.pushBranch, "prod");
   expectProblem({ tenants: [{ name: "web", git: { repository: "a/b" }, imageAutomation: { enabled: true, pushBranch: "a..b" } }] }, `gitops-platform:platform.tenants[0].imageAutomation.pushBranch: "a..b" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`);
+});
+
+test("image automation scans a private registry as an account of the tenant's identities with AcrPull", () => {
+  const registry = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeplatformdev";
+  const tenant = (image: object, roles: object[] = [{ role: "AcrPull", scope: registry }]) => ({
+    tenants: [{ name: "web", git: { repository: "a/b" }, identities: [{ name: "images", roles }], imageAutomation: image }],
+  });
+  assert.deepEqual(parse(tenant({ enabled: true, serviceAccounts: ["images"] })).tenants[0].imageAutomation.serviceAccounts, ["images"]);
+  expectProblem(tenant({ enabled: true, serviceAccounts: ["other"] }), `gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts[0]: "other" is no account of this tenant's identities (tenants[].identities)`);
+  expectProblem(
+    tenant({ enabled: true, serviceAccounts: ["images"] }, [{ role: "Storage Blob Data Reader", scope: `${registry.replace(/ContainerRegistry\/registries/, "Storage/storageAccounts")}/blobServices/default/containers/c` }]),
+    `gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts[0]: identity "images" has no AcrPull on any registry: image-reflector-controller would scan as it in vain`,
+  );
+  expectProblem(tenant({ serviceAccounts: ["images"] }), "gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts: only with enabled: true (no image controllers run for this tenant)");
 });
 
 test("flagger: its namespace is its own, and no tenant takes the default one", () => {
