@@ -16,6 +16,10 @@ export const BUILT_IN_ROLES = {
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
   "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+  // learn.microsoft.com, "Azure built-in roles for Containers": AcrPull (registries/pull/read),
+  // AcrPush (pull/read and push/write).
+  AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
 } as const;
 
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
