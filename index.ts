@@ -39,6 +39,17 @@ export = async () => {
           /** Put this in `.sops.yaml` at the root of the tenant's repository: it encrypts with the tenant's own key. */
           sopsConfig: t.sops?.sopsConfig,
           sopsKeyId: t.sops?.keyId,
+          /**
+           * The tenant's own container registry (`registry.enabled`): push to `<loginServer>/<image>:<tag>`
+           * from the workflows in `tenants[].registry.push`, logging in with `azure/login` as
+           * `clientId` in `tenantId` (OIDC, no secret); Pods name the image without a pull secret.
+           */
+          registry: t.registry && {
+            loginServer: t.registry.loginServer,
+            name: t.registry.name,
+            clientId: t.registry.pushIdentity?.clientId,
+            tenantId: t.registry.pushIdentity?.tenantId,
+          },
         },
       ]),
     ),

@@ -13,6 +13,7 @@ import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
 import { CiIdentity } from "./azure/ci-identity";
+import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
@@ -32,6 +33,8 @@ export interface PlatformComponentArgs {
   keyVault: KeyVaultSettingsArgs;
   /** HashiCorp Vault's settings; undefined: no Vault. */
   vault?: VaultSettings;
+  /** Each tenant's container registry; undefined: none. */
+  registry?: { sku: RegistrySku };
 }
 
 export interface GitOpsPlatformArgs {
@@ -56,6 +59,8 @@ export interface PlatformTenant {
   notifications?: FluxNotifications;
   /** The tenant's SOPS key, identity and `.sops.yaml`, when `flux.sops` is on. */
   sops?: TenantSops;
+  /** The tenant's own container registry (and push identity), when `registry.enabled`. */
+  registry?: ContainerRegistry;
 }
 
 /** Tags every Azure resource of the platform carries; `environment` is what policies read. */
@@ -107,10 +112,12 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  private readonly componentArgs: PlatformComponentArgs;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
     const { config, components } = args;
+    this.componentArgs = components;
     const tags = platformTags(config);
     const protect = config.protect;
     const child = { parent: this };
@@ -232,6 +239,47 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 
+  /**
+   * AcrPull on `tenant`'s registry for a service principal (a managed identity), named
+   * `<registry>-acrpull-<key>`: for a tenant's Flux source with `provider: azure` (its workload
+   * identity), for example. Pull is all it gets, and on this tenant's registry only. Undefined
+   * when the tenant has no registry (`registry.enabled` off). No propagation wait: Flux retries a
+   * refused pull on its interval.
+   */
+  grantRegistryPull(tenant: string, key: string, principalId: pulumi.Input<string>): authorization.RoleAssignment | undefined {
+    const platformTenant = this.tenants[tenant];
+    if (!platformTenant) throw new pulumi.RunError(`GitOpsPlatform: no tenant "${tenant}"`);
+    return platformTenant.registry?.grantPull(key, principalId);
+  }
+
+  /**
+   * The tenant's own registry: its CI identities push there and nowhere else, the cluster's
+   * kubelet pulls from it, so Pods name `<login server>/<image>` without a pull secret.
+   */
+  private tenantRegistry(prefix: string, config: PlatformConfig, tenant: TenantConfig, parent: Tenant): ContainerRegistry | undefined {
+    const settings = this.componentArgs.registry;
+    if (!settings) return undefined;
+    const registry = new ContainerRegistry(
+      `${prefix}-acr`,
+      {
+        resourceGroupName: this.resourceGroup.name,
+        location: config.location,
+        purpose: tenant.name,
+        environment: config.environment,
+        sku: settings.sku,
+        pushers: tenant.registry.push,
+        tags: { ...platformTags(config), tenant: tenant.name },
+        protect: config.protect,
+      },
+      { parent },
+    );
+    // The kubelet pulls every Pod's images, whatever its namespace. Nothing in this `pulumi up`
+    // pulls from the registry (it is new and empty, and kubelet retries a refused pull with
+    // back-off), so no propagation wait.
+    registry.grantPull("kubelet", this.cluster.kubeletIdentity.objectId);
+    return registry;
+  }
+
   private createTenant(
     name: string,
     config: PlatformConfig,
@@ -271,13 +319,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           { parent: created },
         )
       : undefined;
+    const registry = this.tenantRegistry(prefix, config, tenant, created);
     // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
     // decryption account); nothing else.
     const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : [])];
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
     const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
-    const result: PlatformTenant = { tenant: created, sops };
+    const result: PlatformTenant = { tenant: created, sops, registry };
     if (tenant.git) {
       result.git = new GitSource(
         `${prefix}-git`,

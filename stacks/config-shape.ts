@@ -240,6 +240,31 @@ const tenantVaultSchema = z.strictObject({
     .default([]),
 });
 
+/** A GitHub Actions workflow that may push to the tenant's registry: its repository and exactly one of branch or environment. */
+const registryPusherSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+      error: "must be the application repository as owner/name, spelled as GitHub spells it",
+    }),
+    branch: gitBranch.optional().describe("Pushes to this branch may push images (subject repo:<owner>/<name>:ref:refs/heads/<branch>)."),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+      .optional()
+      .describe("Jobs in this GitHub environment may push images (subject repo:<owner>/<name>:environment:<name>)."),
+  })
+  .refine((pusher) => (pusher.branch === undefined) !== (pusher.environment === undefined), {
+    error: "name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)",
+  });
+
+/** A tenant's use of its own container registry (with the top-level `registry.enabled`). */
+const tenantRegistrySchema = z.strictObject({
+  push: z
+    .array(registryPusherSchema)
+    .default([])
+    .describe("GitHub Actions workflows of the tenant's application repositories that may push to the tenant's registry, through OIDC (no secret); at most 20."),
+});
+
 function tenantSchema(environment: string) {
   const kustomization = {
     path: kustomizePath.default(`./envs/${environment}`),
@@ -308,12 +333,28 @@ function tenantSchema(environment: string) {
       )
       .default([]),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    registry: tenantRegistrySchema
+      .prefault({})
+      .describe("The tenant's container registry (registry.enabled gives every tenant one): who may push to it."),
     notifications: z
       .array(notificationSchema)
       .default([])
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
       ),
+  });
+}
+
+function registrySchema(p: EnvironmentDefaults) {
+  return z.strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Give every tenant an Azure Container Registry of its own (Entra only: no admin user, no anonymous pull) that the cluster's nodes pull from without pull secrets."),
+    sku: z
+      .enum(["Basic", "Standard", "Premium"])
+      .default(p.registrySku)
+      .describe("Registry SKU: Basic (10 GiB, dev), Standard (100 GiB), Premium (500 GiB, private endpoints, network rules, geo-replication)."),
   });
 }
 
@@ -360,6 +401,7 @@ export function platformObjectSchema(environment: string) {
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
+    registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
   });
 }
 

@@ -8,6 +8,7 @@ import { isReservedNamespace } from "./names";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { effectiveVnet, isProduction } from "./environments";
 import type { ParsedPlatform, RuleContext } from "./config-shape";
+import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -23,6 +24,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
+  checkRegistry(config, report);
   checkKeyVaultReach(config, report);
   checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
@@ -306,6 +308,29 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
   if (ci.previewEnvironment.toLowerCase() === ci.productionEnvironment.toLowerCase()) {
     report(["ci", "previewEnvironment"], `must differ from ci.productionEnvironment ("${ci.productionEnvironment}"): pull-request code must never run as the deploy identity`);
   }
+}
+
+/**
+ * A tenant's push identity is one managed identity with a federated credential per pusher: Azure
+ * allows 20 per identity (learn.microsoft.com, "Workload identity federation considerations").
+ * Pushers need the registry they push to.
+ */
+function checkRegistry({ registry, tenants }: ParsedPlatform, report: Report): void {
+  tenants.forEach((tenant, i) => {
+    const push = tenant.registry.push;
+    if (push.length === 0) return;
+    const path = ["tenants", i, "registry", "push"];
+    if (!registry.enabled) report(path, "needs registry.enabled: true (the tenant's registry to push to)");
+    if (push.length > MAX_FEDERATED_CREDENTIALS) {
+      report(path, `${push.length} pushers; one identity takes at most ${MAX_FEDERATED_CREDENTIALS} federated credentials (Azure's limit)`);
+    }
+    reportDuplicates(
+      push.map((p) => `${p.repository} ${p.branch !== undefined ? `branch ${p.branch}` : `environment ${p.environment}`}`),
+      (j) => [...path, j],
+      report,
+      "pusher",
+    );
+  });
 }
 
 /** Why a Vault image cannot auto-unseal through workload identity, or undefined when it can. */

@@ -121,6 +121,10 @@ export function subscriptionOf(armId: string): string | undefined {
  * - Key Vault Crypto Service Encryption User: Vault's seal identity, on the seal key;
  * - Key Vault Secrets Officer: Vault's bootstrap Job, on the vault (it stores the init response);
  * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod).
+ * - AcrPull: the cluster's kubelet identity, on each tenant's container registry;
+ * - AcrPush: each tenant's registry push identity (GitHub Actions of its application
+ *   repositories), on that tenant's registry. AcrPush pulls and pushes images and nothing else:
+ *   no delete, no control plane.
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
  * grant (Key Vault Administrator, Secrets User, AKS cluster admin, Contributor, Owner, User Access
@@ -132,6 +136,8 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Crypto Service Encryption User",
   "Key Vault Secrets Officer",
   "Network Contributor",
+  "AcrPull",
+  "AcrPush",
 ];
 
 export interface RoleAssignmentConditionArgs {
