@@ -268,6 +268,26 @@ const CASES: Case[] = [
     { flux: { notifications: [slack] }, tenants: [{ name: "web", notifications: [slack] }] },
     `${P}.tenants[0].notifications[0].addressSecret: slackWebhookUrl is the address of the platform's notification "slack" (flux.notifications): a tenant needs a webhook of its own`,
   ),
+  devCase(
+    "a registry pusher trusting pull requests",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", pullRequest: true }] } }] },
+    `${P}.tenants[0].registry.push[0].pullRequest: unknown key (allowed here: repository, branch, environment)`,
+  ),
+  devCase(
+    "a registry pusher with neither branch nor environment",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app" }] } }] },
+    `${P}.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)`,
+  ),
+  devCase(
+    "registry pushers without a registry",
+    { tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", branch: "main" }] } }] },
+    `${P}.tenants[0].registry.push: needs registry.enabled: true (the tenant's registry to push to)`,
+  ),
+  devCase(
+    "21 registry pushers for one tenant",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: Array.from({ length: 21 }, (_, i) => ({ repository: "acme/web-app", branch: `release-${i}` })) } }] },
+    `${P}.tenants[0].registry.push: 21 pushers; one identity takes at most 20 federated credentials (Azure's limit)`,
+  ),
   // The platform key itself.
   { name: "no platform key at all", stack: "dev", text: stringify({ config: { "azure-native:location": "westeurope" } }), problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
   { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },

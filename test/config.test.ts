@@ -309,3 +309,20 @@ test("the tag names the platform adds are the ones the tag count allows for", as
   const { PLATFORM_TAG_NAMES } = await import("../stacks/rules");
   assert.deepEqual(Object.keys(platformTags(parse({ tags: { owner: "me" } }))).filter((k) => k !== "owner").sort(), [...PLATFORM_TAG_NAMES].sort());
 });
+
+test("registry: off by default; on, Basic in dev and Standard in prod; pushers name a branch or an environment, never pull requests", () => {
+  assert.deepEqual(parse({}).registry, { enabled: false, sku: "Basic" });
+  assert.deepEqual(parse({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, registry: { enabled: true } }, "prod").registry, { enabled: true, sku: "Standard" });
+  const tenant = parse({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", environment: "release" }] } }] }).tenants[0];
+  assert.deepEqual(tenant.registry.push, [{ repository: "acme/web-app", environment: "release" }]);
+  assert.deepEqual(parse({ tenants: [{ name: "api" }] }).tenants[0].registry, { push: [] });
+  const push = (entry: object) => ({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [entry] } }] });
+  expectProblem(push({ repository: "acme/web-app", branch: "main", environment: "prod" }), "gitops-platform:platform.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)");
+  expectProblem(push({ repository: "web-app", branch: "main" }), "gitops-platform:platform.tenants[0].registry.push[0].repository: must be the application repository as owner/name, spelled as GitHub spells it");
+  expectProblem(push({ repository: "acme/web-app", branch: "bad..name" }), `gitops-platform:platform.tenants[0].registry.push[0].branch: "bad..name" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`);
+  expectProblem(
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "a/b", branch: "main" }, { repository: "a/b", branch: "main" }] } }] },
+    'gitops-platform:platform.tenants[0].registry.push[1]: duplicate pusher "a/b branch main" (also at index 0)',
+  );
+  expectProblem({ registry: { sku: "Free" } }, 'gitops-platform:platform.registry.sku: must be one of "Basic", "Standard", "Premium"');
+});
