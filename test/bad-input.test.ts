@@ -272,6 +272,7 @@ const CASES: Case[] = [
     "a registry pusher trusting pull requests",
     { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", pullRequest: true }] } }] },
     `${P}.tenants[0].registry.push[0].pullRequest: unknown key (allowed here: repository, branch, environment)`,
+    `${P}.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)`,
   ),
   devCase(
     "a registry pusher with neither branch nor environment",
