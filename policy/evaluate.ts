@@ -8,6 +8,7 @@ import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
+import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
@@ -21,6 +22,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  ...CONTAINER_REGISTRY_POLICIES,
 ];
 
 export function evaluatePolicies(
