@@ -36,6 +36,8 @@ export const STATEFUL: Stateful[] = [
     identity: [["resourceName"], ["dnsPrefix"], ["resourceGroupName"], ["location"], ["networkProfile"], ["agentPoolProfiles", "0", "name"]],
   },
   { what: "AKS node pool", matches: isType("azure-native:containerservice:AgentPool"), identity: [["agentPoolName"], ["resourceName"], ["resourceGroupName"]] },
+  // A tenant's images: `acr<tenant><env><suffix>`, named when created (the suffix is matched above).
+  { what: "container registry", matches: isType("azure-native:containerregistry:Registry"), identity: [["registryName"], ["resourceGroupName"], ["location"]] },
   {
     what: "Vault Helm release (its raft storage)",
     matches: (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault",

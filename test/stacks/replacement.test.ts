@@ -87,6 +87,11 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
   },
   { name: "another GitHub owner", change: (p) => (p.github.owner = "acme-platform-2") },
+  { name: "a larger registry SKU", change: (p) => (p.registry = { ...p.registry, sku: "Premium" }) },
+  {
+    name: "another registry pusher for a tenant",
+    change: (p) => (p.tenants[1].registry = { push: [{ repository: "acme-platform/orders-api", environment: "production" }] }),
+  },
 ];
 
 for (const variant of VARIANTS) {
@@ -108,6 +113,9 @@ test("the check can fail: a new location replaces everything located (a new pod 
     'resource group platform-rg: location "westeurope" -> "northeurope"',
     'Key Vault platform-kv: location "westeurope" -> "northeurope"',
     'AKS cluster platform-aks: location "westeurope" -> "northeurope"',
+    'container registry platform-web-acr: location "westeurope" -> "northeurope"',
+    'container registry platform-api-acr: location "westeurope" -> "northeurope"',
+    'container registry platform-payments-acr: location "westeurope" -> "northeurope"',
   ]);
 });
 
