@@ -315,7 +315,12 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
  * allows 20 per identity (learn.microsoft.com, "Workload identity federation considerations").
  * Pushers need the registry they push to.
  */
-function checkRegistry({ registry, tenants }: ParsedPlatform, report: Report): void {
+function checkRegistry({ registry, tenants, tags }: ParsedPlatform, report: Report): void {
+  // Registries and their push identities carry one tag more: `tenant` (components/platform.ts).
+  const own = Object.keys(tags).filter((name) => !([...PLATFORM_TAG_NAMES, "tenant"] as string[]).includes(name)).length;
+  if (registry.enabled && own + PLATFORM_TAG_NAMES.length + 1 > AZURE_TAG_LIMITS.perResource) {
+    report(["tags"], `${own} tags plus the ${PLATFORM_TAG_NAMES.length + 1} a tenant's registry carries (${PLATFORM_TAG_NAMES.join(", ")}, tenant) exceed Azure's ${AZURE_TAG_LIMITS.perResource} per resource`);
+  }
   tenants.forEach((tenant, i) => {
     const push = tenant.registry.push;
     if (push.length === 0) return;

@@ -326,3 +326,12 @@ test("registry: off by default; on, Basic in dev and Standard in prod; pushers n
   );
   expectProblem({ registry: { sku: "Free" } }, 'gitops-platform:platform.registry.sku: must be one of "Basic", "Standard", "Premium"');
 });
+
+test("registry: its tenant tag counts towards Azure's 50 tags per resource", () => {
+  const tags = Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, "x"]));
+  assert.ok(parsePlatformConfig({ tags }, "dev").ok, "47 of one's own fit beside the platform's 3");
+  expectProblem(
+    { tags, registry: { enabled: true } },
+    "gitops-platform:platform.tags: 47 tags plus the 4 a tenant's registry carries (environment, managed-by, project, tenant) exceed Azure's 50 per resource",
+  );
+});
