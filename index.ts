@@ -46,6 +46,17 @@ export = async () => {
           tenantId: t.azure?.tenantId,
           /** Per identity: its client id (SecretProviderClass `clientID`, AZURE_CLIENT_ID) and the accounts that act as it. */
           identities: t.azure?.identityOutputs,
+          /**
+           * The tenant's own container registry (`registry.enabled`): push to `<loginServer>/<image>:<tag>`
+           * from the workflows in `tenants[].registry.push`, logging in with `azure/login` as
+           * `clientId` in `tenantId` (OIDC, no secret); Pods name the image without a pull secret.
+           */
+          registry: t.registry && {
+            loginServer: t.registry.loginServer,
+            name: t.registry.name,
+            clientId: t.registry.pushIdentity?.clientId,
+            tenantId: t.registry.pushIdentity?.tenantId,
+          },
         },
       ]),
     ),

@@ -8,6 +8,7 @@ import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
+import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
@@ -23,6 +24,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
   tenantIdentitiesIsolated,
+  ...CONTAINER_REGISTRY_POLICIES,
 ];
 
 export function evaluatePolicies(

@@ -40,6 +40,7 @@ export function platformComponentArgs(config: PlatformConfig): PlatformComponent
     cluster: aksClusterArgs(config.cluster),
     keyVault: keyVaultArgs(config.keyVault),
     vault: config.vault.enabled ? hashiCorpVaultArgs(config.vault) : undefined,
+    registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
   };
 }
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
-import { OWN_KEY_VAULT_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
+import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -271,7 +271,7 @@ const extraApiAccessRule = z
 
 /** A scope a tenant identity may get a role on: the tenant's own vault, a registry or a blob container. */
 const tenantScope = z.string().refine((scope) => scopeKind(scope) !== undefined, {
-  error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+  error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), "${OWN_REGISTRY_SCOPE}" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
 });
 
 /** Azure identities for a tenant's applications and sources (issue 14, items 3 and 4). */
@@ -292,10 +292,35 @@ const tenantIdentitySchema = z.strictObject({
         role: z.enum(Object.keys(TENANT_IDENTITY_ROLES) as [TenantIdentityRole, ...TenantIdentityRole[]]).describe(
           "Key Vault Secrets User (scope keyVault), AcrPull (a registry id) or Storage Blob Data Reader (a blob container id).",
         ),
-        scope: tenantScope.describe("keyVault, or the ARM id of a container registry or of a blob container."),
+        scope: tenantScope.describe("keyVault (the tenant's vault), registry (the tenant's registry), or the ARM id of a container registry or of a blob container."),
       }),
     )
     .default([]),
+});
+
+/** A GitHub Actions workflow that may push to the tenant's registry: its repository and exactly one of branch or environment. */
+const registryPusherSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+      error: "must be the application repository as owner/name, spelled as GitHub spells it",
+    }),
+    branch: gitBranch.optional().describe("Pushes to this branch may push images (subject repo:<owner>/<name>:ref:refs/heads/<branch>)."),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+      .optional()
+      .describe("Jobs in this GitHub environment may push images (subject repo:<owner>/<name>:environment:<name>)."),
+  })
+  .refine((pusher) => (pusher.branch === undefined) !== (pusher.environment === undefined), {
+    error: "name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)",
+  });
+
+/** A tenant's use of its own container registry (with the top-level `registry.enabled`). */
+const tenantRegistrySchema = z.strictObject({
+  push: z
+    .array(registryPusherSchema)
+    .default([])
+    .describe("GitHub Actions workflows of the tenant's application repositories that may push to the tenant's registry, through OIDC (no secret); at most 20."),
 });
 
 function tenantSchema(environment: string) {
@@ -395,12 +420,28 @@ function tenantSchema(environment: string) {
       .array(tenantIdentitySchema)
       .default([])
       .describe("Managed identities federated with service accounts of the tenant's namespace, with data-plane roles on scopes the platform knows."),
+    registry: tenantRegistrySchema
+      .prefault({})
+      .describe("The tenant's container registry (registry.enabled gives every tenant one): who may push to it."),
     notifications: z
       .array(notificationSchema)
       .default([])
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
       ),
+  });
+}
+
+function registrySchema(p: EnvironmentDefaults) {
+  return z.strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Give every tenant an Azure Container Registry of its own (Entra only: no admin user, no anonymous pull) that the cluster's nodes pull from without pull secrets."),
+    sku: z
+      .enum(["Basic", "Standard", "Premium"])
+      .default(p.registrySku)
+      .describe("Registry SKU: Basic (10 GiB, dev), Standard (100 GiB), Premium (500 GiB, private endpoints, network rules, geo-replication)."),
   });
 }
 
@@ -447,6 +488,7 @@ export function platformObjectSchema(environment: string) {
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
+    registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
   });
 }
 

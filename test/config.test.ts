@@ -347,11 +347,11 @@ test("tenant identities: data-plane readers only, each on the kind of scope it i
   const withRoles = (roles: object[], extra: object = {}) => ({ tenants: [{ name: "web", identities: [{ name: "app", roles }], ...extra }] });
   expectProblem(withRoles([{ role: "Owner", scope: REGISTRY }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
   expectProblem(withRoles([{ role: "Key Vault Secrets Officer", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
-  expectProblem(withRoles([{ role: "AcrPull", scope: CONTAINER }]), `${P}.tenants[0].identities[0].roles[0].role: AcrPull goes on a container registry, not on a blob container`);
-  expectProblem(withRoles([{ role: "Storage Blob Data Reader", scope: ACCOUNT }]), `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`);
+  expectProblem(withRoles([{ role: "AcrPull", scope: CONTAINER }]), `${P}.tenants[0].identities[0].roles[0].role: AcrPull goes on a container registry (registry: the tenant's own), not on a blob container`);
+  expectProblem(withRoles([{ role: "Storage Blob Data Reader", scope: ACCOUNT }]), `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), "registry" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`);
   expectProblem(
     withRoles([{ role: "Key Vault Secrets User", scope: "/subscriptions/0/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-abc" }]),
-    `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+    `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), "registry" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
   );
   expectProblem(withRoles([{ role: "Key Vault Secrets User", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].scope: keyVault is the tenant's own Key Vault: set tenants[0].keyVault.enabled: true`);
   expectProblem(withRoles([{ role: "AcrPull", scope: REGISTRY }, { role: "AcrPull", scope: REGISTRY.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions") }]), `${P}.tenants[0].identities[0].roles[1]: AcrPull on this scope is already granted above`);
@@ -397,4 +397,29 @@ test("private sources with provider azure: an account whose identity can read wh
   expectProblem(raw({}, { storageAccountId: undefined }), `${at("buckets", "storageAccountId")}: must be a storage account id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>) with provider azure`);
   expectProblem(raw({}, { serviceAccountName: undefined }), `${at("buckets", "serviceAccountName")}: is required with provider azure: name an account of tenants[].identities with Storage Blob Data Reader on the container`);
   expectProblem(raw({}, { provider: "aws" }), `${at("buckets", "serviceAccountName")}: only with provider azure`);
+});
+test("registry: off by default; on, Basic in dev and Standard in prod; pushers name a branch or an environment, never pull requests", () => {
+  assert.deepEqual(parse({}).registry, { enabled: false, sku: "Basic" });
+  assert.deepEqual(parse({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, registry: { enabled: true } }, "prod").registry, { enabled: true, sku: "Standard" });
+  const tenant = parse({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", environment: "release" }] } }] }).tenants[0];
+  assert.deepEqual(tenant.registry.push, [{ repository: "acme/web-app", environment: "release" }]);
+  assert.deepEqual(parse({ tenants: [{ name: "api" }] }).tenants[0].registry, { push: [] });
+  const push = (entry: object) => ({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [entry] } }] });
+  expectProblem(push({ repository: "acme/web-app", branch: "main", environment: "prod" }), "gitops-platform:platform.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)");
+  expectProblem(push({ repository: "web-app", branch: "main" }), "gitops-platform:platform.tenants[0].registry.push[0].repository: must be the application repository as owner/name, spelled as GitHub spells it");
+  expectProblem(push({ repository: "acme/web-app", branch: "bad..name" }), `gitops-platform:platform.tenants[0].registry.push[0].branch: "bad..name" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`);
+  expectProblem(
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "a/b", branch: "main" }, { repository: "a/b", branch: "main" }] } }] },
+    'gitops-platform:platform.tenants[0].registry.push[1]: duplicate pusher "a/b branch main" (also at index 0)',
+  );
+  expectProblem({ registry: { sku: "Free" } }, 'gitops-platform:platform.registry.sku: must be one of "Basic", "Standard", "Premium"');
+});
+
+test("registry: its tenant tag counts towards Azure's 50 tags per resource", () => {
+  const tags = Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, "x"]));
+  assert.ok(parsePlatformConfig({ tags }, "dev").ok, "47 of one's own fit beside the platform's 3");
+  expectProblem(
+    { tags, registry: { enabled: true } },
+    "gitops-platform:platform.tags: 47 tags plus the 4 a tenant's registry carries (environment, managed-by, project, gitops-platform-tenant) exceed Azure's 50 per resource",
+  );
 });

@@ -123,7 +123,11 @@ export function subscriptionOf(armId: string): string | undefined {
  * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod);
  * - Key Vault Secrets User: a tenant identity, on the tenant's own vault (tenants[].identities);
  * - AcrPull, Storage Blob Data Reader: a tenant identity, on a registry or one blob container in
- *   the platform's resource group (config refuses one outside it with ci).
+ *   the platform's resource group (config refuses one outside it with ci);
+ * - AcrPull: the cluster's kubelet identity, on each tenant's container registry;
+ * - AcrPush: each tenant's registry push identity (GitHub Actions of its application
+ *   repositories), on that tenant's registry. AcrPush pulls and pushes images and nothing else:
+ *   no delete, no control plane.
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
  * grant (Key Vault Administrator, AKS cluster admin, Contributor, Owner, User Access
@@ -138,6 +142,7 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Secrets User",
   "AcrPull",
   "Storage Blob Data Reader",
+  "AcrPush",
 ];
 
 export interface RoleAssignmentConditionArgs {

@@ -54,6 +54,11 @@ const API_SOPS_GRANT = "platform-api-sops-key-vault-crypto-user-sops-key";
 const WEB_DEV_SOPS_KEY = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-kvfb16/keys/sops-web-45t89b";
 const WEB_APP_IDENTITY_NAME = "platform-web-azure-frontend-azure0a16032";
 const WEB_DEPLOYER_IDENTITY_NAME = "platform-web-azure-deployer60ff6ce";
+const REGISTRY = "azure-native:containerregistry:Registry";
+/** Tenant web's registry push identity's AcrPush grant on web's registry. */
+const WEB_PUSH = "platform-web-acr-push-acrpush";
+/** The name the mocks give tenant api's prod registry (its random suffix is deterministic). */
+const API_REGISTRY_PROD = "acrapiprode1xgy4";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -437,6 +442,24 @@ const FIXTURES: Record<string, Fixture[]> = {
   ],
   "tenant-identities-isolated": [
     {
+      title: "web's source identity pulls from api's registry",
+      stack: "dev",
+      change: (rs) => {
+        const apiRegistry = props(rs, REGISTRY, "platform-api-acr");
+        const group = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev";
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-tenant-registry").scope = `${group}/providers/Microsoft.ContainerRegistry/registries/${apiRegistry.registryName}`;
+      },
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          "platform-web-azure-deployer-acrpull-tenant-registry",
+          "platform-web-azure-deployer-acrpull-tenant-registry: grants tenant web's identity a role in tenant api's container registry acrapidevlz5s9f",
+        ),
+      ],
+    },
+    {
       title: "web's application identity federated with an account of api's namespace: api's pods read web's vault",
       stack: "dev",
       change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:api:frontend-azure"),
@@ -486,7 +509,7 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         const platformVault = String(props(rs, ASSIGNMENT, "platform-web-sops-key-vault-crypto-user-sops-key").scope).replace(/\/keys\/[^/]+$/, "");
         props(rs, ASSIGNMENT, WEB_APP_GRANT).scope = platformVault;
-        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-acr-acmeplatformdev").scope = platformVault.replace(/\/providers\/.*$/, "");
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-tenant-registry").scope = platformVault.replace(/\/providers\/.*$/, "");
       },
       expected: [
         expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant web's identity a role on the platform's Key Vault ${PLATFORM_VAULT}; a tenant identity gets its own tenant's vault, or one object in it`),
@@ -494,8 +517,8 @@ const FIXTURES: Record<string, Fixture[]> = {
           ISOLATED,
           "mandatory",
           ASSIGNMENT,
-          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev",
-          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
+          "platform-web-azure-deployer-acrpull-tenant-registry",
+          "platform-web-azure-deployer-acrpull-tenant-registry: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
         ),
       ],
     },
@@ -981,6 +1004,134 @@ const FIXTURES: Record<string, Fixture[]> = {
       title: "nothing needs protection in dev",
       stack: "dev",
       change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
+      expected: [],
+    },
+    {
+      title: "a tenant's container registry unprotected in prod",
+      stack: "prod",
+      change: (rs) => (one(rs, REGISTRY, "platform-web-acr").protect = false),
+      expected: [
+        expect("stateful-resources-protected", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr (azure-native:containerregistry:Registry) must be protected in production"),
+      ],
+    },
+  ],
+  "container-registry-entra-only": [
+    {
+      title: "the admin user switched on",
+      stack: "dev",
+      change: (rs) => (props(rs, REGISTRY, "platform-web-acr").adminUserEnabled = true),
+      expected: [
+        expect("container-registry-entra-only", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr: adminUserEnabled must be false (a shared password past Entra and every role)"),
+      ],
+    },
+    {
+      title: "anonymous pull switched on",
+      stack: "prod",
+      change: (rs) => (props(rs, REGISTRY, "platform-api-acr").anonymousPullEnabled = true),
+      expected: [
+        expect("container-registry-entra-only", "mandatory", REGISTRY, "platform-api-acr", "platform-api-acr: anonymousPullEnabled must be false (anyone could pull every image)"),
+      ],
+    },
+    {
+      title: "both left unset: ARM's default is off",
+      stack: "dev",
+      change: (rs) => {
+        delete props(rs, REGISTRY, "platform-web-acr").adminUserEnabled;
+        delete props(rs, REGISTRY, "platform-web-acr").anonymousPullEnabled;
+      },
+      expected: [],
+    },
+  ],
+  "container-registry-push-scoped": [
+    {
+      title: "push granted to a group",
+      stack: "dev",
+      change: (rs) => (props(rs, ASSIGNMENT, WEB_PUSH).principalType = "Group"),
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush to a principal of type Group; push only from CI identities (ServicePrincipal), never a group or a person`,
+        ),
+      ],
+    },
+    {
+      title: "the push identity also trusts pull requests",
+      stack: "dev",
+      change: (rs) => {
+        const credential = rs.find((r) => r.type === CREDENTIAL && r.name.startsWith("platform-web-acr-push-github-"))!;
+        (credential.props as Props).subject = "repo:acme-platform/web-frontend:pull_request";
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush to an identity every pull request can use (repo:acme-platform/web-frontend:pull_request); push from a branch or an approval environment`,
+        ),
+      ],
+    },
+    {
+      title: "tenant web's CI given push on tenant api's registry",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, WEB_PUSH);
+        grant.scope = grant.scope.replace(/[^/]+$/, props(rs, REGISTRY, "platform-api-acr").registryName);
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush on tenant api's registry ${API_REGISTRY_PROD} to an identity of tenant web: a tenant's CI pushes to its own registry only`,
+        ),
+      ],
+    },
+    {
+      title: "push on the whole resource group (every registry in it)",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, WEB_PUSH);
+        grant.scope = grant.scope.replace(/\/providers\/Microsoft\.ContainerRegistry\/.*$/, "");
+        const links = one(rs, ASSIGNMENT, WEB_PUSH).links;
+        if (links?.propertyDependencies) one(rs, ASSIGNMENT, WEB_PUSH).links = { ...links, propertyDependencies: { ...links.propertyDependencies, scope: [] } };
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-prod: push on one registry, not on everything under a resource group or subscription`,
+        ),
+      ],
+    },
+    {
+      title: "push granted to a service principal the stack does not define",
+      stack: "dev",
+      change: (rs) => {
+        const grant = one(rs, ASSIGNMENT, WEB_PUSH);
+        (grant.props as Props).principalId = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f";
+        if (grant.links?.propertyDependencies) grant.links = { ...grant.links, propertyDependencies: { ...grant.links.propertyDependencies, principalId: [] } };
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush container-registry-push-scoped: cannot decide, its principal is no managed identity of the stack`,
+        ),
+      ],
+    },
+    {
+      title: "the kubelet's AcrPull on every tenant registry is no push",
+      stack: "prod",
+      change: (rs) => assert.ok(rs.some((r) => r.type === ASSIGNMENT && r.name === "platform-api-acr-acrpull-kubelet")),
       expected: [],
     },
   ],
