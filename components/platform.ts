@@ -12,7 +12,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
-import { CiIdentity } from "./azure/ci-identity";
+import { CiIdentity, ciDriftEnvironment } from "./azure/ci-identity";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
@@ -198,6 +198,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
+          driftEnvironment: config.ci.driftReport ? ciDriftEnvironment(config.environment) : undefined,
           production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,

@@ -355,6 +355,12 @@ export function platformObjectSchema(environment: string) {
           .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
           .default("preview")
           .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
+        driftReport: z
+          .boolean()
+          .default(true)
+          .describe(
+            "The nightly drift report (.github/workflows/drift.yml): the stack creates the GitHub environment drift-<environment> (no reviewers, main only) and the read-only preview identity trusts it.",
+          ),
       })
       .optional()
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),

@@ -293,7 +293,7 @@ function checkVault({ vault }: ParsedPlatform, report: Report): void {
  * with the deploy identity's own cluster-admin grant (Azure answers 409 to an identical
  * assignment). People get in through adminGroupObjectIds instead, so one group is required.
  */
-function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
+function checkCi({ ci, cluster, environment }: ParsedPlatform, report: Report): void {
   if (!ci) return;
   if (cluster.deployerClusterAdmin === true) {
     report(["cluster", "deployerClusterAdmin"], "must be false with ci: the deploy identity gets cluster admin itself");
@@ -305,6 +305,11 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
   // approved pull-request preview could then present the production deploy identity's subject.
   if (ci.previewEnvironment.toLowerCase() === ci.productionEnvironment.toLowerCase()) {
     report(["ci", "previewEnvironment"], `must differ from ci.productionEnvironment ("${ci.productionEnvironment}"): pull-request code must never run as the deploy identity`);
+  }
+  // The drift report's environment is drift-<environment> (CiIdentity, ciDriftEnvironment).
+  const drift = `drift-${environment}`;
+  if (ci.driftReport && [ci.productionEnvironment, ci.previewEnvironment].some((other) => other.toLowerCase() === drift.toLowerCase())) {
+    report(["ci", "driftReport"], `the drift report's environment "${drift}" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`);
   }
 }
 

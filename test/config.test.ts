@@ -225,6 +225,7 @@ test("ci: the infrastructure repository is owner/name", () => {
     repository: "acme/platform-infra",
     productionEnvironment: "production",
     previewEnvironment: "preview",
+    driftReport: true,
   });
   expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
 });
@@ -237,6 +238,16 @@ test("ci: previews run in their own approval environment, never the production o
     'gitops-platform:platform.ci.previewEnvironment: must differ from ci.productionEnvironment ("production"): pull-request code must never run as the deploy identity',
   );
   expectProblem({ ci: { repository: "acme/infra", previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
+});
+
+test("ci: the drift report's environment (drift-<environment>) is none of the others; it can be turned off", () => {
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  expectProblem(
+    { ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev" }, cluster },
+    'gitops-platform:platform.ci.driftReport: the drift report\'s environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false',
+  );
+  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev", driftReport: false }, cluster }).ci?.driftReport, false);
+  expectProblem({ ci: { repository: "acme/infra", driftReport: "yes" }, cluster }, "gitops-platform:platform.ci.driftReport: must be a boolean, got string");
 });
 
 test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {

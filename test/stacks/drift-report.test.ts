@@ -9,7 +9,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { PROJECT_ROOT } from "../../synth/synthesize";
+import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
+
+pinTestDay();
 
 const SCRIPT = join(PROJECT_ROOT, "scripts", "drift-report.sh");
 const SEP = "\x1f";
@@ -187,4 +190,26 @@ test("a huge preview is cut to fit GitHub's 65536-character body, keeping the st
 
 test("the script is valid bash", () => {
   assert.equal(spawnSync("bash", ["-n", SCRIPT]).status, 0);
+});
+
+/** Pulumi's URN glob (pulumi/pulumi pkg/resource/deploy/target.go, getMatcher): `**` anything, `*` no `:`. */
+function urnGlob(glob: string): RegExp {
+  const quote = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${glob.split("**").map((part) => part.split("*").map(quote).join("[^:]*")).join(".*")}$`);
+}
+
+test("the excluded URNs are exactly the Kubernetes and GitHub resources of the real stacks: every Azure resource is refreshed", async () => {
+  const globs = [...readFileSync(SCRIPT, "utf8").matchAll(/--exclude '([^']+)'/g)].map((m) => urnGlob(m[1]));
+  assert.equal(globs.length, 2);
+  assert.ok(urnGlob("**$kubernetes:**").test("urn:pulumi:dev::p::a:b:C$kubernetes:core/v1:Secret::s"));
+  assert.ok(!urnGlob("*:x").test("a:b:x"), "`*` stays within one part");
+  for (const stack of ["dev", "prod"] as const) {
+    const { graph } = await synthesize({ stack });
+    const custom = graph.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const excluded = custom.filter((r) => globs.some((g) => g.test(r.urn)));
+    const expected = custom.filter((r) => r.type.startsWith("kubernetes:") || r.type.startsWith("github:"));
+    assert.ok(expected.length > 10, stack);
+    assert.deepEqual(excluded.map((r) => r.urn).sort(), expected.map((r) => r.urn).sort(), stack);
+    assert.ok(custom.some((r) => r.type.startsWith("azure-native:") && !excluded.includes(r)), stack);
+  }
 });
