@@ -89,7 +89,7 @@ function tenantNotifications(tenant: TenantConfig, addresses: GitOpsPlatformArgs
   return tenant.notifications.map((n) => {
     const address = addresses?.[tenant.name]?.[n.name];
     if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for tenant ${tenant.name}'s notification "${n.name}"`);
-    return { name: n.name, type: n.type, channel: n.channel, address };
+    return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
   });
 }
 
@@ -153,7 +153,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const notifications: NotificationTarget[] = config.flux.notifications.map((n) => {
       const address = args.notificationAddresses?.[n.name];
       if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for notification "${n.name}"`);
-      return { name: n.name, type: n.type, channel: n.channel, address };
+      return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
     });
 
     this.flux = new Flux(

@@ -256,6 +256,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
     (i) => ["flux", "notifications", i, "name"],
     report,
   );
+  checkChangesAlertNames(flux.notifications, (j) => ["flux", "notifications", j, "name"], report);
   const platformKeys = new Map(flux.notifications.map((n) => [n.addressSecret, n.name]));
   const tenantKeys = new Map<string, string>();
   tenants.forEach((tenant, i) => {
@@ -264,6 +265,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
       (j) => ["tenants", i, "notifications", j, "name"],
       report,
     );
+    checkChangesAlertNames(tenant.notifications, (j) => ["tenants", i, "notifications", j, "name"], report);
     tenant.notifications.forEach((n, j) => {
       const path = ["tenants", i, "notifications", j, "addressSecret"];
       const platform = platformKeys.get(n.addressSecret);
@@ -276,6 +278,16 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
         tenantKeys.set(n.addressSecret, tenant.name);
       }
     });
+  });
+}
+
+/** `events: changes` adds an Alert `<name>-changes` in the same namespace: no other target may have that name. */
+function checkChangesAlertNames(notifications: readonly { name: string; events: string }[], path: (j: number) => (string | number)[], report: Report): void {
+  const names = new Set(notifications.map((n) => n.name));
+  notifications.forEach((n, j) => {
+    if (n.events === "changes" && names.has(`${n.name}-changes`)) {
+      report(path(j), `"${n.name}" with events: changes gets a second Alert named "${n.name}-changes", which is also a notification's name here: rename one`);
+    }
   });
 }
 

@@ -232,6 +232,7 @@ const CASES: Case[] = [
   ),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
+  devCase("notification events misspelt", { flux: { notifications: [{ ...slack, events: "change" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`),
   devCase(
     "webhook URL written where the key name goes",
     { flux: { notifications: [{ ...slack, addressSecret: "https://hooks.slack.com/services/T0/B0/x" }] } },

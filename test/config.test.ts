@@ -178,6 +178,31 @@ test("tenant notifications: a webhook of the tenant's own, unique names, a secre
   assert.deepEqual(config.tenants[1].notifications, []);
 });
 
+test("notification events: the platform's channel reports changes by default, a tenant's only errors unless it asks", () => {
+  const P = "gitops-platform:platform";
+  const platform = { name: "ops", type: "slack", addressSecret: "slackWebhookUrl" };
+  const own = { name: "alerts", type: "slack", addressSecret: "webHook" };
+  const config = parse({ flux: { notifications: [platform] }, tenants: [{ name: "web", notifications: [own, { ...own, name: "loud", events: "changes" }] }] });
+  assert.equal(config.flux.notifications[0].events, "changes");
+  assert.deepEqual(config.tenants[0].notifications.map((n) => n.events), ["errors", "changes"]);
+  assert.equal(parse({ flux: { notifications: [{ ...platform, events: "errors" }] } }).flux.notifications[0].events, "errors");
+  expectProblem({ flux: { notifications: [{ ...platform, events: "all" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`);
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [{ ...own, events: "changes" }, { ...own, name: "alerts-changes" }] }] },
+    `${P}.tenants[0].notifications[0].name: "alerts" with events: changes gets a second Alert named "alerts-changes", which is also a notification's name here: rename one`,
+  );
+});
+
+test("tenant Helm releases: drift detection on by default, warn or disabled on request", () => {
+  const release = { name: "app", repository: "https://charts.example.com", chart: "app", version: "1.0.0" };
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [release] }] }).tenants[0].helmReleases[0].driftDetection, "enabled");
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "warn" }] }] }).tenants[0].helmReleases[0].driftDetection, "warn");
+  expectProblem(
+    { tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "on" }] }] },
+    'gitops-platform:platform.tenants[0].helmReleases[0].driftDetection: must be one of "enabled", "warn", "disabled"',
+  );
+});
+
 test("tenant Vault roles: named service accounts, paths inside the tenant's subtree, namespace-wide only on request", () => {
   const P = "gitops-platform:platform";
   const role = { name: "api", serviceAccounts: ["api"], paths: ["api/*"] };
