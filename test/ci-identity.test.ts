@@ -114,8 +114,8 @@ test("drift report: the read-only identity also trusts its own environment, whic
   assert.deepEqual(Object.keys(grants(preview.assignments)).sort(), ["Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Reader", "Key Vault Reader", "Reader"]);
   const env = result.one("github:index/repositoryEnvironment:RepositoryEnvironment", "ci-drift-environment");
   assert.deepEqual(
-    [env.values.repository, env.values.environment, env.values.reviewers, env.values.deploymentBranchPolicy],
-    ["platform-infra", "drift-prod", undefined, { protectedBranches: false, customBranchPolicies: true }],
+    [env.values.repository, env.values.environment, env.values.reviewers, env.values.deploymentBranchPolicy, env.values.canAdminsBypass],
+    ["platform-infra", "drift-prod", undefined, { protectedBranches: false, customBranchPolicies: true }, false],
   );
   const rule = result.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy", "ci-drift-branch");
   assert.deepEqual([rule.values.environment, rule.values.branchPattern, rule.values.tagPattern], ["drift-prod", "main", undefined]);

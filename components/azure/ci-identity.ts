@@ -269,8 +269,10 @@ export class CiIdentity extends pulumi.ComponentResource {
         {
           repository: repository.name,
           environment: args.driftEnvironment,
-          // No reviewers: nobody approves a nightly run. Only branches matching a custom policy.
+          // No reviewers: nobody approves a nightly run. Only branches matching a custom policy,
+          // and no bypassing them by admins (GitHub's default allows it).
           deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          canAdminsBypass: false,
         },
         { parent: this },
       );
