@@ -81,10 +81,12 @@ fi
   echo
   echo '```text'
   if [ "$(wc -c <"$work/preview.txt")" -gt "$output_budget" ]; then
-    head -c $((output_budget - 4000)) "$work/preview.txt" | iconv -f UTF-8 -t UTF-8 -c
+    # A byte cut can split a multi-byte character (Pulumi's tree lines): iconv -c drops the
+    # pieces, and exits 1 when it did, which is expected here.
+    head -c $((output_budget - 4000)) "$work/preview.txt" | { iconv -f UTF-8 -t UTF-8 -c 2>/dev/null || true; }
     echo
     echo "... (cut: the whole output is in the workflow run's log)"
-    tail -c 3500 "$work/preview.txt" | iconv -f UTF-8 -t UTF-8 -c
+    tail -c 3500 "$work/preview.txt" | { iconv -f UTF-8 -t UTF-8 -c 2>/dev/null || true; }
   else
     cat "$work/preview.txt"
   fi

@@ -26,6 +26,7 @@ case "$FAKE_PULUMI" in
   drift) summary; echo "Resources:"; echo "    ~ 1 to update"; echo "error: no changes were expected but changes were proposed" >&2; exit 7 ;;
   legacy-drift) summary; echo "error: error: no changes were expected but changes were proposed" >&2; exit 255 ;;
   huge-drift) summary; for i in $(seq 1 4000); do echo "      ~ tags.line$i: \\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\" => \\"b\\""; done; echo "Resources:"; echo "    ~ 4000 to update"; exit 7 ;;
+  unicode-drift) printf x; for i in $(seq 1 25000); do printf '\xe2\x94\x80'; done; echo; exit 7 ;;
   error) echo "error: failed to refresh: AuthorizationFailed: the client does not have authorization (403)" >&2; exit 255 ;;
   auth) echo "error: this command requires logging in" >&2; exit 3 ;;
 esac
@@ -212,4 +213,14 @@ test("the excluded URNs are exactly the Kubernetes and GitHub resources of the r
     assert.deepEqual(excluded.map((r) => r.urn).sort(), expected.map((r) => r.urn).sort(), stack);
     assert.ok(custom.some((r) => r.type.startsWith("azure-native:") && !excluded.includes(r)), stack);
   }
+});
+
+test("a cut through a multi-byte character (Pulumi's tree lines) drops that character, not the report", () => {
+  const w = world();
+  const result = w.run("dev", "unicode-drift");
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(w.verbs(), ["issue list", "label create", "label create", "issue create"]);
+  const body = w.body(4);
+  assert.ok(body.length <= 65536, `${body.length}`);
+  assert.ok(!body.includes("\uFFFD"), "no broken character in the body");
 });
