@@ -46,7 +46,7 @@ pulumi preview --stack "$pulumi_stack" --refresh --expect-no-changes --diff \
   >"$work/preview.txt" 2>&1 || preview_code=$?
 cat "$work/preview.txt"
 
-# The verdict. The CLI's exit code taxonomy (pulumi/pulumi pkg/cmd/pulumi/exit_codes.go) gives 7
+# The verdict. The CLI's exit code taxonomy (pulumi/pulumi pkg/cmd/pulumi/cmd/exit_codes.go) gives 7
 # (ExitNoChanges) for --expect-no-changes; older CLIs exit 255 with "no changes were expected but
 # changes were proposed" (the engine stops before that check on any other error).
 verdict=failed
