@@ -40,6 +40,9 @@ excludes=(
   --exclude '**$github:**'
 )
 
+# `preview --refresh` compares the code with what the cloud holds now and writes no state (the
+# drift check pulumi/pulumi#12740 and #10967 describe; `refresh --expect-no-changes` would write
+# it), and the preview identity may only read the state anyway.
 preview_code=0
 pulumi preview --stack "$pulumi_stack" --refresh --expect-no-changes --diff \
   --non-interactive --color never --suppress-progress "${excludes[@]}" \
