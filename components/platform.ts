@@ -12,7 +12,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
-import { CiIdentity } from "./azure/ci-identity";
+import { CiIdentity, ciDriftEnvironment } from "./azure/ci-identity";
 import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
@@ -100,7 +100,7 @@ function tenantNotifications(tenant: TenantConfig, addresses: GitOpsPlatformArgs
   return tenant.notifications.map((n) => {
     const address = addresses?.[tenant.name]?.[n.name];
     if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for tenant ${tenant.name}'s notification "${n.name}"`);
-    return { name: n.name, type: n.type, channel: n.channel, address };
+    return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
   });
 }
 
@@ -168,7 +168,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const notifications: NotificationTarget[] = config.flux.notifications.map((n) => {
       const address = args.notificationAddresses?.[n.name];
       if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for notification "${n.name}"`);
-      return { name: n.name, type: n.type, channel: n.channel, address };
+      return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
     });
 
     this.flux = new Flux(
@@ -224,6 +224,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
+          driftEnvironment: config.ci.driftReport ? ciDriftEnvironment(config.environment) : undefined,
           production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,

@@ -1,6 +1,7 @@
 /** All platform policies, and running them over a set of resources. */
 import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
+import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
@@ -25,6 +26,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   vaultTenantAccessScoped,
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
+  ...CI_POLICIES,
 ];
 
 export function evaluatePolicies(

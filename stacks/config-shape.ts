@@ -187,6 +187,18 @@ const notificationSchema = z.strictObject({
   addressSecret: secretKeyName.describe("Name of the secret config key that holds the webhook address."),
 });
 
+/** Notifications with the `events` key; the platform's channel and a tenant's differ only in its default. */
+function notificationsSchema(defaultEvents: "errors" | "changes") {
+  return notificationSchema.extend({
+    events: z
+      .enum(["errors", "changes"])
+      .default(defaultEvents)
+      .describe(
+        `errors: Flux failures only. changes: also every object Flux creates, changes or deletes (the drift it corrects), never "reconciliation finished". Default ${defaultEvents}.`,
+      ),
+  });
+}
+
 /** The flux2 Helm chart this platform is tested with (Flux 2.8). */
 export const FLUX_CHART_VERSION = "2.18.3";
 
@@ -205,7 +217,7 @@ function fluxSchema() {
       .boolean()
       .default(true)
       .describe("Keep the one SOPS key earlier versions shared between all tenants, for re-encrypting existing files; nothing in the cluster decrypts with it. Set false once every tenant repository uses its own key."),
-    notifications: z.array(notificationSchema).default([]),
+    notifications: z.array(notificationsSchema("changes")).default([]),
   });
 }
 
@@ -364,6 +376,12 @@ function tenantSchema(environment: string) {
           version: z.string().min(1).describe("Chart version or semver range."),
           values: z.record(z.string(), z.unknown()).default({}),
           interval: duration.default("10m"),
+          driftDetection: z
+            .enum(["enabled", "warn", "disabled"])
+            .default("enabled")
+            .describe(
+              "helm-controller's drift detection: enabled detects objects changed in the cluster and puts them back, warn only reports them, disabled neither. spec.replicas of Deployments and StatefulSets is left to autoscalers.",
+            ),
         }),
       )
       .default([]),
@@ -424,7 +442,7 @@ function tenantSchema(environment: string) {
       .prefault({})
       .describe("The tenant's container registry (registry.enabled gives every tenant one): who may push to it."),
     notifications: z
-      .array(notificationSchema)
+      .array(notificationsSchema("errors"))
       .default([])
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
@@ -483,6 +501,12 @@ export function platformObjectSchema(environment: string) {
           .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
           .default("preview")
           .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
+        driftReport: z
+          .boolean()
+          .default(true)
+          .describe(
+            "The nightly drift report (.github/workflows/drift.yml): the stack creates the GitHub environment drift-<environment> (no reviewers, main only) and the read-only preview identity trusts it.",
+          ),
       })
       .optional()
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),

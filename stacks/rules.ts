@@ -276,6 +276,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
     (i) => ["flux", "notifications", i, "name"],
     report,
   );
+  checkChangesAlertNames(flux.notifications, (j) => ["flux", "notifications", j, "name"], report);
   const platformKeys = new Map(flux.notifications.map((n) => [n.addressSecret, n.name]));
   const tenantKeys = new Map<string, string>();
   tenants.forEach((tenant, i) => {
@@ -284,6 +285,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
       (j) => ["tenants", i, "notifications", j, "name"],
       report,
     );
+    checkChangesAlertNames(tenant.notifications, (j) => ["tenants", i, "notifications", j, "name"], report);
     tenant.notifications.forEach((n, j) => {
       const path = ["tenants", i, "notifications", j, "addressSecret"];
       const platform = platformKeys.get(n.addressSecret);
@@ -296,6 +298,16 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
         tenantKeys.set(n.addressSecret, tenant.name);
       }
     });
+  });
+}
+
+/** `events: changes` adds an Alert `<name>-changes` in the same namespace: no other target may have that name. */
+function checkChangesAlertNames(notifications: readonly { name: string; events: string }[], path: (j: number) => (string | number)[], report: Report): void {
+  const names = new Set(notifications.map((n) => n.name));
+  notifications.forEach((n, j) => {
+    if (n.events === "changes" && names.has(`${n.name}-changes`)) {
+      report(path(j), `"${n.name}" with events: changes gets a second Alert named "${n.name}-changes", which is also a notification's name here: rename one`);
+    }
   });
 }
 
@@ -313,7 +325,7 @@ function checkVault({ vault }: ParsedPlatform, report: Report): void {
  * with the deploy identity's own cluster-admin grant (Azure answers 409 to an identical
  * assignment). People get in through adminGroupObjectIds instead, so one group is required.
  */
-function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
+function checkCi({ ci, cluster, environment }: ParsedPlatform, report: Report): void {
   if (!ci) return;
   if (cluster.deployerClusterAdmin === true) {
     report(["cluster", "deployerClusterAdmin"], "must be false with ci: the deploy identity gets cluster admin itself");
@@ -325,6 +337,11 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
   // approved pull-request preview could then present the production deploy identity's subject.
   if (ci.previewEnvironment.toLowerCase() === ci.productionEnvironment.toLowerCase()) {
     report(["ci", "previewEnvironment"], `must differ from ci.productionEnvironment ("${ci.productionEnvironment}"): pull-request code must never run as the deploy identity`);
+  }
+  // The drift report's environment is drift-<environment> (CiIdentity, ciDriftEnvironment).
+  const drift = `drift-${environment}`;
+  if (ci.driftReport && [ci.productionEnvironment, ci.previewEnvironment].some((other) => other.toLowerCase() === drift.toLowerCase())) {
+    report(["ci", "driftReport"], `the drift report's environment "${drift}" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`);
   }
 }
 

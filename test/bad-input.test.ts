@@ -274,8 +274,14 @@ const CASES: Case[] = [
     { ci: { repository: "acme/infra", productionEnvironment: "deploy", previewEnvironment: "deploy" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
     `${P}.ci.previewEnvironment: must differ from ci.productionEnvironment ("deploy"): pull-request code must never run as the deploy identity`,
   ),
+  devCase(
+    "the production environment named like the drift report's",
+    { ci: { repository: "acme/infra", productionEnvironment: "drift-dev" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
+    `${P}.ci.driftReport: the drift report's environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`,
+  ),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
+  devCase("notification events misspelt", { flux: { notifications: [{ ...slack, events: "change" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`),
   devCase(
     "webhook URL written where the key name goes",
     { flux: { notifications: [{ ...slack, addressSecret: "https://hooks.slack.com/services/T0/B0/x" }] } },

@@ -178,6 +178,31 @@ test("tenant notifications: a webhook of the tenant's own, unique names, a secre
   assert.deepEqual(config.tenants[1].notifications, []);
 });
 
+test("notification events: the platform's channel reports changes by default, a tenant's only errors unless it asks", () => {
+  const P = "gitops-platform:platform";
+  const platform = { name: "ops", type: "slack", addressSecret: "slackWebhookUrl" };
+  const own = { name: "alerts", type: "slack", addressSecret: "webHook" };
+  const config = parse({ flux: { notifications: [platform] }, tenants: [{ name: "web", notifications: [own, { ...own, name: "loud", events: "changes" }] }] });
+  assert.equal(config.flux.notifications[0].events, "changes");
+  assert.deepEqual(config.tenants[0].notifications.map((n) => n.events), ["errors", "changes"]);
+  assert.equal(parse({ flux: { notifications: [{ ...platform, events: "errors" }] } }).flux.notifications[0].events, "errors");
+  expectProblem({ flux: { notifications: [{ ...platform, events: "all" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`);
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [{ ...own, events: "changes" }, { ...own, name: "alerts-changes" }] }] },
+    `${P}.tenants[0].notifications[0].name: "alerts" with events: changes gets a second Alert named "alerts-changes", which is also a notification's name here: rename one`,
+  );
+});
+
+test("tenant Helm releases: drift detection on by default, warn or disabled on request", () => {
+  const release = { name: "app", repository: "https://charts.example.com", chart: "app", version: "1.0.0" };
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [release] }] }).tenants[0].helmReleases[0].driftDetection, "enabled");
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "warn" }] }] }).tenants[0].helmReleases[0].driftDetection, "warn");
+  expectProblem(
+    { tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "on" }] }] },
+    'gitops-platform:platform.tenants[0].helmReleases[0].driftDetection: must be one of "enabled", "warn", "disabled"',
+  );
+});
+
 test("tenant Vault roles: named service accounts, paths inside the tenant's subtree, namespace-wide only on request", () => {
   const P = "gitops-platform:platform";
   const role = { name: "api", serviceAccounts: ["api"], paths: ["api/*"] };
@@ -225,6 +250,7 @@ test("ci: the infrastructure repository is owner/name", () => {
     repository: "acme/platform-infra",
     productionEnvironment: "production",
     previewEnvironment: "preview",
+    driftReport: true,
   });
   expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
 });
@@ -237,6 +263,16 @@ test("ci: previews run in their own approval environment, never the production o
     'gitops-platform:platform.ci.previewEnvironment: must differ from ci.productionEnvironment ("production"): pull-request code must never run as the deploy identity',
   );
   expectProblem({ ci: { repository: "acme/infra", previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
+});
+
+test("ci: the drift report's environment (drift-<environment>) is none of the others; it can be turned off", () => {
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  expectProblem(
+    { ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev" }, cluster },
+    'gitops-platform:platform.ci.driftReport: the drift report\'s environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false',
+  );
+  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev", driftReport: false }, cluster }).ci?.driftReport, false);
+  expectProblem({ ci: { repository: "acme/infra", driftReport: "yes" }, cluster }, "gitops-platform:platform.ci.driftReport: must be a boolean, got string");
 });
 
 test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {

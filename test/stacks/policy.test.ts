@@ -142,7 +142,58 @@ function rolesOnlyCondition(roles: BuiltInRole[]): string {
 
 const hcl = (resources: CheckedResource[]) => props(resources, RELEASE, "platform-vault").values.server.ha.raft;
 
+const DRIFT_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const DRIFT_BRANCH = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
+
 const FIXTURES: Record<string, Fixture[]> = {
+  "unattended-ci-identity-read-only": [
+    {
+      title: "Contributor for the read-only identity that the nightly drift report acts as",
+      stack: "dev",
+      change: (rs) => {
+        const assignment = props(rs, ASSIGNMENT, "platform-ci-preview-reader");
+        assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, CONTRIBUTOR_ROLE);
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", ASSIGNMENT, "platform-ci-preview-reader", "platform-ci-preview-reader: grants Contributor to platform-ci-preview235fea7, which unattended jobs in environment drift-dev act as; it may only read (Reader, Key Vault Reader, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service Cluster User Role)")],
+    },
+    {
+      title: "a data-plane read of secret values is no read-only role either",
+      stack: "prod",
+      change: (rs) => {
+        const assignment = props(rs, ASSIGNMENT, "platform-ci-preview-key-vault-reader");
+        assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, KEY_VAULT_SECRETS_USER_ROLE);
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", ASSIGNMENT, "platform-ci-preview-key-vault-reader", "platform-ci-preview-key-vault-reader: grants Key Vault Secrets User to platform-ci-preview38a873c, which unattended jobs in environment drift-prod act as; it may only read (Reader, Key Vault Reader, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service Cluster User Role)")],
+    },
+    {
+      title: "the drift environment admits every branch",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DRIFT_ENVIRONMENT, "platform-ci-drift-environment").deploymentBranchPolicy = { protectedBranches: false, customBranchPolicies: false };
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", DRIFT_ENVIRONMENT, "platform-ci-drift-environment", "platform-ci-drift-environment: environment drift-prod has no reviewers and an identity trusts it, but it admits every branch (deploymentBranchPolicy.customBranchPolicies is not true)")],
+    },
+    {
+      title: "the drift environment's branch rule is a wildcard",
+      stack: "dev",
+      change: (rs) => {
+        props(rs, DRIFT_BRANCH, "platform-ci-drift-branch").branchPattern = "*";
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", DRIFT_ENVIRONMENT, "platform-ci-drift-environment", "platform-ci-drift-environment: environment drift-dev has no reviewers and an identity trusts it, but it admits more than named branches (*)")],
+    },
+    {
+      title: "an environment with reviewers is not unattended: its branch rule is the reviewers' business",
+      stack: "dev",
+      change: (rs) => {
+        const environment = props(rs, DRIFT_ENVIRONMENT, "platform-ci-drift-environment");
+        environment.reviewers = [{ teams: [7] }];
+        environment.deploymentBranchPolicy = { protectedBranches: false, customBranchPolicies: false };
+      },
+      expected: [],
+    },
+  ],
   "aks-local-accounts-disabled": [
     {
       title: "local accounts switched back on",
