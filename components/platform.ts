@@ -24,6 +24,7 @@ import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
 import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
 import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
+import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -33,6 +34,8 @@ export interface PlatformComponentArgs {
   keyVault: KeyVaultSettingsArgs;
   /** HashiCorp Vault's settings; undefined: no Vault. */
   vault?: VaultSettings;
+  /** Sealed Secrets' settings; undefined: no controller. */
+  sealedSecrets?: SealedSecretsSettings;
 }
 
 export interface GitOpsPlatformArgs {
@@ -108,6 +111,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  /** The Sealed Secrets controller and its keys, when `sealedSecrets.enabled`. */
+  readonly sealedSecrets?: SealedSecrets;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -210,6 +215,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
           groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
+          keyVaultSecrets: components.sealedSecrets !== undefined,
           tags,
         },
         { ...child, providers: { github: ciGithub } },
@@ -231,6 +237,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           protect,
           tags,
         },
+        child,
+      );
+    }
+
+    if (components.sealedSecrets) {
+      this.sealedSecrets = new SealedSecrets(
+        `${name}-sealed-secrets`,
+        { cluster: this.cluster, keyVault: this.keyVault, ...components.sealedSecrets, protect },
         child,
       );
     }
@@ -257,7 +271,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         quota: tenant.quota,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
-        reconcilerAccess: { extraRules: tenant.extraApiAccess },
+        reconcilerAccess: { extraRules: tenant.extraApiAccess, sealedSecrets: config.sealedSecrets.enabled },
       },
       { parent: this },
     );
