@@ -215,7 +215,6 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
           groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
-          keyVaultSecrets: components.sealedSecrets !== undefined,
           tags,
         },
         { ...child, providers: { github: ciGithub } },

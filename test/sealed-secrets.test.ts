@@ -73,11 +73,14 @@ test("chart values: no key renewal by the controller, no proxy for every signed-
 
 test("sealing key names: one per generation, never the chart's legacy key name", () => {
   assert.equal(sealingKeyName(1), "sealed-secrets-key-gen-1");
-  assert.equal(sealingKeyBackupName(3), "sealed-secrets-key-gen-3-backup");
   assert.notEqual(sealingKeyName(1), "sealed-secrets-key");
   assert.throws(() => sealingKeyName(0), /positive integer/);
+  // Backups are named after the certificate too: a key made again gets a secret of its own.
+  assert.match(sealingKeyBackupName(3, "CERT A"), /^sealed-secrets-key-gen-3-[0-9a-f]{8}$/);
+  assert.notEqual(sealingKeyBackupName(3, "CERT A"), sealingKeyBackupName(3, "CERT B"));
+  assert.equal(sealingKeyBackupName(3, "CERT A"), sealingKeyBackupName(3, "CERT A"));
   // Key Vault secret names: letters, digits and '-', 1-127.
-  assert.match(sealingKeyBackupName(20), /^[A-Za-z0-9-]{1,127}$/);
+  assert.match(sealingKeyBackupName(20, "x"), /^[A-Za-z0-9-]{1,127}$/);
 });
 
 test("the backup manifest is the active key Secret itself", () => {
@@ -159,7 +162,9 @@ test("the Key Vault backup holds the key Secret's manifest, secret, and waits fo
   const r = await run(program());
   const backup = r.one("azure-native:keyvault:Secret");
   const values = backup.values as Json;
-  assert.equal(values.secretName, sealingKeyBackupName(1));
+  assert.equal(values.secretName, sealingKeyBackupName(1, String(r.outputs.certificate)));
+  // Pulumi never deletes a backup (turning Sealed Secrets off, fewer generations): it is what decrypts Git's SealedSecrets.
+  assert.equal(backup.retainOnDelete, true);
   assert.equal(values.properties.contentType, "application/x-yaml");
   assert.equal((backup.inputs.properties as Json).value, REDACTED);
   const manifest = parse(values.properties.value);

@@ -60,13 +60,6 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * DELEGABLE_ROLES for service principals. Default none.
    */
   groupDelegableRoleGuids?: pulumi.Input<string>[];
-  /**
-   * The stack keeps secrets in the Key Vault (KeyVault.createSecret, e.g. the Sealed Secrets
-   * sealing keys): the deploy identity also gets "Key Vault Secrets Officer" on the vault, since
-   * azure-native deletes (and so replaces) secrets through the data plane. A person creates this
-   * grant, like the identity's other roles: the deploy identity may not grant itself. Default false.
-   */
-  keyVaultSecrets?: boolean;
 }
 
 /** The federated credential subjects of each identity. */
@@ -278,7 +271,6 @@ export class CiIdentity extends pulumi.ComponentResource {
           { role: "Azure Kubernetes Service RBAC Cluster Admin", scope: clusterId },
           // Keys live in an RBAC-mode vault: ARM checks the caller's data-plane role for them.
           { role: "Key Vault Crypto Officer", scope: keyVaultId },
-          ...(args.keyVaultSecrets ? [{ role: "Key Vault Secrets Officer" as const, scope: keyVaultId }] : []),
         ],
       },
       { parent: this },

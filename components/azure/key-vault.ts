@@ -99,7 +99,7 @@ export interface KeyArgs {
 
 export interface SecretArgs {
   /** The secret's name in the vault (1-127 letters, digits and '-'). */
-  secretName: string;
+  secretName: pulumi.Input<string>;
   /** The value; always stored as a Pulumi secret. */
   value: pulumi.Input<string>;
   /** A hint for readers, e.g. "application/x-yaml". */
@@ -219,14 +219,15 @@ export class KeyVault extends pulumi.ComponentResource {
   }
 
   /**
-   * A secret in this vault, written through ARM (`Microsoft.KeyVault/vaults/secrets/write`, a
-   * control-plane action that Contributor holds; ARM returns the value to nobody, and the vault's
-   * firewall does not apply to it). azure-native deletes a secret through the data plane though
-   * (custom_keyvault.go, azsecrets.DeleteSecret), as it does keys: a replaced or removed secret
-   * needs `secrets/delete` and a path through the firewall. So the first secret gives the
-   * administrators "Key Vault Secrets Officer" on the vault (named `<vault>-secrets-officer-<key>`)
-   * and every secret waits until those grants have propagated. Stacks without secrets get no such
-   * grant. Parent defaults to this component, protect to the vault's.
+   * A secret in this vault, written through ARM: `Microsoft.KeyVault/vaults/secrets/write` is a
+   * control-plane action (Contributor has it), which neither the vault's data-plane RBAC nor its
+   * firewall governs, and ARM never returns the value. azure-native deletes a secret through the
+   * data plane though (custom_keyvault.go, azsecrets.DeleteSecret), as it does keys; reading a
+   * secret back (a restore) is data plane too. So the first secret gives the administrators "Key
+   * Vault Secrets Officer" on the vault (`<vault>-secrets-officer-<key>`), and every secret waits
+   * until those grants have propagated (deploy rule key-vault-objects-wait-for-data-plane-grant).
+   * A vault without secrets gets no such grant. Parent defaults to this component, protect to the
+   * vault's.
    */
   createSecret(name: string, args: SecretArgs, opts?: Omit<pulumi.CustomResourceOptions, "dependsOn"> & { dependsOn?: pulumi.Resource[] }): keyvault.Secret {
     const dependsOn = [...this.secretsOfficerReady(), ...(opts?.dependsOn ?? [])];

@@ -42,9 +42,14 @@ export function sealingKeyName(generation: number): string {
   return `sealed-secrets-key-gen-${generation}`;
 }
 
-/** The Key Vault secret holding generation `generation`'s key Secret manifest. */
-export function sealingKeyBackupName(generation: number): string {
-  return `${sealingKeyName(generation)}-backup`;
+/**
+ * The Key Vault secret holding generation `generation`'s key Secret manifest, named after the
+ * certificate too: backups outlive the stack's resources (retainOnDelete), so a key made again
+ * after Sealed Secrets was turned off and on gets a secret of its own instead of meeting the old
+ * one (azure-native refuses to create a resource that exists).
+ */
+export function sealingKeyBackupName(generation: number, certPem: string): string {
+  return `${sealingKeyName(generation)}-${createHash("sha256").update(certPem).digest("hex").slice(0, 8)}`;
 }
 
 export interface SealingKeySecret {

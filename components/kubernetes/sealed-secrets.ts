@@ -55,7 +55,7 @@ export const SEALED_SECRETS_DEFAULTS: Readonly<SealedSecretsSettings> = {
 export interface SealedSecretsArgs extends SealedSecretsSettingsArgs {
   /** The cluster: its provider for every object, its `ready` node pools for the controller's pod. */
   cluster: ClusterReference;
-  /** The Key Vault the sealing keys are backed up to (as `sealed-secrets-key-gen-<n>-backup`). */
+  /** The Key Vault the sealing keys are backed up to (as `sealed-secrets-key-gen-<n>-<certificate digest>`). */
   keyVault: KeyVault;
   /** Namespace of the controller and its keys; created here. Default "sealed-secrets". */
   namespace?: string;
@@ -191,10 +191,13 @@ export class SealedSecrets extends pulumi.ComponentResource {
     const manifest = pulumi
       .all([cert.certPem, privateKey.privateKeyPem])
       .apply(([certPem, privateKeyPem]) => sealingKeyManifest({ name: keyName, namespace: ctx.ns, labels: ctx.labels, certPem, privateKeyPem }));
+    // Kept in Key Vault when Pulumi lets go of it (Sealed Secrets turned off, fewer generations):
+    // the backup is what still decrypts SealedSecrets in Git. Pulumi never deletes it, so no run
+    // needs the data plane for it.
     const backup = ctx.args.keyVault.createSecret(
       `${prefix}-backup`,
-      { secretName: sealingKeyBackupName(generation), value: pulumi.secret(manifest), contentType: "application/x-yaml" },
-      { parent: this, protect: ctx.protect },
+      { secretName: cert.certPem.apply((pem) => sealingKeyBackupName(generation, pem)), value: pulumi.secret(manifest), contentType: "application/x-yaml" },
+      { parent: this, protect: ctx.protect, retainOnDelete: true },
     );
     return { secret, key: { generation, certificate: cert.certPem, backupSecretName: backup.name } };
   }
