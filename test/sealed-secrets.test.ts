@@ -25,7 +25,10 @@ import {
 import { reconcilerRules, SEALED_SECRETS_RULE } from "../components/kubernetes/tenant-policy";
 import { REDACTED } from "../synth/redact";
 import { validateKubernetesObjects } from "../synth/validate";
-import { dependsOn, run, TestRun } from "./helpers";
+import { deployedSettingsOf, immutableChangeProblems, readDeployedSettings } from "../stacks/deployed";
+import { platformComponentArgs } from "../stacks/component-args";
+import { parsePlatformConfig } from "../stacks/parse";
+import { dependsOn, run, TEST_TODAY, TestRun } from "./helpers";
 
 const ADMIN_GROUP = "5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f";
 
@@ -233,4 +236,38 @@ test("bad keyGenerations is refused before anything is created", async () => {
   for (const keyGenerations of [0, 21, 1.5]) {
     await assert.rejects(run(program({ keyGenerations })), /keyGenerations must be an integer from 1 to 20/);
   }
+});
+
+function parsed(raw: object, stack = "dev") {
+  const result = parsePlatformConfig(raw, stack, { today: TEST_TODAY });
+  assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
+  return result.config;
+}
+
+test("config: off by default in dev and prod; on, it maps to the component's settings", () => {
+  const dev = parsed({});
+  const prod = parsed({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod");
+  for (const config of [dev, prod]) {
+    assert.deepEqual(config.sealedSecrets, { enabled: false, chartVersion: SEALED_SECRETS_DEFAULTS.chartVersion, keyGenerations: 1 });
+    assert.equal(platformComponentArgs(config).sealedSecrets, undefined);
+    assert.equal(deployedSettingsOf(config).sealedSecrets, undefined);
+  }
+  const on = parsed({ sealedSecrets: { enabled: true, keyGenerations: 3 } });
+  assert.deepEqual(platformComponentArgs(on).sealedSecrets, { chartVersion: SEALED_SECRETS_DEFAULTS.chartVersion, keyGenerations: 3 });
+  assert.deepEqual(deployedSettingsOf(on).sealedSecrets, { keyGenerations: 3 });
+  assert.deepEqual(readDeployedSettings({ ...deployedSettingsOf(on) }), deployedSettingsOf(on));
+  assert.deepEqual(readDeployedSettings({ sealedSecrets: { keyGenerations: "x" } }), {});
+});
+
+test("config: fewer key generations than the cluster has is refused; more, or turning it off, is not", () => {
+  const deployed = { sealedSecrets: { keyGenerations: 3 } };
+  assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 3 } }), deployed), []);
+  assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 4 } }), deployed), []);
+  // Off: the cluster's keys go, their backups stay in Key Vault (retainOnDelete).
+  assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: false, keyGenerations: 1 } }), deployed), []);
+  assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 2 } }), deployed), [
+    `gitops-platform:platform.sealedSecrets.keyGenerations: is 3 in the deployed cluster; 2 would delete sealing key generation 3, and the SealedSecrets sealed with it would no longer decrypt; set it back to 3 (keys stay; to retire one, re-seal its secrets first, see the README's "Sealed Secrets")`,
+  ]);
+  assert.match(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 1 } }), deployed)[0], /delete sealing key generations 2-3, and the SealedSecrets sealed with them/);
+  assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 1 } }), undefined), [], "a first deployment");
 });
