@@ -87,6 +87,7 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
   },
   { name: "another GitHub owner", change: (p) => (p.github.owner = "acme-platform-2") },
+  { name: "Sealed Secrets turned on", change: (p) => (p.sealedSecrets = { enabled: true }) },
 ];
 
 for (const variant of VARIANTS) {
