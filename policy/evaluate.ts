@@ -9,6 +9,7 @@ import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
+import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -21,6 +22,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  sealedSecretsControllerLockedDown,
 ];
 
 export function evaluatePolicies(
