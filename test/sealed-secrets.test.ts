@@ -184,6 +184,7 @@ test("the Key Vault backup holds the key Secret's manifest, secret, and waits fo
   const wait = r.one("time:index/sleep:Sleep", "kv-secrets-data-plane-wait");
   assert.ok(dependsOn(r, wait, grant));
   assert.ok(dependsOn(r, backup, wait), "deleting or replacing the backup goes through the data plane");
+  assert.ok(dependsOn(r, release(r), backup), "the controller starts once its keys are backed up");
 });
 
 test("a vault that stores no secret gives no Secrets Officer grant", async () => {

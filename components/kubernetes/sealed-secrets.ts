@@ -103,11 +103,11 @@ export class SealedSecrets extends pulumi.ComponentResource {
     );
     const namespaceName = namespace.metadata.name;
 
-    const keySecrets: k8s.core.v1.Secret[] = [];
+    const keyResources: pulumi.Resource[] = [];
     this.keys = [];
     for (let generation = 1; generation <= settings.keyGenerations; generation++) {
-      const { secret, key } = this.sealingKey(name, generation, { args, ns, namespaceName, labels, protect });
-      keySecrets.push(secret);
+      const { secret, backup, key } = this.sealingKey(name, generation, { args, ns, namespaceName, labels, protect });
+      keyResources.push(secret, backup);
       this.keys.push(key);
     }
 
@@ -134,8 +134,8 @@ export class SealedSecrets extends pulumi.ComponentResource {
     const values = pulumi
       .all(this.keys.map((k) => k.certificate))
       .apply((certs) => sealedSecretsHelmValues({ keysChecksum: certificatesChecksum(certs) }));
-    // The keys exist before the controller starts: otherwise it makes one of its own, which no
-    // backup holds. The scope policy too, before any SealedSecret can be unsealed.
+    // The keys exist, and are backed up, before the controller starts: without a key it makes one
+    // of its own, which no backup holds. The scope policy too, before anything is unsealed.
     const release = new k8s.helm.v3.Release(
       name,
       {
@@ -147,7 +147,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
         createNamespace: false,
         values,
       },
-      { ...k8sOpts, dependsOn: [...keySecrets, binding, ...(args.cluster.ready ?? [])] },
+      { ...k8sOpts, dependsOn: [...keyResources, binding, ...(args.cluster.ready ?? [])] },
     );
 
     this.namespace = namespaceName;
@@ -161,7 +161,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
     name: string,
     generation: number,
     ctx: { args: SealedSecretsArgs; ns: string; namespaceName: pulumi.Output<string>; labels: Record<string, string>; protect: boolean },
-  ): { secret: k8s.core.v1.Secret; key: SealingKey } {
+  ): { secret: k8s.core.v1.Secret; backup: pulumi.Resource; key: SealingKey } {
     const prefix = `${name}-key-${generation}`;
     const keyName = sealingKeyName(generation);
     // RSA 4096, as the controller makes its own (`--key-size` 4096); PKCS#1 PEM, which it parses.
@@ -199,7 +199,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
       { secretName: cert.certPem.apply((pem) => sealingKeyBackupName(generation, pem)), value: pulumi.secret(manifest), contentType: "application/x-yaml" },
       { parent: this, protect: ctx.protect, retainOnDelete: true },
     );
-    return { secret, key: { generation, certificate: cert.certPem, backupSecretName: backup.name } };
+    return { secret, backup, key: { generation, certificate: cert.certPem, backupSecretName: backup.name } };
   }
 }
 
