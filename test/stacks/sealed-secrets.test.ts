@@ -129,3 +129,65 @@ test("a new key generation or chart version changes no existing sealing key", as
     }
   }
 });
+
+/**
+ * The controller's scope rule, modelled from upstream (pkg/apis/sealedsecrets/v1alpha1:
+ * SecretScope and EncryptionLabel, applied to the SealedSecret's own metadata on Unseal): the
+ * label a ciphertext was sealed with, and so where a copy of it decrypts.
+ */
+function unsealsAs(sealed: { namespace: string; name: string; annotations: Record<string, string> }, sealedFor: string): boolean {
+  const scope =
+    sealed.annotations["sealedsecrets.bitnami.com/cluster-wide"] === "true" ? "" : sealed.annotations["sealedsecrets.bitnami.com/namespace-wide"] === "true" ? sealed.namespace : `${sealed.namespace}/${sealed.name}`;
+  return scope === sealedFor;
+}
+
+/**
+ * Admission, read from what synth renders: every ValidatingAdmissionPolicy bound without a
+ * namespace selector whose rules match SealedSecrets, each validation being the platform's one
+ * expression form `!(has(...) && '<key>' in ... && ...['<key>'] == 'true')`; any other form fails
+ * the test rather than being guessed at.
+ */
+function admits(resources: readonly RecordedResource[], object: { annotations: Record<string, string> }): boolean {
+  const policies = resources.filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+  const bindings = resources.filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding");
+  for (const policy of policies) {
+    const spec = policy.values.spec as { matchConstraints: { resourceRules: { apiGroups: string[]; resources: string[] }[] }; validations: { expression: string }[] };
+    const name = (policy.values.metadata as { name: string }).name;
+    if (!spec.matchConstraints.resourceRules.some((rule) => rule.apiGroups.includes("bitnami.com") && rule.resources.includes("sealedsecrets"))) continue;
+    const bound = bindings.some((b) => {
+      const s = b.values.spec as { policyName: string; matchResources?: unknown };
+      return s.policyName === name && s.matchResources === undefined;
+    });
+    if (!bound) continue;
+    for (const { expression } of spec.validations) {
+      const match = /^!\(has\(object\.metadata\.annotations\) && '([^']+)' in object\.metadata\.annotations && object\.metadata\.annotations\['\1'\] == 'true'\)$/.exec(expression);
+      assert.ok(match, `an expression this model does not read: ${expression}`);
+      if (object.annotations[match[1]] === "true") return false;
+    }
+  }
+  return true;
+}
+
+test("attack: tenant web copies tenant api's cluster-wide SealedSecret into its own namespace; admission refuses it, strict ones never decrypt there", async (t) => {
+  const { result } = await synthOn(t, "dev");
+  const resources = result.run.resources;
+  const web = roles(resources).find((r) => (r.values.metadata as { namespace: string }).namespace === "web")!;
+  assert.ok(grantsBitnami(web), "web's Git content may create SealedSecrets in web");
+  const clusterWide = { annotations: { "sealedsecrets.bitnami.com/cluster-wide": "true" } };
+  // Without the guard the copy would decrypt in web: cluster-wide ciphertext carries no namespace.
+  assert.ok(unsealsAs({ namespace: "web", name: "db", ...clusterWide }, ""));
+  assert.equal(admits(resources, clusterWide), false, "a cluster-wide SealedSecret is refused, in any namespace");
+  // The default (strict) and namespace-wide scopes are admitted, and a copy of api's into web does not decrypt.
+  const scopes: [Record<string, string>, string][] = [
+    [{}, "api/db"],
+    [{ "sealedsecrets.bitnami.com/namespace-wide": "true" }, "api"],
+  ];
+  for (const [annotations, sealedForApi] of scopes) {
+    assert.equal(admits(resources, { annotations }), true);
+    assert.equal(unsealsAs({ namespace: "web", name: "db", annotations }, sealedForApi), false);
+    assert.ok(unsealsAs({ namespace: "api", name: "db", annotations }, sealedForApi), "the model decrypts in the right place");
+  }
+  // Off: no guard, and no tenant may create SealedSecrets at all.
+  const { run: off } = await synthesize({ stack: "dev" });
+  assert.ok(!roles(off.resources).some(grantsBitnami));
+});
