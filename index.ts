@@ -64,6 +64,8 @@ export = async () => {
     /** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
     ciPreviewClientId: platform.ci?.previewClientId,
     ciDeployClientId: platform.ci?.deployClientId,
+    /** Public: the Sealed Secrets certificate to seal with (`kubeseal --cert`), when `sealedSecrets.enabled`. */
+    sealedSecretsCertificate: platform.sealedSecrets?.certificate,
     /** What the next deployment checks its config against (stacks/deployed.ts); read back by loadPlatform. */
     [DEPLOYED_SETTINGS_OUTPUT]: deployedSettingsOf(config),
   };

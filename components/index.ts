@@ -63,3 +63,4 @@ export {
   type VaultArgs,
 } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
+export { SealedSecrets, SEALED_SECRETS_DEFAULTS, type SealedSecretsArgs, type SealedSecretsSettingsArgs, type SealedSecretsSettings } from "./kubernetes/sealed-secrets";

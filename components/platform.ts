@@ -28,6 +28,7 @@ import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
 import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
+import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -39,6 +40,8 @@ export interface PlatformComponentArgs {
   vault?: VaultSettings;
   /** Each tenant's container registry; undefined: none. */
   registry?: { sku: RegistrySku };
+  /** Sealed Secrets' settings; undefined: no controller. */
+  sealedSecrets?: SealedSecretsSettings;
 }
 
 export interface GitOpsPlatformArgs {
@@ -121,6 +124,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
   readonly secretsWriterRole?: SecretsWriterRole;
   private readonly componentArgs: PlatformComponentArgs;
+  /** The Sealed Secrets controller and its keys, when `sealedSecrets.enabled`. */
+  readonly sealedSecrets?: SealedSecrets;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -256,6 +261,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
 
+    if (components.sealedSecrets) {
+      this.sealedSecrets = new SealedSecrets(
+        `${name}-sealed-secrets`,
+        { cluster: this.cluster, keyVault: this.keyVault, ...components.sealedSecrets, protect },
+        child,
+      );
+    }
+
     this.registerOutputs({});
   }
 
@@ -325,7 +338,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         quota: tenant.quota,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
-        reconcilerAccess: { extraRules: tenant.extraApiAccess },
+        reconcilerAccess: { extraRules: tenant.extraApiAccess, sealedSecrets: config.sealedSecrets.enabled },
       },
       { parent: this },
     );

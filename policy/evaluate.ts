@@ -12,6 +12,7 @@ import { VAULT_POLICIES } from "./rules/vault";
 import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
+import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -27,6 +28,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,
+  sealedSecretsControllerLockedDown,
 ];
 
 export function evaluatePolicies(

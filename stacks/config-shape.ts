@@ -513,6 +513,22 @@ export function platformObjectSchema(environment: string) {
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
     registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
+    sealedSecrets: sealedSecretsSchema()
+      .prefault({})
+      .describe("Sealed Secrets (bitnami-labs) for teams that already use kubeseal; off by default, SOPS is the platform's way."),
+  });
+}
+
+function sealedSecretsSchema() {
+  return z.strictObject({
+    enabled: z.boolean().default(false).describe("Install the Sealed Secrets controller, its sealing keys (backed up to the Key Vault) and the cluster-wide-scope guard."),
+    chartVersion: semver.default("2.18.5").describe("bitnami-labs sealed-secrets Helm chart version."),
+    keyGenerations: z
+      .int()
+      .min(1)
+      .max(20)
+      .default(1)
+      .describe("Sealing key generations; the highest seals, all decrypt. Raise by one to rotate the sealing key; never lower it."),
   });
 }
 

@@ -349,6 +349,10 @@ const CASES: Case[] = [
   { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },
   { name: "platform is a plain string", stack: "dev", text: `config:\n  ${P}: everything-default\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
   { name: "platform is a list", stack: "dev", text: `config:\n  ${P}: [web, api]\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
+  // Sealed Secrets.
+  devCase("the Sealed Secrets switch is a string", { sealedSecrets: { enabled: "yes" } }, `${P}.sealedSecrets.enabled: must be a boolean, got string`),
+  devCase("no sealing key generation", { sealedSecrets: { enabled: true, keyGenerations: 0 } }, `${P}.sealedSecrets.keyGenerations: must be >= 1`),
+  devCase("a typo in sealedSecrets", { sealedSecrets: { enable: true } }, `${P}.sealedSecrets.enable: unknown key (did you mean "enabled"?)`),
   // The file itself.
   { name: "empty file", stack: "dev", text: "", problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
   { name: "only a comment", stack: "prod", text: "# nothing here yet\n", problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },

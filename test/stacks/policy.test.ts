@@ -11,6 +11,7 @@ import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
 import { BUILT_IN_ROLES, BuiltInRole } from "../../components/azure/role-ids";
+import { SEALING_KEY_LABEL, sealedSecretsHelmValues } from "../../components/kubernetes/sealed-secrets-config";
 import { DEPLOY_RULES } from "../../policy/deploy";
 import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../../policy/evaluate";
 import { checkedFromRecord } from "../../policy/from-synth";
@@ -1186,7 +1187,70 @@ const FIXTURES: Record<string, Fixture[]> = {
       expected: [],
     },
   ],
+  "sealed-secrets-controller-locked-down": [
+    {
+      title: "the platform's controller: renewal off, no proxy binding, its key protected",
+      stack: "prod",
+      change: (rs) => rs.push(...sealedSecretsFixture(sealedSecretsHelmValues({ keysChecksum: "x" }), true)),
+      expected: [],
+    },
+    {
+      title: "the chart's defaults: the controller renews its own key, every signed-in user may proxy to it",
+      stack: "dev",
+      change: (rs) => rs.push(...sealedSecretsFixture({}, false)),
+      expected: [
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          RELEASE,
+          "sealed-secrets",
+          'sealed-secrets: values.keyrenewperiod is unset (the controller renews its key every 30 days): a key the controller makes is in no backup; set "0" and rotate with new key generations',
+        ),
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          RELEASE,
+          "sealed-secrets",
+          "sealed-secrets: values.rbac.serviceProxier binds services/proxy on the controller to system:authenticated (every signed-in user and service account); set create: false (the certificate is a stack output, kubeseal --cert)",
+        ),
+      ],
+    },
+    {
+      title: "renewal every 720h, and arguments that replace the chart's",
+      stack: "dev",
+      change: (rs) => rs.push(...sealedSecretsFixture({ ...sealedSecretsHelmValues({ keysChecksum: "x" }), keyrenewperiod: "720h", args: ["--update-status"] }, false)),
+      expected: [
+        expect("sealed-secrets-controller-locked-down", "mandatory", RELEASE, "sealed-secrets", 'sealed-secrets: values.keyrenewperiod is "720h": a key the controller makes is in no backup; set "0" and rotate with new key generations'),
+        expect("sealed-secrets-controller-locked-down", "mandatory", RELEASE, "sealed-secrets", "sealed-secrets: values.args replaces the chart's controller arguments, key renewal off among them"),
+      ],
+    },
+    {
+      title: "an unprotected sealing key in prod",
+      stack: "prod",
+      change: (rs) => rs.push(...sealedSecretsFixture(sealedSecretsHelmValues({ keysChecksum: "x" }), false)),
+      expected: [
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          SECRET,
+          "sealing-key",
+          "sealing-key: a sealing key (sealed-secrets-controller's) must be protected in production: what it sealed decrypts with nothing else in the cluster",
+        ),
+      ],
+    },
+  ],
 };
+
+/** A Sealed Secrets release with `values` and one active sealing key Secret, as another program might make them. */
+function sealedSecretsFixture(values: Record<string, unknown>, protectKey: boolean): CheckedResource[] {
+  const release = added(RELEASE, "sealed-secrets", { chart: "sealed-secrets", namespace: "sealed-secrets", values });
+  const key = added(SECRET, "sealing-key", {
+    type: "kubernetes.io/tls",
+    metadata: { name: "sealing-key", namespace: "sealed-secrets", labels: { [SEALING_KEY_LABEL]: "active" } },
+  });
+  key.protect = protectKey;
+  return [release, key];
+}
 
 /** A resource the real program does not create, parented to the stack. */
 function added(type: string, name: string, resourceProps: Record<string, unknown>): CheckedResource {

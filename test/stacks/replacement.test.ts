@@ -92,6 +92,7 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     name: "another registry pusher for a tenant",
     change: (p) => (p.tenants[1].registry = { push: [{ repository: "acme-platform/orders-api", environment: "production" }] }),
   },
+  { name: "Sealed Secrets turned on", change: (p) => (p.sealedSecrets = { enabled: true }) },
 ];
 
 for (const variant of VARIANTS) {
