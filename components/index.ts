@@ -28,6 +28,8 @@ export {
   type ExternalCredential,
 } from "./azure/workload-identity";
 export { CiIdentity, type CiIdentityArgs } from "./azure/ci-identity";
+export { ContainerRegistry, CONTAINER_REGISTRY_DEFAULTS, type ContainerRegistryArgs, type RegistrySku } from "./azure/container-registry";
+export { containerRegistryName, registryPushSubject, type RegistryPusher } from "./azure/container-registry-push";
 export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type RoleGrant } from "./azure/roles";
 
 export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
@@ -62,3 +64,4 @@ export {
 } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
 export { Flagger, type FlaggerArgs, flaggerHelmValues, FLAGGER_CHART_VERSION } from "./kubernetes/flagger";
+export { SealedSecrets, SEALED_SECRETS_DEFAULTS, type SealedSecretsArgs, type SealedSecretsSettingsArgs, type SealedSecretsSettings } from "./kubernetes/sealed-secrets";

@@ -60,6 +60,13 @@ export interface ReconcilerAccess {
   imageAutomation?: boolean;
   /** Flagger's Canary, MetricTemplate and AlertProvider (`flagger.app`), when Flagger is installed. Default false. */
   canaries?: boolean;
+  /**
+   * Sealed Secrets is installed: the tenant's Git content may manage SealedSecrets
+   * (`bitnami.com`) in its namespace, which the controller unseals there only (the cluster-wide
+   * scope is refused at admission, see sealed-secrets-config.ts). Without the controller the
+   * group would be a dead grant. Default false.
+   */
+  sealedSecrets?: boolean;
 }
 
 /** Verbs that let a subject act beyond its own grants (RBAC's escalation checks, impersonation). */
@@ -123,6 +130,9 @@ export function tenantRuleEscalation(rule: PolicyRule): string | undefined {
   return undefined;
 }
 
+/** SealedSecrets only, not `sealedsecrets/status`, which the controller writes. */
+export const SEALED_SECRETS_RULE: PolicyRule = { apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], verbs: WRITE_VERBS };
+
 /** Workload API groups: every resource in them is namespaced application state. */
 export const WORKLOAD_API_GROUPS = ["apps", "batch", "autoscaling", "policy", "networking.k8s.io"];
 
@@ -171,6 +181,7 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     ...(access.extraRules ?? []),
     ...(access.imageAutomation ? [{ apiGroups: [IMAGE_API_GROUP], resources: ["*"], verbs: WRITE_VERBS }] : []),
     ...(access.canaries ? [{ apiGroups: [FLAGGER_API_GROUP], resources: FLAGGER_TENANT_RESOURCES, verbs: WRITE_VERBS }] : []),
+    ...(access.sealedSecrets ? [SEALED_SECRETS_RULE] : []),
   ];
 }
 
