@@ -17,7 +17,7 @@ import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
-import { Flagger } from "./kubernetes/flagger";
+import { Flagger, flaggerScraper } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
@@ -358,7 +358,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           canaries: this.flagger !== undefined,
         },
         // Flagger's Prometheus scrapes the tenant's pods for canary metrics; Flagger calls their webhooks.
-        allowIngressFromAddonNamespaces: this.flagger ? [config.flagger.namespace] : undefined,
+        allowIngressFromAddons: this.flagger ? [flaggerScraper(config.flagger.namespace)] : undefined,
       },
       { parent: this },
     );

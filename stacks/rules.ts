@@ -42,6 +42,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkKeyVaultReach(config, report);
   checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
   checkImageAutomation(config, report);
+  checkObjectLevelIdentity(config, report);
   checkFlagger(config, report);
   if (isProduction(config.environment)) checkProduction(config, report);
 }
@@ -422,6 +423,23 @@ function reportDuplicates(values: string[], pathOf: (i: number) => Path, report:
  * a push branch GitHub lets the key push to (a branch `create` protects requires reviewed pull
  * requests, which a deploy key cannot satisfy).
  */
+/**
+ * An object that authenticates as an account of its own namespace (a source with
+ * `serviceAccountName`, image automation's `serviceAccounts`) needs the ObjectLevelWorkloadIdentity
+ * gate on its controller, which the platform sets for source-controller and image-reflector-controller
+ * only with Flux's lockdown (`flux.multitenancy`, install helm): without it the controller answers
+ * ErrObjectLevelWorkloadIdentityNotEnabled (fluxcd/pkg auth/access_token.go) and the source never pulls.
+ */
+function checkObjectLevelIdentity({ flux, tenants }: ParsedPlatform, report: Report): void {
+  if (flux.install === "helm" && flux.multitenancy) return;
+  const why = "needs flux.install helm with flux.multitenancy: only then do source-controller and image-reflector-controller run with object-level workload identity";
+  tenants.forEach((tenant, i) => {
+    tenant.ociRepositories.forEach((s, j) => s.serviceAccountName && report(["tenants", i, "ociRepositories", j, "serviceAccountName"], why));
+    tenant.buckets.forEach((s, j) => s.serviceAccountName && report(["tenants", i, "buckets", j, "serviceAccountName"], why));
+    if (tenant.imageAutomation.enabled && tenant.imageAutomation.serviceAccounts.length > 0) report(["tenants", i, "imageAutomation", "serviceAccounts"], why);
+  });
+}
+
 function checkImageAutomation({ flux, tenants }: ParsedPlatform, report: Report): void {
   tenants.forEach((tenant, i) => {
     const image = tenant.imageAutomation;

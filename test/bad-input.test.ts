@@ -202,6 +202,20 @@ const CASES: Case[] = [
     },
     `${P}.tenants[0].ociRepositories[0].url: identity "puller" has no AcrPull on the registry acrapidevabc123.azurecr.io names (its login server is <registry name>.azurecr.io)`,
   ),
+  devCase(
+    "an azure source authenticating as a tenant account without Flux's lockdown",
+    {
+      flux: { multitenancy: false },
+      tenants: [
+        {
+          name: "web",
+          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "/subscriptions/s/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeshared" }] }],
+          ociRepositories: [{ name: "app", url: "oci://acmeshared.azurecr.io/app", tag: "1.0.0", provider: "azure", serviceAccountName: "puller" }],
+        },
+      ],
+    },
+    `${P}.tenants[0].ociRepositories[0].serviceAccountName: needs flux.install helm with flux.multitenancy: only then do source-controller and image-reflector-controller run with object-level workload identity`,
+  ),
   devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
   devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
   devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),

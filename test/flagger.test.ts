@@ -107,3 +107,20 @@ test("Prometheus keeps samples as long as asked", async () => {
   const container = (r.one("kubernetes:apps/v1:Deployment").values as Obj & { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0];
   assert.ok(container.args.includes("--storage.tsdb.retention.time=6h"));
 });
+
+test("flagger-system admits nothing but Flagger querying Prometheus on 9090", async () => {
+  const r = await runFlagger();
+  const policies = r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.values as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
+  assert.deepEqual(policies.map((p) => [p.metadata.namespace, p.metadata.name]).sort(), [
+    ["flagger-system", "allow-flagger-to-prometheus"],
+    ["flagger-system", "default-deny-ingress"],
+  ]);
+  const allow = policies.find((p) => p.metadata.name === "allow-flagger-to-prometheus")!;
+  assert.deepEqual(allow.spec, {
+    podSelector: { matchLabels: { "app.kubernetes.io/name": "flagger-prometheus" } },
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "flagger", "app.kubernetes.io/instance": "flagger" } } }], ports: [{ protocol: "TCP", port: 9090 }] }],
+  });
+  const ns = r.one("kubernetes:core/v1:Namespace");
+  for (const p of r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")) assert.ok(dependsOn(r, p, ns), `${p.name} waits for the namespace`);
+});

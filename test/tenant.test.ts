@@ -5,6 +5,7 @@ import { GUARDRAIL_LABEL } from "../components/kubernetes/labels";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant, TenantArgs } from "../components/kubernetes/tenant";
 import { tenantRuleEscalation } from "../components/kubernetes/tenant-policy";
 import { vaultServerEndpoint } from "../components/kubernetes/vault";
+import { flaggerScraper } from "../components/kubernetes/flagger";
 import { validateKubernetesObjects } from "../synth/validate";
 import { run, TestRun } from "./helpers";
 
@@ -246,13 +247,27 @@ test("reconcilerAccess.imageAutomation adds the image API group; canaries adds F
   assert.ok(!flagger[0].verbs.includes("*"));
 });
 
-test("allowIngressFromAddonNamespaces admits each add-on namespace, and only those", async () => {
-  const r = await runTenant({ allowIngressFromAddonNamespaces: ["flagger-system"] });
+test("allowIngressFromAddons admits each add-on's pods (Flagger's Prometheus), not its whole namespace", async () => {
+  const r = await runTenant({ allowIngressFromAddons: [flaggerScraper()] });
   const policies = objects(r, "NetworkPolicy") as (Obj & { spec: { ingress?: { from: unknown[] }[] } })[];
   const addon = policies.filter((p) => p.metadata.name.startsWith("allow-ingress-from-"));
   assert.deepEqual(
     addon.map((p) => [p.metadata.name, p.spec.ingress]),
-    [["allow-ingress-from-flagger-system", [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flagger-system" } } }] }]]],
+    [
+      [
+        "allow-ingress-from-flagger-prometheus",
+        [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flagger-system" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "flagger-prometheus" } },
+              },
+            ],
+          },
+        ],
+      ],
+    ],
   );
   assert.equal(addon[0].metadata.labels?.[GUARDRAIL_LABEL], "true", "a platform policy the tenant cannot change");
 });

@@ -290,7 +290,7 @@ test("drift: nightly and on demand, main only, in the drift environment, the rea
   assert.deepEqual(steps, [
     "actions/checkout",
     "actions/setup-node",
-    "npm ci",
+    "npm ci --ignore-scripts",
     "azure/login",
     "azure/use-kubelogin",
     "pulumi/actions",

@@ -35,6 +35,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
 import type { ClusterReference } from "../cluster";
 import { managedLabels, podSecurityLabels } from "./labels";
+import type { AddonPeer } from "./tenant-policy";
 
 export const FLAGGER_HELM_REPOSITORY = "https://flagger.app";
 export const FLAGGER_HELM_CHART = "flagger";
@@ -123,6 +124,40 @@ export interface FlaggerArgs {
   prometheusImage?: string;
 }
 
+const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": PROMETHEUS_NAME };
+/** The chart's Flagger pods (templates/deployment.yaml: the chart name and the release). */
+const FLAGGER_POD_LABELS = { "app.kubernetes.io/name": "flagger", "app.kubernetes.io/instance": FLAGGER_RELEASE_NAME };
+
+/**
+ * The pods tenants admit for canary metrics: the platform's Prometheus alone. Not Flagger: it
+ * sends a Canary's webhooks and MetricTemplate queries to whatever address the tenant writes
+ * (flagger pkg/controller/webhook.go; noCrossNamespaceRefs checks references, not URLs), so an
+ * allow for it would let one tenant's Canary reach any port of another tenant's pods. A tenant
+ * whose Canary calls its own load tester admits Flagger's pods itself.
+ */
+export function flaggerScraper(namespace: string = FLAGGER_NAMESPACE): AddonPeer {
+  return { name: PROMETHEUS_NAME, namespace, podLabels: PROMETHEUS_POD_LABELS };
+}
+
+/**
+ * Ingress in Flagger's namespace: nothing but Flagger querying Prometheus. Without it, any pod of
+ * the cluster (a tenant's, with an egress allow of its own) could query every tenant's scraped
+ * series and Prometheus's target list.
+ */
+export function flaggerNamespacePolicies(): { name: string; spec: k8s.types.input.networking.v1.NetworkPolicySpec }[] {
+  return [
+    { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } },
+    {
+      name: "allow-flagger-to-prometheus",
+      spec: {
+        podSelector: { matchLabels: PROMETHEUS_POD_LABELS },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ podSelector: { matchLabels: FLAGGER_POD_LABELS } }], ports: [{ protocol: "TCP", port: PROMETHEUS_PORT }] }],
+      },
+    },
+  ];
+}
+
 export class Flagger extends pulumi.ComponentResource {
   /** The namespace Flagger and its Prometheus run in; tenants admit ingress from it (scraping, webhooks). */
   readonly namespace: pulumi.Output<string>;
@@ -143,6 +178,9 @@ export class Flagger extends pulumi.ComponentResource {
     // From the plain name: the release's values stay known in a preview (policies read them).
     const address = `http://${PROMETHEUS_NAME}.${ns}:${PROMETHEUS_PORT}`;
     this.prometheus(name, args, namespaceName, labels, k8sOpts);
+    for (const policy of flaggerNamespacePolicies()) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy.name}`, { metadata: { name: policy.name, namespace: namespaceName, labels }, spec: policy.spec }, k8sOpts);
+    }
 
     const release = new k8s.helm.v3.Release(
       name,
@@ -166,7 +204,7 @@ export class Flagger extends pulumi.ComponentResource {
 
   /** Prometheus for canary metrics: pod discovery only, a restricted pod, samples on an emptyDir. */
   private prometheus(name: string, args: FlaggerArgs, namespace: pulumi.Output<string>, labels: Record<string, string>, k8sOpts: pulumi.CustomResourceOptions): void {
-    const appLabels = { "app.kubernetes.io/name": PROMETHEUS_NAME };
+    const appLabels = PROMETHEUS_POD_LABELS;
     const meta = { name: PROMETHEUS_NAME, namespace, labels: { ...labels, ...appLabels } };
     const account = new k8s.core.v1.ServiceAccount(`${name}-prometheus`, { metadata: meta }, k8sOpts);
     // Cluster-scoped names are global: the namespace keeps two Flagger installs apart.

@@ -233,6 +233,14 @@ export interface NetworkPolicySpec {
   spec: k8s.types.input.networking.v1.NetworkPolicySpec;
 }
 
+/** Pods of a platform add-on that connect to tenants' pods: a name for the policy, where, which. */
+export interface AddonPeer {
+  /** The NetworkPolicy is `allow-ingress-from-<name>`. */
+  name: string;
+  namespace: string;
+  podLabels: Record<string, string>;
+}
+
 /** Pods of a platform service, by namespace and labels, and the one TCP port tenants may reach. */
 export interface PlatformServiceEndpoint {
   namespace: string;
@@ -246,10 +254,12 @@ export interface NetworkPolicyOptions {
   /** Namespace whose pods may connect in; undefined for none. */
   allowIngressFromNamespace?: string;
   /**
-   * Platform add-on namespaces whose pods may connect in, e.g. Flagger's, whose Prometheus
-   * scrapes the tenant's pods for canary metrics. Default none.
+   * Pods of platform add-ons that may connect in (any port: what they reach is the tenant's to
+   * expose), e.g. Flagger's Prometheus scraping canary metrics. Pods, not namespaces: anything
+   * else an add-on namespace runs (Flagger itself, which calls whatever URL a tenant's Canary
+   * names) stays out. Default none.
    */
-  allowIngressFromAddonNamespaces?: string[];
+  allowIngressFromAddons?: AddonPeer[];
   /**
    * HashiCorp Vault's server pods: with restricted egress, the tenant's pods (the injected Vault
    * agent, or an application calling Vault itself) may reach them on this port, nothing else of
@@ -285,10 +295,10 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
       spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
     });
   }
-  for (const addon of options.allowIngressFromAddonNamespaces ?? []) {
+  for (const addon of options.allowIngressFromAddons ?? []) {
     policies.push({
-      name: `allow-ingress-from-${addon}`,
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(addon)] }] },
+      name: `allow-ingress-from-${addon.name}`,
+      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ ...byName(addon.namespace), podSelector: { matchLabels: addon.podLabels } }] }] },
     });
   }
   if (options.restrictEgress) {

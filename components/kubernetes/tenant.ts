@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { GUARDRAIL_LABEL, podSecurityLabels, tenantLabels } from "./labels";
 import {
+  AddonPeer,
   containerLimits,
   guardrailPolicyName,
   LimitsArgs,
@@ -54,11 +55,8 @@ export interface TenantArgs {
   allowIngressFromFlux?: boolean;
   /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
   reconcilerAccess?: ReconcilerAccess;
-  /**
-   * Namespaces of platform add-ons whose pods connect to the tenant's pods, e.g. Flagger's
-   * Prometheus scraping canary metrics. Default none.
-   */
-  allowIngressFromAddonNamespaces?: string[];
+  /** Pods of platform add-ons that connect to the tenant's pods, e.g. Flagger's Prometheus (flaggerScraper). Default none. */
+  allowIngressFromAddons?: AddonPeer[];
   /**
    * HashiCorp Vault's server pods (HashiCorpVault.serverEndpoint), which the tenant's pods may then
    * reach on Vault's API port despite restricted egress. Default: none.
@@ -131,7 +129,7 @@ export class Tenant extends pulumi.ComponentResource {
     const policies = networkPolicies({
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
-      allowIngressFromAddonNamespaces: args.allowIngressFromAddonNamespaces,
+      allowIngressFromAddons: args.allowIngressFromAddons,
       vaultEgress: args.vaultEgress,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).

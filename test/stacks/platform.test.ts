@@ -246,7 +246,7 @@ test("Flagger: on in prod (namespace, release, tenants' Canaries and an ingress 
   assert.equal(dev.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "flagger"), undefined);
   for (const ns of ["web", "api", "payments-prod"]) {
     assert.ok(reconcilerRules(prod, ns).some((rule) => rule.apiGroups.includes("flagger.app")), `${ns}: Canaries`);
-    const allow = inNamespace(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", ns).filter((r) => (r.values.metadata as { name: string }).name === "allow-ingress-from-flagger-system");
+    const allow = inNamespace(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", ns).filter((r) => (r.values.metadata as { name: string }).name === "allow-ingress-from-flagger-prometheus");
     assert.equal(allow.length, 1, `${ns}: Flagger's Prometheus may scrape`);
   }
   for (const ns of ["web", "api"]) {
