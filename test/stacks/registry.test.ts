@@ -49,7 +49,8 @@ for (const [stack, tenants, pushSubject] of [
       const grants = result.resources.filter((r) => r.type === ASSIGNMENT && r.values.scope === registry.id);
       const pull = grants.filter((g) => roleOf(g) === BUILT_IN_ROLES.AcrPull);
       // The kubelet, and in dev web's source identity (tenants[].identities with scope: registry) on web's own registry.
-      const sourcePull = stack === "dev" && registry.name === "platform-web-acr" ? ["platform-web-azure-deployer-acrpull-tenant-registry"] : [];
+      const sourcePull =
+        registry.name === "platform-web-acr" ? [stack === "dev" ? "platform-web-azure-deployer-acrpull-tenant-registry" : "platform-web-azure-image-scanner-acrpull-tenant-registry"] : [];
       assert.deepEqual(pull.map((g) => g.name).sort(), [...sourcePull, `${registry.name}-acrpull-kubelet`].sort());
       const kubeletPull = pull.find((g) => g.name === `${registry.name}-acrpull-kubelet`)!;
       assert.deepEqual([kubeletPull.values.principalId, kubeletPull.values.principalType], [kubelet, "ServicePrincipal"]);

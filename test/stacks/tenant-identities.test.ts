@@ -21,7 +21,7 @@ async function prodWithTenantVault() {
   const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
   const web = document.config["gitops-platform:platform"].tenants.find((t: { name: string }) => t.name === "web");
   web.keyVault = { enabled: true };
-  web.identities = [{ name: "app", roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }];
+  web.identities = [...(web.identities ?? []), { name: "app", roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }];
   const file = path.join(mkdtempSync(path.join(tmpdir(), "tenant-vault-")), "prod.yaml");
   writeFileSync(file, stringify(document));
   return withFinders((await synthesize({ stack: "prod", configFile: file })).run);

@@ -218,6 +218,10 @@ test("the multi-tenancy lockdown: every flag of Flux's lockdown on every control
 test("attack: the AKS extension cannot refuse remote bases, so a stack with tenants on it fails a mandatory policy", async () => {
   const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
   document.config["gitops-platform:platform"].flux = { install: "aks-extension", sops: false };
+  // Sources that authenticate as a tenant account need the chart's lockdown (config refuses them here).
+  const web = document.config["gitops-platform:platform"].tenants[0];
+  web.ociRepositories = [];
+  web.buckets = [];
   const file = path.join(mkdtempSync(path.join(tmpdir(), "attack-")), "dev.yaml");
   writeFileSync(file, stringify(document));
   const { run } = await synthesize({ stack: "dev", configFile: file });
