@@ -16,13 +16,17 @@ import { CiIdentity } from "./azure/ci-identity";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
+import { ClusterPrometheus } from "./azure/cluster-prometheus";
+import { PlatformMonitoring } from "./azure/monitoring";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
 import { FluxSources } from "./kubernetes/sources";
 import { Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { HashiCorpVault, VaultSettings } from "./kubernetes/vault";
+import { HashiCorpVault, VAULT_RELEASE_NAME, VaultSettings } from "./kubernetes/vault";
+import { chartFullname } from "./kubernetes/vault-config";
+import { DEFAULT_FLUX_NAMESPACE } from "./kubernetes/tenant";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -32,6 +36,22 @@ export interface PlatformComponentArgs {
   keyVault: KeyVaultSettingsArgs;
   /** HashiCorp Vault's settings; undefined: no Vault. */
   vault?: VaultSettings;
+  /** Audit logs and metrics; undefined: none. */
+  monitoring?: PlatformMonitoringSettings;
+}
+
+/** Audit logs and metrics as the platform wires them (PlatformMonitoring, the diagnostic settings, ClusterPrometheus). */
+export interface PlatformMonitoringSettings {
+  /** Days the Log Analytics workspace keeps logs. */
+  retentionDays: number;
+  /** Daily ingestion cap in GB; undefined: none. */
+  dailyCapGb?: number;
+  /** The AKS control-plane log categories the cluster sends. */
+  clusterLogCategories: string[];
+  /** Managed Prometheus: the metrics addon, Flux scraped, alert rules. */
+  prometheus: boolean;
+  /** Action groups the alerts notify. */
+  alertActionGroupIds: string[];
 }
 
 export interface GitOpsPlatformArgs {
@@ -107,6 +127,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  /** The Log Analytics and Azure Monitor workspaces, when `monitoring.enabled`. */
+  readonly monitoring?: PlatformMonitoring;
+  /** Managed Prometheus for the cluster, when `monitoring.prometheus`. */
+  readonly prometheus?: ClusterPrometheus;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -133,8 +157,30 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     }
     const nodeSubnetId = this.network?.nodeSubnetId;
 
+    const monitoring = components.monitoring;
+    if (monitoring) {
+      this.monitoring = new PlatformMonitoring(
+        `${name}-monitoring`,
+        { resourceGroupName, location, retentionDays: monitoring.retentionDays, dailyCapGb: monitoring.dailyCapGb, prometheus: monitoring.prometheus, tags, protect },
+        child,
+      );
+    }
+
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
-    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId }, child);
+    this.cluster = new AksCluster(
+      `${name}-aks`,
+      {
+        resourceGroupName,
+        location,
+        ...components.cluster,
+        tags,
+        protect,
+        nodeSubnetId,
+        diagnostics: this.monitoring?.clusterDiagnostics(monitoring?.clusterLogCategories),
+        managedPrometheus: monitoring?.prometheus,
+      },
+      child,
+    );
     this.keyVault = new KeyVault(
       `${name}-kv`,
       {
@@ -146,6 +192,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         administrators: keyVaultAdministrators(config, this),
         tags,
         protect,
+        diagnostics: this.monitoring?.keyVaultDiagnostics(),
       },
       child,
     );
@@ -224,6 +271,25 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           tenants: config.tenants.map((t) => ({ name: t.name, namespace: t.namespace, namespaceWide: t.vault.namespaceWide, roles: t.vault.roles })),
           protect,
           tags,
+        },
+        child,
+      );
+    }
+
+    if (monitoring?.prometheus && this.monitoring?.azureMonitorWorkspaceId) {
+      const fluxNamespace = DEFAULT_FLUX_NAMESPACE;
+      this.prometheus = new ClusterPrometheus(
+        `${name}-prometheus`,
+        {
+          resourceGroupName,
+          location,
+          tags,
+          azureMonitorWorkspaceId: this.monitoring.azureMonitorWorkspaceId,
+          cluster: this.cluster,
+          fluxNamespace,
+          // Vault in HashiCorpVault's default namespace, which the platform keeps; its StatefulSet is the chart's fullname.
+          alerts: { fluxNamespace, vault: this.vault ? { namespace: "vault", statefulSet: chartFullname(VAULT_RELEASE_NAME) } : undefined },
+          actionGroupIds: monitoring.alertActionGroupIds,
         },
         child,
       );

@@ -6,10 +6,10 @@
  */
 import type { AksClusterSettingsArgs } from "../components/azure/aks-profiles";
 import type { KeyVaultSettingsArgs } from "../components/azure/key-vault";
-import type { GitOpsPlatformArgs, PlatformComponentArgs } from "../components/platform";
+import type { GitOpsPlatformArgs, PlatformComponentArgs, PlatformMonitoringSettings } from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
 import { isProduction } from "./environments";
-import type { ClusterConfig, KeyVaultConfig, PlatformConfig, VaultConfig } from "./schema";
+import type { ClusterConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, VaultConfig } from "./schema";
 
 /** The `cluster` section as AksCluster settings; `network.vnet` becomes a PlatformNetwork instead. */
 export function aksClusterArgs(cluster: ClusterConfig): AksClusterSettingsArgs {
@@ -34,12 +34,19 @@ export function hashiCorpVaultArgs(vault: VaultConfig): VaultSettings {
   return settings;
 }
 
+/** The `monitoring` section as the platform's monitoring settings; `enabled` decides whether there are any. */
+export function monitoringArgs(monitoring: MonitoringConfig): PlatformMonitoringSettings | undefined {
+  const { enabled, ...settings } = monitoring;
+  return enabled ? settings : undefined;
+}
+
 export function platformComponentArgs(config: PlatformConfig): PlatformComponentArgs {
   return {
     production: isProduction(config.environment),
     cluster: aksClusterArgs(config.cluster),
     keyVault: keyVaultArgs(config.keyVault),
     vault: config.vault.enabled ? hashiCorpVaultArgs(config.vault) : undefined,
+    monitoring: monitoringArgs(config.monitoring),
   };
 }
 
