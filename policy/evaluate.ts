@@ -4,6 +4,7 @@ import { AKS_POLICIES } from "./rules/aks";
 import { FLUX_POLICIES } from "./rules/flux";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
+import { MONITORING_POLICIES } from "./rules/monitoring";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
@@ -21,6 +22,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  ...MONITORING_POLICIES,
 ];
 
 export function evaluatePolicies(
