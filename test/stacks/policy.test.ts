@@ -42,6 +42,10 @@ const FLUX_RELEASE = "platform-flux";
 const WEB_SOPS_GRANT = "platform-web-sops-key-vault-crypto-user-sops-key";
 const LOCKDOWN = "flux-multi-tenancy-lockdown";
 const SOPS_PER_TENANT = "sops-decryption-per-tenant";
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const AUDIT_LOGS = "audit-logs-collected";
+const NO_CLUSTER_AUDIT = "platform-aks: no diagnostic setting sends the cluster's audit log (kube-audit-admin or kube-audit) to a workspace, storage account or event hub";
+const NO_VAULT_AUDIT = "platform-kv: no diagnostic setting sends the Key Vault's audit log (AuditEvent) to a workspace, storage account or event hub";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -829,6 +833,58 @@ const FIXTURES: Record<string, Fixture[]> = {
       expected: [],
     },
   ],
+  [AUDIT_LOGS]: [
+    {
+      title: "the Key Vault's diagnostic setting dropped in prod",
+      stack: "prod",
+      change: (rs) => rs.splice(rs.indexOf(one(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics")), 1),
+      expected: [expect(AUDIT_LOGS, "mandatory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+    },
+    {
+      title: "the cluster sends its autoscaler log and a disabled audit category, and the vault's setting has no destination",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DIAGNOSTIC_SETTING, "platform-aks-diagnostics").logs = [
+          { category: "cluster-autoscaler", enabled: true },
+          { category: "kube-audit-admin", enabled: false },
+        ];
+        delete props(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics").workspaceId;
+      },
+      expected: [expect(AUDIT_LOGS, "mandatory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "mandatory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+    },
+    {
+      title: "the audit category group counts (allLogs or audit)",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DIAGNOSTIC_SETTING, "platform-aks-diagnostics").logs = [{ categoryGroup: "audit", enabled: true }];
+        props(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics").logs = [{ categoryGroup: "allLogs", enabled: true }];
+      },
+      expected: [],
+    },
+    {
+      title: "a setting that names no resource: cannot decide",
+      stack: "prod",
+      change: (rs) => {
+        const setting = one(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics");
+        setting.links = { ...setting.links!, propertyDependencies: {} };
+      },
+      expected: [
+        expect(
+          AUDIT_LOGS,
+          "mandatory",
+          KEY_VAULT,
+          "platform-kv",
+          "audit-logs-collected: cannot decide for platform-kv: diagnostic setting(s) platform-kv-diagnostics name no resource (no propertyDependencies for resourceUri)",
+        ),
+      ],
+    },
+    {
+      title: "dev without monitoring: advisory",
+      stack: "dev",
+      change: (rs) => assert.equal(rs.filter((r) => r.type === DIAGNOSTIC_SETTING).length, 0),
+      expected: [expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+    },
+  ],
 };
 
 /** A resource the real program does not create, parented to the stack. */
@@ -863,21 +919,43 @@ test("every policy in PLATFORM_POLICIES has a fixture that trips it, and no fixt
   assert.deepEqual(Object.keys(FIXTURES).filter((name) => !names.includes(name)), []);
 });
 
+/**
+ * Advisory findings the real stack has as it is (dev without audit logs): each is listed once, in
+ * its own policy's fixture, and left out of the other policies' fixtures when it is still there.
+ */
+async function standingAdvisories(stack: Stack): Promise<string[]> {
+  const resources = await real(stack);
+  return summarize(evaluatePolicies(resources, contextFor(resources, stack)))
+    .filter((v) => v.enforcement === "advisory")
+    .map((v) => JSON.stringify(v));
+}
+
 for (const [policy, fixtures] of Object.entries(FIXTURES)) {
   for (const fixture of fixtures) {
     test(`${policy}: ${fixture.title} (${fixture.stack})`, async () => {
+      const standing = await standingAdvisories(fixture.stack);
       const resources = await copyOf(fixture.stack);
       fixture.change(resources);
-      const violations = evaluatePolicies(resources, contextFor(resources, fixture.stack));
+      const violations = summarize(evaluatePolicies(resources, contextFor(resources, fixture.stack))).filter(
+        (v) => v.policy === policy || !standing.includes(JSON.stringify(v)),
+      );
       const sort = (list: Expected[]) => [...list].sort((a, b) => `${a.policy} ${a.message}`.localeCompare(`${b.policy} ${b.message}`));
-      assert.deepEqual(sort(summarize(violations)), sort(fixture.expected));
+      assert.deepEqual(sort(violations), sort(fixture.expected));
     });
   }
 }
 
-test("enforcement: every policy is mandatory everywhere, except the upgrade channel outside production", () => {
+test("dev's standing advisory findings are exactly its missing audit logs (monitoring is off in dev by default)", async () => {
+  assert.deepEqual(
+    (await standingAdvisories("dev")).map((v) => JSON.parse(v) as Expected),
+    [expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+  );
+  assert.deepEqual(await standingAdvisories("prod"), []);
+});
+
+test("enforcement: every policy is mandatory everywhere, except the upgrade channel and the audit logs outside production", () => {
   const levels = (context: PolicyContext) => PLATFORM_POLICIES.filter((p) => p.enforcement(context) === "advisory").map((p) => p.name);
-  assert.deepEqual(levels({ environment: "dev", production: false }), ["aks-upgrade-channel"]);
+  assert.deepEqual(levels({ environment: "dev", production: false }), ["aks-upgrade-channel", AUDIT_LOGS]);
   assert.deepEqual(levels({ environment: "prod", production: true }), []);
 });
 
@@ -947,7 +1025,8 @@ test("CLI: a program that adds a writable deploy key to the real prod platform e
 test("CLI: no upgrade channel is advisory in dev (exit 0, listed on stdout) and refused by the prod config rules", async (t) => {
   const dev = await cli(t, ["dev", "--config", stackFileWith("dev", (p) => (p.cluster = { ...p.cluster, upgradeChannel: "none" }))]);
   assert.equal(dev.code, 0, dev.err);
-  assert.match(dev.out, /^1 advisory policy violation\(s\):$/m);
+  // With dev's standing audit-log advisories (monitoring is off in dev).
+  assert.match(dev.out, /^3 advisory policy violation\(s\):$/m);
   assert.match(dev.out, /^ {2}\[aks-upgrade-channel\] platform-aks: autoUpgradeProfile\.upgradeChannel must not be none$/m);
   assert.doesNotMatch(dev.err, /mandatory/);
 
