@@ -52,3 +52,12 @@ export {
   type VaultArgs,
 } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
+export {
+  PlatformMonitoring,
+  AKS_LOG_CATEGORIES,
+  DEFAULT_CLUSTER_LOG_CATEGORIES,
+  type PlatformMonitoringArgs,
+  type AksLogCategory,
+} from "./azure/monitoring";
+export { ClusterPrometheus, platformAlertRules, fluxScrapeConfig, type ClusterPrometheusArgs, type PlatformAlertsArgs } from "./azure/cluster-prometheus";
+export type { DiagnosticsArgs } from "./azure/common";

@@ -41,12 +41,6 @@ export const DEFAULT_CLUSTER_LOG_CATEGORIES: readonly AksLogCategory[] = ["kube-
 /** Key Vault's one log category: every data-plane and management call, who made it, from where, and the result. */
 export const KEY_VAULT_LOG_CATEGORIES = ["AuditEvent"] as const;
 
-/** The log categories whose records are an audit trail of writes, per resource type (what the policy checks). */
-export const AUDIT_LOG_CATEGORIES = {
-  cluster: ["kube-audit-admin", "kube-audit"],
-  keyVault: ["AuditEvent"],
-} as const;
-
 export interface PlatformMonitoringArgs extends Omit<AzureComponentArgs, "lock" | "diagnostics"> {
   /** Days the Log Analytics workspace keeps logs (30-730; the first 31 days cost nothing extra). Default 30. */
   retentionDays?: number;
