@@ -50,8 +50,8 @@ export function prometheusCollectionName(location: string, clusterName: string, 
 
 /**
  * The scrape config (Prometheus `scrape_configs`) for Flux's controllers in `namespace`: every pod
- * of a Flux controller (the chart and the extension label them `app: <controller>`) on its
- * `http-prom` port (8080, the flux2 chart's controller templates). The chart's `allow-scraping`
+ * of a Flux controller (the flux2 chart labels them `app: <controller>`, as Flux's own manifests
+ * do) on its `http-prom` port (8080, the chart's controller templates). The chart's `allow-scraping`
  * NetworkPolicy lets every namespace reach port 8080 in flux-system (charts/flux2/templates/
  * policies.yaml, chart 2.18.x), so the addon in kube-system gets through.
  */
@@ -183,7 +183,9 @@ export class ClusterPrometheus extends pulumi.ComponentResource {
     );
 
     if (args.fluxNamespace !== undefined) {
-      // kube-system exists in every cluster; the addon merges this job into its own config.
+      // kube-system exists in every cluster; the addon merges this job into its own config. The
+      // platform owns this ConfigMap: one made by hand before fails the create ("already exists")
+      // and has to be deleted, its jobs moved here, first.
       this.scrapeConfig = new k8s.core.v1.ConfigMap(
         `${name}-scrape-config`,
         {
