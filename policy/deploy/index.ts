@@ -11,6 +11,7 @@ import { grantsPropagateBeforeUse } from "./grants";
 import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGrant } from "./key-vault";
 import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
+import { managedPrometheusHasADestination } from "./monitoring";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   keyVaultObjectsWaitForDataPlaneGrant,
@@ -19,4 +20,5 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   roleAssignmentsNamedByWhatTheyAre,
   namespacedObjectsWaitForTheirNamespace,
   noUnsatisfiableDisruptionBudgets,
+  managedPrometheusHasADestination,
 ];
