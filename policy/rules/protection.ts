@@ -2,11 +2,17 @@
 import { mandatory, PlatformPolicy } from "../types";
 import { vaultReleases } from "./vault";
 
-export const STATEFUL_TYPES = ["azure-native:keyvault:Vault", "azure-native:keyvault:Key", "azure-native:containerservice:ManagedCluster"];
+export const STATEFUL_TYPES = [
+  "azure-native:keyvault:Vault",
+  "azure-native:keyvault:Key",
+  "azure-native:containerservice:ManagedCluster",
+  // The audit log: deleting the workspace deletes the trail.
+  "azure-native:operationalinsights:Workspace",
+];
 
 export const statefulResourcesProtected: PlatformPolicy = {
   name: "stateful-resources-protected",
-  description: "In production the Key Vault, its keys, the AKS cluster and Vault's storage (its Helm release) are protected.",
+  description: "In production the Key Vault, its keys, the AKS cluster, the audit log's workspace and Vault's storage (its Helm release) are protected.",
   enforcement: mandatory,
   check: (resources, context) => {
     if (!context.production) return [];

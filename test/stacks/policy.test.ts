@@ -815,6 +815,20 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
     {
+      title: "the audit log's workspace unprotected in prod",
+      stack: "prod",
+      change: (rs) => (one(rs, "azure-native:operationalinsights:Workspace", "platform-monitoring-logs").protect = false),
+      expected: [
+        expect(
+          "stateful-resources-protected",
+          "mandatory",
+          "azure-native:operationalinsights:Workspace",
+          "platform-monitoring-logs",
+          "platform-monitoring-logs (azure-native:operationalinsights:Workspace) must be protected in production",
+        ),
+      ],
+    },
+    {
       title: "a Vault release installed as hashicorp/vault counts as Vault's storage too",
       stack: "prod",
       change: (rs) => {
