@@ -46,6 +46,10 @@ export = async () => {
     /** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
     ciPreviewClientId: platform.ci?.previewClientId,
     ciDeployClientId: platform.ci?.deployClientId,
+    /** Where the audit logs go (KQL: README, "Audit and metrics"); undefined without `monitoring.enabled`. */
+    logAnalyticsWorkspaceId: platform.monitoring?.logAnalyticsWorkspaceId,
+    /** Where managed Prometheus writes (PromQL in its Prometheus explorer); undefined without `monitoring.prometheus`. */
+    azureMonitorWorkspaceId: platform.monitoring?.azureMonitorWorkspaceId,
     /** What the next deployment checks its config against (stacks/deployed.ts); read back by loadPlatform. */
     [DEPLOYED_SETTINGS_OUTPUT]: deployedSettingsOf(config),
   };

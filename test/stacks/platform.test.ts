@@ -81,6 +81,14 @@ test("each tenant decrypts SOPS with its own key, and the operator outputs are e
   assert.equal((outputs.tenants as Record<string, { gitRepository: string }>).web.gitRepository, "ssh://git@github.com/acme-platform/web-frontend-config");
 });
 
+test("the monitoring outputs: the prod workspaces' ids, none in dev where monitoring is off", () => {
+  const outputs = prod.outputs as Record<string, unknown>;
+  assert.equal(outputs.logAnalyticsWorkspaceId, prod.one("azure-native:operationalinsights:Workspace").id);
+  assert.equal(outputs.azureMonitorWorkspaceId, prod.one("azure-native:monitor:AzureMonitorWorkspace").id);
+  assert.equal((dev.outputs as Record<string, unknown>).logAnalyticsWorkspaceId, undefined);
+  assert.equal(dev.ofType("azure-native:operationalinsights:Workspace").length, 0);
+});
+
 test("independent parts do not wait for each other", () => {
   const tenantObjects = (ns: string) => dev.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && namespaceOf(r) === ns);
   const vaultRelease = dev.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "vault")!;
