@@ -21,7 +21,9 @@ import { diagnosticSettingLists } from "../components/azure/common";
 import { KeyVault } from "../components/azure/key-vault";
 import { DEFAULT_CLUSTER_LOG_CATEGORIES, logAnalyticsWorkspaceSettings, PlatformMonitoring } from "../components/azure/monitoring";
 import { FLUX_CONTROLLERS } from "../components/kubernetes/flux-install";
-import { dependsOn, run } from "./helpers";
+import { monitoringArgs } from "../stacks/component-args";
+import { parsePlatformConfig } from "../stacks/parse";
+import { dependsOn, run, TEST_TODAY } from "./helpers";
 import { replacements } from "./replacement-check";
 
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
@@ -189,4 +191,24 @@ test("ClusterPrometheus without Flux or alerts: only the collection itself", asy
   assert.equal(result.ofType("kubernetes:core/v1:ConfigMap").length, 0);
   assert.equal(result.ofType("azure-native:alertsmanagement:PrometheusRuleGroup").length, 0);
   assert.equal(result.ofType("azure-native:monitor:DataCollectionRuleAssociation").length, 1);
+});
+
+test("config: monitoring off in dev, on in prod with 90 days; the platform gets settings only when enabled", () => {
+  const parse = (raw: Record<string, unknown>, stack: string) => {
+    const result = parsePlatformConfig(raw, stack, { today: TEST_TODAY });
+    if (!result.ok) assert.fail(result.problems.join("\n"));
+    return result.config;
+  };
+  const dev = parse({ environment: "dev" }, "dev");
+  assert.equal(dev.monitoring.enabled, false);
+  assert.equal(monitoringArgs(dev.monitoring), undefined);
+  const prod = parse({ environment: "prod", cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod");
+  assert.deepEqual(monitoringArgs(prod.monitoring), {
+    retentionDays: 90,
+    clusterLogCategories: [...DEFAULT_CLUSTER_LOG_CATEGORIES],
+    prometheus: true,
+    alertActionGroupIds: [],
+  });
+  const devOn = parse({ environment: "dev", monitoring: { enabled: true, prometheus: false, dailyCapGb: 1.5 } }, "dev");
+  assert.deepEqual(monitoringArgs(devOn.monitoring), { retentionDays: 30, dailyCapGb: 1.5, clusterLogCategories: [...DEFAULT_CLUSTER_LOG_CATEGORIES], prometheus: false, alertActionGroupIds: [] });
 });
