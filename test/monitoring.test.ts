@@ -123,6 +123,7 @@ test("the Flux scrape job: every Flux controller's pods in the namespace, on htt
   const keepApp = job.relabel_configs.find((r) => r.action === "keep" && r.source_labels[0] === "__meta_kubernetes_pod_label_app");
   assert.deepEqual(keepApp?.regex?.split("|").sort(), Object.keys(FLUX_CONTROLLERS).sort());
   assert.ok(job.relabel_configs.some((r) => r.action === "keep" && r.regex === "http-prom"));
+  assert.ok(job.relabel_configs.some((r) => r.action === "keep" && r.source_labels[0] === "__meta_kubernetes_pod_phase" && r.regex === "Running"));
   const kept = new RegExp(`^(?:${job.metric_relabel_configs[0].regex})$`);
   for (const metric of ["controller_runtime_reconcile_errors_total", "gotk_reconcile_duration_seconds_bucket", "workqueue_depth"]) assert.match(metric, kept);
   for (const metric of ["go_goroutines", "rest_client_requests_total", "gotk_reconcile_condition"]) assert.doesNotMatch(metric, kept);

@@ -66,6 +66,8 @@ export function fluxScrapeConfig(namespace: string): string {
         relabel_configs: [
           { source_labels: ["__meta_kubernetes_pod_label_app"], action: "keep", regex: controllers },
           { source_labels: ["__meta_kubernetes_pod_container_port_name"], action: "keep", regex: "http-prom" },
+          // Only running pods: an old pod of a rollout that is still listed would fail its scrape.
+          { source_labels: ["__meta_kubernetes_pod_phase"], action: "keep", regex: "Running" },
           { source_labels: ["__meta_kubernetes_namespace"], target_label: "namespace" },
           { source_labels: ["__meta_kubernetes_pod_name"], target_label: "pod" },
           { source_labels: ["__meta_kubernetes_pod_label_app"], target_label: "app" },
