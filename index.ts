@@ -39,6 +39,13 @@ export = async () => {
           /** Put this in `.sops.yaml` at the root of the tenant's repository: it encrypts with the tenant's own key. */
           sopsConfig: t.sops?.sopsConfig,
           sopsKeyId: t.sops?.keyId,
+          /** The tenant's own Key Vault (SecretProviderClass `keyvaultName`), when `keyVault.enabled`. */
+          keyVaultName: t.azure?.keyVault?.name,
+          keyVaultUri: t.azure?.keyVault?.vaultUri,
+          /** The Entra tenant of the vault and identities (SecretProviderClass `tenantId`). */
+          tenantId: t.azure?.tenantId,
+          /** Per identity: its client id (SecretProviderClass `clientID`, AZURE_CLIENT_ID) and the accounts that act as it. */
+          identities: t.azure?.identityOutputs,
         },
       ]),
     ),

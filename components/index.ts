@@ -41,6 +41,15 @@ export { knownHosts } from "./kubernetes/known-hosts";
 export { sopsConfig, lockdownFlags, DECRYPTION_SERVICE_ACCOUNT } from "./kubernetes/flux-install";
 export { TenantSops, type TenantSopsArgs } from "./kubernetes/tenant-sops";
 export { EncryptOnlyRole, type EncryptOnlyRoleArgs } from "./azure/encrypt-only-role";
+export { SecretsWriterRole, type SecretsWriterRoleArgs } from "./azure/secrets-writer-role";
+export {
+  TenantIdentities,
+  TENANT_IDENTITY_ROLES,
+  registryPullGrant,
+  type TenantIdentitiesArgs,
+  type TenantIdentitySpec,
+  type TenantIdentityRole,
+} from "./kubernetes/tenant-identities";
 export {
   HashiCorpVault,
   VAULT_DEFAULTS,

@@ -17,16 +17,19 @@ import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
+import type { DiagnosticsArgs } from "./azure/common";
 import { PlatformMonitoring } from "./azure/monitoring";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
 import { FluxSources } from "./kubernetes/sources";
-import { Tenant } from "./kubernetes/tenant";
+import { DEFAULT_FLUX_NAMESPACE, Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
-import { HashiCorpVault, VAULT_RELEASE_NAME, VaultSettings } from "./kubernetes/vault";
+import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
+import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { chartFullname } from "./kubernetes/vault-config";
-import { DEFAULT_FLUX_NAMESPACE } from "./kubernetes/tenant";
+import { SecretsWriterRole } from "./azure/secrets-writer-role";
+import { TenantIdentities } from "./kubernetes/tenant-identities";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -76,6 +79,8 @@ export interface PlatformTenant {
   notifications?: FluxNotifications;
   /** The tenant's SOPS key, identity and `.sops.yaml`, when `flux.sops` is on. */
   sops?: TenantSops;
+  /** The tenant's own Key Vault and Azure identities, when `keyVault.enabled` or `identities` asks for them. */
+  azure?: TenantIdentities;
 }
 
 /** Tags every Azure resource of the platform carries; `environment` is what policies read. */
@@ -127,6 +132,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
+  readonly secretsWriterRole?: SecretsWriterRole;
   /** The Log Analytics and Azure Monitor workspaces, when `monitoring.enabled`. */
   readonly monitoring?: PlatformMonitoring;
   /** Managed Prometheus for the cluster, when `monitoring.prometheus`. */
@@ -224,11 +231,23 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       this.encryptOnlyRole = new EncryptOnlyRole(`${name}-sops-encrypt-only`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
     }
 
+    // Tenants' admins write the secrets of their own vault and read none (SecretsWriterRole).
+    if (config.tenants.some((t) => t.keyVault.enabled)) {
+      this.secretsWriterRole = new SecretsWriterRole(`${name}-kv-secrets-writer`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
+    }
+
     const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [
         tenant.name,
-        this.createTenant(name, config, tenant, { notifications: tenantNotifications(tenant, args.tenantNotificationAddresses), githubProvider }),
+        this.createTenant(name, config, tenant, {
+          notifications: tenantNotifications(tenant, args.tenantNotificationAddresses),
+          githubProvider,
+          // Vault is created below in its default namespace; its endpoint is a plain value.
+          vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
+          // A tenant's vault is audited like the platform's (audit-logs-collected).
+          keyVault: { ...components.keyVault, allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined, protect, diagnostics: this.monitoring?.keyVaultDiagnostics() },
+        }),
       ]),
     );
 
@@ -250,7 +269,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           resourceGroupName,
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
-          groupDelegableRoleGuids: this.encryptOnlyRole ? [this.encryptOnlyRole.guid] : [],
+          groupDelegableRoleGuids: [this.encryptOnlyRole?.guid, this.secretsWriterRole?.guid].filter((guid) => guid !== undefined),
           tags,
         },
         { ...child, providers: { github: ciGithub } },
@@ -302,7 +321,13 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     name: string,
     config: PlatformConfig,
     tenant: TenantConfig & { namespace: string },
-    shared: { notifications: NotificationTarget[]; githubProvider?: github.Provider },
+    shared: {
+      notifications: NotificationTarget[];
+      githubProvider?: github.Provider;
+      vaultEgress?: PlatformServiceEndpoint;
+      /** The platform vault's settings and firewall, for a tenant's own vault. */
+      keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect: boolean; diagnostics?: DiagnosticsArgs };
+    },
   ): PlatformTenant {
     const provider = this.cluster.provider;
     const prefix = `${name}-${tenant.name}`;
@@ -316,6 +341,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         groups: tenant.groups,
         quota: tenant.quota,
         limits: tenant.limits,
+        vaultEgress: shared.vaultEgress,
+        reconcilerAccess: { extraRules: tenant.extraApiAccess },
       },
       { parent: this },
     );
@@ -337,13 +364,38 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           { parent: created },
         )
       : undefined;
+    // Sources with provider azure name an account of an identity (tenants[].identities).
+    const sourceServiceAccounts = [...tenant.ociRepositories, ...tenant.buckets]
+      .filter((source) => source.provider === "azure" && source.serviceAccountName !== undefined)
+      .map((source) => source.serviceAccountName!);
+    const azure =
+      tenant.keyVault.enabled || tenant.identities.length > 0
+        ? new TenantIdentities(
+            `${prefix}-azure`,
+            {
+              provider,
+              tenant: tenant.name,
+              namespace: tenant.namespace,
+              environment: config.environment,
+              cluster: { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
+              keyVault: tenant.keyVault.enabled ? shared.keyVault : undefined,
+              adminGroups: tenant.groups.admins,
+              secretsWriter: this.secretsWriterRole,
+              identities: tenant.identities,
+              sourceServiceAccounts,
+              namespaceReady: created.ready,
+              tags: platformTags(config),
+            },
+            { parent: created },
+          )
+        : undefined;
     // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
-    // decryption account); nothing else.
-    const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : [])];
+    // decryption account; to pull with an identity, its accounts and source-controller's token Role); nothing else.
+    const fluxReady = [...this.flux.ready, ...created.ready, ...(sops ? [sops.account] : []), ...(azure ? azure.ready : [])];
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
     const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
-    const result: PlatformTenant = { tenant: created, sops };
+    const result: PlatformTenant = { tenant: created, sops, azure };
     if (tenant.git) {
       result.git = new GitSource(
         `${prefix}-git`,

@@ -10,6 +10,7 @@ import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
+import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -22,6 +23,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  tenantIdentitiesIsolated,
   ...MONITORING_POLICIES,
 ];
 

@@ -6,7 +6,10 @@
  */
 import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
+import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
+import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
+import { OWN_KEY_VAULT_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -241,6 +244,61 @@ const tenantVaultSchema = z.strictObject({
     .default([]),
 });
 
+/** An API group as RBAC names it: "" for core, else a DNS subdomain such as flagger.app. */
+const apiGroup = z.string().regex(/^$|^\*$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+  error: 'must be an API group such as flagger.app ("" for the core group)',
+});
+
+/** A resource as RBAC names it: plural, lowercase, optionally with a subresource (pods/log), or *. */
+const apiResource = z.string().regex(/^(\*|[a-z][a-z0-9.-]*)(\/(\*|[a-z][a-z0-9.-]*))?$/, {
+  error: "must be a resource such as canaries or pods/log (plural, lowercase)",
+});
+
+/** More API for a tenant's reconciler (issue 14, item 6): never RBAC, impersonation or cluster-scoped kinds. */
+const extraApiAccessRule = z
+  .strictObject({
+    apiGroups: z.array(apiGroup).min(1).describe('API groups, e.g. flagger.app or monitoring.coreos.com ("" for core).'),
+    resources: z.array(apiResource).min(1).describe("Resources in those groups, e.g. canaries, or * for every kind of the group."),
+    verbs: z
+      .array(z.enum(WRITE_VERBS as [string, ...string[]]))
+      .min(1)
+      .default([...WRITE_VERBS])
+      .describe("Verbs; default every write verb (never escalate, bind, impersonate or *)."),
+  })
+  .superRefine((rule, ctx) => {
+    const problem = tenantRuleEscalation(rule);
+    if (problem) ctx.addIssue({ code: "custom", message: `would let the tenant escalate: ${problem}` });
+  });
+
+/** A scope a tenant identity may get a role on: the tenant's own vault, a registry or a blob container. */
+const tenantScope = z.string().refine((scope) => scopeKind(scope) !== undefined, {
+  error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+});
+
+/** Azure identities for a tenant's applications and sources (issue 14, items 3 and 4). */
+const tenantIdentitySchema = z.strictObject({
+  name: dnsLabel.describe("The identity's name; its client id is in the stack output tenants.<tenant>.identities.<name>."),
+  serviceAccounts: z
+    .array(serviceAccountName)
+    .min(1)
+    // A custom issue, so the message says why (the generic "at most 20 item(s)" would not).
+    .refine((list) => list.length <= MAX_FEDERATED_CREDENTIALS, {
+      error: `at most ${MAX_FEDERATED_CREDENTIALS} service accounts: Azure allows ${MAX_FEDERATED_CREDENTIALS} federated credentials per identity; split them over several identities`,
+    })
+    .optional()
+    .describe("Service accounts of the tenant's namespace that act as this identity (the platform creates them, annotated). Default: [<name>]."),
+  roles: z
+    .array(
+      z.strictObject({
+        role: z.enum(Object.keys(TENANT_IDENTITY_ROLES) as [TenantIdentityRole, ...TenantIdentityRole[]]).describe(
+          "Key Vault Secrets User (scope keyVault), AcrPull (a registry id) or Storage Blob Data Reader (a blob container id).",
+        ),
+        scope: tenantScope.describe("keyVault, or the ARM id of a container registry or of a blob container."),
+      }),
+    )
+    .default([]),
+});
+
 function tenantSchema(environment: string) {
   const kustomization = {
     path: kustomizePath.default(`./envs/${environment}`),
@@ -293,6 +351,9 @@ function tenantSchema(environment: string) {
           tag: z.string().min(1).optional(),
           semver: z.string().min(1).optional(),
           provider: z.enum(["generic", "azure"]).default("generic"),
+          serviceAccountName: serviceAccountName
+            .optional()
+            .describe("With provider azure: an account of tenants[].identities whose identity has AcrPull on the registry the url names."),
           ...kustomization,
         }),
       )
@@ -304,11 +365,37 @@ function tenantSchema(environment: string) {
           bucketName: z.string().min(3),
           endpoint: z.string().min(1),
           provider: z.enum(["generic", "azure", "aws", "gcp"]).default("azure"),
+          serviceAccountName: serviceAccountName
+            .optional()
+            .describe("With provider azure: an account of tenants[].identities whose identity has Storage Blob Data Reader on this bucket's container."),
+          storageAccountId: z
+            .string()
+            .optional()
+            .describe("With provider azure: the ARM id of the storage account the endpoint names (https://<account>.blob.core.windows.net)."),
           ...kustomization,
         }),
       )
       .default([]),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    extraApiAccess: z
+      .array(extraApiAccessRule)
+      .default([])
+      .describe(
+        "More API groups and resources the tenant's Git content may manage in its namespace (for example flagger.app canaries, monitoring.coreos.com servicemonitors): never RBAC, impersonation, token minting or cluster-scoped kinds.",
+      ),
+    keyVault: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("A Key Vault of the tenant's own (RBAC mode, the platform vault's firewall): its admins write secrets, its identities read them."),
+      })
+      .prefault({})
+      .describe("The tenant's own Key Vault, read through the Secrets Store CSI driver."),
+    identities: z
+      .array(tenantIdentitySchema)
+      .default([])
+      .describe("Managed identities federated with service accounts of the tenant's namespace, with data-plane roles on scopes the platform knows."),
     notifications: z
       .array(notificationSchema)
       .default([])

@@ -8,6 +8,16 @@ import { isReservedNamespace } from "./names";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { effectiveVnet, isProduction } from "./environments";
 import type { ParsedPlatform, RuleContext } from "./config-shape";
+import {
+  blobContainerScope,
+  OWN_KEY_VAULT_SCOPE,
+  registryLoginServer,
+  resourceGroupOf,
+  scopeKind,
+  STORAGE_ACCOUNT_ID,
+  TENANT_IDENTITY_ROLES,
+  TENANT_TAG,
+} from "../components/kubernetes/tenant-identities";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -19,6 +29,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkPools(config, report);
   checkNetwork(config, report);
   checkTenants(config, report);
+  checkTenantIdentities(config, report);
   checkFlux(config, report);
   checkNotifications(config, report);
   checkVault(config, report);
@@ -136,7 +147,12 @@ function checkVnet(network: ParsedPlatform["cluster"]["network"], report: Report
  * the nodes, so the nodes need the platform VNet, whose subnet the vault admits.
  */
 function checkKeyVaultReach(config: ParsedPlatform, report: Report): void {
-  const callers = [config.vault.enabled ? "Vault's seal and bootstrap" : undefined, config.flux.sops ? "SOPS decryption" : undefined].filter(Boolean);
+  const callers = [
+    config.vault.enabled ? "Vault's seal and bootstrap" : undefined,
+    config.flux.sops ? "SOPS decryption" : undefined,
+    // A tenant's vault has the platform vault's firewall; the CSI driver reads it from the nodes.
+    config.tenants.some((t) => t.keyVault.enabled) ? "the CSI driver, for tenants' own vaults" : undefined,
+  ].filter(Boolean);
   const vnet = effectiveVnet(config.environment, config.cluster.network.vnet);
   if (config.keyVault.networkDefaultAction === "Deny" && !vnet && callers.length > 0) {
     report(
@@ -365,4 +381,130 @@ function checkMonitoring(config: ParsedPlatform, report: Report): void {
   if (monitoring.alertActionGroupIds.length > 0 && !(monitoring.enabled && monitoring.prometheus)) {
     report(["monitoring", "alertActionGroupIds"], "the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus");
   }
+}
+
+/** Accounts the platform itself creates in every tenant namespace, or Kubernetes does. */
+const RESERVED_SERVICE_ACCOUNTS = ["default", "flux-reconciler", "flux-decryption"];
+
+type ParsedTenant = ParsedPlatform["tenants"][number];
+
+/**
+ * Tenant identities and the sources that use them (issue 14, items 2-4). Each identity gets its
+ * roles only on a scope of the kind the role is for; a source with `provider: azure` names an
+ * account whose identity can read what the source names; with `ci`, every outside scope lies in
+ * the platform's resource group, the only scope where the CI deploy identity may assign roles.
+ */
+function checkTenantIdentities(config: ParsedPlatform, report: Report): void {
+  // The platform's resource group (components/platform.ts names it so): CiIdentity's role
+  // administration is scoped to it, so a deploy from CI cannot grant a role outside it.
+  const platformGroup = `rg-gitops-${config.environment}`;
+  const ownTags = Object.keys(config.tags).filter((name) => !(PLATFORM_TAG_NAMES as readonly string[]).includes(name)).length;
+  config.tenants.forEach((tenant, i) => {
+    const base = ["tenants", i];
+    // The tenant's vault carries one tag more than every other resource: whose it is (TENANT_TAG).
+    if (tenant.keyVault.enabled && ownTags + PLATFORM_TAG_NAMES.length + 1 > AZURE_TAG_LIMITS.perResource) {
+      report([...base, "keyVault", "enabled"], `the tenant's vault carries ${ownTags} tags of yours, the platform's ${PLATFORM_TAG_NAMES.length} and ${TENANT_TAG}: more than Azure's ${AZURE_TAG_LIMITS.perResource}; drop a tag`);
+    }
+    reportDuplicates(
+      tenant.identities.map((identity) => identity.name),
+      (j) => [...base, "identities", j, "name"],
+      report,
+    );
+    const accountOwner = new Map<string, string>();
+    tenant.identities.forEach((identity, j) => {
+      const path = [...base, "identities", j];
+      const accounts = identity.serviceAccounts ?? [identity.name];
+      accounts.forEach((account, k) => {
+        const at = identity.serviceAccounts ? [...path, "serviceAccounts", k] : [...path, "name"];
+        const owner = accountOwner.get(account);
+        if (RESERVED_SERVICE_ACCOUNTS.includes(account)) report(at, `"${account}" is an account the platform or Kubernetes creates in every tenant namespace; pick another name`);
+        else if (owner !== undefined) report(at, `service account "${account}" already acts as identity "${owner}": an account carries one identity's client id`);
+        else accountOwner.set(account, identity.name);
+      });
+      const seen = new Set<string>();
+      identity.roles.forEach((grant, k) => {
+        const at = [...path, "roles", k];
+        const kind = scopeKind(grant.scope);
+        if (kind === undefined) return; // the shape already reported it
+        if (TENANT_IDENTITY_ROLES[grant.role] !== kind) {
+          report([...at, "role"], `${grant.role} goes on ${describeKind(TENANT_IDENTITY_ROLES[grant.role])}, not on ${describeKind(kind)}`);
+        }
+        const key = `${grant.role}|${grant.scope.toLowerCase()}`;
+        if (seen.has(key)) report(at, `${grant.role} on this scope is already granted above`);
+        seen.add(key);
+        if (kind === "keyVault" && !tenant.keyVault.enabled) {
+          report([...at, "scope"], `${OWN_KEY_VAULT_SCOPE} is the tenant's own Key Vault: set tenants[${i}].keyVault.enabled: true`);
+        }
+        if (kind !== "keyVault" && config.ci && resourceGroupOf(grant.scope) !== platformGroup) {
+          report(
+            [...at, "scope"],
+            `with ci, the CI deploy identity may assign roles only in the platform's resource group ${platformGroup}: put the ${kind === "registry" ? "registry" : "storage account"} there, or assign this role by hand and leave it out of config`,
+          );
+        }
+      });
+    });
+    checkAzureSources(tenant, i, report);
+  });
+}
+
+function describeKind(kind: string): string {
+  return kind === "keyVault" ? `the tenant's own Key Vault (${OWN_KEY_VAULT_SCOPE})` : kind === "registry" ? "a container registry" : "a blob container";
+}
+
+/** The identity whose accounts include `account`, with its grants. */
+function identityOf(tenant: ParsedTenant, account: string) {
+  return tenant.identities.find((identity) => (identity.serviceAccounts ?? [identity.name]).includes(account));
+}
+
+function checkAzureSources(tenant: ParsedTenant, i: number, report: Report): void {
+  tenant.ociRepositories.forEach((oci, j) => {
+    const path = ["tenants", i, "ociRepositories", j];
+    if (oci.provider !== "azure") {
+      if (oci.serviceAccountName) report([...path, "serviceAccountName"], "only with provider azure");
+      return;
+    }
+    if (!oci.serviceAccountName) {
+      report([...path, "serviceAccountName"], "is required with provider azure: name an account of tenants[].identities with AcrPull on the registry");
+      return;
+    }
+    const identity = identityOf(tenant, oci.serviceAccountName);
+    if (!identity) {
+      report([...path, "serviceAccountName"], `"${oci.serviceAccountName}" is no account of this tenant's identities`);
+      return;
+    }
+    const host = /^oci:\/\/([^/]+)/.exec(oci.url)?.[1]?.toLowerCase();
+    const pulls = identity.roles.some((grant) => grant.role === "AcrPull" && registryLoginServer(grant.scope) === host);
+    if (!pulls) report([...path, "url"], `identity "${identity.name}" has no AcrPull on the registry ${host ?? oci.url} names (its login server is <registry name>.azurecr.io)`);
+  });
+  tenant.buckets.forEach((bucket, j) => {
+    const path = ["tenants", i, "buckets", j];
+    if (bucket.provider !== "azure") {
+      if (bucket.serviceAccountName) report([...path, "serviceAccountName"], "only with provider azure");
+      if (bucket.storageAccountId) report([...path, "storageAccountId"], "only with provider azure");
+      return;
+    }
+    // Without an account, source-controller would look for flux-workload-identity, which does not exist.
+    if (!bucket.serviceAccountName) {
+      report([...path, "serviceAccountName"], "is required with provider azure: name an account of tenants[].identities with Storage Blob Data Reader on the container");
+      return;
+    }
+    const account = bucket.storageAccountId ? STORAGE_ACCOUNT_ID.exec(bucket.storageAccountId)?.[1]?.toLowerCase() : undefined;
+    if (!bucket.storageAccountId || account === undefined) {
+      report([...path, "storageAccountId"], "must be a storage account id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>) with provider azure");
+      return;
+    }
+    const endpoint = /^(?:https:\/\/)?([a-z0-9]+)\.blob\.core\.windows\.net\/?$/i.exec(bucket.endpoint)?.[1]?.toLowerCase();
+    if (endpoint !== account) {
+      report([...path, "endpoint"], `must be https://${account}.blob.core.windows.net, the account storageAccountId names`);
+      return;
+    }
+    const identity = identityOf(tenant, bucket.serviceAccountName);
+    if (!identity) {
+      report([...path, "serviceAccountName"], `"${bucket.serviceAccountName}" is no account of this tenant's identities`);
+      return;
+    }
+    const container = blobContainerScope(bucket.storageAccountId, bucket.bucketName).toLowerCase();
+    const reads = identity.roles.some((grant) => grant.role === "Storage Blob Data Reader" && grant.scope.toLowerCase() === container);
+    if (!reads) report([...path, "bucketName"], `identity "${identity.name}" has no Storage Blob Data Reader on ${blobContainerScope(bucket.storageAccountId, bucket.bucketName)}`);
+  });
 }

@@ -35,6 +35,7 @@ function fillDerivedValues(config: ParsedPlatform) {
     tenants: config.tenants.map((tenant) => ({
       ...tenant,
       namespace: tenant.namespace ?? tenant.name,
+      identities: tenant.identities.map((identity) => ({ ...identity, serviceAccounts: identity.serviceAccounts ?? [identity.name] })),
       git: tenant.git && {
         ...tenant.git,
         repository: tenant.git.repository.includes("/") ? tenant.git.repository : `${owner}/${tenant.git.repository}`,

@@ -96,6 +96,16 @@ const CASES: Case[] = [
   devCase("unknown firewall action", { keyVault: { networkDefaultAction: "Block" } }, `${P}.keyVault.networkDefaultAction: must be one of "Allow", "Deny"`),
   // Unknown keys.
   devCase("tenant instead of tenants", { tenant: [] }, `${P}.tenant: unknown key (did you mean "tenants"?)`),
+  devCase(
+    "a tenant identity with 21 service accounts (Azure takes 20 federated credentials per identity)",
+    { tenants: [{ name: "web", identities: [{ name: "apps", serviceAccounts: Array.from({ length: 21 }, (_, i) => `app-${i}`) }] }] },
+    `${P}.tenants[0].identities[0].serviceAccounts: at most 20 service accounts: Azure allows 20 federated credentials per identity; split them over several identities`,
+  ),
+  devCase(
+    "a private OCI source with provider azure and no account",
+    { tenants: [{ name: "web", ociRepositories: [{ name: "cfg", url: "oci://acme.azurecr.io/cfg", tag: "1", provider: "azure" }] }] },
+    `${P}.tenants[0].ociRepositories[0].serviceAccountName: is required with provider azure: name an account of tenants[].identities with AcrPull on the registry`,
+  ),
   devCase("minCout", { cluster: { systemPool: { minCout: 2 } } }, `${P}.cluster.systemPool.minCout: unknown key (did you mean "minCount"?)`),
   devCase("quota.cpus", { tenants: [{ name: "web", quota: { cpus: "1" } }] }, `${P}.tenants[0].quota.cpus: unknown key (did you mean "cpu"?)`),
   devCase("vault.replica", { vault: { replica: 3 } }, `${P}.vault.replica: unknown key (did you mean "replicas"?)`),
@@ -153,6 +163,26 @@ const CASES: Case[] = [
   devCase("duplicate notification names", { flux: { notifications: [slack, slack] } }, `${P}.flux.notifications[1].name: duplicate name "slack" (also at index 0)`),
   devCase("a zone twice", { cluster: { systemPool: { zones: ["1", "1"] } } }, `${P}.cluster.systemPool.zones: must not repeat a zone`),
   // Reserved namespaces.
+  devCase(
+    "a tenant asks for RBAC",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: ["flagger.app"], resources: ["canaries"] }, { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"] }] }] },
+    `${P}.tenants[0].extraApiAccess[1]: would let the tenant escalate: API group "rbac.authorization.k8s.io" is not allowed: RBAC: the platform owns who may do what in a tenant namespace`,
+  ),
+  devCase(
+    "a tenant asks to impersonate",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0].verbs[0]: must be one of "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"`,
+  ),
+  devCase(
+    "a tenant asks for a cluster-scoped kind",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: API group "apiextensions.k8s.io" is not allowed: cluster-scoped CustomResourceDefinitions`,
+  ),
+  devCase(
+    "a tenant asks to mint tokens",
+    { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] }] },
+    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace`,
+  ),
   devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
   devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
   devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),

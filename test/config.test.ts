@@ -289,6 +289,11 @@ test("a Key Vault that denies by default needs the nodes in the platform VNet wh
   expectProblem({ ...prodBase, cluster: { authorizedIpRanges: ["203.0.113.0/24"], network: { vnet: null } } }, message, "prod");
   expectProblem({ keyVault: { networkDefaultAction: "Deny" } }, message);
   parse({ keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false } });
+  // A tenant's own vault shares the platform vault's firewall, and the CSI driver reads it from the nodes.
+  expectProblem(
+    { keyVault: { networkDefaultAction: "Deny" }, vault: { enabled: false }, flux: { sops: false }, tenants: [{ name: "web", keyVault: { enabled: true } }] },
+    "gitops-platform:platform.keyVault.networkDefaultAction: Deny shuts the cluster out (the CSI driver, for tenants' own vaults call Key Vault from the nodes): set cluster.network.vnet so the vault admits the nodes' subnet, or use Allow",
+  );
   parse({ keyVault: { networkDefaultAction: "Deny" }, cluster: { network: { vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } } } });
 });
 
@@ -308,4 +313,88 @@ test("the tag names the platform adds are the ones the tag count allows for", as
   const { platformTags } = await import("../components/platform");
   const { PLATFORM_TAG_NAMES } = await import("../stacks/rules");
   assert.deepEqual(Object.keys(platformTags(parse({ tags: { owner: "me" } }))).filter((k) => k !== "owner").sort(), [...PLATFORM_TAG_NAMES].sort());
+});
+
+const P = "gitops-platform:platform";
+const REGISTRY = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeplatformdev";
+const ACCOUNT = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.Storage/storageAccounts/acmeplatformdev";
+const CONTAINER = `${ACCOUNT}/blobServices/default/containers/web-manifests`;
+
+test("tenant identities: an account each (default the identity's name), at most 20, never the platform's accounts", () => {
+  const config = parse({ tenants: [{ name: "web", keyVault: { enabled: true }, identities: [{ name: "frontend", roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }] }] });
+  assert.deepEqual(config.tenants[0].identities, [{ name: "frontend", serviceAccounts: ["frontend"], roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }]);
+  assert.deepEqual(parse({ tenants: [{ name: "api" }] }).tenants[0].keyVault, { enabled: false }, "default: no tenant vault");
+  const accounts = Array.from({ length: 21 }, (_, i) => `app-${i}`);
+  expectProblem(
+    { tenants: [{ name: "web", identities: [{ name: "many", serviceAccounts: accounts }] }] },
+    `${P}.tenants[0].identities[0].serviceAccounts: at most 20 service accounts: Azure allows 20 federated credentials per identity; split them over several identities`,
+  );
+  parse({ tenants: [{ name: "web", identities: [{ name: "many", serviceAccounts: accounts.slice(0, 20) }] }] });
+  expectProblem(
+    { tenants: [{ name: "web", identities: [{ name: "a", serviceAccounts: ["flux-decryption"] }] }] },
+    `${P}.tenants[0].identities[0].serviceAccounts[0]: "flux-decryption" is an account the platform or Kubernetes creates in every tenant namespace; pick another name`,
+  );
+  expectProblem({ tenants: [{ name: "web", identities: [{ name: "default" }] }] }, `${P}.tenants[0].identities[0].name: "default" is an account the platform or Kubernetes creates in every tenant namespace; pick another name`);
+  expectProblem(
+    { tenants: [{ name: "web", identities: [{ name: "a", serviceAccounts: ["app"] }, { name: "b", serviceAccounts: ["app"] }] }] },
+    `${P}.tenants[0].identities[1].serviceAccounts[0]: service account "app" already acts as identity "a": an account carries one identity's client id`,
+  );
+  expectProblem({ tenants: [{ name: "web", identities: [{ name: "a" }, { name: "a", serviceAccounts: ["b"] }] }] }, `${P}.tenants[0].identities[1].name: duplicate name "a" (also at index 0)`);
+  expectProblem({ tenants: [{ name: "web", identities: [{ name: "a", serviceAccounts: ["*"] }] }] }, `${P}.tenants[0].identities[0].serviceAccounts[0]: must be a service account name (lowercase letters, digits, '-' and '.'; no wildcards)`);
+});
+
+test("tenant identities: data-plane readers only, each on the kind of scope it is for", () => {
+  const withRoles = (roles: object[], extra: object = {}) => ({ tenants: [{ name: "web", identities: [{ name: "app", roles }], ...extra }] });
+  expectProblem(withRoles([{ role: "Owner", scope: REGISTRY }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
+  expectProblem(withRoles([{ role: "Key Vault Secrets Officer", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
+  expectProblem(withRoles([{ role: "AcrPull", scope: CONTAINER }]), `${P}.tenants[0].identities[0].roles[0].role: AcrPull goes on a container registry, not on a blob container`);
+  expectProblem(withRoles([{ role: "Storage Blob Data Reader", scope: ACCOUNT }]), `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`);
+  expectProblem(
+    withRoles([{ role: "Key Vault Secrets User", scope: "/subscriptions/0/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-abc" }]),
+    `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+  );
+  expectProblem(withRoles([{ role: "Key Vault Secrets User", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].scope: keyVault is the tenant's own Key Vault: set tenants[0].keyVault.enabled: true`);
+  expectProblem(withRoles([{ role: "AcrPull", scope: REGISTRY }, { role: "AcrPull", scope: REGISTRY.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions") }]), `${P}.tenants[0].identities[0].roles[1]: AcrPull on this scope is already granted above`);
+  parse(withRoles([{ role: "Key Vault Secrets User", scope: "keyVault" }, { role: "AcrPull", scope: REGISTRY }, { role: "Storage Blob Data Reader", scope: CONTAINER }], { keyVault: { enabled: true } }));
+});
+
+test("tenant identities with ci: registries and containers in the platform's resource group only (the deploy identity assigns roles there alone)", () => {
+  const ci = { ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } };
+  const outside = REGISTRY.replace("rg-gitops-dev", "rg-shared");
+  const raw = (scope: string) => ({ ...ci, tenants: [{ name: "web", identities: [{ name: "app", roles: [{ role: "AcrPull", scope }] }] }] });
+  expectProblem(
+    raw(outside),
+    `${P}.tenants[0].identities[0].roles[0].scope: with ci, the CI deploy identity may assign roles only in the platform's resource group rg-gitops-dev: put the registry there, or assign this role by hand and leave it out of config`,
+  );
+  parse(raw(REGISTRY));
+  parse({ tenants: [{ name: "web", identities: [{ name: "app", roles: [{ role: "AcrPull", scope: outside }] }] }] });
+});
+
+test("a tenant vault carries one tag more: the tag count leaves room for it", () => {
+  const tags = Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, "x"]));
+  parse({ tags, tenants: [{ name: "web" }] });
+  expectProblem(
+    { tags, tenants: [{ name: "web", keyVault: { enabled: true } }] },
+    `${P}.tenants[0].keyVault.enabled: the tenant's vault carries 47 tags of yours, the platform's 3 and gitops-platform-tenant: more than Azure's 50; drop a tag`,
+  );
+});
+
+test("private sources with provider azure: an account whose identity can read what the source names", () => {
+  const identities = [{ name: "deployer", serviceAccounts: ["flux-oci"], roles: [{ role: "AcrPull", scope: REGISTRY }, { role: "Storage Blob Data Reader", scope: CONTAINER }] }];
+  const oci = { name: "cfg", url: "oci://acmeplatformdev.azurecr.io/web/config", tag: "1.0.0", provider: "azure", serviceAccountName: "flux-oci" };
+  const bucket = { name: "static", bucketName: "web-manifests", endpoint: "https://acmeplatformdev.blob.core.windows.net", provider: "azure", storageAccountId: ACCOUNT, serviceAccountName: "flux-oci" };
+  const raw = (o: object, b: object) => ({ tenants: [{ name: "web", identities, ociRepositories: [{ ...oci, ...o }], buckets: [{ ...bucket, ...b }] }] });
+  const config = parse(raw({}, {}));
+  assert.equal(config.tenants[0].ociRepositories[0].serviceAccountName, "flux-oci");
+  const at = (kind: string, key: string) => `${P}.tenants[0].${kind}[0].${key}`;
+  expectProblem(raw({ serviceAccountName: undefined }, {}), `${at("ociRepositories", "serviceAccountName")}: is required with provider azure: name an account of tenants[].identities with AcrPull on the registry`);
+  expectProblem(raw({ serviceAccountName: "frontend" }, {}), `${at("ociRepositories", "serviceAccountName")}: "frontend" is no account of this tenant's identities`);
+  expectProblem(raw({ url: "oci://otherregistry.azurecr.io/web/config" }, {}), `${at("ociRepositories", "url")}: identity "deployer" has no AcrPull on the registry otherregistry.azurecr.io names (its login server is <registry name>.azurecr.io)`);
+  expectProblem(raw({ provider: "generic" }, {}), `${at("ociRepositories", "serviceAccountName")}: only with provider azure`);
+  expectProblem(raw({}, { endpoint: "https://someoneelse.blob.core.windows.net" }), `${at("buckets", "endpoint")}: must be https://acmeplatformdev.blob.core.windows.net, the account storageAccountId names`);
+  expectProblem(raw({}, { endpoint: "https://acmeplatformdev.blob.core.windows.net.evil.example" }), `${at("buckets", "endpoint")}: must be https://acmeplatformdev.blob.core.windows.net, the account storageAccountId names`);
+  expectProblem(raw({}, { bucketName: "other-container" }), `${at("buckets", "bucketName")}: identity "deployer" has no Storage Blob Data Reader on ${ACCOUNT}/blobServices/default/containers/other-container`);
+  expectProblem(raw({}, { storageAccountId: undefined }), `${at("buckets", "storageAccountId")}: must be a storage account id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>) with provider azure`);
+  expectProblem(raw({}, { serviceAccountName: undefined }), `${at("buckets", "serviceAccountName")}: is required with provider azure: name an account of tenants[].identities with Storage Blob Data Reader on the container`);
+  expectProblem(raw({}, { provider: "aws" }), `${at("buckets", "serviceAccountName")}: only with provider azure`);
 });

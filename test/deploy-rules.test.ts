@@ -133,6 +133,26 @@ const association = (name: string, cluster: CheckedResource, rule: CheckedResour
     propertyDependencies: { resourceUri: [cluster.urn], dataCollectionRuleId: [rule.urn] },
   });
 
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const tenantNamespace = (name: string) => node(`${name}-ns`, "kubernetes:core/v1:Namespace", { metadata: { name, labels: { "toolkit.fluxcd.io/tenant": name } } });
+const vaultIn = (namespace: string) => node("vault", RELEASE, { chart: "vault", name: "vault", namespace, values: {} });
+const egressPolicy = (name: string, namespace: string, egress: unknown[]) =>
+  node(name, NETWORK_POLICY, { metadata: { name, namespace }, spec: { podSelector: {}, policyTypes: ["Egress"], egress } });
+const dnsOnly = (namespace: string) =>
+  egressPolicy(`${namespace}-dns`, namespace, [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }] }]);
+const toVault = (namespace: string, port: number, component = "server") =>
+  egressPolicy(`${namespace}-vault`, namespace, [
+    {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "vault" } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port }],
+    },
+  ]);
+
 const FIXTURES: Fixture[] = [
   {
     rule: PROMETHEUS_RULE,
@@ -163,6 +183,28 @@ const FIXTURES: Fixture[] = [
     title: "an association whose target is unknown (no propertyDependencies): cannot decide, reported on the cluster",
     resources: [metricsCluster(true), prometheusRule, { ...association("prom-dcra", metricsCluster(true), prometheusRule), links: { custom: true, parent: null, provider: null, dependencies: [] } }],
     reports: ["aks"],
+  },
+  {
+    rule: "tenants-can-reach-vault",
+    title: "restricted tenant egress with an allowance for Vault's servers on 8200, and a tenant with open egress",
+    resources: [vaultIn("vault"), tenantNamespace("web"), dnsOnly("web"), toVault("web", 8200), tenantNamespace("api")],
+    reports: [],
+  },
+  {
+    rule: "tenants-can-reach-vault",
+    title: "restricted tenant egress without Vault, to the wrong port, or to the injector instead of the servers",
+    resources: [
+      vaultIn("vault"),
+      tenantNamespace("web"),
+      dnsOnly("web"),
+      tenantNamespace("api"),
+      dnsOnly("api"),
+      toVault("api", 8201),
+      tenantNamespace("pay"),
+      dnsOnly("pay"),
+      toVault("pay", 8200, "webhook"),
+    ],
+    reports: ["web-ns", "api-ns", "pay-ns"],
   },
   {
     rule: "key-vault-objects-wait-for-data-plane-grant",
@@ -322,7 +364,12 @@ test("every deploy rule has a passing and a failing fixture", () => {
 });
 
 /** Rules that read names and inputs only, never the graph. */
-const READS_NO_LINKS = new Set(["role-assignments-named-by-what-they-are", "no-unsatisfiable-pod-disruption-budgets", "in-cluster-key-vault-callers-can-reach-it"]);
+const READS_NO_LINKS = new Set([
+  "role-assignments-named-by-what-they-are",
+  "no-unsatisfiable-pod-disruption-budgets",
+  "in-cluster-key-vault-callers-can-reach-it",
+  "tenants-can-reach-vault",
+]);
 
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {
   const unlinked = node("a", ASSIGNMENT);

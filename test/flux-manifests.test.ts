@@ -76,6 +76,14 @@ test("Bucket carries endpoint and provider", () => {
   assert.deepEqual(bucket({ bucketName: "b", endpoint: "e", provider: "azure", interval: "5m" }).spec, { bucketName: "b", endpoint: "e", provider: "azure", interval: "5m" });
 });
 
+test("OCIRepository and Bucket with provider azure name the account whose identity reads (object-level workload identity); generic never does", () => {
+  assert.equal(ociRepository({ url: "oci://r.azurecr.io/x", tag: "1", provider: "azure", interval: "5m", serviceAccountName: "flux-oci" }).spec.serviceAccountName, "flux-oci");
+  assert.ok(!("serviceAccountName" in ociRepository({ url: "oci://r/x", tag: "1", provider: "azure", interval: "5m" }).spec));
+  assert.equal(bucket({ bucketName: "b", endpoint: "e", provider: "azure", interval: "5m", serviceAccountName: "flux-oci" }).spec.serviceAccountName, "flux-oci");
+  // The Bucket CRD refuses serviceAccountName with the generic provider (x-kubernetes-validations).
+  assert.ok(!("serviceAccountName" in bucket({ bucketName: "b", endpoint: "e", provider: "generic", interval: "5m", serviceAccountName: "flux-oci" }).spec));
+});
+
 test("notification Provider never carries an address; Alert covers its own namespace", () => {
   const provider = notificationProvider({ type: "generic", secretName: "hook" });
   assert.equal(provider.apiVersion, "notification.toolkit.fluxcd.io/v1beta3");

@@ -3,6 +3,8 @@ import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { GUARDRAIL_LABEL } from "../components/kubernetes/labels";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant, TenantArgs } from "../components/kubernetes/tenant";
+import { tenantRuleEscalation } from "../components/kubernetes/tenant-policy";
+import { vaultServerEndpoint } from "../components/kubernetes/vault";
 import { validateKubernetesObjects } from "../synth/validate";
 import { run, TestRun } from "./helpers";
 
@@ -118,6 +120,60 @@ test("network policies: default-deny ingress, same-namespace ingress, DNS egress
   assert.deepEqual(policy("allow-same-namespace-egress").spec.egress, [{ to: [{ podSelector: {} }] }]);
   assert.ok(!objects(r, "NetworkPolicy").some((p) => p.metadata.name.includes("flux-system")), "no Flux ingress unless asked");
   for (const p of objects(r, "NetworkPolicy")) assert.equal(p.metadata.namespace, "team-a-dev");
+});
+
+test("with Vault, restricted egress admits Vault's server pods on 8200 and nothing else of Vault's namespace", async () => {
+  const without = await runTenant();
+  assert.ok(!objects(without, "NetworkPolicy").some((p) => p.metadata.name === "allow-vault-egress"), "no Vault, no allowance");
+
+  const r = await runTenant({ vaultEgress: vaultServerEndpoint() });
+  const vault = named(r, "NetworkPolicy", "allow-vault-egress") as Obj & { spec: object };
+  assert.deepEqual(vault.spec, {
+    podSelector: {},
+    policyTypes: ["Egress"],
+    egress: [
+      {
+        // One peer with both selectors: the server pods in the vault namespace (not the injector, not any pod there).
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "vault" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": "vault", component: "server" } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 8200 }],
+      },
+    ],
+  });
+  assert.equal(vault.metadata.labels![GUARDRAIL_LABEL], "true", "the tenant cannot edit it away");
+
+  const open = await runTenant({ restrictEgress: false, vaultEgress: vaultServerEndpoint() });
+  assert.ok(!objects(open, "NetworkPolicy").some((p) => p.metadata.name === "allow-vault-egress"), "open egress needs no allowance");
+});
+
+test("the reconciler manages SecretProviderClasses and what reconcilerAccess adds, no more", async () => {
+  type Rules = { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+  const base = named(await runTenant(), "Role", RECONCILER_SERVICE_ACCOUNT) as Obj & Rules;
+  assert.ok(base.rules.some((rule) => rule.apiGroups.includes("secrets-store.csi.x-k8s.io") && rule.resources.includes("secretproviderclasses")));
+  assert.ok(!base.rules.some((rule) => rule.apiGroups.includes("flagger.app")));
+  for (const rule of base.rules) assert.equal(tenantRuleEscalation(rule), undefined, JSON.stringify(rule));
+
+  const canaries = { apiGroups: ["flagger.app"], resources: ["canaries"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] };
+  const grown = named(await runTenant({ reconcilerAccess: { extraRules: [canaries] } }), "Role", RECONCILER_SERVICE_ACCOUNT) as Obj & Rules;
+  assert.deepEqual(grown.rules, [...base.rules, canaries]);
+});
+
+test("tenantRuleEscalation refuses RBAC, escalation verbs, cluster-scoped kinds and token minting; reading the quota is fine", () => {
+  const rule = (apiGroups: string[], resources: string[], verbs = ["get", "create"]) => ({ apiGroups, resources, verbs });
+  assert.match(tenantRuleEscalation(rule(["rbac.authorization.k8s.io"], ["roles"]))!, /RBAC/);
+  assert.match(tenantRuleEscalation(rule(["*"], ["*"]))!, /every API group/);
+  for (const verb of ["escalate", "bind", "impersonate", "*", "proxy"]) assert.ok(tenantRuleEscalation(rule([""], ["pods"], [verb]))!.startsWith(`verbs ${verb} are not allowed`), verb);
+  assert.match(tenantRuleEscalation(rule(["admissionregistration.k8s.io"], ["validatingadmissionpolicies"]))!, /cluster-scoped/);
+  assert.match(tenantRuleEscalation(rule([""], ["namespaces"]))!, /cluster-scoped/);
+  assert.match(tenantRuleEscalation(rule([""], ["serviceaccounts/token"]))!, /tokens/);
+  assert.match(tenantRuleEscalation(rule([""], ["resourcequotas"], ["patch"]))!, /quota/);
+  assert.equal(tenantRuleEscalation(rule([""], ["resourcequotas", "limitranges"], ["get", "list", "watch"])), undefined);
+  assert.equal(tenantRuleEscalation(rule(["monitoring.coreos.com"], ["servicemonitors", "prometheusrules"])), undefined);
+  assert.equal(tenantRuleEscalation(rule(["flagger.app"], ["*"])), undefined);
 });
 
 test("open egress has no egress policies; allowIngressFromFlux admits the Flux namespace only", async () => {

@@ -120,10 +120,13 @@ export function subscriptionOf(armId: string): string | undefined {
  * - Key Vault Crypto User: kustomize-controller's SOPS identity, on the SOPS key;
  * - Key Vault Crypto Service Encryption User: Vault's seal identity, on the seal key;
  * - Key Vault Secrets Officer: Vault's bootstrap Job, on the vault (it stores the init response);
- * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod).
+ * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod);
+ * - Key Vault Secrets User: a tenant identity, on the tenant's own vault (tenants[].identities);
+ * - AcrPull, Storage Blob Data Reader: a tenant identity, on a registry or one blob container in
+ *   the platform's resource group (config refuses one outside it with ci).
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
- * grant (Key Vault Administrator, Secrets User, AKS cluster admin, Contributor, Owner, User Access
+ * grant (Key Vault Administrator, AKS cluster admin, Contributor, Owner, User Access
  * Administrator, this very role) ARM refuses, which is the point: a run on main cannot widen its
  * own access or anyone's beyond what the program already grants.
  */
@@ -132,6 +135,9 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Crypto Service Encryption User",
   "Key Vault Secrets Officer",
   "Network Contributor",
+  "Key Vault Secrets User",
+  "AcrPull",
+  "Storage Blob Data Reader",
 ];
 
 export interface RoleAssignmentConditionArgs {

@@ -38,7 +38,12 @@ export interface WorkloadIdentityArgs extends Omit<AzureComponentArgs, "protect"
   /** Built-in roles to grant, each on its own scope. */
   roles?: RoleGrant[];
   /** Also create the service accounts, annotated with the identity's client and tenant id. */
-  kubernetes?: { provider: k8s.Provider; labels?: Record<string, string> };
+  kubernetes?: {
+    provider: k8s.Provider;
+    labels?: Record<string, string>;
+    /** What the service accounts wait for: at least what creates their namespace. Default none. */
+    dependsOn?: pulumi.Resource[];
+  };
 }
 
 /** The federated credential subject Kubernetes puts in a service account token. */
@@ -143,7 +148,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
                   },
                 },
               },
-              { parent: this, provider: kubernetes.provider },
+              { parent: this, provider: kubernetes.provider, dependsOn: kubernetes.dependsOn ?? [] },
             ),
         )
       : [];

@@ -149,9 +149,14 @@ export interface OciRepositoryArgs {
   url: string;
   tag?: string;
   semver?: string;
-  /** `azure` pulls with source-controller's Azure identity; `generic` anonymously. */
+  /** `azure` pulls with an Azure identity (see serviceAccountName); `generic` anonymously. */
   provider: "generic" | "azure";
   interval: string;
+  /**
+   * With `azure`: the account of the object's namespace whose federated identity pulls
+   * (object-level workload identity). Unset: source-controller's `--default-service-account`.
+   */
+  serviceAccountName?: string;
 }
 
 export function ociRepository(args: OciRepositoryArgs): FluxObject {
@@ -166,6 +171,7 @@ export function ociRepository(args: OciRepositoryArgs): FluxObject {
       ref: args.tag !== undefined ? { tag: args.tag } : { semver: args.semver },
       provider: args.provider,
       interval: args.interval,
+      ...(args.serviceAccountName ? { serviceAccountName: args.serviceAccountName } : {}),
     },
   };
 }
@@ -173,16 +179,24 @@ export function ociRepository(args: OciRepositoryArgs): FluxObject {
 export interface BucketArgs {
   bucketName: string;
   endpoint: string;
-  /** `azure`/`aws`/`gcp` authenticate with source-controller's cloud identity. */
+  /** `azure`/`aws`/`gcp` authenticate with a cloud identity (see serviceAccountName). */
   provider: "generic" | "azure" | "aws" | "gcp";
   interval: string;
+  /** The account of the object's namespace whose federated identity reads (not with `generic`: the CRD refuses it). */
+  serviceAccountName?: string;
 }
 
 export function bucket(args: BucketArgs): FluxObject {
   return {
     apiVersion: FLUX_API.source,
     kind: "Bucket",
-    spec: { bucketName: args.bucketName, endpoint: args.endpoint, provider: args.provider, interval: args.interval },
+    spec: {
+      bucketName: args.bucketName,
+      endpoint: args.endpoint,
+      provider: args.provider,
+      interval: args.interval,
+      ...(args.serviceAccountName && args.provider !== "generic" ? { serviceAccountName: args.serviceAccountName } : {}),
+    },
   };
 }
 

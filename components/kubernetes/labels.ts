@@ -10,6 +10,8 @@ export const ENVIRONMENT_LABEL = `${LABEL_PREFIX}/environment`;
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 /** Marks an object in a tenant namespace that the tenant may not change (see tenantGuardrailPolicy). */
 export const GUARDRAIL_LABEL = `${LABEL_PREFIX}/guardrail`;
+/** The Azure tag that marks a resource as one tenant's (an ARM tag name takes no '/'). */
+export const TENANT_TAG = `${LABEL_PREFIX}-tenant`;
 
 /** Pod Security admission levels, per mode. */
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";

@@ -4,10 +4,10 @@
  * reconciled as the tenant's reconciler into that namespace.
  *
  * `provider: azure` on an OCIRepository or Bucket authenticates, under Flux's lockdown
- * (flux-install.ts lockdownFlags), as the account the object names in its own namespace, or
+ * (flux-install.ts lockdownFlags), as the account the object names in its own namespace
+ * (`serviceAccountName`, an account TenantIdentities federated with a tenant identity), or
  * `flux-workload-identity` there, which the platform does not create: never as source-controller's
- * own identity. Federate an identity with an account of the tenant's namespace, or use
- * public/generic sources.
+ * own identity.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -38,6 +38,8 @@ export interface OciSource {
   tag?: string;
   semver?: string;
   provider: "generic" | "azure";
+  /** With `azure`: the tenant account whose identity pulls (AcrPull on the registry). */
+  serviceAccountName?: string;
   /** Path in the artifact, e.g. `./`. */
   path: string;
   interval: string;
@@ -50,6 +52,8 @@ export interface BucketSource {
   /** e.g. `<account>.blob.core.windows.net`. */
   endpoint: string;
   provider: "generic" | "azure" | "aws" | "gcp";
+  /** With `azure`: the tenant account whose identity reads (Storage Blob Data Reader on the container). */
+  serviceAccountName?: string;
   path: string;
   interval: string;
 }

@@ -24,12 +24,80 @@ export const FLUX_API_GROUPS = [
 ];
 
 /**
+ * SecretProviderClasses of the Secrets Store CSI driver (the AKS `azureKeyvaultSecretsProvider`
+ * add-on, on in every AksCluster): namespaced, and they name only what the pod's own identity may
+ * read, so every tenant may manage them.
+ */
+export const CSI_SECRETS_RULE: PolicyRule = { apiGroups: ["secrets-store.csi.x-k8s.io"], resources: ["secretproviderclasses"], verbs: WRITE_VERBS };
+
+/**
  * What a tenant's reconciler may manage beyond the base rules: platform add-ons the tenant uses
  * and API groups its config asks for. Every field optional; none adds nothing.
  */
 export interface ReconcilerAccess {
-  /** Extra rules from config (`tenants[].extraApiAccess`), already checked for escalations. */
+  /** Extra rules from config (`tenants[].extraApiAccess`); each must pass tenantRuleEscalation. */
   extraRules?: PolicyRule[];
+}
+
+/** Verbs that let a subject act beyond its own grants (RBAC's escalation checks, impersonation). */
+const ESCALATING_VERBS = ["*", "escalate", "bind", "impersonate"];
+
+/**
+ * API groups whose kinds are cluster-scoped, or that grant or check access: a Role cannot scope
+ * them to the namespace (Kubernetes ignores a Role's rules on cluster-scoped kinds, so such a rule
+ * only ever reads as a promise it does not keep) or they are the platform's own controls.
+ */
+const FORBIDDEN_API_GROUPS: Record<string, string> = {
+  "*": "every API group, RBAC included",
+  "rbac.authorization.k8s.io": "RBAC: the platform owns who may do what in a tenant namespace",
+  "authentication.k8s.io": "token and identity reviews",
+  "authorization.k8s.io": "access reviews",
+  "admissionregistration.k8s.io": "cluster-scoped admission policies and webhooks, the tenant guardrails among them",
+  "apiextensions.k8s.io": "cluster-scoped CustomResourceDefinitions",
+  "apiregistration.k8s.io": "cluster-scoped API services",
+  "certificates.k8s.io": "cluster-scoped certificate signing requests",
+  "scheduling.k8s.io": "cluster-scoped priority classes",
+  "node.k8s.io": "cluster-scoped runtime classes",
+  "flowcontrol.apiserver.k8s.io": "cluster-scoped API priority and fairness",
+  "storage.k8s.io": "cluster-scoped storage classes, CSI drivers and volume attachments",
+};
+
+/**
+ * Core ("") resources a tenant may not write: cluster-scoped kinds, what the
+ * platform sets for the namespace (quota, limits: read-only in the base rules), and minting tokens
+ * for the namespace's service accounts, which would let the Git content act as any application's
+ * account (its per-application Vault role, its Azure identity) or as Flux's decryption account.
+ */
+const FORBIDDEN_CORE_RESOURCES: Record<string, string> = {
+  "*": "every core resource, the platform's quota and limits among them",
+  namespaces: "cluster-scoped",
+  nodes: "cluster-scoped",
+  persistentvolumes: "cluster-scoped",
+  componentstatuses: "cluster-scoped",
+  resourcequotas: "the platform's quota (read-only to the tenant)",
+  limitranges: "the platform's container defaults (read-only to the tenant)",
+  "serviceaccounts/token": "tokens for any service account of the namespace",
+};
+
+/**
+ * Why a rule in a tenant's reconciler Role would let the tenant's Git content reach past its
+ * namespace or its grants, or undefined when it cannot. Config (`tenants[].extraApiAccess`) and the
+ * `tenant-roles-cannot-escalate` policy both ask this, so they refuse the same things.
+ */
+export function tenantRuleEscalation(rule: PolicyRule): string | undefined {
+  const verbs = rule.verbs.filter((v) => ESCALATING_VERBS.includes(v) || !WRITE_VERBS.includes(v));
+  if (verbs.length > 0) return `verbs ${verbs.join(", ")} are not allowed (only ${WRITE_VERBS.join(", ")}: no escalate, bind, impersonate or *)`;
+  for (const group of rule.apiGroups) {
+    const why = FORBIDDEN_API_GROUPS[group];
+    if (why) return `API group "${group}" is not allowed: ${why}`;
+    // Reading the namespace's quota and limits is fine (the base rules do); changing them is not.
+    if (group !== "" || rule.verbs.every((v) => READ_VERBS.includes(v))) continue;
+    for (const resource of rule.resources) {
+      const reason = FORBIDDEN_CORE_RESOURCES[resource];
+      if (reason) return `writing core resource "${resource}" is not allowed: ${reason}`;
+    }
+  }
+  return undefined;
 }
 
 /** Workload API groups: every resource in them is namespaced application state. */
@@ -76,6 +144,7 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     { apiGroups: [""], resources: ["resourcequotas", "limitranges"], verbs: READ_VERBS },
     { apiGroups: WORKLOAD_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
     { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+    CSI_SECRETS_RULE,
     ...(access.extraRules ?? []),
   ];
 }
@@ -128,11 +197,24 @@ export interface NetworkPolicySpec {
   spec: k8s.types.input.networking.v1.NetworkPolicySpec;
 }
 
+/** Pods of a platform service, by namespace and labels, and the one TCP port tenants may reach. */
+export interface PlatformServiceEndpoint {
+  namespace: string;
+  podLabels: Record<string, string>;
+  port: number;
+}
+
 export interface NetworkPolicyOptions {
   /** Deny egress except DNS and the tenant's own namespace (tenants add their own allows). */
   restrictEgress: boolean;
   /** Namespace whose pods may connect in; undefined for none. */
   allowIngressFromNamespace?: string;
+  /**
+   * HashiCorp Vault's server pods: with restricted egress, the tenant's pods (the injected Vault
+   * agent, or an application calling Vault itself) may reach them on this port, nothing else of
+   * Vault's namespace. Undefined: no Vault, no allowance.
+   */
+  vaultEgress?: PlatformServiceEndpoint;
 }
 
 const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
@@ -185,6 +267,23 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
         spec: { podSelector: allPods, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: {} }] }] },
       },
     );
+    const vault = options.vaultEgress;
+    if (vault) {
+      // Both selectors in one peer: pods with these labels in that namespace (not "or").
+      policies.push({
+        name: "allow-vault-egress",
+        spec: {
+          podSelector: allPods,
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [{ ...byName(vault.namespace), podSelector: { matchLabels: vault.podLabels } }],
+              ports: [{ protocol: "TCP", port: vault.port }],
+            },
+          ],
+        },
+      });
+    }
   }
   return policies;
 }

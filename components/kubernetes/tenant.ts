@@ -11,6 +11,7 @@ import {
   guardrailPolicyName,
   LimitsArgs,
   networkPolicies,
+  PlatformServiceEndpoint,
   QuotaArgs,
   quotaHard,
   ReconcilerAccess,
@@ -53,6 +54,11 @@ export interface TenantArgs {
   allowIngressFromFlux?: boolean;
   /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
   reconcilerAccess?: ReconcilerAccess;
+  /**
+   * HashiCorp Vault's server pods (HashiCorpVault.serverEndpoint), which the tenant's pods may then
+   * reach on Vault's API port despite restricted egress. Default: none.
+   */
+  vaultEgress?: PlatformServiceEndpoint;
 }
 
 export class Tenant extends pulumi.ComponentResource {
@@ -120,6 +126,7 @@ export class Tenant extends pulumi.ComponentResource {
     const policies = networkPolicies({
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
+      vaultEgress: args.vaultEgress,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrail = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(

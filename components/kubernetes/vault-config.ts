@@ -41,6 +41,16 @@ function truncName(text: string): string {
  * (`<fullname>`, `<fullname>-active`, `<fullname>-internal`) and the pods (`<fullname>-<i>`) are
  * named after it.
  */
+/**
+ * The labels of the chart's server pods, as its StatefulSet selects them
+ * (templates/server-statefulset.yaml: app.kubernetes.io/name = the chart name,
+ * app.kubernetes.io/instance = the release, component: server). The injector's pods carry
+ * `component: webhook` and another name, so these select the servers alone.
+ */
+export function serverPodLabels(releaseName: string): Record<string, string> {
+  return { "app.kubernetes.io/name": VAULT_CHART.name, "app.kubernetes.io/instance": releaseName, component: "server" };
+}
+
 export function chartFullname(releaseName: string, overrides: ChartNameOverrides = {}): string {
   if (overrides.fullnameOverride) return truncName(overrides.fullnameOverride);
   const name = overrides.nameOverride || VAULT_CHART.name;

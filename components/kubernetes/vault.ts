@@ -12,6 +12,7 @@ import type { ClusterReference } from "../cluster";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, podSecurityLabels } from "./labels";
+import type { PlatformServiceEndpoint } from "./tenant-policy";
 import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
 import { renderRolloutScript, rolloutTrigger } from "./vault-rollout";
 import {
@@ -23,6 +24,7 @@ import {
   renderServerConfig,
   SERVER_IP_ADDRESSES,
   serverDnsNames,
+  serverPodLabels,
   serverServiceAccountName,
   TLS_FILES,
   VAULT_CHART,
@@ -30,6 +32,17 @@ import {
 
 /** The Helm release name: fixed, so the chart's resource and service account names are known. */
 export const VAULT_RELEASE_NAME = "vault";
+
+/** The namespace Vault runs in unless HashiCorpVaultArgs.namespace says otherwise. */
+export const DEFAULT_VAULT_NAMESPACE = "vault";
+
+/**
+ * Where tenants reach Vault: its server pods on the API port, in Vault's namespace. A plain value
+ * (no Vault resource needed), so tenants' network policies need not wait for Vault.
+ */
+export function vaultServerEndpoint(namespace: string = DEFAULT_VAULT_NAMESPACE): PlatformServiceEndpoint {
+  return { namespace, podLabels: serverPodLabels(VAULT_RELEASE_NAME), port: API_PORT };
+}
 
 /** The Azure CLI image the bootstrap Job runs (az, bash, curl and jq). */
 export const BOOTSTRAP_IMAGE = "mcr.microsoft.com/azure-cli:2.91.0";
@@ -160,7 +173,7 @@ export class HashiCorpVault extends pulumi.ComponentResource {
   constructor(name: string, args: HashiCorpVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:Vault", name, {}, opts);
     const settings = resolveVaultSettings(args);
-    const ns = args.namespace ?? "vault";
+    const ns = args.namespace ?? DEFAULT_VAULT_NAMESPACE;
     const fullname = chartFullname(VAULT_RELEASE_NAME);
     const serverSa = serverServiceAccountName(VAULT_RELEASE_NAME);
     const k8sOpts = { parent: this, provider: args.cluster.provider };

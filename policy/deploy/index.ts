@@ -10,6 +10,7 @@ import { noUnsatisfiableDisruptionBudgets } from "./disruption-budgets";
 import { grantsPropagateBeforeUse } from "./grants";
 import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGrant } from "./key-vault";
 import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
+import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 import { managedPrometheusHasADestination } from "./monitoring";
 
@@ -20,5 +21,6 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   roleAssignmentsNamedByWhatTheyAre,
   namespacedObjectsWaitForTheirNamespace,
   noUnsatisfiableDisruptionBudgets,
+  tenantsCanReachVault,
   managedPrometheusHasADestination,
 ];

@@ -4,6 +4,7 @@
  * secrets in Pulumi state are secret.
  */
 import { FLUX_TENANT_LABEL } from "../../components/kubernetes/labels";
+import { PolicyRule, tenantRuleEscalation } from "../../components/kubernetes/tenant-policy";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
 
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
@@ -128,4 +129,42 @@ export const secretsAreSecret: PlatformPolicy = {
     }),
 };
 
-export const KUBERNETES_POLICIES = [noClusterWideTenantAccess, tenantReconcilersImpersonate, noCrossNamespaceSourceRefs, deployKeysReadOnly, secretsAreSecret];
+/**
+ * Roles bound to a tenant's own subjects (its service accounts, Flux impersonating the reconciler
+ * among them, or its groups) grant nothing that reaches past the namespace or the tenant's
+ * grants: no RBAC, no escalate/bind/impersonate, no cluster-scoped kinds, no token minting
+ * (tenantRuleEscalation, which also refuses such `tenants[].extraApiAccess` in config). Roles the
+ * platform binds to its own controllers in a tenant namespace (kustomize-controller minting the
+ * decryption account's tokens) are not the tenant's and are not judged here.
+ */
+export const tenantRolesCannotEscalate: PlatformPolicy = {
+  name: "tenant-roles-cannot-escalate",
+  description: "Roles bound to a tenant's service accounts or groups grant no RBAC, escalate, bind, impersonate, token minting or cluster-scoped kinds.",
+  enforcement: mandatory,
+  check: (resources) => {
+    const tenants = tenantNamespaces(resources);
+    const roles = ofType(resources, `${RBAC}:Role`).filter((r) => tenants.has(String(metadata(r).namespace)));
+    const findings: Finding[] = [];
+    for (const binding of ofType(resources, `${RBAC}:RoleBinding`)) {
+      const namespace = String(metadata(binding).namespace);
+      if (!tenants.has(namespace) || get(binding.props, "roleRef", "kind") !== "Role") continue;
+      const subjects = (get(binding.props, "subjects") ?? []) as Subject[];
+      const tenantSubject = subjects.some((s) => (s.kind === "ServiceAccount" && (s.namespace ?? namespace) === namespace) || s.kind === "Group" || s.kind === "User");
+      if (!tenantSubject) continue;
+      const roleName = get(binding.props, "roleRef", "name");
+      if (typeof roleName !== "string") {
+        findings.push({ urn: binding.urn, message: `${binding.name}: cannot decide which Role it binds (roleRef.name unknown)` });
+        continue;
+      }
+      const role = roles.find((r) => metadata(r).namespace === namespace && metadata(r).name === roleName);
+      if (!role) continue;
+      for (const rule of (get(role.props, "rules") ?? []) as PolicyRule[]) {
+        const problem = tenantRuleEscalation({ apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [] });
+        if (problem) findings.push({ urn: role.urn, message: `${role.name}: bound to tenant subjects in ${namespace} by ${binding.name}: ${problem}` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const KUBERNETES_POLICIES = [noClusterWideTenantAccess, tenantRolesCannotEscalate, tenantReconcilersImpersonate, noCrossNamespaceSourceRefs, deployKeysReadOnly, secretsAreSecret];

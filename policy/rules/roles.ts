@@ -170,8 +170,21 @@ export const rbacAdministrationConstrained: PlatformPolicy = {
   },
 };
 
-/** Data actions that reveal nothing: a key's public part and encrypting with it. */
-const NON_READING_DATA_ACTIONS = new Set(["microsoft.keyvault/vaults/keys/read", "microsoft.keyvault/vaults/keys/encrypt/action"]);
+/**
+ * Data actions that reveal nothing: a key's public part and encrypting with it; writing,
+ * deleting and recovering a secret and reading its metadata (its name and attributes, never its
+ * value: learn.microsoft.com, Key Vault secret data actions). Not getSecret, nor backup, whose
+ * file restores into another vault where someone may read it.
+ */
+const NON_READING_DATA_ACTIONS = new Set([
+  "microsoft.keyvault/vaults/keys/read",
+  "microsoft.keyvault/vaults/keys/encrypt/action",
+  "microsoft.keyvault/vaults/secrets/setsecret/action",
+  "microsoft.keyvault/vaults/secrets/readmetadata/action",
+  "microsoft.keyvault/vaults/secrets/update/action",
+  "microsoft.keyvault/vaults/secrets/delete",
+  "microsoft.keyvault/vaults/secrets/recover/action",
+]);
 
 /**
  * GUIDs of the custom roles the stack defines that grant no control-plane action and only data

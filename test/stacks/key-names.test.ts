@@ -47,7 +47,7 @@ test("turning SOPS or Vault off drops the key and its suffix, so turning it on a
   assert.deepEqual(off.filter((r) => r.type === KEY), []);
   assert.deepEqual(
     off.filter((r) => r.type === RANDOM).map((r) => r.name),
-    ["platform-kv-suffix"],
-    "only the vault's own suffix stays",
+    ["platform-kv-suffix", "platform-web-azure-kv-suffix"],
+    "only the vaults' own suffixes stay (the platform's and web's)",
   );
 });

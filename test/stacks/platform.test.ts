@@ -44,13 +44,19 @@ for (const [stack, tenants] of [
       const namespaces = run.ofType("kubernetes:core/v1:Namespace").filter((r) => (r.values.metadata as { name: string }).name === ns);
       assert.equal(namespaces.length, 1, `namespace ${ns}`);
       const count = (type: string) => inNamespace(run, type, ns).length;
-      assert.equal(count("kubernetes:core/v1:ServiceAccount"), 2, `${ns}: reconciler and decryption accounts`);
+      // Plus, in dev's web, the accounts of its Azure identities (tenants[].identities).
+      const identityAccounts = stack === "dev" && ns === "web" ? 2 : 0;
+      assert.equal(count("kubernetes:core/v1:ServiceAccount"), 2 + identityAccounts, `${ns}: reconciler and decryption accounts, and the identities' accounts`);
       assert.ok(count("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") >= 2, `${ns}: reconciler + group bindings`);
       assert.equal(count("kubernetes:core/v1:ResourceQuota"), 1, `${ns}: quota`);
       assert.equal(count("kubernetes:core/v1:LimitRange"), 1, `${ns}: limit range`);
       assert.ok(count("kubernetes:networking.k8s.io/v1:NetworkPolicy") >= 3, `${ns}: network policies`);
       assert.equal(count("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository"), 1, `${ns}: GitRepository`);
-      assert.equal(count("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"), 1, `${ns}: Kustomization`);
+      // dev's web also syncs a private OCI artifact and a bucket (provider azure), each with its Kustomization.
+      const azureSources = stack === "dev" && ns === "web" ? 1 : 0;
+      assert.equal(count("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"), 1 + 2 * azureSources, `${ns}: Kustomizations`);
+      assert.equal(count("kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository"), azureSources, `${ns}: OCIRepository`);
+      assert.equal(count("kubernetes:source.toolkit.fluxcd.io/v1:Bucket"), azureSources, `${ns}: Bucket`);
       assert.ok(count("kubernetes:core/v1:Secret") >= 1, `${ns}: deploy key secret`);
     }
     assert.equal(run.ofType("github:index/repositoryDeployKey:RepositoryDeployKey").length, tenants.length);
@@ -60,7 +66,7 @@ for (const [stack, tenants] of [
 test("each tenant decrypts SOPS with its own key, and the operator outputs are exported", () => {
   const outputs = dev.outputs as Record<string, unknown>;
   const cluster = dev.one("azure-native:containerservice:ManagedCluster");
-  const vault = dev.one("azure-native:keyvault:Vault");
+  const vault = dev.one("azure-native:keyvault:Vault", "platform-kv");
   assert.equal(outputs.clusterName, cluster.outputs.name);
   assert.equal(outputs.oidcIssuerUrl, (cluster.outputs.oidcIssuerProfile as { issuerURL: string }).issuerURL);
   assert.equal(outputs.kubeconfig, REDACTED);
@@ -79,6 +85,19 @@ test("each tenant decrypts SOPS with its own key, and the operator outputs are e
   assert.match(String(outputs.vaultCaCertificate), /^-----BEGIN CERTIFICATE-----/);
   assert.deepEqual(Object.keys(outputs.tenants as object).sort(), ["api", "web"]);
   assert.equal((outputs.tenants as Record<string, { gitRepository: string }>).web.gitRepository, "ssh://git@github.com/acme-platform/web-frontend-config");
+  // What a SecretProviderClass and a workload need (README "For tenants"): web has a vault and identities, api neither.
+  const webVault = dev.one("azure-native:keyvault:Vault", "platform-web-azure-kv");
+  const web = (outputs.tenants as Record<string, Record<string, unknown>>).web;
+  assert.equal(web.keyVaultName, webVault.outputs.name);
+  assert.equal(web.keyVaultUri, (webVault.outputs.properties as { vaultUri: string }).vaultUri);
+  assert.equal(web.tenantId, (webVault.values.properties as { tenantId: string }).tenantId);
+  assert.deepEqual(web.identities, {
+    "frontend-azure": { clientId: dev.one("azure-native:managedidentity:UserAssignedIdentity", "platform-web-azure-frontend-azure").outputs.clientId, serviceAccounts: ["frontend-azure"] },
+    deployer: { clientId: dev.one("azure-native:managedidentity:UserAssignedIdentity", "platform-web-azure-deployer").outputs.clientId, serviceAccounts: ["flux-oci"] },
+  });
+  const api = (outputs.tenants as Record<string, Record<string, unknown>>).api;
+  assert.equal(api.keyVaultName, undefined);
+  assert.equal(api.identities, undefined);
 });
 
 test("the monitoring outputs: the prod workspaces' ids, none in dev where monitoring is off", () => {
@@ -192,6 +211,23 @@ test("with the AKS extension, every tenant Kustomization and HelmRelease names t
   const run = withFinders((await synthesize({ stack: "dev", configFile: file })).run);
   assert.equal(run.ofType("azure-native:kubernetesconfiguration:Extension").length, 1);
   const reconcilers = [...run.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"), ...run.ofType("kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease")];
-  assert.equal(reconcilers.length, 3, "two tenants' Kustomizations and one HelmRelease");
+  assert.equal(reconcilers.length, 5, "two tenants' Git Kustomizations, web's OCI and bucket Kustomizations, and one HelmRelease");
   for (const r of reconcilers) assert.equal((r.values.spec as { serviceAccountName?: string }).serviceAccountName, "flux-reconciler", r.name);
+});
+
+test("tenants reach Vault's servers only while there is a Vault, and the reconciler Role carries the tenant's extra API access", async () => {
+  const vaultEgress = (r: TestRun) =>
+    r.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => (p.values.metadata as { name: string }).name === "allow-vault-egress");
+  assert.deepEqual(vaultEgress(dev).map(namespaceOf).sort(), ["api", "web"]);
+
+  const rules = (r: TestRun, ns: string) =>
+    (inNamespace(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", ns).find((role) => (role.values.metadata as { name: string }).name === "flux-reconciler")!.values
+      .rules as { apiGroups: string[] }[]).flatMap((rule) => rule.apiGroups);
+  assert.ok(rules(dev, "web").includes("azmonitoring.coreos.com"), "web asked for it in Pulumi.dev.yaml");
+  assert.ok(!rules(dev, "api").includes("azmonitoring.coreos.com"), "api did not");
+
+  const parsed = parsePlatformConfig({ tenants: [{ name: "web" }], vault: { enabled: false } }, "dev");
+  assert.ok(parsed.ok);
+  const withoutVault = await run(() => new GitOpsPlatform("platform", platformArgs({ config: parsed.config })));
+  assert.deepEqual(vaultEgress(withoutVault), []);
 });

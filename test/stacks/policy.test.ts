@@ -33,6 +33,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
 const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -42,10 +43,22 @@ const FLUX_RELEASE = "platform-flux";
 const WEB_SOPS_GRANT = "platform-web-sops-key-vault-crypto-user-sops-key";
 const LOCKDOWN = "flux-multi-tenancy-lockdown";
 const SOPS_PER_TENANT = "sops-decryption-per-tenant";
+const ISOLATED = "tenant-identities-isolated";
+const IDENTITY = "azure-native:managedidentity:UserAssignedIdentity";
+const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
+const WEB_APP_CREDENTIAL = "platform-web-azure-frontend-azure-web-frontend-azure";
+const WEB_APP_GRANT = "platform-web-azure-frontend-azure-key-vault-secrets-user-tenant-vault";
+const WEB_VAULT = "kv-dev-web-bofnyz";
+const PLATFORM_VAULT = "kv-dev-kvfb16";
+const API_SOPS_GRANT = "platform-api-sops-key-vault-crypto-user-sops-key";
+const WEB_DEV_SOPS_KEY = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-kvfb16/keys/sops-web-45t89b";
+const WEB_APP_IDENTITY_NAME = "platform-web-azure-frontend-azure0a16032";
+const WEB_DEPLOYER_IDENTITY_NAME = "platform-web-azure-deployer60ff6ce";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const AUDIT_LOGS = "audit-logs-collected";
 const NO_CLUSTER_AUDIT = "platform-aks: no diagnostic setting sends the cluster's audit log (kube-audit-admin or kube-audit) to a workspace, storage account or event hub";
 const NO_VAULT_AUDIT = "platform-kv: no diagnostic setting sends the Key Vault's audit log (AuditEvent) to a workspace, storage account or event hub";
+const NO_WEB_VAULT_AUDIT = "platform-web-azure-kv: no diagnostic setting sends the Key Vault's audit log (AuditEvent) to a workspace, storage account or event hub";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -128,6 +141,13 @@ function rolesOnlyCondition(roles: BuiltInRole[]): string {
 }
 
 const hcl = (resources: CheckedResource[]) => props(resources, RELEASE, "platform-vault").values.server.ha.raft;
+
+/** Dev without monitoring: the cluster, the platform's vault and tenant web's vault, each advisory. */
+const DEV_UNAUDITED = [
+  expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT),
+  expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT),
+  expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-web-azure-kv", NO_WEB_VAULT_AUDIT),
+];
 
 const FIXTURES: Record<string, Fixture[]> = {
   "aks-local-accounts-disabled": [
@@ -421,7 +441,84 @@ const FIXTURES: Record<string, Fixture[]> = {
         const grant = props(rs, ASSIGNMENT, WEB_SOPS_GRANT);
         grant.scope = grant.scope.replace(/\/keys\/[^/]+$/, "");
       },
-      expected: [expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: tenant web's identity platform-web-sopsca3cda3 may decrypt with every key under kv-prod-ft4sdp, not only its own`)],
+      expected: [
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: tenant web's identity platform-web-sopsca3cda3 may decrypt with every key under kv-prod-ft4sdp, not only its own`),
+        expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_SOPS_GRANT, `${WEB_SOPS_GRANT}: grants tenant web's identity a role on the platform's Key Vault kv-prod-ft4sdp; a tenant identity gets its own tenant's vault, or one object in it`),
+      ],
+    },
+  ],
+  "tenant-identities-isolated": [
+    {
+      title: "web's application identity federated with an account of api's namespace: api's pods read web's vault",
+      stack: "dev",
+      change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:api:frontend-azure"),
+      expected: [expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant api's identity a role in tenant web's Key Vault ${WEB_VAULT}`)],
+    },
+    {
+      title: "web's application identity federated with source-controller instead: a controller reads web's vault",
+      stack: "dev",
+      change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:flux-system:source-controller"),
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          WEB_APP_GRANT,
+          `${WEB_APP_GRANT}: grants identity ${WEB_APP_IDENTITY_NAME}, which no account of tenant web's namespace alone acts as, a role in tenant web's Key Vault ${WEB_VAULT}`,
+        ),
+      ],
+    },
+    {
+      title: "web's deployer identity also trusts an account of api's namespace",
+      stack: "dev",
+      change: (rs) => {
+        const identity = one(rs, IDENTITY, "platform-web-azure-deployer");
+        rs.push(
+          added(CREDENTIAL, "platform-web-azure-deployer-api-flux-oci", {
+            resourceName: (identity.props as Props).name,
+            issuer: props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).issuer,
+            subject: "system:serviceaccount:api:flux-oci",
+            audiences: ["api://AzureADTokenExchange"],
+          }),
+        );
+      },
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          IDENTITY,
+          "platform-web-azure-deployer",
+          `${WEB_DEPLOYER_IDENTITY_NAME}: tenant web's identity (namespace web) also trusts system:serviceaccount:api:flux-oci; federate a tenant identity with accounts of its own namespace only`,
+        ),
+      ],
+    },
+    {
+      title: "web's application identity reads the platform's vault, or every vault of the resource group",
+      stack: "dev",
+      change: (rs) => {
+        const platformVault = String(props(rs, ASSIGNMENT, "platform-web-sops-key-vault-crypto-user-sops-key").scope).replace(/\/keys\/[^/]+$/, "");
+        props(rs, ASSIGNMENT, WEB_APP_GRANT).scope = platformVault;
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-acr-acmeplatformdev").scope = platformVault.replace(/\/providers\/.*$/, "");
+      },
+      expected: [
+        expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant web's identity a role on the platform's Key Vault ${PLATFORM_VAULT}; a tenant identity gets its own tenant's vault, or one object in it`),
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev",
+          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
+        ),
+      ],
+    },
+    {
+      title: "api's decryption identity also holds web's SOPS key: one Key Vault object, two tenants",
+      stack: "dev",
+      change: (rs) => (props(rs, ASSIGNMENT, "platform-api-sops-key-vault-crypto-user-sops-key").scope = props(rs, ASSIGNMENT, WEB_SOPS_GRANT).scope),
+      expected: [API_SOPS_GRANT, WEB_SOPS_GRANT].flatMap((grant) => [
+        expect(SOPS_PER_TENANT, "mandatory", ASSIGNMENT, grant, `${grant}: key sops-web-45t89b is decryptable from namespaces api, web; each tenant needs a key of its own`),
+        expect(ISOLATED, "mandatory", ASSIGNMENT, grant, `${grant}: ${WEB_DEV_SOPS_KEY} is held by the identities of tenants api and web; a Key Vault object belongs to one tenant`),
+      ]),
     },
   ],
   "rbac-administration-constrained": [
@@ -445,6 +542,14 @@ const FIXTURES: Record<string, Fixture[]> = {
         expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments of Owner`),
         expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type User; allow only ServicePrincipal`),
       ]),
+    },
+    {
+      title: "the tenants' write-only secrets role learns to read values: the group exception would hand a reading role to groups",
+      stack: "dev",
+      change: (rs) => props(rs, "azure-native:authorization:RoleDefinition", "platform-kv-secrets-writer").permissions[0].dataActions.push("Microsoft.KeyVault/vaults/secrets/getSecret/action"),
+      expected: ["create", "delete"].map((verb) =>
+        expect("rbac-administration-constrained", "mandatory", ASSIGNMENT, RBAC_ADMIN, `${RBAC_ADMIN}: the Role Based Access Control Administrator condition lets it ${verb} role assignments for principals of type Group; allow only ServicePrincipal`),
+      ),
     },
     {
       title: "no condition at all",
@@ -522,6 +627,64 @@ const FIXTURES: Record<string, Fixture[]> = {
           }),
         ),
       expected: [],
+    },
+  ],
+  "tenant-roles-cannot-escalate": [
+    {
+      title: "the tenant reconciler's Role grows RBAC, impersonation and token minting",
+      stack: "prod",
+      change: (rs) =>
+        props(rs, ROLE, "platform-web-reconciler").rules.push(
+          { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] },
+          { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] },
+          { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
+        ),
+      expected: [
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          'platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: API group "rbac.authorization.k8s.io" is not allowed: RBAC: the platform owns who may do what in a tenant namespace',
+        ),
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          "platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: verbs impersonate are not allowed (only get, list, watch, create, update, patch, delete, deletecollection: no escalate, bind, impersonate or *)",
+        ),
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "platform-web-reconciler",
+          'platform-web-reconciler: bound to tenant subjects in web by platform-web-reconciler: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace',
+        ),
+      ],
+    },
+    {
+      title: "a Role of every API group bound to a tenant's admin group (the platform's token Roles for kustomize-controller stay unjudged)",
+      stack: "prod",
+      change: (rs) => {
+        rs.push(
+          added(ROLE, "web-everything", { metadata: { name: "everything", namespace: "web" }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] }),
+          added(ROLE_BINDING, "web-everything", {
+            metadata: { name: "everything", namespace: "web" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "everything" },
+            subjects: [{ kind: "Group", name: "8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01" }],
+          }),
+        );
+      },
+      expected: [
+        expect(
+          "tenant-roles-cannot-escalate",
+          "mandatory",
+          ROLE,
+          "web-everything",
+          'web-everything: bound to tenant subjects in web by web-everything: API group "*" is not allowed: every API group, RBAC included',
+        ),
+      ],
     },
   ],
   "tenant-reconcilers-impersonate": [
@@ -896,7 +1059,7 @@ const FIXTURES: Record<string, Fixture[]> = {
       title: "dev without monitoring: advisory",
       stack: "dev",
       change: (rs) => assert.equal(rs.filter((r) => r.type === DIAGNOSTIC_SETTING).length, 0),
-      expected: [expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+      expected: DEV_UNAUDITED,
     },
   ],
 };
@@ -960,10 +1123,7 @@ for (const [policy, fixtures] of Object.entries(FIXTURES)) {
 }
 
 test("dev's standing advisory findings are exactly its missing audit logs (monitoring is off in dev by default)", async () => {
-  assert.deepEqual(
-    (await standingAdvisories("dev")).map((v) => JSON.parse(v) as Expected),
-    [expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
-  );
+  assert.deepEqual((await standingAdvisories("dev")).map((v) => JSON.parse(v) as Expected), DEV_UNAUDITED);
   assert.deepEqual(await standingAdvisories("prod"), []);
 });
 
@@ -1040,7 +1200,7 @@ test("CLI: no upgrade channel is advisory in dev (exit 0, listed on stdout) and 
   const dev = await cli(t, ["dev", "--config", stackFileWith("dev", (p) => (p.cluster = { ...p.cluster, upgradeChannel: "none" }))]);
   assert.equal(dev.code, 0, dev.err);
   // With dev's standing audit-log advisories (monitoring is off in dev).
-  assert.match(dev.out, /^3 advisory policy violation\(s\):$/m);
+  assert.match(dev.out, /^4 advisory policy violation\(s\):$/m);
   assert.match(dev.out, /^ {2}\[aks-upgrade-channel\] platform-aks: autoUpgradeProfile\.upgradeChannel must not be none$/m);
   assert.doesNotMatch(dev.err, /mandatory/);
 

@@ -12,6 +12,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
+import { policyContext } from "../../policy/context";
+import { checkedFromRecord } from "../../policy/from-synth";
+import { auditLogsCollected } from "../../policy/rules/monitoring";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
 import { pinTestDay } from "../helpers";
@@ -177,7 +180,7 @@ test("switching managed Prometheus off drops exactly the Azure Monitor workspace
   assert.deepEqual(cluster.values.azureMonitorProfile, { metrics: { enabled: false } });
 });
 
-test("turning monitoring on (dev) adds resources and changes no existing URN: the cluster and the vault get a diagnostic setting, the addon an in-place update", async () => {
+test("turning monitoring on (dev) adds resources and changes no existing URN: the cluster and the vaults (the platform's, tenant web's) get a diagnostic setting, the addon an in-place update", async () => {
   const devDocument = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
   const off = (await synthesize({ stack: "dev" })).run.resources;
   const document = devDocument();
@@ -198,8 +201,12 @@ test("turning monitoring on (dev) adds resources and changes no existing URN: th
     "DataCollectionRuleAssociation platform-prometheus-dcra",
     "DiagnosticSetting platform-aks-diagnostics",
     "DiagnosticSetting platform-kv-diagnostics",
+    "DiagnosticSetting platform-web-azure-kv-diagnostics",
     "PlatformMonitoring platform-monitoring",
     "PrometheusRuleGroup platform-prometheus-alerts",
     "Workspace platform-monitoring-logs",
   ]);
+  // Every cluster and vault audited: the dev advisory findings are gone.
+  const checked = on.map(checkedFromRecord);
+  assert.deepEqual(auditLogsCollected.check(checked, policyContext(checked, "dev")), []);
 });

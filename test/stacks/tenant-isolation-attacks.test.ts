@@ -131,8 +131,9 @@ function keyOfSopsConfig(run: TestRun, tenant: string): RecordedResource {
 const covers = (scope: string, id: string) => id === scope || id.startsWith(`${scope.replace(/\/+$/, "")}/`);
 
 function tenantKustomization(run: TestRun, namespace: string): RecordedResource {
-  const found = run.ofType(KUSTOMIZATION).filter((k) => meta(k).namespace === namespace);
-  assert.equal(found.length, 1, `one Kustomization in ${namespace}`);
+  // The one that applies the tenant's Git repository (web also syncs an OCI artifact and a bucket).
+  const found = run.ofType(KUSTOMIZATION).filter((k) => meta(k).namespace === namespace && (k.values.spec as { sourceRef: { kind: string } }).sourceRef.kind === "GitRepository");
+  assert.equal(found.length, 1, `one Git Kustomization in ${namespace}`);
   return found[0];
 }
 
@@ -227,4 +228,81 @@ test("attack: the AKS extension cannot refuse remote bases, so a stack with tena
     findings.some((f) => /no-remote-bases/.test(f.message)),
     `a mandatory finding names --no-remote-bases; got: ${findings.map((f) => f.message).join("; ") || "none"}`,
   );
+});
+
+/** The dev stack with tenant api given a vault and an application identity of its own, like web's. */
+let withApiIdentity: Promise<TestRun> | undefined;
+function devStackWithApiIdentity(): Promise<TestRun> {
+  withApiIdentity ??= (async () => {
+    const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
+    const api = document.config["gitops-platform:platform"].tenants.find((t: { name: string }) => t.name === "api");
+    api.keyVault = { enabled: true };
+    api.identities = [{ name: "orders", roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }];
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "attack-")), "dev.yaml");
+    writeFileSync(file, stringify(document));
+    return withFinders((await synthesize({ stack: "dev", configFile: file })).run);
+  })();
+  return withApiIdentity;
+}
+
+/**
+ * What Entra does with a token exchange (learn.microsoft.com, "Workload identity federation",
+ * and the azure-workload-identity webhook, which only copies the annotation into AZURE_CLIENT_ID):
+ * the pod asks for the identity whose client id it names, and Entra issues a token only if one of
+ * that identity's federated credentials has the token's issuer and exactly its subject. The
+ * subject is `system:serviceaccount:<namespace>:<name>`, set by the API server, not by the pod.
+ */
+function entraExchange(run: TestRun, subject: string, clientId: string): RecordedResource | undefined {
+  const identity = run.ofType(IDENTITY).find((i) => i.outputs.clientId === clientId);
+  if (!identity) return undefined;
+  return run.ofType(CREDENTIAL).some((c) => c.values.resourceName === identity.outputs.name && c.values.subject === subject) ? identity : undefined;
+}
+
+test("attack: web's Git content writes api's client id into the annotation of a web ServiceAccount; Entra gives no web account api's identity", async () => {
+  // The reconciler may create and update ServiceAccounts in web (reconcilerRules), so web's Git
+  // content can annotate any account of web, the platform's included, with any client id.
+  const run = await devStackWithApiIdentity();
+  const outputs = run.outputs.tenants as Record<string, { identities: Record<string, { clientId: string; serviceAccounts: string[] }> }>;
+  const apiClientIds = Object.values(outputs.api.identities).map((i) => i.clientId);
+  assert.equal(apiClientIds.length, 1);
+  const webAccounts = ["frontend-azure", "flux-oci", "flux-decryption", "flux-reconciler", "default", "orders", "anything-web-creates"];
+  for (const account of webAccounts) {
+    for (const clientId of apiClientIds) {
+      assert.equal(entraExchange(run, `system:serviceaccount:web:${account}`, clientId), undefined, `web:${account} acts as api's identity ${clientId}`);
+    }
+  }
+  // The exchange the platform set up does work: the model is not one that refuses everything.
+  const webApp = outputs.web.identities["frontend-azure"];
+  assert.ok(entraExchange(run, "system:serviceaccount:web:frontend-azure", webApp.clientId));
+  assert.ok(entraExchange(run, "system:serviceaccount:api:orders", apiClientIds[0]));
+  // And what api's identity may read is api's vault, never web's.
+  const webVault = run.ofType("azure-native:keyvault:Vault").find((v) => (v.values.tags as Record<string, string>)["gitops-platform-tenant"] === "web")!;
+  const apiPrincipal = run.ofType(IDENTITY).find((i) => i.outputs.clientId === apiClientIds[0])!.outputs.principalId;
+  const apiScopes = run.ofType(ASSIGNMENT).filter((a) => a.values.principalId === apiPrincipal).map((a) => String(a.values.scope));
+  assert.ok(apiScopes.length > 0);
+  assert.deepEqual(apiScopes.filter((scope) => covers(String(webVault.id), scope) || covers(scope, String(webVault.id))), []);
+  const findings = evaluatePolicies(run.resources.map(checkedFromRecord), { environment: "dev", production: false }, PLATFORM_POLICIES).filter((f) => f.enforcement === "mandatory");
+  assert.deepEqual(findings, []);
+});
+
+test("attack: web's Git content points an OCIRepository at its application's account; source-controller cannot get that account's token", async () => {
+  // An OCIRepository's serviceAccountName is a bare name in its own namespace; source-controller
+  // asks the API server for that account's token (TokenRequest), which RBAC allows only for the
+  // accounts the platform's Role names. The chart's ClusterRole gives it no serviceaccounts/token.
+  const run = await devStack();
+  const roles = run.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").filter((r) => meta(r).namespace === "web");
+  const bindings = run.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").filter((b) => meta(b).namespace === "web");
+  const tokenAccounts = (controller: string) =>
+    bindings
+      .filter((b) => (b.values.subjects as { name: string; namespace: string }[]).some((s) => s.name === controller && s.namespace === "flux-system"))
+      .flatMap((b) => roles.filter((r) => meta(r).name === (b.values.roleRef as { name: string }).name))
+      .flatMap((r) => (r.values.rules as { resources: string[]; resourceNames?: string[]; verbs: string[] }[]).filter((rule) => rule.resources.includes("serviceaccounts/token") && rule.verbs.includes("create")))
+      .flatMap((rule) => rule.resourceNames ?? ["*"]);
+  assert.deepEqual(tokenAccounts("source-controller"), ["flux-oci"], "the account the config's azure sources name, and no other");
+  assert.ok(!tokenAccounts("source-controller").includes("frontend-azure"));
+  // And that account's identity pulls and reads sources only: no Key Vault role.
+  const outputs = run.outputs.tenants as Record<string, { identities: Record<string, { clientId: string }> }>;
+  const deployer = run.ofType(IDENTITY).find((i) => i.outputs.clientId === outputs.web.identities.deployer.clientId)!;
+  const roleIds = run.ofType(ASSIGNMENT).filter((a) => a.values.principalId === deployer.outputs.principalId).map((a) => String(a.values.roleDefinitionId).split("/").pop());
+  assert.deepEqual(roleIds.sort(), [BUILT_IN_ROLES["Storage Blob Data Reader"], BUILT_IN_ROLES.AcrPull].sort());
 });

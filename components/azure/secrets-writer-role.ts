@@ -1,0 +1,80 @@
+/**
+ * A custom Azure role that may write a Key Vault's secrets but never read a value: what a
+ * tenant's admin groups get on the tenant's own vault. "Key Vault Secrets Officer" also reads
+ * values (getSecret), and a group may receive only roles that read nothing (the CI deploy
+ * identity's role-assignment condition, CiIdentity `groupDelegableRoleGuids`), so the platform
+ * defines one, like the SOPS encrypt-only role (encrypt-only-role.ts).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { uuidV5 } from "./encrypt-only-role";
+import { propagationWait } from "./propagation";
+
+/**
+ * The role's data actions (learn.microsoft.com, "Azure Key Vault secret data actions" for role
+ * assignment conditions, and "Azure permissions for Security", Microsoft.KeyVault): set a value
+ * (a new version), list and view a secret's properties (never its value), update its attributes,
+ * delete it and recover a deleted one. Not `getSecret/action` (reads the value), not
+ * `backup/action` (a backup file restores into another vault of the subscription, where someone
+ * may read it), `restore/action` or `purge/action` (irreversible; purge protection refuses it in
+ * prod anyway).
+ */
+export const SECRETS_WRITER_DATA_ACTIONS = [
+  "Microsoft.KeyVault/vaults/secrets/setSecret/action",
+  "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+  "Microsoft.KeyVault/vaults/secrets/update/action",
+  "Microsoft.KeyVault/vaults/secrets/delete",
+  "Microsoft.KeyVault/vaults/secrets/recover/action",
+] as const;
+
+const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+
+/** The role's GUID for a resource group: known before anything exists, stable, unique per group (see encryptOnlyRoleGuid). */
+export function secretsWriterRoleGuid(resourceGroupId: string): string {
+  return uuidV5(`gitops-platform/kv-secrets-write-only${resourceGroupId.toLowerCase()}`, URL_NAMESPACE);
+}
+
+export interface SecretsWriterRoleArgs {
+  /** ARM id of the resource group: the role's scope and only assignable scope. */
+  resourceGroupId: pulumi.Input<string>;
+  /** Environment name, in the role's name (custom role names are unique in the Entra tenant). */
+  environment: string;
+  /** How long the new definition takes to reach every ARM region (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
+  propagationWait?: string;
+}
+
+/**
+ * The write-only secrets role, assignable in one resource group. Like EncryptOnlyRole: creating
+ * it needs `Microsoft.Authorization/roleDefinitions/write` (a person's first `up`), and its
+ * assignments wait for `ready` (Azure replicates a new definition before it can be assigned).
+ */
+export class SecretsWriterRole extends pulumi.ComponentResource {
+  readonly definition: authorization.RoleDefinition;
+  /** The definition's ARM id. */
+  readonly id: pulumi.Output<string>;
+  /** The role's GUID (the last segment of `id`). */
+  readonly guid: pulumi.Output<string>;
+  /** What assignments of the role wait for. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: SecretsWriterRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops-platform:azure:SecretsWriterRole", name, {}, opts);
+    const scope = pulumi.output(args.resourceGroupId);
+    this.guid = scope.apply(secretsWriterRoleGuid);
+    this.definition = new authorization.RoleDefinition(
+      name,
+      {
+        scope,
+        roleDefinitionId: this.guid,
+        roleName: `gitops-platform Key Vault secrets write-only (${args.environment})`,
+        description: "Set, update, delete and list Key Vault secrets, never read a value. Assigned per tenant vault to the tenant's admin groups.",
+        assignableScopes: [scope],
+        permissions: [{ actions: [], notActions: [], dataActions: [...SECRETS_WRITER_DATA_ACTIONS], notDataActions: [] }],
+      },
+      { parent: this },
+    );
+    this.id = this.definition.id;
+    this.ready = [propagationWait(`${name}-wait`, { definition: this.definition }, { parent: this, duration: args.propagationWait })];
+    this.registerOutputs({ id: this.id, guid: this.guid });
+  }
+}
