@@ -46,6 +46,17 @@ export = async () => {
           tenantId: t.azure?.tenantId,
           /** Per identity: its client id (SecretProviderClass `clientID`, AZURE_CLIENT_ID) and the accounts that act as it. */
           identities: t.azure?.identityOutputs,
+          /**
+           * The tenant's own container registry (`registry.enabled`): push to `<loginServer>/<image>:<tag>`
+           * from the workflows in `tenants[].registry.push`, logging in with `azure/login` as
+           * `clientId` in `tenantId` (OIDC, no secret); Pods name the image without a pull secret.
+           */
+          registry: t.registry && {
+            loginServer: t.registry.loginServer,
+            name: t.registry.name,
+            clientId: t.registry.pushIdentity?.clientId,
+            tenantId: t.registry.pushIdentity?.tenantId,
+          },
         },
       ]),
     ),
@@ -53,6 +64,8 @@ export = async () => {
     /** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
     ciPreviewClientId: platform.ci?.previewClientId,
     ciDeployClientId: platform.ci?.deployClientId,
+    /** Public: the Sealed Secrets certificate to seal with (`kubeseal --cert`), when `sealedSecrets.enabled`. */
+    sealedSecretsCertificate: platform.sealedSecrets?.certificate,
     /** Where the audit logs go (KQL: README, "Audit and metrics"); undefined without `monitoring.enabled`. */
     logAnalyticsWorkspaceId: platform.monitoring?.logAnalyticsWorkspaceId,
     /** Where managed Prometheus writes (PromQL in its Prometheus explorer); undefined without `monitoring.prometheus`. */

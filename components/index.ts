@@ -28,6 +28,8 @@ export {
   type ExternalCredential,
 } from "./azure/workload-identity";
 export { CiIdentity, type CiIdentityArgs } from "./azure/ci-identity";
+export { ContainerRegistry, CONTAINER_REGISTRY_DEFAULTS, type ContainerRegistryArgs, type RegistrySku } from "./azure/container-registry";
+export { containerRegistryName, registryPushSubject, type RegistryPusher } from "./azure/container-registry-push";
 export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type RoleGrant } from "./azure/roles";
 
 export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
@@ -61,6 +63,7 @@ export {
   type VaultArgs,
 } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
+export { SealedSecrets, SEALED_SECRETS_DEFAULTS, type SealedSecretsArgs, type SealedSecretsSettingsArgs, type SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 export {
   PlatformMonitoring,
   AKS_LOG_CATEGORIES,

@@ -12,7 +12,8 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
-import { CiIdentity } from "./azure/ci-identity";
+import { CiIdentity, ciDriftEnvironment } from "./azure/ci-identity";
+import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
@@ -23,6 +24,7 @@ import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
 import { FluxSources } from "./kubernetes/sources";
+import { TENANT_TAG } from "./kubernetes/labels";
 import { DEFAULT_FLUX_NAMESPACE, Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
 import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
@@ -30,6 +32,7 @@ import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings 
 import { chartFullname } from "./kubernetes/vault-config";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
+import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */
 export interface PlatformComponentArgs {
@@ -39,6 +42,10 @@ export interface PlatformComponentArgs {
   keyVault: KeyVaultSettingsArgs;
   /** HashiCorp Vault's settings; undefined: no Vault. */
   vault?: VaultSettings;
+  /** Each tenant's container registry; undefined: none. */
+  registry?: { sku: RegistrySku };
+  /** Sealed Secrets' settings; undefined: no controller. */
+  sealedSecrets?: SealedSecretsSettings;
   /** Audit logs and metrics; undefined: none. */
   monitoring?: PlatformMonitoringSettings;
 }
@@ -81,6 +88,8 @@ export interface PlatformTenant {
   sops?: TenantSops;
   /** The tenant's own Key Vault and Azure identities, when `keyVault.enabled` or `identities` asks for them. */
   azure?: TenantIdentities;
+  /** The tenant's own container registry (and push identity), when `registry.enabled`. */
+  registry?: ContainerRegistry;
 }
 
 /** Tags every Azure resource of the platform carries; `environment` is what policies read. */
@@ -114,7 +123,7 @@ function tenantNotifications(tenant: TenantConfig, addresses: GitOpsPlatformArgs
   return tenant.notifications.map((n) => {
     const address = addresses?.[tenant.name]?.[n.name];
     if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for tenant ${tenant.name}'s notification "${n.name}"`);
-    return { name: n.name, type: n.type, channel: n.channel, address };
+    return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
   });
 }
 
@@ -134,6 +143,9 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly encryptOnlyRole?: EncryptOnlyRole;
   /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
   readonly secretsWriterRole?: SecretsWriterRole;
+  private readonly componentArgs: PlatformComponentArgs;
+  /** The Sealed Secrets controller and its keys, when `sealedSecrets.enabled`. */
+  readonly sealedSecrets?: SealedSecrets;
   /** The Log Analytics and Azure Monitor workspaces, when `monitoring.enabled`. */
   readonly monitoring?: PlatformMonitoring;
   /** Managed Prometheus for the cluster, when `monitoring.prometheus`. */
@@ -142,6 +154,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
     const { config, components } = args;
+    this.componentArgs = components;
     const tags = platformTags(config);
     const protect = config.protect;
     const child = { parent: this };
@@ -207,7 +220,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const notifications: NotificationTarget[] = config.flux.notifications.map((n) => {
       const address = args.notificationAddresses?.[n.name];
       if (address === undefined) throw new pulumi.RunError(`GitOpsPlatform: no webhook address for notification "${n.name}"`);
-      return { name: n.name, type: n.type, channel: n.channel, address };
+      return { name: n.name, type: n.type, channel: n.channel, address, events: n.events };
     });
 
     this.flux = new Flux(
@@ -264,6 +277,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
+          driftEnvironment: config.ci.driftReport ? ciDriftEnvironment(config.environment) : undefined,
           production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,
@@ -295,6 +309,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
 
+    if (components.sealedSecrets) {
+      this.sealedSecrets = new SealedSecrets(
+        `${name}-sealed-secrets`,
+        { cluster: this.cluster, keyVault: this.keyVault, ...components.sealedSecrets, protect },
+        child,
+      );
+    }
+
     if (monitoring?.prometheus && this.monitoring?.azureMonitorWorkspaceId) {
       const fluxNamespace = DEFAULT_FLUX_NAMESPACE;
       this.prometheus = new ClusterPrometheus(
@@ -315,6 +337,47 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     }
 
     this.registerOutputs({});
+  }
+
+  /**
+   * AcrPull on `tenant`'s registry for a service principal (a managed identity), named
+   * `<registry>-acrpull-<key>`: for a tenant's Flux source with `provider: azure` (its workload
+   * identity), for example. Pull is all it gets, and on this tenant's registry only. Undefined
+   * when the tenant has no registry (`registry.enabled` off). No propagation wait: Flux retries a
+   * refused pull on its interval.
+   */
+  grantRegistryPull(tenant: string, key: string, principalId: pulumi.Input<string>): authorization.RoleAssignment | undefined {
+    const platformTenant = this.tenants[tenant];
+    if (!platformTenant) throw new pulumi.RunError(`GitOpsPlatform: no tenant "${tenant}"`);
+    return platformTenant.registry?.grantPull(key, principalId);
+  }
+
+  /**
+   * The tenant's own registry: its CI identities push there and nowhere else, the cluster's
+   * kubelet pulls from it, so Pods name `<login server>/<image>` without a pull secret.
+   */
+  private tenantRegistry(prefix: string, config: PlatformConfig, tenant: TenantConfig, parent: Tenant): ContainerRegistry | undefined {
+    const settings = this.componentArgs.registry;
+    if (!settings) return undefined;
+    const registry = new ContainerRegistry(
+      `${prefix}-acr`,
+      {
+        resourceGroupName: this.resourceGroup.name,
+        location: config.location,
+        purpose: tenant.name,
+        environment: config.environment,
+        sku: settings.sku,
+        pushers: tenant.registry.push,
+        tags: { ...platformTags(config), [TENANT_TAG]: tenant.name },
+        protect: config.protect,
+      },
+      { parent },
+    );
+    // The kubelet pulls every Pod's images, whatever its namespace. Nothing in this `pulumi up`
+    // pulls from the registry (it is new and empty, and kubelet retries a refused pull with
+    // back-off), so no propagation wait.
+    registry.grantPull("kubelet", this.cluster.kubeletIdentity.objectId);
+    return registry;
   }
 
   private createTenant(
@@ -342,7 +405,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         quota: tenant.quota,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
-        reconcilerAccess: { extraRules: tenant.extraApiAccess },
+        reconcilerAccess: { extraRules: tenant.extraApiAccess, sealedSecrets: config.sealedSecrets.enabled },
       },
       { parent: this },
     );
@@ -368,6 +431,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const sourceServiceAccounts = [...tenant.ociRepositories, ...tenant.buckets]
       .filter((source) => source.provider === "azure" && source.serviceAccountName !== undefined)
       .map((source) => source.serviceAccountName!);
+    const registry = this.tenantRegistry(prefix, config, tenant, created);
     const azure =
       tenant.keyVault.enabled || tenant.identities.length > 0
         ? new TenantIdentities(
@@ -382,6 +446,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
               adminGroups: tenant.groups.admins,
               secretsWriter: this.secretsWriterRole,
               identities: tenant.identities,
+              registryId: registry?.id,
               sourceServiceAccounts,
               namespaceReady: created.ready,
               tags: platformTags(config),
@@ -395,7 +460,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
     const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: config.flux.sops, fluxReady };
-    const result: PlatformTenant = { tenant: created, sops, azure };
+    const result: PlatformTenant = { tenant: created, sops, azure, registry };
     if (tenant.git) {
       result.git = new GitSource(
         `${prefix}-git`,

@@ -1,6 +1,7 @@
 /** All platform policies, and running them over a set of resources. */
 import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
+import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
@@ -9,8 +10,10 @@ import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
+import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
+import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -24,6 +27,9 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
   tenantIdentitiesIsolated,
+  ...CONTAINER_REGISTRY_POLICIES,
+  ...CI_POLICIES,
+  sealedSecretsControllerLockedDown,
   ...MONITORING_POLICIES,
 ];
 

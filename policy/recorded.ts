@@ -26,6 +26,8 @@ export interface RecordedResource {
    * so the engine does not delete it on its own. Null when unset.
    */
   deletedWith: string | null;
+  /** The `retainOnDelete` resource option, when set: the engine drops the resource from state but never deletes it. */
+  retainOnDelete?: boolean;
   /** URNs the resource may have had before (the aliases option): state under them is adopted, not replaced. */
   aliases: string[];
   /**

@@ -8,6 +8,7 @@ import type { AksClusterSettingsArgs } from "../components/azure/aks-profiles";
 import type { KeyVaultSettingsArgs } from "../components/azure/key-vault";
 import type { GitOpsPlatformArgs, PlatformComponentArgs, PlatformMonitoringSettings } from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
+import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
 import type { ClusterConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, VaultConfig } from "./schema";
 
@@ -40,12 +41,19 @@ export function monitoringArgs(monitoring: MonitoringConfig): PlatformMonitoring
   return enabled ? settings : undefined;
 }
 
+/** The `sealedSecrets` section as SealedSecrets settings; `enabled` decides whether there is a controller. */
+export function sealedSecretsArgs(sealedSecrets: PlatformConfig["sealedSecrets"]): SealedSecretsSettings {
+  return { chartVersion: sealedSecrets.chartVersion, keyGenerations: sealedSecrets.keyGenerations };
+}
+
 export function platformComponentArgs(config: PlatformConfig): PlatformComponentArgs {
   return {
     production: isProduction(config.environment),
     cluster: aksClusterArgs(config.cluster),
     keyVault: keyVaultArgs(config.keyVault),
     vault: config.vault.enabled ? hashiCorpVaultArgs(config.vault) : undefined,
+    registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
+    sealedSecrets: config.sealedSecrets.enabled ? sealedSecretsArgs(config.sealedSecrets) : undefined,
     monitoring: monitoringArgs(config.monitoring),
   };
 }

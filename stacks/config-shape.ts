@@ -9,7 +9,7 @@ import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../component
 import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
-import { OWN_KEY_VAULT_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
+import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -188,6 +188,18 @@ const notificationSchema = z.strictObject({
   addressSecret: secretKeyName.describe("Name of the secret config key that holds the webhook address."),
 });
 
+/** Notifications with the `events` key; the platform's channel and a tenant's differ only in its default. */
+function notificationsSchema(defaultEvents: "errors" | "changes") {
+  return notificationSchema.extend({
+    events: z
+      .enum(["errors", "changes"])
+      .default(defaultEvents)
+      .describe(
+        `errors: Flux failures only. changes: also every object Flux creates, changes or deletes (the drift it corrects), never "reconciliation finished". Default ${defaultEvents}.`,
+      ),
+  });
+}
+
 /** The flux2 Helm chart this platform is tested with (Flux 2.8). */
 export const FLUX_CHART_VERSION = "2.18.3";
 
@@ -206,7 +218,7 @@ function fluxSchema() {
       .boolean()
       .default(true)
       .describe("Keep the one SOPS key earlier versions shared between all tenants, for re-encrypting existing files; nothing in the cluster decrypts with it. Set false once every tenant repository uses its own key."),
-    notifications: z.array(notificationSchema).default([]),
+    notifications: z.array(notificationsSchema("changes")).default([]),
   });
 }
 
@@ -272,7 +284,7 @@ const extraApiAccessRule = z
 
 /** A scope a tenant identity may get a role on: the tenant's own vault, a registry or a blob container. */
 const tenantScope = z.string().refine((scope) => scopeKind(scope) !== undefined, {
-  error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+  error: `must be "${OWN_KEY_VAULT_SCOPE}" (the tenant's own Key Vault), "${OWN_REGISTRY_SCOPE}" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
 });
 
 /** Azure identities for a tenant's applications and sources (issue 14, items 3 and 4). */
@@ -293,10 +305,35 @@ const tenantIdentitySchema = z.strictObject({
         role: z.enum(Object.keys(TENANT_IDENTITY_ROLES) as [TenantIdentityRole, ...TenantIdentityRole[]]).describe(
           "Key Vault Secrets User (scope keyVault), AcrPull (a registry id) or Storage Blob Data Reader (a blob container id).",
         ),
-        scope: tenantScope.describe("keyVault, or the ARM id of a container registry or of a blob container."),
+        scope: tenantScope.describe("keyVault (the tenant's vault), registry (the tenant's registry), or the ARM id of a container registry or of a blob container."),
       }),
     )
     .default([]),
+});
+
+/** A GitHub Actions workflow that may push to the tenant's registry: its repository and exactly one of branch or environment. */
+const registryPusherSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+      error: "must be the application repository as owner/name, spelled as GitHub spells it",
+    }),
+    branch: gitBranch.optional().describe("Pushes to this branch may push images (subject repo:<owner>/<name>:ref:refs/heads/<branch>)."),
+    environment: z
+      .string()
+      .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+      .optional()
+      .describe("Jobs in this GitHub environment may push images (subject repo:<owner>/<name>:environment:<name>)."),
+  })
+  .refine((pusher) => (pusher.branch === undefined) !== (pusher.environment === undefined), {
+    error: "name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)",
+  });
+
+/** A tenant's use of its own container registry (with the top-level `registry.enabled`). */
+const tenantRegistrySchema = z.strictObject({
+  push: z
+    .array(registryPusherSchema)
+    .default([])
+    .describe("GitHub Actions workflows of the tenant's application repositories that may push to the tenant's registry, through OIDC (no secret); at most 20."),
 });
 
 function tenantSchema(environment: string) {
@@ -340,6 +377,12 @@ function tenantSchema(environment: string) {
           version: z.string().min(1).describe("Chart version or semver range."),
           values: z.record(z.string(), z.unknown()).default({}),
           interval: duration.default("10m"),
+          driftDetection: z
+            .enum(["enabled", "warn", "disabled"])
+            .default("enabled")
+            .describe(
+              "helm-controller's drift detection: enabled detects objects changed in the cluster and puts them back, warn only reports them, disabled neither. spec.replicas of Deployments and StatefulSets is left to autoscalers.",
+            ),
         }),
       )
       .default([]),
@@ -396,12 +439,28 @@ function tenantSchema(environment: string) {
       .array(tenantIdentitySchema)
       .default([])
       .describe("Managed identities federated with service accounts of the tenant's namespace, with data-plane roles on scopes the platform knows."),
+    registry: tenantRegistrySchema
+      .prefault({})
+      .describe("The tenant's container registry (registry.enabled gives every tenant one): who may push to it."),
     notifications: z
-      .array(notificationSchema)
+      .array(notificationsSchema("errors"))
       .default([])
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
       ),
+  });
+}
+
+function registrySchema(p: EnvironmentDefaults) {
+  return z.strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Give every tenant an Azure Container Registry of its own (Entra only: no admin user, no anonymous pull) that the cluster's nodes pull from without pull secrets."),
+    sku: z
+      .enum(["Basic", "Standard", "Premium"])
+      .default(p.registrySku)
+      .describe("Registry SKU: Basic (10 GiB, dev), Standard (100 GiB), Premium (500 GiB, private endpoints, network rules, geo-replication)."),
   });
 }
 
@@ -482,12 +541,35 @@ export function platformObjectSchema(environment: string) {
           .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
           .default("preview")
           .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
+        driftReport: z
+          .boolean()
+          .default(true)
+          .describe(
+            "The nightly drift report (.github/workflows/drift.yml): the stack creates the GitHub environment drift-<environment> (no reviewers, main only) and the read-only preview identity trusts it.",
+          ),
       })
       .optional()
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
     monitoring: monitoringSchema(p).prefault({}),
+    registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
+    sealedSecrets: sealedSecretsSchema()
+      .prefault({})
+      .describe("Sealed Secrets (bitnami-labs) for teams that already use kubeseal; off by default, SOPS is the platform's way."),
+  });
+}
+
+function sealedSecretsSchema() {
+  return z.strictObject({
+    enabled: z.boolean().default(false).describe("Install the Sealed Secrets controller, its sealing keys (backed up to the Key Vault) and the cluster-wide-scope guard."),
+    chartVersion: semver.default("2.18.5").describe("bitnami-labs sealed-secrets Helm chart version."),
+    keyGenerations: z
+      .int()
+      .min(1)
+      .max(20)
+      .default(1)
+      .describe("Sealing key generations; the highest seals, all decrypt. Raise by one to rotate the sealing key; never lower it."),
   });
 }
 

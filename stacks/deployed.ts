@@ -18,6 +18,11 @@ export interface DeployedSettings {
    * soft-delete-overview; the SDK: enablePurgeProtection "does not accept false").
    */
   keyVault?: { softDeleteRetentionDays: number; purgeProtection: boolean };
+  /**
+   * Sealing key generations in the cluster, while Sealed Secrets is on: a lower number deletes
+   * the newest keys, and the SealedSecrets sealed with them no longer decrypt.
+   */
+  sealedSecrets?: { keyGenerations: number };
 }
 
 /**
@@ -25,11 +30,15 @@ export interface DeployedSettings {
  * config is what the vault was created with (or, on a first deployment, what it will be).
  */
 export function deployedSettingsOf(config: PlatformConfig): DeployedSettings {
-  return { keyVault: { softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays, purgeProtection: config.keyVault.purgeProtection } };
+  return {
+    keyVault: { softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays, purgeProtection: config.keyVault.purgeProtection },
+    ...(config.sealedSecrets.enabled ? { sealedSecrets: { keyGenerations: config.sealedSecrets.keyGenerations } } : {}),
+  };
 }
 
 const recordSchema = z.object({
   keyVault: z.object({ softDeleteRetentionDays: z.int(), purgeProtection: z.boolean() }).optional().catch(undefined),
+  sealedSecrets: z.object({ keyGenerations: z.int() }).optional().catch(undefined),
 });
 
 /**
@@ -41,11 +50,31 @@ export function readDeployedSettings(value: unknown): DeployedSettings | undefin
   if (typeof value !== "object" || value === null) return undefined;
   const parsed = recordSchema.safeParse(value);
   if (!parsed.success) return undefined;
-  return parsed.data.keyVault ? { keyVault: parsed.data.keyVault } : {};
+  return {
+    ...(parsed.data.keyVault ? { keyVault: parsed.data.keyVault } : {}),
+    ...(parsed.data.sealedSecrets ? { sealedSecrets: parsed.data.sealedSecrets } : {}),
+  };
 }
 
 /** Config changes Azure cannot apply to what is deployed, each with what to do instead. */
 export function immutableChangeProblems(config: PlatformConfig, deployed: DeployedSettings | undefined): string[] {
+  return [...keyVaultChangeProblems(config, deployed), ...sealingKeyChangeProblems(config, deployed)];
+}
+
+/** Fewer sealing key generations than the cluster has (turning Sealed Secrets off is allowed: the backups stay). */
+function sealingKeyChangeProblems(config: PlatformConfig, deployed: DeployedSettings | undefined): string[] {
+  const before = deployed?.sealedSecrets?.keyGenerations;
+  const now = config.sealedSecrets.keyGenerations;
+  if (before === undefined || !config.sealedSecrets.enabled || now >= before) return [];
+  return [
+    problemAt(
+      ["sealedSecrets", "keyGenerations"],
+      `is ${before} in the deployed cluster; ${now} would delete sealing key generation${before - now > 1 ? "s" : ""} ${now + 1}${before - now > 1 ? `-${before}` : ""}, and the SealedSecrets sealed with ${before - now > 1 ? "them" : "it"} would no longer decrypt; set it back to ${before} (keys stay; to retire one, re-seal its secrets first, see the README's "Sealed Secrets")`,
+    ),
+  ];
+}
+
+function keyVaultChangeProblems(config: PlatformConfig, deployed: DeployedSettings | undefined): string[] {
   const vault = deployed?.keyVault;
   if (!vault) return [];
   const problems: string[] = [];

@@ -6,6 +6,7 @@
  */
 import { AKS_CLUSTER_DEFAULTS, type DayOfWeek } from "../components/azure/aks-profiles";
 import { KEY_VAULT_DEFAULTS } from "../components/azure/key-vault";
+import { CONTAINER_REGISTRY_DEFAULTS, type RegistrySku } from "../components/azure/container-registry";
 import { PLATFORM_MONITORING_DEFAULTS } from "../components/azure/monitoring";
 import { VAULT_DEFAULTS } from "../components/kubernetes/vault";
 
@@ -26,6 +27,8 @@ export interface EnvironmentDefaults {
     networkDefaultAction: "Allow" | "Deny";
   };
   readonly vault: { replicas: number; storageSize: string; auditStorageSize: string };
+  /** The SKU of each tenant's container registry. */
+  readonly registrySku: RegistrySku;
   /** Audit logs and metrics (PlatformMonitoring): on, and how long the logs stay. */
   readonly monitoring: { enabled: boolean; retentionDays: number };
 }
@@ -56,6 +59,7 @@ const BASELINE: EnvironmentDefaults = {
     networkDefaultAction: KEY_VAULT_DEFAULTS.networkDefaultAction,
   },
   vault: { replicas: VAULT_DEFAULTS.replicas, storageSize: VAULT_DEFAULTS.storageSize, auditStorageSize: VAULT_DEFAULTS.auditStorageSize },
+  registrySku: CONTAINER_REGISTRY_DEFAULTS.sku,
   // Off unless an environment says so: it costs per GB and per sample (README, "Audit and metrics").
   monitoring: { enabled: false, retentionDays: PLATFORM_MONITORING_DEFAULTS.retentionDays },
 };
@@ -68,6 +72,8 @@ export const DEV_DEFAULTS: EnvironmentDefaults = {
   ...BASELINE,
   keyVault: { ...BASELINE.keyVault, purgeProtection: false, softDeleteRetentionDays: 7, networkDefaultAction: "Allow" },
   vault: { ...BASELINE.vault, replicas: 1 },
+  // Basic: 10 GiB and the lowest price (about 0.17 USD a day per registry); one per tenant.
+  registrySku: "Basic",
 };
 
 /** Prod: protected, an SLA, zonal and larger pools, stable upgrades in a window, a platform VNet, premium keys, more Vault storage. */

@@ -11,6 +11,7 @@ import type { ParsedPlatform, RuleContext } from "./config-shape";
 import {
   blobContainerScope,
   OWN_KEY_VAULT_SCOPE,
+  OWN_REGISTRY_SCOPE,
   registryLoginServer,
   resourceGroupOf,
   scopeKind,
@@ -18,6 +19,8 @@ import {
   TENANT_IDENTITY_ROLES,
   TENANT_TAG,
 } from "../components/kubernetes/tenant-identities";
+import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
+import { containerRegistryName } from "../components/azure/container-registry-push";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -34,6 +37,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
+  checkRegistry(config, report);
   checkKeyVaultReach(config, report);
   checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
   if (isProduction(config.environment)) checkProduction(config, report);
@@ -273,6 +277,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
     (i) => ["flux", "notifications", i, "name"],
     report,
   );
+  checkChangesAlertNames(flux.notifications, (j) => ["flux", "notifications", j, "name"], report);
   const platformKeys = new Map(flux.notifications.map((n) => [n.addressSecret, n.name]));
   const tenantKeys = new Map<string, string>();
   tenants.forEach((tenant, i) => {
@@ -281,6 +286,7 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
       (j) => ["tenants", i, "notifications", j, "name"],
       report,
     );
+    checkChangesAlertNames(tenant.notifications, (j) => ["tenants", i, "notifications", j, "name"], report);
     tenant.notifications.forEach((n, j) => {
       const path = ["tenants", i, "notifications", j, "addressSecret"];
       const platform = platformKeys.get(n.addressSecret);
@@ -293,6 +299,16 @@ function checkNotifications({ flux, tenants }: ParsedPlatform, report: Report): 
         tenantKeys.set(n.addressSecret, tenant.name);
       }
     });
+  });
+}
+
+/** `events: changes` adds an Alert `<name>-changes` in the same namespace: no other target may have that name. */
+function checkChangesAlertNames(notifications: readonly { name: string; events: string }[], path: (j: number) => (string | number)[], report: Report): void {
+  const names = new Set(notifications.map((n) => n.name));
+  notifications.forEach((n, j) => {
+    if (n.events === "changes" && names.has(`${n.name}-changes`)) {
+      report(path(j), `"${n.name}" with events: changes gets a second Alert named "${n.name}-changes", which is also a notification's name here: rename one`);
+    }
   });
 }
 
@@ -310,7 +326,7 @@ function checkVault({ vault }: ParsedPlatform, report: Report): void {
  * with the deploy identity's own cluster-admin grant (Azure answers 409 to an identical
  * assignment). People get in through adminGroupObjectIds instead, so one group is required.
  */
-function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
+function checkCi({ ci, cluster, environment }: ParsedPlatform, report: Report): void {
   if (!ci) return;
   if (cluster.deployerClusterAdmin === true) {
     report(["cluster", "deployerClusterAdmin"], "must be false with ci: the deploy identity gets cluster admin itself");
@@ -323,6 +339,39 @@ function checkCi({ ci, cluster }: ParsedPlatform, report: Report): void {
   if (ci.previewEnvironment.toLowerCase() === ci.productionEnvironment.toLowerCase()) {
     report(["ci", "previewEnvironment"], `must differ from ci.productionEnvironment ("${ci.productionEnvironment}"): pull-request code must never run as the deploy identity`);
   }
+  // The drift report's environment is drift-<environment> (CiIdentity, ciDriftEnvironment).
+  const drift = `drift-${environment}`;
+  if (ci.driftReport && [ci.productionEnvironment, ci.previewEnvironment].some((other) => other.toLowerCase() === drift.toLowerCase())) {
+    report(["ci", "driftReport"], `the drift report's environment "${drift}" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`);
+  }
+}
+
+/**
+ * A tenant's push identity is one managed identity with a federated credential per pusher: Azure
+ * allows 20 per identity (learn.microsoft.com, "Workload identity federation considerations").
+ * Pushers need the registry they push to.
+ */
+function checkRegistry({ registry, tenants, tags }: ParsedPlatform, report: Report): void {
+  // Registries and their push identities carry one tag more: TENANT_TAG (components/platform.ts).
+  const own = Object.keys(tags).filter((name) => !([...PLATFORM_TAG_NAMES, TENANT_TAG] as string[]).includes(name)).length;
+  if (registry.enabled && own + PLATFORM_TAG_NAMES.length + 1 > AZURE_TAG_LIMITS.perResource) {
+    report(["tags"], `${own} tags plus the ${PLATFORM_TAG_NAMES.length + 1} a tenant's registry carries (${PLATFORM_TAG_NAMES.join(", ")}, ${TENANT_TAG}) exceed Azure's ${AZURE_TAG_LIMITS.perResource} per resource`);
+  }
+  tenants.forEach((tenant, i) => {
+    const push = tenant.registry.push;
+    if (push.length === 0) return;
+    const path = ["tenants", i, "registry", "push"];
+    if (!registry.enabled) report(path, "needs registry.enabled: true (the tenant's registry to push to)");
+    if (push.length > MAX_FEDERATED_CREDENTIALS) {
+      report(path, `${push.length} pushers; one identity takes at most ${MAX_FEDERATED_CREDENTIALS} federated credentials (Azure's limit)`);
+    }
+    reportDuplicates(
+      push.map((p) => `${p.repository} ${p.branch !== undefined ? `branch ${p.branch}` : `environment ${p.environment}`}`),
+      (j) => [...path, j],
+      report,
+      "pusher",
+    );
+  });
 }
 
 /** Why a Vault image cannot auto-unseal through workload identity, or undefined when it can. */
@@ -435,7 +484,11 @@ function checkTenantIdentities(config: ParsedPlatform, report: Report): void {
         if (kind === "keyVault" && !tenant.keyVault.enabled) {
           report([...at, "scope"], `${OWN_KEY_VAULT_SCOPE} is the tenant's own Key Vault: set tenants[${i}].keyVault.enabled: true`);
         }
-        if (kind !== "keyVault" && config.ci && resourceGroupOf(grant.scope) !== platformGroup) {
+        if (grant.scope === OWN_REGISTRY_SCOPE && !config.registry.enabled) {
+          report([...at, "scope"], `${OWN_REGISTRY_SCOPE} is the tenant's own container registry: set registry.enabled: true`);
+        }
+        const platformOwned = grant.scope === OWN_KEY_VAULT_SCOPE || grant.scope === OWN_REGISTRY_SCOPE;
+        if (!platformOwned && config.ci && resourceGroupOf(grant.scope) !== platformGroup) {
           report(
             [...at, "scope"],
             `with ci, the CI deploy identity may assign roles only in the platform's resource group ${platformGroup}: put the ${kind === "registry" ? "registry" : "storage account"} there, or assign this role by hand and leave it out of config`,
@@ -443,12 +496,12 @@ function checkTenantIdentities(config: ParsedPlatform, report: Report): void {
         }
       });
     });
-    checkAzureSources(tenant, i, report);
+    checkAzureSources(tenant, i, config.environment, report);
   });
 }
 
 function describeKind(kind: string): string {
-  return kind === "keyVault" ? `the tenant's own Key Vault (${OWN_KEY_VAULT_SCOPE})` : kind === "registry" ? "a container registry" : "a blob container";
+  return kind === "keyVault" ? `the tenant's own Key Vault (${OWN_KEY_VAULT_SCOPE})` : kind === "registry" ? `a container registry (${OWN_REGISTRY_SCOPE}: the tenant's own)` : "a blob container";
 }
 
 /** The identity whose accounts include `account`, with its grants. */
@@ -456,7 +509,18 @@ function identityOf(tenant: ParsedTenant, account: string) {
   return tenant.identities.find((identity) => (identity.serviceAccounts ?? [identity.name]).includes(account));
 }
 
-function checkAzureSources(tenant: ParsedTenant, i: number, report: Report): void {
+/**
+ * The login servers the tenant's own registry can have: its name is `acr<tenant><environment>`
+ * plus a random suffix (containerRegistryName), known only once it exists (stack output
+ * tenants.<name>.registry.loginServer).
+ */
+function ownRegistryLoginServer(tenant: string, environment: string): RegExp {
+  const placeholder = "000000";
+  const prefix = containerRegistryName(tenant, environment, placeholder).slice(0, -placeholder.length);
+  return new RegExp(`^${prefix}[a-z0-9]{${placeholder.length}}\\.azurecr\\.io$`);
+}
+
+function checkAzureSources(tenant: ParsedTenant, i: number, environment: string, report: Report): void {
   tenant.ociRepositories.forEach((oci, j) => {
     const path = ["tenants", i, "ociRepositories", j];
     if (oci.provider !== "azure") {
@@ -473,7 +537,10 @@ function checkAzureSources(tenant: ParsedTenant, i: number, report: Report): voi
       return;
     }
     const host = /^oci:\/\/([^/]+)/.exec(oci.url)?.[1]?.toLowerCase();
-    const pulls = identity.roles.some((grant) => grant.role === "AcrPull" && registryLoginServer(grant.scope) === host);
+    const ownServer = ownRegistryLoginServer(tenant.name, environment);
+    const pulls = identity.roles.some(
+      (grant) => grant.role === "AcrPull" && (grant.scope === OWN_REGISTRY_SCOPE ? ownServer.test(host ?? "") : registryLoginServer(grant.scope) === host),
+    );
     if (!pulls) report([...path, "url"], `identity "${identity.name}" has no AcrPull on the registry ${host ?? oci.url} names (its login server is <registry name>.azurecr.io)`);
   });
   tenant.buckets.forEach((bucket, j) => {

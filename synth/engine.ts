@@ -32,6 +32,7 @@ interface Request {
   getImportid?(): string;
   getIgnorechangesList?(): string[];
   getDeletedwith?(): string;
+  getRetainondelete?(): boolean | undefined;
   getAliasesList?(): AliasMessage[];
   getPropertydependenciesMap?(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -173,6 +174,7 @@ class RecordingMonitor extends MockMonitor {
       importId: req.getImportid?.() || null,
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
       deletedWith: req.getDeletedwith?.() || null,
+      ...(req.getRetainondelete?.() ? { retainOnDelete: true } : {}),
       aliases: (req.getAliasesList?.() ?? []).map((alias) =>
         aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
       ),

@@ -87,6 +87,17 @@ const ARM: Record<string, ArmShape> = {
       })),
     }),
   },
+  "azure-native:containerregistry:Registry": {
+    nameInput: "registryName",
+    path: (name) => `/providers/Microsoft.ContainerRegistry/registries/${name}`,
+    // ACR answers with the login server (always lower case) and its defaults for unset settings.
+    outputs: (name, inputs) => ({
+      loginServer: `${name.toLowerCase()}.azurecr.io`,
+      adminUserEnabled: inputs.adminUserEnabled ?? false,
+      anonymousPullEnabled: inputs.anonymousPullEnabled ?? false,
+      provisioningState: "Succeeded",
+    }),
+  },
   // ARM names a role definition by its GUID (the roleDefinitionId input); its id is under its scope (armState).
   "azure-native:authorization:RoleDefinition": { nameInput: "roleDefinitionId" },
   "azure-native:kubernetesconfiguration:Extension": {

@@ -183,6 +183,25 @@ const CASES: Case[] = [
     { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] }] },
     `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace`,
   ),
+  devCase(
+    "a tenant identity pulls from its own registry, which is off",
+    { tenants: [{ name: "web", identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "registry" }] }] }] },
+    `${P}.tenants[0].identities[0].roles[0].scope: registry is the tenant's own container registry: set registry.enabled: true`,
+  ),
+  devCase(
+    "an azure OCI source whose identity pulls from the tenant's own registry but names another registry",
+    {
+      registry: { enabled: true },
+      tenants: [
+        {
+          name: "web",
+          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "registry" }] }],
+          ociRepositories: [{ name: "app", url: "oci://acrapidevabc123.azurecr.io/app", tag: "1.0.0", provider: "azure", serviceAccountName: "puller" }],
+        },
+      ],
+    },
+    `${P}.tenants[0].ociRepositories[0].url: identity "puller" has no AcrPull on the registry acrapidevabc123.azurecr.io names (its login server is <registry name>.azurecr.io)`,
+  ),
   devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
   devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
   devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),
@@ -255,8 +274,14 @@ const CASES: Case[] = [
     { ci: { repository: "acme/infra", productionEnvironment: "deploy", previewEnvironment: "deploy" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
     `${P}.ci.previewEnvironment: must differ from ci.productionEnvironment ("deploy"): pull-request code must never run as the deploy identity`,
   ),
+  devCase(
+    "the production environment named like the drift report's",
+    { ci: { repository: "acme/infra", productionEnvironment: "drift-dev" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
+    `${P}.ci.driftReport: the drift report's environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`,
+  ),
   // Notifications and the secrets they name.
   devCase("notification of an unknown type", { flux: { notifications: [{ ...slack, type: "email" }] } }, `${P}.flux.notifications[0].type: must be one of "slack", "msteams", "generic"`),
+  devCase("notification events misspelt", { flux: { notifications: [{ ...slack, events: "change" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`),
   devCase(
     "webhook URL written where the key name goes",
     { flux: { notifications: [{ ...slack, addressSecret: "https://hooks.slack.com/services/T0/B0/x" }] } },
@@ -298,6 +323,27 @@ const CASES: Case[] = [
     { flux: { notifications: [slack] }, tenants: [{ name: "web", notifications: [slack] }] },
     `${P}.tenants[0].notifications[0].addressSecret: slackWebhookUrl is the address of the platform's notification "slack" (flux.notifications): a tenant needs a webhook of its own`,
   ),
+  devCase(
+    "a registry pusher trusting pull requests",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", pullRequest: true }] } }] },
+    `${P}.tenants[0].registry.push[0].pullRequest: unknown key (allowed here: repository, branch, environment)`,
+    `${P}.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)`,
+  ),
+  devCase(
+    "a registry pusher with neither branch nor environment",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app" }] } }] },
+    `${P}.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)`,
+  ),
+  devCase(
+    "registry pushers without a registry",
+    { tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", branch: "main" }] } }] },
+    `${P}.tenants[0].registry.push: needs registry.enabled: true (the tenant's registry to push to)`,
+  ),
+  devCase(
+    "21 registry pushers for one tenant",
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: Array.from({ length: 21 }, (_, i) => ({ repository: "acme/web-app", branch: `release-${i}` })) } }] },
+    `${P}.tenants[0].registry.push: 21 pushers; one identity takes at most 20 federated credentials (Azure's limit)`,
+  ),
   // Audit and metrics.
   prodCase(
     "prod without audit logs",
@@ -338,6 +384,10 @@ const CASES: Case[] = [
   { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },
   { name: "platform is a plain string", stack: "dev", text: `config:\n  ${P}: everything-default\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
   { name: "platform is a list", stack: "dev", text: `config:\n  ${P}: [web, api]\n`, problems: [`${P}: must be an object of config sections (environment, cluster, ...)`] },
+  // Sealed Secrets.
+  devCase("the Sealed Secrets switch is a string", { sealedSecrets: { enabled: "yes" } }, `${P}.sealedSecrets.enabled: must be a boolean, got string`),
+  devCase("no sealing key generation", { sealedSecrets: { enabled: true, keyGenerations: 0 } }, `${P}.sealedSecrets.keyGenerations: must be >= 1`),
+  devCase("a typo in sealedSecrets", { sealedSecrets: { enable: true } }, `${P}.sealedSecrets.enable: unknown key (did you mean "enabled"?)`),
   // The file itself.
   { name: "empty file", stack: "dev", text: "", problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
   { name: "only a comment", stack: "prod", text: "# nothing here yet\n", problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as github from "@pulumi/github";
 import {
+  ciDriftEnvironment,
   ciSubjects,
   CiIdentity,
   CiIdentityArgs,
@@ -21,7 +22,7 @@ import { evaluatePolicies, policyContext } from "../policy/evaluate";
 import { checkedFromRecord } from "../policy/from-synth";
 import { conditionAllows, parseAbacCondition, RoleAssignmentAttempt } from "../policy/rules/abac";
 import { RecordedResource } from "../synth/engine";
-import { pinTestDay, run, TestRun } from "./helpers";
+import { dependsOn, pinTestDay, run, TestRun } from "./helpers";
 
 pinTestDay();
 
@@ -91,6 +92,49 @@ test("the preview identity trusts only approved pull-request jobs (the preview e
     "Key Vault Reader": VAULT,
   });
   assert.ok(preview.assignments.every((a) => a.values.principalType === "ServicePrincipal" && a.values.condition === undefined));
+});
+
+test("drift report: the read-only identity also trusts its own environment, which the stack creates with no reviewers and main only, before the trust", async () => {
+  const environment = ciDriftEnvironment("prod");
+  assert.equal(environment, "drift-prod");
+  const result = await run(() => {
+    const provider = new github.Provider("gh", { owner: "acme" });
+    new CiIdentity("ci", { ...base, production: true, driftEnvironment: environment }, { providers: { github: provider } });
+  });
+  const preview = identityOf(result, "ci-preview");
+  assert.deepEqual(
+    preview.credentials.map((c) => [c.name, c.values.subject]),
+    [
+      // The existing credential first and unchanged; the new one appended.
+      ["ci-preview-github-environment-preview", "repo:acme/platform-infra:environment:preview"],
+      ["ci-preview-github-environment-drift-prod", "repo:acme/platform-infra:environment:drift-prod"],
+    ],
+  );
+  // Still only reads: the same four grants as without the report.
+  assert.deepEqual(Object.keys(grants(preview.assignments)).sort(), ["Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Reader", "Key Vault Reader", "Reader"]);
+  const env = result.one("github:index/repositoryEnvironment:RepositoryEnvironment", "ci-drift-environment");
+  assert.deepEqual(
+    [env.values.repository, env.values.environment, env.values.reviewers, env.values.deploymentBranchPolicy, env.values.canAdminsBypass],
+    ["platform-infra", "drift-prod", undefined, { protectedBranches: false, customBranchPolicies: true }, false],
+  );
+  const rule = result.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy", "ci-drift-branch");
+  assert.deepEqual([rule.values.environment, rule.values.branchPattern, rule.values.tagPattern], ["drift-prod", "main", undefined]);
+  const [previewCredential, driftCredential] = preview.credentials;
+  assert.ok(dependsOn(result, driftCredential, rule), "the identity trusts the environment only once its branch rule exists");
+  assert.ok(!dependsOn(result, previewCredential, rule), "the existing credential does not wait for GitHub");
+  // The deploy identity is untouched: production still trusts only its approval environment.
+  assert.deepEqual(identityOf(result, "ci-deploy").credentials.map((c) => c.values.subject), ["repo:acme/platform-infra:environment:production"]);
+  assert.throws(() => ciSubjects({ ...base, production: true, driftEnvironment: "Production" }), /driftEnvironment "Production" must differ/);
+  assert.throws(() => ciSubjects({ ...base, production: true, previewEnvironment: "x", driftEnvironment: "X" }), /driftEnvironment "X" must differ/);
+});
+
+test("drift report: without a GitHub provider nothing could keep pull requests out of the environment, so it is refused", async () => {
+  await assert.rejects(
+    run(() => new CiIdentity("ci", { ...base, production: false, driftEnvironment: "drift-dev" })),
+    /driftEnvironment needs the GitHub provider/,
+  );
+  const off = await run(() => new CiIdentity("ci", { ...base, production: false }));
+  assert.equal(off.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").length, 0);
 });
 
 test("the dev deploy identity trusts main without an environment; Contributor, cluster admin and constrained RBAC administration", async () => {

@@ -178,6 +178,31 @@ test("tenant notifications: a webhook of the tenant's own, unique names, a secre
   assert.deepEqual(config.tenants[1].notifications, []);
 });
 
+test("notification events: the platform's channel reports changes by default, a tenant's only errors unless it asks", () => {
+  const P = "gitops-platform:platform";
+  const platform = { name: "ops", type: "slack", addressSecret: "slackWebhookUrl" };
+  const own = { name: "alerts", type: "slack", addressSecret: "webHook" };
+  const config = parse({ flux: { notifications: [platform] }, tenants: [{ name: "web", notifications: [own, { ...own, name: "loud", events: "changes" }] }] });
+  assert.equal(config.flux.notifications[0].events, "changes");
+  assert.deepEqual(config.tenants[0].notifications.map((n) => n.events), ["errors", "changes"]);
+  assert.equal(parse({ flux: { notifications: [{ ...platform, events: "errors" }] } }).flux.notifications[0].events, "errors");
+  expectProblem({ flux: { notifications: [{ ...platform, events: "all" }] } }, `${P}.flux.notifications[0].events: must be one of "errors", "changes"`);
+  expectProblem(
+    { tenants: [{ name: "web", notifications: [{ ...own, events: "changes" }, { ...own, name: "alerts-changes" }] }] },
+    `${P}.tenants[0].notifications[0].name: "alerts" with events: changes gets a second Alert named "alerts-changes", which is also a notification's name here: rename one`,
+  );
+});
+
+test("tenant Helm releases: drift detection on by default, warn or disabled on request", () => {
+  const release = { name: "app", repository: "https://charts.example.com", chart: "app", version: "1.0.0" };
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [release] }] }).tenants[0].helmReleases[0].driftDetection, "enabled");
+  assert.equal(parse({ tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "warn" }] }] }).tenants[0].helmReleases[0].driftDetection, "warn");
+  expectProblem(
+    { tenants: [{ name: "web", helmReleases: [{ ...release, driftDetection: "on" }] }] },
+    'gitops-platform:platform.tenants[0].helmReleases[0].driftDetection: must be one of "enabled", "warn", "disabled"',
+  );
+});
+
 test("tenant Vault roles: named service accounts, paths inside the tenant's subtree, namespace-wide only on request", () => {
   const P = "gitops-platform:platform";
   const role = { name: "api", serviceAccounts: ["api"], paths: ["api/*"] };
@@ -225,6 +250,7 @@ test("ci: the infrastructure repository is owner/name", () => {
     repository: "acme/platform-infra",
     productionEnvironment: "production",
     previewEnvironment: "preview",
+    driftReport: true,
   });
   expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
 });
@@ -237,6 +263,16 @@ test("ci: previews run in their own approval environment, never the production o
     'gitops-platform:platform.ci.previewEnvironment: must differ from ci.productionEnvironment ("production"): pull-request code must never run as the deploy identity',
   );
   expectProblem({ ci: { repository: "acme/infra", previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
+});
+
+test("ci: the drift report's environment (drift-<environment>) is none of the others; it can be turned off", () => {
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  expectProblem(
+    { ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev" }, cluster },
+    'gitops-platform:platform.ci.driftReport: the drift report\'s environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false',
+  );
+  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev", driftReport: false }, cluster }).ci?.driftReport, false);
+  expectProblem({ ci: { repository: "acme/infra", driftReport: "yes" }, cluster }, "gitops-platform:platform.ci.driftReport: must be a boolean, got string");
 });
 
 test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {
@@ -347,11 +383,11 @@ test("tenant identities: data-plane readers only, each on the kind of scope it i
   const withRoles = (roles: object[], extra: object = {}) => ({ tenants: [{ name: "web", identities: [{ name: "app", roles }], ...extra }] });
   expectProblem(withRoles([{ role: "Owner", scope: REGISTRY }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
   expectProblem(withRoles([{ role: "Key Vault Secrets Officer", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].role: must be one of "Key Vault Secrets User", "AcrPull", "Storage Blob Data Reader"`);
-  expectProblem(withRoles([{ role: "AcrPull", scope: CONTAINER }]), `${P}.tenants[0].identities[0].roles[0].role: AcrPull goes on a container registry, not on a blob container`);
-  expectProblem(withRoles([{ role: "Storage Blob Data Reader", scope: ACCOUNT }]), `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`);
+  expectProblem(withRoles([{ role: "AcrPull", scope: CONTAINER }]), `${P}.tenants[0].identities[0].roles[0].role: AcrPull goes on a container registry (registry: the tenant's own), not on a blob container`);
+  expectProblem(withRoles([{ role: "Storage Blob Data Reader", scope: ACCOUNT }]), `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), "registry" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`);
   expectProblem(
     withRoles([{ role: "Key Vault Secrets User", scope: "/subscriptions/0/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-abc" }]),
-    `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
+    `${P}.tenants[0].identities[0].roles[0].scope: must be "keyVault" (the tenant's own Key Vault), "registry" (the tenant's own registry), a container registry id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>) or a blob container id (<storage account id>/blobServices/default/containers/<name>)`,
   );
   expectProblem(withRoles([{ role: "Key Vault Secrets User", scope: "keyVault" }]), `${P}.tenants[0].identities[0].roles[0].scope: keyVault is the tenant's own Key Vault: set tenants[0].keyVault.enabled: true`);
   expectProblem(withRoles([{ role: "AcrPull", scope: REGISTRY }, { role: "AcrPull", scope: REGISTRY.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions") }]), `${P}.tenants[0].identities[0].roles[1]: AcrPull on this scope is already granted above`);
@@ -397,4 +433,29 @@ test("private sources with provider azure: an account whose identity can read wh
   expectProblem(raw({}, { storageAccountId: undefined }), `${at("buckets", "storageAccountId")}: must be a storage account id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>) with provider azure`);
   expectProblem(raw({}, { serviceAccountName: undefined }), `${at("buckets", "serviceAccountName")}: is required with provider azure: name an account of tenants[].identities with Storage Blob Data Reader on the container`);
   expectProblem(raw({}, { provider: "aws" }), `${at("buckets", "serviceAccountName")}: only with provider azure`);
+});
+test("registry: off by default; on, Basic in dev and Standard in prod; pushers name a branch or an environment, never pull requests", () => {
+  assert.deepEqual(parse({}).registry, { enabled: false, sku: "Basic" });
+  assert.deepEqual(parse({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] }, registry: { enabled: true } }, "prod").registry, { enabled: true, sku: "Standard" });
+  const tenant = parse({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "acme/web-app", environment: "release" }] } }] }).tenants[0];
+  assert.deepEqual(tenant.registry.push, [{ repository: "acme/web-app", environment: "release" }]);
+  assert.deepEqual(parse({ tenants: [{ name: "api" }] }).tenants[0].registry, { push: [] });
+  const push = (entry: object) => ({ registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [entry] } }] });
+  expectProblem(push({ repository: "acme/web-app", branch: "main", environment: "prod" }), "gitops-platform:platform.tenants[0].registry.push[0]: name exactly one of branch or environment (pull requests can never push: every pull request presents the pull_request subject)");
+  expectProblem(push({ repository: "web-app", branch: "main" }), "gitops-platform:platform.tenants[0].registry.push[0].repository: must be the application repository as owner/name, spelled as GitHub spells it");
+  expectProblem(push({ repository: "acme/web-app", branch: "bad..name" }), `gitops-platform:platform.tenants[0].registry.push[0].branch: "bad..name" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`);
+  expectProblem(
+    { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: [{ repository: "a/b", branch: "main" }, { repository: "a/b", branch: "main" }] } }] },
+    'gitops-platform:platform.tenants[0].registry.push[1]: duplicate pusher "a/b branch main" (also at index 0)',
+  );
+  expectProblem({ registry: { sku: "Free" } }, 'gitops-platform:platform.registry.sku: must be one of "Basic", "Standard", "Premium"');
+});
+
+test("registry: its tenant tag counts towards Azure's 50 tags per resource", () => {
+  const tags = Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`t${i}`, "x"]));
+  assert.ok(parsePlatformConfig({ tags }, "dev").ok, "47 of one's own fit beside the platform's 3");
+  expectProblem(
+    { tags, registry: { enabled: true } },
+    "gitops-platform:platform.tags: 47 tags plus the 4 a tenant's registry carries (environment, managed-by, project, gitops-platform-tenant) exceed Azure's 50 per resource",
+  );
 });

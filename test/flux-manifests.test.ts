@@ -3,9 +3,12 @@ import { test } from "node:test";
 import {
   alert,
   bucket,
+  CHANGE_EVENT_PATTERNS,
+  changesAlert,
   githubSshUrl,
   gitRepository,
   helmRelease,
+  helmReleaseDriftDetection,
   helmRepository,
   kustomization,
   notificationProvider,
@@ -92,4 +95,57 @@ test("notification Provider never carries an address; Alert covers its own names
   const sources = a.spec.eventSources as { kind: string; name: string; namespace?: string }[];
   assert.equal(sources.length, 6);
   assert.ok(sources.every((s) => s.name === "*" && !("namespace" in s)));
+});
+
+test("HelmRelease drift detection: on by default with the autoscaler's replicas left alone; warn; disabled leaves the field out", () => {
+  const base = { chart: "c", version: "1.x", repositoryName: "r", interval: "10m", values: {}, serviceAccountName: "sa", targetNamespace: "ns" };
+  const ignore = [{ paths: ["/spec/replicas"], target: { kind: "^(Deployment|StatefulSet)$" } }];
+  assert.deepEqual(helmRelease(base).spec.driftDetection, { mode: "enabled", ignore });
+  assert.deepEqual(helmRelease({ ...base, driftDetection: "warn" }).spec.driftDetection, { mode: "warn", ignore });
+  assert.equal(helmRelease({ ...base, driftDetection: "disabled" }).spec.driftDetection, undefined);
+  assert.equal(helmReleaseDriftDetection("disabled"), undefined);
+  // The target kind is a regular expression (helm-controller "Ignore rules"): it selects the two scalable kinds only.
+  const kind = new RegExp(ignore[0].target.kind);
+  assert.deepEqual(["Deployment", "StatefulSet", "DaemonSet", "DeploymentX"].filter((k) => kind.test(k)), ["Deployment", "StatefulSet"]);
+});
+
+/**
+ * Event messages as the controllers write them (format strings from kustomize-controller
+ * kustomization_controller.go, fluxcd/pkg ssa ChangeSetEntry.String, helm-controller reconcile/*.go
+ * and diff/summarize.go). The patterns use only what RE2 and JavaScript read alike.
+ */
+const CHANGE_MESSAGES = [
+  "Deployment/web/app configured",
+  "ConfigMap/web/settings created\nDeployment/web/app configured\nService/web/app created",
+  "ConfigMap/web/old deleted",
+  "Cluster state of release web/app.v3 has been corrected:\nDeployment/web/app configured",
+  "Helm install succeeded for release web/app.v1 with chart app@1.2.3",
+  "Helm upgrade succeeded for release web/app.v4 with chart app@1.2.4",
+  "Helm uninstall succeeded for release web/app.v4 with chart app@1.2.4",
+  "Helm rollback to previous release web/app.v3 with chart app@1.2.3 succeeded",
+];
+const NOISE = [
+  "Reconciliation finished in 1.234s, next run in 5m0s",
+  "Health check passed in 2.1s",
+  "Dependencies do not meet ready condition, retrying in 30s",
+  "stored artifact for commit 'Merge pull request #7'",
+  "Health checks canceled due to new reconciliation triggered by GitRepository/web/web",
+  "Helm test succeeded for release web/app.v4 with chart app@1.2.4: 1 test hook completed successfully",
+  // The detection is a Warning (an error for every target), not a change: it must not come twice.
+  "Cluster state of release web/app.v3 has drifted from the desired state:\nDeployment/web/app changed (0 additions, 1 changes, 0 removals)\nService/web/app removed",
+  "Deployment/web/app unchanged",
+];
+
+test("the changes Alert: info events of Kustomizations and HelmReleases, only those that say Flux changed something", () => {
+  const a = changesAlert({ providerName: "hook" });
+  assert.equal(a.apiVersion, "notification.toolkit.fluxcd.io/v1beta3");
+  assert.equal(a.spec.eventSeverity, "info");
+  assert.deepEqual(a.spec.providerRef, { name: "hook" });
+  assert.deepEqual(a.spec.eventSources, [{ kind: "Kustomization", name: "*" }, { kind: "HelmRelease", name: "*" }]);
+  assert.deepEqual(a.spec.inclusionList, [...CHANGE_EVENT_PATTERNS]);
+  const included = (message: string) => CHANGE_EVENT_PATTERNS.some((p) => new RegExp(p).test(message));
+  for (const message of CHANGE_MESSAGES) assert.ok(included(message), message);
+  for (const message of NOISE) assert.ok(!included(message), message);
+  // Nothing RE2 lacks (lookaround, backreferences), so notification-controller compiles them as tested.
+  for (const p of CHANGE_EVENT_PATTERNS) assert.ok(!/\(\?[=!<]|\\[1-9]/.test(p), p);
 });

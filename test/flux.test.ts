@@ -179,3 +179,27 @@ test("FluxNotifications on its own alerts in a tenant namespace, after whatever 
   assert.ok(!JSON.stringify(r.resources.map((x) => [x.inputs, x.outputs])).includes("PLANTED"));
   assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
+
+test("FluxNotifications with events: changes adds a changes Alert beside the errors Alert, which keeps its name", async () => {
+  const r = await run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    new FluxNotifications("team-a-alerts", {
+      provider,
+      namespace: "team-a",
+      notifications: [
+        { name: "loud", type: "generic", address: "https://hooks.example.com/PLANTED", events: "changes" },
+        { name: "quiet", type: "generic", address: "https://hooks.example.com/PLANTED2" },
+      ],
+    });
+  });
+  const alerts = kubeObjects(r, "Alert").map((x) => [x.name, (x.values.metadata as { name: string }).name, (x.values.spec as { eventSeverity: string }).eventSeverity]);
+  assert.deepEqual(alerts.sort(), [
+    ["team-a-alerts-loud-alert", "loud", "error"],
+    ["team-a-alerts-loud-changes-alert", "loud-changes", "info"],
+    ["team-a-alerts-quiet-alert", "quiet", "error"],
+  ]);
+  const changes = kubeObjects(r, "Alert").find((x) => x.name === "team-a-alerts-loud-changes-alert")!;
+  assert.deepEqual((changes.values.spec as { providerRef: object }).providerRef, { name: "loud" });
+  assert.ok(dependsOn(r, changes, kubeObjects(r, "Provider").find((x) => x.name === "team-a-alerts-loud-provider")!));
+  assert.deepEqual(await validateKubernetesObjects(r.resources), []);
+});

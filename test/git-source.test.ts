@@ -177,6 +177,8 @@ test("helm, OCI and bucket sources carry their config", async () => {
   const hr = spec("HelmRelease") as { chart: { spec: object }; values: object };
   assert.deepEqual(hr.chart.spec, { chart: "podinfo", version: "6.x", sourceRef: { kind: "HelmRepository", name: "podinfo" }, interval: "10m" });
   assert.deepEqual(hr.values, { replicaCount: 2 });
+  // Drift detection on (FluxSources' default), with the replicas an autoscaler owns left alone.
+  assert.deepEqual((hr as { driftDetection?: object }).driftDetection, { mode: "enabled", ignore: [{ paths: ["/spec/replicas"], target: { kind: "^(Deployment|StatefulSet)$" } }] });
   assert.deepEqual(spec("OCIRepository"), { url: "oci://ghcr.io/acme/manifests", ref: { tag: "v1.2.0" }, provider: "generic", interval: "5m" });
   assert.deepEqual(spec("Bucket"), { bucketName: "team-a", endpoint: "stacme.blob.core.windows.net", provider: "azure", interval: "15m" });
   const bucketSync = r.one("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", "team-a-sources-blobs-sync").values as Obj;

@@ -20,10 +20,11 @@ export const isType = (type: string) => (r: RecordedResource) => r.type === type
 
 export const STATEFUL: Stateful[] = [
   { what: "resource group", matches: isType("azure-native:resources:ResourceGroup"), identity: [["resourceGroupName"], ["location"]] },
-  // The Key Vault's name is `kv-<env>-<suffix>`: a new suffix is a new vault. (A key's name
-  // suffix is not stateful: it only names a key when the key is created.)
+  // The Key Vault's name is `kv-<env>-<suffix>`, a registry's `acr<tenant><env><suffix>`: a new
+  // suffix is a new vault or registry. (A key's name suffix is not stateful: it only names a key
+  // when the key is created.)
   {
-    what: "Key Vault name suffix",
+    what: "name suffix (Key Vault, registry)",
     matches: (r) => r.type === "random:index/randomString:RandomString" && !r.name.endsWith("-name-suffix"),
     identity: "*",
   },
@@ -36,6 +37,8 @@ export const STATEFUL: Stateful[] = [
     identity: [["resourceName"], ["dnsPrefix"], ["resourceGroupName"], ["location"], ["networkProfile"], ["agentPoolProfiles", "0", "name"]],
   },
   { what: "AKS node pool", matches: isType("azure-native:containerservice:AgentPool"), identity: [["agentPoolName"], ["resourceName"], ["resourceGroupName"]] },
+  // A tenant's images: `acr<tenant><env><suffix>`, named when created (the suffix is matched above).
+  { what: "container registry", matches: isType("azure-native:containerregistry:Registry"), identity: [["registryName"], ["resourceGroupName"], ["location"]] },
   {
     what: "Vault Helm release (its raft storage)",
     matches: (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault",

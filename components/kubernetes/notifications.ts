@@ -1,6 +1,8 @@
 /**
  * Flux notifications for one namespace: per target, a Secret holding the webhook address, a
- * Provider reading it, and an Alert on errors of every Flux object in that namespace.
+ * Provider reading it, an Alert on errors of every Flux object in that namespace and, with
+ * `events: "changes"`, a second Alert (`<name>-changes`) on what Flux created, changed or deleted
+ * there, which includes the drift it corrects (flux-manifests.ts, CHANGE_EVENT_PATTERNS).
  *
  * One namespace only, by design: with multi-tenancy, notification-controller drops events from
  * namespaces other than the Alert's, so an Alert in flux-system never hears about tenant objects.
@@ -11,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { alert, notificationProvider } from "./flux-manifests";
+import { alert, changesAlert, NotificationEvents, notificationProvider } from "./flux-manifests";
 import { fluxResource } from "./flux-resource";
 import { managedLabels } from "./labels";
 
@@ -23,6 +25,12 @@ export interface NotificationTarget {
   channel?: string;
   /** The webhook URL. Stored only in the Secret and kept secret in Pulumi state. */
   address: pulumi.Input<string>;
+  /**
+   * "errors" (default): failures only. "changes": also every object Flux creates, changes or
+   * deletes in the namespace (a change set per reconciliation that changed something, a Helm
+   * release installed or upgraded, drift corrected), never "reconciliation finished" noise.
+   */
+  events?: NotificationEvents;
 }
 
 export interface FluxNotificationsArgs {
@@ -68,6 +76,16 @@ export class FluxNotifications extends pulumi.ComponentResource {
         { ...fluxOpts, dependsOn: [...fluxOpts.dependsOn, provider] },
       );
       alerts.push(created.metadata.name);
+      if (target.events === "changes") {
+        // Beside the errors Alert, named after it: the errors Alert keeps its name and URN.
+        const changes = fluxResource(
+          `${name}-${target.name}-changes-alert`,
+          changesAlert({ providerName: target.name }),
+          { name: `${target.name}-changes`, namespace: args.namespace, labels },
+          { ...fluxOpts, dependsOn: [...fluxOpts.dependsOn, provider] },
+        );
+        alerts.push(changes.metadata.name);
+      }
     }
     this.alertNames = pulumi.all(alerts);
     this.registerOutputs({ alertNames: this.alertNames });

@@ -11,7 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { bucket, helmRelease, helmRepository, kustomization, ociRepository, SourceKind, FluxObject } from "./flux-manifests";
+import { bucket, helmRelease, helmRepository, HelmDriftMode, kustomization, ociRepository, SourceKind, FluxObject } from "./flux-manifests";
 import { fluxResource } from "./flux-resource";
 import { managedLabels } from "./labels";
 
@@ -27,6 +27,8 @@ export interface HelmReleaseSource {
   values?: Record<string, unknown>;
   /** Go duration, e.g. "10m". */
   interval: string;
+  /** helm-controller's drift detection: "enabled" (default) detects and corrects, "warn" only reports, "disabled" neither. */
+  driftDetection?: HelmDriftMode;
 }
 
 export interface OciSource {
@@ -120,6 +122,7 @@ export class FluxSources extends pulumi.ComponentResource {
           values: release.values ?? {},
           serviceAccountName: args.serviceAccountName,
           targetNamespace: args.namespace,
+          driftDetection: release.driftDetection,
         }),
         release.name,
         [repo],

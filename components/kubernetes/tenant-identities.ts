@@ -44,6 +44,8 @@ export type TenantScopeKind = (typeof TENANT_IDENTITY_ROLES)[TenantIdentityRole]
 
 /** The word config uses for the tenant's own vault as a scope. */
 export const OWN_KEY_VAULT_SCOPE = "keyVault";
+/** The word config uses for the tenant's own container registry (`registry.enabled`) as a scope. */
+export const OWN_REGISTRY_SCOPE = "registry";
 
 const SEGMENT = "[^/\\s]+";
 export const REGISTRY_ID = new RegExp(`^/subscriptions/${SEGMENT}/resourceGroups/${SEGMENT}/providers/Microsoft\\.ContainerRegistry/registries/([A-Za-z0-9]{5,50})$`, "i");
@@ -56,7 +58,7 @@ export const STORAGE_CONTAINER_ID = new RegExp(
 /** What a config scope is: the tenant's own vault, a registry, a blob container, or nothing known. */
 export function scopeKind(scope: string): TenantScopeKind | undefined {
   if (scope === OWN_KEY_VAULT_SCOPE) return "keyVault";
-  if (REGISTRY_ID.test(scope)) return "registry";
+  if (scope === OWN_REGISTRY_SCOPE || REGISTRY_ID.test(scope)) return "registry";
   if (STORAGE_CONTAINER_ID.test(scope)) return "container";
   return undefined;
 }
@@ -81,7 +83,8 @@ export function registryLoginServer(registryId: string): string | undefined {
 export function scopeName(scope: string): string {
   const container = STORAGE_CONTAINER_ID.exec(scope);
   const registry = REGISTRY_ID.exec(scope);
-  const text = scope === OWN_KEY_VAULT_SCOPE ? "tenant-vault" : registry ? `acr-${registry[1]}` : container ? `blob-${container[3]}-${container[2]}` : "scope";
+  const own = scope === OWN_KEY_VAULT_SCOPE ? "tenant-vault" : scope === OWN_REGISTRY_SCOPE ? "tenant-registry" : undefined;
+  const text = own ?? (registry ? `acr-${registry[1]}` : container ? `blob-${container[3]}-${container[2]}` : "scope");
   return text
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
@@ -108,7 +111,7 @@ export interface TenantIdentitySpec {
   name: string;
   /** Accounts of the tenant namespace that act as it: one federated credential each (at most 20). */
   serviceAccounts: string[];
-  /** `keyVault` (the tenant's vault), a registry id or a blob container id, each with the role TENANT_IDENTITY_ROLES allows there. */
+  /** `keyVault` (the tenant's vault), `registry` (the tenant's registry), a registry id or a blob container id, each with the role TENANT_IDENTITY_ROLES allows there. */
   roles: { role: TenantIdentityRole; scope: string }[];
 }
 
@@ -127,6 +130,8 @@ export interface TenantIdentitiesArgs {
    * audit log goes). Undefined: no vault.
    */
   keyVault?: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect?: boolean; diagnostics?: DiagnosticsArgs };
+  /** ARM id of the tenant's own container registry, for the `registry` scope. Undefined: none. */
+  registryId?: pulumi.Input<string>;
   /** Entra group ids of the tenant's admins: they get `secretsWriter` on the vault. */
   adminGroups: string[];
   /** The write-only secrets role (SecretsWriterRole): its GUID and what its assignments wait for. */
@@ -209,6 +214,10 @@ export class TenantIdentities extends pulumi.ComponentResource {
         if (kind === "keyVault") {
           if (!vault) throw new pulumi.RunError(`TenantIdentities ${name}: identity ${spec.name} names the tenant's Key Vault, which is not enabled`);
           return { role, scope: vault.id, scopeName: scopeName(scope) };
+        }
+        if (scope === OWN_REGISTRY_SCOPE) {
+          if (args.registryId === undefined) throw new pulumi.RunError(`TenantIdentities ${name}: identity ${spec.name} names the tenant's registry, which does not exist`);
+          return registryPullGrant(args.registryId, scopeName(scope));
         }
         return kind === "registry" ? registryPullGrant(scope, scopeName(scope)) : { role, scope, scopeName: scopeName(scope) };
       });

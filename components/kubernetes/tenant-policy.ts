@@ -37,6 +37,13 @@ export const CSI_SECRETS_RULE: PolicyRule = { apiGroups: ["secrets-store.csi.x-k
 export interface ReconcilerAccess {
   /** Extra rules from config (`tenants[].extraApiAccess`); each must pass tenantRuleEscalation. */
   extraRules?: PolicyRule[];
+  /**
+   * Sealed Secrets is installed: the tenant's Git content may manage SealedSecrets
+   * (`bitnami.com`) in its namespace, which the controller unseals there only (the cluster-wide
+   * scope is refused at admission, see sealed-secrets-config.ts). Without the controller the
+   * group would be a dead grant. Default false.
+   */
+  sealedSecrets?: boolean;
 }
 
 /** Verbs that let a subject act beyond its own grants (RBAC's escalation checks, impersonation). */
@@ -100,6 +107,9 @@ export function tenantRuleEscalation(rule: PolicyRule): string | undefined {
   return undefined;
 }
 
+/** SealedSecrets only, not `sealedsecrets/status`, which the controller writes. */
+export const SEALED_SECRETS_RULE: PolicyRule = { apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], verbs: WRITE_VERBS };
+
 /** Workload API groups: every resource in them is namespaced application state. */
 export const WORKLOAD_API_GROUPS = ["apps", "batch", "autoscaling", "policy", "networking.k8s.io"];
 
@@ -146,6 +156,7 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
     CSI_SECRETS_RULE,
     ...(access.extraRules ?? []),
+    ...(access.sealedSecrets ? [SEALED_SECRETS_RULE] : []),
   ];
 }
 

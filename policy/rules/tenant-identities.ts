@@ -11,6 +11,7 @@ import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text 
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const VAULT = "azure-native:keyvault:Vault";
+const REGISTRY = "azure-native:containerregistry:Registry";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const SERVICE_ACCOUNT_SUBJECT = /^system:serviceaccount:([^:]+):([^:]+)$/;
 
@@ -28,7 +29,7 @@ function coversVaults(scope: string): boolean {
 export const tenantIdentitiesIsolated: PlatformPolicy = {
   name: "tenant-identities-isolated",
   description:
-    "An identity federated with a tenant namespace's service account trusts no subject outside that namespace, and holds no role on another tenant's Key Vault, on the platform's vault, on a scope that covers them, or on a Key Vault object another tenant's identity also holds.",
+    "An identity federated with a tenant namespace's service account trusts no subject outside that namespace, and holds no role on another tenant's Key Vault or container registry, on the platform's vault, on a scope that covers them, or on a Key Vault object another tenant's identity also holds.",
   enforcement: mandatory,
   check: (resources) => {
     const tenantOfNamespace = new Map<string, string>();
@@ -65,6 +66,12 @@ export const tenantIdentitiesIsolated: PlatformPolicy = {
       const tag = get(vault.props, "tags", TENANT_TAG);
       vaultTenant.set(ownName(vault, "vaultName").toLowerCase(), typeof tag === "string" ? tag : undefined);
     }
+    // A tenant's registry (tagged with its tenant) is pulled by that tenant's identities and the kubelet only.
+    const registryTenant = new Map<string, string>();
+    for (const registry of ofType(resources, REGISTRY)) {
+      const tag = get(registry.props, "tags", TENANT_TAG);
+      if (typeof tag === "string") registryTenant.set(ownName(registry, "registryName").toLowerCase(), tag);
+    }
     const holders = new Map<string, { scope: string; tenants: Set<string>; assignments: CheckedResource[] }>();
     for (const assignment of ofType(resources, ASSIGNMENT)) {
       const identity = grantee(assignment, resources);
@@ -82,6 +89,12 @@ export const tenantIdentitiesIsolated: PlatformPolicy = {
       const say = (what: string) => findings.push({ urn: assignment.urn, message: `${assignment.name}: grants tenant ${tenant}'s identity a role ${what}` });
       if (!scope) {
         findings.push({ urn: assignment.urn, message: `${assignment.name}: tenant-identities-isolated: cannot decide, the scope is unknown` });
+        continue;
+      }
+      const registry = /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase();
+      const registryOwner = registry ? registryTenant.get(registry) : undefined;
+      if (registryOwner !== undefined && registryOwner !== tenant) {
+        say(`in tenant ${registryOwner}'s container registry ${registry}`);
         continue;
       }
       if (coversVaults(scope)) {

@@ -44,8 +44,8 @@ test("platform: the real stacks create the CI identities for their environment a
     assert.deepEqual(
       subjects.sort(),
       stack === "prod"
-        ? ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
-        : ["repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
+        ? ["repo:acme-platform/platform-infra:environment:drift-prod", "repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
+        : ["repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
     );
     const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
     const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
@@ -90,6 +90,14 @@ test("attack: a pull-request job without approval gets no CI identity's token; o
     // The real preview runs in the environment a reviewer approves, and only that gets the preview identity.
     assert.equal(environment, "preview", "preview.yml's pulumi-preview job runs in the approval environment");
     assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment })), ["platform-ci-preview"], stack);
+    // The nightly drift report's environment reaches the same read-only identity and nothing
+    // else. What keeps a pull request's job out of it is the environment's deployment-branch
+    // rule (main only), which the stack itself creates before it trusts the environment.
+    const drift = parse(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", "drift.yml"), "utf8")).jobs.drift;
+    const driftEnvironment = String(drift.environment).replace("${{ matrix.stack }}", stack);
+    assert.deepEqual(trusting(githubSubject(repository, { event: "push", ref: "refs/heads/main", environment: driftEnvironment })), ["platform-ci-preview"], stack);
+    const rule = result.one("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy", "platform-ci-drift-branch");
+    assert.deepEqual([rule.values.environment, rule.values.branchPattern], [driftEnvironment, "main"], stack);
   }
 });
 

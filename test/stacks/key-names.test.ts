@@ -47,7 +47,7 @@ test("turning SOPS or Vault off drops the key and its suffix, so turning it on a
   assert.deepEqual(off.filter((r) => r.type === KEY), []);
   assert.deepEqual(
     off.filter((r) => r.type === RANDOM).map((r) => r.name),
-    ["platform-kv-suffix", "platform-web-azure-kv-suffix"],
-    "only the vaults' own suffixes stay (the platform's and web's)",
+    ["platform-kv-suffix", "platform-web-acr-suffix", "platform-api-acr-suffix", "platform-web-azure-kv-suffix"],
+    "only the vaults' own suffixes (the platform's and web's) and the registries' stay",
   );
 });

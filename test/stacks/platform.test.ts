@@ -135,7 +135,16 @@ test("prod differs from dev where the config says so", () => {
   assert.equal(replicas(dev), 1);
   assert.equal(replicas(prod), 3);
   // flux-system only: the platform's webhook stays there, and prod's tenants name no targets of their own.
-  assert.equal(prod.ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert").length, 1, "flux-system only");
+  // Its one target hears errors and (events: changes, the platform's default) the changes Flux makes.
+  const prodAlerts = prod.ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
+  assert.deepEqual(
+    prodAlerts.map((a) => [(a.values.metadata as { namespace: string }).namespace, (a.values.spec as { eventSeverity: string }).eventSeverity]).sort(),
+    [
+      ["flux-system", "error"],
+      ["flux-system", "info"],
+    ],
+    "flux-system only",
+  );
   assert.equal(dev.ofType("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert").length, 0);
   assert.deepEqual(devResult.violations, []);
 });

@@ -11,6 +11,7 @@ import { test, TestContext } from "node:test";
 import * as github from "@pulumi/github";
 import { parse, stringify } from "yaml";
 import { BUILT_IN_ROLES, BuiltInRole } from "../../components/azure/role-ids";
+import { SEALING_KEY_LABEL, sealedSecretsHelmValues } from "../../components/kubernetes/sealed-secrets-config";
 import { DEPLOY_RULES } from "../../policy/deploy";
 import { evaluatePolicies, PLATFORM_POLICIES, policyContext } from "../../policy/evaluate";
 import { checkedFromRecord } from "../../policy/from-synth";
@@ -54,6 +55,11 @@ const API_SOPS_GRANT = "platform-api-sops-key-vault-crypto-user-sops-key";
 const WEB_DEV_SOPS_KEY = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.KeyVault/vaults/kv-dev-kvfb16/keys/sops-web-45t89b";
 const WEB_APP_IDENTITY_NAME = "platform-web-azure-frontend-azure0a16032";
 const WEB_DEPLOYER_IDENTITY_NAME = "platform-web-azure-deployer60ff6ce";
+const REGISTRY = "azure-native:containerregistry:Registry";
+/** Tenant web's registry push identity's AcrPush grant on web's registry. */
+const WEB_PUSH = "platform-web-acr-push-acrpush";
+/** The name the mocks give tenant api's prod registry (its random suffix is deterministic). */
+const API_REGISTRY_PROD = "acrapiprode1xgy4";
 const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
 const AUDIT_LOGS = "audit-logs-collected";
 const NO_CLUSTER_AUDIT = "platform-aks: no diagnostic setting sends the cluster's audit log (kube-audit-admin or kube-audit) to a workspace, storage account or event hub";
@@ -142,6 +148,10 @@ function rolesOnlyCondition(roles: BuiltInRole[]): string {
 
 const hcl = (resources: CheckedResource[]) => props(resources, RELEASE, "platform-vault").values.server.ha.raft;
 
+const DRIFT_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const DRIFT_BRANCH = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
 /** Dev without monitoring: the cluster, the platform's vault and tenant web's vault, each advisory. */
 const DEV_UNAUDITED = [
   expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT),
@@ -150,6 +160,52 @@ const DEV_UNAUDITED = [
 ];
 
 const FIXTURES: Record<string, Fixture[]> = {
+  "unattended-ci-identity-read-only": [
+    {
+      title: "Contributor for the read-only identity that the nightly drift report acts as",
+      stack: "dev",
+      change: (rs) => {
+        const assignment = props(rs, ASSIGNMENT, "platform-ci-preview-reader");
+        assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, CONTRIBUTOR_ROLE);
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", ASSIGNMENT, "platform-ci-preview-reader", "platform-ci-preview-reader: grants Contributor to platform-ci-preview235fea7, which unattended jobs in environment drift-dev act as; it may only read (Reader, Key Vault Reader, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service Cluster User Role)")],
+    },
+    {
+      title: "a data-plane read of secret values is no read-only role either",
+      stack: "prod",
+      change: (rs) => {
+        const assignment = props(rs, ASSIGNMENT, "platform-ci-preview-key-vault-reader");
+        assignment.roleDefinitionId = assignment.roleDefinitionId.replace(/[^/]+$/, KEY_VAULT_SECRETS_USER_ROLE);
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", ASSIGNMENT, "platform-ci-preview-key-vault-reader", "platform-ci-preview-key-vault-reader: grants Key Vault Secrets User to platform-ci-preview38a873c, which unattended jobs in environment drift-prod act as; it may only read (Reader, Key Vault Reader, Azure Kubernetes Service RBAC Reader, Azure Kubernetes Service Cluster User Role)")],
+    },
+    {
+      title: "the drift environment admits every branch",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DRIFT_ENVIRONMENT, "platform-ci-drift-environment").deploymentBranchPolicy = { protectedBranches: false, customBranchPolicies: false };
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", DRIFT_ENVIRONMENT, "platform-ci-drift-environment", "platform-ci-drift-environment: environment drift-prod has no reviewers and an identity trusts it, but it admits every branch (deploymentBranchPolicy.customBranchPolicies is not true)")],
+    },
+    {
+      title: "the drift environment's branch rule is a wildcard",
+      stack: "dev",
+      change: (rs) => {
+        props(rs, DRIFT_BRANCH, "platform-ci-drift-branch").branchPattern = "*";
+      },
+      expected: [expect("unattended-ci-identity-read-only", "mandatory", DRIFT_ENVIRONMENT, "platform-ci-drift-environment", "platform-ci-drift-environment: environment drift-dev has no reviewers and an identity trusts it, but it admits more than named branches (*)")],
+    },
+    {
+      title: "an environment with reviewers is not unattended: its branch rule is the reviewers' business",
+      stack: "dev",
+      change: (rs) => {
+        const environment = props(rs, DRIFT_ENVIRONMENT, "platform-ci-drift-environment");
+        environment.reviewers = [{ teams: [7] }];
+        environment.deploymentBranchPolicy = { protectedBranches: false, customBranchPolicies: false };
+      },
+      expected: [],
+    },
+  ],
   "aks-local-accounts-disabled": [
     {
       title: "local accounts switched back on",
@@ -449,6 +505,24 @@ const FIXTURES: Record<string, Fixture[]> = {
   ],
   "tenant-identities-isolated": [
     {
+      title: "web's source identity pulls from api's registry",
+      stack: "dev",
+      change: (rs) => {
+        const apiRegistry = props(rs, REGISTRY, "platform-api-acr");
+        const group = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev";
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-tenant-registry").scope = `${group}/providers/Microsoft.ContainerRegistry/registries/${apiRegistry.registryName}`;
+      },
+      expected: [
+        expect(
+          ISOLATED,
+          "mandatory",
+          ASSIGNMENT,
+          "platform-web-azure-deployer-acrpull-tenant-registry",
+          "platform-web-azure-deployer-acrpull-tenant-registry: grants tenant web's identity a role in tenant api's container registry acrapidevlz5s9f",
+        ),
+      ],
+    },
+    {
       title: "web's application identity federated with an account of api's namespace: api's pods read web's vault",
       stack: "dev",
       change: (rs) => (props(rs, CREDENTIAL, WEB_APP_CREDENTIAL).subject = "system:serviceaccount:api:frontend-azure"),
@@ -498,7 +572,7 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         const platformVault = String(props(rs, ASSIGNMENT, "platform-web-sops-key-vault-crypto-user-sops-key").scope).replace(/\/keys\/[^/]+$/, "");
         props(rs, ASSIGNMENT, WEB_APP_GRANT).scope = platformVault;
-        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-acr-acmeplatformdev").scope = platformVault.replace(/\/providers\/.*$/, "");
+        props(rs, ASSIGNMENT, "platform-web-azure-deployer-acrpull-tenant-registry").scope = platformVault.replace(/\/providers\/.*$/, "");
       },
       expected: [
         expect(ISOLATED, "mandatory", ASSIGNMENT, WEB_APP_GRANT, `${WEB_APP_GRANT}: grants tenant web's identity a role on the platform's Key Vault ${PLATFORM_VAULT}; a tenant identity gets its own tenant's vault, or one object in it`),
@@ -506,8 +580,8 @@ const FIXTURES: Record<string, Fixture[]> = {
           ISOLATED,
           "mandatory",
           ASSIGNMENT,
-          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev",
-          "platform-web-azure-deployer-acrpull-acr-acmeplatformdev: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
+          "platform-web-azure-deployer-acrpull-tenant-registry",
+          "platform-web-azure-deployer-acrpull-tenant-registry: grants tenant web's identity a role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev, which covers every Key Vault in it (other tenants' and the platform's)",
         ),
       ],
     },
@@ -1009,6 +1083,186 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
       expected: [],
     },
+    {
+      title: "a tenant's container registry unprotected in prod",
+      stack: "prod",
+      change: (rs) => (one(rs, REGISTRY, "platform-web-acr").protect = false),
+      expected: [
+        expect("stateful-resources-protected", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr (azure-native:containerregistry:Registry) must be protected in production"),
+      ],
+    },
+  ],
+  "container-registry-entra-only": [
+    {
+      title: "the admin user switched on",
+      stack: "dev",
+      change: (rs) => (props(rs, REGISTRY, "platform-web-acr").adminUserEnabled = true),
+      expected: [
+        expect("container-registry-entra-only", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr: adminUserEnabled must be false (a shared password past Entra and every role)"),
+      ],
+    },
+    {
+      title: "anonymous pull switched on",
+      stack: "prod",
+      change: (rs) => (props(rs, REGISTRY, "platform-api-acr").anonymousPullEnabled = true),
+      expected: [
+        expect("container-registry-entra-only", "mandatory", REGISTRY, "platform-api-acr", "platform-api-acr: anonymousPullEnabled must be false (anyone could pull every image)"),
+      ],
+    },
+    {
+      title: "both left unset: ARM's default is off",
+      stack: "dev",
+      change: (rs) => {
+        delete props(rs, REGISTRY, "platform-web-acr").adminUserEnabled;
+        delete props(rs, REGISTRY, "platform-web-acr").anonymousPullEnabled;
+      },
+      expected: [],
+    },
+  ],
+  "container-registry-push-scoped": [
+    {
+      title: "push granted to a group",
+      stack: "dev",
+      change: (rs) => (props(rs, ASSIGNMENT, WEB_PUSH).principalType = "Group"),
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush to a principal of type Group; push only from CI identities (ServicePrincipal), never a group or a person`,
+        ),
+      ],
+    },
+    {
+      title: "the push identity also trusts pull requests",
+      stack: "dev",
+      change: (rs) => {
+        const credential = rs.find((r) => r.type === CREDENTIAL && r.name.startsWith("platform-web-acr-push-github-"))!;
+        (credential.props as Props).subject = "repo:acme-platform/web-frontend:pull_request";
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush to an identity every pull request can use (repo:acme-platform/web-frontend:pull_request); push from a branch or an approval environment`,
+        ),
+      ],
+    },
+    {
+      title: "tenant web's CI given push on tenant api's registry",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, WEB_PUSH);
+        grant.scope = grant.scope.replace(/[^/]+$/, props(rs, REGISTRY, "platform-api-acr").registryName);
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush on tenant api's registry ${API_REGISTRY_PROD} to an identity of tenant web: a tenant's CI pushes to its own registry only`,
+        ),
+      ],
+    },
+    {
+      title: "push on the whole resource group (every registry in it)",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, ASSIGNMENT, WEB_PUSH);
+        grant.scope = grant.scope.replace(/\/providers\/Microsoft\.ContainerRegistry\/.*$/, "");
+        const links = one(rs, ASSIGNMENT, WEB_PUSH).links;
+        if (links?.propertyDependencies) one(rs, ASSIGNMENT, WEB_PUSH).links = { ...links, propertyDependencies: { ...links.propertyDependencies, scope: [] } };
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-prod: push on one registry, not on everything under a resource group or subscription`,
+        ),
+      ],
+    },
+    {
+      title: "push granted to a service principal the stack does not define",
+      stack: "dev",
+      change: (rs) => {
+        const grant = one(rs, ASSIGNMENT, WEB_PUSH);
+        (grant.props as Props).principalId = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f";
+        if (grant.links?.propertyDependencies) grant.links = { ...grant.links, propertyDependencies: { ...grant.links.propertyDependencies, principalId: [] } };
+      },
+      expected: [
+        expect(
+          "container-registry-push-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          WEB_PUSH,
+          `${WEB_PUSH}: AcrPush container-registry-push-scoped: cannot decide, its principal is no managed identity of the stack`,
+        ),
+      ],
+    },
+    {
+      title: "the kubelet's AcrPull on every tenant registry is no push",
+      stack: "prod",
+      change: (rs) => assert.ok(rs.some((r) => r.type === ASSIGNMENT && r.name === "platform-api-acr-acrpull-kubelet")),
+      expected: [],
+    },
+  ],
+  "sealed-secrets-controller-locked-down": [
+    {
+      title: "the platform's controller: renewal off, no proxy binding, its key protected",
+      stack: "prod",
+      change: (rs) => rs.push(...sealedSecretsFixture(sealedSecretsHelmValues({ keysChecksum: "x" }), true)),
+      expected: [],
+    },
+    {
+      title: "the chart's defaults: the controller renews its own key, every signed-in user may proxy to it",
+      stack: "dev",
+      change: (rs) => rs.push(...sealedSecretsFixture({}, false)),
+      expected: [
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          RELEASE,
+          "sealed-secrets",
+          'sealed-secrets: values.keyrenewperiod is unset (the controller renews its key every 30 days): a key the controller makes is in no backup; set "0" and rotate with new key generations',
+        ),
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          RELEASE,
+          "sealed-secrets",
+          "sealed-secrets: values.rbac.serviceProxier binds services/proxy on the controller to system:authenticated (every signed-in user and service account); set create: false (the certificate is a stack output, kubeseal --cert)",
+        ),
+      ],
+    },
+    {
+      title: "renewal every 720h, and arguments that replace the chart's",
+      stack: "dev",
+      change: (rs) => rs.push(...sealedSecretsFixture({ ...sealedSecretsHelmValues({ keysChecksum: "x" }), keyrenewperiod: "720h", args: ["--update-status"] }, false)),
+      expected: [
+        expect("sealed-secrets-controller-locked-down", "mandatory", RELEASE, "sealed-secrets", 'sealed-secrets: values.keyrenewperiod is "720h": a key the controller makes is in no backup; set "0" and rotate with new key generations'),
+        expect("sealed-secrets-controller-locked-down", "mandatory", RELEASE, "sealed-secrets", "sealed-secrets: values.args replaces the chart's controller arguments, key renewal off among them"),
+      ],
+    },
+    {
+      title: "an unprotected sealing key in prod",
+      stack: "prod",
+      change: (rs) => rs.push(...sealedSecretsFixture(sealedSecretsHelmValues({ keysChecksum: "x" }), false)),
+      expected: [
+        expect(
+          "sealed-secrets-controller-locked-down",
+          "mandatory",
+          SECRET,
+          "sealing-key",
+          "sealing-key: a sealing key (sealed-secrets-controller's) must be protected in production: what it sealed decrypts with nothing else in the cluster",
+        ),
+      ],
+    },
   ],
   [AUDIT_LOGS]: [
     {
@@ -1063,6 +1317,17 @@ const FIXTURES: Record<string, Fixture[]> = {
     },
   ],
 };
+
+/** A Sealed Secrets release with `values` and one active sealing key Secret, as another program might make them. */
+function sealedSecretsFixture(values: Record<string, unknown>, protectKey: boolean): CheckedResource[] {
+  const release = added(RELEASE, "sealed-secrets", { chart: "sealed-secrets", namespace: "sealed-secrets", values });
+  const key = added(SECRET, "sealing-key", {
+    type: "kubernetes.io/tls",
+    metadata: { name: "sealing-key", namespace: "sealed-secrets", labels: { [SEALING_KEY_LABEL]: "active" } },
+  });
+  key.protect = protectKey;
+  return [release, key];
+}
 
 /** A resource the real program does not create, parented to the stack. */
 function added(type: string, name: string, resourceProps: Record<string, unknown>): CheckedResource {

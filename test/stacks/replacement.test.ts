@@ -90,6 +90,12 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
   },
   { name: "another GitHub owner", change: (p) => (p.github.owner = "acme-platform-2") },
+  { name: "a larger registry SKU", change: (p) => (p.registry = { ...p.registry, sku: "Premium" }) },
+  {
+    name: "another registry pusher for a tenant",
+    change: (p) => (p.tenants[1].registry = { push: [{ repository: "acme-platform/orders-api", environment: "production" }] }),
+  },
+  { name: "Sealed Secrets turned on", change: (p) => (p.sealedSecrets = { enabled: true }) },
   {
     name: "monitoring: other log categories, a longer retention, a daily cap, alert receivers",
     change: (p) =>
@@ -122,6 +128,9 @@ test("the check can fail: a new location replaces everything located (a new pod 
     'resource group platform-rg: location "westeurope" -> "northeurope"',
     'Key Vault platform-kv: location "westeurope" -> "northeurope"',
     'AKS cluster platform-aks: location "westeurope" -> "northeurope"',
+    'container registry platform-web-acr: location "westeurope" -> "northeurope"',
+    'container registry platform-api-acr: location "westeurope" -> "northeurope"',
+    'container registry platform-payments-acr: location "westeurope" -> "northeurope"',
     'Log Analytics workspace platform-monitoring-logs: location "westeurope" -> "northeurope"',
     'Azure Monitor workspace platform-monitoring-metrics: location "westeurope" -> "northeurope"',
   ]);
@@ -145,12 +154,19 @@ test("turning SOPS off drops exactly the SOPS keys (the shared one and each tena
   assert.deepEqual(replacements(before, after), keys.map((key) => `Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`));
 });
 
-test("a removed tenant drops exactly its SOPS key, which prod protects, so pulumi up stops before deleting it", async () => {
+test("a removed tenant drops exactly its SOPS key and its registry, which prod protects, so pulumi up stops before deleting them", async () => {
   const before = await prod();
   const after = await synthProd((p) => (p.tenants = p.tenants.filter((t: { name: string }) => t.name !== "payments")));
   const key = before.find((r) => r.type === "azure-native:keyvault:Key" && String(r.values.keyName).startsWith("sops-payments-"));
   assert.ok(key?.protect, "the tenant's key is protected in prod: what its repository encrypted stays readable until someone unprotects it on purpose");
-  assert.deepEqual(replacements(before, after), [`Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`]);
+  const registry = before.find((r) => r.type === "azure-native:containerregistry:Registry" && r.name === "platform-payments-acr");
+  assert.ok(registry?.protect, "the tenant's registry is protected in prod: its images stay until someone unprotects it on purpose");
+  const suffix = before.find((r) => r.name === "platform-payments-acr-suffix")!;
+  assert.deepEqual(replacements(before, after).sort(), [
+    `Key Vault key ${key.urn}: gone (its URN changed or it was dropped)`,
+    `container registry ${registry.urn}: gone (its URN changed or it was dropped)`,
+    `name suffix (Key Vault, registry) ${suffix.urn}: gone (its URN changed or it was dropped)`,
+  ].sort());
 });
 
 test("retiring the shared SOPS key (flux.sharedSopsKey: false) drops exactly it", async () => {

@@ -96,5 +96,22 @@ test("a tenant with a notification of its own gets exactly its own webhook; the 
     providers.map((p) => [(p.values.metadata as { name: string }).name, (p.values.spec as { secretRef: { name: string }; channel: string })]),
     [["web-alerts", { type: "slack", channel: "#web-team", secretRef: { name: "web-alerts-webhook" } }]],
   );
+  // What each channel hears: the platform's the changes Flux makes in flux-system too (its
+  // default), the tenant's only errors (its default), each about its own namespace only.
+  const alerts = (namespace: string) =>
+    result.run.resources
+      .filter((r) => r.type === "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert" && (r.values.metadata as { namespace?: string }).namespace === namespace)
+      .map((r) => {
+        const spec = r.values.spec as { eventSeverity: string; inclusionList?: string[]; eventSources: { namespace?: string }[] };
+        assert.ok(spec.eventSources.every((source) => source.namespace === undefined), r.name);
+        return [(r.values.metadata as { name: string }).name, spec.eventSeverity, spec.inclusionList !== undefined];
+      })
+      .sort();
+  const platformNotification = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8")).config["gitops-platform:platform"].flux.notifications[0].name;
+  assert.deepEqual(alerts("flux-system"), [
+    [platformNotification, "error", false],
+    [`${platformNotification}-changes`, "info", true],
+  ]);
+  assert.deepEqual(alerts("web"), [["web-alerts", "error", false]]);
   assert.deepEqual(result.violations, []);
 });

@@ -1,0 +1,94 @@
+/**
+ * CI identities that run unattended. The read-only preview identity also trusts the nightly
+ * drift report's GitHub environment, which has no reviewers (CiIdentity, driftEnvironment): any
+ * workflow on the branch that environment admits may act as that identity without a person
+ * approving the run. So such an identity may only read, and the environment must admit named
+ * branches only; otherwise an unattended job, or a pull request's job, could change Azure.
+ */
+import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
+import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
+import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
+
+const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const BRANCH_RULE = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+
+/** Roles that read and change nothing (Key Vault Reader reads metadata, never key or secret values). */
+const READ_ONLY_ROLES: Record<string, string> = Object.fromEntries(
+  (["Reader", "Key Vault Reader", "Azure Kubernetes Service RBAC Reader", "Azure Kubernetes Service Cluster User Role"] as const).map((role) => [BUILT_IN_ROLES[role], role]),
+);
+const ROLE_NAMES: Record<string, string> = Object.fromEntries(Object.entries(BUILT_IN_ROLES).map(([role, guid]) => [guid, role]));
+
+/** `repo:<owner>/<name>:environment:<environment>` -> its parts, or undefined for other subjects. */
+function environmentSubject(subject: string): { repository: string; environment: string } | undefined {
+  const match = /^repo:[^/:]+\/([^:]+):environment:(.+)$/.exec(subject);
+  return match ? { repository: match[1].toLowerCase(), environment: match[2].toLowerCase() } : undefined;
+}
+
+/** What is wrong with an unreviewed environment's branch gate, or undefined when it admits named branches only. */
+function gateProblem(environment: CheckedResource, rules: readonly CheckedResource[]): string | undefined {
+  const policy = get(environment.props, "deploymentBranchPolicy");
+  if (get(policy, "customBranchPolicies") !== true) return "admits every branch (deploymentBranchPolicy.customBranchPolicies is not true)";
+  const name = text(get(environment.props, "environment")).toLowerCase();
+  const repository = text(get(environment.props, "repository")).toLowerCase();
+  const own = rules.filter(
+    (r) => text(get(r.props, "environment")).toLowerCase() === name && text(get(r.props, "repository")).toLowerCase() === repository,
+  );
+  if (own.length === 0) return "has no branch rule (RepositoryEnvironmentDeploymentPolicy), so GitHub admits no branch the stack chose";
+  const loose = own.filter((r) => !text(get(r.props, "branchPattern")) || text(get(r.props, "branchPattern")).includes("*") || text(get(r.props, "tagPattern")));
+  if (loose.length > 0) return `admits more than named branches (${loose.map((r) => text(get(r.props, "branchPattern")) || `tag ${text(get(r.props, "tagPattern"))}`).join(", ")})`;
+  return undefined;
+}
+
+export const unattendedCiIdentityReadOnly: PlatformPolicy = {
+  name: "unattended-ci-identity-read-only",
+  description:
+    "An identity federated with a GitHub environment the stack creates without reviewers (the nightly drift report) holds read-only roles only, and that environment admits named branches only.",
+  enforcement: mandatory,
+  check: (resources) => {
+    const unreviewed = ofType(resources, ENVIRONMENT).filter((e) => {
+      const reviewers = get(e.props, "reviewers");
+      return !Array.isArray(reviewers) || reviewers.length === 0;
+    });
+    if (unreviewed.length === 0) return [];
+    const rules = ofType(resources, BRANCH_RULE);
+    const { byIdentity, unlinked } = federation(resources);
+    const findings: Finding[] = [];
+    const unattendedIdentities = new Map<string, string>();
+    for (const environment of unreviewed) {
+      const name = text(get(environment.props, "environment")).toLowerCase();
+      const repository = text(get(environment.props, "repository")).toLowerCase();
+      const trusting = unlinked.concat(...byIdentity.values()).filter((c) => {
+        const subject = environmentSubject(text(get(c.props, "subject")));
+        return text(get(c.props, "issuer")) === GITHUB_ACTIONS_ISSUER && subject?.environment === name && subject.repository === repository;
+      });
+      if (trusting.length === 0) continue;
+      const problem = gateProblem(environment, rules);
+      if (problem) findings.push({ urn: environment.urn, message: `${environment.name}: environment ${name} has no reviewers and an identity trusts it, but it ${problem}` });
+      for (const credential of trusting) {
+        if (unlinked.includes(credential)) {
+          findings.push({ urn: credential.urn, message: unlinkedMessage("unattended-ci-identity-read-only", [credential]) });
+          continue;
+        }
+        for (const [urn, credentials] of byIdentity) if (credentials.includes(credential)) unattendedIdentities.set(urn, name);
+      }
+    }
+    const identities = new Map(ofType(resources, IDENTITY).map((i) => [i.urn, i]));
+    for (const assignment of ofType(resources, ASSIGNMENT)) {
+      const target = grantee(assignment, resources);
+      const environment = target ? unattendedIdentities.get(target.urn) : undefined;
+      if (!target || environment === undefined) continue;
+      const guid = assignedRoleGuid(assignment);
+      if (READ_ONLY_ROLES[guid]) continue;
+      const identity = identities.get(target.urn)!;
+      findings.push({
+        urn: assignment.urn,
+        message: `${assignment.name}: grants ${ROLE_NAMES[guid] ?? guid} to ${ownName(identity, "resourceName") || identity.name}, which unattended jobs in environment ${environment} act as; it may only read (${Object.values(READ_ONLY_ROLES).join(", ")})`,
+      });
+    }
+    return findings;
+  },
+};
+
+export const CI_POLICIES = [unattendedCiIdentityReadOnly];
