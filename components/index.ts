@@ -36,7 +36,7 @@ export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernete
 export { Flux, type FluxArgs } from "./kubernetes/flux";
 export type { ClusterReference } from "./cluster";
 export type { AzureComponentArgs } from "./azure/common";
-export { GitSource, type GitSourceArgs } from "./kubernetes/git-source";
+export { GitSource, type GitSourceArgs, type GitImageAutomationArgs, IMAGE_UPDATE_BRANCH } from "./kubernetes/git-source";
 export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
 export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";
 export { knownHosts } from "./kubernetes/known-hosts";
@@ -63,6 +63,7 @@ export {
   type VaultArgs,
 } from "./kubernetes/vault";
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
+export { Flagger, type FlaggerArgs, flaggerHelmValues, FLAGGER_CHART_VERSION } from "./kubernetes/flagger";
 export { SealedSecrets, SEALED_SECRETS_DEFAULTS, type SealedSecretsArgs, type SealedSecretsSettingsArgs, type SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 export {
   PlatformMonitoring,

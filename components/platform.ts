@@ -20,6 +20,7 @@ import { PlatformNetwork } from "./azure/network";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import type { DiagnosticsArgs } from "./azure/common";
 import { PlatformMonitoring } from "./azure/monitoring";
+import { Flagger } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
@@ -141,6 +142,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly ci?: CiIdentity;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
+  /** Flagger (progressive delivery), when `flagger.enabled`. */
+  readonly flagger?: Flagger;
   /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
   readonly secretsWriterRole?: SecretsWriterRole;
   private readonly componentArgs: PlatformComponentArgs;
@@ -234,9 +237,19 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         notifications,
         tags,
         protect,
+        // The image controllers only run when some tenant pushes image updates.
+        imageAutomation: config.tenants.some((t) => t.imageAutomation.enabled),
       },
       child,
     );
+
+    if (config.flagger.enabled) {
+      this.flagger = new Flagger(
+        `${name}-flagger`,
+        { cluster: this.cluster, version: config.flagger.version, namespace: config.flagger.namespace, prometheusRetention: config.flagger.prometheusRetention },
+        child,
+      );
+    }
 
     // Tenants decrypt with keys and identities of their own (TenantSops); their admins encrypt
     // with an encrypt-only role on their own key.
@@ -405,7 +418,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         quota: tenant.quota,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
-        reconcilerAccess: { extraRules: tenant.extraApiAccess, sealedSecrets: config.sealedSecrets.enabled },
+        reconcilerAccess: {
+          extraRules: tenant.extraApiAccess,
+          sealedSecrets: config.sealedSecrets.enabled,
+          imageAutomation: tenant.imageAutomation.enabled,
+          canaries: this.flagger !== undefined,
+        },
+        // Flagger's Prometheus scrapes the tenant's pods for canary metrics; Flagger calls their webhooks.
+        allowIngressFromAddonNamespaces: this.flagger ? [config.flagger.namespace] : undefined,
       },
       { parent: this },
     );
@@ -448,6 +468,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
               identities: tenant.identities,
               registryId: registry?.id,
               sourceServiceAccounts,
+              imageServiceAccounts: tenant.imageAutomation.enabled ? tenant.imageAutomation.serviceAccounts : [],
               namespaceReady: created.ready,
               tags: platformTags(config),
             },
@@ -471,6 +492,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           path: tenant.git.path,
           interval: tenant.git.interval,
           create: tenant.git.create,
+          imageAutomation: tenant.imageAutomation.enabled ? { pushBranch: tenant.imageAutomation.pushBranch } : undefined,
           // Plain strings for the deploy key's title, so the key need not wait for the cluster.
           clusterName: `gitops-platform-${config.environment}`,
         },

@@ -12,6 +12,7 @@ import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
+import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
@@ -26,6 +27,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  flaggerNoCrossNamespaceRefs,
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,

@@ -8,6 +8,8 @@ import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
 import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
+import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
 import { parseCidr } from "./cidr";
@@ -448,6 +450,22 @@ function tenantSchema(environment: string) {
       .describe(
         "Flux alerts for this tenant's namespace, to webhooks of its own (the platform's flux.notifications stay in flux-system): the tenant's admins can read these addresses.",
       ),
+    imageAutomation: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("Let Flux push image updates to the tenant's repository: a write deploy key and the image.toolkit.fluxcd.io kinds in the tenant's Role. Requires git."),
+        pushBranch: gitBranch
+          .default(IMAGE_UPDATE_BRANCH)
+          .describe("Branch ImageUpdateAutomation pushes to, merged into git.branch through a pull request; never git.branch when git.create protects it."),
+        serviceAccounts: z
+          .array(serviceAccountName)
+          .default([])
+          .describe("Accounts of tenants[].identities (with AcrPull on the registry) that ImageRepositories with provider azure name: image-reflector-controller may create their tokens."),
+      })
+      .prefault({})
+      .describe("Flux image update automation for this tenant; off by default."),
   });
 }
 
@@ -553,6 +571,15 @@ export function platformObjectSchema(environment: string) {
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
     monitoring: monitoringSchema(p).prefault({}),
+    flagger: z
+      .strictObject({
+        enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with a Prometheus for canary metrics, and let tenants manage Canaries."),
+        version: semver.default(FLAGGER_CHART_VERSION).describe("flagger Helm chart version (https://flagger.app)."),
+        namespace: dnsLabel.default(FLAGGER_NAMESPACE).describe("Namespace of Flagger and its Prometheus; tenant namespaces admit ingress from it (metrics scraping)."),
+        prometheusRetention: duration.default("2h").describe("How long Flagger's Prometheus keeps samples."),
+      })
+      .prefault({})
+      .describe("Flagger, the progressive delivery add-on; off unless enabled."),
     registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
     sealedSecrets: sealedSecretsSchema()
       .prefault({})

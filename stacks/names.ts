@@ -12,6 +12,7 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   "calico-system",
   "tigera-operator",
   "cert-manager",
+  "flagger-system",
 ];
 
 export function isReservedNamespace(name: string): boolean {

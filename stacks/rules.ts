@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
 import { isReservedNamespace } from "./names";
+import { FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { effectiveVnet, isProduction } from "./environments";
 import type { ParsedPlatform, RuleContext } from "./config-shape";
@@ -40,6 +41,8 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkRegistry(config, report);
   checkKeyVaultReach(config, report);
   checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);
+  checkImageAutomation(config, report);
+  checkFlagger(config, report);
   if (isProduction(config.environment)) checkProduction(config, report);
   checkMonitoring(config, report);
 }
@@ -429,6 +432,45 @@ function checkMonitoring(config: ParsedPlatform, report: Report): void {
   }
   if (monitoring.alertActionGroupIds.length > 0 && !(monitoring.enabled && monitoring.prometheus)) {
     report(["monitoring", "alertActionGroupIds"], "the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus");
+  }
+}
+
+/**
+ * Image automation pushes with the tenant's deploy key through its GitRepository: it needs the
+ * tenant's Git source, the flux2 chart (the extension cannot lock the image controllers down), and
+ * a push branch GitHub lets the key push to (a branch `create` protects requires reviewed pull
+ * requests, which a deploy key cannot satisfy).
+ */
+function checkImageAutomation({ flux, tenants }: ParsedPlatform, report: Report): void {
+  tenants.forEach((tenant, i) => {
+    const image = tenant.imageAutomation;
+    const path = ["tenants", i, "imageAutomation"];
+    if (!image.enabled) {
+      if (image.serviceAccounts.length > 0) report([...path, "serviceAccounts"], "only with enabled: true (no image controllers run for this tenant)");
+      return;
+    }
+    if (!tenant.git) report([...path, "enabled"], "needs tenants[].git: image automation pushes to the tenant's Git repository");
+    if (flux.install === "aks-extension") report([...path, "enabled"], "needs flux.install helm: microsoft.flux cannot put the multi-tenancy lockdown on the image controllers");
+    image.serviceAccounts.forEach((account, j) => {
+      const identity = tenant.identities.find((id) => (id.serviceAccounts ?? [id.name]).includes(account));
+      if (!identity) report([...path, "serviceAccounts", j], `"${account}" is no account of this tenant's identities (tenants[].identities)`);
+      else if (!identity.roles.some((grant) => grant.role === "AcrPull")) report([...path, "serviceAccounts", j], `identity "${identity.name}" has no AcrPull on any registry: image-reflector-controller would scan as it in vain`);
+    });
+    if (tenant.git?.create && image.pushBranch === tenant.git.branch) {
+      report(
+        [...path, "pushBranch"],
+        `must not be ${tenant.git.branch}: git.create protects that branch with reviewed pull requests, and GitHub refuses the deploy key's push; push to another branch and merge through a pull request`,
+      );
+    }
+  });
+}
+
+/** Flagger's namespace is its own: never a system namespace nor a tenant's (tenants admit ingress from it). */
+function checkFlagger({ flagger, tenants }: ParsedPlatform, report: Report): void {
+  if (!flagger.enabled) return;
+  if (flagger.namespace !== FLAGGER_NAMESPACE && isReservedNamespace(flagger.namespace)) report(["flagger", "namespace"], `"${flagger.namespace}" is a system namespace; Flagger needs its own`);
+  if (tenants.some((t) => (t.namespace ?? t.name) === flagger.namespace)) {
+    report(["flagger", "namespace"], `"${flagger.namespace}" is a tenant's namespace; Flagger needs its own`);
   }
 }
 

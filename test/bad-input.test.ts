@@ -404,6 +404,22 @@ const CASES: Case[] = [
     fileLevel: true,
   },
   { name: "an alias without its anchor", stack: "dev", text: `config:\n  ${P}: { tags: *nowhere }\n`, problems: [": YAML syntax error"], fileLevel: true },
+  // Image automation (issue 15, item 4) and Flagger (item 3).
+  devCase("image automation without a Git source", { tenants: [{ name: "web", imageAutomation: { enabled: true } }] }, `${P}.tenants[0].imageAutomation.enabled: needs tenants[].git: image automation pushes to the tenant's Git repository`),
+  devCase(
+    "image automation pushing to the branch create protects",
+    { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "web-config", create: true }, imageAutomation: { enabled: true, pushBranch: "main" } }] },
+    `${P}.tenants[0].imageAutomation.pushBranch: must not be main: git.create protects that branch with reviewed pull requests, and GitHub refuses the deploy key's push; push to another branch and merge through a pull request`,
+  ),
+  devCase(
+    "image automation with the AKS extension",
+    { flux: { install: "aks-extension", sops: false }, tenants: [{ name: "web", git: { repository: "a/b" }, imageAutomation: { enabled: true } }] },
+    `${P}.tenants[0].imageAutomation.enabled: needs flux.install helm: microsoft.flux cannot put the multi-tenancy lockdown on the image controllers`,
+  ),
+  devCase("image automation switch is a string", { tenants: [{ name: "web", imageAutomation: { enabled: "yes" } }] }, `${P}.tenants[0].imageAutomation.enabled: must be a boolean, got string`),
+  devCase("Flagger in a system namespace", { flagger: { enabled: true, namespace: "kube-flagger" } }, `${P}.flagger.namespace: "kube-flagger" is a system namespace; Flagger needs its own`),
+  devCase("Flagger in a tenant's namespace", { flagger: { enabled: true, namespace: "web" }, tenants: [{ name: "web" }] }, `${P}.flagger.namespace: "web" is a tenant's namespace; Flagger needs its own`),
+  devCase("a tenant in Flagger's namespace", { tenants: [{ name: "flagger-system" }] }, `${P}.tenants[0].name: "flagger-system" is a system namespace; tenants need their own`),
 ];
 
 /**

@@ -351,6 +351,47 @@ test("the tag names the platform adds are the ones the tag count allows for", as
   assert.deepEqual(Object.keys(platformTags(parse({ tags: { owner: "me" } }))).filter((k) => k !== "owner").sort(), [...PLATFORM_TAG_NAMES].sort());
 });
 
+test("add-ons are off by default in every environment: no Flagger, no tenant image automation", () => {
+  for (const [raw, stack] of [[{}, "dev"], [{ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod"]] as const) {
+    const config = parse({ ...raw, github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "web-config" } }] }, stack);
+    assert.deepEqual(config.flagger, { enabled: false, version: "1.44.0", namespace: "flagger-system", prometheusRetention: "2h" }, stack);
+    assert.deepEqual(config.tenants[0].imageAutomation, { enabled: false, pushBranch: "flux/image-updates", serviceAccounts: [] }, stack);
+  }
+});
+
+test("image automation: needs git and the flux2 chart, and never pushes to the branch create protects", () => {
+  expectProblem({ tenants: [{ name: "web", imageAutomation: { enabled: true } }] }, "gitops-platform:platform.tenants[0].imageAutomation.enabled: needs tenants[].git: image automation pushes to the tenant's Git repository");
+  const created = { github: { owner: "acme" }, tenants: [{ name: "web", git: { repository: "web-config", create: true, branch: "prod" }, imageAutomation: { enabled: true, pushBranch: "prod" } }] };
+  expectProblem(
+    created,
+    "gitops-platform:platform.tenants[0].imageAutomation.pushBranch: must not be prod: git.create protects that branch with reviewed pull requests, and GitHub refuses the deploy key's push; push to another branch and merge through a pull request",
+  );
+  // Without create the platform protects nothing: the repository's own protection decides.
+  assert.equal(parse({ ...created, tenants: [{ ...created.tenants[0], git: { repository: "web-config", branch: "prod" } }] }).tenants[0].imageAutomation.pushBranch, "prod");
+  expectProblem({ tenants: [{ name: "web", git: { repository: "a/b" }, imageAutomation: { enabled: true, pushBranch: "a..b" } }] }, `gitops-platform:platform.tenants[0].imageAutomation.pushBranch: "a..b" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`);
+});
+
+test("image automation scans a private registry as an account of the tenant's identities with AcrPull", () => {
+  const registry = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeplatformdev";
+  const tenant = (image: object, roles: object[] = [{ role: "AcrPull", scope: registry }]) => ({
+    tenants: [{ name: "web", git: { repository: "a/b" }, identities: [{ name: "images", roles }], imageAutomation: image }],
+  });
+  assert.deepEqual(parse(tenant({ enabled: true, serviceAccounts: ["images"] })).tenants[0].imageAutomation.serviceAccounts, ["images"]);
+  expectProblem(tenant({ enabled: true, serviceAccounts: ["other"] }), `gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts[0]: "other" is no account of this tenant's identities (tenants[].identities)`);
+  expectProblem(
+    tenant({ enabled: true, serviceAccounts: ["images"] }, [{ role: "Storage Blob Data Reader", scope: `${registry.replace(/ContainerRegistry\/registries/, "Storage/storageAccounts")}/blobServices/default/containers/c` }]),
+    `gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts[0]: identity "images" has no AcrPull on any registry: image-reflector-controller would scan as it in vain`,
+  );
+  expectProblem(tenant({ serviceAccounts: ["images"] }), "gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts: only with enabled: true (no image controllers run for this tenant)");
+});
+
+test("flagger: its namespace is its own, and no tenant takes the default one", () => {
+  expectProblem({ flagger: { enabled: true, namespace: "vault" } }, 'gitops-platform:platform.flagger.namespace: "vault" is a system namespace; Flagger needs its own');
+  expectProblem({ flagger: { enabled: true, namespace: "web" }, tenants: [{ name: "web" }] }, 'gitops-platform:platform.flagger.namespace: "web" is a tenant\'s namespace; Flagger needs its own');
+  expectProblem({ tenants: [{ name: "flagger-system" }] }, 'gitops-platform:platform.tenants[0].name: "flagger-system" is a system namespace; tenants need their own');
+  assert.equal(parse({ flagger: { enabled: true } }).flagger.namespace, "flagger-system");
+});
+
 const P = "gitops-platform:platform";
 const REGISTRY = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeplatformdev";
 const ACCOUNT = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.Storage/storageAccounts/acmeplatformdev";

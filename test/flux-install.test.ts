@@ -24,8 +24,8 @@ test("helm values: the lockdown beyond what multitenancy.enabled renders goes in
     helmController: { container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true", "--default-kubeconfig-service-account=flux-workload-identity"] } },
     sourceController: { container: { additionalArgs: wi } },
     notificationController: { container: { additionalArgs: wi } },
-    imageReflectionController: { container: { additionalArgs: wi } },
-    imageAutomationController: { container: { additionalArgs: wi } },
+    imageReflectionController: { create: false, container: { additionalArgs: wi } },
+    imageAutomationController: { create: false, container: { additionalArgs: wi } },
   });
   // What the chart renders from these values is exactly Flux's lockdown, nothing twice.
   const rendered = renderedControllerArgs(values);
@@ -35,11 +35,29 @@ test("helm values: the lockdown beyond what multitenancy.enabled renders goes in
 });
 
 test("helm values: without the lockdown nothing is added, except the gate kustomize-controller needs for per-tenant SOPS", () => {
-  assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x" }), { multitenancy: { enabled: false, defaultServiceAccount: "x" } });
+  assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x" }), {
+    multitenancy: { enabled: false, defaultServiceAccount: "x" },
+    imageReflectionController: { create: false },
+    imageAutomationController: { create: false },
+  });
   assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x", sops: true }).kustomizeController, {
     container: { additionalArgs: ["--feature-gates=ObjectLevelWorkloadIdentity=true"] },
   });
   assert.equal(DECRYPTION_SERVICE_ACCOUNT, "flux-decryption");
+});
+
+test("helm values: the image automation controllers (and their CRDs) only on request, locked down either way", () => {
+  const off = fluxHelmValues({ multitenancy: true, defaultServiceAccount: "flux-reconciler" });
+  const on = fluxHelmValues({ multitenancy: true, defaultServiceAccount: "flux-reconciler", imageAutomation: true });
+  for (const key of ["imageReflectionController", "imageAutomationController"]) {
+    assert.equal((off[key] as { create: boolean }).create, false, `${key} off by default (the chart's own default is on)`);
+    assert.equal((on[key] as { create: boolean }).create, true, key);
+  }
+  const rendered = renderedControllerArgs(on);
+  for (const controller of ["image-reflector-controller", "image-automation-controller"] as const) {
+    assert.deepEqual([...rendered[controller]].sort(), [...lockdownFlags("flux-reconciler")[controller]].sort(), controller);
+  }
+  for (const key of ["kustomizeController", "sourceController"]) assert.deepEqual(on[key], off[key], `${key} is unchanged`);
 });
 
 test("rendered arguments follow the flux2 chart: multitenancy first, then additionalArgs", () => {

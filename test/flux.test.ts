@@ -54,6 +54,16 @@ test("helm install: flux2 chart, pinned, locked down, impersonation defaulting t
   assert.equal(r.outputs.sopsKeyId, undefined);
 });
 
+test("imageAutomation installs the image controllers through the chart; the extension refuses it", async () => {
+  const r = await runFlux({ imageAutomation: true }, false);
+  const values = r.one("kubernetes:helm.sh/v3:Release").values.values as Record<string, { create?: boolean }>;
+  assert.equal(values.imageAutomationController.create, true);
+  assert.equal(values.imageReflectionController.create, true);
+  const off = (await runFlux({}, false)).one("kubernetes:helm.sh/v3:Release").values.values as Record<string, { create?: boolean }>;
+  assert.equal(off.imageAutomationController.create, false);
+  await assert.rejects(runFlux({ install: "aks-extension", version: undefined, imageAutomation: true }, false), /imageAutomation is not supported with install "aks-extension"/);
+});
+
 test("SOPS: kustomize-controller gets object-level workload identity and no Azure identity of its own", async () => {
   const r = await runFlux({}, true);
   assert.equal(r.ofType("azure-native:managedidentity:UserAssignedIdentity").length, 0, "no controller identity");

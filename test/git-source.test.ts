@@ -213,3 +213,37 @@ test("create with another branch renames the default branch before protecting it
   assert.equal(protection.values.pattern, "production");
   assert.ok(dependsOn(r, protection, rename));
 });
+
+test("image automation: a write deploy key, and a push branch of its own beside the protected one", async () => {
+  const r = await runTenantSources({ create: true, imageAutomation: {} });
+  assert.equal(r.one("github:index/repositoryDeployKey:RepositoryDeployKey").values.readOnly, false);
+  assert.equal(r.one("github:index/branchProtection:BranchProtection").values.pattern, "main", "the followed branch stays protected");
+  const withBranch = await run(() => {
+    const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+    const source = new GitSource("s", {
+      provider,
+      repository: "acme/apps",
+      branch: "main",
+      path: "./",
+      interval: "5m",
+      namespace: NAMESPACE,
+      serviceAccountName: RECONCILER_SERVICE_ACCOUNT,
+      sops: false,
+      imageAutomation: { pushBranch: "bots/images" },
+    });
+    return { branch: source.imageUpdateBranch };
+  });
+  assert.equal(withBranch.outputs.branch, "bots/images");
+});
+
+test("image automation cannot push to the branch create protects", async () => {
+  await assert.rejects(runTenantSources({ create: true, imageAutomation: { pushBranch: "main" } }), /image automation cannot push to main.*flux\/image-updates/);
+});
+
+test("the write key is a key pair of its own, so switching modes never re-adds the same public key to GitHub", async () => {
+  const readOnly = await runTenantSources();
+  const write = await runTenantSources({ imageAutomation: {} });
+  const names = (r: TestRun) => [...r.ofType("tls:index/privateKey:PrivateKey"), ...r.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")].map((x) => x.name);
+  assert.deepEqual(names(readOnly), ["team-a-git-deploy-key", "team-a-git-deploy-key"]);
+  assert.deepEqual(names(write), ["team-a-git-write-deploy-key", "team-a-git-write-deploy-key"]);
+});

@@ -179,3 +179,14 @@ test("scopes: what config may name, their short names, a registry's login server
   assert.equal(registryLoginServer(REGISTRY), "acmeplatformdev.azurecr.io");
   assert.deepEqual(registryPullGrant(REGISTRY, "acr"), { role: "AcrPull", scope: REGISTRY, scopeName: "acr" });
 });
+
+test("image-reflector-controller may create tokens for the accounts image automation names, and no other; none without", async () => {
+  const r = await runTenant({ imageServiceAccounts: ["flux-oci"] });
+  const role = r.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").find((x) => (x.values.metadata as { name: string }).name === "flux-image-token")!;
+  assert.deepEqual(role.values.rules, [{ apiGroups: [""], resources: ["serviceaccounts/token"], resourceNames: ["flux-oci"], verbs: ["create"] }]);
+  const binding = r.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").find((x) => (x.values.metadata as { name: string }).name === "flux-image-token")!;
+  assert.deepEqual(binding.values.subjects, [{ kind: "ServiceAccount", name: "image-reflector-controller", namespace: "flux-system" }]);
+  assert.deepEqual((binding.values.roleRef as { name: string }).name, "flux-image-token");
+  const none = await runTenant();
+  assert.equal(none.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").filter((x) => (x.values.metadata as { name: string }).name === "flux-image-token").length, 0);
+});

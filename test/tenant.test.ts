@@ -225,3 +225,34 @@ test("tenants cannot edit or delete the platform's network policies: an admissio
   assert.deepEqual(binding.spec.matchResources.namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "team-a-dev" });
   assert.deepEqual(await validateKubernetesObjects(r.resources), []);
 });
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+const reconcilerRole = (r: TestRun) => named(r, "Role", RECONCILER_SERVICE_ACCOUNT) as Obj & { rules: Rule[] };
+
+test("without opt-ins the reconciler gets no image automation and no Flagger kinds", async () => {
+  const role = reconcilerRole(await runTenant());
+  const groups = role.rules.flatMap((rule) => rule.apiGroups);
+  assert.ok(!groups.includes("image.toolkit.fluxcd.io"), "image automation is opt-in");
+  assert.ok(!groups.includes("flagger.app"), "canaries only when Flagger is on");
+});
+
+test("reconcilerAccess.imageAutomation adds the image API group; canaries adds Flagger's tenant kinds only", async () => {
+  const role = reconcilerRole(await runTenant({ reconcilerAccess: { imageAutomation: true, canaries: true } }));
+  const image = role.rules.filter((rule) => rule.apiGroups.includes("image.toolkit.fluxcd.io"));
+  assert.deepEqual(image, [{ apiGroups: ["image.toolkit.fluxcd.io"], resources: ["*"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
+  const flagger = role.rules.filter((rule) => rule.apiGroups.includes("flagger.app"));
+  assert.equal(flagger.length, 1);
+  assert.deepEqual(flagger[0].resources, ["canaries", "metrictemplates", "alertproviders"]);
+  assert.ok(!flagger[0].verbs.includes("*"));
+});
+
+test("allowIngressFromAddonNamespaces admits each add-on namespace, and only those", async () => {
+  const r = await runTenant({ allowIngressFromAddonNamespaces: ["flagger-system"] });
+  const policies = objects(r, "NetworkPolicy") as (Obj & { spec: { ingress?: { from: unknown[] }[] } })[];
+  const addon = policies.filter((p) => p.metadata.name.startsWith("allow-ingress-from-"));
+  assert.deepEqual(
+    addon.map((p) => [p.metadata.name, p.spec.ingress]),
+    [["allow-ingress-from-flagger-system", [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "flagger-system" } } }] }]]],
+  );
+  assert.equal(addon[0].metadata.labels?.[GUARDRAIL_LABEL], "true", "a platform policy the tenant cannot change");
+});

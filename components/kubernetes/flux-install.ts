@@ -97,7 +97,17 @@ export interface FluxHelmValuesArgs {
    * the feature gate on for kustomize-controller even without the lockdown.
    */
   sops?: boolean;
+  /**
+   * Install image-reflector-controller and image-automation-controller (and their CRDs), for
+   * tenants that opt in to image automation. Default false: the chart's own default installs
+   * both, so every stack ran two controllers (and offered every tenant the image kinds) whether
+   * or not anyone pushed image updates.
+   */
+  imageAutomation?: boolean;
 }
+
+/** The flux2 chart's values keys of the image automation controllers, whose `create` also gates their CRDs (chart 2.18.x `<controller>.crds.yaml`). */
+export const IMAGE_CONTROLLER_KEYS = [FLUX_CONTROLLERS["image-reflector-controller"], FLUX_CONTROLLERS["image-automation-controller"]] as const;
 
 /**
  * `flux2` chart values. `multitenancy.enabled` makes the chart add `--no-cross-namespace-refs=true`
@@ -116,6 +126,8 @@ export function fluxHelmValues(args: FluxHelmValuesArgs): Record<string, unknown
     if (!args.multitenancy && args.sops && controller === "kustomize-controller") extra.push(OBJECT_LEVEL_WORKLOAD_IDENTITY);
     if (extra.length > 0) values[FLUX_CONTROLLERS[controller]] = { container: { additionalArgs: extra } };
   }
+  // The lockdown flags stay on the image controllers either way: the policy checks them wherever `create` is not false.
+  for (const key of IMAGE_CONTROLLER_KEYS) values[key] = { create: args.imageAutomation === true, ...((values[key] ?? {}) as object) };
   return values;
 }
 

@@ -66,6 +66,11 @@ export interface FluxArgs {
   notifications?: NotificationTarget[];
   /** Azure tags (unused since kustomize-controller has no Azure identity; kept for compatibility). */
   tags?: pulumi.Input<Record<string, string>>;
+  /**
+   * Install Flux's image automation controllers (image-reflector, image-automation), for tenants
+   * that push image updates to Git. "helm" only. Default false: neither controller nor their CRDs.
+   */
+  imageAutomation?: boolean;
   /** Protect the shared SOPS key: without it, the Secrets encrypted in Git cannot be decrypted. Default: the vault's setting. */
   protect?: boolean;
 }
@@ -87,6 +92,12 @@ export class Flux extends pulumi.ComponentResource {
       );
     }
 
+    if (args.imageAutomation && args.install === "aks-extension") {
+      throw new pulumi.RunError(
+        `Flux ${name}: imageAutomation is not supported with install "aks-extension": its settings cannot put the multi-tenancy lockdown on the image controllers`,
+      );
+    }
+
     if (args.sops?.sharedKey) {
       // Kept for migration only: nothing in the cluster is granted to decrypt with it (see FluxSopsArgs.sharedKey).
       const key = args.sops.keyVault.createKey(
@@ -101,7 +112,7 @@ export class Flux extends pulumi.ComponentResource {
     let install: pulumi.Resource;
     if (args.install === "helm") {
       if (!args.version) throw new pulumi.RunError(`Flux ${name}: version (the flux2 chart version) is required with install "helm"`);
-      const values = fluxHelmValues({ multitenancy: args.multitenancy, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT, sops: args.sops !== undefined });
+      const values = fluxHelmValues({ multitenancy: args.multitenancy, defaultServiceAccount: RECONCILER_SERVICE_ACCOUNT, sops: args.sops !== undefined, imageAutomation: args.imageAutomation });
       install = new k8s.helm.v3.Release(
         name,
         {

@@ -45,6 +45,31 @@ export interface GitSourceArgs {
   clusterName?: pulumi.Input<string>;
   /** Name of the GitRepository and Kustomization. Default: the repository name as a DNS label. */
   objectName?: string;
+  /**
+   * The tenant pushes image updates to this repository (Flux image automation): the deploy key
+   * can write, and the SSH Secret holds it, since image-automation-controller pushes with the
+   * GitRepository's own credentials. Default: none, a read-only key.
+   */
+  imageAutomation?: GitImageAutomationArgs;
+}
+
+export interface GitImageAutomationArgs {
+  /**
+   * The branch ImageUpdateAutomation pushes to (`spec.git.push.branch`); the controller creates
+   * it from the followed branch when it does not exist. Default IMAGE_UPDATE_BRANCH. It must not
+   * be the followed branch when `create` protects that one: GitHub refuses a deploy key's push to
+   * a branch that requires reviewed pull requests, so updates land on this branch and reach the
+   * followed one through a pull request.
+   */
+  pushBranch?: string;
+}
+
+/** Where image automation pushes by default: a branch of its own, merged through a reviewed pull request. */
+export const IMAGE_UPDATE_BRANCH = "flux/image-updates";
+
+/** Whether a deploy key may push: only for image automation. */
+export function deployKeyReadOnly(imageAutomation: GitImageAutomationArgs | undefined): boolean {
+  return imageAutomation === undefined;
 }
 
 export class GitSource extends pulumi.ComponentResource {
@@ -58,12 +83,20 @@ export class GitSource extends pulumi.ComponentResource {
   readonly kustomizationName: pulumi.Output<string>;
   /** Name of the SSH Secret (`identity`, `known_hosts`). */
   readonly secretName: pulumi.Output<string>;
+  /** The branch image automation pushes to, when it is on (GitSourceArgs.imageAutomation). */
+  readonly imageUpdateBranch?: pulumi.Output<string>;
 
   constructor(name: string, args: GitSourceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:GitSource", name, {}, opts);
     const url = githubSshUrl(args.repository);
     const repoName = args.repository.split("/")[1];
     const fluxName = args.objectName ?? objectName(repoName);
+    const pushBranch = args.imageAutomation ? (args.imageAutomation.pushBranch ?? IMAGE_UPDATE_BRANCH) : undefined;
+    if (args.create && pushBranch === args.branch) {
+      throw new pulumi.RunError(
+        `GitSource ${name}: image automation cannot push to ${args.branch}, the branch this component protects with reviewed pull requests (GitHub refuses the deploy key's push); push to another branch (default ${IMAGE_UPDATE_BRANCH})`,
+      );
+    }
     // GitHub resources take their provider from this component's options (`providers: { github }`,
     // whose owner must be the repository's owner), like any provider other than the cluster's.
     const githubOpts = { parent: this };
@@ -101,12 +134,18 @@ export class GitSource extends pulumi.ComponentResource {
       keyDependsOn = [repo, protection];
     }
 
-    const key = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });
+    // A key that can push is a key pair of its own (its own logical name): turning image
+    // automation on or off creates the new pair and deploy key before deleting the old, whereas
+    // flipping readOnly in place would replace the deploy key with the same public key, which
+    // GitHub refuses while the old one exists ("key is already in use").
+    const keyName = args.imageAutomation ? `${name}-write-deploy-key` : `${name}-deploy-key`;
+    const key = new tls.PrivateKey(keyName, { algorithm: "ED25519" }, { parent: this });
     const title = pulumi.interpolate`flux ${args.clusterName ?? "cluster"}/${args.namespace}`;
     new github.RepositoryDeployKey(
-      `${name}-deploy-key`,
-      // Read-only: Flux only fetches. Set explicitly, the provider documents no default.
-      { repository, title, key: key.publicKeyOpenssh, readOnly: true },
+      keyName,
+      // Read-only unless the tenant opted in to image automation, which pushes with this key (the
+      // policy deploy-keys-read-only checks that). Set explicitly, the provider documents no default.
+      { repository, title, key: key.publicKeyOpenssh, readOnly: deployKeyReadOnly(args.imageAutomation) },
       { ...githubOpts, dependsOn: keyDependsOn },
     );
 
@@ -149,7 +188,9 @@ export class GitSource extends pulumi.ComponentResource {
     this.gitRepositoryName = source.metadata.name;
     this.kustomizationName = sync.metadata.name;
     this.secretName = secret.metadata.name;
+    this.imageUpdateBranch = pushBranch === undefined ? undefined : pulumi.output(pushBranch);
     this.registerOutputs({
+      imageUpdateBranch: this.imageUpdateBranch,
       repositoryUrl: this.repositoryUrl,
       deployKeyPublic: this.deployKeyPublic,
       gitRepositoryName: this.gitRepositoryName,

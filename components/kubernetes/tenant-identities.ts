@@ -24,6 +24,8 @@ export { TENANT_TAG };
 
 /** The account source-controller runs as in the flux2 chart. */
 export const SOURCE_CONTROLLER = "source-controller";
+/** The account image-reflector-controller runs as in the flux2 chart (templates/image-reflector-controller-sa.yaml). */
+export const IMAGE_REFLECTOR_CONTROLLER = "image-reflector-controller";
 
 /**
  * The roles a tenant identity may get, and on what kind of scope: data-plane readers only. Never
@@ -139,6 +141,11 @@ export interface TenantIdentitiesArgs {
   identities: TenantIdentitySpec[];
   /** Accounts that Flux sources with `provider: azure` name: source-controller may create their tokens. */
   sourceServiceAccounts?: string[];
+  /**
+   * Accounts that ImageRepositories with `provider: azure` name (tenants[].imageAutomation):
+   * image-reflector-controller may create their tokens, as source-controller may for sources.
+   */
+  imageServiceAccounts?: string[];
   /** Namespace of source-controller. Default "flux-system". */
   fluxNamespace?: string;
   /** What the Kubernetes objects wait for (Tenant.ready: the namespace). */
@@ -258,6 +265,25 @@ export class TenantIdentities extends pulumi.ComponentResource {
           metadata: { name: "flux-source-token", namespace: args.namespace, labels },
           roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
           subjects: [{ kind: "ServiceAccount", name: SOURCE_CONTROLLER, namespace: args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE }],
+        },
+        k8sOpts,
+      );
+      extra.push(role, binding);
+    }
+    // The same for image-reflector-controller, which scans an ImageRepository with `provider:
+    // azure` as the account it names (object-level workload identity, with the same gate and the
+    // same missing RBAC in the chart's crd-controller ClusterRole).
+    const imageRules = sourceTokenRules([...new Set(args.imageServiceAccounts ?? [])]);
+    if (imageRules.length > 0) {
+      const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
+      const labels = managedLabels();
+      const role = new k8s.rbac.v1.Role(`${name}-image-token`, { metadata: { name: "flux-image-token", namespace: args.namespace, labels }, rules: imageRules }, k8sOpts);
+      const binding = new k8s.rbac.v1.RoleBinding(
+        `${name}-image-token`,
+        {
+          metadata: { name: "flux-image-token", namespace: args.namespace, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+          subjects: [{ kind: "ServiceAccount", name: IMAGE_REFLECTOR_CONTROLLER, namespace: args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE }],
         },
         k8sOpts,
       );

@@ -14,14 +14,30 @@ export interface PolicyRule {
 export const WRITE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
 export const READ_VERBS = ["get", "list", "watch"];
 
-/** The Flux API groups a tenant may use in its own namespace (sources, syncs, alerts, images). */
+/**
+ * The Flux API groups every tenant may use in its own namespace (sources, syncs, alerts). Image
+ * automation (`image.toolkit.fluxcd.io`) is not among them: it pushes to Git with a write key,
+ * so only a tenant that opts in gets it (ReconcilerAccess.imageAutomation).
+ */
 export const FLUX_API_GROUPS = [
   "source.toolkit.fluxcd.io",
   "kustomize.toolkit.fluxcd.io",
   "helm.toolkit.fluxcd.io",
   "notification.toolkit.fluxcd.io",
-  "image.toolkit.fluxcd.io",
 ];
+
+/** Flux's image automation API group: ImageRepository, ImagePolicy, ImageUpdateAutomation. */
+export const IMAGE_API_GROUP = "image.toolkit.fluxcd.io";
+
+/** Flagger's API group: Canary, MetricTemplate, AlertProvider. */
+export const FLAGGER_API_GROUP = "flagger.app";
+
+/**
+ * The Flagger kinds a tenant manages: its Canaries, and the MetricTemplates and AlertProviders
+ * they reference (Flagger runs with `-no-cross-namespace-refs`, so a Canary only uses those of
+ * its own namespace).
+ */
+export const FLAGGER_TENANT_RESOURCES = ["canaries", "metrictemplates", "alertproviders"];
 
 /**
  * SecretProviderClasses of the Secrets Store CSI driver (the AKS `azureKeyvaultSecretsProvider`
@@ -37,6 +53,13 @@ export const CSI_SECRETS_RULE: PolicyRule = { apiGroups: ["secrets-store.csi.x-k
 export interface ReconcilerAccess {
   /** Extra rules from config (`tenants[].extraApiAccess`); each must pass tenantRuleEscalation. */
   extraRules?: PolicyRule[];
+  /**
+   * Flux image automation (`image.toolkit.fluxcd.io`: ImageRepository, ImagePolicy,
+   * ImageUpdateAutomation), for a tenant whose Git source has a write deploy key. Default false.
+   */
+  imageAutomation?: boolean;
+  /** Flagger's Canary, MetricTemplate and AlertProvider (`flagger.app`), when Flagger is installed. Default false. */
+  canaries?: boolean;
   /**
    * Sealed Secrets is installed: the tenant's Git content may manage SealedSecrets
    * (`bitnami.com`) in its namespace, which the controller unseals there only (the cluster-wide
@@ -156,6 +179,8 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
     CSI_SECRETS_RULE,
     ...(access.extraRules ?? []),
+    ...(access.imageAutomation ? [{ apiGroups: [IMAGE_API_GROUP], resources: ["*"], verbs: WRITE_VERBS }] : []),
+    ...(access.canaries ? [{ apiGroups: [FLAGGER_API_GROUP], resources: FLAGGER_TENANT_RESOURCES, verbs: WRITE_VERBS }] : []),
     ...(access.sealedSecrets ? [SEALED_SECRETS_RULE] : []),
   ];
 }
@@ -221,6 +246,11 @@ export interface NetworkPolicyOptions {
   /** Namespace whose pods may connect in; undefined for none. */
   allowIngressFromNamespace?: string;
   /**
+   * Platform add-on namespaces whose pods may connect in, e.g. Flagger's, whose Prometheus
+   * scrapes the tenant's pods for canary metrics. Default none.
+   */
+  allowIngressFromAddonNamespaces?: string[];
+  /**
    * HashiCorp Vault's server pods: with restricted egress, the tenant's pods (the injected Vault
    * agent, or an application calling Vault itself) may reach them on this port, nothing else of
    * Vault's namespace. Undefined: no Vault, no allowance.
@@ -253,6 +283,12 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
     policies.push({
       name: `allow-ingress-from-${options.allowIngressFromNamespace}`,
       spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
+    });
+  }
+  for (const addon of options.allowIngressFromAddonNamespaces ?? []) {
+    policies.push({
+      name: `allow-ingress-from-${addon}`,
+      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(addon)] }] },
     });
   }
   if (options.restrictEgress) {

@@ -55,6 +55,11 @@ export interface TenantArgs {
   /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
   reconcilerAccess?: ReconcilerAccess;
   /**
+   * Namespaces of platform add-ons whose pods connect to the tenant's pods, e.g. Flagger's
+   * Prometheus scraping canary metrics. Default none.
+   */
+  allowIngressFromAddonNamespaces?: string[];
+  /**
    * HashiCorp Vault's server pods (HashiCorpVault.serverEndpoint), which the tenant's pods may then
    * reach on Vault's API port despite restricted egress. Default: none.
    */
@@ -126,6 +131,7 @@ export class Tenant extends pulumi.ComponentResource {
     const policies = networkPolicies({
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
+      allowIngressFromAddonNamespaces: args.allowIngressFromAddonNamespaces,
       vaultEgress: args.vaultEgress,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).

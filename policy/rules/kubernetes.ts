@@ -5,7 +5,8 @@
  */
 import { FLUX_TENANT_LABEL } from "../../components/kubernetes/labels";
 import { PolicyRule, tenantRuleEscalation } from "../../components/kubernetes/tenant-policy";
-import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
+import { dependedOn } from "../links";
+import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
 const RECONCILERS = ["kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease"];
@@ -91,14 +92,96 @@ export const noCrossNamespaceSourceRefs: PlatformPolicy = {
       }),
 };
 
+const PRIVATE_KEY = "tls:index/privateKey:PrivateKey";
+const GIT_REPOSITORY = "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository";
+const IMAGE_GROUP = "image.toolkit.fluxcd.io";
+
+/** `owner/name` (lower case) of a GitHub SSH URL as GitSource writes it, or undefined. */
+function githubRepositoryOf(url: string): string | undefined {
+  const match = /^ssh:\/\/git@github\.com\/([^/]+)\/([^/]+?)(\.git)?\/?$/i.exec(url);
+  return match ? `${match[1]}/${match[2]}`.toLowerCase() : undefined;
+}
+
+const allows = (values: unknown, wanted: string) => Array.isArray(values) && (values.includes(wanted) || values.includes("*"));
+
+/** Whether a Role of `namespace`, bound there to one of its service accounts, lets it create ImageUpdateAutomations. */
+function grantsImageAutomation(resources: readonly CheckedResource[], namespace: string): boolean {
+  const granting = new Set(
+    ofType(resources, `${RBAC}:Role`)
+      .filter((role) => metadata(role).namespace === namespace)
+      .filter((role) =>
+        ((get(role.props, "rules") ?? []) as Record<string, unknown>[]).some(
+          (rule) => allows(rule.apiGroups, IMAGE_GROUP) && allows(rule.resources, "imageupdateautomations") && allows(rule.verbs, "create"),
+        ),
+      )
+      .map((role) => metadata(role).name),
+  );
+  return ofType(resources, `${RBAC}:RoleBinding`).some(
+    (binding) =>
+      metadata(binding).namespace === namespace &&
+      get(binding.props, "roleRef", "kind") === "Role" &&
+      granting.has(text(get(binding.props, "roleRef", "name"))) &&
+      ((get(binding.props, "subjects") ?? []) as Subject[]).some((s) => s.kind === "ServiceAccount" && (s.namespace ?? namespace) === namespace),
+  );
+}
+
+/**
+ * Why a deploy key that can push is not a tenant's image automation key, or undefined when it is.
+ * It is when all of this holds, read from the graph and not from names or labels: its public key
+ * comes from a private key (propertyDependencies of `key`) that a Secret in a tenant namespace
+ * holds (propertyDependencies of `stringData`); a GitRepository of that namespace uses that
+ * Secret and fetches the key's repository (owner from the key's GitHub provider, where the graph
+ * has it); and a Role of that namespace, bound to one of its service accounts, grants creating
+ * ImageUpdateAutomations (what tenants[].imageAutomation adds). image-automation-controller
+ * pushes with exactly that GitRepository's Secret.
+ */
+function writeKeyProblem(key: CheckedResource, resources: readonly CheckedResource[], byUrn: ReadonlyMap<string, CheckedResource>): string | undefined {
+  if (key.links?.propertyDependencies === undefined) return "cannot decide whether it is a tenant's image automation key (no propertyDependencies)";
+  const privateKeys = new Set(dependedOn(key, "key", PRIVATE_KEY, byUrn).map((k) => k.urn));
+  if (privateKeys.size === 0) return "its public key comes from no private key of the stack, so it is no tenant's image automation key";
+  const repository = text(get(key.props, "repository"));
+  const provider = key.links.provider ? byUrn.get(key.links.provider) : undefined;
+  const owner = repository.includes("/") ? repository.split("/")[0] : text(get(provider?.props, "owner"));
+  const name = repository.split("/").pop()!.toLowerCase();
+  const tenants = tenantNamespaces(resources);
+  const holders = ofType(resources, "kubernetes:core/v1:Secret").filter(
+    (secret) => tenants.has(String(metadata(secret).namespace)) && dependedOn(secret, "stringData", PRIVATE_KEY, byUrn).some((k) => privateKeys.has(k.urn)),
+  );
+  if (holders.length === 0) return "no Secret in a tenant namespace holds its private key";
+  const fetching = holders.flatMap((secret) =>
+    ofType(resources, GIT_REPOSITORY).filter((source) => {
+      const fetched = githubRepositoryOf(text(get(source.props, "spec", "url")));
+      return (
+        metadata(source).namespace === metadata(secret).namespace &&
+        get(source.props, "spec", "secretRef", "name") === metadata(secret).name &&
+        fetched !== undefined &&
+        fetched.split("/")[1] === name &&
+        (owner === "" || fetched.split("/")[0] === owner.toLowerCase())
+      );
+    }),
+  );
+  if (fetching.length === 0) return `no GitRepository of a tenant fetches ${owner ? `${owner}/` : ""}${repository.split("/").pop()} with the Secret that holds its private key`;
+  const namespaces = [...new Set(fetching.map((source) => String(metadata(source).namespace)))];
+  if (!namespaces.some((ns) => grantsImageAutomation(resources, ns))) {
+    return `tenant namespace ${namespaces.join(", ")} has no Role granting ${IMAGE_GROUP} imageupdateautomations (tenants[].imageAutomation)`;
+  }
+  return undefined;
+}
+
 export const deployKeysReadOnly: PlatformPolicy = {
   name: "deploy-keys-read-only",
-  description: "Git deploy keys can read, never push.",
+  description:
+    "Git deploy keys can read, never push; except the key of a tenant that opted in to image automation: held by its GitRepository's Secret for that repository, with ImageUpdateAutomations in its Role.",
   enforcement: mandatory,
-  check: (resources) =>
-    ofType(resources, "github:index/repositoryDeployKey:RepositoryDeployKey")
+  check: (resources) => {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    return ofType(resources, "github:index/repositoryDeployKey:RepositoryDeployKey")
       .filter((k) => get(k.props, "readOnly") !== true)
-      .map((k) => ({ urn: k.urn, message: `${k.name}: readOnly must be true` })),
+      .flatMap((k): Finding[] => {
+        const problem = writeKeyProblem(k, resources, byUrn);
+        return problem === undefined ? [] : [{ urn: k.urn, message: `${k.name}: readOnly must be true: ${problem}` }];
+      });
+  },
 };
 
 export const secretsAreSecret: PlatformPolicy = {

@@ -159,7 +159,7 @@ for (const stack of ["dev", "prod"] as const) {
 
 test("with user pools (prod), pods wait for them: the system pool is tainted CriticalAddonsOnly", () => {
   const pool = prod.one("azure-native:containerservice:AgentPool", "platform-aks-apps");
-  for (const chart of ["flux2", "vault"]) {
+  for (const chart of ["flux2", "vault", "flagger"]) {
     const release = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === chart)!;
     assert.ok(dependsOn(prod, release, pool), `the ${chart} release waits for the user pool`);
   }
@@ -222,6 +222,45 @@ test("with the AKS extension, every tenant Kustomization and HelmRelease names t
   const reconcilers = [...run.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"), ...run.ofType("kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease")];
   assert.equal(reconcilers.length, 5, "two tenants' Git Kustomizations, web's OCI and bucket Kustomizations, and one HelmRelease");
   for (const r of reconcilers) assert.equal((r.values.spec as { serviceAccountName?: string }).serviceAccountName, "flux-reconciler", r.name);
+});
+
+type Rule = { apiGroups: string[]; resources: string[] };
+function reconcilerRules(run: TestRun, namespace: string): Rule[] {
+  const role = inNamespace(run, "kubernetes:rbac.authorization.k8s.io/v1:Role", namespace).find((r) => (r.values.metadata as { name: string }).name === "flux-reconciler")!;
+  return role.values.rules as Rule[];
+}
+const deployKeyOf = (run: TestRun, tenant: string) =>
+  run.ofType("github:index/repositoryDeployKey:RepositoryDeployKey").find((k) => k.name.startsWith(`platform-${tenant}-git-`))!.values;
+const fluxValues = (run: TestRun) => run.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "flux2")!.values.values as Record<string, { create?: boolean }>;
+
+test("image automation: only prod's web opted in: its write key, its Role's image kinds, and the image controllers", () => {
+  assert.equal(deployKeyOf(prod, "web").readOnly, false);
+  assert.equal(prod.ofType("github:index/repositoryDeployKey:RepositoryDeployKey").filter((k) => k.name === "platform-web-git-write-deploy-key").length, 1, "a key pair of its own");
+  assert.ok(reconcilerRules(prod, "web").some((rule) => rule.apiGroups.includes("image.toolkit.fluxcd.io")));
+  for (const [run, tenant, ns] of [[prod, "api", "api"], [prod, "payments", "payments-prod"], [dev, "web", "web"], [dev, "api", "api"]] as const) {
+    assert.equal(deployKeyOf(run, tenant).readOnly, true, `${tenant}: read-only`);
+    assert.ok(!reconcilerRules(run, ns).some((rule) => rule.apiGroups.includes("image.toolkit.fluxcd.io")), `${ns}: no image kinds`);
+  }
+  for (const key of ["imageAutomationController", "imageReflectionController"]) {
+    assert.equal(fluxValues(prod)[key].create, true, `prod: ${key}`);
+    assert.equal(fluxValues(dev)[key].create, false, `dev: ${key}, nobody opted in`);
+  }
+});
+
+test("Flagger: on in prod (namespace, release, tenants' Canaries and an ingress allow for its Prometheus), absent in dev", () => {
+  const release = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "flagger");
+  assert.ok(release, "prod installs Flagger");
+  assert.equal(release.values.namespace, "flagger-system");
+  assert.equal(dev.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "flagger"), undefined);
+  for (const ns of ["web", "api", "payments-prod"]) {
+    assert.ok(reconcilerRules(prod, ns).some((rule) => rule.apiGroups.includes("flagger.app")), `${ns}: Canaries`);
+    const allow = inNamespace(prod, "kubernetes:networking.k8s.io/v1:NetworkPolicy", ns).filter((r) => (r.values.metadata as { name: string }).name === "allow-ingress-from-flagger-system");
+    assert.equal(allow.length, 1, `${ns}: Flagger's Prometheus may scrape`);
+  }
+  for (const ns of ["web", "api"]) {
+    assert.ok(!reconcilerRules(dev, ns).some((rule) => rule.apiGroups.includes("flagger.app")), `dev ${ns}: no Canaries without Flagger`);
+    assert.equal(inNamespace(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy", ns).filter((r) => (r.values.metadata as { name: string }).name.includes("flagger")).length, 0);
+  }
 });
 
 test("tenants reach Vault's servers only while there is a Vault, and the reconciler Role carries the tenant's extra API access", async () => {

@@ -409,7 +409,8 @@ const FIXTURES: Record<string, Fixture[]> = {
     },
     {
       title: "multi-tenancy off: no cross-namespace lock, no impersonation default, and an insecure kubeconfig flag",
-      stack: "dev",
+      // prod: a tenant there uses image automation, so the image controllers are installed.
+      stack: "prod",
       change: (rs) => {
         const values = props(rs, RELEASE, FLUX_RELEASE).values;
         values.multitenancy.enabled = false;
@@ -431,7 +432,7 @@ const FIXTURES: Record<string, Fixture[]> = {
     },
     {
       title: "a controller the chart does not install needs no flags",
-      stack: "dev",
+      stack: "prod",
       change: (rs) => {
         const values = props(rs, RELEASE, FLUX_RELEASE).values;
         values.imageAutomationController = { create: false };
@@ -795,7 +796,99 @@ const FIXTURES: Record<string, Fixture[]> = {
       title: "a deploy key that can push",
       stack: "prod",
       change: (rs) => (props(rs, DEPLOY_KEY, "platform-payments-git-deploy-key").readOnly = false),
-      expected: [expect("deploy-keys-read-only", "mandatory", DEPLOY_KEY, "platform-payments-git-deploy-key", "platform-payments-git-deploy-key: readOnly must be true")],
+      expected: [
+        expect(
+          "deploy-keys-read-only",
+          "mandatory",
+          DEPLOY_KEY,
+          "platform-payments-git-deploy-key",
+          "platform-payments-git-deploy-key: readOnly must be true: tenant namespace payments-prod has no Role granting image.toolkit.fluxcd.io imageupdateautomations (tenants[].imageAutomation)",
+        ),
+      ],
+    },
+    {
+      title: "web's write key (image automation) stays accepted with its Role's grant",
+      stack: "prod",
+      change: () => undefined,
+      expected: [],
+    },
+    {
+      title: "web's write key once web's Role no longer grants image automation",
+      stack: "prod",
+      change: (rs) => {
+        const role = props(rs, "kubernetes:rbac.authorization.k8s.io/v1:Role", "platform-web-reconciler");
+        role.rules = role.rules.filter((rule: { apiGroups: string[] }) => !rule.apiGroups.includes("image.toolkit.fluxcd.io"));
+      },
+      expected: [
+        expect(
+          "deploy-keys-read-only",
+          "mandatory",
+          DEPLOY_KEY,
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: tenant namespace web has no Role granting image.toolkit.fluxcd.io imageupdateautomations (tenants[].imageAutomation)",
+        ),
+      ],
+    },
+    {
+      title: "web's write key registered on another repository than web's GitRepository fetches",
+      stack: "prod",
+      change: (rs) => (props(rs, DEPLOY_KEY, "platform-web-git-write-deploy-key").repository = "payments-config"),
+      expected: [
+        expect(
+          "deploy-keys-read-only",
+          "mandatory",
+          DEPLOY_KEY,
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: no GitRepository of a tenant fetches acme-platform/payments-config with the Secret that holds its private key",
+        ),
+      ],
+    },
+    {
+      title: "a write key whose public key does not come from a private key of the stack",
+      stack: "prod",
+      change: (rs) => {
+        const key = one(rs, DEPLOY_KEY, "platform-web-git-write-deploy-key");
+        key.links = { ...key.links!, propertyDependencies: { ...key.links!.propertyDependencies, key: [] } };
+      },
+      expected: [
+        expect(
+          "deploy-keys-read-only",
+          "mandatory",
+          DEPLOY_KEY,
+          "platform-web-git-write-deploy-key",
+          "platform-web-git-write-deploy-key: readOnly must be true: its public key comes from no private key of the stack, so it is no tenant's image automation key",
+        ),
+      ],
+    },
+  ],
+  "flagger-no-cross-namespace-refs": [
+    {
+      title: "Flagger installed without -no-cross-namespace-refs",
+      stack: "prod",
+      change: (rs) => delete props(rs, RELEASE, "platform-flagger").values.noCrossNamespaceRefs,
+      expected: [
+        expect(
+          "flagger-no-cross-namespace-refs",
+          "mandatory",
+          RELEASE,
+          "platform-flagger",
+          "platform-flagger: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders",
+        ),
+      ],
+    },
+    {
+      title: "the string \"false\", which the chart renders as -no-cross-namespace-refs=false",
+      stack: "prod",
+      change: (rs) => (props(rs, RELEASE, "platform-flagger").values.noCrossNamespaceRefs = "false"),
+      expected: [
+        expect(
+          "flagger-no-cross-namespace-refs",
+          "mandatory",
+          RELEASE,
+          "platform-flagger",
+          "platform-flagger: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders",
+        ),
+      ],
     },
   ],
   "secrets-are-secret": [
@@ -1458,7 +1551,8 @@ test("CLI: a program that adds a writable deploy key to the real prod platform e
   const { code, err } = await cli(t, ["prod"], program);
   assert.equal(code, 2, err);
   assert.match(err, /^1 mandatory policy violation\(s\):$/m);
-  assert.match(err, /^ {2}\[deploy-keys-read-only\] rogue-key: readOnly must be true$/m);
+  // It names web's repository, whose tenant does push image updates: the key is still not web's.
+  assert.match(err, /^ {2}\[deploy-keys-read-only\] rogue-key: readOnly must be true: its public key comes from no private key of the stack, so it is no tenant's image automation key$/m);
 });
 
 test("CLI: no upgrade channel is advisory in dev (exit 0, listed on stdout) and refused by the prod config rules", async (t) => {

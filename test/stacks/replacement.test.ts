@@ -57,6 +57,11 @@ test("the real prod stack has every kind of stateful resource this test watches"
 });
 
 type Change = (platform: Platform, config: Record<string, unknown>) => void;
+
+function withoutImageAutomation(p: Platform, flux: Platform): void {
+  p.flux = flux;
+  for (const tenant of p.tenants) delete tenant.imageAutomation;
+}
 /** `base`, when given, is applied to the prod stack on both sides. */
 // The cluster, Key Vault and Vault variants (node pools, Kubernetes upgrade, API server and firewall
 // ranges, maintenance window, admin groups, SKUs, kubelogin, Vault version and recovery shares) are
@@ -84,7 +89,12 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
   },
   // Without SOPS on both sides: the extension cannot decrypt (config refuses sops with it), and
   // turning SOPS off drops its key on purpose.
-  { name: "Flux through the AKS extension instead of Helm", base: (p) => (p.flux = { ...p.flux, sops: false }), change: (p) => (p.flux = { ...p.flux, sops: false, install: "aks-extension" }) },
+  // Nor image automation, which config refuses with the extension.
+  {
+    name: "Flux through the AKS extension instead of Helm",
+    base: (p) => withoutImageAutomation(p, { ...p.flux, sops: false }),
+    change: (p) => withoutImageAutomation(p, { ...p.flux, sops: false, install: "aks-extension" }),
+  },
   {
     name: "CI identities switched on or off (and with them the deployer's own cluster admin grant)",
     change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
