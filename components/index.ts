@@ -65,3 +65,12 @@ export {
 export type { TenantAccess } from "./kubernetes/vault-bootstrap";
 export { Flagger, type FlaggerArgs, flaggerHelmValues, FLAGGER_CHART_VERSION } from "./kubernetes/flagger";
 export { SealedSecrets, SEALED_SECRETS_DEFAULTS, type SealedSecretsArgs, type SealedSecretsSettingsArgs, type SealedSecretsSettings } from "./kubernetes/sealed-secrets";
+export {
+  PlatformMonitoring,
+  AKS_LOG_CATEGORIES,
+  DEFAULT_CLUSTER_LOG_CATEGORIES,
+  type PlatformMonitoringArgs,
+  type AksLogCategory,
+} from "./azure/monitoring";
+export { ClusterPrometheus, platformAlertRules, fluxScrapeConfig, type ClusterPrometheusArgs, type PlatformAlertsArgs } from "./azure/cluster-prometheus";
+export type { DiagnosticsArgs } from "./azure/common";

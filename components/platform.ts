@@ -17,16 +17,20 @@ import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
+import { ClusterPrometheus } from "./azure/cluster-prometheus";
+import type { DiagnosticsArgs } from "./azure/common";
+import { PlatformMonitoring } from "./azure/monitoring";
 import { Flagger, flaggerScraper } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
 import { FluxSources } from "./kubernetes/sources";
 import { TENANT_TAG } from "./kubernetes/labels";
-import { Tenant } from "./kubernetes/tenant";
+import { DEFAULT_FLUX_NAMESPACE, Tenant } from "./kubernetes/tenant";
 import { TenantSops } from "./kubernetes/tenant-sops";
 import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
-import { HashiCorpVault, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
+import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
+import { chartFullname } from "./kubernetes/vault-config";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
 import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
@@ -43,6 +47,22 @@ export interface PlatformComponentArgs {
   registry?: { sku: RegistrySku };
   /** Sealed Secrets' settings; undefined: no controller. */
   sealedSecrets?: SealedSecretsSettings;
+  /** Audit logs and metrics; undefined: none. */
+  monitoring?: PlatformMonitoringSettings;
+}
+
+/** Audit logs and metrics as the platform wires them (PlatformMonitoring, the diagnostic settings, ClusterPrometheus). */
+export interface PlatformMonitoringSettings {
+  /** Days the Log Analytics workspace keeps logs. */
+  retentionDays: number;
+  /** Daily ingestion cap in GB; undefined: none. */
+  dailyCapGb?: number;
+  /** The AKS control-plane log categories the cluster sends. */
+  clusterLogCategories: string[];
+  /** Managed Prometheus: the metrics addon, Flux scraped, alert rules. */
+  prometheus: boolean;
+  /** Action groups the alerts notify. */
+  alertActionGroupIds: string[];
 }
 
 export interface GitOpsPlatformArgs {
@@ -129,6 +149,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   private readonly componentArgs: PlatformComponentArgs;
   /** The Sealed Secrets controller and its keys, when `sealedSecrets.enabled`. */
   readonly sealedSecrets?: SealedSecrets;
+  /** The Log Analytics and Azure Monitor workspaces, when `monitoring.enabled`. */
+  readonly monitoring?: PlatformMonitoring;
+  /** Managed Prometheus for the cluster, when `monitoring.prometheus`. */
+  readonly prometheus?: ClusterPrometheus;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -156,8 +180,30 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     }
     const nodeSubnetId = this.network?.nodeSubnetId;
 
+    const monitoring = components.monitoring;
+    if (monitoring) {
+      this.monitoring = new PlatformMonitoring(
+        `${name}-monitoring`,
+        { resourceGroupName, location, retentionDays: monitoring.retentionDays, dailyCapGb: monitoring.dailyCapGb, prometheus: monitoring.prometheus, tags, protect },
+        child,
+      );
+    }
+
     // With ci, config leaves deployerClusterAdmin off: CI identities get their own stable grants.
-    this.cluster = new AksCluster(`${name}-aks`, { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId }, child);
+    this.cluster = new AksCluster(
+      `${name}-aks`,
+      {
+        resourceGroupName,
+        location,
+        ...components.cluster,
+        tags,
+        protect,
+        nodeSubnetId,
+        diagnostics: this.monitoring?.clusterDiagnostics(monitoring?.clusterLogCategories),
+        managedPrometheus: monitoring?.prometheus,
+      },
+      child,
+    );
     this.keyVault = new KeyVault(
       `${name}-kv`,
       {
@@ -169,6 +215,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         administrators: keyVaultAdministrators(config, this),
         tags,
         protect,
+        diagnostics: this.monitoring?.keyVaultDiagnostics(),
       },
       child,
     );
@@ -224,7 +271,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           githubProvider,
           // Vault is created below in its default namespace; its endpoint is a plain value.
           vaultEgress: components.vault ? vaultServerEndpoint() : undefined,
-          keyVault: { ...components.keyVault, allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined, protect },
+          // A tenant's vault is audited like the platform's (audit-logs-collected).
+          keyVault: { ...components.keyVault, allowedSubnetIds: nodeSubnetId ? [nodeSubnetId] : undefined, protect, diagnostics: this.monitoring?.keyVaultDiagnostics() },
         }),
       ]),
     );
@@ -282,6 +330,25 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       );
     }
 
+    if (monitoring?.prometheus && this.monitoring?.azureMonitorWorkspaceId) {
+      const fluxNamespace = DEFAULT_FLUX_NAMESPACE;
+      this.prometheus = new ClusterPrometheus(
+        `${name}-prometheus`,
+        {
+          resourceGroupName,
+          location,
+          tags,
+          azureMonitorWorkspaceId: this.monitoring.azureMonitorWorkspaceId,
+          cluster: this.cluster,
+          fluxNamespace,
+          // Vault in HashiCorpVault's default namespace, which the platform keeps; its StatefulSet is the chart's fullname.
+          alerts: { fluxNamespace, vault: this.vault ? { namespace: "vault", statefulSet: chartFullname(VAULT_RELEASE_NAME) } : undefined },
+          actionGroupIds: monitoring.alertActionGroupIds,
+        },
+        child,
+      );
+    }
+
     this.registerOutputs({});
   }
 
@@ -335,7 +402,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       githubProvider?: github.Provider;
       vaultEgress?: PlatformServiceEndpoint;
       /** The platform vault's settings and firewall, for a tenant's own vault. */
-      keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect: boolean };
+      keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect: boolean; diagnostics?: DiagnosticsArgs };
     },
   ): PlatformTenant {
     const provider = this.cluster.provider;

@@ -5,6 +5,7 @@ import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
+import { MONITORING_POLICIES } from "./rules/monitoring";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
 import { tenantSecretsNotShared } from "./rules/tenant-secrets";
@@ -31,6 +32,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,
   sealedSecretsControllerLockedDown,
+  ...MONITORING_POLICIES,
 ];
 
 export function evaluatePolicies(

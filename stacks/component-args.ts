@@ -6,11 +6,11 @@
  */
 import type { AksClusterSettingsArgs } from "../components/azure/aks-profiles";
 import type { KeyVaultSettingsArgs } from "../components/azure/key-vault";
-import type { GitOpsPlatformArgs, PlatformComponentArgs } from "../components/platform";
+import type { GitOpsPlatformArgs, PlatformComponentArgs, PlatformMonitoringSettings } from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
 import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
-import type { ClusterConfig, KeyVaultConfig, PlatformConfig, VaultConfig } from "./schema";
+import type { ClusterConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, VaultConfig } from "./schema";
 
 /** The `cluster` section as AksCluster settings; `network.vnet` becomes a PlatformNetwork instead. */
 export function aksClusterArgs(cluster: ClusterConfig): AksClusterSettingsArgs {
@@ -35,6 +35,12 @@ export function hashiCorpVaultArgs(vault: VaultConfig): VaultSettings {
   return settings;
 }
 
+/** The `monitoring` section as the platform's monitoring settings; `enabled` decides whether there are any. */
+export function monitoringArgs(monitoring: MonitoringConfig): PlatformMonitoringSettings | undefined {
+  const { enabled, ...settings } = monitoring;
+  return enabled ? settings : undefined;
+}
+
 /** The `sealedSecrets` section as SealedSecrets settings; `enabled` decides whether there is a controller. */
 export function sealedSecretsArgs(sealedSecrets: PlatformConfig["sealedSecrets"]): SealedSecretsSettings {
   return { chartVersion: sealedSecrets.chartVersion, keyGenerations: sealedSecrets.keyGenerations };
@@ -48,6 +54,7 @@ export function platformComponentArgs(config: PlatformConfig): PlatformComponent
     vault: config.vault.enabled ? hashiCorpVaultArgs(config.vault) : undefined,
     registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
     sealedSecrets: config.sealedSecrets.enabled ? sealedSecretsArgs(config.sealedSecrets) : undefined,
+    monitoring: monitoringArgs(config.monitoring),
   };
 }
 

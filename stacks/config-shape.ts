@@ -5,6 +5,7 @@
  * schema.ts wires shape, rules and derived values together, so neither imports the other.
  */
 import { z } from "zod";
+import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
 import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
@@ -496,6 +497,45 @@ function vaultSchema(p: EnvironmentDefaults) {
   });
 }
 
+/** An ARM resource id such as /subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>. */
+const actionGroupId = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i, {
+  error: "must be the ARM id of an action group (/subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>)",
+});
+
+function monitoringSchema(p: EnvironmentDefaults) {
+  return z.strictObject({
+    enabled: z
+      .boolean()
+      .default(p.monitoring.enabled)
+      .describe("Audit logs (cluster control plane, Key Vault) in a Log Analytics workspace and, with prometheus, managed Prometheus. Default: off in dev, on in prod."),
+    retentionDays: z
+      .int()
+      .min(30)
+      .max(730)
+      .default(p.monitoring.retentionDays)
+      .describe("Days the Log Analytics workspace keeps logs (30-730); past 31 days retention is billed per GB and month. Default 30 (dev), 90 (prod)."),
+    dailyCapGb: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Daily ingestion cap of the Log Analytics workspace in GB; past it nothing is collected until the next day, audit logs included. Default none."),
+    clusterLogCategories: z
+      .array(z.enum(AKS_LOG_CATEGORIES))
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, { error: "must not repeat a category" })
+      .default([...DEFAULT_CLUSTER_LOG_CATEGORIES])
+      .describe("AKS control-plane log categories to collect. Default kube-audit-admin, guard, cluster-autoscaler; kube-audit adds every read and costs many times more."),
+    prometheus: z
+      .boolean()
+      .default(true)
+      .describe("Managed Prometheus: an Azure Monitor workspace, the cluster's metrics addon, Flux's controllers scraped, alert rules for Flux and Vault."),
+    alertActionGroupIds: z
+      .array(actionGroupId)
+      .default([])
+      .describe("Action groups (ARM ids) the Prometheus alerts notify. Default none: the alerts show in Azure Monitor only."),
+  });
+}
+
 /** The shape of the stack config for one environment: defaults come from its profile. */
 export function platformObjectSchema(environment: string) {
   const p = environmentDefaults(environment);
@@ -530,6 +570,7 @@ export function platformObjectSchema(environment: string) {
       .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
+    monitoring: monitoringSchema(p).prefault({}),
     flagger: z
       .strictObject({
         enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with a Prometheus for canary metrics, and let tenants manage Canaries."),

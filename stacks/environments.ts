@@ -7,6 +7,7 @@
 import { AKS_CLUSTER_DEFAULTS, type DayOfWeek } from "../components/azure/aks-profiles";
 import { KEY_VAULT_DEFAULTS } from "../components/azure/key-vault";
 import { CONTAINER_REGISTRY_DEFAULTS, type RegistrySku } from "../components/azure/container-registry";
+import { PLATFORM_MONITORING_DEFAULTS } from "../components/azure/monitoring";
 import { VAULT_DEFAULTS } from "../components/kubernetes/vault";
 
 export interface EnvironmentDefaults {
@@ -28,6 +29,8 @@ export interface EnvironmentDefaults {
   readonly vault: { replicas: number; storageSize: string; auditStorageSize: string };
   /** The SKU of each tenant's container registry. */
   readonly registrySku: RegistrySku;
+  /** Audit logs and metrics (PlatformMonitoring): on, and how long the logs stay. */
+  readonly monitoring: { enabled: boolean; retentionDays: number };
 }
 
 export { DAYS_OF_WEEK, type DayOfWeek } from "../components/azure/aks-profiles";
@@ -57,6 +60,8 @@ const BASELINE: EnvironmentDefaults = {
   },
   vault: { replicas: VAULT_DEFAULTS.replicas, storageSize: VAULT_DEFAULTS.storageSize, auditStorageSize: VAULT_DEFAULTS.auditStorageSize },
   registrySku: CONTAINER_REGISTRY_DEFAULTS.sku,
+  // Off unless an environment says so: it costs per GB and per sample (README, "Audit and metrics").
+  monitoring: { enabled: false, retentionDays: PLATFORM_MONITORING_DEFAULTS.retentionDays },
 };
 
 /**
@@ -86,6 +91,8 @@ export const PROD_DEFAULTS: EnvironmentDefaults = {
   vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" },
   keyVault: { ...BASELINE.keyVault, sku: "premium" },
   vault: { ...BASELINE.vault, storageSize: "20Gi", auditStorageSize: "10Gi" },
+  // An audit trail of the cluster and the Key Vault, kept 90 days, and managed Prometheus.
+  monitoring: { enabled: true, retentionDays: 90 },
 };
 
 /** `prod`, `production` and `prod-<anything>` get the production profile and its rules. */

@@ -42,10 +42,11 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     }
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    // An exclusive bound (positive(), gt()) says so: "> 0", not ">= 0".
     case "too_small":
-      return bound(issue.origin, ">=", issue.minimum, "at least");
+      return bound(issue.origin, issue.inclusive === false ? ">" : ">=", issue.minimum, "at least");
     case "too_big":
-      return bound(issue.origin, "<=", issue.maximum, "at most");
+      return bound(issue.origin, issue.inclusive === false ? "<" : "<=", issue.maximum, "at most");
     default:
       return issue.message;
   }

@@ -45,6 +45,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkObjectLevelIdentity(config, report);
   checkFlagger(config, report);
   if (isProduction(config.environment)) checkProduction(config, report);
+  checkMonitoring(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
@@ -415,6 +416,24 @@ function reportDuplicates(values: string[], pathOf: (i: number) => Path, report:
     if (first === undefined) seen.set(value, i);
     else report(pathOf(i), `duplicate ${what} "${value}" (also at index ${first})`);
   });
+}
+
+/**
+ * Audit and metrics: production keeps an audit trail of the cluster (kube-audit-admin or
+ * kube-audit) and the Key Vault; alert receivers need the Prometheus alerts they would receive.
+ */
+function checkMonitoring(config: ParsedPlatform, report: Report): void {
+  const monitoring = config.monitoring;
+  if (isProduction(config.environment)) {
+    const env = `environment "${config.environment}"`;
+    if (!monitoring.enabled) report(["monitoring", "enabled"], `must be true for ${env}: production keeps an audit log of the cluster and the Key Vault`);
+    else if (!monitoring.clusterLogCategories.some((c) => c === "kube-audit-admin" || c === "kube-audit")) {
+      report(["monitoring", "clusterLogCategories"], `must include kube-audit-admin (or kube-audit) for ${env}: the cluster's audit log`);
+    }
+  }
+  if (monitoring.alertActionGroupIds.length > 0 && !(monitoring.enabled && monitoring.prometheus)) {
+    report(["monitoring", "alertActionGroupIds"], "the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus");
+  }
 }
 
 /**

@@ -52,3 +52,4 @@ export type FluxConfig = PlatformConfig["flux"];
 export type TenantConfig = PlatformConfig["tenants"][number];
 export type VaultConfig = PlatformConfig["vault"];
 export type NotificationConfig = FluxConfig["notifications"][number];
+export type MonitoringConfig = PlatformConfig["monitoring"];

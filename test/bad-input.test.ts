@@ -358,6 +358,41 @@ const CASES: Case[] = [
     { registry: { enabled: true }, tenants: [{ name: "web", registry: { push: Array.from({ length: 21 }, (_, i) => ({ repository: "acme/web-app", branch: `release-${i}` })) } }] },
     `${P}.tenants[0].registry.push: 21 pushers; one identity takes at most 20 federated credentials (Azure's limit)`,
   ),
+  // Audit and metrics.
+  prodCase(
+    "prod without audit logs",
+    { monitoring: { enabled: false } },
+    `${P}.monitoring.enabled: must be true for ${PROD}: production keeps an audit log of the cluster and the Key Vault`,
+  ),
+  prodCase(
+    "prod collecting the cluster's logs but not its audit log",
+    { monitoring: { clusterLogCategories: ["guard", "cluster-autoscaler"] } },
+    `${P}.monitoring.clusterLogCategories: must include kube-audit-admin (or kube-audit) for ${PROD}: the cluster's audit log`,
+  ),
+  devCase(
+    "an unknown AKS log category, retention below Log Analytics' minimum, a cap of nothing",
+    { monitoring: { enabled: true, clusterLogCategories: ["kube-audit-admin", "guard", "etcd"], retentionDays: 7, dailyCapGb: 0 } },
+    `${P}.monitoring.clusterLogCategories[2]: must be one of "kube-audit-admin", "kube-audit", "guard", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "cluster-autoscaler", "cloud-controller-manager", "csi-azuredisk-controller", "csi-azurefile-controller", "csi-snapshot-controller"`,
+    `${P}.monitoring.retentionDays: must be >= 30`,
+    // An exclusive bound: positive() is "> 0" (it read ">= 0" before, which 0 satisfies).
+    `${P}.monitoring.dailyCapGb: must be > 0`,
+  ),
+  devCase(
+    "a log category listed twice",
+    { monitoring: { enabled: true, clusterLogCategories: ["kube-audit-admin", "guard", "kube-audit-admin"] } },
+    `${P}.monitoring.clusterLogCategories: must not repeat a category`,
+  ),
+  devCase(
+    "alert receivers without Prometheus, and an address that is no action group",
+    { monitoring: { enabled: true, prometheus: false, alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall", "oncall@example.com"] } },
+    `${P}.monitoring.alertActionGroupIds[1]: must be the ARM id of an action group (/subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>)`,
+    `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
+  ),
+  devCase(
+    "alert receivers while monitoring is off",
+    { monitoring: { alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall"] } },
+    `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
+  ),
   // The platform key itself.
   { name: "no platform key at all", stack: "dev", text: stringify({ config: { "azure-native:location": "westeurope" } }), problems: [`${P}: is not set: add it to Pulumi.dev.yaml`] },
   { name: "platform key set to null", stack: "prod", text: `config:\n  ${P}:\n`, problems: [`${P}: is not set: add it to Pulumi.prod.yaml`] },

@@ -114,6 +114,25 @@ const fluxExtension = node("flux-ext", EXTENSION, { extensionType: "microsoft.fl
 const vaultRelease = (name: string, server: Record<string, unknown>) =>
   node(name, RELEASE, { chart: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" }, values: { server } });
 
+const DCR = "azure-native:monitor:DataCollectionRule";
+const DCRA = "azure-native:monitor:DataCollectionRuleAssociation";
+const PROMETHEUS_RULE = "managed-prometheus-has-a-destination";
+const metricsCluster = (enabled: boolean) => node("aks", CLUSTER, { azureMonitorProfile: { metrics: { enabled } } });
+const prometheusRule = node("prom-dcr", DCR, {
+  destinations: { monitoringAccounts: [{ name: "MonitoringAccount1", accountResourceId: `${RG}/providers/Microsoft.Monitor/accounts/amw` }] },
+  dataFlows: [{ streams: ["Microsoft-PrometheusMetrics"], destinations: ["MonitoringAccount1"] }],
+});
+// Container insights' rule: logs to Log Analytics, no Prometheus flow.
+const logsRule = node("ci-dcr", DCR, {
+  destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: `${RG}/providers/Microsoft.OperationalInsights/workspaces/logs` }] },
+  dataFlows: [{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["ciworkspace"] }],
+});
+const association = (name: string, cluster: CheckedResource, rule: CheckedResource) =>
+  node(name, DCRA, { dataCollectionRuleId: `${RG}/providers/Microsoft.Insights/dataCollectionRules/${rule.name}` }, {
+    dependencies: [cluster.urn, rule.urn],
+    propertyDependencies: { resourceUri: [cluster.urn], dataCollectionRuleId: [rule.urn] },
+  });
+
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const tenantNamespace = (name: string) => node(`${name}-ns`, "kubernetes:core/v1:Namespace", { metadata: { name, labels: { "toolkit.fluxcd.io/tenant": name } } });
 const vaultIn = (namespace: string) => node("vault", RELEASE, { chart: "vault", name: "vault", namespace, values: {} });
@@ -135,6 +154,36 @@ const toVault = (namespace: string, port: number, component = "server") =>
   ]);
 
 const FIXTURES: Fixture[] = [
+  {
+    rule: PROMETHEUS_RULE,
+    title: "the addon on, with a Prometheus rule associated with the cluster",
+    resources: [metricsCluster(true), prometheusRule, association("prom-dcra", metricsCluster(true), prometheusRule)],
+    reports: [],
+  },
+  {
+    rule: PROMETHEUS_RULE,
+    title: "the addon off needs no rule",
+    resources: [metricsCluster(false)],
+    reports: [],
+  },
+  {
+    rule: PROMETHEUS_RULE,
+    title: "the addon on and no association: it would send nowhere",
+    resources: [metricsCluster(true), prometheusRule],
+    reports: ["aks"],
+  },
+  {
+    rule: PROMETHEUS_RULE,
+    title: "the addon on with only a logs rule associated (Container insights), no Prometheus flow",
+    resources: [metricsCluster(true), logsRule, association("ci-dcra", metricsCluster(true), logsRule)],
+    reports: ["aks"],
+  },
+  {
+    rule: PROMETHEUS_RULE,
+    title: "an association whose target is unknown (no propertyDependencies): cannot decide, reported on the cluster",
+    resources: [metricsCluster(true), prometheusRule, { ...association("prom-dcra", metricsCluster(true), prometheusRule), links: { custom: true, parent: null, provider: null, dependencies: [] } }],
+    reports: ["aks"],
+  },
   {
     rule: "tenants-can-reach-vault",
     title: "restricted tenant egress with an allowance for Vault's servers on 8200, and a tenant with open egress",

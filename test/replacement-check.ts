@@ -44,6 +44,13 @@ export const STATEFUL: Stateful[] = [
     matches: (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault",
     identity: [["name"], ["namespace"], ["chart"], ["repositoryOpts", "repo"]],
   },
+  // The audit log and the metrics history: a new workspace starts empty.
+  { what: "Log Analytics workspace", matches: isType("azure-native:operationalinsights:Workspace"), identity: [["workspaceName"], ["resourceGroupName"], ["location"]] },
+  {
+    what: "Azure Monitor workspace",
+    matches: isType("azure-native:monitor:AzureMonitorWorkspace"),
+    identity: [["azureMonitorWorkspaceName"], ["resourceGroupName"], ["location"]],
+  },
   {
     what: "Vault namespace (deleting it deletes the storage)",
     matches: (r) => r.type === "kubernetes:core/v1:Namespace" && (r.values.metadata as { name?: string }).name === "vault",

@@ -2,6 +2,7 @@
  * Updates that would lose data, at the component level: a change to the cluster, Key Vault or
  * Vault settings of the prod config must not replace a stateful resource. The stateful
  * components are wired as GitOpsPlatform wires them (network -> cluster and Key Vault firewall;
+ * monitoring workspaces -> the cluster's and Key Vault's diagnostic settings;
  * cluster -> Key Vault administrators and HashiCorpVault; Key Vault -> Vault's seal key), with
  * prod's parsed config mapped to their Args by stacks/component-args.ts, and prod's protect, and
  * run under the mock engine before and after the change; the check (test/replacement-check.ts)
@@ -17,6 +18,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { AksCluster } from "../components/azure/aks-cluster";
 import { KeyVault } from "../components/azure/key-vault";
+import { PlatformMonitoring } from "../components/azure/monitoring";
 import { PlatformNetwork } from "../components/azure/network";
 import { HashiCorpVault } from "../components/kubernetes/vault";
 import { platformTags } from "../components/platform";
@@ -52,7 +54,29 @@ async function prodComponents(change?: Change): Promise<RecordedResource[]> {
       const vnet = config.cluster.network.vnet;
       const network = vnet && new PlatformNetwork("platform-network", { resourceGroupName, location, addressSpace: vnet.addressSpace, nodeSubnet: vnet.nodeSubnet, tags, protect });
       const nodeSubnetId = network ? network.nodeSubnetId : undefined;
-      const cluster = new AksCluster("platform-aks", { resourceGroupName, location, ...components.cluster, tags, protect, nodeSubnetId });
+      // Monitoring as GitOpsPlatform wires it: the workspaces first, the cluster's and vault's diagnostics into them.
+      const settings = components.monitoring;
+      const monitoring =
+        settings &&
+        new PlatformMonitoring("platform-monitoring", {
+          resourceGroupName,
+          location,
+          retentionDays: settings.retentionDays,
+          dailyCapGb: settings.dailyCapGb,
+          prometheus: settings.prometheus,
+          tags,
+          protect,
+        });
+      const cluster = new AksCluster("platform-aks", {
+        resourceGroupName,
+        location,
+        ...components.cluster,
+        tags,
+        protect,
+        nodeSubnetId,
+        diagnostics: monitoring?.clusterDiagnostics(settings?.clusterLogCategories),
+        managedPrometheus: settings?.prometheus,
+      });
       const keyVault = new KeyVault("platform-kv", {
         resourceGroupName,
         location,
@@ -63,6 +87,7 @@ async function prodComponents(change?: Change): Promise<RecordedResource[]> {
         administrators: config.cluster.adminGroupObjectIds.map((id) => ({ key: `admins-${id.toLowerCase()}`, principalId: id, principalType: "Group" as const })),
         tags,
         protect,
+        diagnostics: monitoring?.keyVaultDiagnostics(),
       });
       new HashiCorpVault("platform-vault", {
         cluster,

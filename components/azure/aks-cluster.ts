@@ -66,6 +66,18 @@ export interface AksClusterArgs extends AzureComponentArgs, AksClusterSettingsAr
   nodeSubnetId?: pulumi.Input<string>;
   /** How long a role assignment made here takes to propagate (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
   propagationWait?: string;
+  /**
+   * The managed Prometheus metrics addon (`azureMonitorProfile.metrics.enabled`): true turns it on,
+   * false off, both in place (a cluster update, as `az aks update --enable-azure-monitor-metrics`).
+   * It sends nowhere until a data collection rule is associated with the cluster (ClusterPrometheus).
+   * Default: unset, the cluster's setting is left as it is.
+   */
+  managedPrometheus?: boolean;
+}
+
+/** The cluster's `azureMonitorProfile` for `managedPrometheus`, or nothing when unset. */
+export function azureMonitorProfile(managedPrometheus: boolean | undefined) {
+  return managedPrometheus === undefined ? {} : { azureMonitorProfile: { metrics: { enabled: managedPrometheus } } };
 }
 
 /** The kubelet's managed identity (in the node resource group); pulls images, for example. */
@@ -177,6 +189,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
         addonProfiles: {
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
+        ...azureMonitorProfile(args.managedPrometheus),
       },
       { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS, ...channelOwnedProperties(settings)], dependsOn: subnetReady },
     );

@@ -8,10 +8,24 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as monitor from "@pulumi/azure-native/monitor";
 
-/** Where a component sends its resources' logs and metrics. */
+/** Where a component sends its resources' logs and metrics, and which. */
 export interface DiagnosticsArgs {
   /** ARM id of the Log Analytics workspace. */
   workspaceId: pulumi.Input<string>;
+  /**
+   * The resource log categories to send (e.g. `kube-audit-admin` on a cluster, `AuditEvent` on a
+   * Key Vault). Default: every category the resource has (`categoryGroup: allLogs`), which on a
+   * cluster includes `kube-audit`, every read of the API server: pick categories there.
+   */
+  logCategories?: string[];
+  /** Send the resource's platform metrics (`AllMetrics`) too. Default true. */
+  metrics?: boolean;
+  /**
+   * "Dedicated": resource-specific tables (AKSAuditAdmin, AKSControlPlane, AZKVAuditLogs), typed
+   * and cheaper to query; "AzureDiagnostics": the one shared legacy table. Default: ARM's
+   * (AzureDiagnostics). Only for resources whose logs have resource-specific tables.
+   */
+  destinationType?: "Dedicated" | "AzureDiagnostics";
 }
 
 export interface AzureComponentArgs {
@@ -34,8 +48,9 @@ export interface AzureComponentArgs {
    */
   lock?: "CanNotDelete" | "ReadOnly";
   /**
-   * Send the component's resource logs (every category: `allLogs`) and metrics to a Log Analytics
-   * workspace through a diagnostic setting, where the resource has them. Default none.
+   * Send the component's resource logs (every category, `allLogs`, unless `logCategories` says
+   * which) and metrics to a Log Analytics workspace through a diagnostic setting, where the
+   * resource has them. Default none.
    */
   diagnostics?: DiagnosticsArgs;
 }
@@ -62,9 +77,20 @@ export function resourceLock(
 }
 
 /**
- * A diagnostic setting sending every log category (`categoryGroup: allLogs`) and all metrics of
- * `resource` to a workspace (learn.microsoft.com, "Diagnostic settings in Azure Monitor": category
- * groups), or undefined without a workspace.
+ * The `logs` and `metrics` lists of a diagnostic setting: the named categories, or every category
+ * (`categoryGroup: allLogs`; learn.microsoft.com, "Diagnostic settings in Azure Monitor": category
+ * groups), and `AllMetrics` unless metrics are off.
+ */
+export function diagnosticSettingLists(diagnostics: DiagnosticsArgs) {
+  const categories = diagnostics.logCategories;
+  const logs = categories && categories.length > 0 ? categories.map((category) => ({ category, enabled: true })) : [{ categoryGroup: "allLogs", enabled: true }];
+  const metrics = diagnostics.metrics === false ? [] : [{ category: "AllMetrics", enabled: true }];
+  return { logs, metrics };
+}
+
+/**
+ * A diagnostic setting sending `resource`'s logs and metrics to a workspace (diagnosticSettingLists),
+ * or undefined without a workspace.
  */
 export function diagnosticSetting(
   name: string,
@@ -79,8 +105,8 @@ export function diagnosticSetting(
       name: "gitops-platform",
       resourceUri: resource.id,
       workspaceId: diagnostics.workspaceId,
-      logs: [{ categoryGroup: "allLogs", enabled: true }],
-      metrics: [{ category: "AllMetrics", enabled: true }],
+      ...diagnosticSettingLists(diagnostics),
+      ...(diagnostics.destinationType ? { logAnalyticsDestinationType: diagnostics.destinationType } : {}),
     },
     opts,
   );

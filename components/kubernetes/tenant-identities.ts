@@ -13,6 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
+import type { DiagnosticsArgs } from "../azure/common";
 import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
 import { callerSubscriptionId, RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
@@ -127,9 +128,10 @@ export interface TenantIdentitiesArgs {
   cluster: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string> };
   /**
    * The tenant's own Key Vault, with these settings (the platform vault's, so the same firewall:
-   * in prod deny by default, the node subnet and the allowed IP ranges). Undefined: no vault.
+   * in prod deny by default, the node subnet and the allowed IP ranges; `diagnostics`: where its
+   * audit log goes). Undefined: no vault.
    */
-  keyVault?: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect?: boolean };
+  keyVault?: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; protect?: boolean; diagnostics?: DiagnosticsArgs };
   /** ARM id of the tenant's own container registry, for the `registry` scope. Undefined: none. */
   registryId?: pulumi.Input<string>;
   /** Entra group ids of the tenant's admins: they get `secretsWriter` on the vault. */

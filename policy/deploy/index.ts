@@ -12,6 +12,7 @@ import { inClusterKeyVaultCallersCanReachIt, keyVaultObjectsWaitForDataPlaneGran
 import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
+import { managedPrometheusHasADestination } from "./monitoring";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   keyVaultObjectsWaitForDataPlaneGrant,
@@ -21,4 +22,5 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   namespacedObjectsWaitForTheirNamespace,
   noUnsatisfiableDisruptionBudgets,
   tenantsCanReachVault,
+  managedPrometheusHasADestination,
 ];

@@ -8,11 +8,13 @@ export const STATEFUL_TYPES = [
   "azure-native:containerservice:ManagedCluster",
   // A registry holds the tenants' images: deleting it loses every image not rebuilt.
   "azure-native:containerregistry:Registry",
+  // The audit log: deleting the workspace deletes the trail.
+  "azure-native:operationalinsights:Workspace",
 ];
 
 export const statefulResourcesProtected: PlatformPolicy = {
   name: "stateful-resources-protected",
-  description: "In production the Key Vault, its keys, the AKS cluster, the container registries and Vault's storage (its Helm release) are protected.",
+  description: "In production the Key Vault, its keys, the AKS cluster, the container registries, the audit log's workspace and Vault's storage (its Helm release) are protected.",
   enforcement: mandatory,
   check: (resources, context) => {
     if (!context.production) return [];

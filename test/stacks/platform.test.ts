@@ -100,6 +100,14 @@ test("each tenant decrypts SOPS with its own key, and the operator outputs are e
   assert.equal(api.identities, undefined);
 });
 
+test("the monitoring outputs: the prod workspaces' ids, none in dev where monitoring is off", () => {
+  const outputs = prod.outputs as Record<string, unknown>;
+  assert.equal(outputs.logAnalyticsWorkspaceId, prod.one("azure-native:operationalinsights:Workspace").id);
+  assert.equal(outputs.azureMonitorWorkspaceId, prod.one("azure-native:monitor:AzureMonitorWorkspace").id);
+  assert.equal((dev.outputs as Record<string, unknown>).logAnalyticsWorkspaceId, undefined);
+  assert.equal(dev.ofType("azure-native:operationalinsights:Workspace").length, 0);
+});
+
 test("independent parts do not wait for each other", () => {
   const tenantObjects = (ns: string) => dev.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && namespaceOf(r) === ns);
   const vaultRelease = dev.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.values.chart === "vault")!;
@@ -207,7 +215,11 @@ test("with the AKS extension, every tenant Kustomization and HelmRelease names t
   const platform = document.config["gitops-platform:platform"];
   platform.flux = { install: "aks-extension", sops: false };
   // Sources that authenticate as a tenant account need the chart's lockdown (config refuses them here): generic ones.
-  for (const source of [...platform.tenants[0].ociRepositories, ...platform.tenants[0].buckets]) (source.provider = "generic"), delete source.serviceAccountName, delete source.storageAccountId;
+  for (const source of [...platform.tenants[0].ociRepositories, ...platform.tenants[0].buckets]) {
+    source.provider = "generic";
+    delete source.serviceAccountName;
+    delete source.storageAccountId;
+  }
   platform.tenants[0].helmReleases = [{ name: "podinfo", repository: "https://stefanprodan.github.io/podinfo", chart: "podinfo", version: "6.x" }];
   const file = path.join(mkdtempSync(path.join(tmpdir(), "platform-")), "dev.yaml");
   writeFileSync(file, stringify(document));

@@ -60,6 +60,11 @@ const REGISTRY = "azure-native:containerregistry:Registry";
 const WEB_PUSH = "platform-web-acr-push-acrpush";
 /** The name the mocks give tenant api's prod registry (its random suffix is deterministic). */
 const API_REGISTRY_PROD = "acrapiprode1xgy4";
+const DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting";
+const AUDIT_LOGS = "audit-logs-collected";
+const NO_CLUSTER_AUDIT = "platform-aks: no diagnostic setting sends the cluster's audit log (kube-audit-admin or kube-audit) to a workspace, storage account or event hub";
+const NO_VAULT_AUDIT = "platform-kv: no diagnostic setting sends the Key Vault's audit log (AuditEvent) to a workspace, storage account or event hub";
+const NO_WEB_VAULT_AUDIT = "platform-web-azure-kv: no diagnostic setting sends the Key Vault's audit log (AuditEvent) to a workspace, storage account or event hub";
 
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
@@ -147,6 +152,12 @@ const DRIFT_ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironm
 const DRIFT_BRANCH = "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
 const CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 const KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6";
+/** Dev without monitoring: the cluster, the platform's vault and tenant web's vault, each advisory. */
+const DEV_UNAUDITED = [
+  expect(AUDIT_LOGS, "advisory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT),
+  expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT),
+  expect(AUDIT_LOGS, "advisory", KEY_VAULT, "platform-web-azure-kv", NO_WEB_VAULT_AUDIT),
+];
 
 const FIXTURES: Record<string, Fixture[]> = {
   "unattended-ci-identity-read-only": [
@@ -1134,6 +1145,20 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
     {
+      title: "the audit log's workspace unprotected in prod",
+      stack: "prod",
+      change: (rs) => (one(rs, "azure-native:operationalinsights:Workspace", "platform-monitoring-logs").protect = false),
+      expected: [
+        expect(
+          "stateful-resources-protected",
+          "mandatory",
+          "azure-native:operationalinsights:Workspace",
+          "platform-monitoring-logs",
+          "platform-monitoring-logs (azure-native:operationalinsights:Workspace) must be protected in production",
+        ),
+      ],
+    },
+    {
       title: "a Vault release installed as hashicorp/vault counts as Vault's storage too",
       stack: "prod",
       change: (rs) => {
@@ -1332,6 +1357,58 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  [AUDIT_LOGS]: [
+    {
+      title: "the Key Vault's diagnostic setting dropped in prod",
+      stack: "prod",
+      change: (rs) => rs.splice(rs.indexOf(one(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics")), 1),
+      expected: [expect(AUDIT_LOGS, "mandatory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+    },
+    {
+      title: "the cluster sends its autoscaler log and a disabled audit category, and the vault's setting has no destination",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DIAGNOSTIC_SETTING, "platform-aks-diagnostics").logs = [
+          { category: "cluster-autoscaler", enabled: true },
+          { category: "kube-audit-admin", enabled: false },
+        ];
+        delete props(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics").workspaceId;
+      },
+      expected: [expect(AUDIT_LOGS, "mandatory", CLUSTER, "platform-aks", NO_CLUSTER_AUDIT), expect(AUDIT_LOGS, "mandatory", KEY_VAULT, "platform-kv", NO_VAULT_AUDIT)],
+    },
+    {
+      title: "the audit category group counts (allLogs or audit)",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, DIAGNOSTIC_SETTING, "platform-aks-diagnostics").logs = [{ categoryGroup: "audit", enabled: true }];
+        props(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics").logs = [{ categoryGroup: "allLogs", enabled: true }];
+      },
+      expected: [],
+    },
+    {
+      title: "a setting that names no resource: cannot decide",
+      stack: "prod",
+      change: (rs) => {
+        const setting = one(rs, DIAGNOSTIC_SETTING, "platform-kv-diagnostics");
+        setting.links = { ...setting.links!, propertyDependencies: {} };
+      },
+      expected: [
+        expect(
+          AUDIT_LOGS,
+          "mandatory",
+          KEY_VAULT,
+          "platform-kv",
+          "audit-logs-collected: cannot decide for platform-kv: diagnostic setting(s) platform-kv-diagnostics name no resource (no propertyDependencies for resourceUri)",
+        ),
+      ],
+    },
+    {
+      title: "dev without monitoring: advisory",
+      stack: "dev",
+      change: (rs) => assert.equal(rs.filter((r) => r.type === DIAGNOSTIC_SETTING).length, 0),
+      expected: DEV_UNAUDITED,
+    },
+  ],
 };
 
 /** A Sealed Secrets release with `values` and one active sealing key Secret, as another program might make them. */
@@ -1377,21 +1454,40 @@ test("every policy in PLATFORM_POLICIES has a fixture that trips it, and no fixt
   assert.deepEqual(Object.keys(FIXTURES).filter((name) => !names.includes(name)), []);
 });
 
+/**
+ * Advisory findings the real stack has as it is (dev without audit logs): each is listed once, in
+ * its own policy's fixture, and left out of the other policies' fixtures when it is still there.
+ */
+async function standingAdvisories(stack: Stack): Promise<string[]> {
+  const resources = await real(stack);
+  return summarize(evaluatePolicies(resources, contextFor(resources, stack)))
+    .filter((v) => v.enforcement === "advisory")
+    .map((v) => JSON.stringify(v));
+}
+
 for (const [policy, fixtures] of Object.entries(FIXTURES)) {
   for (const fixture of fixtures) {
     test(`${policy}: ${fixture.title} (${fixture.stack})`, async () => {
+      const standing = await standingAdvisories(fixture.stack);
       const resources = await copyOf(fixture.stack);
       fixture.change(resources);
-      const violations = evaluatePolicies(resources, contextFor(resources, fixture.stack));
+      const violations = summarize(evaluatePolicies(resources, contextFor(resources, fixture.stack))).filter(
+        (v) => v.policy === policy || !standing.includes(JSON.stringify(v)),
+      );
       const sort = (list: Expected[]) => [...list].sort((a, b) => `${a.policy} ${a.message}`.localeCompare(`${b.policy} ${b.message}`));
-      assert.deepEqual(sort(summarize(violations)), sort(fixture.expected));
+      assert.deepEqual(sort(violations), sort(fixture.expected));
     });
   }
 }
 
-test("enforcement: every policy is mandatory everywhere, except the upgrade channel outside production", () => {
+test("dev's standing advisory findings are exactly its missing audit logs (monitoring is off in dev by default)", async () => {
+  assert.deepEqual((await standingAdvisories("dev")).map((v) => JSON.parse(v) as Expected), DEV_UNAUDITED);
+  assert.deepEqual(await standingAdvisories("prod"), []);
+});
+
+test("enforcement: every policy is mandatory everywhere, except the upgrade channel and the audit logs outside production", () => {
   const levels = (context: PolicyContext) => PLATFORM_POLICIES.filter((p) => p.enforcement(context) === "advisory").map((p) => p.name);
-  assert.deepEqual(levels({ environment: "dev", production: false }), ["aks-upgrade-channel"]);
+  assert.deepEqual(levels({ environment: "dev", production: false }), ["aks-upgrade-channel", AUDIT_LOGS]);
   assert.deepEqual(levels({ environment: "prod", production: true }), []);
 });
 
@@ -1462,7 +1558,8 @@ test("CLI: a program that adds a writable deploy key to the real prod platform e
 test("CLI: no upgrade channel is advisory in dev (exit 0, listed on stdout) and refused by the prod config rules", async (t) => {
   const dev = await cli(t, ["dev", "--config", stackFileWith("dev", (p) => (p.cluster = { ...p.cluster, upgradeChannel: "none" }))]);
   assert.equal(dev.code, 0, dev.err);
-  assert.match(dev.out, /^1 advisory policy violation\(s\):$/m);
+  // With dev's standing audit-log advisories (monitoring is off in dev).
+  assert.match(dev.out, /^4 advisory policy violation\(s\):$/m);
   assert.match(dev.out, /^ {2}\[aks-upgrade-channel\] platform-aks: autoUpgradeProfile\.upgradeChannel must not be none$/m);
   assert.doesNotMatch(dev.err, /mandatory/);
 

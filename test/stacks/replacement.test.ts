@@ -12,6 +12,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse, stringify } from "yaml";
+import { policyContext } from "../../policy/context";
+import { checkedFromRecord } from "../../policy/from-synth";
+import { auditLogsCollected } from "../../policy/rules/monitoring";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
 import { pinTestDay } from "../helpers";
@@ -103,6 +106,17 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
     change: (p) => (p.tenants[1].registry = { push: [{ repository: "acme-platform/orders-api", environment: "production" }] }),
   },
   { name: "Sealed Secrets turned on", change: (p) => (p.sealedSecrets = { enabled: true }) },
+  {
+    name: "monitoring: other log categories, a longer retention, a daily cap, alert receivers",
+    change: (p) =>
+      (p.monitoring = {
+        ...p.monitoring,
+        clusterLogCategories: ["kube-audit", "guard", "kube-apiserver"],
+        retentionDays: 365,
+        dailyCapGb: 20,
+        alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/oncall"],
+      }),
+  },
 ];
 
 for (const variant of VARIANTS) {
@@ -127,6 +141,8 @@ test("the check can fail: a new location replaces everything located (a new pod 
     'container registry platform-web-acr: location "westeurope" -> "northeurope"',
     'container registry platform-api-acr: location "westeurope" -> "northeurope"',
     'container registry platform-payments-acr: location "westeurope" -> "northeurope"',
+    'Log Analytics workspace platform-monitoring-logs: location "westeurope" -> "northeurope"',
+    'Azure Monitor workspace platform-monitoring-metrics: location "westeurope" -> "northeurope"',
   ]);
 });
 
@@ -178,4 +194,45 @@ test("a key's name is not part of its identity once it exists: keyName is in ign
   const renamed = keys.map((k) => ({ ...k, values: { ...k.values, keyName: "renamed" } }));
   assert.deepEqual(replacements(keys, renamed), []);
   assert.equal(replacements(keys, renamed.map((k) => ({ ...k, ignoreChanges: [] }))).length, 5);
+});
+
+test("switching managed Prometheus off drops exactly the Azure Monitor workspace, which prod protects; the cluster's addon goes off in place", async () => {
+  const before = await prod();
+  const after = await synthProd((p) => (p.monitoring = { ...p.monitoring, prometheus: false }));
+  const workspace = before.find(isType("azure-native:monitor:AzureMonitorWorkspace"));
+  assert.ok(workspace?.protect, "the metrics history is protected in prod");
+  assert.deepEqual(replacements(before, after), [`Azure Monitor workspace ${workspace.urn}: gone (its URN changed or it was dropped)`]);
+  const cluster = after.find(isType("azure-native:containerservice:ManagedCluster"))!;
+  assert.deepEqual(cluster.values.azureMonitorProfile, { metrics: { enabled: false } });
+});
+
+test("turning monitoring on (dev) adds resources and changes no existing URN: the cluster and the vaults (the platform's, tenant web's) get a diagnostic setting, the addon an in-place update", async () => {
+  const devDocument = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
+  const off = (await synthesize({ stack: "dev" })).run.resources;
+  const document = devDocument();
+  document.config["gitops-platform:platform"].monitoring = { enabled: true };
+  const file = path.join(workdir, "dev-monitoring.yaml");
+  writeFileSync(file, stringify(document));
+  const on = (await synthesize({ stack: "dev", configFile: file })).run.resources;
+  const onUrns = new Set(on.map((r) => r.urn));
+  assert.deepEqual(off.filter((r) => !onUrns.has(r.urn)).map((r) => r.urn), [], "every resource keeps its URN");
+  assert.deepEqual(replacements(off, on), []);
+  const added = on.filter((r) => !off.some((o) => o.urn === r.urn)).map((r) => `${r.type.split(":").pop()} ${r.name}`);
+  assert.deepEqual(added.sort(), [
+    "AzureMonitorWorkspace platform-monitoring-metrics",
+    "ClusterPrometheus platform-prometheus",
+    "ConfigMap platform-prometheus-scrape-config",
+    "DataCollectionEndpoint platform-prometheus-dce",
+    "DataCollectionRule platform-prometheus-dcr",
+    "DataCollectionRuleAssociation platform-prometheus-dcra",
+    "DiagnosticSetting platform-aks-diagnostics",
+    "DiagnosticSetting platform-kv-diagnostics",
+    "DiagnosticSetting platform-web-azure-kv-diagnostics",
+    "PlatformMonitoring platform-monitoring",
+    "PrometheusRuleGroup platform-prometheus-alerts",
+    "Workspace platform-monitoring-logs",
+  ]);
+  // Every cluster and vault audited: the dev advisory findings are gone.
+  const checked = on.map(checkedFromRecord);
+  assert.deepEqual(auditLogsCollected.check(checked, policyContext(checked, "dev")), []);
 });
