@@ -100,12 +100,13 @@ test("each tenant decrypts SOPS with its own key, and the operator outputs are e
   assert.equal(api.identities, undefined);
 });
 
-test("the monitoring outputs: the prod workspaces' ids, none in dev where monitoring is off", () => {
+test("the monitoring outputs: the prod workspaces' ids; dev has the audit log's workspace but no Prometheus", () => {
   const outputs = prod.outputs as Record<string, unknown>;
   assert.equal(outputs.logAnalyticsWorkspaceId, prod.one("azure-native:operationalinsights:Workspace").id);
   assert.equal(outputs.azureMonitorWorkspaceId, prod.one("azure-native:monitor:AzureMonitorWorkspace").id);
-  assert.equal((dev.outputs as Record<string, unknown>).logAnalyticsWorkspaceId, undefined);
-  assert.equal(dev.ofType("azure-native:operationalinsights:Workspace").length, 0);
+  assert.equal((dev.outputs as Record<string, unknown>).logAnalyticsWorkspaceId, dev.one("azure-native:operationalinsights:Workspace").id);
+  assert.equal((dev.outputs as Record<string, unknown>).azureMonitorWorkspaceId, undefined);
+  assert.equal(dev.ofType("azure-native:monitor:AzureMonitorWorkspace").length, 0);
 });
 
 test("independent parts do not wait for each other", () => {

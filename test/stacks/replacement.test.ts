@@ -207,13 +207,15 @@ test("switching managed Prometheus off drops exactly the Azure Monitor workspace
 });
 
 test("turning monitoring on (dev) adds resources and changes no existing URN: the cluster and the vaults (the platform's, tenant web's) get a diagnostic setting, the addon an in-place update", async () => {
-  const devDocument = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
-  const off = (await synthesize({ stack: "dev" })).run.resources;
-  const document = devDocument();
-  document.config["gitops-platform:platform"].monitoring = { enabled: true };
-  const file = path.join(workdir, "dev-monitoring.yaml");
-  writeFileSync(file, stringify(document));
-  const on = (await synthesize({ stack: "dev", configFile: file })).run.resources;
+  const devWith = async (monitoring: Record<string, unknown>, name: string) => {
+    const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
+    document.config["gitops-platform:platform"].monitoring = monitoring;
+    const file = path.join(workdir, name);
+    writeFileSync(file, stringify(document));
+    return (await synthesize({ stack: "dev", configFile: file })).run.resources;
+  };
+  const off = await devWith({ enabled: false }, "dev-monitoring-off.yaml");
+  const on = await devWith({ enabled: true }, "dev-monitoring-on.yaml");
   const onUrns = new Set(on.map((r) => r.urn));
   assert.deepEqual(off.filter((r) => !onUrns.has(r.urn)).map((r) => r.urn), [], "every resource keeps its URN");
   assert.deepEqual(replacements(off, on), []);
