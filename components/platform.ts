@@ -382,6 +382,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         sku: settings.sku,
         pushers: tenant.registry.push,
         tags: { ...platformTags(config), [TENANT_TAG]: tenant.name },
+        diagnostics: this.monitoring?.registryDiagnostics(),
         protect: config.protect,
       },
       { parent },

@@ -3,6 +3,7 @@
  * managed Prometheus (ClusterPrometheus: endpoint, rule, association, Flux scrape config, alert
  * rules), and the cluster's metrics addon as an in-place update.
  */
+import { ContainerRegistry } from "../components/azure/container-registry";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
@@ -212,4 +213,19 @@ test("config: monitoring off in dev, on in prod with 90 days; the platform gets 
   });
   const devOn = parse({ environment: "dev", monitoring: { enabled: true, prometheus: false, dailyCapGb: 1.5 } }, "dev");
   assert.deepEqual(monitoringArgs(devOn.monitoring), { retentionDays: 30, dailyCapGb: 1.5, clusterLogCategories: [...DEFAULT_CLUSTER_LOG_CATEGORIES], prometheus: false, alertActionGroupIds: [] });
+});
+
+test("a registry's diagnostic setting: logins and repository events, no metrics, resource-specific tables", async () => {
+  const result = await run(() => {
+    const monitoring = new PlatformMonitoring("mon", { ...base, prometheus: false });
+    new ContainerRegistry("acr", { ...base, purpose: "web", environment: "dev", diagnostics: monitoring.registryDiagnostics() });
+    return {};
+  });
+  const setting = result.one(SETTING, "acr-diagnostics");
+  assert.equal(setting.values.resourceUri, result.one("azure-native:containerregistry:Registry").id);
+  assert.deepEqual(setting.values.logs, [
+    { category: "ContainerRegistryLoginEvents", enabled: true },
+    { category: "ContainerRegistryRepositoryEvents", enabled: true },
+  ]);
+  assert.equal(setting.values.logAnalyticsDestinationType, "Dedicated");
 });

@@ -39,6 +39,9 @@ export type AksLogCategory = (typeof AKS_LOG_CATEGORIES)[number];
 export const DEFAULT_CLUSTER_LOG_CATEGORIES: readonly AksLogCategory[] = ["kube-audit-admin", "guard", "cluster-autoscaler"];
 
 /** Key Vault's one log category: every data-plane and management call, who made it, from where, and the result. */
+/** A registry's audit trail: logins, and pushes, pulls and deletes of repositories. */
+export const REGISTRY_LOG_CATEGORIES = ["ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"] as const;
+
 export const KEY_VAULT_LOG_CATEGORIES = ["AuditEvent"] as const;
 
 export interface PlatformMonitoringArgs extends Omit<AzureComponentArgs, "lock" | "diagnostics"> {
@@ -118,5 +121,14 @@ export class PlatformMonitoring extends pulumi.ComponentResource {
   /** The Key Vault's diagnostic setting: AuditEvent into AZKVAuditLogs, and its metrics (availability, latency, saturation). */
   keyVaultDiagnostics(): DiagnosticsArgs {
     return { workspaceId: this.logAnalyticsWorkspaceId, logCategories: [...KEY_VAULT_LOG_CATEGORIES], metrics: true, destinationType: "Dedicated" };
+  }
+
+  /**
+   * A container registry's diagnostic setting: who logged in, and every push, pull and delete
+   * (learn.microsoft.com, "Monitoring Azure Container Registry data reference": categories
+   * ContainerRegistryLoginEvents and ContainerRegistryRepositoryEvents, tables of the same names).
+   */
+  registryDiagnostics(): DiagnosticsArgs {
+    return { workspaceId: this.logAnalyticsWorkspaceId, logCategories: [...REGISTRY_LOG_CATEGORIES], metrics: false, destinationType: "Dedicated" };
   }
 }
