@@ -6,9 +6,8 @@
  * defines one, like the SOPS encrypt-only role (encrypt-only-role.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
-import { uuidV5 } from "./encrypt-only-role";
-import { propagationWait } from "./propagation";
+import type * as authorization from "@pulumi/azure-native/authorization";
+import { CustomRoleArgs, customRoleGuid, DataActionsRoleSpec, defineDataActionsRole } from "./custom-role";
 
 /**
  * The role's data actions (learn.microsoft.com, "Azure Key Vault secret data actions" for role
@@ -27,21 +26,19 @@ export const SECRETS_WRITER_DATA_ACTIONS = [
   "Microsoft.KeyVault/vaults/secrets/recover/action",
 ] as const;
 
-const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+const SECRETS_WRITER_SPEC: DataActionsRoleSpec = {
+  guidKey: "kv-secrets-write-only",
+  roleName: "gitops-platform Key Vault secrets write-only",
+  description: "Set, update, delete and list Key Vault secrets, never read a value. Assigned per tenant vault to the tenant's admin groups.",
+  dataActions: SECRETS_WRITER_DATA_ACTIONS,
+};
 
 /** The role's GUID for a resource group: known before anything exists, stable, unique per group (see encryptOnlyRoleGuid). */
 export function secretsWriterRoleGuid(resourceGroupId: string): string {
-  return uuidV5(`gitops-platform/kv-secrets-write-only${resourceGroupId.toLowerCase()}`, URL_NAMESPACE);
+  return customRoleGuid(SECRETS_WRITER_SPEC.guidKey, resourceGroupId);
 }
 
-export interface SecretsWriterRoleArgs {
-  /** ARM id of the resource group: the role's scope and only assignable scope. */
-  resourceGroupId: pulumi.Input<string>;
-  /** Environment name, in the role's name (custom role names are unique in the Entra tenant). */
-  environment: string;
-  /** How long the new definition takes to reach every ARM region (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
-  propagationWait?: string;
-}
+export type SecretsWriterRoleArgs = CustomRoleArgs;
 
 /**
  * The write-only secrets role, assignable in one resource group. Like EncryptOnlyRole: creating
@@ -59,22 +56,7 @@ export class SecretsWriterRole extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecretsWriterRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:SecretsWriterRole", name, {}, opts);
-    const scope = pulumi.output(args.resourceGroupId);
-    this.guid = scope.apply(secretsWriterRoleGuid);
-    this.definition = new authorization.RoleDefinition(
-      name,
-      {
-        scope,
-        roleDefinitionId: this.guid,
-        roleName: `gitops-platform Key Vault secrets write-only (${args.environment})`,
-        description: "Set, update, delete and list Key Vault secrets, never read a value. Assigned per tenant vault to the tenant's admin groups.",
-        assignableScopes: [scope],
-        permissions: [{ actions: [], notActions: [], dataActions: [...SECRETS_WRITER_DATA_ACTIONS], notDataActions: [] }],
-      },
-      { parent: this },
-    );
-    this.id = this.definition.id;
-    this.ready = [propagationWait(`${name}-wait`, { definition: this.definition }, { parent: this, duration: args.propagationWait })];
+    ({ definition: this.definition, id: this.id, guid: this.guid, ready: this.ready } = defineDataActionsRole(name, SECRETS_WRITER_SPEC, args, this));
     this.registerOutputs({ id: this.id, guid: this.guid });
   }
 }

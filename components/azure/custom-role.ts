@@ -1,0 +1,81 @@
+/**
+ * Custom Azure roles of the platform that grant data actions only, in one resource group: the
+ * SOPS encrypt-only role and the Key Vault secrets write-only role. Each is defined once per
+ * resource group with a GUID derived from the group's id, so it is known before anything exists
+ * (the CI deploy identity's role-assignment condition names it), stable across runs, and unique
+ * in the Entra tenant (role definition ids are tenant-wide).
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import { propagationWait } from "./propagation";
+
+/** An RFC 4122 version 5 (SHA-1, name-based) UUID: the same name always gives the same id. */
+export function uuidV5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ""), "hex");
+  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** RFC 4122's URL namespace. */
+const URL_NAMESPACE = "6ba7b811-9dad-11d1-80b4-00c04fd430c8";
+
+/** A platform role's GUID in a resource group: `gitops-platform/<key><resource group id, lower-cased>`. */
+export function customRoleGuid(key: string, resourceGroupId: string): string {
+  return uuidV5(`gitops-platform/${key}${resourceGroupId.toLowerCase()}`, URL_NAMESPACE);
+}
+
+export interface CustomRoleArgs {
+  /** ARM id of the resource group: the role's scope and only assignable scope. */
+  resourceGroupId: pulumi.Input<string>;
+  /** Environment name, in the role's name (custom role names are unique in the Entra tenant). */
+  environment: string;
+  /** How long the new definition takes to reach every ARM region (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
+  propagationWait?: string;
+}
+
+/** What one role is: the key of its GUID, its name (before the environment), its description and data actions. */
+export interface DataActionsRoleSpec {
+  guidKey: string;
+  roleName: string;
+  description: string;
+  dataActions: readonly string[];
+}
+
+/** The definition, its id and GUID, and what assignments of it wait for. */
+export interface DefinedRole {
+  definition: authorization.RoleDefinition;
+  id: pulumi.Output<string>;
+  guid: pulumi.Output<string>;
+  ready: pulumi.Resource[];
+}
+
+/**
+ * Defines a data-actions-only role in the resource group, named `name` (its wait `<name>-wait`),
+ * as a child of `parent`. Creating a definition needs `Microsoft.Authorization/roleDefinitions/write`
+ * (Owner or User Access Administrator, not Contributor nor Role Based Access Control
+ * Administrator), so the first `up` that needs one is a person's. Azure replicates a new
+ * definition like an assignment: an assignment of it made at once can fail with
+ * RoleDefinitionDoesNotExist, so assignments wait for `ready` (a propagation wait).
+ */
+export function defineDataActionsRole(name: string, spec: DataActionsRoleSpec, args: CustomRoleArgs, parent: pulumi.Resource): DefinedRole {
+  const scope = pulumi.output(args.resourceGroupId);
+  const guid = scope.apply((id) => customRoleGuid(spec.guidKey, id));
+  const definition = new authorization.RoleDefinition(
+    name,
+    {
+      scope,
+      roleDefinitionId: guid,
+      roleName: `${spec.roleName} (${args.environment})`,
+      description: spec.description,
+      assignableScopes: [scope],
+      permissions: [{ actions: [], notActions: [], dataActions: [...spec.dataActions], notDataActions: [] }],
+    },
+    { parent },
+  );
+  const ready = [propagationWait(`${name}-wait`, { definition }, { parent, duration: args.propagationWait })];
+  return { definition, id: definition.id, guid, ready };
+}
