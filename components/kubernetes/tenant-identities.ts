@@ -252,45 +252,33 @@ export class TenantIdentities extends pulumi.ComponentResource {
     // `create` on serviceaccounts/token (multitenancy.md, "Flux Object-level Workload Identity
     // RBAC"), which the flux2 chart 2.18.x crd-controller ClusterRole does not grant (it has
     // get/list/watch on serviceaccounts only). This Role grants it for the sources' accounts alone.
-    const accounts = [...new Set(args.sourceServiceAccounts ?? [])];
-    const extra: pulumi.Resource[] = [];
-    const rules = sourceTokenRules(accounts);
-    if (rules.length > 0) {
-      const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
-      const labels = managedLabels();
-      const role = new k8s.rbac.v1.Role(`${name}-source-token`, { metadata: { name: "flux-source-token", namespace: args.namespace, labels }, rules }, k8sOpts);
-      const binding = new k8s.rbac.v1.RoleBinding(
-        `${name}-source-token`,
-        {
-          metadata: { name: "flux-source-token", namespace: args.namespace, labels },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-          subjects: [{ kind: "ServiceAccount", name: SOURCE_CONTROLLER, namespace: args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE }],
-        },
-        k8sOpts,
-      );
-      extra.push(role, binding);
-    }
-    // The same for image-reflector-controller, which scans an ImageRepository with `provider:
-    // azure` as the account it names (object-level workload identity, with the same gate and the
-    // same missing RBAC in the chart's crd-controller ClusterRole).
-    const imageRules = sourceTokenRules([...new Set(args.imageServiceAccounts ?? [])]);
-    if (imageRules.length > 0) {
-      const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
-      const labels = managedLabels();
-      const role = new k8s.rbac.v1.Role(`${name}-image-token`, { metadata: { name: "flux-image-token", namespace: args.namespace, labels }, rules: imageRules }, k8sOpts);
-      const binding = new k8s.rbac.v1.RoleBinding(
-        `${name}-image-token`,
-        {
-          metadata: { name: "flux-image-token", namespace: args.namespace, labels },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-          subjects: [{ kind: "ServiceAccount", name: IMAGE_REFLECTOR_CONTROLLER, namespace: args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE }],
-        },
-        k8sOpts,
-      );
-      extra.push(role, binding);
-    }
+    // source-controller pulls a `provider: azure` source, and image-reflector-controller scans an
+    // ImageRepository, as the account the object names (object-level workload identity); the
+    // chart's crd-controller ClusterRole lets neither create those accounts' tokens.
+    const extra = [
+      ...this.controllerTokens(`${name}-source-token`, "flux-source-token", SOURCE_CONTROLLER, args.sourceServiceAccounts ?? [], args),
+      ...this.controllerTokens(`${name}-image-token`, "flux-image-token", IMAGE_REFLECTOR_CONTROLLER, args.imageServiceAccounts ?? [], args),
+    ];
     this.ready = [...Object.values(this.identities).flatMap((i) => i.serviceAccounts), ...extra];
     this.registerOutputs({ tenantId: this.tenantId, keyVaultName: vault?.name, keyVaultUri: vault?.vaultUri });
   }
 
+  /** A Role that lets one Flux controller create tokens for these accounts of the namespace, and its binding; none without accounts. */
+  private controllerTokens(logical: string, objectName: string, controller: string, accounts: readonly string[], args: TenantIdentitiesArgs): pulumi.Resource[] {
+    const rules = sourceTokenRules([...new Set(accounts)]);
+    if (rules.length === 0) return [];
+    const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
+    const metadata = { name: objectName, namespace: args.namespace, labels: managedLabels() };
+    const role = new k8s.rbac.v1.Role(logical, { metadata, rules }, k8sOpts);
+    const binding = new k8s.rbac.v1.RoleBinding(
+      logical,
+      {
+        metadata,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: controller, namespace: args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE }],
+      },
+      k8sOpts,
+    );
+    return [role, binding];
+  }
 }
