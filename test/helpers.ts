@@ -1,8 +1,12 @@
 /** Shared test helpers: run components or stacks through the mock engine and find resources. */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
 import { pinConfigToday } from "../stacks/clock";
 import { EngineOptions, EngineRun, RecordedResource, runProgram } from "../synth/engine";
-import type { GraphResource } from "../synth/synthesize";
+import { PROJECT_ROOT, type GraphResource } from "../synth/synthesize";
 
 export interface TestRun extends EngineRun {
   /** All resources of a type token, in registration order. */
@@ -78,4 +82,16 @@ export const TEST_TODAY = new Date(`${TEST_DAY}T12:00:00Z`);
 /** Pins TEST_TODAY for every config this test file parses, directly or through synth. */
 export function pinTestDay(): void {
   pinConfigToday(TEST_TODAY);
+}
+
+/** A stack file (Pulumi.<stack>.yaml, comments kept) with its platform config changed by `edit`, written to a temporary file. */
+export function stackFileWith(stack: "dev" | "prod", edit: (platform: Record<string, unknown>) => void): string {
+  const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  const platform = document.getIn(["config", "gitops-platform:platform"]) as { toJSON(): Record<string, unknown> };
+  const changed = platform.toJSON();
+  edit(changed);
+  document.setIn(["config", "gitops-platform:platform"], document.createNode(changed));
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "stack-file-")), `Pulumi.${stack}.yaml`);
+  writeFileSync(file, document.toString());
+  return file;
 }

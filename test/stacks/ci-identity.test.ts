@@ -4,17 +4,16 @@
  * (subjects, roles, variables, the privileged-role policy) is in test/ci-identity.test.ts.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse, parseDocument } from "yaml";
+import { parse } from "yaml";
 import { DELEGABLE_ROLES } from "../../components/azure/ci-identity";
 import { BUILT_IN_ROLES } from "../../components/azure/roles";
 import { conditionAllows } from "../../policy/rules/abac";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
-import { pinTestDay, withFinders } from "../helpers";
+import { pinTestDay, stackFileWith, withFinders } from "../helpers";
 
 pinTestDay();
 
@@ -24,17 +23,7 @@ const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 const VARIABLE = "github:index/actionsVariable:ActionsVariable";
 
-/** The dev stack file with the platform config changed by `edit`, written to a temporary file. */
-function devConfig(edit: (platform: Record<string, unknown>) => void): string {
-  const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
-  const platform = document.getIn(["config", "gitops-platform:platform"]) as { toJSON(): Record<string, unknown> };
-  const changed = platform.toJSON();
-  edit(changed);
-  document.setIn(["config", "gitops-platform:platform"], document.createNode(changed));
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "ci-identity-test-")), "Pulumi.dev.yaml");
-  writeFileSync(file, document.toString());
-  return file;
-}
+const devConfig = (edit: (platform: Record<string, unknown>) => void) => stackFileWith("dev", edit);
 
 
 test("platform: the real stacks create the CI identities for their environment and export the client ids", async () => {

@@ -1,7 +1,6 @@
 /** Each tenant's container registry in the real stacks: who may push, who pulls, what the outputs say. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parseDocument } from "yaml";
@@ -11,7 +10,7 @@ import { platformArgs } from "../../stacks/component-args";
 import { parsePlatformConfig } from "../../stacks/parse";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
-import { pinTestDay, run } from "../helpers";
+import { pinTestDay, run, stackFileWith } from "../helpers";
 
 pinTestDay();
 
@@ -21,16 +20,7 @@ const CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 const CLUSTER = "azure-native:containerservice:ManagedCluster";
 const roleOf = (a: RecordedResource) => String(a.values.roleDefinitionId).split("/").pop();
 
-function devConfig(edit: (platform: Record<string, unknown>) => void): string {
-  const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
-  const platform = document.getIn(["config", "gitops-platform:platform"]) as { toJSON(): Record<string, unknown> };
-  const changed = platform.toJSON();
-  edit(changed);
-  document.setIn(["config", "gitops-platform:platform"], document.createNode(changed));
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "registry-test-")), "Pulumi.dev.yaml");
-  writeFileSync(file, document.toString());
-  return file;
-}
+const devConfig = (edit: (platform: Record<string, unknown>) => void) => stackFileWith("dev", edit);
 
 for (const [stack, tenants, pushSubject] of [
   ["dev", ["web", "api"], "repo:acme-platform/web-frontend:ref:refs/heads/main"],
