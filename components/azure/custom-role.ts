@@ -45,37 +45,41 @@ export interface DataActionsRoleSpec {
   dataActions: readonly string[];
 }
 
-/** The definition, its id and GUID, and what assignments of it wait for. */
-export interface DefinedRole {
-  definition: authorization.RoleDefinition;
-  id: pulumi.Output<string>;
-  guid: pulumi.Output<string>;
-  ready: pulumi.Resource[];
-}
-
 /**
- * Defines a data-actions-only role in the resource group, named `name` (its wait `<name>-wait`),
- * as a child of `parent`. Creating a definition needs `Microsoft.Authorization/roleDefinitions/write`
- * (Owner or User Access Administrator, not Contributor nor Role Based Access Control
- * Administrator), so the first `up` that needs one is a person's. Azure replicates a new
- * definition like an assignment: an assignment of it made at once can fail with
- * RoleDefinitionDoesNotExist, so assignments wait for `ready` (a propagation wait).
+ * A data-actions-only role in one resource group: its definition (named like the component) and a
+ * propagation wait (`<name>-wait`). Creating a definition needs
+ * `Microsoft.Authorization/roleDefinitions/write` (Owner or User Access Administrator, not
+ * Contributor nor Role Based Access Control Administrator), so the first `up` that needs one is a
+ * person's. Azure replicates a new definition like an assignment: an assignment of it made at once
+ * can fail with RoleDefinitionDoesNotExist, so assignments wait for `ready`.
  */
-export function defineDataActionsRole(name: string, spec: DataActionsRoleSpec, args: CustomRoleArgs, parent: pulumi.Resource): DefinedRole {
-  const scope = pulumi.output(args.resourceGroupId);
-  const guid = scope.apply((id) => customRoleGuid(spec.guidKey, id));
-  const definition = new authorization.RoleDefinition(
-    name,
-    {
-      scope,
-      roleDefinitionId: guid,
-      roleName: `${spec.roleName} (${args.environment})`,
-      description: spec.description,
-      assignableScopes: [scope],
-      permissions: [{ actions: [], notActions: [], dataActions: [...spec.dataActions], notDataActions: [] }],
-    },
-    { parent },
-  );
-  const ready = [propagationWait(`${name}-wait`, { definition }, { parent, duration: args.propagationWait })];
-  return { definition, id: definition.id, guid, ready };
+export abstract class DataActionsRole extends pulumi.ComponentResource {
+  readonly definition: authorization.RoleDefinition;
+  /** The definition's ARM id, what role assignments name. */
+  readonly id: pulumi.Output<string>;
+  /** The role's GUID (the last segment of `id`). */
+  readonly guid: pulumi.Output<string>;
+  /** What assignments of the role wait for. */
+  readonly ready: pulumi.Resource[];
+
+  protected constructor(type: string, name: string, spec: DataActionsRoleSpec, args: CustomRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(type, name, {}, opts);
+    const scope = pulumi.output(args.resourceGroupId);
+    this.guid = scope.apply((id) => customRoleGuid(spec.guidKey, id));
+    this.definition = new authorization.RoleDefinition(
+      name,
+      {
+        scope,
+        roleDefinitionId: this.guid,
+        roleName: `${spec.roleName} (${args.environment})`,
+        description: spec.description,
+        assignableScopes: [scope],
+        permissions: [{ actions: [], notActions: [], dataActions: [...spec.dataActions], notDataActions: [] }],
+      },
+      { parent: this },
+    );
+    this.id = this.definition.id;
+    this.ready = [propagationWait(`${name}-wait`, { definition: this.definition }, { parent: this, duration: args.propagationWait })];
+    this.registerOutputs({ id: this.id, guid: this.guid });
+  }
 }

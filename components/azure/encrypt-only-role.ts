@@ -4,8 +4,7 @@
  * decrypts, learn.microsoft.com "Azure built-in roles for Security"), so the platform defines one.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as authorization from "@pulumi/azure-native/authorization";
-import { CustomRoleArgs, customRoleGuid, DataActionsRoleSpec, defineDataActionsRole } from "./custom-role";
+import { CustomRoleArgs, customRoleGuid, DataActionsRole, DataActionsRoleSpec } from "./custom-role";
 
 /**
  * The data actions of the role (learn.microsoft.com, "Azure permissions for Security",
@@ -35,25 +34,11 @@ const ENCRYPT_ONLY_SPEC: DataActionsRoleSpec = {
 export type EncryptOnlyRoleArgs = CustomRoleArgs;
 
 /**
- * The encrypt-only role, assignable in one resource group. Creating it needs
- * `Microsoft.Authorization/roleDefinitions/write` (Owner or User Access Administrator, not
- * Contributor nor Role Based Access Control Administrator), so the first `up` with SOPS is a
- * person's, like the CI identities' own grants. Azure replicates a new role definition like a
- * role assignment: an assignment of it made at once can fail with RoleDefinitionDoesNotExist, so
- * assignments wait for `ready` (a propagation wait after the definition).
+ * The encrypt-only role, assignable in one resource group (see DataActionsRole: the first `up` with SOPS
+ * is a person's, and assignments wait for `ready`).
  */
-export class EncryptOnlyRole extends pulumi.ComponentResource {
-  readonly definition: authorization.RoleDefinition;
-  /** The definition's ARM id, what role assignments name. */
-  readonly id: pulumi.Output<string>;
-  /** The role's GUID (the last segment of `id`). */
-  readonly guid: pulumi.Output<string>;
-  /** What assignments of the role wait for. */
-  readonly ready: pulumi.Resource[];
-
+export class EncryptOnlyRole extends DataActionsRole {
   constructor(name: string, args: EncryptOnlyRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops-platform:azure:EncryptOnlyRole", name, {}, opts);
-    ({ definition: this.definition, id: this.id, guid: this.guid, ready: this.ready } = defineDataActionsRole(name, ENCRYPT_ONLY_SPEC, args, this));
-    this.registerOutputs({ id: this.id, guid: this.guid });
+    super("gitops-platform:azure:EncryptOnlyRole", name, ENCRYPT_ONLY_SPEC, args, opts);
   }
 }

@@ -6,8 +6,7 @@
  * defines one, like the SOPS encrypt-only role (encrypt-only-role.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as authorization from "@pulumi/azure-native/authorization";
-import { CustomRoleArgs, customRoleGuid, DataActionsRoleSpec, defineDataActionsRole } from "./custom-role";
+import { CustomRoleArgs, customRoleGuid, DataActionsRole, DataActionsRoleSpec } from "./custom-role";
 
 /**
  * The role's data actions (learn.microsoft.com, "Azure Key Vault secret data actions" for role
@@ -41,22 +40,11 @@ export function secretsWriterRoleGuid(resourceGroupId: string): string {
 export type SecretsWriterRoleArgs = CustomRoleArgs;
 
 /**
- * The write-only secrets role, assignable in one resource group. Like EncryptOnlyRole: creating
- * it needs `Microsoft.Authorization/roleDefinitions/write` (a person's first `up`), and its
- * assignments wait for `ready` (Azure replicates a new definition before it can be assigned).
+ * The write-only secrets role, assignable in one resource group (see DataActionsRole: the first `up`
+ * with a tenant Key Vault is a person's, and assignments wait for `ready`).
  */
-export class SecretsWriterRole extends pulumi.ComponentResource {
-  readonly definition: authorization.RoleDefinition;
-  /** The definition's ARM id. */
-  readonly id: pulumi.Output<string>;
-  /** The role's GUID (the last segment of `id`). */
-  readonly guid: pulumi.Output<string>;
-  /** What assignments of the role wait for. */
-  readonly ready: pulumi.Resource[];
-
+export class SecretsWriterRole extends DataActionsRole {
   constructor(name: string, args: SecretsWriterRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops-platform:azure:SecretsWriterRole", name, {}, opts);
-    ({ definition: this.definition, id: this.id, guid: this.guid, ready: this.ready } = defineDataActionsRole(name, SECRETS_WRITER_SPEC, args, this));
-    this.registerOutputs({ id: this.id, guid: this.guid });
+    super("gitops-platform:azure:SecretsWriterRole", name, SECRETS_WRITER_SPEC, args, opts);
   }
 }
