@@ -425,11 +425,13 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           imageAutomation: tenant.imageAutomation.enabled,
           canaries: this.flagger !== undefined,
         },
-        // Flagger's Prometheus scrapes the tenant's pods for canary metrics; Flagger calls their webhooks.
+        // Flagger's Prometheus scrapes the tenant's pods for canary metrics (Flagger itself is not admitted: flaggerScraper).
         allowIngressFromAddons: this.flagger ? [flaggerScraper(config.flagger.namespace)] : undefined,
       },
       { parent: this },
     );
+    // Where a tenant's managed identities go, and the issuer their federated credentials trust.
+    const identityHome = { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl };
     const sops = this.encryptOnlyRole
       ? new TenantSops(
           `${prefix}-sops`,
@@ -438,7 +440,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
             tenant: tenant.name,
             namespace: tenant.namespace,
             keyVault: this.keyVault,
-            cluster: { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
+            cluster: identityHome,
             adminGroups: tenant.groups.admins,
             encryptOnly: this.encryptOnlyRole,
             namespaceReady: created.ready,
@@ -462,7 +464,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
               tenant: tenant.name,
               namespace: tenant.namespace,
               environment: config.environment,
-              cluster: { resourceGroupName: this.resourceGroup.name, location: config.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
+              cluster: identityHome,
               keyVault: tenant.keyVault.enabled ? shared.keyVault : undefined,
               adminGroups: tenant.groups.admins,
               secretsWriter: this.secretsWriterRole,
