@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { propagationWait } from "./propagation";
+import { callerSubscriptionId } from "./roles";
 
 /** An RFC 4122 version 5 (SHA-1, name-based) UUID: the same name always gives the same id. */
 export function uuidV5(name: string, namespace: string): string {
@@ -82,4 +83,35 @@ export abstract class DataActionsRole extends pulumi.ComponentResource {
     this.ready = [propagationWait(`${name}-wait`, { definition: this.definition }, { parent: this, duration: args.propagationWait })];
     this.registerOutputs({ id: this.id, guid: this.guid });
   }
+}
+
+/**
+ * Assigns a platform custom role (its GUID, and what assignments wait for: DataActionsRole.ready)
+ * to Entra groups on one scope, one assignment per group named `<prefix>-<group id, lower-cased>`
+ * (Entra matches object ids case-insensitively, so the name stays stable whatever the case).
+ */
+export function assignToGroups(
+  prefix: string,
+  role: { guid: pulumi.Input<string>; ready: pulumi.Resource[] },
+  groups: readonly string[],
+  scope: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): Record<string, authorization.RoleAssignment> {
+  const assignments: Record<string, authorization.RoleAssignment> = {};
+  const unique = [...new Set(groups.map((id) => id.toLowerCase()))];
+  if (unique.length === 0) return assignments;
+  const subscriptionId = callerSubscriptionId({ parent });
+  for (const group of unique) {
+    assignments[group] = new authorization.RoleAssignment(
+      `${prefix}-${group}`,
+      {
+        principalId: group,
+        principalType: "Group",
+        roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+        scope,
+      },
+      { parent, dependsOn: role.ready },
+    );
+  }
+  return assignments;
 }

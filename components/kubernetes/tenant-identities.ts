@@ -15,7 +15,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import type { DiagnosticsArgs } from "../azure/common";
 import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
-import { callerSubscriptionId, RoleGrant } from "../azure/roles";
+import { assignToGroups } from "../azure/custom-role";
+import type { RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, TENANT_TAG, tenantLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
@@ -191,23 +192,8 @@ export class TenantIdentities extends pulumi.ComponentResource {
 
     // Set, update, delete and list secrets, never read them: the tenant's admins fill the vault,
     // the tenant's identities read it. Groups may get only roles that read nothing (CI condition).
-    this.writerGrants = {};
     const writer = args.secretsWriter;
-    if (vault && writer) {
-      const subscriptionId = callerSubscriptionId({ parent: this });
-      for (const group of [...new Set(args.adminGroups.map((id) => id.toLowerCase()))]) {
-        this.writerGrants[group] = new authorization.RoleAssignment(
-          `${name}-secrets-writer-${group}`,
-          {
-            principalId: group,
-            principalType: "Group",
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${writer.guid}`,
-            scope: vault.id,
-          },
-          { parent: this, dependsOn: writer.ready },
-        );
-      }
-    }
+    this.writerGrants = vault && writer ? assignToGroups(`${name}-secrets-writer`, writer, args.adminGroups, vault.id, this) : {};
 
     // No propagation wait after these grants: only workloads in the cluster use them (the CSI
     // driver, an application, source-controller), and each retries until Azure agrees.

@@ -9,10 +9,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as authorization from "@pulumi/azure-native/authorization";
+import type * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { KeyVault } from "../azure/key-vault";
-import { callerSubscriptionId } from "../azure/roles";
+import { assignToGroups } from "../azure/custom-role";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { DECRYPTION_SERVICE_ACCOUNT, KUSTOMIZE_CONTROLLER, sopsConfig } from "./flux-install";
 import { managedLabels } from "./labels";
@@ -128,23 +128,7 @@ export class TenantSops extends pulumi.ComponentResource {
 
     // Encrypt, never decrypt: the tenant's admins write secrets into Git without being able to
     // read back what is there (they read the applied Secrets through the cluster, as namespace admins).
-    this.encryptGrants = {};
-    const encryptOnly = args.encryptOnly;
-    if (encryptOnly) {
-      const subscriptionId = callerSubscriptionId({ parent: this });
-      for (const group of [...new Set(args.adminGroups.map((id) => id.toLowerCase()))]) {
-        this.encryptGrants[group] = new authorization.RoleAssignment(
-          `${name}-encrypt-only-${group}`,
-          {
-            principalId: group,
-            principalType: "Group",
-            roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${encryptOnly.guid}`,
-            scope: this.key.id,
-          },
-          { parent: this, dependsOn: encryptOnly.ready },
-        );
-      }
-    }
+    this.encryptGrants = args.encryptOnly ? assignToGroups(`${name}-encrypt-only`, args.encryptOnly, args.adminGroups, this.key.id, this) : {};
 
     this.keyId = this.key.keyUriWithVersion;
     this.sopsConfig = this.keyId.apply(sopsConfig);
