@@ -3,7 +3,7 @@
  * service account, nothing references another namespace, no tenant is cluster-wide, and
  * secrets in Pulumi state are secret.
  */
-import { FLUX_TENANT_LABEL } from "../../components/kubernetes/labels";
+import { FLUX_TENANT_LABEL, GUARDRAIL_LABEL } from "../../components/kubernetes/labels";
 import { PolicyRule, tenantRuleEscalation } from "../../components/kubernetes/tenant-policy";
 import { dependedOn } from "../links";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
@@ -250,4 +250,40 @@ export const tenantRolesCannotEscalate: PlatformPolicy = {
   },
 };
 
-export const KUBERNETES_POLICIES = [noClusterWideTenantAccess, tenantRolesCannotEscalate, tenantReconcilersImpersonate, noCrossNamespaceSourceRefs, deployKeysReadOnly, secretsAreSecret];
+interface IngressPeer {
+  namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  podSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+}
+
+/**
+ * The platform's own NetworkPolicies in a tenant namespace (guardrail-labelled: the tenant cannot
+ * change them) admit other namespaces' pods only by label, never a whole namespace. An add-on
+ * namespace runs more than the one pod that needs in: Flagger, for one, calls whatever URL a
+ * tenant's Canary names, so admitting all of flagger-system would let one tenant's Canary reach
+ * another tenant's pods on any port, and the other tenant could not take the allow back.
+ */
+export const tenantIngressNamesPods: PlatformPolicy = {
+  name: "tenant-ingress-names-pods",
+  description: "The platform's NetworkPolicies in a tenant namespace admit pods of other namespaces by pod labels, never every pod of a namespace.",
+  enforcement: mandatory,
+  check: (resources) => {
+    const tenants = tenantNamespaces(resources);
+    const findings: Finding[] = [];
+    for (const policy of ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
+      const meta = metadata(policy);
+      if (!tenants.has(String(meta.namespace)) || meta.labels?.[GUARDRAIL_LABEL] !== "true") continue;
+      const rules = (get(policy.props, "spec", "ingress") ?? []) as { from?: IngressPeer[] }[];
+      for (const peer of rules.flatMap((rule) => rule.from ?? [])) {
+        if (peer.namespaceSelector === undefined) continue;
+        const pods = peer.podSelector;
+        const selectsPods = pods !== undefined && (Object.keys(pods.matchLabels ?? {}).length > 0 || (pods.matchExpressions ?? []).length > 0);
+        if (selectsPods) continue;
+        const which = peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] ?? "namespaces it selects";
+        findings.push({ urn: policy.urn, message: `${policy.name}: admits every pod of ${which} into tenant namespace ${meta.namespace}; name the pods (podSelector) that need in` });
+      }
+    }
+    return findings;
+  },
+};
+
+export const KUBERNETES_POLICIES = [noClusterWideTenantAccess, tenantRolesCannotEscalate, tenantIngressNamesPods, tenantReconcilersImpersonate, noCrossNamespaceSourceRefs, deployKeysReadOnly, secretsAreSecret];

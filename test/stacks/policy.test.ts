@@ -35,6 +35,7 @@ const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 const KUSTOMIZATION = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization";
 const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CLUSTER_ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding";
 const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
 const OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
@@ -758,6 +759,27 @@ const FIXTURES: Record<string, Fixture[]> = {
           ROLE,
           "web-everything",
           'web-everything: bound to tenant subjects in web by web-everything: API group "*" is not allowed: every API group, RBAC included',
+        ),
+      ],
+    },
+  ],
+  "tenant-ingress-names-pods": [
+    {
+      title: "the platform admits all of flagger-system into a tenant namespace, not just its Prometheus",
+      stack: "prod",
+      change: (rs) => {
+        const allow = rs.find(
+          (r) => r.type === NETWORK_POLICY && (r.props.metadata as Props).name === "allow-ingress-from-flagger-prometheus" && (r.props.metadata as Props).namespace === "api",
+        )!;
+        delete (allow.props as Props).spec.ingress[0].from[0].podSelector;
+      },
+      expected: [
+        expect(
+          "tenant-ingress-names-pods",
+          "mandatory",
+          NETWORK_POLICY,
+          "platform-api-allow-ingress-from-flagger-prometheus",
+          "platform-api-allow-ingress-from-flagger-prometheus: admits every pod of flagger-system into tenant namespace api; name the pods (podSelector) that need in",
         ),
       ],
     },
