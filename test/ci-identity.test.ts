@@ -395,3 +395,30 @@ test("policy: Contributor for an identity pull requests can use, or for a servic
   assert.ok(messages.every((m) => OWNER_OR_CONTRIBUTOR.test(m)));
 });
 
+
+test("policy, attack: an unreviewed environment reaches a writing identity only as a non-production stack's own deploy environment", async () => {
+  const unattended = async (stack: "dev" | "prod", extraSubject?: string) => {
+    const result = await run(() => {
+      const github_ = new github.Provider("gh2", { owner: "acme" });
+      new github.RepositoryEnvironment("env", { repository: "platform-infra", environment: "dev", deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } }, { provider: github_ });
+      new github.RepositoryEnvironmentDeploymentPolicy("env-branch", { repository: "platform-infra", environment: "dev", branchPattern: "main" }, { provider: github_ });
+      new WorkloadIdentity("writer", {
+        resourceGroupName: "rg-gitops-dev",
+        location: "westeurope",
+        externalCredentials: [
+          { name: "dev", issuer: ISSUER, subject: "repo:acme/platform-infra:environment:dev" },
+          ...(extraSubject ? [{ name: "other", issuer: ISSUER, subject: extraSubject }] : []),
+        ],
+        roles: [{ role: "Key Vault Secrets User", scope: VAULT }],
+      });
+    });
+    const checked = result.resources.map(checkedFromRecord);
+    return evaluatePolicies(checked, policyContext(checked, stack)).filter((f) => f.policy === "unattended-ci-identity-read-only").map((f) => f.message);
+  };
+  // dev's deploy identity: trusted by dev's own main-only environment and nothing else.
+  assert.deepEqual(await unattended("dev"), []);
+  // The same identity, also reachable from a pull request's (preview) environment: refused.
+  assert.equal((await unattended("dev", "repo:acme/platform-infra:environment:preview-dev")).length, 1);
+  // In production an unattended writer is refused outright (prod deploys wait for a reviewer).
+  assert.match((await unattended("prod")).join("\n"), /grants Key Vault Secrets User to .*, which unattended jobs in environment dev act as; it may only read/);
+});
