@@ -12,7 +12,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { PlatformConfig, TenantConfig } from "../stacks/schema";
 import { AksCluster } from "./azure/aks-cluster";
 import { AksClusterSettingsArgs, deployerPrincipalType } from "./azure/aks-profiles";
-import { CiIdentity, ciDriftEnvironment } from "./azure/ci-identity";
+import { CiIdentity, ciEnvironments } from "./azure/ci-identity";
 import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
@@ -284,13 +284,17 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         githubProvider && config.github.owner?.toLowerCase() === owner.toLowerCase()
           ? githubProvider
           : new github.Provider(`${name}-github-ci`, { owner }, child);
+      const environments = ciEnvironments({ ...config.ci, environment: config.environment, production: components.production });
       this.ci = new CiIdentity(
         `${name}-ci`,
         {
           repository: config.ci.repository,
           productionEnvironment: config.ci.productionEnvironment,
           previewEnvironment: config.ci.previewEnvironment,
-          driftEnvironment: config.ci.driftReport ? ciDriftEnvironment(config.environment) : undefined,
+          driftEnvironment: environments.drift,
+          deployEnvironment: environments.deploy,
+          reviewers: config.ci.reviewers,
+          runnerLabel: config.ci.runner.label,
           production: components.production,
           variableSuffix: config.environment,
           resourceGroupName,

@@ -557,8 +557,32 @@ export function platformObjectSchema(environment: string) {
         previewEnvironment: z
           .string()
           .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
-          .default("preview")
-          .describe("GitHub environment (with required reviewers) that pull-request previews run in; the preview identity trusts only it."),
+          .default(`preview-${environment}`)
+          .describe(
+            "GitHub environment that this stack's pull-request previews run in (preview.yml: preview-<stack>); the stack creates it with ci.reviewers, and the preview identity trusts only it.",
+          ),
+        reviewers: z
+          .strictObject({
+            users: z.array(z.int().positive()).max(6).default([]).describe("GitHub user ids (numbers, `gh api users/<login> --jq .id`)."),
+            teams: z.array(z.int().positive()).max(6).default([]).describe("GitHub team ids (numbers, `gh api orgs/<org>/teams/<slug> --jq .id`)."),
+          })
+          .prefault({})
+          .describe(
+            "Who approves the jobs of the preview environment and, in production, the deploy environment: the stack sets them as the environments' required reviewers (at most 6 each; GitHub's limit). Required: at least one user or team.",
+          ),
+        runner: z
+          .strictObject({
+            label: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: "must be one runner label" })
+              .describe("The runs-on label of the jobs that run Pulumi for this stack; written to the repository variable PULUMI_RUNS_ON_<STACK>."),
+            egressRanges: z
+              .array(ipRange)
+              .default([])
+              .describe("The public addresses the runner's traffic leaves from (its NAT gateway): production refuses a runner the API server's authorized ranges or the Key Vault firewall would not admit."),
+          })
+          .prefault({ label: "ubuntu-latest" })
+          .describe("The runner that deploys and previews this stack. Default GitHub's hosted ubuntu-latest, which production refuses (its addresses are not fixed)."),
         driftReport: z
           .boolean()
           .default(true)

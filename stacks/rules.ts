@@ -21,6 +21,7 @@ import {
   TENANT_TAG,
 } from "../components/kubernetes/tenant-identities";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
+import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";
 
 type Path = (string | number)[];
@@ -38,6 +39,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkNotifications(config, report);
   checkVault(config, report);
   checkCi(config, report);
+  checkCiWiring(config, report);
   checkRegistry(config, report);
   checkKeyVaultReach(config, report);
   checkKeyVaultFirewall(config.keyVault.allowedIpRanges, report);

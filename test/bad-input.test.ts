@@ -282,15 +282,15 @@ const CASES: Case[] = [
     `${P}.tenants[0].git.branch: "feature..x" is not a valid Git branch name (git check-ref-format --branch): it contains '..'`,
     `${P}.tenants[1].git.branch: "release/" is not a valid Git branch name (git check-ref-format --branch): it has an empty path component (a leading, trailing or doubled '/')`,
   ),
-  devCase("CI repository without an owner", { ci: { repository: "platform-infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
+  devCase("CI repository without an owner", { ci: { repository: "platform-infra", reviewers: { teams: [1] } }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } }, `${P}.ci.repository: must be the infrastructure repository as owner/name`),
   devCase(
     "previews in the production environment",
-    { ci: { repository: "acme/infra", productionEnvironment: "deploy", previewEnvironment: "deploy" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] }, productionEnvironment: "deploy", previewEnvironment: "deploy" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
     `${P}.ci.previewEnvironment: must differ from ci.productionEnvironment ("deploy"): pull-request code must never run as the deploy identity`,
   ),
   devCase(
     "the production environment named like the drift report's",
-    { ci: { repository: "acme/infra", productionEnvironment: "drift-dev" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] }, productionEnvironment: "drift-dev" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } },
     `${P}.ci.driftReport: the drift report's environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false`,
   ),
   // Notifications and the secrets they name.

@@ -47,7 +47,14 @@ const base: Omit<CiIdentityArgs, "production"> = {
   resourceGroupName: "rg-gitops-dev",
   location: "westeurope",
   scopes: { resourceGroupId: GROUP, clusterId: CLUSTER, keyVaultId: VAULT },
+  reviewers: { teams: [42] },
+  deployEnvironment: "dev",
 };
+
+/** A CiIdentity named "ci" with a GitHub provider (it creates the environments it trusts) unless opts name one. */
+function newCi(args: CiIdentityArgs, opts?: { providers: { github?: github.Provider } }): CiIdentity {
+  return new CiIdentity("ci", args, opts ?? { providers: { github: new github.Provider("gh", { owner: "acme" }) } });
+}
 
 /** The identity a WorkloadIdentity of that name created, with its credentials and role assignments. */
 function identityOf(result: TestRun, name: string) {
@@ -72,14 +79,14 @@ function grants(assignments: RecordedResource[]): Record<string, string> {
 }
 
 test("the preview identity trusts only approved pull-request jobs (the preview environment) and only reads", async () => {
-  const result = await run(() => new CiIdentity("ci", { ...base, production: false }));
+  const result = await run(() => newCi({ ...base, production: false }));
   const preview = identityOf(result, "ci-preview");
   assert.deepEqual(
     preview.credentials.map((c) => [c.name, c.values.issuer, c.values.subject, c.values.audiences]),
     [["ci-preview-github-environment-preview", ISSUER, "repo:acme/platform-infra:environment:preview", ["api://AzureADTokenExchange"]]],
   );
   assert.ok(!result.ofType(CREDENTIAL).some((c) => String(c.values.subject).endsWith(":pull_request")), "no identity trusts every pull request's jobs");
-  const named = await run(() => new CiIdentity("ci", { ...base, production: true, previewEnvironment: "pr review" }));
+  const named = await run(() => newCi({ ...base, production: true, previewEnvironment: "pr review" }));
   assert.deepEqual(identityOf(named, "ci-preview").credentials.map((c) => c.values.subject), ["repo:acme/platform-infra:environment:pr review"]);
   assert.throws(
     () => ciSubjects({ ...base, production: true, previewEnvironment: "Production" }),
@@ -99,7 +106,7 @@ test("drift report: the read-only identity also trusts its own environment, whic
   assert.equal(environment, "drift-prod");
   const result = await run(() => {
     const provider = new github.Provider("gh", { owner: "acme" });
-    new CiIdentity("ci", { ...base, production: true, driftEnvironment: environment }, { providers: { github: provider } });
+    newCi({ ...base, production: true, driftEnvironment: environment }, { providers: { github: provider } });
   });
   const preview = identityOf(result, "ci-preview");
   assert.deepEqual(
@@ -128,21 +135,58 @@ test("drift report: the read-only identity also trusts its own environment, whic
   assert.throws(() => ciSubjects({ ...base, production: true, previewEnvironment: "x", driftEnvironment: "X" }), /driftEnvironment "X" must differ/);
 });
 
-test("drift report: without a GitHub provider nothing could keep pull requests out of the environment, so it is refused", async () => {
+test("without a GitHub provider nothing could keep pull requests out of the environments the identities trust, so it is refused", async () => {
   await assert.rejects(
-    run(() => new CiIdentity("ci", { ...base, production: false, driftEnvironment: "drift-dev" })),
-    /driftEnvironment needs the GitHub provider/,
+    run(() => newCi({ ...base, production: false, driftEnvironment: "drift-dev" }, { providers: {} })),
+    /needs the GitHub provider \(providers: \{ github \}\): the environments' reviewers and deployment-branch rules/,
   );
-  const off = await run(() => new CiIdentity("ci", { ...base, production: false }));
-  assert.equal(off.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").length, 0);
+  await assert.rejects(run(() => newCi({ ...base, production: false }, { providers: {} })), /needs the GitHub provider/);
+  const off = await run(() => newCi({ ...base, production: false }));
+  assert.deepEqual(
+    off.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((e) => e.values.environment).sort(),
+    ["dev", "preview"],
+    "no drift environment without the drift report",
+  );
 });
 
-test("the dev deploy identity trusts main without an environment; Contributor, cluster admin and constrained RBAC administration", async () => {
-  const result = await run(() => new CiIdentity("ci", { ...base, production: false }));
+test("issue 22 item 2, attack: the stack creates every environment an identity trusts, each gated before the trust", async () => {
+  const environments = (result: TestRun) => Object.fromEntries(result.ofType("github:index/repositoryEnvironment:RepositoryEnvironment").map((e) => [e.values.environment, e]));
+  const rules = (result: TestRun) => result.ofType("github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy");
+  for (const production of [false, true]) {
+    const result = await run(() => newCi({ ...base, production, reviewers: { users: [7], teams: [42] }, driftEnvironment: production ? "drift-prod" : "drift-dev" }));
+    const byName = environments(result);
+    const deployName = production ? "production" : "dev";
+    // Every subject any identity trusts names an environment the stack creates: nothing is left
+    // for GitHub to create unprotected when a workflow first names it.
+    for (const credential of result.ofType(CREDENTIAL)) {
+      const environment = /:environment:(.+)$/.exec(String(credential.values.subject))?.[1];
+      assert.ok(environment && byName[environment], `${credential.values.subject}: an environment the stack creates`);
+      const gate = rules(result).find((r) => r.values.environment === environment) ?? byName[environment];
+      assert.ok(dependsOn(result, credential, gate), `${credential.name} waits for its environment's gate`);
+    }
+    // Preview: every branch (pull requests), but a reviewer other than the author lets each run in.
+    const preview = byName.preview;
+    assert.deepEqual([preview.values.reviewers, preview.values.preventSelfReview, preview.values.canAdminsBypass, preview.values.deploymentBranchPolicy], [[{ users: [7], teams: [42] }], true, false, undefined]);
+    // Deploy: main only; production also waits for a reviewer.
+    const deploy = byName[deployName];
+    assert.deepEqual(deploy.values.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
+    assert.equal(deploy.values.canAdminsBypass, false);
+    assert.deepEqual(deploy.values.reviewers, production ? [{ users: [7], teams: [42] }] : undefined, deployName);
+    assert.deepEqual(
+      rules(result).filter((r) => r.values.environment === deployName).map((r) => [r.values.branchPattern, r.values.tagPattern]),
+      [["main", undefined]],
+    );
+  }
+  await assert.rejects(run(() => newCi({ ...base, production: true, reviewers: {} })), /reviewers must name at least one user or team/);
+  await assert.rejects(run(() => newCi({ ...base, production: false, deployEnvironment: "Preview" })), /deployEnvironment "Preview" must differ/);
+});
+
+test("the dev deploy identity trusts its own environment (main only), never the branch form; Contributor, cluster admin and constrained RBAC administration", async () => {
+  const result = await run(() => newCi({ ...base, production: false }));
   const deploy = identityOf(result, "ci-deploy");
   assert.deepEqual(
     deploy.credentials.map((c) => [c.values.issuer, c.values.subject]),
-    [[ISSUER, "repo:acme/platform-infra:ref:refs/heads/main"]],
+    [[ISSUER, "repo:acme/platform-infra:environment:dev"]],
   );
   assert.deepEqual(grants(deploy.assignments), {
     Contributor: GROUP,
@@ -164,11 +208,11 @@ test("the dev deploy identity trusts main without an environment; Contributor, c
 });
 
 test("the prod deploy identity trusts only the production environment (the approval gate), never the branch", async () => {
-  const result = await run(() => new CiIdentity("ci", { ...base, productionEnvironment: "prod approval", production: true }));
+  const result = await run(() => newCi({ ...base, productionEnvironment: "prod approval", production: true }));
   const subjects = identityOf(result, "ci-deploy").credentials.map((c) => c.values.subject);
   assert.deepEqual(subjects, ["repo:acme/platform-infra:environment:prod approval"]);
   assert.ok(!result.ofType(CREDENTIAL).some((c) => String(c.values.subject).includes(":ref:")), "no identity trusts a branch in production");
-  assert.deepEqual(ciSubjects({ ...base, production: false, deployBranch: "release" }).deploy, ["repo:acme/platform-infra:ref:refs/heads/release"]);
+  assert.ok(!result.ofType(CREDENTIAL).some((c) => String(c.values.subject).includes(":ref:")), "nor in dev");
 });
 
 test("the RBAC administration condition: one clause per action, the doc's attribute sources and operators", () => {
@@ -179,7 +223,7 @@ test("the RBAC administration condition: one clause per action, the doc's attrib
     assert.ok(clause.includes(`ActionMatches{'Microsoft.Authorization/roleAssignments/${action}'}`), clause);
     assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${DELEGABLE_ROLES.map((r) => BUILT_IN_ROLES[r]).join(", ")}}`), clause);
     assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}`), clause);
-    assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {${deploy}}`), clause);
+    assert.ok(clause.includes(`@${source}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAllValues:GuidNotEquals {${deploy}}`), clause);
   }
   for (const guid of [BUILT_IN_ROLES.Contributor, BUILT_IN_ROLES["Role Based Access Control Administrator"], OWNER, USER_ACCESS_ADMINISTRATOR, BUILT_IN_ROLES["Key Vault Administrator"]]) {
     assert.ok(!condition.includes(guid), `${guid} must not be delegable`);
@@ -204,16 +248,20 @@ test("the ABAC evaluator agrees with Microsoft's examples, so the attack tests b
   // Other actions are not constrained by it.
   assert.equal(conditionAllows("!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}) OR @Request[x:y] GuidEquals 'z'", attempt("delete", OWNER, "User")), true);
   // The trap in excluding several principals: ForAnyOfAnyValues:GuidNotEquals {a, b} holds for a
-  // itself (a differs from b), which is why each excluded principal gets its own expression.
+  // itself (a differs from b); ForAnyOfAllValues (the documented operator) refuses both.
   const both = `@Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {${SOMEONE}, 11111111-2222-4333-8444-555555555555}`;
   assert.equal(conditionAllows(both, attempt("write", OWNER, "User")), true);
+  const documented = both.replace("ForAnyOfAnyValues", "ForAnyOfAllValues");
+  assert.equal(conditionAllows(documented, attempt("write", OWNER, "User")), false);
+  assert.equal(conditionAllows(documented, { ...attempt("write", OWNER, "User"), principalId: "11111111-2222-4333-8444-555555555555" }), false);
+  assert.equal(conditionAllows(documented, { ...attempt("write", OWNER, "User"), principalId: "22222222-2222-4333-8444-555555555555" }), true);
   assert.throws(() => parseAbacCondition("@Request[a:b] GuidLike {x}"), /unsupported operator GuidLike/);
   assert.throws(() => parseAbacCondition("(ActionMatches{'x'}"), /expected \)/);
 });
 
 /** The CI identities of a CiIdentity run, and what its RBAC administration condition allows. */
 async function rbacAdministration(production: boolean) {
-  const result = await run(() => new CiIdentity("ci", { ...base, production }));
+  const result = await run(() => newCi({ ...base, production }));
   const admin = result.one(ASSIGNMENT, "ci-deploy-rbac-admin");
   assert.equal(typeof admin.values.condition, "string");
   const condition = parseAbacCondition(String(admin.values.condition));
@@ -261,7 +309,7 @@ test("the RBAC administration condition admits exactly the allow-listed roles, t
 test("ids go to the repository as Actions variables through the given provider, one name set per stack", async () => {
   const result = await run(() => {
     const provider = new github.Provider("gh", { owner: "acme" });
-    const ci = new CiIdentity("ci", { ...base, production: false, variableSuffix: "dev" }, { providers: { github: provider } });
+    const ci = newCi({ ...base, production: false, variableSuffix: "dev" }, { providers: { github: provider } });
     return { previewClientId: ci.previewClientId, deployClientId: ci.deployClientId, tenantId: ci.tenantId, subscriptionId: ci.subscriptionId };
   });
   const provider = result.one("pulumi:providers:github");
@@ -274,6 +322,8 @@ test("ids go to the repository as Actions variables through the given provider, 
     AZURE_TENANT_ID_DEV: result.one(IDENTITY, "ci-preview").outputs.tenantId,
     AZURE_SUBSCRIPTION_ID_DEV: SUBSCRIPTION,
   });
+  const labelled = await run(() => newCi({ ...base, production: false, variableSuffix: "dev", runnerLabel: "platform-dev" }));
+  assert.equal(labelled.ofType(VARIABLE).find((v) => v.values.variableName === "PULUMI_RUNS_ON_DEV")?.values.value, "platform-dev");
   assert.deepEqual(result.outputs, {
     previewClientId: byName.AZURE_CLIENT_ID_PREVIEW_DEV,
     deployClientId: byName.AZURE_CLIENT_ID_DEPLOY_DEV,
@@ -286,13 +336,12 @@ test("ids go to the repository as Actions variables through the given provider, 
     deployClientId: "AZURE_CLIENT_ID_DEPLOY_PROD_EU",
     tenantId: "AZURE_TENANT_ID_PROD_EU",
     subscriptionId: "AZURE_SUBSCRIPTION_ID_PROD_EU",
+    runsOn: "PULUMI_RUNS_ON_PROD_EU",
   });
 });
 
-test("without a GitHub provider nothing is written to GitHub; a bad repository or scope is an error", async () => {
-  const result = await run(() => new CiIdentity("ci", { ...base, production: false }));
-  assert.equal(result.ofType(VARIABLE).length, 0);
-  await assert.rejects(run(() => new CiIdentity("ci", { ...base, repository: "platform-infra", production: false })), /repository "platform-infra" must be owner\/name/);
+test("a bad repository or scope is an error", async () => {
+  await assert.rejects(run(() => newCi({ ...base, repository: "platform-infra", production: false })), /repository "platform-infra" must be owner\/name/);
   assert.equal(subscriptionOf(GROUP), SUBSCRIPTION);
   assert.equal(subscriptionOf("rg-gitops-dev"), undefined);
 });
@@ -301,7 +350,7 @@ const OWNER_OR_CONTRIBUTOR = /grants (Contributor|Owner|Role Based Access Contro
 
 test("policy: the deploy identity may hold Contributor; an identity federated with a Kubernetes service account may not", async () => {
   const result = await run(() => {
-    new CiIdentity("ci", { ...base, production: true });
+    newCi({ ...base, production: true });
     new WorkloadIdentity("app", {
       resourceGroupName: "rg-gitops-dev",
       location: "westeurope",
@@ -346,3 +395,30 @@ test("policy: Contributor for an identity pull requests can use, or for a servic
   assert.ok(messages.every((m) => OWNER_OR_CONTRIBUTOR.test(m)));
 });
 
+
+test("policy, attack: an unreviewed environment reaches a writing identity only as a non-production stack's own deploy environment", async () => {
+  const unattended = async (stack: "dev" | "prod", extraSubject?: string) => {
+    const result = await run(() => {
+      const github_ = new github.Provider("gh2", { owner: "acme" });
+      new github.RepositoryEnvironment("env", { repository: "platform-infra", environment: "dev", deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true } }, { provider: github_ });
+      new github.RepositoryEnvironmentDeploymentPolicy("env-branch", { repository: "platform-infra", environment: "dev", branchPattern: "main" }, { provider: github_ });
+      new WorkloadIdentity("writer", {
+        resourceGroupName: "rg-gitops-dev",
+        location: "westeurope",
+        externalCredentials: [
+          { name: "dev", issuer: ISSUER, subject: "repo:acme/platform-infra:environment:dev" },
+          ...(extraSubject ? [{ name: "other", issuer: ISSUER, subject: extraSubject }] : []),
+        ],
+        roles: [{ role: "Key Vault Secrets User", scope: VAULT }],
+      });
+    });
+    const checked = result.resources.map(checkedFromRecord);
+    return evaluatePolicies(checked, policyContext(checked, stack)).filter((f) => f.policy === "unattended-ci-identity-read-only").map((f) => f.message);
+  };
+  // dev's deploy identity: trusted by dev's own main-only environment and nothing else.
+  assert.deepEqual(await unattended("dev"), []);
+  // The same identity, also reachable from a pull request's (preview) environment: refused.
+  assert.equal((await unattended("dev", "repo:acme/platform-infra:environment:preview-dev")).length, 1);
+  // In production an unattended writer is refused outright (prod deploys wait for a reviewer).
+  assert.match((await unattended("prod")).join("\n"), /grants Key Vault Secrets User to .*, which unattended jobs in environment dev act as; it may only read/);
+});

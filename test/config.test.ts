@@ -246,45 +246,47 @@ test("flux.sops is refused with the AKS extension, whose kustomize-controller ha
 test("ci: the infrastructure repository is owner/name", () => {
   assert.equal(parse({}).ci, undefined);
   const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
-  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra" }, cluster }).ci, {
+  assert.deepEqual(parse({ ci: { repository: "acme/platform-infra", reviewers: { teams: [1] } }, cluster }).ci, {
     repository: "acme/platform-infra",
     productionEnvironment: "production",
-    previewEnvironment: "preview",
+    previewEnvironment: "preview-dev",
+    reviewers: { users: [], teams: [1] },
+    runner: { label: "ubuntu-latest", egressRanges: [] },
     driftReport: true,
   });
-  expectProblem({ ci: { repository: "platform-infra" }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
+  expectProblem({ ci: { repository: "platform-infra", reviewers: { teams: [1] } }, cluster }, "gitops-platform:platform.ci.repository: must be the infrastructure repository as owner/name");
 });
 
 test("ci: previews run in their own approval environment, never the production one", () => {
   const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
-  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "pr-preview" }, cluster }).ci?.previewEnvironment, "pr-preview");
+  assert.equal(parse({ ci: { repository: "acme/infra", reviewers: { teams: [1] }, previewEnvironment: "pr-preview" }, cluster }).ci?.previewEnvironment, "pr-preview");
   expectProblem(
-    { ci: { repository: "acme/infra", previewEnvironment: "Production" }, cluster },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] }, previewEnvironment: "Production" }, cluster },
     'gitops-platform:platform.ci.previewEnvironment: must differ from ci.productionEnvironment ("production"): pull-request code must never run as the deploy identity',
   );
-  expectProblem({ ci: { repository: "acme/infra", previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
+  expectProblem({ ci: { repository: "acme/infra", reviewers: { teams: [1] }, previewEnvironment: "preview/*" }, cluster }, "gitops-platform:platform.ci.previewEnvironment: must be a GitHub environment name");
 });
 
 test("ci: the drift report's environment (drift-<environment>) is none of the others; it can be turned off", () => {
   const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
   expectProblem(
-    { ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev" }, cluster },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] }, previewEnvironment: "Drift-Dev" }, cluster },
     'gitops-platform:platform.ci.driftReport: the drift report\'s environment "drift-dev" is also ci.productionEnvironment or ci.previewEnvironment: rename that environment, or set driftReport: false',
   );
-  assert.equal(parse({ ci: { repository: "acme/infra", previewEnvironment: "Drift-Dev", driftReport: false }, cluster }).ci?.driftReport, false);
-  expectProblem({ ci: { repository: "acme/infra", driftReport: "yes" }, cluster }, "gitops-platform:platform.ci.driftReport: must be a boolean, got string");
+  assert.equal(parse({ ci: { repository: "acme/infra", reviewers: { teams: [1] }, previewEnvironment: "Drift-Dev", driftReport: false }, cluster }).ci?.driftReport, false);
+  expectProblem({ ci: { repository: "acme/infra", reviewers: { teams: [1] }, driftReport: "yes" }, cluster }, "gitops-platform:platform.ci.driftReport: must be a boolean, got string");
 });
 
 test("with ci, the deployer grant is off by default, may not be forced on, and an admin group is required", () => {
   const group = "5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f";
   assert.equal(parse({}).cluster.deployerClusterAdmin, true);
-  assert.equal(parse({ ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: [group] } }).cluster.deployerClusterAdmin, false);
+  assert.equal(parse({ ci: { repository: "acme/infra", reviewers: { teams: [1] } }, cluster: { adminGroupObjectIds: [group] } }).cluster.deployerClusterAdmin, false);
   expectProblem(
-    { ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: [group], deployerClusterAdmin: true } },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] } }, cluster: { adminGroupObjectIds: [group], deployerClusterAdmin: true } },
     "gitops-platform:platform.cluster.deployerClusterAdmin: must be false with ci: the deploy identity gets cluster admin itself",
   );
   expectProblem(
-    { ci: { repository: "acme/infra" } },
+    { ci: { repository: "acme/infra", reviewers: { teams: [1] } } },
     "gitops-platform:platform.cluster.adminGroupObjectIds: must name at least one group with ci: its members run the first deploy and reach the cluster",
   );
 });
@@ -436,7 +438,7 @@ test("tenant identities: data-plane readers only, each on the kind of scope it i
 });
 
 test("tenant identities with ci: registries and containers in the platform's resource group only (the deploy identity assigns roles there alone)", () => {
-  const ci = { ci: { repository: "acme/infra" }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } };
+  const ci = { ci: { repository: "acme/infra", reviewers: { teams: [1] } }, cluster: { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] } };
   const outside = REGISTRY.replace("rg-gitops-dev", "rg-shared");
   const raw = (scope: string) => ({ ...ci, tenants: [{ name: "web", identities: [{ name: "app", roles: [{ role: "AcrPull", scope }] }] }] });
   expectProblem(
@@ -498,5 +500,19 @@ test("registry: its tenant tag counts towards Azure's 50 tags per resource", () 
   expectProblem(
     { tags, registry: { enabled: true } },
     "gitops-platform:platform.tags: 47 tags plus the 4 a tenant's registry carries (environment, managed-by, project, gitops-platform-tenant) exceed Azure's 50 per resource",
+  );
+});
+
+test("ci (issue 22 item 2): the stack's environments need reviewers, and a deploy environment that doubles as the preview one is refused", () => {
+  const cluster = { adminGroupObjectIds: ["5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f"] };
+  expectProblem(
+    { ci: { repository: "acme/infra" }, cluster },
+    "gitops-platform:platform.ci.reviewers: must name at least one user or team: they approve every pull-request preview (it decrypts the stack's secrets) and every production deploy",
+  );
+  // dev deploys from the environment named "dev": a preview environment of that name would let
+  // every approved pull request's job act as the deploy identity.
+  expectProblem(
+    { ci: { repository: "acme/infra", reviewers: { users: [5] }, previewEnvironment: "Dev" }, cluster },
+    'gitops-platform:platform.ci.previewEnvironment: must differ from "dev", the environment this stack deploys from: pull-request code must never run as the deploy identity',
   );
 });

@@ -153,13 +153,13 @@ test("preview pulumi-preview: same-repository pull requests only, after approval
     const raw = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
     const parsed = parsePlatformConfig(raw, stack);
     assert.ok(parsed.ok);
-    assert.equal(job.environment, parsed.config.ci?.previewEnvironment, stack);
+    assert.equal(String(job.environment).replace("${{ matrix.stack }}", stack), parsed.config.ci?.previewEnvironment, stack);
   }
   // No other job of a pull-request workflow may request an OIDC token: only this one is gated.
   for (const [name, other] of Object.entries(load("preview.yml").jobs)) {
     if (name !== "pulumi-preview") assert.notEqual(other.permissions?.["id-token"], "write", name);
   }
-  assert.deepEqual(job.permissions, { "id-token": "write", contents: "read", "pull-requests": "write" });
+  assert.deepEqual(job.permissions, { "id-token": "write", contents: "read" }, "the pull request's code gets no write permission");
   const matrix = job.strategy!.matrix.include;
   assert.deepEqual(
     matrix.map((m) => m.stack),
@@ -180,10 +180,11 @@ test("preview pulumi-preview: same-repository pull requests only, after approval
   assert.ok(steps.indexOf("azure/use-kubelogin") < steps.indexOf("pulumi/actions"));
   const pulumi = uses(job, "pulumi/actions")[0];
   assert.equal(pulumi.uses, "pulumi/actions@v7");
-  assert.equal(pulumi.with?.command, "preview");
-  assert.equal(pulumi.with?.["comment-on-pr"], true);
-  assert.equal(pulumi.with?.["stack-name"], "${{ vars.PULUMI_ORG }}/gitops-platform/${{ matrix.stack }}");
-  assert.notEqual(pulumi.with?.refresh, true, "the preview identity cannot read Secrets: no refresh");
+  assert.equal(pulumi.with, undefined, "installs the CLI only");
+  const preview = job.steps.find((s) => s.name === "Preview")!;
+  assert.equal(preview.env?.PULUMI_STACK, "${{ vars.PULUMI_ORG }}/gitops-platform/${{ matrix.stack }}");
+  // Pulumi.yaml refreshes always; the preview identity cannot read Secrets, so it must say false.
+  assert.match(preview.run!, /pulumi preview --stack "\$PULUMI_STACK" --refresh=false --diff --policy-pack policy/);
 });
 
 test("preview-comment: runs after preview from the default branch, may comment, never runs the pull request's code", () => {
@@ -210,7 +211,7 @@ test("deploy: main only, dev then prod behind the production environment, no ove
   assert.deepEqual(deploy.on, { push: { branches: ["main"] }, workflow_dispatch: null });
   assert.deepEqual(deploy.permissions, { contents: "read" });
   const { dev, prod } = deploy.jobs;
-  assert.equal(dev.environment, undefined, "dev's OIDC subject is the branch form");
+  assert.equal(dev.environment, "dev", "dev deploys from its own environment (main only), never a repository secret");
   assert.equal(prod.needs, "dev");
   // The environment the prod deploy identity trusts (ci.productionEnvironment in Pulumi.prod.yaml).
   const raw = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8")).config["gitops-platform:platform"];
@@ -231,7 +232,7 @@ test("deploy: main only, dev then prod behind the production environment, no ove
     assert.equal(pulumi.with?.refresh, true, "deploys refresh first: the cluster's create-only pool list must be current");
     assert.equal(pulumi.with?.["stack-name"], `\${{ vars.PULUMI_ORG }}/gitops-platform/${stack}`);
     const steps = job.steps.map((s) => s.uses?.split("@")[0] ?? s.run);
-    assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "azure/login", "azure/use-kubelogin", "pulumi/actions"]);
+    assert.deepEqual(steps, ["actions/checkout", "actions/setup-node", "npm ci", "azure/login", "azure/use-kubelogin", "actions/create-github-app-token", "pulumi/actions"]);
   }
 });
 
@@ -304,4 +305,12 @@ test("drift: nightly and on demand, main only, in the drift environment, the rea
   assert.equal(report.env!.STACK, "${{ matrix.stack }}");
   const secrets = [...text("drift.yml").matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
   assert.deepEqual(secrets, [], "no secret: OIDC and the job's own token");
+});
+
+test("issue 24 item 3: the project refreshes before every update; the workflows say so too, and the preview opts out explicitly", () => {
+  const project = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { options?: { refresh?: string } };
+  // pulumi/pulumi getRefreshOption: options.refresh "always" refreshes unless --refresh=false is given.
+  assert.deepEqual(project.options, { refresh: "always" });
+  for (const stack of ["dev", "prod"]) assert.equal(uses(load("deploy.yml").jobs[stack], "pulumi/actions")[0].with?.refresh, true, stack);
+  assert.match(runs(load("drift.yml").jobs.drift) + readFileSync(path.join(PROJECT_ROOT, "scripts", "drift-report.sh"), "utf8"), /pulumi preview --stack "\$pulumi_stack" --refresh --expect-no-changes/);
 });

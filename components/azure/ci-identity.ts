@@ -49,7 +49,23 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * `productionEnvironment` and `previewEnvironment`. Default none: no drift report.
    */
   driftEnvironment?: string;
-  /** The branch whose pushes deploy non-production stacks, and the one branch the drift environment admits. Default "main". */
+  /**
+   * The GitHub environment that non-production deploy jobs run in (`ciEnvironments`: the stack's
+   * environment name, "dev"); production deploys from `productionEnvironment`. Required unless
+   * `production`.
+   */
+  deployEnvironment?: string;
+  /**
+   * The required reviewers of the preview environment and, in production, of the deploy
+   * environment (GitHub user and team ids). Production needs at least one.
+   */
+  reviewers?: { users?: number[]; teams?: number[] };
+  /**
+   * The runs-on label of this stack's Pulumi jobs (ci.runner.label), written to the repository
+   * variable PULUMI_RUNS_ON<suffix> that the workflows read. Default none: no variable.
+   */
+  runnerLabel?: string;
+  /** The protected branch: the one branch the deploy and drift environments admit. Default "main". */
   deployBranch?: string;
   /**
    * Appended to the variable names (`AZURE_CLIENT_ID_PREVIEW_DEV`), so that the stacks of one
@@ -93,7 +109,7 @@ export function parseRepository(repository: string): { owner: string; name: stri
  * preview environment (a job without it presents `pull_request`, which nothing trusts).
  */
 export function ciSubjects(
-  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "driftEnvironment" | "production" | "deployBranch">,
+  args: Pick<CiIdentityArgs, "repository" | "productionEnvironment" | "previewEnvironment" | "driftEnvironment" | "production" | "deployEnvironment">,
 ): CiSubjects {
   const { owner, name } = parseRepository(args.repository);
   const repo = `repo:${owner}/${name}`;
@@ -110,7 +126,38 @@ export function ciSubjects(
     // Appended after the preview subject: credentials are created in a chain, so a stack that
     // turns the drift report on gets one new credential and keeps the existing one as it is.
     preview: [`${repo}:environment:${previewEnvironment}`, ...(drift !== undefined ? [`${repo}:environment:${drift}`] : [])],
-    deploy: args.production ? [`${repo}:environment:${args.productionEnvironment}`] : [`${repo}:ref:refs/heads/${args.deployBranch ?? "main"}`],
+    deploy: [`${repo}:environment:${deployEnvironmentOf(args)}`],
+  };
+}
+
+/** The environment deploy jobs run in: production's approval environment, or the stack's own. */
+function deployEnvironmentOf(args: Pick<CiIdentityArgs, "production" | "productionEnvironment" | "previewEnvironment" | "deployEnvironment">): string {
+  if (args.production) return args.productionEnvironment;
+  const deploy = args.deployEnvironment;
+  if (deploy === undefined) throw new pulumi.RunError("CiIdentity: deployEnvironment is required unless production");
+  const taken = [args.productionEnvironment, args.previewEnvironment ?? "preview"];
+  if (taken.some((other) => other.toLowerCase() === deploy.toLowerCase())) {
+    throw new pulumi.RunError(`CiIdentity: deployEnvironment "${deploy}" must differ from productionEnvironment and previewEnvironment`);
+  }
+  return deploy;
+}
+
+/**
+ * The GitHub environments of one stack, named once: the stack creates them (CiIdentity), its
+ * identities trust exactly them, and the workflows name them (preview.yml: preview-<stack>,
+ * deploy.yml: the stack's name or the production environment, drift.yml: drift-<stack>).
+ */
+export function ciEnvironments(ci: {
+  environment: string;
+  production: boolean;
+  productionEnvironment: string;
+  previewEnvironment: string;
+  driftReport: boolean;
+}): { preview: string; deploy: string; drift?: string } {
+  return {
+    preview: ci.previewEnvironment,
+    deploy: ci.production ? ci.productionEnvironment : ci.environment,
+    drift: ci.driftReport ? ciDriftEnvironment(ci.environment) : undefined,
   };
 }
 
@@ -124,13 +171,14 @@ export function ciDriftEnvironment(environment: string): string {
 }
 
 /** The Actions variable names, with the stack's suffix. */
-export function ciVariableNames(suffix?: string): { previewClientId: string; deployClientId: string; tenantId: string; subscriptionId: string } {
+export function ciVariableNames(suffix?: string): { previewClientId: string; deployClientId: string; tenantId: string; subscriptionId: string; runsOn: string } {
   const tail = suffix ? `_${suffix.toUpperCase().replace(/[^A-Z0-9]/g, "_")}` : "";
   return {
     previewClientId: `AZURE_CLIENT_ID_PREVIEW${tail}`,
     deployClientId: `AZURE_CLIENT_ID_DEPLOY${tail}`,
     tenantId: `AZURE_TENANT_ID${tail}`,
     subscriptionId: `AZURE_SUBSCRIPTION_ID${tail}`,
+    runsOn: `PULUMI_RUNS_ON${tail}`,
   };
 }
 
@@ -196,11 +244,12 @@ export interface RoleAssignmentConditionArgs {
  * action as `@Resource` attributes, so each action gets its own clause; RoleDefinitionId and
  * PrincipalId are GUIDs, PrincipalType the string User, ServicePrincipal or Group.
  *
- * Each excluded principal gets its own `ForAnyOfAnyValues:GuidNotEquals {<id>}`: with several
- * ids in one set, "at least one value on the right differs" holds for every principal (an id
- * differs from the other ids), and the attributes page lists no ForAnyOfAllValues operator for
- * PrincipalId. The expressions are grouped explicitly ("Azure role assignment condition format
- * and syntax": three or more expressions for an action need parentheses).
+ * The excluded principals are one `ForAnyOfAllValues:GuidNotEquals {<id>, <id>}`: "at least one
+ * value on the left (the one principal) differs from every value on the right", the operator
+ * "Examples to delegate Azure role assignment management with conditions" uses to exclude
+ * principals. `ForAnyOfAnyValues` with two ids would hold for every principal (any id differs
+ * from one of two distinct ids). The expressions are grouped explicitly ("Azure role assignment
+ * condition format and syntax": three or more expressions for an action need parentheses).
  */
 export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): string {
   if (args.roles.length === 0) throw new Error("roleAssignmentCondition: at least one role");
@@ -212,7 +261,7 @@ export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): stri
   const roles = `{${args.roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
   const clause = (action: "write" | "delete", source: "Request" | "Resource") => {
     const attribute = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
-    const notExcluded = args.excludedPrincipalIds.map((id) => `${attribute("PrincipalId")} ForAnyOfAnyValues:GuidNotEquals {${id}}`);
+    const notExcluded = [`${attribute("PrincipalId")} ForAnyOfAllValues:GuidNotEquals {${args.excludedPrincipalIds.join(", ")}}`];
     // ((a AND b) AND c) AND d: two expressions per pair of parentheses.
     const all = (constraints: string[]) => constraints.reduce((grouped, c) => `(${grouped}\n  AND ${c})`);
     const servicePrincipals = all([
@@ -245,6 +294,10 @@ export class CiIdentity extends pulumi.ComponentResource {
   readonly roleAdministration: authorization.RoleAssignment;
   /** The Actions variables written to the repository (none without a GitHub provider). */
   readonly variables: github.ActionsVariable[];
+  /** The preview environment: required reviewers, every branch (pull requests run in it). */
+  readonly previewEnvironment: github.RepositoryEnvironment;
+  /** The deploy environment and its one-branch rule; with required reviewers in production. */
+  readonly deployEnvironment: { environment: github.RepositoryEnvironment; branchRule: github.RepositoryEnvironmentDeploymentPolicy };
   /** The drift report's environment and its one-branch deployment rule (with `driftEnvironment`). */
   readonly driftEnvironment?: { environment: github.RepositoryEnvironment; branchRule: github.RepositoryEnvironmentDeploymentPolicy };
   /** AZURE_CLIENT_ID / ARM_CLIENT_ID of preview jobs. */
@@ -265,35 +318,68 @@ export class CiIdentity extends pulumi.ComponentResource {
       list.map((subject) => ({ name: `github-${subject.slice(subject.indexOf(":", 5) + 1)}`, issuer: GITHUB_ACTIONS_ISSUER, subject }));
     const hasGithub = this.getProvider("github:index/actionsVariable:ActionsVariable") !== undefined;
 
-    // The drift report's gate is the environment's branch rule, so the stack makes the rule, and
-    // the preview identity trusts the environment only once the rule exists. An environment a
-    // workflow names before it exists is created by GitHub without any rule; the create here is
-    // GitHub's create-or-update (PUT), which then adds the rule.
-    if (args.driftEnvironment !== undefined) {
-      if (!hasGithub) {
-        throw new pulumi.RunError(
-          `CiIdentity ${name}: driftEnvironment needs the GitHub provider (providers: { github }): the environment's deployment-branch rule, which the stack creates, is what keeps pull-request jobs out of it`,
-        );
-      }
+    // Every environment an identity trusts is the stack's own: a workflow that names an
+    // environment that does not exist gets one from GitHub without any protection, so the gate
+    // (reviewers, the one-branch rule) exists before any identity trusts it. The create is
+    // GitHub's create-or-update (PUT): an environment a person made is taken over as it is.
+    if (!hasGithub) {
+      throw new pulumi.RunError(
+        `CiIdentity ${name}: needs the GitHub provider (providers: { github }): the environments' reviewers and deployment-branch rules, which the stack creates, are what keep pull-request jobs away from the identities`,
+      );
+    }
+    const reviewers = [{ users: args.reviewers?.users ?? [], teams: args.reviewers?.teams ?? [] }].filter((r) => r.users.length + r.teams.length > 0);
+    if (reviewers.length === 0) {
+      throw new pulumi.RunError(`CiIdentity ${name}: reviewers must name at least one user or team: they approve every preview (it decrypts the stack's secrets)${args.production ? " and every production deploy" : ""}`);
+    }
+    const branch = args.deployBranch ?? "main";
+    const gated = (kind: string, environmentName: string, gate: { reviewed: boolean; branchOnly: boolean }) => {
       const environment = new github.RepositoryEnvironment(
-        `${name}-drift-environment`,
+        `${name}-${kind}-environment`,
         {
           repository: repository.name,
-          environment: args.driftEnvironment,
-          // No reviewers: nobody approves a nightly run. Only branches matching a custom policy,
-          // and no bypassing them by admins (GitHub's default allows it).
-          deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+          environment: environmentName,
+          reviewers: gate.reviewed ? reviewers : undefined,
+          // The author of a pull request or a push does not approve their own run.
+          preventSelfReview: gate.reviewed ? true : undefined,
+          // Only branches matching a custom policy (the protected branch), where set; and no
+          // bypassing the gate by admins (GitHub's default allows it).
+          deploymentBranchPolicy: gate.branchOnly ? { protectedBranches: false, customBranchPolicies: true } : undefined,
           canAdminsBypass: false,
         },
         { parent: this },
       );
-      const branchRule = new github.RepositoryEnvironmentDeploymentPolicy(
-        `${name}-drift-branch`,
-        { repository: repository.name, environment: environment.environment, branchPattern: args.deployBranch ?? "main" },
-        { parent: this },
-      );
-      this.driftEnvironment = { environment, branchRule };
+      const branchRule = gate.branchOnly
+        ? new github.RepositoryEnvironmentDeploymentPolicy(
+            `${name}-${kind}-branch`,
+            { repository: repository.name, environment: environment.environment, branchPattern: branch },
+            { parent: this },
+          )
+        : undefined;
+      return { environment, branchRule, gate: branchRule ?? environment };
+    };
+    // Pull requests run in the preview environment: every branch may enter, a reviewer lets each run in.
+    const preview = gated("preview", args.previewEnvironment ?? "preview", { reviewed: true, branchOnly: false });
+    // Deploys: the protected branch only; production waits for a reviewer too.
+    const deployEnvironment = deployEnvironmentOf(args);
+    const deploy = gated("deploy", deployEnvironment, { reviewed: args.production, branchOnly: true });
+    this.previewEnvironment = preview.environment;
+    this.deployEnvironment = { environment: deploy.environment, branchRule: deploy.branchRule! };
+    if (args.driftEnvironment !== undefined) {
+      // No reviewers: nobody approves a nightly run.
+      const drift = gated("drift", args.driftEnvironment, { reviewed: false, branchOnly: true });
+      this.driftEnvironment = { environment: drift.environment, branchRule: drift.branchRule! };
     }
+    const gates = new Map<string, pulumi.Resource>([
+      [`:environment:${args.previewEnvironment ?? "preview"}`, preview.gate],
+      [`:environment:${deployEnvironment}`, deploy.gate],
+      ...(this.driftEnvironment ? ([[`:environment:${args.driftEnvironment}`, this.driftEnvironment.branchRule]] as const) : []),
+    ]);
+    /** Each credential waits for the gate of the environment it trusts. */
+    const gatedCredentials = (list: string[]) =>
+      credentials(list).map((credential) => {
+        const gate = [...gates].find(([suffix]) => credential.subject.endsWith(suffix))?.[1];
+        return gate ? { ...credential, dependsOn: [gate] } : credential;
+      });
 
     this.subscriptionId = pulumi.output(resourceGroupId).apply((id) => {
       const subscription = subscriptionOf(id);
@@ -318,12 +404,7 @@ export class CiIdentity extends pulumi.ComponentResource {
       `${name}-preview`,
       {
         ...common,
-        // The drift credential waits for the environment's branch rule (see above).
-        externalCredentials: credentials(subjects.preview).map((credential) =>
-          this.driftEnvironment && credential.subject.endsWith(`:environment:${args.driftEnvironment}`)
-            ? { ...credential, dependsOn: [this.driftEnvironment.branchRule] }
-            : credential,
-        ),
+        externalCredentials: gatedCredentials(subjects.preview),
         roles: [
           { role: "Reader", scope: resourceGroupId },
           { role: "Azure Kubernetes Service Cluster User Role", scope: clusterId },
@@ -340,7 +421,7 @@ export class CiIdentity extends pulumi.ComponentResource {
       `${name}-deploy`,
       {
         ...common,
-        externalCredentials: credentials(subjects.deploy),
+        externalCredentials: gatedCredentials(subjects.deploy),
         roles: [
           { role: "Contributor", scope: resourceGroupId },
           { role: "Azure Kubernetes Service RBAC Cluster Admin", scope: clusterId },
@@ -382,6 +463,7 @@ export class CiIdentity extends pulumi.ComponentResource {
       [names.deployClientId, this.deployClientId],
       [names.tenantId, this.tenantId],
       [names.subscriptionId, this.subscriptionId],
+      ...(args.runnerLabel !== undefined ? ([[names.runsOn, pulumi.output(args.runnerLabel)]] as [string, pulumi.Output<string>][]) : []),
     ];
     // The GitHub provider comes with the resource options (`providers: { github }`: the
     // repository's owner, a token that may write Actions variables); without one no variables are

@@ -44,9 +44,9 @@ function gateProblem(environment: CheckedResource, rules: readonly CheckedResour
 export const unattendedCiIdentityReadOnly: PlatformPolicy = {
   name: "unattended-ci-identity-read-only",
   description:
-    "An identity federated with a GitHub environment the stack creates without reviewers (the nightly drift report) holds read-only roles only, and that environment admits named branches only.",
+    "An identity federated with a GitHub environment the stack creates without reviewers (the nightly drift report; a non-production deploy environment) admits named branches only, and holds read-only roles unless it is a non-production deploy identity that no other subject reaches.",
   enforcement: mandatory,
-  check: (resources) => {
+  check: (resources, context) => {
     const unreviewed = ofType(resources, ENVIRONMENT).filter((e) => {
       const reviewers = get(e.props, "reviewers");
       return !Array.isArray(reviewers) || reviewers.length === 0;
@@ -71,7 +71,16 @@ export const unattendedCiIdentityReadOnly: PlatformPolicy = {
           findings.push({ urn: credential.urn, message: unlinkedMessage("unattended-ci-identity-read-only", [credential]) });
           continue;
         }
-        for (const [urn, credentials] of byIdentity) if (credentials.includes(credential)) unattendedIdentities.set(urn, name);
+        for (const [urn, credentials] of byIdentity) {
+          if (!credentials.includes(credential)) continue;
+          // A non-production stack deploys unattended from its own environment (main only, the
+          // gate checked above): its deploy identity writes, and nothing else may act as it. A
+          // writing identity that also trusts another environment (the preview one, which every
+          // pull request may enter) or that sits in production is refused.
+          const subjects = new Set(credentials.map((c) => text(get(c.props, "subject")).toLowerCase()));
+          const deploysOnlyFromHere = !context.production && subjects.size === 1 && environmentSubject([...subjects][0])?.environment === name;
+          if (!deploysOnlyFromHere) unattendedIdentities.set(urn, name);
+        }
       }
     }
     const identities = new Map(ofType(resources, IDENTITY).map((i) => [i.urn, i]));

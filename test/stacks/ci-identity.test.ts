@@ -33,9 +33,12 @@ test("platform: the real stacks create the CI identities for their environment a
     assert.deepEqual(
       subjects.sort(),
       stack === "prod"
-        ? ["repo:acme-platform/platform-infra:environment:drift-prod", "repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:environment:production"]
-        : ["repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:preview", "repo:acme-platform/platform-infra:ref:refs/heads/main"],
+        ? ["repo:acme-platform/platform-infra:environment:drift-prod", "repo:acme-platform/platform-infra:environment:preview-prod", "repo:acme-platform/platform-infra:environment:production"]
+        : ["repo:acme-platform/platform-infra:environment:dev", "repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:preview-dev"],
     );
+    // Each names an environment the stack itself creates (with its gate), and the stack creates no other.
+    const environments = result.resources.filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => `repo:acme-platform/platform-infra:environment:${r.values.environment}`);
+    assert.deepEqual(environments.sort(), subjects, stack);
     const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
     const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
     assert.equal(graph.outputs.ciPreviewClientId, preview.outputs.clientId);
@@ -77,8 +80,14 @@ test("attack: a pull-request job without approval gets no CI identity's token; o
     assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge" })), [], `${stack}: a pull-request job without an environment`);
     assert.deepEqual(trusting(githubSubject(repository, { event: "push", ref: "refs/heads/attacker" })), [], `${stack}: a pushed branch`);
     // The real preview runs in the environment a reviewer approves, and only that gets the preview identity.
-    assert.equal(environment, "preview", "preview.yml's pulumi-preview job runs in the approval environment");
-    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment })), ["platform-ci-preview"], stack);
+    const previewEnvironment = String(environment).replace("${{ matrix.stack }}", stack);
+    assert.equal(previewEnvironment, `preview-${stack}`, "preview.yml's pulumi-preview job runs in the stack's approval environment");
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment: previewEnvironment })), ["platform-ci-preview"], stack);
+    // A pull request that names the deploy environment gets nothing: its branch rule admits main
+    // only, so GitHub never starts the job; and the other stack's preview environment reaches
+    // only the other stack's preview identity.
+    const other = stack === "dev" ? "prod" : "dev";
+    assert.deepEqual(trusting(githubSubject(repository, { event: "pull_request", ref: "refs/pull/7/merge", environment: `preview-${other}` })), [], stack);
     // The nightly drift report's environment reaches the same read-only identity and nothing
     // else. What keeps a pull request's job out of it is the environment's deployment-branch
     // rule (main only), which the stack itself creates before it trusts the environment.
@@ -158,7 +167,7 @@ test("platform: without ci nothing is created and the outputs are undefined; ci 
     configFile: devConfig((p) => {
       p.github = {};
       p.tenants = (p.tenants as Record<string, unknown>[]).map(({ git: _git, ...tenant }) => tenant);
-      p.ci = { repository: "other-org/infra" };
+      p.ci = { repository: "other-org/infra", reviewers: { teams: [1] } };
     }),
   });
   const providers = noOwner.run.resources.filter((r) => r.type === "pulumi:providers:github");
@@ -167,7 +176,7 @@ test("platform: without ci nothing is created and the outputs are undefined; ci 
     [["platform-github-ci", "other-org"]],
   );
   const variables = noOwner.run.resources.filter((r) => r.type === VARIABLE);
-  assert.equal(variables.length, 4);
+  assert.equal(variables.length, 5, "the four ids and the runner label");
   assert.ok(variables.every((v) => v.provider === providers[0].urn && v.values.repository === "infra"));
 });
 

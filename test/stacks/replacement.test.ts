@@ -97,7 +97,7 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
   },
   {
     name: "CI identities switched on or off (and with them the deployer's own cluster admin grant)",
-    change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra" })),
+    change: (p) => (p.ci ? delete p.ci : (p.ci = { repository: "acme-platform/platform-infra", reviewers: { teams: [1] } })),
   },
   { name: "another GitHub owner", change: (p) => (p.github.owner = "acme-platform-2") },
   { name: "a larger registry SKU", change: (p) => (p.registry = { ...p.registry, sku: "Premium" }) },

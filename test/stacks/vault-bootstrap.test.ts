@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { requireTool } from "../tools";
 import { parse } from "@cdktf/hcl2json";
 import {
   appPolicyName,
@@ -313,9 +314,9 @@ function fakeWorld() {
   return { root, state, input, runScript, read, requests, kv, refuse };
 }
 
-const hasJq = spawnSync("jq", ["--version"]).status === 0;
 
-test("the script initialises once, stores every key in Key Vault, configures tenants and prunes stale ones", { skip: !hasJq && "jq is not installed" }, () => {
+test("the script initialises once, stores every key in Key Vault, configures tenants and prunes stale ones", () => {
+  requireTool("jq");
   const world = fakeWorld();
   try {
     const first = world.runScript(renderBootstrapScript(world.input()));
@@ -362,7 +363,8 @@ const SECRETS = bootstrapSecretNames("vault", 5);
 const pieces = [...SECRETS.recoveryKeys, SECRETS.rootToken];
 const pieceOf = (init: InitResponse, i: number) => (i < 5 ? init.recovery_keys_base64[i] : init.root_token);
 
-test("no secret reaches any command line: the federated token, the init response, the keys, the root token", { skip: !hasJq && "jq is not installed" }, () => {
+test("no secret reaches any command line: the federated token, the init response, the keys, the root token", () => {
+  requireTool("jq");
   const world = fakeWorld();
   try {
     world.runScript(renderBootstrapScript(world.input()));
@@ -380,7 +382,8 @@ test("no secret reaches any command line: the federated token, the init response
   }
 });
 
-test("the whole init response reaches Key Vault before anything else, and a failed split leaves it there for the next run", { skip: !hasJq && "jq is not installed" }, () => {
+test("the whole init response reaches Key Vault before anything else, and a failed split leaves it there for the next run", () => {
+  requireTool("jq");
   const world = fakeWorld();
   try {
     world.refuse(SECRETS.recoveryKeys[2]);
@@ -403,7 +406,8 @@ test("the whole init response reaches Key Vault before anything else, and a fail
   }
 });
 
-test("every retry of a Key Vault call logs in afresh from the token file, which the kubelet renews", { skip: !hasJq && "jq is not installed" }, () => {
+test("every retry of a Key Vault call logs in afresh from the token file, which the kubelet renews", () => {
+  requireTool("jq");
   const world = fakeWorld();
   try {
     world.refuse(SECRETS.initResponse);
@@ -431,7 +435,8 @@ function partialWorld(written: number) {
 }
 
 for (let written = 0; written <= pieces.length; written++) {
-  test(`a re-run completes Key Vault from the stored init response: ${written} of ${pieces.length} pieces already written`, { skip: !hasJq && "jq is not installed" }, () => {
+  test(`a re-run completes Key Vault from the stored init response: ${written} of ${pieces.length} pieces already written`, () => {
+  requireTool("jq");
     const { world, init } = partialWorld(written);
     try {
       const run = world.runScript(renderBootstrapScript(world.input()));
@@ -447,7 +452,8 @@ for (let written = 0; written <= pieces.length; written++) {
   });
 }
 
-test("a stale piece from an earlier install is replaced with the stored response's", { skip: !hasJq && "jq is not installed" }, () => {
+test("a stale piece from an earlier install is replaced with the stored response's", () => {
+  requireTool("jq");
   const { world, init } = partialWorld(pieces.length);
   try {
     writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[1]), "stale-key");
@@ -463,7 +469,8 @@ for (const [title, prepare] of [
   ["only the marker written before init", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.initResponse), '{"pending":"x"}')],
   ["some pieces but no response", (world: ReturnType<typeof fakeWorld>) => writeFileSync(join(world.state, "kv", SECRETS.recoveryKeys[0]), "rk1")],
 ] as const) {
-  test(`initialised with ${title}: unrecoverable, the run fails loudly with instructions`, { skip: !hasJq && "jq is not installed" }, () => {
+  test(`initialised with ${title}: unrecoverable, the run fails loudly with instructions`, () => {
+  requireTool("jq");
     const world = fakeWorld();
     try {
       writeFileSync(join(world.state, "root_token"), "hvs.lost");
@@ -479,7 +486,8 @@ for (const [title, prepare] of [
   });
 }
 
-test("an initialised Vault bootstrapped before the response was kept whole (all pieces, no response) runs on", { skip: !hasJq && "jq is not installed" }, () => {
+test("an initialised Vault bootstrapped before the response was kept whole (all pieces, no response) runs on", () => {
+  requireTool("jq");
   const { world } = partialWorld(pieces.length);
   try {
     rmSync(join(world.state, "kv", SECRETS.initResponse));
@@ -527,7 +535,8 @@ async function readable(state: string, account: { namespace: string; name: strin
 
 const A_PATHS = ["secret/data/a/api/db", "secret/data/a/api/nested/key", "secret/data/a/queue/creds", "secret/data/a/shared/ca", "secret/data/a/payments/card-key"];
 
-test("per application: only the named service accounts log in, each to its own paths (issue 13 item 6)", { skip: !hasJq && "jq is not installed" }, async () => {
+test("per application: only the named service accounts log in, each to its own paths (issue 13 item 6)", async () => {
+  requireTool("jq");
   const world = fakeWorld();
   const roles = [
     { name: "api", serviceAccounts: ["api"], paths: ["api/*"] },
@@ -557,7 +566,8 @@ test("per application: only the named service accounts log in, each to its own p
   }
 });
 
-test("a namespace-wide binding only when asked for, and turning it off removes it", { skip: !hasJq && "jq is not installed" }, async () => {
+test("a namespace-wide binding only when asked for, and turning it off removes it", async () => {
+  requireTool("jq");
   const world = fakeWorld();
   try {
     world.runScript(renderBootstrapScript(world.input([{ name: "a", namespace: "team-a", namespaceWide: true }])));

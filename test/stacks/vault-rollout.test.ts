@@ -5,9 +5,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { requireTool } from "../tools";
 import { renderRolloutScript } from "../../components/kubernetes/vault-rollout";
 
-const hasJq = spawnSync("jq", ["--version"]).status === 0;
 const TOKEN = "PLANTED-service-account-token";
 
 /**
@@ -104,7 +104,8 @@ test("the rollout script is valid bash", () => {
   assert.throws(() => renderRolloutScript({ namespace: "Vault", statefulSet: "vault", selector: "x" }), /not a DNS label/);
 });
 
-test("outdated pods are replaced one at a time, standbys first from the highest ordinal, the active pod last", { skip: !hasJq && "jq is not installed" }, () => {
+test("outdated pods are replaced one at a time, standbys first from the highest ordinal, the active pod last", () => {
+  requireTool("jq");
   const cluster = fakeCluster([
     { name: "vault-0", revision: "vault-old", active: true },
     { name: "vault-1", revision: "vault-old" },
@@ -121,7 +122,8 @@ test("outdated pods are replaced one at a time, standbys first from the highest 
   }
 });
 
-test("the active pod goes last wherever it sits; current pods are left alone", { skip: !hasJq && "jq is not installed" }, () => {
+test("the active pod goes last wherever it sits; current pods are left alone", () => {
+  requireTool("jq");
   const cluster = fakeCluster([
     { name: "vault-0", revision: "vault-old" },
     { name: "vault-1", revision: "vault-new" },
@@ -136,7 +138,8 @@ test("the active pod goes last wherever it sits; current pods are left alone", {
   }
 });
 
-test("nothing is restarted when every pod is current, nor while a pod is not ready", { skip: !hasJq && "jq is not installed" }, () => {
+test("nothing is restarted when every pod is current, nor while a pod is not ready", () => {
+  requireTool("jq");
   const current = fakeCluster([{ name: "vault-0", revision: "vault-new", active: true }]);
   const degraded = fakeCluster([
     { name: "vault-0", revision: "vault-old", active: true },
@@ -157,7 +160,8 @@ test("nothing is restarted when every pod is current, nor while a pod is not rea
   }
 });
 
-test("a replaced pod that is Ready but not initialised (an empty volume) stops the rollout", { skip: !hasJq && "jq is not installed" }, () => {
+test("a replaced pod that is Ready but not initialised (an empty volume) stops the rollout", () => {
+  requireTool("jq");
   const cluster = fakeCluster([
     { name: "vault-0", revision: "vault-old", active: true },
     { name: "vault-1", revision: "vault-old" },
