@@ -83,7 +83,7 @@ function providerUrn(reference: string): string | null {
  * inputs to Mocks.newResource. This subclass keeps the rest, and marks `additionalSecretOutputs`
  * secret as the real engine does.
  */
-class RecordingMonitor extends MockMonitor {
+export class RecordingMonitor extends MockMonitor {
   readonly recorded = new Map<string, RecordedResource>();
 
   /**
