@@ -17,6 +17,7 @@ import { ContainerRegistry, RegistrySku } from "./azure/container-registry";
 import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
+import { clientConfig } from "./azure/roles";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import type { DiagnosticsArgs } from "./azure/common";
 import { PlatformMonitoring } from "./azure/monitoring";
@@ -111,7 +112,7 @@ function keyVaultAdministrators(config: PlatformConfig, parent: pulumi.Resource)
     principalType: "Group",
   }));
   if (!config.cluster.deployerClusterAdmin) return groups;
-  const client = authorization.getClientConfigOutput({ parent });
+  const client = clientConfig({ parent });
   return [{ key: "deployer", principalId: client.objectId, principalType: client.clientId.apply(deployerPrincipalType) }, ...groups];
 }
 

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { withConfigToday } from "../stacks/clock";
 import { PlatformMocks } from "./mocks";
 import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
@@ -34,6 +35,8 @@ interface Request {
   getDeletedwith?(): string;
   getRetainondelete?(): boolean | undefined;
   getAliasesList?(): AliasMessage[];
+  /** Alias URNs collapsed by the SDK, sent instead of specs to an engine without alias specs. */
+  getAliasurnsList?(): string[];
   getPropertydependenciesMap?(): { forEach(callback: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
@@ -92,7 +95,11 @@ export class RecordingMonitor extends MockMonitor {
    *   `if req.GetPreview()` answers with properties only), so its ID is unknown to the program.
    *   An imported resource's ID is the one it is imported by.
    */
-  constructor(mocks: pulumi.runtime.Mocks, preview = false) {
+  constructor(
+    mocks: pulumi.runtime.Mocks,
+    preview = false,
+    private readonly aliasSpecs = true,
+  ) {
     super(mocks);
     // The base class answers with the state it returns from newResource; wrap it to mark secrets.
     const newResource = mocks.newResource.bind(mocks);
@@ -109,6 +116,20 @@ export class RecordingMonitor extends MockMonitor {
   }
 
   private readonly pendingSecretOutputs = new Map<string, string[]>();
+
+  /**
+   * The SDK asks the engine what it supports at the start of a run (settings.js,
+   * `awaitFeatureSupport`); an engine without alias specs leaves them out.
+   */
+  override getDeploymentInfo(req: unknown, callback: Callback): void {
+    super.getDeploymentInfo(req, (err, info) => {
+      const deployment = info as { getSupportedfeaturesList(): number[]; setSupportedfeaturesList(features: number[]): void } | undefined;
+      if (!err && deployment && !this.aliasSpecs) {
+        deployment.setSupportedfeaturesList(deployment.getSupportedfeaturesList().filter((feature) => feature !== resproto.ResourceMonitorFeature.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS));
+      }
+      callback(err, info);
+    });
+  }
 
   override async registerResource(req: Request, callback: Callback): Promise<void> {
     this.pendingSecretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
@@ -175,9 +196,12 @@ export class RecordingMonitor extends MockMonitor {
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
       deletedWith: req.getDeletedwith?.() || null,
       ...(req.getRetainondelete?.() ? { retainOnDelete: true } : {}),
-      aliases: (req.getAliasesList?.() ?? []).map((alias) =>
-        aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
-      ),
+      aliases: [
+        ...(req.getAliasesList?.() ?? []).map((alias) =>
+          aliasUrn(alias, { type: req.getType(), name: req.getName(), parent: req.getParent() }, (parent, type, name) => (this as unknown as UrnMaker).newUrn(parent, type, name)),
+        ),
+        ...(req.getAliasurnsList?.() ?? []),
+      ],
       propertyDependencies: propertyDependencies(req),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       inputs: redact(rawInputs) as Record<string, unknown>,
@@ -224,6 +248,12 @@ export interface EngineOptions {
    * reads. Default: none (a stack never deployed; the engine then answers with no outputs).
    */
   previousOutputs?: Record<string, unknown>;
+  /**
+   * Whether the engine takes structured alias specs (every engine since CLI 3.73, the mock one
+   * too). Default true; false runs as an older engine, to which the SDK sends alias URNs it
+   * collapsed itself (runtime/resource.js, `prepareResource`).
+   */
+  aliasSpecs?: boolean;
 }
 
 export interface EngineRun {
@@ -323,9 +353,10 @@ async function run(program: () => unknown, options: EngineOptions): Promise<Engi
   const monitor = new RecordingMonitor(
     new PlatformMocks({ stacks: { [`${organization}/${project}/${options.stack}`]: options.previousOutputs ?? {} } }),
     options.preview ?? false,
+    options.aliasSpecs ?? true,
   );
   runtimeSettings.setMockOptions(monitor, project, options.stack, options.preview ?? false, organization);
-  enableMockFeatures();
+  enableMockFeatures(options.aliasSpecs ?? true);
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
 
   let failure: unknown;
@@ -365,7 +396,7 @@ async function run(program: () => unknown, options: EngineOptions): Promise<Engi
 }
 
 /** What the SDK's own setMocks switches on (it does not take a custom monitor). */
-function enableMockFeatures(): void {
+function enableMockFeatures(aliasSpecs: boolean): void {
   const store = (runtimeState as unknown as { getStore(): Record<string, unknown> }).getStore();
   Object.assign(store, {
     supportsSecrets: true,
@@ -373,7 +404,7 @@ function enableMockFeatures(): void {
     supportsOutputValues: false,
     supportsDeletedWith: true,
     supportsReplaceWith: true,
-    supportsAliasSpecs: true,
+    supportsAliasSpecs: aliasSpecs,
     supportsTransforms: false,
     supportsParameterization: true,
     supportsResourceHooks: true,

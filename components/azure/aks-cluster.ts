@@ -33,7 +33,7 @@ import type { ClusterReference } from "../cluster";
 import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
-import { assignRole, roleDefinitionId } from "./roles";
+import { assignRole, clientConfig, roleDefinitionId } from "./roles";
 
 /**
  * Everything but the resource group and region is optional: an unset field takes its value from
@@ -138,7 +138,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
     const settings = resolveAksClusterSettings(args);
     const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
     const protect = args.protect ?? false;
-    const client = authorization.getClientConfigOutput({ parent: this });
+    const client = clientConfig({ parent: this });
 
     this.controlPlaneIdentity = new managedidentity.UserAssignedIdentity(
       `${name}-identity`,

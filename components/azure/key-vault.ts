@@ -7,7 +7,7 @@ import * as time from "@pulumiverse/time";
 import { normalizeIpRange } from "./cidr";
 import { keyVaultName } from "./key-vault-name";
 import { propagationWait } from "./propagation";
-import { assignRole, BuiltInRole } from "./roles";
+import { assignRole, BuiltInRole, clientConfig } from "./roles";
 import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 
 export type KeyOperation = "encrypt" | "decrypt" | "sign" | "verify" | "wrapKey" | "unwrapKey";
@@ -145,7 +145,7 @@ export class KeyVault extends pulumi.ComponentResource {
 
     // A random suffix makes the global name unique; being a resource, it stays stable.
     const suffix = new random.RandomString(`${name}-suffix`, { length: 6, special: false, upper: false }, { parent: this });
-    this.tenantId = pulumi.output(args.tenantId ?? authorization.getClientConfigOutput({ parent: this }).tenantId);
+    this.tenantId = pulumi.output(args.tenantId ?? clientConfig({ parent: this }).tenantId);
 
     this.vault = new keyvault.Vault(
       name,

@@ -1,6 +1,7 @@
 /** Built-in Azure roles the platform grants, and role assignments in the form ARM expects. */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
+import { sharedInvoke } from "../shared-invoke";
 import { BUILT_IN_ROLES, BuiltInRole } from "./role-ids";
 
 export { BUILT_IN_ROLES };
@@ -32,9 +33,14 @@ export interface AssignRoleArgs extends RoleGrant {
   subscriptionId?: pulumi.Input<string>;
 }
 
+/** Who runs Pulumi (`getClientConfig`): one invoke per stack and Azure provider, shared. */
+export function clientConfig(opts?: pulumi.InvokeOutputOptions): pulumi.Output<authorization.GetClientConfigResult> {
+  return sharedInvoke("azure-native:authorization:getClientConfig", authorization.getClientConfigOutput, opts);
+}
+
 /** The subscription of the principal running Pulumi. */
 export function callerSubscriptionId(opts?: pulumi.InvokeOutputOptions): pulumi.Output<string> {
-  return authorization.getClientConfigOutput(opts).subscriptionId;
+  return clientConfig(opts).subscriptionId;
 }
 
 export function assignRole(name: string, args: AssignRoleArgs, opts?: pulumi.CustomResourceOptions): authorization.RoleAssignment {

@@ -10,6 +10,7 @@ import * as github from "@pulumi/github";
 import * as tls from "@pulumi/tls";
 import { githubSshUrl, gitRepository, kustomization, objectName } from "./flux-manifests";
 import { fluxResource } from "./flux-resource";
+import { sharedInvoke } from "../shared-invoke";
 import { knownHosts } from "./known-hosts";
 import { managedLabels } from "./labels";
 
@@ -149,7 +150,7 @@ export class GitSource extends pulumi.ComponentResource {
       { ...githubOpts, dependsOn: keyDependsOn },
     );
 
-    const hostKeys = github.getSshKeysOutput(githubOpts).keys;
+    const hostKeys = sharedInvoke("github:index/getSshKeys:getSshKeys", github.getSshKeysOutput, githubOpts).keys;
     const secretName = `${fluxName}-git`;
     const secret = new k8s.core.v1.Secret(
       `${name}-git-secret`,

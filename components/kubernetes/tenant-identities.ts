@@ -16,7 +16,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import type { DiagnosticsArgs } from "../azure/common";
 import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
 import { assignToGroups } from "../azure/custom-role";
-import type { RoleGrant } from "../azure/roles";
+import { clientConfig, type RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, TENANT_TAG, tenantLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
@@ -231,7 +231,7 @@ export class TenantIdentities extends pulumi.ComponentResource {
       args.identities.map((spec) => [spec.name, { clientId: this.identities[spec.name].clientId, serviceAccounts: spec.serviceAccounts }]),
     );
     const first = Object.values(this.identities)[0];
-    this.tenantId = vault ? vault.tenantId : first ? first.tenantId : authorization.getClientConfigOutput({ parent: this }).tenantId;
+    this.tenantId = vault ? vault.tenantId : first ? first.tenantId : clientConfig({ parent: this }).tenantId;
 
     // source-controller exchanges a source's account token for an Azure token (object-level
     // workload identity, fluxcd website integrations/azure.md "At the object level"); it needs

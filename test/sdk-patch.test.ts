@@ -1,0 +1,108 @@
+/**
+ * The patch to @pulumi/pulumi (patches/, applied by patch-package at install): a resource's
+ * aliases are collapsed to URNs lazily, only where the SDK reads them (pulumi/pulumi#10010).
+ * These tests fail when an SDK upgrade leaves the patch behind or makes it a no-op, and prove
+ * that aliases still reach the engine, with alias specs and without.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { runProgram } from "../synth/engine";
+import { PROJECT_ROOT } from "../synth/synthesize";
+
+const SDK = "@pulumi/pulumi";
+
+function installedVersion(name: string): string {
+  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+}
+
+test("the SDK patch is made for the installed and pinned @pulumi/pulumi version", () => {
+  const patches = readdirSync(path.join(PROJECT_ROOT, "patches")).filter((file) => file.startsWith("@pulumi+pulumi+"));
+  assert.equal(patches.length, 1, `one patch of ${SDK}, found: ${patches.join(", ")}`);
+  const patchVersion = patches[0].replace(/^@pulumi\+pulumi\+/, "").replace(/\.patch$/, "");
+  const pinned = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies[SDK];
+  assert.equal(installedVersion(SDK), patchVersion, `${SDK} ${installedVersion(SDK)} is installed but the patch is for ${patchVersion}: re-make it (npx patch-package ${SDK}) or drop it if upstream fixed #10010`);
+  assert.equal(pinned, patchVersion, `package.json pins ${SDK} ${pinned}, the patch is for ${patchVersion}`);
+  const scripts = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+  assert.match(scripts.postinstall ?? "", /patch-package --error-on-fail/, "npm ci applies the patch and fails when it does not apply");
+});
+
+/**
+ * An alias whose collapse is observable: `collapseAliasToUrn` starts with `output(alias)`, which
+ * reads an Output's resources at once (output.js, `outputRec`).
+ */
+function observedAlias(urn: string): { alias: pulumi.Output<string>; collapses: () => number } {
+  const alias = pulumi.output(urn);
+  let collapses = 0;
+  const resources = (alias as unknown as { resources(): unknown }).resources.bind(alias);
+  (alias as unknown as { resources: unknown }).resources = () => {
+    collapses++;
+    return resources();
+  };
+  return { alias, collapses: () => collapses };
+}
+
+test("a resource's aliases are collapsed only when read, and then to the URNs the eager SDK made", async () => {
+  const oldUrn = "urn:pulumi:patch::gitops-platform::test:index:Thing::old-name";
+  const { alias, collapses } = observedAlias(oldUrn);
+  let seen: { before: number; urns: string[]; after: number; again: boolean; older: string } | undefined;
+  await runProgram(
+    async () => {
+      const parent = new pulumi.ComponentResource("test:index:Parent", "parent", {}, {});
+      const thing = new pulumi.ComponentResource("test:index:Thing", "thing", {}, { parent, aliases: [alias, { name: "older" }] });
+      const before = collapses();
+      const internal = thing as unknown as { __aliases: pulumi.Output<string>[] };
+      const first = internal.__aliases;
+      const urns = await Promise.all(first.map((urn) => new Promise<string>((resolve) => urn.apply(resolve))));
+      // What the SDK's eager constructor made of the `{ name }` alias: a URN under the same parent.
+      const older = await new Promise<string>((resolve) => pulumi.createUrn("older", "test:index:Thing", parent).apply(resolve));
+      seen = { before, urns, after: collapses(), again: internal.__aliases === first, older };
+      return {};
+    },
+    { stack: "patch" },
+  );
+  assert.ok(seen);
+  assert.equal(seen.before, 0, "the constructor collapsed an alias: the patch is not applied (or no longer takes effect)");
+  assert.ok(seen.after >= 1, "reading __aliases collapses them");
+  assert.ok(seen.again, "collapsed once, then kept");
+  assert.deepEqual(seen.urns, [oldUrn, seen.older]);
+  assert.match(seen.older, /test:index:Parent\$test:index:Thing::older$/);
+});
+
+async function aliasesSent(aliasSpecs: boolean): Promise<Map<string, string[]>> {
+  const run = await runProgram(
+    () => {
+      const app = new pulumi.ComponentResource("test:index:App", "app", {}, { aliases: [{ name: "old-app" }] });
+      new pulumi.ComponentResource("test:index:Part", "app-part", {}, { parent: app });
+      new pulumi.ComponentResource("test:index:Part", "app-renamed", {}, { parent: app, aliases: [{ name: "app-legacy" }] });
+      return {};
+    },
+    { stack: "aliases", aliasSpecs },
+  );
+  return new Map(run.resources.map((r) => [r.name, [...r.aliases].sort()]));
+}
+
+const base = "urn:pulumi:aliases::gitops-platform::";
+
+test("aliases reach an engine that takes alias specs", async () => {
+  const sent = await aliasesSent(true);
+  // The mock engine's URNs name the stack as a parent type (runtime/mocks.js, newUrn).
+  assert.deepEqual(sent.get("app"), [`${base}pulumi:pulumi:Stack$test:index:App::old-app`]);
+  // The engine derives a child's aliases from its parent's itself: the SDK sends only its own.
+  assert.deepEqual(sent.get("app-part"), []);
+  assert.deepEqual(sent.get("app-renamed"), [`${base}test:index:App$test:index:Part::app-legacy`]);
+});
+
+test("aliases reach an engine without alias specs: the SDK collapses them, a parent's included", async () => {
+  const sent = await aliasesSent(false);
+  assert.deepEqual(sent.get("app"), [`${base}test:index:App::old-app`]);
+  // The parent's alias, inherited: collapsed from the parent's lazily read __aliases.
+  assert.deepEqual(sent.get("app-part"), [`${base}test:index:App$test:index:Part::old-app-part`]);
+  assert.deepEqual(
+    sent.get("app-renamed"),
+    // Its own alias is collapsed under the parent's URN, which the mock engine made with the stack's type in it.
+    [`${base}pulumi:pulumi:Stack$test:index:App$test:index:Part::app-legacy`, `${base}test:index:App$test:index:Part::old-app-renamed`, `${base}test:index:App$test:index:Part::old-app-legacy`].sort(),
+  );
+});
