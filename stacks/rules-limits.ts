@@ -50,7 +50,10 @@ export function checkServiceLimits(config: ParsedPlatform, report: Report): void
   if ((VAULT_RESERVED_MOUNTS as readonly string[]).includes(config.vault.kvMount)) {
     report(["vault", "kvMount"], `"${config.vault.kvMount}" is a path Vault reserves (${VAULT_RESERVED_MOUNTS.join(", ")}); pick another mount such as secret`);
   }
+  reportRepeatedIds(config.cluster.adminGroupObjectIds, ["cluster", "adminGroupObjectIds"], report);
   config.tenants.forEach((tenant, i) => {
+    reportRepeatedIds(tenant.groups.admins, ["tenants", i, "groups", "admins"], report);
+    reportRepeatedIds(tenant.groups.viewers, ["tenants", i, "groups", "viewers"], report);
     tenant.vault.roles.forEach((role, j) =>
       role.serviceAccounts.forEach((account, k) => {
         if (account === "default") {
@@ -188,4 +191,17 @@ function pusherField(pusher: { branch?: string; environment?: string }, problem:
   if (problem.startsWith("repository")) return ["repository"];
   if (problem.startsWith("name exactly one")) return [];
   return [pusher.branch !== undefined ? "branch" : "environment"];
+}
+
+/**
+ * Entra object ids are GUIDs, which compare case-insensitively: one group twice (in any case) is
+ * one principal granted one role twice, which the components refuse (and ARM answers 409).
+ */
+function reportRepeatedIds(ids: readonly string[], path: Path, report: Report): void {
+  const first = new Map<string, number>();
+  ids.forEach((id, i) => {
+    const seen = first.get(id.toLowerCase());
+    if (seen !== undefined) report([...path, i], `${id} is the group at index ${seen} again (object ids compare case-insensitively)`);
+    else first.set(id.toLowerCase(), i);
+  });
 }

@@ -134,3 +134,15 @@ test("item 9: .inf, -.inf and .nan are named as written, not as null", async () 
     assert.doesNotMatch(outcome.stderr, /null/);
   }
 });
+
+test("generative find: one Entra group twice, in any case, is refused at its key path (it crashed KeyVault's administrator grants)", () =>
+  refusesAll([
+    {
+      name: "an admin group in upper case again",
+      edit: (p) => p.cluster.adminGroupObjectIds.push(String(p.cluster.adminGroupObjectIds[0]).toUpperCase()),
+      problems: ["cluster.adminGroupObjectIds[1]: 5D8C1F3E-2B7A-4C9D-8E6F-0A1B2C3D4E5F is the group at index 0 again"],
+    },
+    { name: "an admin group again", edit: (p) => p.cluster.adminGroupObjectIds.push(p.cluster.adminGroupObjectIds[0]), problems: ["cluster.adminGroupObjectIds[1]: "] },
+    { name: "a tenant's admins", edit: (p) => web(p).groups.admins.push(String(web(p).groups.admins[0]).toUpperCase()), problems: ["tenants[0].groups.admins[1]: "] },
+    { name: "a tenant's viewers", edit: (p) => web(p).groups.viewers.push(web(p).groups.viewers[0]), problems: ["tenants[0].groups.viewers[1]: "] },
+  ]));
