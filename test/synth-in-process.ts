@@ -28,7 +28,7 @@ export function writeStackFile(platform: unknown, extra: Record<string, unknown>
 }
 
 /** `npm run synth -- <stack> --config <file>`, in this process, output captured. */
-export async function synthInProcess(stack: string, file: string): Promise<SynthOutcome> {
+export async function synthInProcess(stack: string, file: string, extraArgs: readonly string[] = []): Promise<SynthOutcome> {
   const out: string[] = [];
   const err: string[] = [];
   const { log, error, warn } = console;
@@ -36,7 +36,7 @@ export async function synthInProcess(stack: string, file: string): Promise<Synth
   console.error = (...args: unknown[]) => void err.push(args.map(String).join(" "));
   console.warn = console.error;
   try {
-    const code = await main([stack, "--config", file]);
+    const code = await main([stack, "--config", file, ...extraArgs]);
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
   } catch (crash) {
     return { code: 3, stdout: out.join("\n"), stderr: `${err.join("\n")}\nsynth failed: ${crash instanceof Error ? crash.stack : String(crash)}`, crash };
