@@ -23,6 +23,7 @@ import {
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";
+import { checkServiceLimits } from "./rules-limits";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -48,6 +49,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkFlagger(config, report);
   if (isProduction(config.environment)) checkProduction(config, report);
   checkMonitoring(config, report);
+  checkServiceLimits(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -131,10 +131,36 @@ export class RecordingMonitor extends MockMonitor {
     });
   }
 
+  /** Every URN registered or read so far. */
+  private readonly urns = new Set<string>();
+
+  /**
+   * The real engine refuses a second registration (or read) of one URN: "Duplicate resource URN
+   * '<urn>'; try giving it a unique name" (pkg/resource/deploy/step_generator.go,
+   * diag.GetDuplicateResourceURNError). The SDK's MockMonitor overwrites the first silently.
+   * Components and explicit providers included. (The engine's default providers are
+   * `pulumi:providers:<package>::default_<version>` with no parent; a program's providers always
+   * sit under the Stack, so they cannot take those URNs.)
+   */
+  private claimUrn(req: { getParent(): string; getType(): string; getName(): string }): Error | undefined {
+    const urn = (this as unknown as UrnMaker).newUrn(req.getParent(), req.getType(), req.getName());
+    if (this.urns.has(urn)) return new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`);
+    this.urns.add(urn);
+    return undefined;
+  }
+
+  /**
+   * The first registration the real engine would refuse. The mock answers it (an error answer
+   * would reject the resource's outputs in the SDK long after the run) and the run fails with it.
+   */
+  refusal: Error | undefined;
+
   override async registerResource(req: Request, callback: Callback): Promise<void> {
+    const duplicate = this.claimUrn(req);
+    this.refusal ??= duplicate;
     this.pendingSecretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
     await super.registerResource(req, (err, response) => {
-      if (!err) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
+      if (!err && !duplicate) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
       callback(err, response);
     });
   }
@@ -144,8 +170,10 @@ export class RecordingMonitor extends MockMonitor {
    * and the properties to read by, the response the state read; there are no options.
    */
   override async readResource(req: ReadRequest, callback: Callback): Promise<void> {
+    const duplicate = this.claimUrn(req);
+    this.refusal ??= duplicate;
     await super.readResource(req, (err, response) => {
-      if (!err) {
+      if (!err && !duplicate) {
         const read = response as { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined };
         const asRegistration: Request = {
           getType: () => req.getType(),
@@ -385,6 +413,7 @@ async function run(program: () => unknown, options: EngineOptions): Promise<Engi
   process.off("unhandledRejection", onRejection);
   const resources = [...monitor.recorded.values()];
   options.registered?.push(...resources);
+  failure = monitor.refusal ?? failure;
   if (failure !== undefined) throw failure;
 
   const stack = resources.find((r) => r.type === "pulumi:pulumi:Stack");

@@ -81,6 +81,22 @@ function readYaml(text: string, fileName: string): unknown {
  * Parses the text of a stack file. `secretValues` supplies decrypted values by config key
  * (tests use it to plant known secrets); otherwise each secret gets a placeholder.
  */
+/**
+ * YAML's `.inf`, `-.inf` and `.nan` are numbers JSON cannot hold: the engine's JSON would carry
+ * them as null, and validation would report "got null" for what the user wrote. Each is named at
+ * its key path, as written.
+ */
+function nonFiniteNumbers(value: unknown, path: string): string[] {
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return [];
+    const written = Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
+    return [`${path}: must be a finite number, got ${written}`];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => nonFiniteNumbers(item, `${path}[${i}]`));
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => nonFiniteNumbers(item, `${path}.${key}`));
+  return [];
+}
+
 export function parseStackFile(text: string, fileName: string, secretValues: Record<string, string> = {}): StackConfig {
   const document = readYaml(text, fileName);
   if (document === null || document === undefined) return { config: {}, secretKeys: [] };
@@ -91,6 +107,8 @@ export function parseStackFile(text: string, fileName: string, secretValues: Rec
   if (typeof section !== "object" || section === null || Array.isArray(section)) {
     throw new StackFileError(`${fileName}: config: must be a mapping of config keys`);
   }
+  const nonFinite = Object.entries(section).flatMap(([key, raw]) => nonFiniteNumbers(raw, key));
+  if (nonFinite.length > 0) throw new StackFileError(`${fileName}:\n${nonFinite.map((problem) => `  ${problem}`).join("\n")}`);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, raw] of Object.entries(section)) {

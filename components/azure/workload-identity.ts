@@ -8,6 +8,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { assignRole, RoleGrant } from "./roles";
 import type { AzureComponentArgs } from "./common";
+import { shortHash } from "../derived-name";
 
 /** Azure's limit on federated identity credentials per identity. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
@@ -58,6 +59,18 @@ export function credentialName(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 120).padEnd(3, "-");
 }
 
+/**
+ * A service account's credential name: `<namespace>-<name>` where that is a valid credential
+ * name as it stands; otherwise (a '.' in the account's name, or over 120 characters) cleaned, cut
+ * and suffixed with a hash of the subject, so that `a.b` and `a-b`, or two names that differ only
+ * past the cut, never share one credential.
+ */
+export function serviceAccountCredentialName(ref: ServiceAccountRef): string {
+  const text = `${ref.namespace}-${ref.name}`;
+  if (/^[A-Za-z0-9_-]{3,120}$/.test(text)) return text;
+  return `${credentialName(text).slice(0, 111)}-${shortHash(serviceAccountSubject(ref))}`;
+}
+
 export class WorkloadIdentity extends pulumi.ComponentResource {
   readonly identity: managedidentity.UserAssignedIdentity;
   /** The identity's name in Azure. */
@@ -102,9 +115,17 @@ export class WorkloadIdentity extends pulumi.ComponentResource {
     this.id = this.identity.id;
 
     const specs = [
-      ...serviceAccounts.map((ref) => ({ name: credentialName(`${ref.namespace}-${ref.name}`), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref), dependsOn: [] as pulumi.Resource[] })),
+      ...serviceAccounts.map((ref) => ({ name: serviceAccountCredentialName(ref), issuer: args.oidcIssuerUrl!, subject: serviceAccountSubject(ref), dependsOn: [] as pulumi.Resource[] })),
       ...external.map((c) => ({ name: credentialName(c.name), issuer: c.issuer, subject: c.subject, dependsOn: c.dependsOn ?? [] })),
     ];
+    const subjectByName = new Map<string, string>();
+    for (const spec of specs) {
+      const other = subjectByName.get(spec.name);
+      if (other !== undefined) {
+        throw new pulumi.RunError(`WorkloadIdentity ${name}: subjects "${other}" and "${spec.subject}" would share the federated credential name "${spec.name}"`);
+      }
+      subjectByName.set(spec.name, spec.subject);
+    }
     // Azure answers 409 to concurrent credential writes on one identity: create them in a chain.
     this.credentials = [];
     for (const spec of specs) {

@@ -20,6 +20,7 @@ import { clientConfig, type RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, TENANT_TAG, tenantLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
+import { shortHash } from "../derived-name";
 
 export { TENANT_TAG };
 
@@ -88,12 +89,14 @@ export function scopeName(scope: string): string {
   const registry = REGISTRY_ID.exec(scope);
   const own = scope === OWN_KEY_VAULT_SCOPE ? "tenant-vault" : scope === OWN_REGISTRY_SCOPE ? "tenant-registry" : undefined;
   const text = own ?? (registry ? `acr-${registry[1]}` : container ? `blob-${container[3]}-${container[2]}` : "scope");
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .slice(0, 40)
-    .replace(/-+$/, "")
-    .replace(/-(\d+)$/, "$1");
+  // ARM compares ids case-insensitively: one scope in two spellings is one scope (refused as a
+  // duplicate grant by the config rules), so the lower-cased text is the input.
+  const lower = text.toLowerCase();
+  const clean = lower.replace(/[^a-z0-9-]+/g, "-").slice(0, 40).replace(/-+$/, "").replace(/-(\d+)$/, "$1");
+  if (clean === lower) return clean;
+  // Cleaned or cut: two scopes could read the same (long container names alike for 40
+  // characters), so a hash of the whole id follows; "-h<hex>" never ends in '-<digits>'.
+  return `${lower.replace(/[^a-z0-9-]+/g, "-").slice(0, 30).replace(/-+$/, "")}-h${shortHash(lower)}`;
 }
 
 /**

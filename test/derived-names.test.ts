@@ -1,0 +1,82 @@
+/**
+ * Names the platform derives from user input are injective: inputs that differ only in a
+ * character the cleaning replaces, or only past the cut, get distinct names; an input that is
+ * already a valid name keeps it as it is (the names of existing resources never change).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { serviceAccountCredentialName } from "../components/azure/workload-identity";
+import { scopeName } from "../components/kubernetes/tenant-identities";
+import { synthesize } from "../synth/synthesize";
+import { pinTestDay, stackFileWith } from "./helpers";
+
+pinTestDay();
+
+const CREDENTIAL_NAME = /^[A-Za-z0-9_-]{3,120}$/;
+const SCOPE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+test("service account credential names: valid, unchanged where the input is already a name, distinct for '.' vs '-' and past the cut", () => {
+  assert.equal(serviceAccountCredentialName({ namespace: "web", name: "frontend-azure" }), "web-frontend-azure");
+  assert.equal(serviceAccountCredentialName({ namespace: "vault", name: "vault" }), "vault-vault");
+  const long = "a".repeat(130);
+  const pairs: [string, string][] = [
+    ["my.app", "my-app"],
+    ["a.b.c", "a-b.c"],
+    [`${long}x`, `${long}y`],
+    [`${"b".repeat(116)}`, `${"b".repeat(117)}`],
+  ];
+  for (const [one, two] of pairs) {
+    const a = serviceAccountCredentialName({ namespace: "web", name: one });
+    const b = serviceAccountCredentialName({ namespace: "web", name: two });
+    assert.notEqual(a, b, `${one} and ${two}`);
+    for (const name of [a, b]) assert.match(name, CREDENTIAL_NAME);
+  }
+});
+
+const container = (account: string, name: string) =>
+  `/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default/containers/${name}`;
+
+test("scope names: valid, unchanged for short ids, distinct where only the cut or the cleaning tells two scopes apart", () => {
+  assert.equal(scopeName("keyVault"), "tenant-vault");
+  assert.equal(scopeName(container("acmeplatformdev", "web-manifests")), "blob-web-manifests-acmeplatformdev");
+  const long = "manifests-for-the-web-frontend-team";
+  const pairs: [string, string][] = [
+    [container("acct", `${long}-one`), container("acct", `${long}-two`)],
+    [container("123", "logs"), container("23", "logs1")],
+    [container("acct", "a.b"), container("acct", "a-b")],
+  ];
+  for (const [one, two] of pairs) {
+    const a = scopeName(one);
+    const b = scopeName(two);
+    assert.notEqual(a, b, `${one} and ${two}`);
+    for (const name of [a, b]) {
+      assert.match(name, SCOPE_NAME);
+      assert.doesNotMatch(name, /-\d+$/);
+    }
+  }
+  assert.equal(scopeName(container("Acct", "Logs")), scopeName(container("acct", "logs")), "ARM ids compare case-insensitively");
+});
+
+test("a tenant identity with accounts that differ by '.' vs '-', and two grants of one role on containers alike for 40 characters, synthesizes with a credential and an assignment each", async () => {
+  const long = "manifests-for-the-web-frontend-team-of-acme";
+  const file = stackFileWith("dev", (platform) => {
+    const web = (platform.tenants as Record<string, unknown>[])[0];
+    web.identities = [
+      {
+        name: "reader",
+        serviceAccounts: ["my.app", "my-app"],
+        roles: [
+          { role: "Storage Blob Data Reader", scope: container("acmeplatformdev", `${long}-one`) },
+          { role: "Storage Blob Data Reader", scope: container("acmeplatformdev", `${long}-two`) },
+        ],
+      },
+    ];
+    web.ociRepositories = [];
+    web.buckets = [];
+  });
+  const { run } = await synthesize({ stack: "dev", configFile: file });
+  const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential" && r.inputs.subject !== undefined && String(r.inputs.subject).startsWith("system:serviceaccount:web:my"));
+  assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["system:serviceaccount:web:my-app", "system:serviceaccount:web:my.app"]);
+  const assignments = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.inputs.scope).includes(long));
+  assert.equal(assignments.length, 2);
+});

@@ -1,0 +1,54 @@
+/**
+ * The generative config test, short run (the long one: `npm run test:generative`). Seeded and
+ * reproducible: GENERATIVE_SEED and GENERATIVE_RUNS override the defaults; a failure prints the
+ * seed, the case and the config.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { applyCase, checkGenerated, generatedCase, graphProblems } from "./generative";
+import { pinTestDay } from "./helpers";
+import type { SynthGraph } from "../synth/synthesize";
+
+pinTestDay();
+
+export const DEFAULT_SEED = 20261207;
+const seed = Number(process.env.GENERATIVE_SEED ?? DEFAULT_SEED);
+const runs = Number(process.env.GENERATIVE_RUNS ?? 10);
+
+test(`mutated sample stacks (seed ${seed}, ${runs} cases): exit 0/1/2, no stack trace, no duplicate URN, nothing accepted that a service refuses`, async () => {
+  await checkGenerated({ seed, runs });
+});
+
+test("one seed, one sequence of configs", () => {
+  const first = fc.sample(generatedCase, { seed: 42, numRuns: 5 }).map(applyCase);
+  const again = fc.sample(generatedCase, { seed: 42, numRuns: 5 }).map(applyCase);
+  assert.deepEqual(again, first);
+  assert.notDeepEqual(fc.sample(generatedCase, { seed: 43, numRuns: 5 }).map(applyCase), first);
+});
+
+test("the graph check finds what the real services refuse: a credential name for two subjects, tags alike but for case, one Kubernetes object twice", () => {
+  const resource = (urn: string, type: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}) =>
+    ({ urn, type, name: urn, custom: true, parent: null, provider: null, dependencies: [], protect: false, inputs, outputs }) as SynthGraph["resources"][number];
+  const credential = (urn: string, subject: string) =>
+    resource(urn, "azure-native:managedidentity:FederatedIdentityCredential", { resourceName: "id", federatedIdentityCredentialResourceName: "web-my-app", subject });
+  const graph: SynthGraph = {
+    project: "p",
+    stack: "s",
+    outputs: {},
+    resources: [
+      credential("a", "system:serviceaccount:web:my-app"),
+      credential("b", "system:serviceaccount:web:my.app"),
+      resource("c", "azure-native:resources:ResourceGroup", { tags: { Owner: "x", owner: "y" } }),
+      resource("d", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web", namespace: "web" } }),
+      resource("e", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web", namespace: "web" } }),
+      resource("f", "azure-native:managedidentity:UserAssignedIdentity", {}, { name: "x".repeat(129) }),
+    ],
+  };
+  const problems = graphProblems(graph);
+  assert.equal(problems.length, 4, problems.join("\n"));
+  assert.match(problems[0], /credential id\/web-my-app for two subjects/);
+  assert.match(problems[1], /tag names that differ only by case/);
+  assert.match(problems[2], /two resources make GitRepository\.source\.toolkit\.fluxcd\.io\|web\|web/);
+  assert.match(problems[3], /identity name x+ is 129 characters/);
+});
