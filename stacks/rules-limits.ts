@@ -176,7 +176,8 @@ function checkPushers(pushers: readonly { repository: string; branch?: string; e
   const seen = new Map<string, number>();
   pushers.forEach((pusher, j) => {
     const problem = registryPusherProblem(pusher);
-    if (problem) report([...path, j, ...pusherField(pusher, problem)], problem);
+    // The schema already says "name exactly one of branch or environment", with the why.
+    if (problem && !problem.startsWith("name exactly one")) report([...path, j, ...pusherField(pusher, problem)], problem);
     const key = `${pusher.repository.toLowerCase()} ${pusher.branch !== undefined ? `branch ${pusher.branch}` : `environment ${pusher.environment}`}`;
     const first = seen.get(key);
     if (first !== undefined && pushers[first].repository !== pusher.repository) {
@@ -189,7 +190,6 @@ function checkPushers(pushers: readonly { repository: string; branch?: string; e
 /** The field of a pusher a problem of registryPusherProblem is about (none: the pusher as a whole). */
 function pusherField(pusher: { branch?: string; environment?: string }, problem: string): string[] {
   if (problem.startsWith("repository")) return ["repository"];
-  if (problem.startsWith("name exactly one")) return [];
   return [pusher.branch !== undefined ? "branch" : "environment"];
 }
 

@@ -146,8 +146,8 @@ const CASES: Case[] = [
   devCase("pod range overlaps the service range", { cluster: { network: { podCidr: "10.0.0.0/8" } } }, `${P}.cluster.network.serviceCidr: must not overlap podCidr (10.0.0.0/8)`),
   devCase(
     "service range inside the pod range",
-    { cluster: { network: { podCidr: "172.16.0.0/12", serviceCidr: "172.20.0.0/16", dnsServiceIp: "172.20.0.10" } } },
-    `${P}.cluster.network.serviceCidr: must not overlap podCidr (172.16.0.0/12)`,
+    { cluster: { network: { podCidr: "10.128.0.0/12", serviceCidr: "10.130.0.0/16", dnsServiceIp: "10.130.0.10" } } },
+    `${P}.cluster.network.serviceCidr: must not overlap podCidr (10.128.0.0/12)`,
   ),
   devCase("private cluster with an allow list", { cluster: { privateCluster: true, authorizedIpRanges: ["203.0.113.0/24"] } }, `${P}.cluster.authorizedIpRanges: must be empty for a private cluster (AKS does not combine the two)`),
   devCase("cilium on kubenet", { cluster: { network: { plugin: "kubenet" } } }, `${P}.cluster.network.policy: cilium needs plugin "azure" (Azure CNI powered by Cilium), not "kubenet"`),
