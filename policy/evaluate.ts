@@ -15,6 +15,7 @@ import { vaultTenantAccessScoped } from "./rules/vault-tenants";
 import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
+import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -33,6 +34,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...CI_POLICIES,
   sealedSecretsControllerLockedDown,
   ...MONITORING_POLICIES,
+  tenantObjectsGuarded,
 ];
 
 export function evaluatePolicies(

@@ -183,7 +183,7 @@ test("FluxNotifications on its own alerts in a tenant namespace, after whatever 
     });
   });
   const alert = kubeObjects(r, "Alert")[0];
-  assert.deepEqual(alert.values.metadata, { name: "team-hook", namespace: "team-a", labels: { "app.kubernetes.io/managed-by": "pulumi" } });
+  assert.deepEqual(alert.values.metadata, { name: "team-hook", namespace: "team-a", labels: { "app.kubernetes.io/managed-by": "pulumi", "gitops-platform/guardrail": "true" } });
   assert.equal((alert.values.spec as { eventSeverity: string }).eventSeverity, "info");
   assert.ok(dependsOn(r, alert, r.one("kubernetes:helm.sh/v3:Release")));
   assert.ok(!JSON.stringify(r.resources.map((x) => [x.inputs, x.outputs])).includes("PLANTED"));

@@ -190,7 +190,7 @@ test("every object uses the given provider, lives in the namespace after it exis
   const provider = r.one("pulumi:providers:kubernetes");
   const ns = r.one("kubernetes:core/v1:Namespace");
   const kube = r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:"));
-  assert.equal(kube.length, 14);
+  assert.equal(kube.length, 16);
   const clusterScoped = (x: { type: string }) => x === ns || x.type.startsWith("kubernetes:admissionregistration.k8s.io/");
   for (const x of kube) {
     assert.equal(x.provider, provider.urn, x.name);
@@ -209,13 +209,9 @@ test("tenants cannot edit or delete the platform's network policies: an admissio
     spec: { failurePolicy: string; matchConstraints: { resourceRules: Record<string, string[]>[] }; matchConditions: { expression: string }[]; validations: { expression: string }[] };
   };
   assert.equal(admission.spec.failurePolicy, "Fail");
+  // What the CEL admits and refuses is evaluated for real in test/admission-guardrails.test.ts.
   assert.deepEqual(admission.spec.matchConstraints.resourceRules, [
-    { apiGroups: ["networking.k8s.io"], apiVersions: ["*"], resources: ["networkpolicies"], operations: ["UPDATE", "DELETE"] },
-  ]);
-  // The label as it was before the request, so a tenant cannot drop it and edit in one go.
-  assert.deepEqual(admission.spec.matchConditions.map((c) => c.expression), [`has(oldObject.metadata.labels) && '${GUARDRAIL_LABEL}' in oldObject.metadata.labels && oldObject.metadata.labels['${GUARDRAIL_LABEL}'] == 'true'`]);
-  assert.deepEqual(admission.spec.validations.map((v) => v.expression), [
-    `!request.userInfo.groups.exists(g, g in ['system:serviceaccounts:team-a-dev', '${ADMIN_GROUP}'])`,
+    { apiGroups: ["*"], apiVersions: ["*"], resources: ["*"], operations: ["CREATE", "UPDATE", "DELETE"] },
   ]);
 
   const binding = named(r, "ValidatingAdmissionPolicyBinding", "tenant-guardrails-team-a-dev") as unknown as {

@@ -12,7 +12,7 @@ import { githubSshUrl, gitRepository, kustomization, objectName } from "./flux-m
 import { fluxResource } from "./flux-resource";
 import { sharedInvoke } from "../shared-invoke";
 import { knownHosts } from "./known-hosts";
-import { managedLabels } from "./labels";
+import { GUARDRAIL_LABEL, managedLabels } from "./labels";
 
 export interface GitSourceArgs {
   /** Kubernetes provider of the cluster; the ambient default is never used. */
@@ -102,7 +102,8 @@ export class GitSource extends pulumi.ComponentResource {
     // whose owner must be the repository's owner), like any provider other than the cluster's.
     const githubOpts = { parent: this };
     const k8sOpts = { parent: this, provider: args.provider };
-    const labels = managedLabels();
+    // Guardrail-labelled: the tenant whose namespace these live in may not change them (tenantGuardrailPolicy).
+    const labels = { ...managedLabels(), [GUARDRAIL_LABEL]: "true" };
 
     // The repository, when this component owns it; the deploy key then waits for it.
     let repository: pulumi.Input<string> = repoName;

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { alert, changesAlert, NotificationEvents, notificationProvider } from "./flux-manifests";
 import { fluxResource } from "./flux-resource";
-import { managedLabels } from "./labels";
+import { GUARDRAIL_LABEL, managedLabels } from "./labels";
 
 export interface NotificationTarget {
   /** DNS-1123 name of the Provider and Alert; the Secret is `<name>-webhook`. */
@@ -51,7 +51,8 @@ export class FluxNotifications extends pulumi.ComponentResource {
 
   constructor(name: string, args: FluxNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:FluxNotifications", name, {}, opts);
-    const labels = managedLabels();
+    // Guardrail-labelled: in a tenant namespace the tenant may not change them (tenantGuardrailPolicy).
+    const labels = { ...managedLabels(), [GUARDRAIL_LABEL]: "true" };
     const alerts: pulumi.Output<string>[] = [];
     for (const target of args.notifications) {
       const secretName = `${target.name}-webhook`;

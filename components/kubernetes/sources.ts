@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { bucket, helmRelease, helmRepository, HelmDriftMode, kustomization, ociRepository, SourceKind, FluxObject } from "./flux-manifests";
 import { fluxResource } from "./flux-resource";
-import { managedLabels } from "./labels";
+import { GUARDRAIL_LABEL, managedLabels } from "./labels";
 
 export interface HelmReleaseSource {
   /** Name of the HelmRepository and the HelmRelease (and the Helm release). */
@@ -84,7 +84,8 @@ export class FluxSources extends pulumi.ComponentResource {
 
   constructor(name: string, args: FluxSourcesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:kubernetes:FluxSources", name, {}, opts);
-    const labels = managedLabels();
+    // Guardrail-labelled: the tenant whose namespace these live in may not change them (tenantGuardrailPolicy).
+    const labels = { ...managedLabels(), [GUARDRAIL_LABEL]: "true" };
     const baseOpts = { parent: this, provider: args.provider, dependsOn: args.fluxReady ?? [] };
     const created: string[] = [];
     const add = (logical: string, object: FluxObject, objectName: string, dependsOn: pulumi.Resource[] = []) => {

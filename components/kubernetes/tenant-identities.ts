@@ -18,7 +18,7 @@ import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
 import { assignToGroups } from "../azure/custom-role";
 import { clientConfig, type RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import { managedLabels, TENANT_TAG, tenantLabels } from "./labels";
+import { GUARDRAIL_LABEL, managedLabels, TENANT_TAG, tenantLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
 import { shortHash } from "../derived-name";
 
@@ -225,7 +225,7 @@ export class TenantIdentities extends pulumi.ComponentResource {
           serviceAccounts: spec.serviceAccounts.map((account) => ({ namespace: args.namespace, name: account })),
           roles,
           tags: args.tags,
-          kubernetes: { provider: args.provider, labels: tenantLabels(args.tenant, args.environment), dependsOn: args.namespaceReady },
+          kubernetes: { provider: args.provider, labels: { ...tenantLabels(args.tenant, args.environment), [GUARDRAIL_LABEL]: "true" }, dependsOn: args.namespaceReady },
         },
         { parent: this },
       );
@@ -257,7 +257,7 @@ export class TenantIdentities extends pulumi.ComponentResource {
     const rules = sourceTokenRules([...new Set(accounts)]);
     if (rules.length === 0) return [];
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
-    const metadata = { name: objectName, namespace: args.namespace, labels: managedLabels() };
+    const metadata = { name: objectName, namespace: args.namespace, labels: { ...managedLabels(), [GUARDRAIL_LABEL]: "true" } };
     const role = new k8s.rbac.v1.Role(logical, { metadata, rules }, k8sOpts);
     const binding = new k8s.rbac.v1.RoleBinding(
       logical,

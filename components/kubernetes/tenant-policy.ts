@@ -355,14 +355,24 @@ function celString(text: string): string {
   return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
+/** A CEL test that `labels` (an object's metadata.labels, possibly absent) carries `label`. */
+function carriesLabel(objectVar: "object" | "oldObject", label: string): string {
+  return `(${objectVar} != null && has(${objectVar}.metadata.labels) && ${label} in ${objectVar}.metadata.labels)`;
+}
+
 /**
  * A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, GA in Kubernetes 1.30) that
- * refuses the tenant's principals any update or delete of a NetworkPolicy labelled
- * `<guardrailLabel>: "true"`: the namespace's service accounts (the group
+ * refuses the tenant's principals any create, update or delete of an object in the namespace that
+ * carries `<guardrailLabel>`, whatever its kind: the class is "the platform's objects here"
+ * (RoleBindings, Role, ServiceAccount, ResourceQuota, LimitRange, NetworkPolicies, the Flux
+ * source, Kustomization and deploy-key Secret), not a list that a new kind could slip past.
+ * The tenant's principals are the namespace's service accounts (the group
  * `system:serviceaccounts:<ns>`, which covers Flux impersonating the reconciler and every
  * workload) and the tenant's admin groups (AKS puts Entra group object ids in the user's groups).
- * The label is read from the object as stored (`oldObject`), so dropping it in the same update
- * does not help. Platform admins and the deployer are not tenants and pass.
+ * The label is read from the object as stored (`oldObject`, null on CREATE) and as sent
+ * (`object`, null on DELETE): dropping it in an update does not help, and a tenant cannot mint an
+ * object that passes for the platform's. Platform admins and the deployer are not tenants and pass.
+ * https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
 export function tenantGuardrailPolicy(namespace: string, adminGroups: readonly string[], guardrailLabel: string) {
   const label = celString(guardrailLabel);
@@ -370,18 +380,54 @@ export function tenantGuardrailPolicy(namespace: string, adminGroups: readonly s
   return {
     failurePolicy: "Fail",
     matchConstraints: {
-      resourceRules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["*"], resources: ["networkpolicies"], operations: ["UPDATE", "DELETE"] }],
+      resourceRules: [{ apiGroups: ["*"], apiVersions: ["*"], resources: ["*"], operations: ["CREATE", "UPDATE", "DELETE"] }],
     },
-    matchConditions: [
-      {
-        name: "platform-owned",
-        expression: `has(oldObject.metadata.labels) && ${label} in oldObject.metadata.labels && oldObject.metadata.labels[${label}] == 'true'`,
-      },
-    ],
+    matchConditions: [{ name: "platform-owned", expression: `${carriesLabel("oldObject", label)} || ${carriesLabel("object", label)}` }],
     validations: [
       {
         expression: `!request.userInfo.groups.exists(g, g in [${principals}])`,
-        message: `the platform's network policies in ${namespace} cannot be changed by the tenant; add a policy of your own (policies are additive)`,
+        message: `the platform's objects in ${namespace} (label ${guardrailLabel}) cannot be created, changed or deleted by the tenant; add objects of your own`,
+      },
+    ],
+  };
+}
+
+/** The name of a tenant's workload admission policy and of its binding (cluster-scoped objects). */
+export function workloadPolicyName(namespace: string): string {
+  return `tenant-workloads-${namespace}`;
+}
+
+/**
+ * A ValidatingAdmissionPolicy, bound to the tenant namespace whoever asks (the platform creates
+ * neither kind there), that refuses two ways out of the namespace's identities:
+ * - a Secret of type `kubernetes.io/service-account-token`: the token controller fills it with a
+ *   non-expiring token for any service account of the namespace, which outlives pod specs and
+ *   carries no audience a Vault role could pin;
+ * - a SecretProviderClass (Secrets Store CSI) with `parameters.useVMManagedIdentity` true: the
+ *   Azure provider then authenticates as the node's (kubelet's) identity, not the tenant's. The
+ *   provider reads the value with Go's strconv.ParseBool, which takes "1", "t", "true" in any of
+ *   its cases; all are refused.
+ * Errors (a missing field in an unexpected shape) refuse too (failurePolicy Fail).
+ */
+export function tenantWorkloadPolicy(namespace: string) {
+  return {
+    failurePolicy: "Fail",
+    matchConstraints: {
+      resourceRules: [
+        { apiGroups: [""], apiVersions: ["v1"], resources: ["secrets"], operations: ["CREATE", "UPDATE"] },
+        { apiGroups: ["secrets-store.csi.x-k8s.io"], apiVersions: ["*"], resources: ["secretproviderclasses"], operations: ["CREATE", "UPDATE"] },
+      ],
+    },
+    validations: [
+      {
+        expression: `request.resource.resource != 'secrets' || !has(object.type) || object.type != 'kubernetes.io/service-account-token'`,
+        message: `service-account token Secrets cannot be created in ${namespace}; pods get short-lived projected tokens (serviceAccountToken volumes)`,
+      },
+      {
+        expression:
+          `request.resource.resource != 'secretproviderclasses' || !has(object.spec) || !has(object.spec.parameters) || ` +
+          `!('useVMManagedIdentity' in object.spec.parameters) || !(string(object.spec.parameters.useVMManagedIdentity).lowerAscii() in ['1', 't', 'true'])`,
+        message: `SecretProviderClasses in ${namespace} cannot use the node's managed identity (useVMManagedIdentity); use the tenant's workload identity (clientID)`,
       },
     ],
   };

@@ -15,7 +15,7 @@ import { KeyVault } from "../azure/key-vault";
 import { assignToGroups } from "../azure/custom-role";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { DECRYPTION_SERVICE_ACCOUNT, KUSTOMIZE_CONTROLLER, sopsConfig } from "./flux-install";
-import { managedLabels } from "./labels";
+import { GUARDRAIL_LABEL, managedLabels } from "./labels";
 import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
 
 export interface TenantSopsArgs {
@@ -86,7 +86,8 @@ export class TenantSops extends pulumi.ComponentResource {
     );
 
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.namespaceReady };
-    const labels = managedLabels();
+    // Guardrail-labelled: the tenant may not change them (tenantGuardrailPolicy).
+    const labels = { ...managedLabels(), [GUARDRAIL_LABEL]: "true" };
     // Flux requests this account's token itself (TokenRequest) and exchanges it with Entra; the
     // account needs only the client and tenant id (fluxcd website, integrations/azure.md,
     // "At the object level"). No token is mounted anywhere.

@@ -18,6 +18,8 @@ import {
   ReconcilerAccess,
   reconcilerRules,
   tenantGuardrailPolicy,
+  tenantWorkloadPolicy,
+  workloadPolicyName,
 } from "./tenant-policy";
 
 /**
@@ -86,7 +88,9 @@ export class Tenant extends pulumi.ComponentResource {
     );
     // Reading the name from the object makes every child wait for the namespace.
     const namespace = this.namespaceResource.metadata.name;
-    const meta = (objectName: string) => ({ name: objectName, namespace, labels });
+    // Everything here but the namespace is the platform's: the tenant may not touch it (tenantGuardrailPolicy).
+    const ownedLabels = { ...labels, [GUARDRAIL_LABEL]: "true" };
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels: ownedLabels });
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-reconciler`,
@@ -150,10 +154,27 @@ export class Tenant extends pulumi.ComponentResource {
       },
       child,
     );
+    const workloads = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-workloads`,
+      { metadata: { name: workloadPolicyName(args.namespace), labels }, spec: tenantWorkloadPolicy(args.namespace) },
+      child,
+    );
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-workloads`,
+      {
+        metadata: { name: workloadPolicyName(args.namespace), labels },
+        spec: {
+          policyName: workloads.metadata.name,
+          validationActions: ["Deny"],
+          matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.namespace } } },
+        },
+      },
+      child,
+    );
     for (const policy of policies) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
-        { metadata: { ...meta(policy.name), labels: { ...labels, [GUARDRAIL_LABEL]: "true" } }, spec: policy.spec },
+        { metadata: meta(policy.name), spec: policy.spec },
         { ...child, dependsOn: [guardrailBinding] },
       );
     }

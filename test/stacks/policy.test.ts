@@ -744,9 +744,9 @@ const FIXTURES: Record<string, Fixture[]> = {
       stack: "prod",
       change: (rs) => {
         rs.push(
-          added(ROLE, "web-everything", { metadata: { name: "everything", namespace: "web" }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] }),
+          added(ROLE, "web-everything", { metadata: { name: "everything", namespace: "web", labels: { "gitops-platform/guardrail": "true" } }, rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["get"] }] }),
           added(ROLE_BINDING, "web-everything", {
-            metadata: { name: "everything", namespace: "web" },
+            metadata: { name: "everything", namespace: "web", labels: { "gitops-platform/guardrail": "true" } },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "everything" },
             subjects: [{ kind: "Group", name: "8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01" }],
           }),
@@ -780,6 +780,24 @@ const FIXTURES: Record<string, Fixture[]> = {
           NETWORK_POLICY,
           "platform-api-allow-ingress-from-flagger-prometheus",
           "platform-api-allow-ingress-from-flagger-prometheus: admits every pod of flagger-system into tenant namespace api; name the pods (podSelector) that need in",
+        ),
+      ],
+    },
+  ],
+  "tenant-objects-guarded": [
+    {
+      title: "the platform's reconciler RoleBinding in a tenant namespace without the guardrail label (the tenant's admins could rewrite it)",
+      stack: "prod",
+      change: (rs) => {
+        delete props(rs, ROLE_BINDING, "platform-web-reconciler").metadata.labels["gitops-platform/guardrail"];
+      },
+      expected: [
+        expect(
+          "tenant-objects-guarded",
+          "mandatory",
+          ROLE_BINDING,
+          "platform-web-reconciler",
+          'platform-web-reconciler: in tenant namespace web without label gitops-platform/guardrail: "true"; the tenant could change or delete it',
         ),
       ],
     },
@@ -962,7 +980,7 @@ const FIXTURES: Record<string, Fixture[]> = {
         const address = props(rs, SECRET, "platform-flux-notifications-platform-alerts-webhook").stringData.address;
         assert.equal(typeof address, "string");
         rs.push({
-          ...added(SECRET, "platform-web-alerts-platform-alerts-webhook", { metadata: { name: "platform-alerts-webhook", namespace: "web" }, stringData: { address } }),
+          ...added(SECRET, "platform-web-alerts-platform-alerts-webhook", { metadata: { name: "platform-alerts-webhook", namespace: "web", labels: { "gitops-platform/guardrail": "true" } }, stringData: { address } }),
           secretPaths: ["stringData"],
         });
       },
@@ -982,7 +1000,7 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         const identity = props(rs, SECRET, "platform-web-git-git-secret").stringData.identity as string;
         rs.push({
-          ...added(SECRET, "api-borrowed-key", { metadata: { name: "borrowed", namespace: "api" }, data: { identity: Buffer.from(identity).toString("base64") } }),
+          ...added(SECRET, "api-borrowed-key", { metadata: { name: "borrowed", namespace: "api", labels: { "gitops-platform/guardrail": "true" } }, data: { identity: Buffer.from(identity).toString("base64") } }),
           secretPaths: ["data"],
         });
       },
