@@ -66,6 +66,33 @@ export interface TenantArgs {
   vaultEgress?: PlatformServiceEndpoint;
 }
 
+/**
+ * A ValidatingAdmissionPolicy that denies in one namespace only, and its binding (returned: what
+ * must exist before the policy protects anything).
+ */
+function namespaceAdmissionPolicy(
+  resourceName: string,
+  policyName: string,
+  namespace: string,
+  spec: k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec,
+  labels: Record<string, string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding {
+  const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(resourceName, { metadata: { name: policyName, labels }, spec }, opts);
+  return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+    resourceName,
+    {
+      metadata: { name: policyName, labels },
+      spec: {
+        policyName: policy.metadata.name,
+        validationActions: ["Deny"],
+        matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } },
+      },
+    },
+    opts,
+  );
+}
+
 export class Tenant extends pulumi.ComponentResource {
   /** The namespace's name. */
   readonly namespace: pulumi.Output<string>;
@@ -137,40 +164,8 @@ export class Tenant extends pulumi.ComponentResource {
       vaultEgress: args.vaultEgress,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
-    const guardrail = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-      `${name}-guardrails`,
-      { metadata: { name: guardrailPolicyName(args.namespace), labels }, spec: tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL) },
-      child,
-    );
-    const guardrailBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-      `${name}-guardrails`,
-      {
-        metadata: { name: guardrailPolicyName(args.namespace), labels },
-        spec: {
-          policyName: guardrail.metadata.name,
-          validationActions: ["Deny"],
-          matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.namespace } } },
-        },
-      },
-      child,
-    );
-    const workloads = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-      `${name}-workloads`,
-      { metadata: { name: workloadPolicyName(args.namespace), labels }, spec: tenantWorkloadPolicy(args.namespace) },
-      child,
-    );
-    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-      `${name}-workloads`,
-      {
-        metadata: { name: workloadPolicyName(args.namespace), labels },
-        spec: {
-          policyName: workloads.metadata.name,
-          validationActions: ["Deny"],
-          matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.namespace } } },
-        },
-      },
-      child,
-    );
+    const guardrailBinding = namespaceAdmissionPolicy(`${name}-guardrails`, guardrailPolicyName(args.namespace), args.namespace, tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL), labels, child);
+    namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace), labels, child);
     for (const policy of policies) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
