@@ -32,16 +32,16 @@ export { ContainerRegistry, CONTAINER_REGISTRY_DEFAULTS, type ContainerRegistryA
 export { containerRegistryName, registryPushSubject, type RegistryPusher } from "./azure/container-registry-push";
 export { assignRole, roleDefinitionId, BUILT_IN_ROLES, type BuiltInRole, type RoleGrant } from "./azure/roles";
 
-export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./kubernetes/tenant";
+export { Tenant, RECONCILER_SERVICE_ACCOUNT, type TenantArgs } from "./tenant/namespace";
 export { Flux, type FluxArgs } from "./kubernetes/flux";
 export type { ClusterReference } from "./cluster";
 export type { AzureComponentArgs } from "./azure/common";
-export { GitSource, type GitSourceArgs, type GitImageAutomationArgs, IMAGE_UPDATE_BRANCH } from "./kubernetes/git-source";
-export { FluxSources, type FluxSourcesArgs } from "./kubernetes/sources";
+export { GitSource, type GitSourceArgs, type GitImageAutomationArgs, IMAGE_UPDATE_BRANCH } from "./tenant/git-source";
+export { FluxSources, type FluxSourcesArgs } from "./tenant/sources";
 export { FluxNotifications, type FluxNotificationsArgs, type NotificationTarget } from "./kubernetes/notifications";
 export { knownHosts } from "./kubernetes/known-hosts";
 export { sopsConfig, lockdownFlags, DECRYPTION_SERVICE_ACCOUNT } from "./kubernetes/flux-install";
-export { TenantSops, type TenantSopsArgs } from "./kubernetes/tenant-sops";
+export { TenantSops, type TenantSopsArgs } from "./tenant/sops";
 export { EncryptOnlyRole, type EncryptOnlyRoleArgs } from "./azure/encrypt-only-role";
 export { SecretsWriterRole, type SecretsWriterRoleArgs } from "./azure/secrets-writer-role";
 export {
@@ -51,7 +51,7 @@ export {
   type TenantIdentitiesArgs,
   type TenantIdentitySpec,
   type TenantIdentityRole,
-} from "./kubernetes/tenant-identities";
+} from "./tenant/identities";
 export {
   HashiCorpVault,
   VAULT_DEFAULTS,

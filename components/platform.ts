@@ -23,17 +23,17 @@ import type { DiagnosticsArgs } from "./azure/common";
 import { PlatformMonitoring } from "./azure/monitoring";
 import { Flagger, flaggerScraper } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
-import { GitSource } from "./kubernetes/git-source";
+import { GitSource } from "./tenant/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
-import { FluxSources } from "./kubernetes/sources";
+import { FluxSources } from "./tenant/sources";
 import { TENANT_TAG } from "./kubernetes/labels";
-import { DEFAULT_FLUX_NAMESPACE, Tenant } from "./kubernetes/tenant";
-import { TenantSops } from "./kubernetes/tenant-sops";
-import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
+import { DEFAULT_FLUX_NAMESPACE, Tenant } from "./tenant/namespace";
+import { TenantSops } from "./tenant/sops";
+import type { PlatformServiceEndpoint } from "./tenant/namespace-policy";
 import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { chartFullname } from "./kubernetes/vault-config";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
-import { TenantIdentities } from "./kubernetes/tenant-identities";
+import { TenantIdentities } from "./tenant/identities";
 import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
 /** The components' own Args, as stacks/component-args.ts maps them from the config. */

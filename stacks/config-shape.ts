@@ -6,12 +6,12 @@
  */
 import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
-import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
+import { tenantRuleEscalation, WRITE_VERBS } from "../components/tenant/namespace-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
-import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
+import { IMAGE_UPDATE_BRANCH } from "../components/tenant/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
-import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
+import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/tenant/identities";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";

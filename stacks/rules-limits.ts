@@ -6,7 +6,7 @@
 import { parseCidr, rangesOverlap, type Ipv4Range } from "./cidr";
 import type { ParsedPlatform } from "./config-shape";
 import { registryPusherProblem } from "../components/azure/container-registry-push";
-import { TENANT_TAG } from "../components/kubernetes/tenant-identities";
+import { TENANT_TAG } from "../components/tenant/identities";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;

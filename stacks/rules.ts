@@ -19,7 +19,7 @@ import {
   STORAGE_ACCOUNT_ID,
   TENANT_IDENTITY_ROLES,
   TENANT_TAG,
-} from "../components/kubernetes/tenant-identities";
+} from "../components/tenant/identities";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";

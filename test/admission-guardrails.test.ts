@@ -9,10 +9,10 @@ import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import * as github from "@pulumi/github";
 import { Flux } from "../components/kubernetes/flux";
-import { GitSource } from "../components/kubernetes/git-source";
+import { GitSource } from "../components/tenant/git-source";
 import { GUARDRAIL_LABEL } from "../components/kubernetes/labels";
-import { FluxSources } from "../components/kubernetes/sources";
-import { Tenant } from "../components/kubernetes/tenant";
+import { FluxSources } from "../components/tenant/sources";
+import { Tenant } from "../components/tenant/namespace";
 import { admit, AdmissionRequest, PolicySpec } from "./admission-cel";
 import { run, TestRun } from "./helpers";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serviceAccountCredentialName } from "../components/azure/workload-identity";
-import { scopeName } from "../components/kubernetes/tenant-identities";
+import { scopeName } from "../components/tenant/identities";
 import { synthesize } from "../synth/synthesize";
 import { pinTestDay, stackFileWith } from "./helpers";
 

@@ -5,7 +5,7 @@ import { KeyVault } from "../components/azure/key-vault";
 import { Flux, FluxArgs } from "../components/kubernetes/flux";
 import { fluxHelmValues, renderedControllerArgs } from "../components/kubernetes/flux-install";
 import { FluxNotifications } from "../components/kubernetes/notifications";
-import { RECONCILER_SERVICE_ACCOUNT } from "../components/kubernetes/tenant";
+import { RECONCILER_SERVICE_ACCOUNT } from "../components/tenant/namespace";
 import { REDACTED } from "../synth/redact";
 import { validateKubernetesObjects } from "../synth/validate";
 import { dependsOn, run, TestRun } from "./helpers";

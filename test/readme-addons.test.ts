@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
+import { IMAGE_UPDATE_BRANCH } from "../components/tenant/git-source";
 import { RecordedResource } from "../synth/engine";
 import { validateKubernetesObjects } from "../synth/validate";
 

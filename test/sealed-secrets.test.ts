@@ -22,7 +22,7 @@ import {
   sealingKeyName,
   scopePolicySpec,
 } from "../components/kubernetes/sealed-secrets-config";
-import { reconcilerRules, SEALED_SECRETS_RULE } from "../components/kubernetes/tenant-policy";
+import { reconcilerRules, SEALED_SECRETS_RULE } from "../components/tenant/namespace-policy";
 import { REDACTED } from "../synth/redact";
 import { validateKubernetesObjects } from "../synth/validate";
 import { deployedSettingsOf, immutableChangeProblems, readDeployedSettings } from "../stacks/deployed";

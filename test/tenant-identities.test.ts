@@ -13,7 +13,7 @@ import {
   sourceTokenRules,
   TenantIdentities,
   TenantIdentitiesArgs,
-} from "../components/kubernetes/tenant-identities";
+} from "../components/tenant/identities";
 import { validateKubernetesObjects } from "../synth/validate";
 import { dependsOn, run, TestRun } from "./helpers";
 

@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { EncryptOnlyRole, ENCRYPT_ONLY_DATA_ACTIONS, encryptOnlyRoleGuid } from "../components/azure/encrypt-only-role";
 import { uuidV5 } from "../components/azure/custom-role";
 import { KeyVault } from "../components/azure/key-vault";
-import { TenantSops } from "../components/kubernetes/tenant-sops";
+import { TenantSops } from "../components/tenant/sops";
 import { validateKubernetesObjects } from "../synth/validate";
 import { dependsOn, run, TestRun } from "./helpers";
 

@@ -35,7 +35,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { stringify } from "yaml";
 import type { ClusterReference } from "../cluster";
 import { managedLabels, podSecurityLabels } from "./labels";
-import type { AddonPeer } from "./tenant-policy";
+import type { AddonPeer } from "./network-peers";
 
 export const FLAGGER_HELM_REPOSITORY = "https://flagger.app";
 export const FLAGGER_HELM_CHART = "flagger";

@@ -5,6 +5,15 @@
  */
 import { stringify } from "yaml";
 
+/**
+ * The service account Flux impersonates in every tenant namespace. Tenant creates it; Flux's
+ * multi-tenancy lockdown makes it the default (`--default-service-account`), so a Kustomization
+ * or HelmRelease that names no account still runs as it.
+ */
+export const RECONCILER_SERVICE_ACCOUNT = "flux-reconciler";
+
+export const DEFAULT_FLUX_NAMESPACE = "flux-system";
+
 export const FLUX_HELM_REPOSITORY = "https://fluxcd-community.github.io/helm-charts";
 export const FLUX_HELM_CHART = "flux2";
 export const KUSTOMIZE_CONTROLLER = "kustomize-controller";

@@ -11,7 +11,7 @@ import { KeyVault } from "../azure/key-vault";
 import type { ClusterReference } from "../cluster";
 import { FLUX_HELM_CHART, FLUX_HELM_REPOSITORY, fluxExtensionSettings, fluxHelmValues } from "./flux-install";
 import { FluxNotifications, NotificationTarget } from "./notifications";
-import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "./tenant";
+import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "./flux-install";
 
 /** @deprecated Use ClusterReference (with `provider` and `ready`). */
 export type FluxClusterArgs = Omit<ClusterReference, "provider" | "ready">;

@@ -12,7 +12,7 @@ import type { ClusterReference } from "../cluster";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
 import { managedLabels, podSecurityLabels } from "./labels";
-import type { PlatformServiceEndpoint } from "./tenant-policy";
+import type { PlatformServiceEndpoint } from "./network-peers";
 import { bootstrapSecretNames, renderBootstrapScript, scriptChecksum, TenantAccess } from "./vault-bootstrap";
 import { renderRolloutScript, rolloutTrigger } from "./vault-rollout";
 import {

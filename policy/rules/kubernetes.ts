@@ -4,7 +4,7 @@
  * secrets in Pulumi state are secret.
  */
 import { FLUX_TENANT_LABEL, GUARDRAIL_LABEL } from "../../components/kubernetes/labels";
-import { PolicyRule, tenantRuleEscalation } from "../../components/kubernetes/tenant-policy";
+import { PolicyRule, tenantRuleEscalation } from "../../components/tenant/namespace-policy";
 import { dependedOn } from "../links";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 

@@ -14,9 +14,8 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { KeyVault } from "../azure/key-vault";
 import { assignToGroups } from "../azure/custom-role";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import { DECRYPTION_SERVICE_ACCOUNT, KUSTOMIZE_CONTROLLER, sopsConfig } from "./flux-install";
-import { GUARDRAIL_LABEL, managedLabels } from "./labels";
-import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
+import { DECRYPTION_SERVICE_ACCOUNT, DEFAULT_FLUX_NAMESPACE, KUSTOMIZE_CONTROLLER, sopsConfig } from "../kubernetes/flux-install";
+import { GUARDRAIL_LABEL, managedLabels } from "../kubernetes/labels";
 
 export interface TenantSopsArgs {
   /** Kubernetes provider of the cluster; the ambient default is never used. */

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { GUARDRAIL_LABEL, podSecurityLabels, tenantLabels } from "./labels";
+import { GUARDRAIL_LABEL, podSecurityLabels, tenantLabels } from "../kubernetes/labels";
 import {
   AddonPeer,
   containerLimits,
@@ -20,16 +20,11 @@ import {
   tenantGuardrailPolicy,
   tenantWorkloadPolicy,
   workloadPolicyName,
-} from "./tenant-policy";
+} from "./namespace-policy";
 
-/**
- * The service account Flux impersonates in every tenant namespace. Tenant creates it; Flux's
- * multi-tenancy lockdown makes it the default (`--default-service-account`), so a Kustomization
- * or HelmRelease that names no account still runs as it.
- */
-export const RECONCILER_SERVICE_ACCOUNT = "flux-reconciler";
+import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "../kubernetes/flux-install";
 
-export const DEFAULT_FLUX_NAMESPACE = "flux-system";
+export { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT };
 
 export interface TenantArgs {
   /** Kubernetes provider of the cluster; required, the ambient default is never used. */

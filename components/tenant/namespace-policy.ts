@@ -3,6 +3,9 @@
  * network policies. Tenant (tenant.ts) turns these into objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type { AddonPeer, PlatformServiceEndpoint } from "../kubernetes/network-peers";
+
+export type { AddonPeer, PlatformServiceEndpoint };
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -231,21 +234,6 @@ export interface NetworkPolicySpec {
   /** metadata.name of the policy. */
   name: string;
   spec: k8s.types.input.networking.v1.NetworkPolicySpec;
-}
-
-/** Pods of a platform add-on that connect to tenants' pods: a name for the policy, where, which. */
-export interface AddonPeer {
-  /** The NetworkPolicy is `allow-ingress-from-<name>`. */
-  name: string;
-  namespace: string;
-  podLabels: Record<string, string>;
-}
-
-/** Pods of a platform service, by namespace and labels, and the one TCP port tenants may reach. */
-export interface PlatformServiceEndpoint {
-  namespace: string;
-  podLabels: Record<string, string>;
-  port: number;
 }
 
 export interface NetworkPolicyOptions {

@@ -11,9 +11,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { bucket, helmRelease, helmRepository, HelmDriftMode, kustomization, ociRepository, SourceKind, FluxObject } from "./flux-manifests";
-import { fluxResource } from "./flux-resource";
-import { GUARDRAIL_LABEL, managedLabels } from "./labels";
+import { bucket, helmRelease, helmRepository, HelmDriftMode, kustomization, ociRepository, SourceKind, FluxObject } from "../kubernetes/flux-manifests";
+import { fluxResource } from "../kubernetes/flux-resource";
+import { GUARDRAIL_LABEL, managedLabels } from "../kubernetes/labels";
 
 export interface HelmReleaseSource {
   /** Name of the HelmRepository and the HelmRelease (and the Helm release). */

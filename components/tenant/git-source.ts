@@ -8,11 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as github from "@pulumi/github";
 import * as tls from "@pulumi/tls";
-import { githubSshUrl, gitRepository, kustomization, objectName } from "./flux-manifests";
-import { fluxResource } from "./flux-resource";
+import { githubSshUrl, gitRepository, kustomization, objectName } from "../kubernetes/flux-manifests";
+import { fluxResource } from "../kubernetes/flux-resource";
 import { sharedInvoke } from "../shared-invoke";
-import { knownHosts } from "./known-hosts";
-import { GUARDRAIL_LABEL, managedLabels } from "./labels";
+import { knownHosts } from "../kubernetes/known-hosts";
+import { GUARDRAIL_LABEL, managedLabels } from "../kubernetes/labels";
 
 export interface GitSourceArgs {
   /** Kubernetes provider of the cluster; the ambient default is never used. */

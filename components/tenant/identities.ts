@@ -18,8 +18,8 @@ import { KeyVault, KeyVaultSettingsArgs } from "../azure/key-vault";
 import { assignToGroups } from "../azure/custom-role";
 import { clientConfig, type RoleGrant } from "../azure/roles";
 import { WorkloadIdentity } from "../azure/workload-identity";
-import { GUARDRAIL_LABEL, managedLabels, TENANT_TAG, tenantLabels } from "./labels";
-import { DEFAULT_FLUX_NAMESPACE } from "./tenant";
+import { GUARDRAIL_LABEL, managedLabels, TENANT_TAG, tenantLabels } from "../kubernetes/labels";
+import { DEFAULT_FLUX_NAMESPACE } from "../kubernetes/flux-install";
 import { shortHash } from "../derived-name";
 
 export { TENANT_TAG };
