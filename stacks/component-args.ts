@@ -1,16 +1,23 @@
 /**
  * The parsed stack config as the components' own Args: the one place that knows both. Components
- * never see PlatformConfig (except GitOpsPlatform, through a type-only import); their defaults
+ * never see PlatformConfig; their defaults
  * live with them (AKS_CLUSTER_DEFAULTS, VAULT_DEFAULTS, KeyVaultArgs), and the environment
  * profiles (profiles.ts) only say where an environment differs.
  */
 import type { AksClusterSettingsArgs } from "../components/azure/aks-profiles";
 import type { KeyVaultSettingsArgs } from "../components/azure/key-vault";
-import type { GitOpsPlatformArgs, PlatformComponentArgs, PlatformMonitoringSettings } from "../components/platform";
+import {
+  platformTags,
+  type GitOpsPlatformArgs,
+  type PlatformCiSettings,
+  type PlatformFluxSettings,
+  type PlatformMonitoringSettings,
+  type PlatformTenantSpec,
+} from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
 import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
-import type { ClusterConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, VaultConfig } from "./schema";
+import type { ClusterConfig, FluxConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, TenantConfig, VaultConfig } from "./schema";
 
 /** The `cluster` section as AksCluster settings; `network.vnet` becomes a PlatformNetwork instead. */
 export function aksClusterArgs(cluster: ClusterConfig): AksClusterSettingsArgs {
@@ -46,19 +53,87 @@ export function sealedSecretsArgs(sealedSecrets: PlatformConfig["sealedSecrets"]
   return { chartVersion: sealedSecrets.chartVersion, keyGenerations: sealedSecrets.keyGenerations };
 }
 
-export function platformComponentArgs(config: PlatformConfig): PlatformComponentArgs {
+/** One tenant as the platform builds it (GitOpsTenant, and its Vault access). */
+export function tenantSpec(tenant: TenantConfig): PlatformTenantSpec {
   return {
+    name: tenant.name,
+    namespace: tenant.namespace,
+    groups: tenant.groups,
+    quota: tenant.quota,
+    limits: tenant.limits,
+    extraApiAccess: tenant.extraApiAccess,
+    git: tenant.git,
+    imageAutomation: tenant.imageAutomation.enabled ? { pushBranch: tenant.imageAutomation.pushBranch, serviceAccounts: tenant.imageAutomation.serviceAccounts } : undefined,
+    helmReleases: tenant.helmReleases,
+    ociRepositories: tenant.ociRepositories,
+    buckets: tenant.buckets,
+    identities: tenant.identities,
+    keyVault: tenant.keyVault.enabled,
+    registryPushers: tenant.registry.push,
+    notifications: tenant.notifications.map(({ addressSecret, ...target }) => target),
+    vault: { namespaceWide: tenant.vault.namespaceWide, roles: tenant.vault.roles },
+  };
+}
+
+/** The `flux` section as the platform installs Flux. */
+export function fluxSettings(flux: FluxConfig): PlatformFluxSettings {
+  return {
+    install: flux.install,
+    version: flux.version,
+    multitenancy: flux.multitenancy,
+    sops: flux.sops,
+    sharedSopsKey: flux.sharedSopsKey,
+    notifications: flux.notifications.map(({ addressSecret, ...target }) => target),
+  };
+}
+
+/** The `ci` section as CiIdentity's settings. */
+export function ciSettings(ci: NonNullable<PlatformConfig["ci"]>): PlatformCiSettings {
+  return {
+    repository: ci.repository,
+    productionEnvironment: ci.productionEnvironment,
+    previewEnvironment: ci.previewEnvironment,
+    driftReport: ci.driftReport,
+    reviewers: ci.reviewers,
+    runnerLabel: ci.runner.label,
+  };
+}
+
+/** The platform's resource group: one per environment. */
+export function platformResourceGroupName(environment: string): string {
+  return `rg-gitops-${environment}`;
+}
+
+/** The loaded stack config and its secrets, as GitOpsPlatform's args. */
+export interface LoadedPlatform {
+  config: PlatformConfig;
+  notificationAddresses?: GitOpsPlatformArgs["notificationAddresses"];
+  tenantNotificationAddresses?: GitOpsPlatformArgs["tenantNotificationAddresses"];
+}
+
+/** GitOpsPlatform's args from the loaded stack (loadPlatform) or a parsed config. */
+export function platformArgs({ config, notificationAddresses, tenantNotificationAddresses }: LoadedPlatform): GitOpsPlatformArgs {
+  const vnet = config.cluster.network.vnet;
+  return {
+    environment: config.environment,
     production: isProduction(config.environment),
+    location: config.location,
+    tags: platformTags(config),
+    protect: config.protect,
+    resourceGroupName: platformResourceGroupName(config.environment),
+    network: vnet && { addressSpace: vnet.addressSpace, nodeSubnet: vnet.nodeSubnet },
     cluster: aksClusterArgs(config.cluster),
     keyVault: keyVaultArgs(config.keyVault),
+    flux: fluxSettings(config.flux),
+    flagger: config.flagger.enabled ? { version: config.flagger.version, namespace: config.flagger.namespace, prometheusRetention: config.flagger.prometheusRetention } : undefined,
+    githubOwner: config.github.owner,
+    ci: config.ci && ciSettings(config.ci),
     vault: config.vault.enabled ? hashiCorpVaultArgs(config.vault) : undefined,
     registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
     sealedSecrets: config.sealedSecrets.enabled ? sealedSecretsArgs(config.sealedSecrets) : undefined,
     monitoring: monitoringArgs(config.monitoring),
+    tenants: config.tenants.map(tenantSpec),
+    notificationAddresses,
+    tenantNotificationAddresses,
   };
-}
-
-/** GitOpsPlatform's args from the loaded stack (loadPlatform) or a parsed config. */
-export function platformArgs(loaded: Omit<GitOpsPlatformArgs, "components">): GitOpsPlatformArgs {
-  return { ...loaded, components: platformComponentArgs(loaded.config) };
 }

@@ -54,6 +54,18 @@ interface ReadRequest {
   getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
+/**
+ * A resource's URN as the engine makes it: the parent's whole qualified type, then the type,
+ * except under the Stack (whose type is never a prefix).
+ */
+export function engineUrn(parent: string, type: string, name: string): string {
+  const stackProject = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}`;
+  if (!parent) return `${stackProject}::${type}::${name}`;
+  const parentType = parent.split("::")[2];
+  const qualified = parentType === "pulumi:pulumi:Stack" ? type : `${parentType}$${type}`;
+  return `${stackProject}::${qualified}::${name}`;
+}
+
 /** MockMonitor's own URN maker, private in its typings. */
 interface UrnMaker {
   newUrn(parent: string, type: string, name: string): string;
@@ -101,6 +113,10 @@ export class RecordingMonitor extends MockMonitor {
     private readonly aliasSpecs = true,
   ) {
     super(mocks);
+    // MockMonitor prefixes only the parent's own type; the engine the parent's whole qualified
+    // type (pkg/resource/deploy/deployment.go, generateURN: `parent.QualifiedType()`), so a
+    // grandchild's URN is `<grandparent type>$<parent type>$<type>::<name>`.
+    (this as unknown as UrnMaker).newUrn = engineUrn;
     // The base class answers with the state it returns from newResource; wrap it to mark secrets.
     const newResource = mocks.newResource.bind(mocks);
     this.mocks.newResource = async (args) => {

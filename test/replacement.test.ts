@@ -22,7 +22,7 @@ import { PlatformMonitoring } from "../components/azure/monitoring";
 import { PlatformNetwork } from "../components/azure/network";
 import { HashiCorpVault } from "../components/kubernetes/vault";
 import { platformTags } from "../components/platform";
-import { platformComponentArgs } from "../stacks/component-args";
+import { platformArgs } from "../stacks/component-args";
 import { parsePlatformConfig } from "../stacks/parse";
 import { RecordedResource } from "../synth/engine";
 import { PROJECT_ROOT } from "../synth/synthesize";
@@ -44,7 +44,7 @@ async function prodComponents(change?: Change): Promise<RecordedResource[]> {
   const parsed = parsePlatformConfig(platform, "prod", { today: TEST_TODAY });
   if (!parsed.ok) assert.fail(parsed.problems.join("\n"));
   const config = parsed.config;
-  const components = platformComponentArgs(config);
+  const components = platformArgs({ config: config });
   assert.ok(components.vault && config.protect, "prod as this wiring assumes it");
   const vaultSettings = components.vault;
   const result = await run(

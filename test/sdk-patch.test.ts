@@ -88,8 +88,8 @@ const base = "urn:pulumi:aliases::gitops-platform::";
 
 test("aliases reach an engine that takes alias specs", async () => {
   const sent = await aliasesSent(true);
-  // The mock engine's URNs name the stack as a parent type (runtime/mocks.js, newUrn).
-  assert.deepEqual(sent.get("app"), [`${base}pulumi:pulumi:Stack$test:index:App::old-app`]);
+  // URNs as the engine makes them: the Stack is never a parent type (synth/engine.ts, engineUrn).
+  assert.deepEqual(sent.get("app"), [`${base}test:index:App::old-app`]);
   // The engine derives a child's aliases from its parent's itself: the SDK sends only its own.
   assert.deepEqual(sent.get("app-part"), []);
   assert.deepEqual(sent.get("app-renamed"), [`${base}test:index:App$test:index:Part::app-legacy`]);
@@ -103,6 +103,6 @@ test("aliases reach an engine without alias specs: the SDK collapses them, a par
   assert.deepEqual(
     sent.get("app-renamed"),
     // Its own alias is collapsed under the parent's URN, which the mock engine made with the stack's type in it.
-    [`${base}pulumi:pulumi:Stack$test:index:App$test:index:Part::app-legacy`, `${base}test:index:App$test:index:Part::old-app-renamed`, `${base}test:index:App$test:index:Part::old-app-legacy`].sort(),
+    [`${base}test:index:App$test:index:Part::app-legacy`, `${base}test:index:App$test:index:Part::old-app-renamed`, `${base}test:index:App$test:index:Part::old-app-legacy`].sort(),
   );
 });

@@ -26,7 +26,7 @@ import { reconcilerRules, SEALED_SECRETS_RULE } from "../components/tenant/names
 import { REDACTED } from "../synth/redact";
 import { validateKubernetesObjects } from "../synth/validate";
 import { deployedSettingsOf, immutableChangeProblems, readDeployedSettings } from "../stacks/deployed";
-import { platformComponentArgs } from "../stacks/component-args";
+import { platformArgs } from "../stacks/component-args";
 import { parsePlatformConfig } from "../stacks/parse";
 import { dependsOn, run, TEST_TODAY, TestRun } from "./helpers";
 
@@ -250,11 +250,11 @@ test("config: off by default in dev and prod; on, it maps to the component's set
   const prod = parsed({ cluster: { authorizedIpRanges: ["203.0.113.0/24"] } }, "prod");
   for (const config of [dev, prod]) {
     assert.deepEqual(config.sealedSecrets, { enabled: false, chartVersion: SEALED_SECRETS_DEFAULTS.chartVersion, keyGenerations: 1 });
-    assert.equal(platformComponentArgs(config).sealedSecrets, undefined);
+    assert.equal(platformArgs({ config: config }).sealedSecrets, undefined);
     assert.equal(deployedSettingsOf(config).sealedSecrets, undefined);
   }
   const on = parsed({ sealedSecrets: { enabled: true, keyGenerations: 3 } });
-  assert.deepEqual(platformComponentArgs(on).sealedSecrets, { chartVersion: SEALED_SECRETS_DEFAULTS.chartVersion, keyGenerations: 3 });
+  assert.deepEqual(platformArgs({ config: on }).sealedSecrets, { chartVersion: SEALED_SECRETS_DEFAULTS.chartVersion, keyGenerations: 3 });
   assert.deepEqual(deployedSettingsOf(on).sealedSecrets, { keyGenerations: 3 });
   assert.deepEqual(readDeployedSettings({ ...deployedSettingsOf(on) }), deployedSettingsOf(on));
   assert.deepEqual(readDeployedSettings({ sealedSecrets: { keyGenerations: "x" } }), {});
