@@ -3,7 +3,18 @@
  * (`import { Tenant, GitSource } from "gitops-platform/components"`). Each component takes typed
  * args and explicit providers, so any one of them works on its own.
  */
-export { GitOpsPlatform, platformTags, type GitOpsPlatformArgs, type PlatformTenant } from "./platform";
+export {
+  GitOpsPlatform,
+  platformTags,
+  tenantResourceName,
+  type GitOpsPlatformArgs,
+  type PlatformTenant,
+  type PlatformTenantSpec,
+  type PlatformFluxSettings,
+  type PlatformCiSettings,
+  type PlatformMonitoringSettings,
+} from "./platform";
+export { GitOpsTenant, type GitOpsTenantArgs, type TenantSpec, type TenantPlatform, type TenantRef } from "./tenant/gitops-tenant";
 
 export { AksCluster, type AksClusterArgs, type KubeletIdentity } from "./azure/aks-cluster";
 export {
