@@ -10,10 +10,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { GitOpsPlatform } from "./components/platform";
 import { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, loadPlatform } from "./stacks";
 import { platformArgs } from "./stacks/component-args";
+import { CONTRACT_OUTPUT, platformContract } from "./stacks/contract";
 
 export = async () => {
-  const { config, notificationAddresses, tenantNotificationAddresses } = await loadPlatform();
-  const platform = new GitOpsPlatform("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses }));
+  const { config, notificationAddresses, tenantNotificationAddresses, tenantStacks } = await loadPlatform();
+  const platform = new GitOpsPlatform("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks }));
 
   return {
     environment: config.environment,
@@ -33,7 +34,7 @@ export = async () => {
       Object.entries(platform.tenants).map(([name, t]) => [
         name,
         {
-          namespace: t.tenant.namespace,
+          namespace: t.ref.namespace,
           gitRepository: t.git?.repositoryUrl,
           deployKey: t.git?.deployKeyPublic,
           /** Put this in `.sops.yaml` at the root of the tenant's repository: it encrypts with the tenant's own key. */
@@ -70,6 +71,13 @@ export = async () => {
     logAnalyticsWorkspaceId: platform.monitoring?.logAnalyticsWorkspaceId,
     /** Where managed Prometheus writes (PromQL in its Prometheus explorer); undefined without `monitoring.prometheus`. */
     azureMonitorWorkspaceId: platform.monitoring?.azureMonitorWorkspaceId,
+    /** What the tenant stacks build on (stacks/contract.ts): the cluster without admin credentials, and the registry of tenants they own. */
+    [CONTRACT_OUTPUT]: platformContract(config, tenantStacks, "platform", {
+      kubeconfig: platform.cluster.kubeconfig,
+      oidcIssuerUrl: platform.cluster.oidcIssuerUrl,
+      resourceGroupName: platform.resourceGroup.name,
+      vaultAddress: platform.vault?.address,
+    }),
     /** What the next deployment checks its config against (stacks/deployed.ts); read back by loadPlatform. */
     [DEPLOYED_SETTINGS_OUTPUT]: deployedSettingsOf(config),
   };

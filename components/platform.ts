@@ -70,6 +70,12 @@ export interface PlatformCiSettings {
 /** A tenant as the platform builds it: what GitOpsTenant makes, and its access to HashiCorp Vault. */
 export interface PlatformTenantSpec extends TenantSpec {
   vault: Pick<TenantAccess, "namespaceWide" | "roles">;
+  /**
+   * The tenant stack that builds this tenant's Flux side (Git, sources, alerts); the platform
+   * then builds only the platform side (GitOpsTenant, side "platform"). Undefined: inline, the
+   * platform builds the whole tenant.
+   */
+  stack?: string;
 }
 
 export interface GitOpsPlatformArgs {
@@ -329,7 +335,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       tags: this.tags,
       protect: args.protect,
       fluxReady: this.flux.ready,
-      sops: encryptOnlyRole ? { keyVault: this.keyVault, encryptOnly: encryptOnlyRole } : undefined,
+      sops: args.flux.sops,
+      sopsKeys: encryptOnlyRole && { keyVault: this.keyVault, encryptOnly: encryptOnlyRole },
       // A tenant's vault is audited and firewalled like the platform's (audit-logs-collected).
       keyVault: { ...args.keyVault, allowedSubnetIds: this.allowedSubnetIds, diagnostics: this.monitoring?.keyVaultDiagnostics() },
       secretsWriter: secretsWriterRole,
@@ -347,7 +354,11 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const tenants = Object.fromEntries(
       args.tenants.map((tenant) => [
         tenant.name,
-        new GitOpsTenant(tenantResourceName(name, tenant.name), { tenant, platform, notificationAddresses: args.tenantNotificationAddresses?.[tenant.name] }, this.child),
+        new GitOpsTenant(
+          tenantResourceName(name, tenant.name),
+          { tenant, platform, side: tenant.stack === undefined ? "whole" : "platform", notificationAddresses: args.tenantNotificationAddresses?.[tenant.name] },
+          this.child,
+        ),
       ]),
     );
     return { tenants, encryptOnlyRole, secretsWriterRole, githubProvider };

@@ -48,4 +48,23 @@ export function evaluatePolicies(
   });
 }
 
+/**
+ * The policies over one stack that builds on others (a tenant stack on its platform stack): the
+ * other stacks' resources are there when this one deploys (the platform first), so they count as
+ * facts (the namespace exists, the Role grants the kind), and only this stack's findings count.
+ */
+export function evaluateOnTopOf(
+  resources: readonly CheckedResource[],
+  underneath: readonly CheckedResource[],
+  context: PolicyContext,
+  policies: readonly PlatformPolicy[] = PLATFORM_POLICIES,
+): Violation[] {
+  if (underneath.length === 0) return evaluatePolicies(resources, context, policies);
+  const own = new Set(resources.map((r) => r.urn));
+  const already = new Set(evaluatePolicies(underneath, context, policies).map((v) => `${v.policy}\n${v.message}`));
+  return evaluatePolicies([...underneath, ...resources], context, policies).filter((v) =>
+    v.urn !== undefined ? own.has(v.urn) : !already.has(`${v.policy}\n${v.message}`),
+  );
+}
+
 export { policyContext };

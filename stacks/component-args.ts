@@ -109,10 +109,12 @@ export interface LoadedPlatform {
   config: PlatformConfig;
   notificationAddresses?: GitOpsPlatformArgs["notificationAddresses"];
   tenantNotificationAddresses?: GitOpsPlatformArgs["tenantNotificationAddresses"];
+  /** The tenant stack of each tenant that has one, by tenant name: the platform builds only their platform side. */
+  tenantStacks?: Readonly<Record<string, string>>;
 }
 
 /** GitOpsPlatform's args from the loaded stack (loadPlatform) or a parsed config. */
-export function platformArgs({ config, notificationAddresses, tenantNotificationAddresses }: LoadedPlatform): GitOpsPlatformArgs {
+export function platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks = {} }: LoadedPlatform): GitOpsPlatformArgs {
   const vnet = config.cluster.network.vnet;
   return {
     environment: config.environment,
@@ -132,7 +134,7 @@ export function platformArgs({ config, notificationAddresses, tenantNotification
     registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
     sealedSecrets: config.sealedSecrets.enabled ? sealedSecretsArgs(config.sealedSecrets) : undefined,
     monitoring: monitoringArgs(config.monitoring),
-    tenants: config.tenants.map(tenantSpec),
+    tenants: config.tenants.map((tenant) => ({ ...tenantSpec(tenant), stack: tenantStacks[tenant.name] })),
     notificationAddresses,
     tenantNotificationAddresses,
   };

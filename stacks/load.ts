@@ -7,6 +7,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { DEPLOYED_SETTINGS_OUTPUT, DeployedSettings, immutableChangeProblems, readDeployedSettings } from "./deployed";
 import { PLATFORM_KEY, PROJECT, problemAt } from "./errors";
 import { parsePlatformConfig } from "./parse";
+import { locateProblem, readTenantStackFile, tenantStackNames, TenantStackFile, TenantStackFileError, withTenantStacks } from "./tenant-stacks";
 import type { PlatformConfig } from "./schema";
 
 /**
@@ -36,11 +37,47 @@ export interface LoadedPlatform {
   readonly notificationAddresses: Readonly<Record<string, pulumi.Output<string>>>;
   /** Webhook address of each tenant's own notification, by tenant name, then notification name; always secret. */
   readonly tenantNotificationAddresses: Readonly<Record<string, Readonly<Record<string, pulumi.Output<string>>>>>;
+  /** The tenant stack of each tenant that has one (`tenants/Pulumi.<environment>-<name>.yaml`), by tenant name. */
+  readonly tenantStacks: Readonly<Record<string, string>>;
 }
 
 export interface LoadOptions {
   /** The day to judge calendar-bound rules by (Kubernetes support). Default: today (stacks/clock.ts). */
   today?: Date;
+  /** Where Pulumi.yaml and tenants/ are. Default: the working directory (Pulumi runs the program there). */
+  projectRoot?: string;
+  /** Replaces a tenant stack file as read (a tenant stack validates with its config as the engine hands it). */
+  replace?: (file: TenantStackFile) => TenantStackFile;
+}
+
+/**
+ * The platform config with its environment's tenant stacks' tenants, validated together: every
+ * rule across tenants (names, namespaces, repositories) holds across stacks. Problems of a tenant
+ * stack's tenant name its file and key.
+ */
+export function parseWithTenantStacks(
+  raw: unknown,
+  stack: string,
+  options: LoadOptions = {},
+): { ok: true; config: PlatformConfig; tenantStacks: Record<string, string>; files: TenantStackFile[] } | { ok: false; problems: string[] } {
+  const environment = typeof (raw as { environment?: unknown } | null)?.environment === "string" ? (raw as { environment: string }).environment : stack;
+  const root = options.projectRoot ?? process.cwd();
+  let files: TenantStackFile[];
+  try {
+    files = tenantStackNames(root, environment).map((name) => (options.replace ?? ((file) => file))(readTenantStackFile(root, name)));
+  } catch (error) {
+    if (error instanceof TenantStackFileError) return { ok: false, problems: [error.message] };
+    throw error;
+  }
+  const merged = withTenantStacks(raw, files);
+  const parsed = parsePlatformConfig(merged.raw, stack, { today: options.today });
+  if (!parsed.ok) return { ok: false, problems: parsed.problems.map((problem) => locateProblem(problem, merged.origins)) };
+  const tenantStacks: Record<string, string> = {};
+  parsed.config.tenants.forEach((tenant, i) => {
+    const origin = merged.origins[i];
+    if (origin?.stack) tenantStacks[tenant.name] = origin.stack;
+  });
+  return { ok: true, config: parsed.config, tenantStacks, files };
 }
 
 /** The logical name of the StackReference through which the program reads its own stack. */
@@ -75,7 +112,7 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPla
   } catch {
     throw new ConfigError([problemAt([], "must be an object of config sections (environment, cluster, ...)")]);
   }
-  const parsed = parsePlatformConfig(raw, pulumi.getStack(), { today: options.today });
+  const parsed = parseWithTenantStacks(raw, pulumi.getStack(), options);
   if (!parsed.ok) throw new ConfigError(parsed.problems);
 
   const problems: string[] = [];
@@ -99,6 +136,8 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPla
   });
   const tenantNotificationAddresses: Record<string, Record<string, pulumi.Output<string>>> = {};
   parsed.config.tenants.forEach((tenant, i) => {
+    // A tenant stack's alerts are its own: their addresses are in its config, not the platform's.
+    if (parsed.tenantStacks[tenant.name]) return;
     const own: Record<string, pulumi.Output<string>> = {};
     tenant.notifications.forEach((notification, j) => {
       const value = address(notification.addressSecret, ["tenants", i, "notifications", j, "addressSecret"]);
@@ -110,7 +149,7 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPla
 
   const immutable = immutableChangeProblems(parsed.config, await previousDeployment());
   if (immutable.length > 0) throw new ConfigError(immutable);
-  return { config: parsed.config, notificationAddresses, tenantNotificationAddresses };
+  return { config: parsed.config, notificationAddresses, tenantNotificationAddresses, tenantStacks: parsed.tenantStacks };
 }
 
 export { PLATFORM_KEY };

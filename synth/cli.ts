@@ -1,20 +1,26 @@
 /**
- * `npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE]`: the stack's desired state without
- * credentials. Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
+ * `npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE] [--platform-outputs FILE]`:
+ * the stack's desired state without credentials. A platform stack comes with every tenant stack
+ * of its environment (tenants/Pulumi.<environment>-*.yaml); a tenant stack (`prod-payments`) alone,
+ * against its platform stack's synthesized outputs or `--platform-outputs` (`pulumi stack output
+ * --json --show-secrets` of the real one). Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
  * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { DEPLOY_RULES } from "../policy/deploy";
-import { evaluatePolicies, policyContext } from "../policy/evaluate";
+import { evaluateOnTopOf, policyContext } from "../policy/evaluate";
+import type { CheckedResource } from "../policy/types";
 import { checkedFromRecord } from "../policy/from-synth";
 import { Violation } from "../policy/types";
 import { ConfigError } from "../stacks/load";
 import { criticalPath, renderCriticalPath } from "./critical-path";
 import { StackFileError } from "./stack-file";
-import { synthesize } from "./synthesize";
+import { readTenantStackFile, TENANTS_DIR, TenantStackFileError } from "../stacks/tenant-stacks";
+import { combinedGraph, PROJECT_ROOT, synthesize, synthesizeEnvironment, synthesizeTenantStack, SynthResult } from "./synthesize";
 import { renderTree } from "./tree";
 
-const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE]";
+const USAGE = "usage: npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE] [--platform-outputs FILE]";
 
 export interface CliArgs {
   stack: string;
@@ -27,6 +33,8 @@ export interface CliArgs {
    * graph (`--json` of the base) or `pulumi stack output --json`. Default: a first deployment.
    */
   previous?: string;
+  /** A tenant stack's platform outputs (`pulumi stack output --json --show-secrets`, or a synth graph); default: the platform stack synthesized. */
+  platformOutputs?: string;
 }
 
 /** A synth graph's outputs, or the file itself when it is a plain outputs object. */
@@ -57,10 +65,11 @@ export function parseArgs(argv: readonly string[]): CliArgs | string {
   const args: Partial<CliArgs> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--json" || arg === "--config" || arg === "--previous") {
+    if (arg === "--json" || arg === "--config" || arg === "--previous" || arg === "--platform-outputs") {
       const value = argv[++i];
       if (!value || value.startsWith("--")) return `${arg} needs a file name\n${USAGE}`;
-      args[arg.slice(2) as "json" | "config" | "previous"] = value;
+      const key = arg === "--platform-outputs" ? "platformOutputs" : (arg.slice(2) as "json" | "config" | "previous");
+      args[key] = value;
     } else if (arg === "--today") {
       const value = argv[++i];
       const day = value === undefined ? undefined : parseDay(value);
@@ -87,35 +96,75 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
     return 1;
   }
   try {
-    const previousOutputs = args.previous === undefined ? undefined : readPreviousOutputs(args.previous);
-    const { graph, run, violations } = await synthesize({ stack: args.stack, configFile: args.config, program, today: args.today, previousOutputs });
-    console.log(renderTree(graph.resources));
-    console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
-    if (args.json) writeFileSync(args.json, `${JSON.stringify(graph, null, 2)}\n`);
-    if (violations.length > 0) {
-      console.error(`\n${violations.length} Kubernetes object(s) break their schema:`);
-      for (const v of violations) console.error(`  ${v.message}`);
-      return 1;
+    const stacks = await synthesizeStacks(args, program);
+    if (args.json) writeFileSync(args.json, `${JSON.stringify(combinedGraph(stacks[0].result.graph, stacks.slice(1).map((s) => s.result.graph)), null, 2)}\n`);
+    let code = 0;
+    for (const { stack, result, underneath } of stacks) {
+      if (stacks.length > 1) console.log(`\n== ${result.graph.project}/${stack} ==`);
+      code = Math.max(code, judge(stack, result, underneath ?? []));
     }
-    const checked = run.resources.map(checkedFromRecord);
-    const context = policyContext(checked, args.stack);
-    const findings = evaluatePolicies(checked, context);
-    printFindings("policy", "Policies", findings);
-    const deployFindings = evaluatePolicies(checked, context, DEPLOY_RULES);
-    printFindings("deploy rule", "Deploy rules", deployFindings);
-    return [...findings, ...deployFindings].some((f) => f.enforcement === "mandatory") ? 2 : 0;
+    if (stacks.length > 1) console.log(`\n${stacks.length} stacks: ${stacks.map((s) => `${s.stack} (${s.result.graph.resources.length})`).join(", ")}`);
+    return code;
   } catch (error) {
     if (ConfigError.isConfigError(error)) {
       console.error(`Invalid stack config for ${args.stack} (${error.problems.length} problem(s)):`);
       for (const problem of error.problems) console.error(`  ${problem}`);
       return 1;
     }
-    if (error instanceof StackFileError) {
+    if (error instanceof StackFileError || error instanceof TenantStackFileError) {
       console.error(error.message);
       return 1;
     }
     throw error;
   }
+}
+
+/** A tenant stack: `tenants/Pulumi.<stack>.yaml`, and no platform stack file of that name. */
+function isTenantStack(stack: string): boolean {
+  return existsSync(path.join(PROJECT_ROOT, TENANTS_DIR, `Pulumi.${stack}.yaml`)) && !existsSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
+}
+
+/** The stacks to judge: a platform stack and its environment's tenant stacks, or one tenant stack. */
+/** A synthesized stack, and the resources of the stack it builds on (a tenant stack's platform). */
+interface SynthesizedStack {
+  stack: string;
+  result: SynthResult;
+  underneath?: CheckedResource[];
+}
+
+async function synthesizeStacks(args: CliArgs, program?: () => unknown): Promise<SynthesizedStack[]> {
+  const previousOutputs = args.previous === undefined ? undefined : readPreviousOutputs(args.previous);
+  if (!isTenantStack(args.stack)) {
+    if (program || args.config) return [{ stack: args.stack, result: await synthesize({ stack: args.stack, configFile: args.config, program, today: args.today, previousOutputs }) }];
+    const environment = await synthesizeEnvironment({ stack: args.stack, today: args.today, previousOutputs });
+    const underneath = environment.platform.run.resources.map(checkedFromRecord);
+    return [{ stack: args.stack, result: environment.platform }, ...environment.tenantStacks.map((t) => ({ ...t, underneath }))];
+  }
+  const file = readTenantStackFile(PROJECT_ROOT, args.stack);
+  const platformStack = file.platformStack;
+  if (platformStack === undefined) throw new TenantStackFileError(`${file.file}: gitops-platform-tenants:platformStack is not set`);
+  const platform = args.platformOutputs === undefined ? await synthesize({ stack: platformStack.split("/").pop()!, today: args.today }) : undefined;
+  const platformOutputs = platform ? platform.run.rawOutputs : readPreviousOutputs(args.platformOutputs!);
+  const result = await synthesizeTenantStack({ stack: args.stack, configFile: args.config, platformOutputs, platformStack, today: args.today });
+  return [{ stack: args.stack, result, underneath: platform?.run.resources.map(checkedFromRecord) }];
+}
+
+/** Prints one stack's tree, critical path, schema violations and findings; its exit code. */
+function judge(stack: string, { graph, run, violations }: SynthResult, underneath: readonly CheckedResource[]): number {
+  console.log(renderTree(graph.resources));
+  console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
+  if (violations.length > 0) {
+    console.error(`\n${violations.length} Kubernetes object(s) break their schema:`);
+    for (const v of violations) console.error(`  ${v.message}`);
+    return 1;
+  }
+  const checked = run.resources.map(checkedFromRecord);
+  const context = policyContext(checked, stack);
+  const findings = evaluateOnTopOf(checked, underneath, context);
+  printFindings("policy", "Policies", findings);
+  const deployFindings = evaluateOnTopOf(checked, underneath, context, DEPLOY_RULES);
+  printFindings("deploy rule", "Deploy rules", deployFindings);
+  return [...findings, ...deployFindings].some((f) => f.enforcement === "mandatory") ? 2 : 0;
 }
 
 function printFindings(kind: string, title: string, findings: readonly Violation[]): void {

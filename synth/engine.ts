@@ -292,6 +292,8 @@ export interface EngineOptions {
    * reads. Default: none (a stack never deployed; the engine then answers with no outputs).
    */
   previousOutputs?: Record<string, unknown>;
+  /** Other stacks' outputs, by `organization/project/stack`: what StackReferences to them read (a tenant stack's platform). */
+  otherStacks?: Record<string, Record<string, unknown>>;
   /**
    * Whether the engine takes structured alias specs (every engine since CLI 3.73, the mock one
    * too). Default true; false runs as an older engine, to which the SDK sends alias URNs it
@@ -395,7 +397,7 @@ async function run(program: () => unknown, options: EngineOptions): Promise<Engi
   // The organization a DIY backend (Azure Blob, local) reports, as stacks are named there.
   const organization = "organization";
   const monitor = new RecordingMonitor(
-    new PlatformMocks({ stacks: { [`${organization}/${project}/${options.stack}`]: options.previousOutputs ?? {} } }),
+    new PlatformMocks({ stacks: { ...options.otherStacks, [`${organization}/${project}/${options.stack}`]: options.previousOutputs ?? {} } }),
     options.preview ?? false,
     options.aliasSpecs ?? true,
   );

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { EngineRun, PROJECT, RecordedResource, runProgram } from "./engine";
 import { readStackFile } from "./stack-file";
 import { SchemaViolation, validateKubernetesObjects } from "./validate";
+import { readTenantStackFile, TENANTS_DIR, TENANTS_PROJECT, tenantStackNames } from "../stacks/tenant-stacks";
 
 /** One resource in the synth JSON (the contract in docs/DESIGN.md, "Synth"). */
 export type GraphResource = Pick<
@@ -16,6 +17,8 @@ export type GraphResource = Pick<
    * creating one; present only then.
    */
   import?: string;
+  /** The stack it belongs to, in an environment's graph of several stacks (synthesizeEnvironment). */
+  stack?: string;
 };
 
 export interface SynthGraph {
@@ -40,6 +43,8 @@ export interface SynthOptions {
   today?: Date;
   /** The stack outputs of the previous deployment, which the program reads back. Default: none, a first deployment. */
   previousOutputs?: Record<string, unknown>;
+  /** Other stacks' outputs, by `organization/project/stack` (a tenant stack's platform stack). */
+  otherStacks?: Record<string, Record<string, unknown>>;
 }
 
 export interface SynthResult {
@@ -82,6 +87,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     registered: options.registered,
     today: options.today,
     previousOutputs: options.previousOutputs,
+    otherStacks: options.otherStacks,
   });
   const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {
@@ -89,4 +95,89 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     run,
     violations: await validateKubernetesObjects(run.resources),
   };
+}
+
+/** The tenant stacks' program, tenants/index.ts, run afresh like index.ts. */
+export function tenantsProgram(): unknown {
+  const entry = require.resolve(path.join(PROJECT_ROOT, TENANTS_DIR, "index"));
+  delete require.cache[entry];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exported: unknown = require(entry);
+  return exported instanceof Function ? exported() : exported;
+}
+
+export interface TenantSynthOptions {
+  /** `<environment>-<name>`: `tenants/Pulumi.<stack>.yaml`. */
+  stack: string;
+  /** The platform stack's outputs (its synthesized ones, or `pulumi stack output --json --show-secrets`). */
+  platformOutputs: Record<string, unknown>;
+  /** The platform stack it builds on, as the file names it. */
+  platformStack: string;
+  configFile?: string;
+  secretValues?: Record<string, string>;
+  today?: Date;
+  registered?: RecordedResource[];
+}
+
+/** One tenant stack against its platform stack's outputs. */
+export async function synthesizeTenantStack(options: TenantSynthOptions): Promise<SynthResult> {
+  const file = options.configFile ?? path.join(PROJECT_ROOT, TENANTS_DIR, `Pulumi.${options.stack}.yaml`);
+  const { config, secretKeys } = readStackFile(file, options.secretValues);
+  const run = await runProgram(tenantsProgram, {
+    stack: options.stack,
+    project: TENANTS_PROJECT,
+    config,
+    secretKeys,
+    registered: options.registered,
+    today: options.today,
+    otherStacks: { [options.platformStack]: options.platformOutputs },
+  });
+  const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  return {
+    graph: { project: TENANTS_PROJECT, stack: options.stack, resources, outputs: run.outputs },
+    run,
+    violations: await validateKubernetesObjects(run.resources),
+  };
+}
+
+/** An environment: its platform stack and every tenant stack of it, each synthesized. */
+export interface EnvironmentSynth {
+  platform: SynthResult;
+  tenantStacks: { stack: string; result: SynthResult }[];
+  /** One graph of every stack's resources, each naming its stack; the platform's outputs. */
+  graph: SynthGraph;
+}
+
+/** The `organization/project/stack` name a tenant stack file gives its platform stack, as synth's backend names it. */
+export function platformStackReference(stack: string): string {
+  return `organization/${PROJECT}/${stack}`;
+}
+
+/**
+ * The platform stack, then each tenant stack of its environment against the platform's
+ * synthesized outputs (what a StackReference reads after the platform's deploy), in one process:
+ * the SDK and providers load once.
+ */
+export async function synthesizeEnvironment(options: SynthOptions): Promise<EnvironmentSynth> {
+  const platform = await synthesize(options);
+  const environment = String(platform.graph.outputs.environment ?? options.stack);
+  const tenantStacks: EnvironmentSynth["tenantStacks"] = [];
+  for (const stack of tenantStackNames(PROJECT_ROOT, environment)) {
+    const file = readTenantStackFile(PROJECT_ROOT, stack);
+    const result = await synthesizeTenantStack({
+      stack,
+      platformOutputs: platform.run.rawOutputs,
+      platformStack: file.platformStack ?? platformStackReference(options.stack),
+      today: options.today,
+    });
+    tenantStacks.push({ stack, result });
+  }
+  return { platform, tenantStacks, graph: combinedGraph(platform.graph, tenantStacks.map((t) => t.result.graph)) };
+}
+
+/** Several stacks' graphs as one: every resource names its stack; the outputs are the platform's. */
+export function combinedGraph(platform: SynthGraph, tenantStacks: readonly SynthGraph[]): SynthGraph {
+  if (tenantStacks.length === 0) return platform;
+  const resources = [platform, ...tenantStacks].flatMap((graph) => graph.resources.map((r) => ({ ...r, stack: graph.stack })));
+  return { ...platform, resources };
 }

@@ -20,7 +20,7 @@ import type { AddonPeer, PlatformServiceEndpoint } from "../kubernetes/network-p
 import { FluxNotifications, NotificationTarget } from "../kubernetes/notifications";
 import { GitSource } from "./git-source";
 import { TenantIdentities, TenantIdentitySpec } from "./identities";
-import { Tenant } from "./namespace";
+import { RECONCILER_SERVICE_ACCOUNT, Tenant } from "./namespace";
 import type { LimitsArgs, PolicyRule, QuotaArgs } from "./namespace-policy";
 import { FluxSources, FluxSourcesArgs } from "./sources";
 import { TenantSops } from "./sops";
@@ -53,23 +53,34 @@ export interface TenantSpec {
   notifications: Omit<NotificationTarget, "address">[];
 }
 
-/** What the platform offers every tenant: the cluster, where Azure resources go, the shared add-ons. */
-export interface TenantPlatform {
+/**
+ * What both sides of a tenant need of the cluster: its provider and the facts the Flux objects
+ * carry. A tenant stack has only this (from the platform's contract, stacks/contract.ts).
+ */
+export interface TenantCluster {
   environment: string;
   /** Kubernetes provider of the cluster; the ambient default is never used. */
   provider: k8s.Provider;
   /** The cluster's name as the deploy keys' titles show it. */
   clusterName: string;
+  /** Kustomizations decrypt SOPS with the tenant's own decryption account. */
+  sops: boolean;
+  /** What every Flux object of a tenant waits for: the Flux CRDs and controllers (none across stacks: the platform is deployed first). */
+  fluxReady: pulumi.Resource[];
+  /** The GitHub provider for deploy keys; undefined: the ambient one. */
+  githubProvider?: github.Provider;
+}
+
+/** What the platform offers every tenant: the cluster, where Azure resources go, the shared add-ons. */
+export interface TenantPlatform extends TenantCluster {
   /** Where the tenant's Azure resources go, and the issuer their federated credentials trust. */
   azure: { resourceGroupName: pulumi.Input<string>; location: pulumi.Input<string>; oidcIssuerUrl: pulumi.Input<string> };
   /** Tags of every Azure resource of the platform. */
   tags: Record<string, string>;
   /** Protect the tenant's stateful resources (keys, vault, registry). */
   protect: boolean;
-  /** What every Flux object of a tenant waits for: the Flux CRDs and controllers. */
-  fluxReady: pulumi.Resource[];
-  /** SOPS with a key of the tenant's own in the platform vault; undefined: no SOPS. */
-  sops?: { keyVault: KeyVault; encryptOnly: EncryptOnlyRole };
+  /** The platform vault the tenants' SOPS keys go in, and the encrypt-only role; needed when `sops`. */
+  sopsKeys?: { keyVault: KeyVault; encryptOnly: EncryptOnlyRole };
   /** The settings and firewall of a tenant's own Key Vault: the platform vault's. */
   keyVault: KeyVaultSettingsArgs & { allowedSubnetIds?: pulumi.Input<string>[]; diagnostics?: DiagnosticsArgs };
   /** The write-only secrets role of the tenant's admins on their own vault; needed when a tenant has one. */
@@ -80,16 +91,22 @@ export interface TenantPlatform {
   vaultEgress?: PlatformServiceEndpoint;
   /** Add-ons whose kinds the tenant's reconciler may manage, and whose pods connect to the tenant's. */
   addons: { sealedSecrets: boolean; canaries: boolean; ingressFrom: AddonPeer[] };
-  /** The GitHub provider for deploy keys; undefined: the ambient one. */
-  githubProvider?: github.Provider;
 }
 
-export interface GitOpsTenantArgs {
+/**
+ * Which part of the tenant to build. "whole": everything (the tenant inline in the platform
+ * stack). With tenant stacks, the platform stack builds the "platform" side (what needs
+ * cluster-scoped or Azure rights: namespace, RBAC, quota, policies, SOPS key and identity, Azure
+ * identities, own vault, registry) and the tenant stack the "tenant" side (Git repository and
+ * deploy key, Flux sources, alerts: objects in the tenant's namespace and repositories only).
+ */
+export type TenantSide = "whole" | "platform" | "tenant";
+
+export type GitOpsTenantArgs = {
   tenant: TenantSpec;
-  platform: TenantPlatform;
   /** Webhook address of each of `tenant.notifications`, by name; pass secrets. */
   notificationAddresses?: Record<string, pulumi.Input<string>>;
-}
+} & ({ side?: "whole" | "platform"; platform: TenantPlatform } | { side: "tenant"; platform: TenantCluster });
 
 /** What other components take of a tenant. */
 export interface TenantRef {
@@ -100,8 +117,8 @@ export interface TenantRef {
 }
 
 export class GitOpsTenant extends pulumi.ComponentResource {
-  /** The namespace, its RBAC and its policies. */
-  readonly tenant: Tenant;
+  /** The namespace, its RBAC and its policies; undefined on the tenant side (the platform stack has them). */
+  readonly tenant?: Tenant;
   readonly git?: GitSource;
   readonly sources?: FluxSources;
   readonly notifications?: FluxNotifications;
@@ -115,11 +132,21 @@ export class GitOpsTenant extends pulumi.ComponentResource {
 
   constructor(name: string, args: GitOpsTenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsTenant", name, {}, opts);
-    const { tenant, platform } = args;
-    const provider = platform.provider;
+    const { tenant } = args;
     // Before this component existed, the namespace component was the platform's child: the alias
     // keeps every tenant resource's state (keys, vaults and registries among them) across that move.
     const formerParent = { parent: opts?.parent ?? pulumi.rootStackResource };
+    if (args.side === "tenant") {
+      // `pulumi state move` of a tenant's Flux side out of the platform stack puts each moved
+      // component under the tenant stack's root (state_move.go: a parent left behind becomes the
+      // root stack); the alias matches that URN.
+      this.ref = { name: tenant.name, namespace: tenant.namespace, ready: [] };
+      this.buildFluxSide(name, args.tenant, args.platform, RECONCILER_SERVICE_ACCOUNT, [], { parent: this, aliases: [{ parent: pulumi.rootStackResource }] }, args.notificationAddresses);
+      this.registerOutputs({});
+      return;
+    }
+    const platform = args.platform;
+    const provider = platform.provider;
     const created = new Tenant(
       name,
       {
@@ -144,24 +171,25 @@ export class GitOpsTenant extends pulumi.ComponentResource {
     this.tenant = created;
     const child = { parent: created };
 
-    this.sops = platform.sops
-      ? new TenantSops(
-          `${name}-sops`,
-          {
-            provider,
-            tenant: tenant.name,
-            namespace: tenant.namespace,
-            keyVault: platform.sops.keyVault,
-            cluster: platform.azure,
-            adminGroups: tenant.groups.admins,
-            encryptOnly: platform.sops.encryptOnly,
-            namespaceReady: created.ready,
-            tags: platform.tags,
-            protect: platform.protect,
-          },
-          child,
-        )
-      : undefined;
+    this.sops =
+      platform.sops && platform.sopsKeys
+        ? new TenantSops(
+            `${name}-sops`,
+            {
+              provider,
+              tenant: tenant.name,
+              namespace: tenant.namespace,
+              keyVault: platform.sopsKeys.keyVault,
+              cluster: platform.azure,
+              adminGroups: tenant.groups.admins,
+              encryptOnly: platform.sopsKeys.encryptOnly,
+              namespaceReady: created.ready,
+              tags: platform.tags,
+              protect: platform.protect,
+            },
+            child,
+          )
+        : undefined;
     this.registry = tenantRegistry(name, tenant, platform, created);
     this.azure =
       tenant.keyVault || tenant.identities.length > 0
@@ -186,40 +214,57 @@ export class GitOpsTenant extends pulumi.ComponentResource {
             child,
           )
         : undefined;
+    this.ref = { name: tenant.name, namespace: tenant.namespace, ready: created.ready };
+    if (args.side !== "platform") {
+      // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
+      // decryption account; to pull with an identity, its accounts and source-controller's token Role); nothing else.
+      const ready = [...created.ready, ...(this.sops ? [this.sops.account] : []), ...(this.azure ? this.azure.ready : [])];
+      this.buildFluxSide(name, tenant, platform, created.serviceAccountName, ready, child, args.notificationAddresses);
+    }
+    this.registerOutputs({});
+  }
 
-    // Tenant objects need the Flux CRDs and the tenant's own RBAC (and, to decrypt, its
-    // decryption account; to pull with an identity, its accounts and source-controller's token Role); nothing else.
-    const fluxReady = [...platform.fluxReady, ...created.ready, ...(this.sops ? [this.sops.account] : []), ...(this.azure ? this.azure.ready : [])];
+  /** The tenant side: its Git repository, other Flux sources and alerts, all in its namespace. */
+  private buildFluxSide(
+    name: string,
+    tenant: TenantSpec,
+    cluster: TenantCluster,
+    serviceAccountName: pulumi.Input<string>,
+    ready: pulumi.Resource[],
+    opts: pulumi.ComponentResourceOptions,
+    addresses: Record<string, pulumi.Input<string>> | undefined,
+  ): void {
+    const self = this as { -readonly [K in "git" | "sources" | "notifications"]: GitOpsTenant[K] };
+    const provider = cluster.provider;
+    const fluxReady = [...cluster.fluxReady, ...ready];
     // The namespace as a plain string: ordering comes from fluxReady (which holds the Namespace),
     // so GitHub-side resources such as the deploy key need not wait for the cluster.
-    const common = { provider, namespace: tenant.namespace, serviceAccountName: created.serviceAccountName, sops: platform.sops !== undefined, fluxReady };
+    const common = { provider, namespace: tenant.namespace, serviceAccountName, sops: cluster.sops, fluxReady };
     if (tenant.git) {
-      this.git = new GitSource(
+      self.git = new GitSource(
         `${name}-git`,
         {
           ...common,
           ...tenant.git,
           imageAutomation: tenant.imageAutomation ? { pushBranch: tenant.imageAutomation.pushBranch } : undefined,
-          clusterName: platform.clusterName,
+          clusterName: cluster.clusterName,
         },
-        { ...child, ...(platform.githubProvider ? { providers: { github: platform.githubProvider } } : {}) },
+        { ...opts, ...(cluster.githubProvider ? { providers: { github: cluster.githubProvider } } : {}) },
       );
     }
     if (tenant.helmReleases.length + tenant.ociRepositories.length + tenant.buckets.length > 0) {
-      this.sources = new FluxSources(
+      self.sources = new FluxSources(
         `${name}-sources`,
         { ...common, helmReleases: tenant.helmReleases, ociRepositories: tenant.ociRepositories, buckets: tenant.buckets },
-        child,
+        opts,
       );
     }
     // With multitenancy, notification-controller only sees events from an Alert's own namespace.
     // The tenant's own targets only: its admins and its Git content can read these Secrets.
-    const notifications = notificationTargets(tenant, args.notificationAddresses);
+    const notifications = notificationTargets(tenant, addresses);
     if (notifications.length > 0) {
-      this.notifications = new FluxNotifications(`${name}-alerts`, { provider, namespace: created.namespace, notifications, fluxReady }, child);
+      self.notifications = new FluxNotifications(`${name}-alerts`, { provider, namespace: tenant.namespace, notifications, fluxReady }, opts);
     }
-    this.ref = { name: tenant.name, namespace: tenant.namespace, ready: created.ready };
-    this.registerOutputs({});
   }
 }
 

@@ -63,6 +63,11 @@ export function createdNamespace(r: CheckedResource): string | undefined {
   return undefined;
 }
 
+/** The stack a URN belongs to (`urn:pulumi:<stack>::...`). */
+function stackOf(urn: string): string {
+  return urn.slice("urn:pulumi:".length, urn.indexOf("::"));
+}
+
 /** The namespace a Kubernetes object goes in, or undefined for cluster-scoped kinds and non-Kubernetes resources. */
 export function objectNamespace(r: CheckedResource): string | undefined {
   if (!r.type.startsWith("kubernetes:") || r.links?.custom === false) return undefined;
@@ -103,6 +108,9 @@ export const namespacedObjectsWaitForTheirNamespace: PlatformPolicy = {
       const namespace = objectNamespace(r);
       if (namespace === undefined || BUILT_IN_NAMESPACES.has(namespace)) continue;
       const candidates = creators.get(namespace) ?? [];
+      // A stack built on another (a tenant stack on its platform stack) deploys after it: a
+      // namespace the other stack creates exists before this stack starts.
+      if (candidates.some((creator) => stackOf(creator) !== stackOf(r.urn))) continue;
       if (candidates.length === 0) {
         findings.push({ urn: r.urn, message: `${r.name}: nothing in the stack creates its namespace ${namespace}` });
       } else if (!candidates.some((creator) => graph.waits(r.urn, creator))) {

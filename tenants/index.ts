@@ -1,0 +1,34 @@
+/**
+ * The tenant stacks' program (project gitops-platform-tenants): this stack's tenants, each the
+ * tenant side of a GitOpsTenant (Git repository and deploy key, Flux sources, alerts) on the
+ * cluster the platform stack's contract names. The platform stack built their namespaces,
+ * policies and Azure identities; this stack's deployer needs rights in those namespaces and on
+ * the tenants' repositories only.
+ */
+import * as path from "node:path";
+import * as github from "@pulumi/github";
+import * as k8s from "@pulumi/kubernetes";
+import { GitOpsTenant, tenantResourceName } from "../components";
+import { tenantSpec } from "../stacks/component-args";
+import { loadTenantStack } from "../stacks/load-tenants";
+
+export = async () => {
+  const { tenants, contract, notificationAddresses } = await loadTenantStack({ projectRoot: path.resolve(__dirname, "..") });
+  const provider = new k8s.Provider("cluster", { kubeconfig: contract.kubeconfig });
+  const githubProvider = contract.githubOwner ? new github.Provider("github", { owner: contract.githubOwner }) : undefined;
+  const cluster = { environment: contract.environment, provider, clusterName: contract.clusterName, sops: contract.flux.sops, fluxReady: [], githubProvider };
+  const built = tenants.map(
+    (tenant) =>
+      new GitOpsTenant(tenantResourceName(contract.platformName, tenant.name), {
+        side: "tenant",
+        tenant: tenantSpec(tenant),
+        platform: cluster,
+        notificationAddresses: notificationAddresses[tenant.name],
+      }),
+  );
+  return {
+    tenants: Object.fromEntries(
+      built.map((t) => [t.ref.name, { namespace: t.ref.namespace, gitRepository: t.git?.repositoryUrl, deployKey: t.git?.deployKeyPublic }]),
+    ),
+  };
+};
