@@ -119,6 +119,14 @@ export function locateProblem(problem: string, origins: readonly TenantOrigin[])
   const match = new RegExp(`^${escapeRegExp(PLATFORM_KEY)}\\.tenants\\[(\\d+)\\](.*)$`, "s").exec(problem);
   if (!match) return problem;
   const origin = origins[Number(match[1])];
-  if (!origin?.stack) return problem;
-  return `${origin.file}: ${TENANTS_KEY}${formatPath([origin.index])}${match[2]}`;
+  // The message may name another tenant by its index in the merged list: say where that one is.
+  const rest = match[2].replace(/\bindex (\d+)\b/g, (_, i: string) => describeOrigin(origins, Number(i)));
+  if (!origin?.stack) return `${PLATFORM_KEY}.tenants[${match[1]}]${rest}`;
+  return `${origin.file}: ${TENANTS_KEY}${formatPath([origin.index])}${rest}`;
+}
+
+function describeOrigin(origins: readonly TenantOrigin[], i: number): string {
+  const origin = origins[i];
+  if (!origin) return `index ${i}`;
+  return origin.stack ? `${origin.file} tenants[${origin.index}]` : `${PLATFORM_KEY}.tenants[${i}]`;
 }

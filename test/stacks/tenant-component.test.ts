@@ -7,34 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { RecordedResource } from "../../synth/engine";
 import { synthesize } from "../../synth/synthesize";
+import { effectiveAliases } from "../aliases";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
 const TENANT_COMPONENT = "gitops-platform:index:GitOpsTenant";
-
-/** Every URN the engine would match a resource's old state by: its aliases, and those inherited from its parents'. */
-function effectiveAliases(resources: RecordedResource[]): Map<string, Set<string>> {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const memo = new Map<string, Set<string>>();
-  const of = (urn: string): Set<string> => {
-    const known = memo.get(urn);
-    if (known) return known;
-    const resource = byUrn.get(urn)!;
-    const aliases = new Set(resource.aliases);
-    if (resource.parent && byUrn.has(resource.parent)) {
-      for (const parentAlias of of(resource.parent)) {
-        const [prefix, project, qualifiedType] = parentAlias.split("::");
-        aliases.add(`${prefix}::${project}::${qualifiedType}$${resource.type}::${resource.name}`);
-      }
-    }
-    memo.set(urn, aliases);
-    return aliases;
-  };
-  return new Map(resources.map((r) => [r.urn, of(r.urn)]));
-}
 
 for (const stack of ["dev", "prod"]) {
   test(`${stack}: every tenant resource keeps the state it had before the tenant was one component`, async () => {
