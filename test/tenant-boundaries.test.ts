@@ -1,0 +1,88 @@
+/**
+ * Issue 22, items 5, 8 and 11 on the config side: each attack a tenant's stack config could make,
+ * refused at the key path the user has to change, before any resource exists.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { parsePlatformConfig } from "../stacks/parse";
+import { claimOn, CLUSTER_NAMESPACES, platformNamespaces, reservedNamespaces } from "../stacks/names";
+import { PROJECT_ROOT } from "../synth/synthesize";
+import { TEST_TODAY } from "./helpers";
+
+const P = "gitops-platform:platform";
+type Platform = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function sample(stack: "dev" | "prod"): Platform {
+  return parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[P];
+}
+
+/** The problems of the sample stack after `edit`; [] when it parses. */
+export function problemsOf(edit: (platform: Platform) => void, stack: "dev" | "prod" = "dev"): string[] {
+  const platform = sample(stack);
+  edit(platform);
+  const result = parsePlatformConfig(platform, stack, { today: TEST_TODAY });
+  return result.ok ? [] : result.problems;
+}
+
+/** Asserts that `edit` is refused with a problem at `key` whose message matches `message`. */
+export function refusedAt(edit: (platform: Platform) => void, key: string, message: RegExp, stack: "dev" | "prod" = "dev"): void {
+  const problems = problemsOf(edit, stack);
+  const at = problems.filter((p) => p.startsWith(`${P}.${key}: `));
+  assert.ok(at.some((p) => message.test(p)), `no problem at ${key} matching ${message} in:\n${problems.join("\n")}`);
+}
+
+test("the sample stacks parse (the fixtures the attacks below start from)", () => {
+  assert.deepEqual(problemsOf(() => {}, "dev"), []);
+  assert.deepEqual(problemsOf(() => {}, "prod"), []);
+});
+
+const web = (p: Platform) => p.tenants[0];
+
+test("item 5: a tenant named or namespaced sealed-secrets with Sealed Secrets on is refused (its admins would read the sealing keys)", () => {
+  // The attack: a tenant takes the controller's namespace.
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).name = "sealed-secrets"; delete web(p).keyVault; delete web(p).identities; delete web(p).ociRepositories; delete web(p).buckets; }, "tenants[0].name", /Sealed Secrets' namespace.*sealing keys/);
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).namespace = "sealed-secrets"; }, "tenants[0].namespace", /Sealed Secrets' namespace/);
+  // Without the controller the namespace is nobody's.
+  assert.deepEqual(problemsOf((p) => { web(p).namespace = "sealed-secrets"; }), []);
+});
+
+test("item 5: every namespace a component that is on creates is refused to tenants; off, it is free", () => {
+  refusedAt((p) => (web(p).namespace = "flux-system"), "tenants[0].namespace", /Flux's namespace/);
+  refusedAt((p) => (web(p).namespace = "vault"), "tenants[0].namespace", /HashiCorp Vault's namespace/);
+  assert.deepEqual(problemsOf((p) => { p.vault = { enabled: false }; web(p).namespace = "vault"; }), []);
+  refusedAt((p) => { p.flagger = { enabled: true }; web(p).namespace = "flagger-system"; }, "tenants[0].namespace", /Flagger's namespace/);
+  refusedAt((p) => { p.flagger = { enabled: true, namespace: "canaries" }; web(p).namespace = "canaries"; }, "tenants[0].namespace", /Flagger's namespace/);
+  assert.deepEqual(problemsOf((p) => { p.flagger = { enabled: true, namespace: "canaries" }; web(p).namespace = "flagger-system"; }), []);
+});
+
+test("item 5: AKS's and Kubernetes' own namespaces are refused to tenants", () => {
+  for (const namespace of ["default", "kube-system", "kube-node-lease", "kube-anything", "aks-command", "aks-istio-system", "azure-arc", "gatekeeper-system", "app-routing-system", "calico-system", "tigera-operator"]) {
+    refusedAt((p) => (web(p).namespace = namespace), "tenants[0].namespace", /Kubernetes|AKS/);
+  }
+  assert.deepEqual(problemsOf((p) => (web(p).namespace = "web-kube")), []);
+});
+
+test("item 5: a component's configured namespace collides neither with AKS's nor with another component's", () => {
+  for (const namespace of ["kube-system", "aks-command", "gatekeeper-system", "tigera-operator", "default"]) {
+    refusedAt((p) => (p.flagger = { enabled: true, namespace }), "flagger.namespace", /each component needs a namespace of its own/);
+  }
+  refusedAt((p) => (p.flagger = { enabled: true, namespace: "flux-system" }), "flagger.namespace", /Flux's namespace/);
+  refusedAt((p) => (p.flagger = { enabled: true, namespace: "vault" }), "flagger.namespace", /HashiCorp Vault's namespace/);
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; p.flagger = { enabled: true, namespace: "sealed-secrets" }; }, "flagger.namespace", /Sealed Secrets' namespace/);
+  assert.deepEqual(problemsOf((p) => (p.flagger = { enabled: true, namespace: "flagger-system" })), []);
+});
+
+test("item 5: the reserved namespaces are derived from the components that are on", () => {
+  const on = { vault: { enabled: true }, flagger: { enabled: true, namespace: "canaries" }, sealedSecrets: { enabled: true }, monitoring: { enabled: true, prometheus: true } } as Parameters<typeof platformNamespaces>[0];
+  assert.deepEqual(platformNamespaces(on).map((c) => c.namespace), ["flux-system", "vault", "canaries", "sealed-secrets", "kube-system"]);
+  const off = { vault: { enabled: false }, flagger: { enabled: false, namespace: "canaries" }, sealedSecrets: { enabled: false }, monitoring: { enabled: false, prometheus: true } } as Parameters<typeof platformNamespaces>[0];
+  assert.deepEqual(platformNamespaces(off).map((c) => c.namespace), ["flux-system"]);
+  assert.equal(claimOn("web", reservedNamespaces(on)), undefined);
+  assert.equal(claimOn("kube-public", CLUSTER_NAMESPACES)?.namespace, "kube-");
+  // The components' fixed namespaces differ from each other (only configured ones are checked in config).
+  const fixed = platformNamespaces(on).filter((c) => !c.path && !claimOn(c.namespace, CLUSTER_NAMESPACES)).map((c) => c.namespace);
+  assert.equal(new Set(fixed).size, fixed.length);
+});
