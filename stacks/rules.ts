@@ -23,6 +23,7 @@ import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";
 import { checkServiceLimits } from "./rules-limits";
 import { checkNamespaces } from "./rules-namespaces";
+import { checkTenantSources } from "./rules-sources";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -50,6 +51,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkMonitoring(config, report);
   checkServiceLimits(config, report);
   checkNamespaces(config, report);
+  checkTenantSources(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -86,3 +86,40 @@ test("item 5: the reserved namespaces are derived from the components that are o
   const fixed = platformNamespaces(on).filter((c) => !c.path && !claimOn(c.namespace, CLUSTER_NAMESPACES)).map((c) => c.namespace);
   assert.equal(new Set(fixed).size, fixed.length);
 });
+
+test("item 5: a tenant's repository is never ci.repository, in any spelling, bare or owner/name", () => {
+  // The attack: the tenant names the infrastructure repository and, with image automation, gets a write key there.
+  refusedAt((p) => (web(p).git.repository = "acme-platform/platform-infra"), "tenants[0].git.repository", /is ci\.repository.*a deploy key/);
+  refusedAt((p) => (web(p).git.repository = "platform-infra"), "tenants[0].git.repository", /is ci\.repository/);
+  refusedAt((p) => (web(p).git.repository = "ACME-Platform/Platform-Infra"), "tenants[0].git.repository", /is ci\.repository/);
+  refusedAt((p) => (web(p).git.repository = "acme-platform/platform-infra"), "tenants[0].git.repository", /a write deploy key \(imageAutomation\)/, "prod");
+  assert.deepEqual(problemsOf((p) => (web(p).git.repository = "acme-platform/platform-infra-web")), []);
+});
+
+test("item 5: two tenants never share a repository (GitHub names compare case-insensitively)", () => {
+  // The attack: api names web's repository and reconciles (and decrypts) web's manifests.
+  refusedAt((p) => (p.tenants[1].git.repository = "web-frontend-config"), "tenants[1].git.repository", /also tenants\[0\]\.git\.repository/);
+  refusedAt((p) => (p.tenants[1].git.repository = "acme-platform/web-frontend-config"), "tenants[1].git.repository", /also tenants\[0\]/);
+  refusedAt((p) => (p.tenants[1].git.repository = "Acme-Platform/WEB-frontend-config"), "tenants[1].git.repository", /case-insensitively/);
+  refusedAt((p) => (p.tenants[2].git.repository = "web-frontend-config"), "tenants[2].git.repository", /a write deploy key|a deploy key/, "prod");
+  // Same name under another owner is another repository.
+  assert.deepEqual(problemsOf((p) => (p.tenants[1].git.repository = "someone-else/web-frontend-config")), []);
+});
+
+test("item 11: no source address carries user:password@ or token@, each refused at its key path with the secret-based way", () => {
+  const oci = (url: string) => (p: Platform) => (web(p).ociRepositories[0].url = url);
+  refusedAt(oci("oci://flux:s3cret@acrwebdev4k2x9q.azurecr.io/web/config"), "tenants[0].ociRepositories[0].url", /plain text.*provider: azure with serviceAccountName/);
+  refusedAt(oci("oci://ghp_token@ghcr.io/acme/web"), "tenants[0].ociRepositories[0].url", /spec\.secretRef/);
+  refusedAt(oci("oci://:pw@ghcr.io/acme/web"), "tenants[0].ociRepositories[0].url", /user:password@/);
+  const helm = (repository: string, values: Record<string, unknown> = {}) => (p: Platform) => (web(p).helmReleases = [{ name: "redis", repository, chart: "redis", version: "1.0.0", values }]);
+  refusedAt(helm("https://user:token@charts.example.com/stable"), "tenants[0].helmReleases[0].repository", /spec\.secretRef naming a Secret/);
+  refusedAt(helm("oci://robot@registry.example.com/charts"), "tenants[0].helmReleases[0].repository", /plain text/);
+  refusedAt(helm("https://charts.example.com", { upstream: { url: "postgres://app:hunter2@db.example.com:5432/app" } }), "tenants[0].helmReleases[0].values.upstream.url", /Helm values/);
+  refusedAt(helm("https://charts.example.com", { args: ["--proxy=https://u:p@proxy.example.com"] }), "tenants[0].helmReleases[0].values.args[0]", /existing-secret/);
+  const bucket = (endpoint: string, provider = "generic") => (p: Platform) => (web(p).buckets = [{ name: "b", bucketName: "manifests", endpoint, provider }]);
+  refusedAt(bucket("minio:minio123@minio.example.com:9000"), "tenants[0].buckets[0].endpoint", /workload identity/);
+  refusedAt(bucket("https://key@acmeplatformdev.blob.core.windows.net", "azure"), "tenants[0].buckets[0].endpoint", /user:password@/);
+  // An @ in the path is no userinfo: an OCI digest, an address in Helm values that is not a URL.
+  assert.deepEqual(problemsOf(oci("oci://acrwebdev4k2x9q.azurecr.io/web/config@sha256:0123")), []);
+  assert.deepEqual(problemsOf(helm("https://charts.example.com/a@b", { email: "ops@example.com", url: "https://charts.example.com/x?y=@z" })), []);
+});
