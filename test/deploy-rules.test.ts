@@ -343,6 +343,43 @@ const FIXTURES: Fixture[] = [
     ],
     reports: ["zero-pdb", "zero-pct-pdb", "all-pdb", "api-pdb", "single-pdb", "vault-one", "vault-two"],
   },
+  {
+    rule: "one-resource-per-kubernetes-object",
+    title: "one name in another namespace, kind or group; patches; unnamed objects; components",
+    resources: [
+      node("sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets" } }),
+      node("web-ns", NAMESPACE, { metadata: { name: "web" } }),
+      node("a-sa", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "app", namespace: "web" } }),
+      node("b-sa", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "app", namespace: "api" } }),
+      node("a-cm", "kubernetes:core/v1:ConfigMap", { metadata: { name: "app", namespace: "web" } }),
+      node("a-np", NETWORK_POLICY, { metadata: { name: "app", namespace: "web" } }),
+      node("a-cilium-np", "kubernetes:cilium.io/v2:CiliumNetworkPolicy", { metadata: { name: "app", namespace: "web" } }),
+      node("a-patch", "kubernetes:core/v1:ConfigMapPatch", { metadata: { name: "app", namespace: "web" } }),
+      node("unnamed-1", "kubernetes:batch/v1:Job", { metadata: { namespace: "web" } }),
+      node("unnamed-2", "kubernetes:batch/v1:Job", { metadata: { namespace: "web" } }),
+      node("chart", "kubernetes:helm.sh/v4:Chart", { name: "app", namespace: "web" }, { custom: false }),
+      node("flux", RELEASE, { name: "flux", namespace: "flux-system", createNamespace: true }),
+      node("flux-web", RELEASE, { name: "flux", namespace: "web" }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "one-resource-per-kubernetes-object",
+    title: "a tenant in Sealed Secrets' namespace, one RoleBinding twice, one Deployment in two versions, two Helm releases of one name",
+    resources: [
+      node("sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets" } }),
+      node("tenant-sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets", labels: { "toolkit.fluxcd.io/tenant": "sealed-secrets" } } }),
+      node("controller-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", { metadata: { name: "admins", namespace: "sealed-secrets" } }),
+      node("tenant-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", { metadata: { name: "admins", namespace: "sealed-secrets" } }),
+      node("api-v1", DEPLOYMENT, { metadata: { name: "api", namespace: "web" } }),
+      node("api-v1beta1", "kubernetes:apps/v1beta1:Deployment", { metadata: { name: "api", namespace: "web" } }),
+      node("default-ns-secret", SECRET, { metadata: { name: "token" } }),
+      node("explicit-default-secret", SECRET, { metadata: { name: "token", namespace: "default" } }),
+      node("vault", RELEASE, { name: "vault", namespace: "vault" }),
+      node("vault-again", RELEASE, { name: "vault", namespace: "vault" }),
+    ],
+    reports: ["tenant-sealed-secrets-ns", "tenant-binding", "api-v1beta1", "explicit-default-secret", "vault-again"],
+  },
 ];
 
 for (const fixture of FIXTURES) {
@@ -369,6 +406,7 @@ const READS_NO_LINKS = new Set([
   "no-unsatisfiable-pod-disruption-budgets",
   "in-cluster-key-vault-callers-can-reach-it",
   "tenants-can-reach-vault",
+  "one-resource-per-kubernetes-object",
 ]);
 
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {
