@@ -24,6 +24,7 @@ import { containerRegistryName } from "../components/azure/container-registry-pu
 import { checkServiceLimits } from "./rules-limits";
 import { checkNamespaces } from "./rules-namespaces";
 import { checkTenantSources } from "./rules-sources";
+import { checkTenantAccess } from "./rules-tenant-access";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -52,6 +53,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkServiceLimits(config, report);
   checkNamespaces(config, report);
   checkTenantSources(config, report);
+  checkTenantAccess(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

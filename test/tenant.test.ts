@@ -236,7 +236,8 @@ test("without opt-ins the reconciler gets no image automation and no Flagger kin
 test("reconcilerAccess.imageAutomation adds the image API group; canaries adds Flagger's tenant kinds only", async () => {
   const role = reconcilerRole(await runTenant({ reconcilerAccess: { imageAutomation: true, canaries: true } }));
   const image = role.rules.filter((rule) => rule.apiGroups.includes("image.toolkit.fluxcd.io"));
-  assert.deepEqual(image, [{ apiGroups: ["image.toolkit.fluxcd.io"], resources: ["*"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
+  // Its kinds by name: "*" would match their status too (issue 22, item 8).
+  assert.deepEqual(image, [{ apiGroups: ["image.toolkit.fluxcd.io"], resources: ["imagerepositories", "imagepolicies", "imageupdateautomations"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
   const flagger = role.rules.filter((rule) => rule.apiGroups.includes("flagger.app"));
   assert.equal(flagger.length, 1);
   assert.deepEqual(flagger[0].resources, ["canaries", "metrictemplates", "alertproviders"]);

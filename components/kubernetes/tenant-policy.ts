@@ -29,6 +29,28 @@ export const FLUX_API_GROUPS = [
 /** Flux's image automation API group: ImageRepository, ImagePolicy, ImageUpdateAutomation. */
 export const IMAGE_API_GROUP = "image.toolkit.fluxcd.io";
 
+/**
+ * The Flux kinds a tenant's Git content manages, by API group: listed, never `*`, which RBAC
+ * matches against every subresource as well (ResourceMatches, kubernetes pkg/apis/rbac/v1/
+ * evaluation_helpers.go), `status` included. The controllers write status, and others trust it:
+ * a source's status.artifact (URL and digest) is what kustomize-controller and helm-controller
+ * download and verify, so a tenant writing it could point its Kustomization at another tenant's
+ * artifact on source-controller. No ExternalArtifact: its artifact lives only in its status,
+ * which its producer writes. Plain resource names never match a subresource.
+ */
+export const FLUX_TENANT_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  "source.toolkit.fluxcd.io": ["gitrepositories", "helmrepositories", "helmcharts", "ocirepositories", "buckets"],
+  "kustomize.toolkit.fluxcd.io": ["kustomizations"],
+  "helm.toolkit.fluxcd.io": ["helmreleases"],
+  "notification.toolkit.fluxcd.io": ["alerts", "providers", "receivers"],
+  [IMAGE_API_GROUP]: ["imagerepositories", "imagepolicies", "imageupdateautomations"],
+};
+
+/** One rule per Flux group: its kinds, without their status. */
+function fluxRule(group: string): PolicyRule {
+  return { apiGroups: [group], resources: [...FLUX_TENANT_RESOURCES[group]], verbs: WRITE_VERBS };
+}
+
 /** Flagger's API group: Canary, MetricTemplate, AlertProvider. */
 export const FLAGGER_API_GROUP = "flagger.app";
 
@@ -176,10 +198,10 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     { apiGroups: [""], resources: CORE_WORKLOAD_RESOURCES, verbs: WRITE_VERBS },
     { apiGroups: [""], resources: ["resourcequotas", "limitranges"], verbs: READ_VERBS },
     { apiGroups: WORKLOAD_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
-    { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+    ...FLUX_API_GROUPS.map(fluxRule),
     CSI_SECRETS_RULE,
     ...(access.extraRules ?? []),
-    ...(access.imageAutomation ? [{ apiGroups: [IMAGE_API_GROUP], resources: ["*"], verbs: WRITE_VERBS }] : []),
+    ...(access.imageAutomation ? [fluxRule(IMAGE_API_GROUP)] : []),
     ...(access.canaries ? [{ apiGroups: [FLAGGER_API_GROUP], resources: FLAGGER_TENANT_RESOURCES, verbs: WRITE_VERBS }] : []),
     ...(access.sealedSecrets ? [SEALED_SECRETS_RULE] : []),
   ];

@@ -5,6 +5,7 @@
  */
 import { FLUX_TENANT_LABEL, GUARDRAIL_LABEL } from "../../components/kubernetes/labels";
 import { PolicyRule, tenantRuleEscalation } from "../../components/kubernetes/tenant-policy";
+import { tenantAccessReach } from "../../stacks/rules-tenant-access";
 import { dependedOn } from "../links";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
@@ -216,13 +217,15 @@ export const secretsAreSecret: PlatformPolicy = {
  * Roles bound to a tenant's own subjects (its service accounts, Flux impersonating the reconciler
  * among them, or its groups) grant nothing that reaches past the namespace or the tenant's
  * grants: no RBAC, no escalate/bind/impersonate, no cluster-scoped kinds, no token minting
- * (tenantRuleEscalation, which also refuses such `tenants[].extraApiAccess` in config). Roles the
+ * (tenantRuleEscalation, which also refuses such `tenants[].extraApiAccess` in config), and no
+ * status of kinds whose status others enforce or trust, core's and Flux's, by name or through `*`
+ * (tenantAccessReach, stacks/rules-tenant-access.ts). Roles the
  * platform binds to its own controllers in a tenant namespace (kustomize-controller minting the
  * decryption account's tokens) are not the tenant's and are not judged here.
  */
 export const tenantRolesCannotEscalate: PlatformPolicy = {
   name: "tenant-roles-cannot-escalate",
-  description: "Roles bound to a tenant's service accounts or groups grant no RBAC, escalate, bind, impersonate, token minting or cluster-scoped kinds.",
+  description: "Roles bound to a tenant's service accounts or groups grant no RBAC, escalate, bind, impersonate, token minting, cluster-scoped kinds, or status of core or Flux kinds (by name or through *).",
   enforcement: mandatory,
   check: (resources) => {
     const tenants = tenantNamespaces(resources);
@@ -242,7 +245,8 @@ export const tenantRolesCannotEscalate: PlatformPolicy = {
       const role = roles.find((r) => metadata(r).namespace === namespace && metadata(r).name === roleName);
       if (!role) continue;
       for (const rule of (get(role.props, "rules") ?? []) as PolicyRule[]) {
-        const problem = tenantRuleEscalation({ apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [] });
+        const checked = { apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [] };
+        const problem = tenantRuleEscalation(checked) ?? tenantAccessReach(checked)[0]?.message;
         if (problem) findings.push({ urn: role.urn, message: `${role.name}: bound to tenant subjects in ${namespace} by ${binding.name}: ${problem}` });
       }
     }
