@@ -16,6 +16,7 @@ import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
 import { DNS1123_LABEL } from "./names";
+import { tenantAccessReach } from "./rules-tenant-access";
 import { DAYS_OF_WEEK, EnvironmentDefaults, environmentDefaults } from "./environments";
 
 const dnsLabel = z
@@ -280,7 +281,8 @@ const extraApiAccessRule = z
       .describe("Verbs; default every write verb (never escalate, bind, impersonate or *)."),
   })
   .superRefine((rule, ctx) => {
-    const problem = tenantRuleEscalation(rule);
+    // What tenantAccessReach finds is reported at the resource's own key path (rules-tenant-access.ts).
+    const problem = tenantAccessReach(rule).length === 0 ? tenantRuleEscalation(rule) : undefined;
     if (problem) ctx.addIssue({ code: "custom", message: `would let the tenant escalate: ${problem}` });
   });
 

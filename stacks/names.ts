@@ -14,8 +14,10 @@ type Path = (string | number)[];
 export interface NamespaceClaim {
   /** The namespace, or with `prefix` the start of every namespace claimed. */
   namespace: string;
-  /** Who owns it and why it matters, for messages: "Sealed Secrets (sealedSecrets.enabled): its sealing keys". */
+  /** Who owns it and why it matters, for messages: "Sealed Secrets, with sealedSecrets.enabled: ...". */
   owner: string;
+  /** The component whose namespace config sets (with `path`), for messages: "Flagger". */
+  component?: string;
   /** Every namespace starting with `namespace` (kube-, azure-). Default false. */
   prefix?: boolean;
   /** The config key that sets it, when config does (flagger.namespace); undefined for fixed ones. */
@@ -35,9 +37,9 @@ export interface NamespaceClaim {
  */
 export const CLUSTER_NAMESPACES: readonly NamespaceClaim[] = [
   { namespace: "default", owner: "Kubernetes' default namespace" },
-  { namespace: "kube-", prefix: true, owner: "Kubernetes' own (kube-system, kube-public, kube-node-lease)" },
-  { namespace: "aks-", prefix: true, owner: "AKS's own (aks-command for command invoke, aks-istio-* for the Istio add-on)" },
-  { namespace: "azure-", prefix: true, owner: "AKS's own (add-ons and cluster extensions)" },
+  { namespace: "kube-", prefix: true, owner: "Kubernetes' own: kube-system, kube-public, kube-node-lease" },
+  { namespace: "aks-", prefix: true, owner: "AKS's own: aks-command for command invoke, aks-istio-* for the Istio add-on" },
+  { namespace: "azure-", prefix: true, owner: "AKS's add-ons and cluster extensions" },
   { namespace: "gatekeeper-system", owner: "AKS's Azure Policy add-on" },
   { namespace: "app-routing-system", owner: "AKS's application routing add-on" },
   { namespace: "calico-system", owner: "AKS's Calico network policy" },
@@ -54,14 +56,14 @@ export type NamespaceSettings = Pick<ParsedPlatform, "vault" | "flagger" | "seal
  * config. A component added to the platform adds its namespace here.
  */
 export function platformNamespaces(config: NamespaceSettings): NamespaceClaim[] {
-  const claims: NamespaceClaim[] = [{ namespace: DEFAULT_FLUX_NAMESPACE, owner: "Flux's namespace (its controllers and the platform's sources)" }];
-  if (config.vault.enabled) claims.push({ namespace: DEFAULT_VAULT_NAMESPACE, owner: "HashiCorp Vault's namespace (vault.enabled): its storage and unseal identity" });
-  if (config.flagger.enabled) claims.push({ namespace: config.flagger.namespace, owner: "Flagger's namespace (flagger.namespace)", path: ["flagger", "namespace"] });
+  const claims: NamespaceClaim[] = [{ namespace: DEFAULT_FLUX_NAMESPACE, owner: "Flux's controllers" }];
+  if (config.vault.enabled) claims.push({ namespace: DEFAULT_VAULT_NAMESPACE, owner: "HashiCorp Vault, with vault.enabled: its storage and unseal identity" });
+  if (config.flagger.enabled) claims.push({ namespace: config.flagger.namespace, owner: "Flagger, flagger.namespace", component: "Flagger", path: ["flagger", "namespace"] });
   if (config.sealedSecrets.enabled) {
-    claims.push({ namespace: DEFAULT_SEALED_SECRETS_NAMESPACE, owner: "Sealed Secrets' namespace (sealedSecrets.enabled): whoever administers it reads the sealing keys" });
+    claims.push({ namespace: DEFAULT_SEALED_SECRETS_NAMESPACE, owner: "Sealed Secrets, with sealedSecrets.enabled: whoever administers it reads the sealing keys" });
   }
   if (config.monitoring.enabled && config.monitoring.prometheus) {
-    claims.push({ namespace: PROMETHEUS_SCRAPE_CONFIG_MAP.namespace, owner: "managed Prometheus' scrape config (monitoring.prometheus)" });
+    claims.push({ namespace: PROMETHEUS_SCRAPE_CONFIG_MAP.namespace, owner: "managed Prometheus' scrape config, with monitoring.prometheus" });
   }
   return claims;
 }
@@ -72,6 +74,11 @@ export function platformNamespaces(config: NamespaceSettings): NamespaceClaim[] 
  */
 export function reservedNamespaces(config: NamespaceSettings): NamespaceClaim[] {
   return [...CLUSTER_NAMESPACES, ...platformNamespaces(config)];
+}
+
+/** Who owns a claimed namespace, for messages: "kube-*: Kubernetes' own: ...". */
+export function describeClaim(claim: NamespaceClaim): string {
+  return claim.prefix ? `${claim.namespace}*: ${claim.owner}` : claim.owner;
 }
 
 /** The claim that covers `name`, or undefined. */

@@ -4,20 +4,21 @@
  * derived from the components that are on (names.ts: reservedNamespaces), not kept by hand.
  */
 import type { ParsedPlatform } from "./config-shape";
-import { claimOn, CLUSTER_NAMESPACES, platformNamespaces, reservedNamespaces } from "./names";
+import { claimOn, CLUSTER_NAMESPACES, describeClaim, platformNamespaces, reservedNamespaces } from "./names";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
 
+/**
+ * Tenants against the reserved namespaces. A namespace config sets for a component (with a path)
+ * is reported at that key instead (checkFlagger: "is a tenant's namespace"), once.
+ */
 export function checkNamespaces(config: ParsedPlatform, report: Report): void {
-  const reserved = reservedNamespaces(config);
+  const reserved = reservedNamespaces(config).filter((claim) => !claim.path);
   config.tenants.forEach((tenant, i) => {
     const namespace = tenant.namespace ?? tenant.name;
     const claim = claimOn(namespace, reserved);
-    if (claim) {
-      const what = claim.prefix ? `"${namespace}" starts with "${claim.namespace}": ${claim.owner}` : `"${namespace}" is ${claim.owner}`;
-      report(["tenants", i, tenant.namespace ? "namespace" : "name"], `${what}; a tenant's admins and Git content would act inside it: give the tenant a namespace of its own`);
-    }
+    if (claim) report(["tenants", i, tenant.namespace ? "namespace" : "name"], `"${namespace}" is a system namespace (${describeClaim(claim)}); tenants need their own`);
   });
   checkComponentNamespaces(config, report);
 }
@@ -27,8 +28,7 @@ function checkComponentNamespaces(config: ParsedPlatform, report: Report): void 
   const components = platformNamespaces(config);
   for (const claim of components) {
     if (!claim.path) continue;
-    const others = [...CLUSTER_NAMESPACES, ...components.filter((other) => other !== claim)];
-    const taken = claimOn(claim.namespace, others);
-    if (taken) report(claim.path, `"${claim.namespace}" is ${taken.prefix ? `in "${taken.namespace}*", ` : ""}${taken.owner}; each component needs a namespace of its own`);
+    const taken = claimOn(claim.namespace, [...CLUSTER_NAMESPACES, ...components.filter((other) => other !== claim)]);
+    if (taken) report(claim.path, `"${claim.namespace}" is a system namespace (${describeClaim(taken)}); ${claim.component ?? "each component"} needs its own`);
   }
 }

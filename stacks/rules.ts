@@ -51,7 +51,6 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   if (isProduction(config.environment)) checkProduction(config, report);
   checkMonitoring(config, report);
   checkServiceLimits(config, report);
-  checkNamespaces(config, report);
   checkTenantSources(config, report);
   checkTenantAccess(config, report);
 }
@@ -226,6 +225,7 @@ function checkTenants(config: ParsedPlatform, report: Report): void {
     report,
     "namespace",
   );
+  checkNamespaces(config, report);
   tenants.forEach((tenant, i) => {
     if (tenant.git) checkGitSource(config, i, report);
     tenant.ociRepositories.forEach((oci, j) => {

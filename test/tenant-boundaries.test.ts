@@ -16,18 +16,19 @@ const web = (p: Platform) => p.tenants[0];
 
 test("item 5: a tenant named or namespaced sealed-secrets with Sealed Secrets on is refused (its admins would read the sealing keys)", () => {
   // The attack: a tenant takes the controller's namespace.
-  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).name = "sealed-secrets"; delete web(p).keyVault; delete web(p).identities; delete web(p).ociRepositories; delete web(p).buckets; }, "tenants[0].name", /Sealed Secrets' namespace.*sealing keys/);
-  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).namespace = "sealed-secrets"; }, "tenants[0].namespace", /Sealed Secrets' namespace/);
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).name = "sealed-secrets"; delete web(p).keyVault; delete web(p).identities; delete web(p).ociRepositories; delete web(p).buckets; }, "tenants[0].name", /"sealed-secrets" is a system namespace \(Sealed Secrets, with sealedSecrets\.enabled: whoever administers it reads the sealing keys\); tenants need their own/);
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; web(p).namespace = "sealed-secrets"; }, "tenants[0].namespace", /Sealed Secrets/);
   // Without the controller the namespace is nobody's.
   assert.deepEqual(problemsOf((p) => { web(p).namespace = "sealed-secrets"; }), []);
 });
 
 test("item 5: every namespace a component that is on creates is refused to tenants; off, it is free", () => {
-  refusedAt((p) => (web(p).namespace = "flux-system"), "tenants[0].namespace", /Flux's namespace/);
-  refusedAt((p) => (web(p).namespace = "vault"), "tenants[0].namespace", /HashiCorp Vault's namespace/);
+  refusedAt((p) => (web(p).namespace = "flux-system"), "tenants[0].namespace", /Flux's controllers/);
+  refusedAt((p) => (web(p).namespace = "vault"), "tenants[0].namespace", /HashiCorp Vault/);
   assert.deepEqual(problemsOf((p) => { p.vault = { enabled: false }; web(p).namespace = "vault"; }), []);
-  refusedAt((p) => { p.flagger = { enabled: true }; web(p).namespace = "flagger-system"; }, "tenants[0].namespace", /Flagger's namespace/);
-  refusedAt((p) => { p.flagger = { enabled: true, namespace: "canaries" }; web(p).namespace = "canaries"; }, "tenants[0].namespace", /Flagger's namespace/);
+  // A namespace config sets for a component is reported at that key.
+  refusedAt((p) => { p.flagger = { enabled: true }; web(p).namespace = "flagger-system"; }, "flagger.namespace", /is a tenant's namespace/);
+  refusedAt((p) => { p.flagger = { enabled: true, namespace: "canaries" }; web(p).namespace = "canaries"; }, "flagger.namespace", /is a tenant's namespace/);
   assert.deepEqual(problemsOf((p) => { p.flagger = { enabled: true, namespace: "canaries" }; web(p).namespace = "flagger-system"; }), []);
 });
 
@@ -40,11 +41,11 @@ test("item 5: AKS's and Kubernetes' own namespaces are refused to tenants", () =
 
 test("item 5: a component's configured namespace collides neither with AKS's nor with another component's", () => {
   for (const namespace of ["kube-system", "aks-command", "gatekeeper-system", "tigera-operator", "default"]) {
-    refusedAt((p) => (p.flagger = { enabled: true, namespace }), "flagger.namespace", /each component needs a namespace of its own/);
+    refusedAt((p) => (p.flagger = { enabled: true, namespace }), "flagger.namespace", /is a system namespace \(.*\); Flagger needs its own/);
   }
-  refusedAt((p) => (p.flagger = { enabled: true, namespace: "flux-system" }), "flagger.namespace", /Flux's namespace/);
-  refusedAt((p) => (p.flagger = { enabled: true, namespace: "vault" }), "flagger.namespace", /HashiCorp Vault's namespace/);
-  refusedAt((p) => { p.sealedSecrets = { enabled: true }; p.flagger = { enabled: true, namespace: "sealed-secrets" }; }, "flagger.namespace", /Sealed Secrets' namespace/);
+  refusedAt((p) => (p.flagger = { enabled: true, namespace: "flux-system" }), "flagger.namespace", /Flux's controllers/);
+  refusedAt((p) => (p.flagger = { enabled: true, namespace: "vault" }), "flagger.namespace", /HashiCorp Vault/);
+  refusedAt((p) => { p.sealedSecrets = { enabled: true }; p.flagger = { enabled: true, namespace: "sealed-secrets" }; }, "flagger.namespace", /Sealed Secrets/);
   assert.deepEqual(problemsOf((p) => (p.flagger = { enabled: true, namespace: "flagger-system" })), []);
 });
 
