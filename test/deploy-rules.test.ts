@@ -343,6 +343,35 @@ const FIXTURES: Fixture[] = [
     ],
     reports: ["zero-pdb", "zero-pct-pdb", "all-pdb", "api-pdb", "single-pdb", "vault-one", "vault-two"],
   },
+  {
+    rule: "kubernetes-objects-the-api-server-accepts",
+    title: "objects with valid names and labels, one Kustomization and one GitRepository of one name, the same name in two namespaces",
+    resources: [
+      node("ns", "kubernetes:core/v1:Namespace", { metadata: { name: "web", labels: { "gitops-platform/tenant": "web" } } }),
+      node("git", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web-config", namespace: "web" } }),
+      node("sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+      node("api-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "api" } }),
+      node("role", "kubernetes:rbac.authorization.k8s.io/v1:Role", { metadata: { name: "system:web:Reader", namespace: "web" } }),
+      node("config", "kubernetes:core/v1:ConfigMap", { metadata: { name: "a.b-c", namespace: "web" }, data: { big: "x".repeat(1000 * 1000) } }),
+      node("vault", RELEASE, { chart: "vault", namespace: "vault", values: { blob: "x".repeat(2 * 1024 * 1024) } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "kubernetes-objects-the-api-server-accepts",
+    title: "a Git and an OCI sync named alike, a 64-character namespace, a label value over 63, a ConfigMap over 1 MiB, a HelmRelease over 1.5 MiB",
+    resources: [
+      node("git-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+      node("oci-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+      node("long-ns", "kubernetes:core/v1:Namespace", { metadata: { name: "n".repeat(64) } }),
+      node("dotted-ns", "kubernetes:core/v1:Namespace", { metadata: { name: "a.b" } }),
+      node("upper", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "Frontend", namespace: "web" } }),
+      node("labelled", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "frontend", namespace: "web", labels: { tenant: "t".repeat(64) } } }),
+      node("big-config", "kubernetes:core/v1:ConfigMap", { metadata: { name: "big", namespace: "web" }, data: { big: "x".repeat(1024 * 1024 + 1) } }),
+      node("big-release", "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease", { metadata: { name: "big", namespace: "web" }, spec: { values: { blob: "x".repeat(1600 * 1024) } } }),
+    ],
+    reports: ["oci-sync", "long-ns", "dotted-ns", "upper", "labelled", "big-config", "big-release"],
+  },
 ];
 
 for (const fixture of FIXTURES) {
@@ -369,6 +398,7 @@ const READS_NO_LINKS = new Set([
   "no-unsatisfiable-pod-disruption-budgets",
   "in-cluster-key-vault-callers-can-reach-it",
   "tenants-can-reach-vault",
+  "kubernetes-objects-the-api-server-accepts",
 ]);
 
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {

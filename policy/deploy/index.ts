@@ -13,6 +13,7 @@ import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 import { managedPrometheusHasADestination } from "./monitoring";
+import { kubernetesObjectsTheApiServerAccepts } from "./kubernetes-objects";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   keyVaultObjectsWaitForDataPlaneGrant,
@@ -23,4 +24,5 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   noUnsatisfiableDisruptionBudgets,
   tenantsCanReachVault,
   managedPrometheusHasADestination,
+  kubernetesObjectsTheApiServerAccepts,
 ];
