@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { serviceAccountCredentialName } from "../components/azure/workload-identity";
+import { ciCredentialName } from "../components/azure/ci-identity";
 import { scopeName } from "../components/kubernetes/tenant-identities";
 import { synthesize } from "../synth/synthesize";
 import { pinTestDay, stackFileWith } from "./helpers";
@@ -79,4 +80,32 @@ test("a tenant identity with accounts that differ by '.' vs '-', and two grants 
   assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["system:serviceaccount:web:my-app", "system:serviceaccount:web:my.app"]);
   const assignments = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.inputs.scope).includes(long));
   assert.equal(assignments.length, 2);
+});
+
+test("CI credential names: unchanged for the environments stacks have, distinct for '.' or ' ' vs '-' and past the cut", () => {
+  assert.equal(ciCredentialName("repo:acme/infra:environment:preview-dev"), "github-environment-preview-dev");
+  assert.equal(ciCredentialName("repo:acme/infra:environment:production"), "github-environment-production");
+  const long = "e".repeat(110);
+  const pairs: [string, string][] = [
+    ["drift.dev", "drift-dev"],
+    ["drift dev", "drift-dev"],
+    ["a.b c", "a-b-c"],
+    [`${long}-one`, `${long}-two`],
+  ];
+  for (const [one, two] of pairs) {
+    const a = ciCredentialName(`repo:acme/infra:environment:${one}`);
+    const b = ciCredentialName(`repo:acme/infra:environment:${two}`);
+    assert.notEqual(a, b, `${one} and ${two}`);
+    for (const name of [a, b]) assert.match(name, CREDENTIAL_NAME);
+  }
+});
+
+test("a preview environment that reads like the drift report's once cleaned (drift.dev, drift-dev) synthesizes with a credential each (it crashed with exit 3)", async () => {
+  const file = stackFileWith("dev", (platform) => {
+    (platform.ci as Record<string, unknown>).previewEnvironment = "drift.dev";
+  });
+  const { run } = await synthesize({ stack: "dev", configFile: file });
+  const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential" && String(r.inputs.subject).includes(":environment:drift"));
+  assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:drift.dev"]);
+  assert.equal(new Set(credentials.map((r) => r.inputs.federatedIdentityCredentialResourceName)).size, 2);
 });
