@@ -6,7 +6,9 @@
 import { parseCidr, rangesOverlap, type Ipv4Range } from "./cidr";
 import type { ParsedPlatform } from "./config-shape";
 import { registryPusherProblem } from "../components/azure/container-registry-push";
-import { TENANT_TAG } from "../components/kubernetes/tenant-identities";
+import { scopeName, TENANT_TAG } from "../components/kubernetes/tenant-identities";
+import { planRoleAssignments, serviceAccountCredentialName } from "../components/azure/workload-identity";
+import type { BuiltInRole } from "../components/azure/roles";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -51,6 +53,7 @@ const ARM_SUBSCRIPTION = /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}
 export function checkServiceLimits(config: ParsedPlatform, report: Report): void {
   checkTagNames(config, report);
   checkCiSubscription(config, report);
+  checkIdentityLogicalNames(config, report);
   config.monitoring.alertActionGroupIds.forEach((id, i) => {
     const problem = armIdProblem(id);
     if (problem) report(["monitoring", "alertActionGroupIds", i], problem);
@@ -257,4 +260,46 @@ function reportRepeatedIds(ids: readonly string[], path: Path, report: Report): 
     if (seen !== undefined) report([...path, i], `${id} is the group at index ${seen} again (object ids compare case-insensitively)`);
     else first.set(id.toLowerCase(), i);
   });
+}
+
+/**
+ * The logical names of a tenant identity and its children join config names with '-'
+ * (`platform-<tenant>-azure-<identity>`, then `-<namespace>-<account>` for its service accounts,
+ * `-<credential>` for its credentials, `-<role>-<scope>` for its grants), and config names hold
+ * '-' themselves: tenant `a` with identity `azure-x` and tenant `a-azure` with identity `x`, or
+ * identity `i` with account `web-x` and identity `i-web` with account `x`, give one URN twice,
+ * which the engine refuses ("Duplicate resource URN"). Renaming would replace existing
+ * identities (new client ids), so the collision is a config error at the second one's key path.
+ */
+function checkIdentityLogicalNames(config: ParsedPlatform, report: Report): void {
+  const owner = new Map<string, { tenant: number; identity: number }>();
+  config.tenants.forEach((tenant, i) => {
+    const namespace = tenant.namespace ?? tenant.name;
+    tenant.identities.forEach((identity, j) => {
+      const base = tenantIdentityName(tenant.name, identity.name);
+      const accounts = identity.serviceAccounts ?? [identity.name];
+      const names = [
+        base,
+        ...accounts.flatMap((account) => [`${base}-${namespace}-${account}`, `${base}-${serviceAccountCredentialName({ namespace, name: account })}`]),
+        ...assignmentNames(base, identity.roles),
+      ];
+      const clash = names.map((name) => ({ name, first: owner.get(name) })).find(({ first }) => first !== undefined && (first.tenant !== i || first.identity !== j));
+      if (clash?.first) {
+        report(
+          ["tenants", i, "identities", j, "name"],
+          `gives the logical name ${clash.name}, which tenants[${clash.first.tenant}].identities[${clash.first.identity}] already gives (names joined with '-' read alike): rename this identity or its accounts`,
+        );
+        return;
+      }
+      for (const name of names) owner.set(name, { tenant: i, identity: j });
+    });
+  });
+}
+
+function assignmentNames(identity: string, roles: readonly { role: string; scope: string }[]): string[] {
+  try {
+    return planRoleAssignments(identity, roles.map((grant) => ({ role: grant.role as BuiltInRole, scope: grant.scope, scopeName: scopeName(grant.scope) }))).map((a) => a.name);
+  } catch {
+    return []; // a grant repeated: the duplicate-grant rule reports it
+  }
 }

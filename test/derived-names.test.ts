@@ -109,3 +109,23 @@ test("a preview environment that reads like the drift report's once cleaned (dri
   assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:drift.dev"]);
   assert.equal(new Set(credentials.map((r) => r.inputs.federatedIdentityCredentialResourceName)).size, 2);
 });
+
+test("logical names joined from config names with '-' that read alike are refused at the key path (the engine stopped with a duplicate URN, exit 3)", async () => {
+  const { synthInProcess } = await import("./synth-in-process");
+  const tenant = (name: string, identity: string) => ({ name, groups: { admins: ["8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e09"] }, identities: [{ name: identity, roles: [] }] });
+  const cases: [string, (platform: Record<string, unknown>) => void, string][] = [
+    ["tenant a with identity azure-x, tenant a-azure with identity x", (p) => (p.tenants as unknown[]).push(tenant("a", "azure-x"), tenant("a-azure", "x")), "tenants[3].identities[0].name: gives the logical name platform-a-azure-azure-x, which tenants[2].identities[0] already gives"],
+    [
+      "identity i with account web-x, identity i-web with account x",
+      (p) => ((p.tenants as { identities: unknown[] }[])[0].identities.push({ name: "i", serviceAccounts: ["web-x"] }, { name: "i-web", serviceAccounts: ["x"] })),
+      "tenants[0].identities[3].name: gives the logical name platform-web-azure-i-web-web-x, which tenants[0].identities[2] already gives",
+    ],
+  ];
+  for (const [name, edit, problem] of cases) {
+    const outcome = await synthInProcess("dev", stackFileWith("dev", edit));
+    assert.equal(outcome.code, 1, `${name}: exit ${outcome.code}\n${outcome.stderr}`);
+    assert.ok(outcome.stderr.includes(`  gitops-platform:platform.${problem}`), `${name}:\n${outcome.stderr}`);
+  }
+  const alike = await synthInProcess("dev", stackFileWith("dev", (p) => (p.tenants as unknown[]).push({ ...tenant("web-git", "q"), identities: [] }, tenant("b", "x-y"), tenant("b-x", "z"))));
+  assert.equal(alike.code, 0, alike.stderr);
+});
