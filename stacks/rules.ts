@@ -25,6 +25,7 @@ import { checkServiceLimits } from "./rules-limits";
 import { checkNamespaces } from "./rules-namespaces";
 import { checkTenantSources } from "./rules-sources";
 import { checkTenantAccess } from "./rules-tenant-access";
+import { checkKubernetesLimits } from "./rules-kubernetes";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -53,6 +54,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkServiceLimits(config, report);
   checkTenantSources(config, report);
   checkTenantAccess(config, report);
+  checkKubernetesLimits(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -209,7 +209,7 @@ const CASES: Case[] = [
       tenants: [
         {
           name: "web",
-          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "/subscriptions/s/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeshared" }] }],
+          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeshared" }] }],
           ociRepositories: [{ name: "app", url: "oci://acmeshared.azurecr.io/app", tag: "1.0.0", provider: "azure", serviceAccountName: "puller" }],
         },
       ],
@@ -384,13 +384,13 @@ const CASES: Case[] = [
   ),
   devCase(
     "alert receivers without Prometheus, and an address that is no action group",
-    { monitoring: { enabled: true, prometheus: false, alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall", "oncall@example.com"] } },
+    { monitoring: { enabled: true, prometheus: false, alertActionGroupIds: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall", "oncall@example.com"] } },
     `${P}.monitoring.alertActionGroupIds[1]: must be the ARM id of an action group (/subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>)`,
     `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
   ),
   devCase(
     "alert receivers while monitoring is off",
-    { monitoring: { alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall"] } },
+    { monitoring: { alertActionGroupIds: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall"] } },
     `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
   ),
   // The platform key itself.

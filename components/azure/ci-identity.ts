@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as github from "@pulumi/github";
 import { BUILT_IN_ROLES, BuiltInRole, roleDefinitionId } from "./roles";
-import { WorkloadIdentity } from "./workload-identity";
+import { credentialName, WorkloadIdentity } from "./workload-identity";
+import { shortHash } from "../derived-name";
 import type { AzureComponentArgs } from "./common";
 
 /** The issuer of GitHub Actions OIDC tokens. */
@@ -182,6 +183,19 @@ export function ciVariableNames(suffix?: string): { previewClientId: string; dep
   };
 }
 
+/**
+ * A CI credential's name on its identity: `github-environment-<name>` (the subject after the
+ * repository, its ':' as '-'), as every stack has it, where that is a valid credential name;
+ * otherwise cleaned, cut and suffixed with a hash of the subject. GitHub environment names may
+ * hold ' ' and '.', so `drift.dev` (a preview environment) and `drift-dev` (the drift report's)
+ * would otherwise get one credential name on the preview identity.
+ */
+export function ciCredentialName(subject: string): string {
+  const readable = `github-${subject.slice(subject.indexOf(":", 5) + 1).replace(/:/g, "-")}`;
+  if (/^[A-Za-z0-9_-]{3,120}$/.test(readable)) return readable;
+  return `${credentialName(readable).slice(0, 111)}-${shortHash(subject)}`;
+}
+
 /** The subscription id in an ARM id (`/subscriptions/<id>/...`), or undefined. */
 export function subscriptionOf(armId: string): string | undefined {
   return /^\/subscriptions\/([0-9a-fA-F-]{36})(\/|$)/.exec(armId)?.[1];
@@ -315,7 +329,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     const { resourceGroupId, clusterId, keyVaultId } = args.scopes;
     const common = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
     const credentials = (list: string[]) =>
-      list.map((subject) => ({ name: `github-${subject.slice(subject.indexOf(":", 5) + 1)}`, issuer: GITHUB_ACTIONS_ISSUER, subject }));
+      list.map((subject) => ({ name: ciCredentialName(subject), issuer: GITHUB_ACTIONS_ISSUER, subject }));
     const hasGithub = this.getProvider("github:index/actionsVariable:ActionsVariable") !== undefined;
 
     // Every environment an identity trusts is the stack's own: a workflow that names an

@@ -14,6 +14,7 @@ import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 import { managedPrometheusHasADestination } from "./monitoring";
 import { oneResourcePerKubernetesObject } from "./objects";
+import { kubernetesObjectsTheApiServerAccepts } from "./kubernetes-objects";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   keyVaultObjectsWaitForDataPlaneGrant,
@@ -25,4 +26,5 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   tenantsCanReachVault,
   managedPrometheusHasADestination,
   oneResourcePerKubernetesObject,
+  kubernetesObjectsTheApiServerAccepts,
 ];
