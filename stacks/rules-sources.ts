@@ -57,11 +57,30 @@ export function urlUserinfo(address: string): string | undefined {
   return at < 0 ? undefined : authority.slice(0, at);
 }
 
+/**
+ * The URLs in a string: around each "://", the scheme before it and what follows up to
+ * whitespace. Linear in the string (values may be a megabyte; a regex that looks for a scheme at
+ * every position backtracks quadratically over a long run of letters).
+ */
+export function urlsIn(text: string): string[] {
+  const urls: string[] = [];
+  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
+    let start = at;
+    while (start > 0 && /[A-Za-z0-9+.-]/.test(text[start - 1])) start--;
+    while (start < at && !/[A-Za-z]/.test(text[start])) start++;
+    if (start === at) continue;
+    let end = at + 3;
+    while (end < text.length && !/\s/.test(text[end])) end++;
+    urls.push(text.slice(start, end));
+  }
+  return urls;
+}
+
 /** Every string in `value` (Helm values) that is a URL with userinfo, with its path below `value`. */
 function credentialUrlsIn(value: unknown, path: Path = []): Path[] {
   if (typeof value === "string") {
     // A URL anywhere in the string (a connection string, a --flag=URL argument).
-    return [...value.matchAll(/[A-Za-z][A-Za-z0-9+.-]*:\/\/\S+/g)].some((m) => urlUserinfo(m[0]) !== undefined) ? [path] : [];
+    return urlsIn(value).some((url) => urlUserinfo(url) !== undefined) ? [path] : [];
   }
   if (Array.isArray(value)) return value.flatMap((item, i) => credentialUrlsIn(item, [...path, i]));
   if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => credentialUrlsIn(item, [...path, key]));
