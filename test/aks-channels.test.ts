@@ -94,8 +94,8 @@ test("a cluster PUT after a refresh is accepted: the refreshed inline list gives
   // A refresh keeps the inputs the state had, each updated from Azure, and adds the pools that
   // the AgentPool resources made as Azure reports them, version and all. azure-native sends that
   // list with every later cluster update (agentPoolProfiles is ignored, so the state's goes).
-  const fromAzure = (profile: Inputs) => ({ ...profile, orchestratorVersion: "1.36.4" });
-  const refreshedInline = [
+  const fromAzure = (profile: Inputs): Inputs => ({ ...profile, orchestratorVersion: "1.36.4" });
+  const refreshedInline: Inputs[] = [
     ...(c.inputs.agentPoolProfiles as Inputs[]).map((p) => ("orchestratorVersion" in p ? fromAzure(p) : p)),
     ...pools.filter((p) => p.inputs.agentPoolName !== "system").map((p) => fromAzure({ name: p.inputs.agentPoolName, ...p.inputs })),
   ];
