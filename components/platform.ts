@@ -33,6 +33,7 @@ import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
 import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { chartFullname } from "./kubernetes/vault-config";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
+import { adoptedResourceGroupOptions, platformResourceGroupName } from "./platform-resource-group";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
 import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
@@ -165,8 +166,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
-      { resourceGroupName: `rg-gitops-${config.environment}`, location: config.location, tags },
-      { ...child, protect },
+      { resourceGroupName: platformResourceGroupName(config.environment), location: config.location, tags },
+      { ...child, protect, ...adoptedResourceGroupOptions(config.resourceGroup.existing) },
     );
     const resourceGroupName = this.resourceGroup.name;
     const location = config.location;

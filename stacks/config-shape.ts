@@ -17,6 +17,7 @@ import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
 import { DNS1123_LABEL } from "./names";
 import { DAYS_OF_WEEK, EnvironmentDefaults, environmentDefaults } from "./environments";
+import { resourceGroupSchema } from "./rules-resource-group";
 
 const dnsLabel = z
   .string()
@@ -543,6 +544,7 @@ export function platformObjectSchema(environment: string) {
     environment: dnsLabel.describe("Environment name; prod, production and prod-* get production defaults and rules."),
     location: z.string().regex(/^[a-z0-9]+$/, { error: "must be an Azure region name such as westeurope" }).default("westeurope"),
     tags: z.record(z.string(), z.string()).default({}),
+    resourceGroup: resourceGroupSchema().prefault({}),
     protect: z.boolean().default(p.protect).describe("Protect stateful resources from deletion."),
     cluster: clusterSchema(p).prefault({}),
     keyVault: keyVaultSchema(p).prefault({}),
