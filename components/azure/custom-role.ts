@@ -143,3 +143,27 @@ export function assignToGroups(
   }
   return assignments;
 }
+
+/**
+ * Assigns a platform custom role to one service principal on `scope`, once the definition has
+ * propagated (DataActionsRole.ready).
+ */
+export function assignCustomRole(
+  name: string,
+  role: { guid: pulumi.Input<string>; ready: pulumi.Resource[] },
+  principalId: pulumi.Input<string>,
+  scope: pulumi.Input<string>,
+  opts: { parent: pulumi.Resource },
+): authorization.RoleAssignment {
+  const subscriptionId = callerSubscriptionId({ parent: opts.parent });
+  return new authorization.RoleAssignment(
+    name,
+    {
+      principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+      scope,
+    },
+    { parent: opts.parent, dependsOn: role.ready },
+  );
+}
