@@ -33,6 +33,8 @@ import type { PlatformServiceEndpoint } from "./kubernetes/tenant-policy";
 import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import { chartFullname } from "./kubernetes/vault-config";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
+import { VaultBootstrapSecretsRole } from "./azure/vault-bootstrap-role";
+import { adoptedResourceGroupOptions, platformResourceGroupName } from "./platform-resource-group";
 import { TenantIdentities } from "./kubernetes/tenant-identities";
 import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
 
@@ -147,6 +149,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly flagger?: Flagger;
   /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
   readonly secretsWriterRole?: SecretsWriterRole;
+  /** The Vault bootstrap Job's role on the platform vault (set, list, read secrets), when `vault.enabled`. */
+  readonly vaultBootstrapRole?: VaultBootstrapSecretsRole;
   private readonly componentArgs: PlatformComponentArgs;
   /** The Sealed Secrets controller and its keys, when `sealedSecrets.enabled`. */
   readonly sealedSecrets?: SealedSecrets;
@@ -165,8 +169,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
 
     this.resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
-      { resourceGroupName: `rg-gitops-${config.environment}`, location: config.location, tags },
-      { ...child, protect },
+      { resourceGroupName: platformResourceGroupName(config.environment), location: config.location, tags },
+      { ...child, protect, ...adoptedResourceGroupOptions(config.resourceGroup.existing) },
     );
     const resourceGroupName = this.resourceGroup.name;
     const location = config.location;
@@ -263,6 +267,12 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       this.secretsWriterRole = new SecretsWriterRole(`${name}-kv-secrets-writer`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
     }
 
+    // Vault's bootstrap Job writes and reads back its own secrets in the platform vault: a custom
+    // role with only that, so that the CI deploy identity delegates no built-in Secrets Officer.
+    if (components.vault) {
+      this.vaultBootstrapRole = new VaultBootstrapSecretsRole(`${name}-vault-bootstrap-secrets`, { resourceGroupId: this.resourceGroup.id, environment: config.environment }, child);
+    }
+
     const githubProvider = config.github.owner ? new github.Provider(`${name}-github`, { owner: config.github.owner }, child) : undefined;
     this.tenants = Object.fromEntries(
       config.tenants.map((tenant) => [
@@ -302,6 +312,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           location,
           scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
           groupDelegableRoleGuids: [this.encryptOnlyRole?.guid, this.secretsWriterRole?.guid].filter((guid) => guid !== undefined),
+          servicePrincipalDelegableRoleGuids: this.vaultBootstrapRole ? [this.vaultBootstrapRole.guid] : [],
           tags,
         },
         { ...child, providers: { github: ciGithub } },
@@ -315,6 +326,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
           cluster: this.cluster,
           ...components.vault,
           keyVault: this.keyVault,
+          bootstrapSecretsRole: this.vaultBootstrapRole,
           resourceGroupName,
           location,
           tenantId: this.keyVault.tenantId,

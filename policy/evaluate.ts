@@ -16,6 +16,7 @@ import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
+import { customRoleNamesScoped } from "./rules/role-names";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -35,6 +36,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   sealedSecretsControllerLockedDown,
   ...MONITORING_POLICIES,
   tenantObjectsGuarded,
+  customRoleNamesScoped,
 ];
 
 export function evaluatePolicies(

@@ -18,6 +18,7 @@ import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-ver
 import { DNS1123_LABEL } from "./names";
 import { tenantAccessReach } from "./rules-tenant-access";
 import { DAYS_OF_WEEK, EnvironmentDefaults, environmentDefaults } from "./environments";
+import { resourceGroupSchema } from "./rules-resource-group";
 
 const dnsLabel = z
   .string()
@@ -545,6 +546,7 @@ export function platformObjectSchema(environment: string) {
     environment: dnsLabel.describe("Environment name; prod, production and prod-* get production defaults and rules."),
     location: z.string().regex(/^[a-z0-9]+$/, { error: "must be an Azure region name such as westeurope" }).default("westeurope"),
     tags: z.record(z.string(), z.string()).default({}),
+    resourceGroup: resourceGroupSchema().prefault({}),
     protect: z.boolean().default(p.protect).describe("Protect stateful resources from deletion."),
     cluster: clusterSchema(p).prefault({}),
     keyVault: keyVaultSchema(p).prefault({}),

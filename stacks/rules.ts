@@ -26,6 +26,7 @@ import { checkNamespaces } from "./rules-namespaces";
 import { checkTenantSources } from "./rules-sources";
 import { checkTenantAccess } from "./rules-tenant-access";
 import { checkKubernetesLimits } from "./rules-kubernetes";
+import { checkResourceGroup } from "./rules-resource-group";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -55,6 +56,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkTenantSources(config, report);
   checkTenantAccess(config, report);
   checkKubernetesLimits(config, report);
+  checkResourceGroup(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -15,6 +15,7 @@ import {
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
   CLUSTER_CREATE_ONLY_INPUTS,
+  channelOwnedPoolProperties,
   channelOwnedProperties,
   DeployerPrincipalType,
   deployerPrincipalType,
@@ -136,7 +137,14 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
     const settings = resolveAksClusterSettings(args);
-    const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
+    const pools: PoolContext = {
+      osSku: args.nodeOsSku ?? "AzureLinux",
+      vnetSubnetID: args.nodeSubnetId,
+      orchestratorVersion: settings.kubernetesVersion,
+      upgrade: settings.poolUpgrade,
+    };
+    // What the autoscaler and the upgrade channel change on every pool, which Pulumi leaves alone.
+    const poolIgnoreChanges = [...AUTOSCALED_COUNT, ...channelOwnedPoolProperties(settings)];
     const protect = args.protect ?? false;
     const client = clientConfig({ parent: this });
 
@@ -222,7 +230,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
           {
             parent: this,
             protect,
-            ignoreChanges: [...AUTOSCALED_COUNT],
+            ignoreChanges: poolIgnoreChanges,
             dependsOn: previous ? [previous] : [],
             deletedWith: this.cluster,
           },
@@ -275,7 +283,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
           {
             parent: this,
             protect,
-            ignoreChanges: [...AUTOSCALED_COUNT],
+            ignoreChanges: poolIgnoreChanges,
             import: adoptsInlinePool(systemPoolName) ? agentPoolId(clusterId, systemPoolName) : undefined,
             dependsOn: this.userPools,
             deletedWith: this.cluster,

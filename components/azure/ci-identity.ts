@@ -87,6 +87,11 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * DELEGABLE_ROLES for service principals. Default none.
    */
   groupDelegableRoleGuids?: pulumi.Input<string>[];
+  /**
+   * GUIDs of the platform's custom roles the deploy identity may also assign to service
+   * principals (the Vault bootstrap Job's VaultBootstrapSecretsRole). Default none.
+   */
+  servicePrincipalDelegableRoleGuids?: pulumi.Input<string>[];
 }
 
 /** The federated credential subjects of each identity. */
@@ -207,7 +212,6 @@ export function subscriptionOf(armId: string): string | undefined {
  * a deploy creates), each to a managed identity of the platform:
  * - Key Vault Crypto User: kustomize-controller's SOPS identity, on the SOPS key;
  * - Key Vault Crypto Service Encryption User: Vault's seal identity, on the seal key;
- * - Key Vault Secrets Officer: Vault's bootstrap Job, on the vault (it stores the init response);
  * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod);
  * - Key Vault Secrets User: a tenant identity, on the tenant's own vault (tenants[].identities);
  * - AcrPull, Storage Blob Data Reader: a tenant identity, on a registry or one blob container in
@@ -216,6 +220,9 @@ export function subscriptionOf(armId: string): string | undefined {
  * - AcrPush: each tenant's registry push identity (GitHub Actions of its application
  *   repositories), on that tenant's registry. AcrPush pulls and pushes images and nothing else:
  *   no delete, no control plane.
+ * Plus, by GUID (`servicePrincipalDelegableRoleGuids`), the platform's custom role for Vault's
+ * bootstrap Job on the vault (VaultBootstrapSecretsRole: set, list and read secrets), in place of
+ * the built-in Key Vault Secrets Officer, which the deploy identity can no longer hand out.
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
  * grant (Key Vault Administrator, AKS cluster admin, Contributor, Owner, User Access
@@ -225,7 +232,6 @@ export function subscriptionOf(armId: string): string | undefined {
 export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Crypto User",
   "Key Vault Crypto Service Encryption User",
-  "Key Vault Secrets Officer",
   "Network Contributor",
   "Key Vault Secrets User",
   "AcrPull",
@@ -246,6 +252,8 @@ export interface RoleAssignmentConditionArgs {
    * nothing, such as the SOPS encrypt-only role the platform gives tenant admin groups.
    */
   groupRoleGuids?: readonly string[];
+  /** GUIDs of custom roles that may also be assigned to service principals, beside `roles`. */
+  servicePrincipalRoleGuids?: readonly string[];
 }
 
 /**
@@ -268,11 +276,11 @@ export interface RoleAssignmentConditionArgs {
 export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): string {
   if (args.roles.length === 0) throw new Error("roleAssignmentCondition: at least one role");
   const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  for (const id of [...args.excludedPrincipalIds, ...(args.groupRoleGuids ?? [])]) {
+  for (const id of [...args.excludedPrincipalIds, ...(args.groupRoleGuids ?? []), ...(args.servicePrincipalRoleGuids ?? [])]) {
     if (!guid.test(id)) throw new Error(`roleAssignmentCondition: "${id}" is not a GUID`);
   }
   if (args.excludedPrincipalIds.length === 0) throw new Error("roleAssignmentCondition: exclude at least the grant's own principal");
-  const roles = `{${args.roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
+  const roles = `{${[...args.roles.map((role) => BUILT_IN_ROLES[role]), ...(args.servicePrincipalRoleGuids ?? [])].join(", ")}}`;
   const clause = (action: "write" | "delete", source: "Request" | "Resource") => {
     const attribute = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
     const notExcluded = [`${attribute("PrincipalId")} ForAnyOfAllValues:GuidNotEquals {${args.excludedPrincipalIds.join(", ")}}`];
@@ -455,9 +463,9 @@ export class CiIdentity extends pulumi.ComponentResource {
         // The deploy identity's own principal id is an output: the condition is one too. The
         // preview identity is excluded as well: previews run pull-request code.
         condition: pulumi
-          .all([this.deploy.principalId, this.preview.principalId, pulumi.all(args.groupDelegableRoleGuids ?? [])])
-          .apply(([deploy, preview, groupRoleGuids]) =>
-            roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview], groupRoleGuids }),
+          .all([this.deploy.principalId, this.preview.principalId, pulumi.all(args.groupDelegableRoleGuids ?? []), pulumi.all(args.servicePrincipalDelegableRoleGuids ?? [])])
+          .apply(([deploy, preview, groupRoleGuids, servicePrincipalRoleGuids]) =>
+            roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview], groupRoleGuids, servicePrincipalRoleGuids }),
           ),
         conditionVersion: "2.0",
       },

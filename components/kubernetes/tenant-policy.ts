@@ -3,6 +3,7 @@
  * network policies. Tenant (tenant.ts) turns these into objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { PDB_RESOURCE_RULE, unsatisfiablePdbValidation } from "./tenant-pdb-policy";
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -429,6 +430,7 @@ export function workloadPolicyName(namespace: string): string {
  *   Azure provider then authenticates as the node's (kubelet's) identity, not the tenant's. The
  *   provider reads the value with Go's strconv.ParseBool, which takes "1", "t", "true" in any of
  *   its cases; all are refused.
+ * - a PodDisruptionBudget that never allows an eviction (tenant-pdb-policy.ts).
  * Errors (a missing field in an unexpected shape) refuse too (failurePolicy Fail).
  */
 export function tenantWorkloadPolicy(namespace: string) {
@@ -438,6 +440,7 @@ export function tenantWorkloadPolicy(namespace: string) {
       resourceRules: [
         { apiGroups: [""], apiVersions: ["v1"], resources: ["secrets"], operations: ["CREATE", "UPDATE"] },
         { apiGroups: ["secrets-store.csi.x-k8s.io"], apiVersions: ["*"], resources: ["secretproviderclasses"], operations: ["CREATE", "UPDATE"] },
+        PDB_RESOURCE_RULE,
       ],
     },
     validations: [
@@ -451,6 +454,7 @@ export function tenantWorkloadPolicy(namespace: string) {
           `!('useVMManagedIdentity' in object.spec.parameters) || !(string(object.spec.parameters.useVMManagedIdentity).lowerAscii() in ['1', 't', 'true'])`,
         message: `SecretProviderClasses in ${namespace} cannot use the node's managed identity (useVMManagedIdentity); use the tenant's workload identity (clientID)`,
       },
+      unsatisfiablePdbValidation(namespace),
     ],
   };
 }

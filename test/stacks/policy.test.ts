@@ -784,6 +784,24 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "custom-role-names-scoped": [
+    {
+      title: "a custom role named after its environment alone (the same environment in another subscription of the tenant takes the name)",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, "azure-native:authorization:RoleDefinition", "platform-sops-encrypt-only").roleName = "gitops-platform SOPS encrypt-only (prod)";
+      },
+      expected: [
+        expect(
+          "custom-role-names-scoped",
+          "mandatory",
+          "azure-native:authorization:RoleDefinition",
+          "platform-sops-encrypt-only",
+          'role definition "gitops-platform SOPS encrypt-only (prod)" must end with its scope\'s tag ", aee2dc53)" (customRoleName): custom role names are unique in the whole Entra tenant',
+        ),
+      ],
+    },
+  ],
   "tenant-objects-guarded": [
     {
       title: "the platform's reconciler RoleBinding in a tenant namespace without the guardrail label (the tenant's admins could rewrite it)",
