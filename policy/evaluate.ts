@@ -3,6 +3,7 @@ import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
 import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
+import { fluxCrdsKeptOnUninstall } from "./rules/flux-crds";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
 import { MONITORING_POLICIES } from "./rules/monitoring";
@@ -24,6 +25,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...ROLE_POLICIES,
   ...KUBERNETES_POLICIES,
   ...FLUX_POLICIES,
+  fluxCrdsKeptOnUninstall,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
   tenantSecretsNotShared,

@@ -1211,6 +1211,14 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
     {
+      title: "the Flux release unprotected in prod: uninstalling it stops every tenant (issue 24 item 9)",
+      stack: "prod",
+      change: (rs) => (one(rs, RELEASE, "platform-flux").protect = false),
+      expected: [
+        expect("stateful-resources-protected", "mandatory", RELEASE, "platform-flux", "platform-flux (kubernetes:helm.sh/v3:Release) must be protected in production"),
+      ],
+    },
+    {
       title: "nothing needs protection in dev",
       stack: "dev",
       change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
@@ -1222,6 +1230,22 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => (one(rs, REGISTRY, "platform-web-acr").protect = false),
       expected: [
         expect("stateful-resources-protected", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr (azure-native:containerregistry:Registry) must be protected in production"),
+      ],
+    },
+  ],
+  "flux-crds-kept-on-uninstall": [
+    {
+      title: "the flux2 release without the keep annotation on its CRDs (issue 24 item 9)",
+      stack: "dev",
+      change: (rs) => delete (props(rs, RELEASE, "platform-flux").values as Record<string, unknown>).crds,
+      expected: [
+        expect(
+          "flux-crds-kept-on-uninstall",
+          "mandatory",
+          RELEASE,
+          "platform-flux",
+          "platform-flux: the flux2 chart's CRDs lack helm.sh/resource-policy: keep (values crds.annotations); uninstalling the release would delete every tenant's Kustomizations and sources",
+        ),
       ],
     },
   ],
