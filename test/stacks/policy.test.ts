@@ -1233,6 +1233,22 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "kubernetes-secrets-patched-in-place": [
+    {
+      title: "the cluster's provider without enableSecretMutable: a renewed certificate deletes Vault's TLS Secret first (issue 24 item 10)",
+      stack: "prod",
+      change: (rs) => delete props(rs, "pulumi:providers:kubernetes", "platform-aks-k8s").enableSecretMutable,
+      expected: [
+        expect(
+          "kubernetes-secrets-patched-in-place",
+          "mandatory",
+          "pulumi:providers:kubernetes",
+          "platform-aks-k8s",
+          "platform-aks-k8s: enableSecretMutable is not set, so every change of a Secret's data replaces it (delete, then create: the Secret is missing in between); set enableSecretMutable: true",
+        ),
+      ],
+    },
+  ],
   "flux-crds-kept-on-uninstall": [
     {
       title: "the flux2 release without the keep annotation on its CRDs (issue 24 item 9)",
