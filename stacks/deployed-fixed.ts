@@ -4,6 +4,7 @@
  * the change safely (docs/day-two.md). Pure.
  */
 import { z } from "zod";
+import { acknowledgeHint, isAcknowledged } from "./acknowledged";
 import { problemAt } from "./errors";
 import type { PlatformConfig } from "./schema";
 
@@ -18,7 +19,11 @@ export interface DeployedCluster {
   systemPool: DeployedPool;
   userPools: DeployedPool[];
   /** Fixed when the cluster is created: a change replaces the cluster (or AKS refuses it). */
-  network: { plugin: string; pluginMode?: string; podCidr: string; serviceCidr: string; dnsServiceIp: string };
+  network: { plugin: string; pluginMode?: string; policy?: string; podCidr: string; serviceCidr: string; dnsServiceIp: string };
+  /** The node subnet every pool is created in (null: AKS's own VNet); a pool's subnet cannot change. */
+  vnet?: { addressSpace: string; nodeSubnet: string } | null;
+  /** A public API server cannot become private in place, nor the reverse. */
+  privateCluster?: boolean;
 }
 
 /**
@@ -39,10 +44,13 @@ export const clusterRecordSchema = z.object({
   network: z.object({
     plugin: z.string(),
     pluginMode: z.string().optional(),
+    policy: z.string().optional(),
     podCidr: z.string(),
     serviceCidr: z.string(),
     dnsServiceIp: z.string(),
   }),
+  vnet: z.object({ addressSpace: z.string(), nodeSubnet: z.string() }).nullable().optional(),
+  privateCluster: z.boolean().optional(),
 });
 
 export const vaultRecordSchema = z.object({ replicas: z.int(), storageSize: z.string(), auditStorageSize: z.string() });
@@ -59,10 +67,13 @@ export function deployedClusterOf(config: PlatformConfig): DeployedCluster {
     network: {
       plugin: network.plugin,
       ...(network.pluginMode === undefined ? {} : { pluginMode: network.pluginMode }),
+      policy: network.policy,
       podCidr: network.podCidr,
       serviceCidr: network.serviceCidr,
       dnsServiceIp: network.dnsServiceIp,
     },
+    vnet: network.vnet ? { addressSpace: network.vnet.addressSpace, nodeSubnet: network.vnet.nodeSubnet } : null,
+    privateCluster: config.cluster.privateCluster,
   };
 }
 
@@ -97,15 +108,33 @@ export function clusterChangeProblems(config: PlatformConfig, deployed: Deployed
   now.userPools.forEach((pool, index) => {
     problems.push(...poolChangeProblems(["cluster", "userPools", index], pool, deployed.userPools.find((p) => p.name === pool.name)));
   });
-  const keys = ["plugin", "pluginMode", "podCidr", "serviceCidr", "dnsServiceIp"] as const;
+  const keys = ["plugin", "pluginMode", "policy", "podCidr", "serviceCidr", "dnsServiceIp"] as const;
   for (const key of keys) {
     const before = deployed.network[key];
     const after = now.network[key];
-    if (before === after || (key === "pluginMode" && before === undefined)) continue;
+    // An older record without the field: nothing to compare with.
+    if (before === after || ((key === "pluginMode" || key === "policy") && before === undefined)) continue;
     problems.push(
       problemAt(
         ["cluster", "network", key],
         `is ${before ?? "unset"} on the deployed cluster, and AKS fixes the cluster's network profile when the cluster is created (a change replaces the cluster, or is refused); set it back to ${before ?? "unset"} (another network needs a new cluster: a new stack, migrating tenants to it, see docs/day-two.md "Changing what is fixed at creation")`,
+      ),
+    );
+  }
+  if (deployed.vnet !== undefined && JSON.stringify(deployed.vnet) !== JSON.stringify(now.vnet)) {
+    const shown = (vnet: DeployedCluster["vnet"]) => (vnet ? `addressSpace ${vnet.addressSpace}, nodeSubnet ${vnet.nodeSubnet}` : "none (AKS's own VNet)");
+    problems.push(
+      problemAt(
+        ["cluster", "network", "vnet"],
+        `is ${shown(deployed.vnet)} on the deployed cluster, and every node pool is created in its subnet (AKS cannot move a pool to another one); set it back (another VNet needs a new cluster, see docs/day-two.md "Changing what is fixed at creation")`,
+      ),
+    );
+  }
+  if (deployed.privateCluster !== undefined && deployed.privateCluster !== now.privateCluster) {
+    problems.push(
+      problemAt(
+        ["cluster", "privateCluster"],
+        `is ${deployed.privateCluster} on the deployed cluster, and AKS fixes whether the API server is private when the cluster is created; set it back to ${deployed.privateCluster} (the other kind needs a new cluster, see docs/day-two.md "Changing what is fixed at creation")`,
       ),
     );
   }
@@ -130,19 +159,22 @@ export function vaultChangeProblems(config: PlatformConfig, deployed: DeployedVa
     const before = deployed[key];
     const now = config.vault[key];
     if (quantityBytes(before) === quantityBytes(now)) continue;
+    // Growing, once the claims are expanded and the StatefulSet orphan-deleted; volumes never shrink.
+    const grows = (quantityBytes(now) ?? 0) > (quantityBytes(before) ?? 0);
+    if (grows && isAcknowledged(config.acknowledgedChanges, `vault.${key}`, before, now)) continue;
     problems.push(
       problemAt(
         ["vault", key],
-        `is ${before} on the deployed Vault, and a StatefulSet's volumeClaimTemplates cannot change, so the next helm upgrade would fail; set it back to ${before}. To grow the ${volume} volumes, expand the PVCs in place (PVC expansion: patch each ${volume}-vault-N claim's spec.resources.requests.storage, then delete the StatefulSet with --cascade=orphan so the next up recreates it), see docs/day-two.md "Resizing Vault's storage"; volumes never shrink`,
+        `is ${before} on the deployed Vault, and a StatefulSet's volumeClaimTemplates cannot change, so the next helm upgrade would fail; set it back to ${before}. To grow the ${volume} volumes, expand the PVCs in place (PVC expansion: patch each ${volume}-vault-N claim's spec.resources.requests.storage, then delete the StatefulSet with --cascade=orphan so the next up recreates it), see docs/day-two.md "Resizing Vault's storage"${grows ? acknowledgeHint(`vault.${key}`, before, now) : ""}; volumes never shrink`,
       ),
     );
   }
-  if (config.vault.replicas < deployed.replicas) {
+  if (config.vault.replicas < deployed.replicas && !isAcknowledged(config.acknowledgedChanges, "vault.replicas", deployed.replicas, config.vault.replicas)) {
     const removed = Array.from({ length: deployed.replicas - config.vault.replicas }, (_, i) => `vault-${config.vault.replicas + i}`);
     problems.push(
       problemAt(
         ["vault", "replicas"],
-        `is ${deployed.replicas} on the deployed Vault; ${config.vault.replicas} would stop ${removed.join(", ")} while raft still counts ${removed.length > 1 ? "them" : "it"} as voters, and the cluster can lose quorum; set it back to ${deployed.replicas}. Raft peer removal comes first: vault operator raft remove-peer ${removed.join(" / ")}, then lower replicas, see docs/day-two.md "Fewer Vault replicas"`,
+        `is ${deployed.replicas} on the deployed Vault; ${config.vault.replicas} would stop ${removed.join(", ")} while raft still counts ${removed.length > 1 ? "them" : "it"} as voters, and the cluster can lose quorum; set it back to ${deployed.replicas}. Raft peer removal comes first: vault operator raft remove-peer ${removed.join(" / ")}, then lower replicas, see docs/day-two.md "Fewer Vault replicas"${acknowledgeHint("vault.replicas", deployed.replicas, config.vault.replicas)}`,
       ),
     );
   }

@@ -5,6 +5,7 @@
  * from its own stack (stacks/load.ts). Pure.
  */
 import { z } from "zod";
+import { isAcknowledged } from "./acknowledged";
 import { problemAt } from "./errors";
 import type { PlatformConfig } from "./schema";
 import {
@@ -91,6 +92,7 @@ function sealingKeyChangeProblems(config: PlatformConfig, deployed: DeployedSett
   const before = deployed?.sealedSecrets?.keyGenerations;
   const now = config.sealedSecrets.keyGenerations;
   if (before === undefined || !config.sealedSecrets.enabled || now >= before) return [];
+  if (isAcknowledged(config.acknowledgedChanges, "sealedSecrets.keyGenerations", before, now)) return [];
   return [
     problemAt(
       ["sealedSecrets", "keyGenerations"],
