@@ -446,6 +446,8 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         rs.splice(rs.indexOf(one(rs, RELEASE, FLUX_RELEASE)), 1);
         rs.push(added(EXTENSION, "platform-flux", { extensionType: "microsoft.flux", configurationSettings: { "multiTenancy.enforce": "true" } }));
+        // Protected in prod, as Flux protects its install (issue 24 item 9).
+        one(rs, EXTENSION, "platform-flux").protect = true;
       },
       expected: [
         expect(
