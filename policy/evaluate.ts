@@ -3,8 +3,10 @@ import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
 import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
+import { fluxCrdsKeptOnUninstall } from "./rules/flux-crds";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
+import { kubernetesSecretsPatchedInPlace } from "./rules/kubernetes-secrets";
 import { MONITORING_POLICIES } from "./rules/monitoring";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
@@ -24,7 +26,9 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...KEY_VAULT_POLICIES,
   ...ROLE_POLICIES,
   ...KUBERNETES_POLICIES,
+  kubernetesSecretsPatchedInPlace,
   ...FLUX_POLICIES,
+  fluxCrdsKeptOnUninstall,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
   tenantSecretsNotShared,

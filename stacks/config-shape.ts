@@ -12,6 +12,7 @@ import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernet
 import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
+import { acknowledgedChangesSchema } from "./acknowledged";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -609,6 +610,7 @@ export function platformObjectSchema(environment: string) {
       .prefault({})
       .describe("Flagger, the progressive delivery add-on; off unless enabled."),
     registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
+    acknowledgedChanges: acknowledgedChangesSchema,
     sealedSecrets: sealedSecretsSchema()
       .prefault({})
       .describe("Sealed Secrets (bitnami-labs) for teams that already use kubeseal; off by default, SOPS is the platform's way."),

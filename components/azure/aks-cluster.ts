@@ -35,6 +35,7 @@ import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, clientConfig, roleDefinitionId } from "./roles";
+import { KUBERNETES_PROVIDER_SETTINGS } from "../kubernetes/provider-settings";
 
 /**
  * Everything but the resource group and region is optional: an unset field takes its value from
@@ -353,7 +354,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
     );
     // Anything deployed through the provider needs the deployer's cluster role, propagated, first:
     // the AKS authorizer refuses the token with 403 until then, and Pulumi does not retry that.
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: deployerReady });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, ...KUBERNETES_PROVIDER_SETTINGS }, { parent: this, dependsOn: deployerReady });
 
     this.registerOutputs({
       name: this.name,

@@ -446,6 +446,8 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         rs.splice(rs.indexOf(one(rs, RELEASE, FLUX_RELEASE)), 1);
         rs.push(added(EXTENSION, "platform-flux", { extensionType: "microsoft.flux", configurationSettings: { "multiTenancy.enforce": "true" } }));
+        // Protected in prod, as Flux protects its install (issue 24 item 9).
+        one(rs, EXTENSION, "platform-flux").protect = true;
       },
       expected: [
         expect(
@@ -1229,6 +1231,14 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
     {
+      title: "the Flux release unprotected in prod: uninstalling it stops every tenant (issue 24 item 9)",
+      stack: "prod",
+      change: (rs) => (one(rs, RELEASE, "platform-flux").protect = false),
+      expected: [
+        expect("stateful-resources-protected", "mandatory", RELEASE, "platform-flux", "platform-flux (kubernetes:helm.sh/v3:Release) must be protected in production"),
+      ],
+    },
+    {
       title: "nothing needs protection in dev",
       stack: "dev",
       change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
@@ -1240,6 +1250,38 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => (one(rs, REGISTRY, "platform-web-acr").protect = false),
       expected: [
         expect("stateful-resources-protected", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr (azure-native:containerregistry:Registry) must be protected in production"),
+      ],
+    },
+  ],
+  "kubernetes-secrets-patched-in-place": [
+    {
+      title: "the cluster's provider without enableSecretMutable: a renewed certificate deletes Vault's TLS Secret first (issue 24 item 10)",
+      stack: "prod",
+      change: (rs) => delete props(rs, "pulumi:providers:kubernetes", "platform-aks-k8s").enableSecretMutable,
+      expected: [
+        expect(
+          "kubernetes-secrets-patched-in-place",
+          "mandatory",
+          "pulumi:providers:kubernetes",
+          "platform-aks-k8s",
+          "platform-aks-k8s: enableSecretMutable is not set, so every change of a Secret's data replaces it (delete, then create: the Secret is missing in between); set enableSecretMutable: true",
+        ),
+      ],
+    },
+  ],
+  "flux-crds-kept-on-uninstall": [
+    {
+      title: "the flux2 release without the keep annotation on its CRDs (issue 24 item 9)",
+      stack: "dev",
+      change: (rs) => delete (props(rs, RELEASE, "platform-flux").values as Record<string, unknown>).crds,
+      expected: [
+        expect(
+          "flux-crds-kept-on-uninstall",
+          "mandatory",
+          RELEASE,
+          "platform-flux",
+          "platform-flux: the flux2 chart's CRDs lack helm.sh/resource-policy: keep (values crds.annotations); uninstalling the release would delete every tenant's Kustomizations and sources",
+        ),
       ],
     },
   ],
