@@ -422,6 +422,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         environment: config.environment,
         groups: tenant.groups,
         quota: tenant.quota,
+        services: tenant.services,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
         reconcilerAccess: {

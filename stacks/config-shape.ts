@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
-import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
+import { DEFAULT_PVC_COUNT, DEFAULT_STORAGE_REQUESTS, tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
 import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
@@ -352,8 +352,21 @@ function tenantSchema(environment: string) {
         cpu: cpuQuantity.default("4"),
         memory: memoryQuantity.default("8Gi"),
         pods: z.int().min(1).max(10000).default(50),
+        persistentVolumeClaims: z.int().min(0).max(1000).default(DEFAULT_PVC_COUNT).describe("Most PersistentVolumeClaims at a time (each is a managed disk or file share)."),
+        storage: memoryQuantity.default(DEFAULT_STORAGE_REQUESTS).describe("The total storage the tenant's claims may request, e.g. 100Gi."),
       })
       .prefault({}),
+    services: z
+      .strictObject({
+        loadBalancer: z.boolean().default(false).describe("Allow Services of type LoadBalancer (an Azure load balancer address, public unless annotated internal)."),
+        nodePort: z.boolean().default(false).describe("Allow Services of type NodePort (a port on every node)."),
+        externalIPs: z
+          .boolean()
+          .default(false)
+          .describe("Allow spec.externalIPs on Services: the cluster then routes traffic for those addresses, any address, to the tenant's pods (CVE-2020-8554)."),
+      })
+      .prefault({})
+      .describe("Service forms that reach past the cluster network; each refused at admission (and capped at 0 by the quota) unless allowed here."),
     limits: z
       .strictObject({
         defaultCpu: cpuQuantity.default("500m"),

@@ -17,6 +17,7 @@ import {
   quotaHard,
   ReconcilerAccess,
   reconcilerRules,
+  ServiceExposure,
   tenantGuardrailPolicy,
   tenantWorkloadPolicy,
   workloadPolicyName,
@@ -42,15 +43,18 @@ export interface TenantArgs {
   environment: string;
   /** Entra ID group object ids: `admins` get the built-in `admin` role, `viewers` `view`, in the namespace only. */
   groups: { admins: string[]; viewers: string[] };
-  /** ResourceQuota: cpu and memory cap both the total of requests and of limits. */
+  /** ResourceQuota: cpu and memory cap both the total of requests and of limits; claims and their storage. */
   quota: QuotaArgs;
+  /** Service forms that reach past the cluster network (LoadBalancer, NodePort, externalIPs). Default: none, refused at admission and capped by the quota. */
+  services?: ServiceExposure;
   /** LimitRange defaults for containers that set no requests or limits. */
   limits: LimitsArgs;
   /** Namespace Flux runs in, for `allowIngressFromFlux`. Default "flux-system". */
   fluxNamespace?: string;
   /**
    * Deny egress except DNS (kube-system, UDP/TCP 53) and the tenant's own namespace; tenants add
-   * NetworkPolicies for what else their apps reach. Default true. False leaves egress open.
+   * NetworkPolicies for what else their apps reach. Default true. False opens egress to every
+   * pod and every address but the instance metadata address (networkPolicies).
    */
   restrictEgress?: boolean;
   /** Allow ingress from the Flux namespace. Default false: no Flux controller connects to tenant pods. */
@@ -154,7 +158,7 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
-    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("tenant-quota"), spec: { hard: quotaHard(args.quota) } }, child);
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("tenant-quota"), spec: { hard: quotaHard(args.quota, args.services) } }, child);
     new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: meta("tenant-limits"), spec: { limits: containerLimits(args.limits) } }, child);
 
     const policies = networkPolicies({
@@ -165,7 +169,7 @@ export class Tenant extends pulumi.ComponentResource {
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrailBinding = namespaceAdmissionPolicy(`${name}-guardrails`, guardrailPolicyName(args.namespace), args.namespace, tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL), labels, child);
-    namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace), labels, child);
+    namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace, { services: args.services }), labels, child);
     for (const policy of policies) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
