@@ -9,6 +9,7 @@ import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../component
 import { DEFAULT_PVC_COUNT, DEFAULT_STORAGE_REQUESTS, tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { VAULT_AUDIENCE } from "../components/kubernetes/vault-config";
 import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
@@ -250,9 +251,11 @@ const tenantVaultSchema = z.strictObject({
         paths: z.array(tenantKvPath).min(1).describe("Paths it may read, relative to <kvMount>/<tenant>/: app/db, app/*, or * for the whole subtree."),
         audience: z
           .string()
-          .min(1)
-          .optional()
-          .describe("JWT audience Vault requires; the pod then logs in with a projected service account token for this audience."),
+          .regex(/^\S+$/, { error: "must be a JWT audience such as vault (no spaces; every role requires one)" })
+          .default(VAULT_AUDIENCE)
+          .describe(
+            "JWT audience the role requires (default vault): the pod logs in with a projected service account token for it (agent injector: vault.hashicorp.com/agent-service-account-token-volume-name; CSI: the SecretProviderClass parameter audience).",
+          ),
       }),
     )
     .default([]),

@@ -57,3 +57,19 @@ test("the JSON Schema lists the new tenant keys", () => {
   const schema = readFileSync(path.join(PROJECT_ROOT, "schema", "stack.schema.json"), "utf8");
   for (const key of ['"loadBalancer"', '"nodePort"', '"externalIPs"', '"persistentVolumeClaims"', '"storage"']) assert.ok(schema.includes(key), key);
 });
+
+test("every Vault role requires a token audience: vault unless the role names another; an empty or spaced one is refused at its key path", () => {
+  const config = raw("dev");
+  const role = parsed(config).tenants.find((t) => t.vault.roles.length > 0)!.vault.roles[0];
+  assert.equal(role.audience, "vault");
+  const index = config.tenants.findIndex((t: { vault?: { roles?: unknown[] } }) => (t.vault?.roles ?? []).length > 0);
+  for (const bad of ["", "two words"]) {
+    const c = raw("dev");
+    c.tenants[index].vault.roles[0].audience = bad;
+    const found = problems(c);
+    assert.ok(
+      found.some((p) => p.startsWith(`${P}.tenants[${index}].vault.roles[0].audience: must be a JWT audience such as vault`)),
+      `${JSON.stringify(bad)}: ${found.join("\n")}`,
+    );
+  }
+});

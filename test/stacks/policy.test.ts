@@ -1077,6 +1077,24 @@ const FIXTURES: Record<string, Fixture[]> = {
         expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend grants policies ["tenant-api"]; it must grant its own, tenant-web.frontend'),
       ],
     },
+    {
+      title: "a role that takes a token minted for any audience",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        assert.match(data["bootstrap.sh"], /"audience":"vault"/);
+        data["bootstrap.sh"] = data["bootstrap.sh"].replace('"audience":"vault"', '"audience":""');
+      },
+      expected: [
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          "platform-vault-bootstrap: role web.frontend requires no token audience; every tenant role requires one (VAULT_AUDIENCE), so a token minted for another party does not log in",
+        ),
+      ],
+    },
   ],
   "vault-tls-listener": [
     {
