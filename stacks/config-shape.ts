@@ -437,6 +437,17 @@ function tenantSchema(environment: string) {
         }),
       )
       .default([]),
+    flagger: z
+      .strictObject({
+        loadTester: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Run Flagger's load tester in the tenant's namespace (http://flagger-loadtester.<namespace>/), serving only this namespace's Canaries and reachable only from Flagger's pods. Requires flagger.enabled.",
+          ),
+      })
+      .prefault({})
+      .describe("The tenant's use of Flagger (flagger.enabled)."),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
     extraApiAccess: z
       .array(extraApiAccessRule)

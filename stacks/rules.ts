@@ -24,6 +24,7 @@ import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity
 import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";
 import { checkServiceLimits } from "./rules-limits";
+import { checkTenantRuntime } from "./rules-runtime";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -50,6 +51,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   if (isProduction(config.environment)) checkProduction(config, report);
   checkMonitoring(config, report);
   checkServiceLimits(config, report);
+  checkTenantRuntime(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -73,3 +73,16 @@ test("every Vault role requires a token audience: vault unless the role names an
     );
   }
 });
+
+test("a tenant's load tester needs Flagger: refused at tenants[i].flagger.loadTester without flagger.enabled; off by default", () => {
+  assert.equal(parsed(raw("dev")).tenants[0].flagger.loadTester, false);
+  assert.equal(parsed(raw("prod"), "prod").tenants.find((t) => t.name === "web")!.flagger.loadTester, true);
+  const dev = raw("dev");
+  dev.tenants[0].flagger = { loadTester: true };
+  assert.deepEqual(problems(dev), [`${P}.tenants[0].flagger.loadTester: needs Flagger: set flagger.enabled, or leave the load tester off`]);
+  dev.flagger = { ...(dev.flagger ?? {}), enabled: true };
+  assert.deepEqual(problems(dev), []);
+  const typo = raw("prod");
+  typo.tenants[0].flagger = { loadtester: true };
+  assert.ok(problems(typo, "prod").some((p) => p.startsWith(`${P}.tenants[0].flagger`)), problems(typo, "prod").join("\n"));
+});

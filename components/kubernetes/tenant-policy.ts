@@ -3,6 +3,7 @@
  * network policies. Tenant (tenant.ts) turns these into objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { LOADTESTER_POD_LABELS, loadTesterIngressPolicy } from "./flagger-loadtester";
 
 export interface PolicyRule {
   apiGroups: string[];
@@ -300,7 +301,22 @@ export interface NetworkPolicyOptions {
    * Vault's namespace. Undefined: no Vault, no allowance.
    */
   vaultEgress?: PlatformServiceEndpoint;
+  /**
+   * The platform runs Flagger's load tester in the namespace: only these pods (Flagger's) may
+   * connect to it, and the same-namespace allowance leaves it out. Undefined: no load tester.
+   */
+  loadTester?: { flagger: AddonPeer };
 }
+
+/**
+ * Every pod but the load tester's: its shell runs whatever a request claiming the namespace asks,
+ * so no platform allowance but Flagger's reaches it: not the tenant's own pods (a compromised
+ * application among them), not the metrics scraper, not an admitted namespace. A tenant that
+ * wants more adds a policy of its own.
+ */
+const allButLoadTester = {
+  matchExpressions: Object.entries(LOADTESTER_POD_LABELS).map(([key, value]) => ({ key, operator: "NotIn", values: [value] })),
+};
 
 const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
 
@@ -335,23 +351,26 @@ function openEgressPolicy(): NetworkPolicySpec {
  */
 export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpec[] {
   const allPods = {};
+  // What the platform's ingress allowances open: every pod, or every pod but the load tester.
+  const allowedPods = options.loadTester ? allButLoadTester : allPods;
   const policies: NetworkPolicySpec[] = [
     { name: "default-deny-ingress", spec: { podSelector: allPods, policyTypes: ["Ingress"] } },
     {
       name: "allow-same-namespace-ingress",
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
     },
   ];
+  if (options.loadTester) policies.push(loadTesterIngressPolicy(options.loadTester.flagger));
   if (options.allowIngressFromNamespace) {
     policies.push({
       name: `allow-ingress-from-${options.allowIngressFromNamespace}`,
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
     });
   }
   for (const addon of options.allowIngressFromAddons ?? []) {
     policies.push({
       name: `allow-ingress-from-${addon.name}`,
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ ...byName(addon.namespace), podSelector: { matchLabels: addon.podLabels } }] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [{ ...byName(addon.namespace), podSelector: { matchLabels: addon.podLabels } }] }] },
     });
   }
   if (!options.restrictEgress) policies.push(openEgressPolicy());

@@ -22,6 +22,7 @@ import {
   tenantWorkloadPolicy,
   workloadPolicyName,
 } from "./tenant-policy";
+import { LOADTESTER_NAME, LOADTESTER_POD_LABELS, loadTesterPodSpec, loadTesterServiceSpec } from "./flagger-loadtester";
 
 /**
  * The service account Flux impersonates in every tenant namespace. Tenant creates it; Flux's
@@ -68,6 +69,12 @@ export interface TenantArgs {
    * reach on Vault's API port despite restricted egress. Default: none.
    */
   vaultEgress?: PlatformServiceEndpoint;
+  /**
+   * Run Flagger's load tester in the namespace (flagger-loadtester.ts): it serves only this
+   * namespace's Canaries (`-namespace-regexp=^<namespace>$`) and only Flagger's pods (`flagger`,
+   * flaggerController) may connect to it. Undefined: none.
+   */
+  flaggerLoadTester?: { flagger: AddonPeer; image?: string };
 }
 
 /**
@@ -166,6 +173,7 @@ export class Tenant extends pulumi.ComponentResource {
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
       allowIngressFromAddons: args.allowIngressFromAddons,
       vaultEgress: args.vaultEgress,
+      loadTester: args.flaggerLoadTester ? { flagger: args.flaggerLoadTester.flagger } : undefined,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrailBinding = namespaceAdmissionPolicy(`${name}-guardrails`, guardrailPolicyName(args.namespace), args.namespace, tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL), labels, child);
@@ -176,6 +184,23 @@ export class Tenant extends pulumi.ComponentResource {
         { metadata: meta(policy.name), spec: policy.spec },
         { ...child, dependsOn: [guardrailBinding] },
       );
+    }
+
+    if (args.flaggerLoadTester) {
+      const account = new k8s.core.v1.ServiceAccount(`${name}-loadtester`, { metadata: meta(LOADTESTER_NAME), automountServiceAccountToken: false }, child);
+      new k8s.apps.v1.Deployment(
+        `${name}-loadtester`,
+        {
+          metadata: meta(LOADTESTER_NAME),
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: LOADTESTER_POD_LABELS },
+            template: { metadata: { labels: { ...labels, ...LOADTESTER_POD_LABELS } }, spec: loadTesterPodSpec(args.namespace, LOADTESTER_NAME, args.flaggerLoadTester.image) },
+          },
+        },
+        { ...child, dependsOn: [guardrailBinding, account] },
+      );
+      new k8s.core.v1.Service(`${name}-loadtester`, { metadata: meta(LOADTESTER_NAME), spec: loadTesterServiceSpec() }, { ...child, dependsOn: [guardrailBinding] });
     }
 
     this.namespace = namespace;

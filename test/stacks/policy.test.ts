@@ -931,6 +931,26 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "flagger-loadtester-own-namespace": [
+    {
+      title: "web's load tester without -namespace-regexp, and with an unanchored one",
+      stack: "prod",
+      change: (rs) => {
+        const [container] = props(rs, "kubernetes:apps/v1:Deployment", "platform-web-loadtester").spec.template.spec.containers;
+        assert.ok(container.command.includes("-namespace-regexp=^web$"));
+        container.command = container.command.map((arg: string) => (arg.startsWith("-namespace-regexp=") ? "-namespace-regexp=web" : arg));
+      },
+      expected: [
+        expect(
+          "flagger-loadtester-own-namespace",
+          "mandatory",
+          "kubernetes:apps/v1:Deployment",
+          "platform-web-loadtester",
+          "platform-web-loadtester: the load tester ghcr.io/fluxcd/flagger-loadtester:0.38.0 does not run with -namespace-regexp=^web$, so other namespaces' Canaries can make it run commands in web",
+        ),
+      ],
+    },
+  ],
   "secrets-are-secret": [
     {
       title: "a Secret whose values are plain in state",
