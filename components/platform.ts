@@ -21,7 +21,7 @@ import { clientConfig } from "./azure/roles";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import type { DiagnosticsArgs } from "./azure/common";
 import { PlatformMonitoring } from "./azure/monitoring";
-import { Flagger, flaggerScraper } from "./kubernetes/flagger";
+import { Flagger, flaggerController, flaggerScraper } from "./kubernetes/flagger";
 import { Flux } from "./kubernetes/flux";
 import { GitSource } from "./kubernetes/git-source";
 import { FluxNotifications, NotificationTarget } from "./kubernetes/notifications";
@@ -434,6 +434,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         environment: config.environment,
         groups: tenant.groups,
         quota: tenant.quota,
+        services: tenant.services,
         limits: tenant.limits,
         vaultEgress: shared.vaultEgress,
         reconcilerAccess: {
@@ -444,6 +445,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         },
         // Flagger's Prometheus scrapes the tenant's pods for canary metrics (Flagger itself is not admitted: flaggerScraper).
         allowIngressFromAddons: this.flagger ? [flaggerScraper(config.flagger.namespace)] : undefined,
+        flaggerLoadTester: this.flagger && tenant.flagger.loadTester ? { flagger: flaggerController(config.flagger.namespace) } : undefined,
       },
       { parent: this },
     );

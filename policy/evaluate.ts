@@ -14,7 +14,7 @@ import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
-import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
+import { flaggerLoadTesterOwnNamespace, flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
@@ -34,6 +34,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
   flaggerNoCrossNamespaceRefs,
+  flaggerLoadTesterOwnNamespace,
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,

@@ -6,9 +6,10 @@
  */
 import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
-import { tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
+import { DEFAULT_PVC_COUNT, DEFAULT_STORAGE_REQUESTS, tenantRuleEscalation, WRITE_VERBS } from "../components/kubernetes/tenant-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { VAULT_AUDIENCE } from "../components/kubernetes/vault-config";
 import { IMAGE_UPDATE_BRANCH } from "../components/kubernetes/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/kubernetes/tenant-identities";
@@ -253,9 +254,11 @@ const tenantVaultSchema = z.strictObject({
         paths: z.array(tenantKvPath).min(1).describe("Paths it may read, relative to <kvMount>/<tenant>/: app/db, app/*, or * for the whole subtree."),
         audience: z
           .string()
-          .min(1)
-          .optional()
-          .describe("JWT audience Vault requires; the pod then logs in with a projected service account token for this audience."),
+          .regex(/^\S+$/, { error: "must be a JWT audience such as vault (no spaces; every role requires one)" })
+          .default(VAULT_AUDIENCE)
+          .describe(
+            "JWT audience the role requires (default vault): the pod logs in with a projected service account token for it (agent injector: vault.hashicorp.com/agent-service-account-token-volume-name; CSI: the SecretProviderClass parameter audience).",
+          ),
       }),
     )
     .default([]),
@@ -356,8 +359,21 @@ function tenantSchema(environment: string) {
         cpu: cpuQuantity.default("4"),
         memory: memoryQuantity.default("8Gi"),
         pods: z.int().min(1).max(10000).default(50),
+        persistentVolumeClaims: z.int().min(0).max(1000).default(DEFAULT_PVC_COUNT).describe("Most PersistentVolumeClaims at a time (each is a managed disk or file share)."),
+        storage: memoryQuantity.default(DEFAULT_STORAGE_REQUESTS).describe("The total storage the tenant's claims may request, e.g. 100Gi."),
       })
       .prefault({}),
+    services: z
+      .strictObject({
+        loadBalancer: z.boolean().default(false).describe("Allow Services of type LoadBalancer (an Azure load balancer address, public unless annotated internal)."),
+        nodePort: z.boolean().default(false).describe("Allow Services of type NodePort (a port on every node)."),
+        externalIPs: z
+          .boolean()
+          .default(false)
+          .describe("Allow spec.externalIPs on Services: the cluster then routes traffic for those addresses, any address, to the tenant's pods (CVE-2020-8554)."),
+      })
+      .prefault({})
+      .describe("Service forms that reach past the cluster network; each refused at admission (and capped at 0 by the quota) unless allowed here."),
     limits: z
       .strictObject({
         defaultCpu: cpuQuantity.default("500m"),
@@ -425,6 +441,17 @@ function tenantSchema(environment: string) {
         }),
       )
       .default([]),
+    flagger: z
+      .strictObject({
+        loadTester: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Run Flagger's load tester in the tenant's namespace (http://flagger-loadtester.<namespace>/), serving only this namespace's Canaries and reachable only from Flagger's pods. Requires flagger.enabled.",
+          ),
+      })
+      .prefault({})
+      .describe("The tenant's use of Flagger (flagger.enabled)."),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
     extraApiAccess: z
       .array(extraApiAccessRule)

@@ -27,6 +27,7 @@ import { checkTenantSources } from "./rules-sources";
 import { checkTenantAccess } from "./rules-tenant-access";
 import { checkKubernetesLimits } from "./rules-kubernetes";
 import { checkResourceGroup } from "./rules-resource-group";
+import { checkTenantRuntime } from "./rules-runtime";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -57,6 +58,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkTenantAccess(config, report);
   checkKubernetesLimits(config, report);
   checkResourceGroup(config, report);
+  checkTenantRuntime(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -53,7 +53,7 @@ test("defaults are filled for tenants, with namespace and repository owner deriv
   const [web] = config.tenants;
   assert.equal(web.namespace, "web");
   assert.deepEqual(web.git, { repository: "acme/web-config", branch: "main", path: "./envs/dev", interval: "5m", create: false });
-  assert.deepEqual(web.quota, { cpu: "4", memory: "8Gi", pods: 50 });
+  assert.deepEqual(web.quota, { cpu: "4", memory: "8Gi", pods: 50, persistentVolumeClaims: 10, storage: "100Gi" });
   assert.deepEqual(web.groups, { admins: [], viewers: [] });
 });
 
@@ -222,7 +222,7 @@ test("tenant Vault roles: named service accounts, paths inside the tenant's subt
   expectProblem({ tenants: [{ name: "web", vault: { roles: [role, role] } }] }, `${P}.tenants[0].vault.roles[1].name: duplicate name "api" (also at index 0)`);
   expectProblem({ tenants: [{ name: "web", vault: { namespacewide: true } }] }, `${P}.tenants[0].vault.namespacewide: unknown key (did you mean "namespaceWide"?)`);
   const config = parse({ tenants: [{ name: "web", vault: { roles: [role] } }, { name: "api" }] });
-  assert.deepEqual(config.tenants[0].vault, { namespaceWide: false, roles: [role] });
+  assert.deepEqual(config.tenants[0].vault, { namespaceWide: false, roles: [{ ...role, audience: "vault" }] }, "every role requires the vault audience by default");
   assert.deepEqual(config.tenants[1].vault, { namespaceWide: false, roles: [] }, "default: no Vault access at all");
 });
 

@@ -8,6 +8,7 @@
  * end (issue 22 item 6). Pure functions only.
  */
 import { createHash } from "node:crypto";
+import { VAULT_AUDIENCE } from "./vault-config";
 
 /**
  * One application of a tenant: these service accounts of the tenant's namespace, and only they,
@@ -23,7 +24,7 @@ export interface VaultAppRole {
    * (everything under app/), `*` (the whole subtree). No `..`, no leading `/`, `*` only at the end.
    */
   paths: string[];
-  /** The JWT audience Vault requires (the pod then logs in with a projected token for it). Default: none. */
+  /** The JWT audience Vault requires (the pod logs in with a projected token for it). Default VAULT_AUDIENCE; never empty. */
   audience?: string;
 }
 
@@ -170,15 +171,16 @@ const TOKEN_TTLS = { token_ttl: "1h", token_max_ttl: "4h" };
 
 /**
  * The namespace-wide kubernetes auth role of a tenant (only with `namespaceWide`): every service
- * account of its namespace gets the whole-subtree policy. `audience` is written empty so that a
- * re-run clears one set by hand (Vault keeps a field the request leaves out).
+ * account of its namespace gets the whole-subtree policy. Like every role, it requires tokens
+ * minted for VAULT_AUDIENCE; the field is always written, so a re-run also resets one changed by
+ * hand (Vault keeps a field the request leaves out).
  */
 export function tenantRole(tenant: TenantAccess): Record<string, unknown> {
   return {
     bound_service_account_names: ["*"],
     bound_service_account_namespaces: [tenant.namespace],
     token_policies: [tenantPolicyName(tenant.name)],
-    audience: "",
+    audience: VAULT_AUDIENCE,
     ...TOKEN_TTLS,
   };
 }
@@ -193,7 +195,7 @@ export function appRole(tenant: TenantAccess, role: VaultAppRole): Record<string
     bound_service_account_names: role.serviceAccounts,
     bound_service_account_namespaces: [tenant.namespace],
     token_policies: [appPolicyName(tenant.name, role.name)],
-    audience: role.audience ?? "",
+    audience: role.audience || VAULT_AUDIENCE,
     ...TOKEN_TTLS,
   };
 }

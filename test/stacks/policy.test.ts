@@ -951,6 +951,26 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "flagger-loadtester-own-namespace": [
+    {
+      title: "web's load tester without -namespace-regexp, and with an unanchored one",
+      stack: "prod",
+      change: (rs) => {
+        const [container] = props(rs, "kubernetes:apps/v1:Deployment", "platform-web-loadtester").spec.template.spec.containers;
+        assert.ok(container.command.includes("-namespace-regexp=^web$"));
+        container.command = container.command.map((arg: string) => (arg.startsWith("-namespace-regexp=") ? "-namespace-regexp=web" : arg));
+      },
+      expected: [
+        expect(
+          "flagger-loadtester-own-namespace",
+          "mandatory",
+          "kubernetes:apps/v1:Deployment",
+          "platform-web-loadtester",
+          "platform-web-loadtester: the load tester ghcr.io/fluxcd/flagger-loadtester:0.38.0 does not run with -namespace-regexp=^web$, so other namespaces' Canaries can make it run commands in web",
+        ),
+      ],
+    },
+  ],
   "secrets-are-secret": [
     {
       title: "a Secret whose values are plain in state",
@@ -1095,6 +1115,24 @@ const FIXTURES: Record<string, Fixture[]> = {
       expected: [
         expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend binds namespaces ["*"]; a tenant role binds exactly its tenant\'s namespace'),
         expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend grants policies ["tenant-api"]; it must grant its own, tenant-web.frontend'),
+      ],
+    },
+    {
+      title: "a role that takes a token minted for any audience",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        assert.match(data["bootstrap.sh"], /"audience":"vault"/);
+        data["bootstrap.sh"] = data["bootstrap.sh"].replace('"audience":"vault"', '"audience":""');
+      },
+      expected: [
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          "platform-vault-bootstrap: role web.frontend requires no token audience; every tenant role requires one (VAULT_AUDIENCE), so a token minted for another party does not log in",
+        ),
       ],
     },
   ],

@@ -132,17 +132,18 @@ test("an application's kubernetes auth role binds exactly its service accounts i
     bound_service_account_names: ["app", "worker"],
     bound_service_account_namespaces: ["ab"],
     token_policies: ["tenant-ab.app"],
-    audience: "",
+    audience: "vault",
     token_ttl: "1h",
     token_max_ttl: "4h",
   });
-  assert.equal(appRole(ab, { ...ab.roles![0], audience: "vault" }).audience, "vault");
+  assert.equal(appRole(ab, { ...ab.roles![0], audience: "https://vault.example" }).audience, "https://vault.example");
+  assert.equal(appRole(ab, { ...ab.roles![0], audience: "" }).audience, "vault", "never written empty");
   // The namespace-wide role, only where config asks for it.
   assert.deepEqual(tenantRole(INPUT.tenants[0]), {
     bound_service_account_names: ["*"],
     bound_service_account_namespaces: ["team-a"],
     token_policies: ["tenant-a"],
-    audience: "",
+    audience: "vault",
     token_ttl: "1h",
     token_max_ttl: "4h",
   });
