@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     for (const tenants of sizes) {
       const resources = await checkedStack(tenants, dir);
       columns.push({ tenants, resources: resources.length, timings: timeRules(resources, rules, repeat) });
+      const sum = columns[columns.length - 1].timings.reduce((total, t) => total + t.ms, 0);
+      console.log(`${tenants} tenants: ${resources.length} resources, all rules ${sum.toFixed(1)} ms`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
