@@ -20,7 +20,9 @@ import { clientConfig } from "./azure/roles";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import { PlatformMonitoring } from "./azure/monitoring";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
-import { Flagger, flaggerScraper } from "./kubernetes/flagger";
+import { VaultBootstrapSecretsRole } from "./azure/vault-bootstrap-role";
+import { adoptedResourceGroupOptions } from "./platform-resource-group";
+import { Flagger, flaggerController, flaggerScraper } from "./kubernetes/flagger";
 import { Flux, FluxArgs } from "./kubernetes/flux";
 import { DEFAULT_FLUX_NAMESPACE } from "./kubernetes/flux-install";
 import type { NotificationTarget } from "./kubernetes/notifications";
@@ -90,6 +92,8 @@ export interface GitOpsPlatformArgs {
   protect: boolean;
   /** The platform's resource group. */
   resourceGroupName: string;
+  /** The ARM id of that group when it already exists: the stack adopts it (and leaves it on destroy). Undefined: the stack creates it. */
+  existingResourceGroupId?: string;
   /** A VNet for the nodes; undefined: AKS's managed one. */
   network?: { addressSpace: string; nodeSubnet: string };
   cluster: AksClusterSettingsArgs;
@@ -175,6 +179,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly flagger?: Flagger;
   /** The write-only secrets role tenant admins get on their own Key Vault, when a tenant has one. */
   readonly secretsWriterRole?: SecretsWriterRole;
+  /** The Vault bootstrap Job's role on the platform vault (set, list, read secrets), when `vault` is set. */
+  readonly vaultBootstrapRole?: VaultBootstrapSecretsRole;
   /** The Sealed Secrets controller and its keys, when `sealedSecrets` is set. */
   readonly sealedSecrets?: SealedSecrets;
   /** The Log Analytics and Azure Monitor workspaces, when `monitoring` is set. */
@@ -196,6 +202,11 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.flux = this.fluxInstall();
     ({ tenants: this.tenants, encryptOnlyRole: this.encryptOnlyRole, secretsWriterRole: this.secretsWriterRole, githubProvider: this.githubProvider } = this.tenantsOnPlatform());
     this.flagger = this.delivery();
+    // Vault's bootstrap Job writes and reads back its own secrets in the platform vault: a custom
+    // role with only that, so that the CI deploy identity delegates no built-in Secrets Officer.
+    this.vaultBootstrapRole = args.vault
+      ? new VaultBootstrapSecretsRole(`${name}-vault-bootstrap-secrets`, { resourceGroupId: this.resourceGroup.id, environment: args.environment }, this.child)
+      : undefined;
     this.ci = this.ciIdentity();
     this.vault = this.hashiCorpVault();
     this.sealedSecrets = this.sealedSecretsController();
@@ -230,7 +241,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const resourceGroup = new resources.ResourceGroup(
       `${name}-rg`,
       { resourceGroupName: args.resourceGroupName, location: args.location, tags: this.tags },
-      { ...this.child, protect: args.protect },
+      { ...this.child, protect: args.protect, ...adoptedResourceGroupOptions(args.existingResourceGroupId) },
     );
     const home = { resourceGroupName: resourceGroup.name, location: args.location, tags: this.tags, protect: args.protect };
     const network = args.network && new PlatformNetwork(`${name}-network`, { ...home, ...args.network }, this.child);
@@ -348,6 +359,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         canaries: flaggerNamespace !== undefined,
         // Flagger's Prometheus scrapes the tenant's pods for canary metrics (Flagger itself is not admitted: flaggerScraper).
         ingressFrom: flaggerNamespace !== undefined ? [flaggerScraper(flaggerNamespace)] : [],
+        // A tenant's load tester serves only Flagger's pods.
+        loadTesterClient: flaggerNamespace !== undefined ? flaggerController(flaggerNamespace) : undefined,
       },
       githubProvider,
     };
@@ -398,6 +411,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         location: args.location,
         scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
         groupDelegableRoleGuids: [this.encryptOnlyRole?.guid, this.secretsWriterRole?.guid].filter((guid) => guid !== undefined),
+        servicePrincipalDelegableRoleGuids: this.vaultBootstrapRole ? [this.vaultBootstrapRole.guid] : [],
         tags: this.tags,
       },
       { ...this.child, providers: { github: ciGithub } },
@@ -414,6 +428,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         cluster: this.cluster,
         ...args.vault,
         keyVault: this.keyVault,
+        bootstrapSecretsRole: this.vaultBootstrapRole,
         resourceGroupName: this.resourceGroup.name,
         location: args.location,
         tenantId: this.keyVault.tenantId,

@@ -7,10 +7,17 @@ import { CheckedResource, get, PolicyContext } from "./types";
  * first place to look. `fallback` (the stack name) applies when no resource says.
  */
 export function policyContext(resources: readonly CheckedResource[], fallback: string): PolicyContext {
-  const tagged = [...resources]
-    .sort((a, b) => Number(b.type === "azure-native:resources:ResourceGroup") - Number(a.type === "azure-native:resources:ResourceGroup"))
-    .map((r) => get(r.props, "tags", "environment"))
-    .find((value): value is string => typeof value === "string");
+  // The first resource group that says, else the first resource that does (one pass, no sort).
+  let tagged: string | undefined;
+  for (const r of resources) {
+    const value = get(r.props, "tags", "environment");
+    if (typeof value !== "string") continue;
+    if (r.type === "azure-native:resources:ResourceGroup") {
+      tagged = value;
+      break;
+    }
+    tagged ??= value;
+  }
   const environment = tagged ?? fallback;
   return { environment, production: isProduction(environment) };
 }

@@ -3,8 +3,10 @@ import { policyContext } from "./context";
 import { AKS_POLICIES } from "./rules/aks";
 import { CI_POLICIES } from "./rules/ci";
 import { FLUX_POLICIES } from "./rules/flux";
+import { fluxCrdsKeptOnUninstall } from "./rules/flux-crds";
 import { KEY_VAULT_POLICIES } from "./rules/key-vault";
 import { KUBERNETES_POLICIES } from "./rules/kubernetes";
+import { kubernetesSecretsPatchedInPlace } from "./rules/kubernetes-secrets";
 import { MONITORING_POLICIES } from "./rules/monitoring";
 import { statefulResourcesProtected } from "./rules/protection";
 import { ROLE_POLICIES } from "./rules/roles";
@@ -12,10 +14,11 @@ import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
-import { flaggerNoCrossNamespaceRefs } from "./rules/flagger";
+import { flaggerLoadTesterOwnNamespace, flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
+import { customRoleNamesScoped } from "./rules/role-names";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -23,18 +26,22 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...KEY_VAULT_POLICIES,
   ...ROLE_POLICIES,
   ...KUBERNETES_POLICIES,
+  kubernetesSecretsPatchedInPlace,
   ...FLUX_POLICIES,
+  fluxCrdsKeptOnUninstall,
   ...VAULT_POLICIES,
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
   flaggerNoCrossNamespaceRefs,
+  flaggerLoadTesterOwnNamespace,
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,
   sealedSecretsControllerLockedDown,
   ...MONITORING_POLICIES,
   tenantObjectsGuarded,
+  customRoleNamesScoped,
 ];
 
 export function evaluatePolicies(

@@ -102,10 +102,19 @@ export class ResourceGraph {
   readonly byUrn: ReadonlyMap<string, GraphNode>;
   private readonly direct: Map<string, Set<string>>;
   private readonly closure = new Map<string, ReadonlySet<string>>();
+  /** Each node's children, in the order of the nodes. */
+  private readonly children = new Map<string, GraphNode[]>();
+  private readonly customs = new Map<string, readonly string[]>();
 
   constructor(nodes: readonly GraphNode[]) {
     this.byUrn = new Map(nodes.map((n) => [n.urn, n]));
     this.direct = creationDependencies(nodes);
+    for (const node of nodes) {
+      if (node.parent === null) continue;
+      const siblings = this.children.get(node.parent);
+      if (siblings) siblings.push(node);
+      else this.children.set(node.parent, [node]);
+    }
   }
 
   /** Every custom resource `urn` waits for, directly or through what it waits for. */
@@ -134,12 +143,16 @@ export class ResourceGraph {
     return [...new Set(node.dependencies.flatMap((dep) => this.customsIn(dep)))];
   }
 
-  /** A custom resource itself, or every custom resource inside a component. */
-  customsIn(urn: string): string[] {
+  /** A custom resource itself, or every custom resource inside a component (not looking inside custom resources). Memoized. */
+  customsIn(urn: string): readonly string[] {
     const node = this.byUrn.get(urn);
     if (!node) return [];
     if (node.custom) return [urn];
-    return [...this.byUrn.values()].filter((n) => n.parent === urn).flatMap((child) => this.customsIn(child.urn));
+    const known = this.customs.get(urn);
+    if (known) return known;
+    const found = (this.children.get(urn) ?? []).flatMap((child) => this.customsIn(child.urn));
+    this.customs.set(urn, found);
+    return found;
   }
 
   /** Whether `from` is created only after `to` exists. */

@@ -66,33 +66,57 @@ export interface Federation {
  */
 export function federation(resources: readonly CheckedResource[]): Federation {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const identities = resources.filter((r) => r.type === IDENTITY);
+  const identitiesByName = new Map<string, CheckedResource[]>();
+  for (const identity of resources) {
+    if (identity.type !== IDENTITY) continue;
+    const name = ownName(identity, "resourceName");
+    const named = identitiesByName.get(name);
+    if (named) named.push(identity);
+    else identitiesByName.set(name, [identity]);
+  }
   const byIdentity = new Map<string, CheckedResource[]>();
   const unlinked: CheckedResource[] = [];
-  for (const credential of resources.filter((r) => r.type === CREDENTIAL)) {
+  for (const credential of resources) {
+    if (credential.type !== CREDENTIAL) continue;
     const linked = dependedOn(credential, "resourceName", IDENTITY, byUrn);
     const plain = text(get(credential.props, "resourceName"));
-    const owners = linked.length > 0 ? linked : plain ? identities.filter((i) => ownName(i, "resourceName") === plain) : undefined;
+    const owners = linked.length > 0 ? linked : plain ? (identitiesByName.get(plain) ?? []) : undefined;
     if (owners === undefined) {
       unlinked.push(credential);
       continue;
     }
-    for (const owner of owners) byIdentity.set(owner.urn, [...(byIdentity.get(owner.urn) ?? []), credential]);
+    for (const owner of owners) {
+      const credentials = byIdentity.get(owner.urn);
+      if (credentials) credentials.push(credential);
+      else byIdentity.set(owner.urn, [credential]);
+    }
   }
   return { byIdentity, unlinked };
 }
 
+/** Which identity of the stack a role assignment grants to (see `grantees`). */
+export type GranteeLookup = (assignment: CheckedResource) => CheckedResource | undefined;
+
 /**
- * The identity of the stack a role assignment grants to: the one whose `principalId` output is
- * the assignment's, or the one its `principalId` input was computed from.
+ * For the role assignments of `resources`, the identity of the stack each grants to: the first
+ * whose `principalId` output is the assignment's, else the one its `principalId` input was
+ * computed from. The identities are indexed once here, so call it once per check, not per
+ * assignment.
  */
-export function grantee(assignment: CheckedResource, resources: readonly CheckedResource[]): CheckedResource | undefined {
-  const principalId = text(get(assignment.props, "principalId"));
-  const identities = resources.filter((r) => r.type === IDENTITY);
-  const byValue = principalId ? identities.find((i) => text(get(i.props, "principalId")) === principalId) : undefined;
-  if (byValue) return byValue;
-  const byUrn = new Map(identities.map((i) => [i.urn, i]));
-  return dependedOn(assignment, "principalId", IDENTITY, byUrn)[0];
+export function grantees(resources: readonly CheckedResource[]): GranteeLookup {
+  const byPrincipal = new Map<string, CheckedResource>();
+  const byUrn = new Map<string, CheckedResource>();
+  for (const identity of resources) {
+    if (identity.type !== IDENTITY) continue;
+    byUrn.set(identity.urn, identity);
+    const principalId = text(get(identity.props, "principalId"));
+    if (principalId && !byPrincipal.has(principalId)) byPrincipal.set(principalId, identity);
+  }
+  return (assignment) => {
+    const principalId = text(get(assignment.props, "principalId"));
+    const byValue = principalId ? byPrincipal.get(principalId) : undefined;
+    return byValue ?? dependedOn(assignment, "principalId", IDENTITY, byUrn)[0];
+  };
 }
 
 /** "cannot decide" for credentials whose identity is unknown, naming them. */

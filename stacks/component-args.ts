@@ -15,6 +15,7 @@ import {
   type PlatformTenantSpec,
 } from "../components/platform";
 import type { VaultSettings } from "../components/kubernetes/vault";
+import { platformResourceGroupName } from "../components/platform-resource-group";
 import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
 import type { ClusterConfig, FluxConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, TenantConfig, VaultConfig } from "./schema";
@@ -60,6 +61,8 @@ export function tenantSpec(tenant: TenantConfig): PlatformTenantSpec {
     namespace: tenant.namespace,
     groups: tenant.groups,
     quota: tenant.quota,
+    services: tenant.services,
+    loadTester: tenant.flagger.loadTester,
     limits: tenant.limits,
     extraApiAccess: tenant.extraApiAccess,
     git: tenant.git,
@@ -99,11 +102,6 @@ export function ciSettings(ci: NonNullable<PlatformConfig["ci"]>): PlatformCiSet
   };
 }
 
-/** The platform's resource group: one per environment. */
-export function platformResourceGroupName(environment: string): string {
-  return `rg-gitops-${environment}`;
-}
-
 /** The loaded stack config and its secrets, as GitOpsPlatform's args. */
 export interface LoadedPlatform {
   config: PlatformConfig;
@@ -123,6 +121,7 @@ export function platformArgs({ config, notificationAddresses, tenantNotification
     tags: platformTags(config),
     protect: config.protect,
     resourceGroupName: platformResourceGroupName(config.environment),
+    existingResourceGroupId: config.resourceGroup.existing,
     network: vnet && { addressSpace: vnet.addressSpace, nodeSubnet: vnet.nodeSubnet },
     cluster: aksClusterArgs(config.cluster),
     keyVault: keyVaultArgs(config.keyVault),

@@ -6,17 +6,21 @@
  */
 import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
-import { tenantRuleEscalation, WRITE_VERBS } from "../components/tenant/namespace-policy";
+import { DEFAULT_PVC_COUNT, DEFAULT_STORAGE_REQUESTS, tenantRuleEscalation, WRITE_VERBS } from "../components/tenant/namespace-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
 import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { VAULT_AUDIENCE } from "../components/kubernetes/vault-config";
 import { IMAGE_UPDATE_BRANCH } from "../components/tenant/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/tenant/identities";
+import { acknowledgedChangesSchema } from "./acknowledged";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
 import { DNS1123_LABEL } from "./names";
+import { tenantAccessReach } from "./rules-tenant-access";
 import { DAYS_OF_WEEK, EnvironmentDefaults, environmentDefaults } from "./environments";
+import { resourceGroupSchema } from "./rules-resource-group";
 
 const dnsLabel = z
   .string()
@@ -250,9 +254,11 @@ const tenantVaultSchema = z.strictObject({
         paths: z.array(tenantKvPath).min(1).describe("Paths it may read, relative to <kvMount>/<tenant>/: app/db, app/*, or * for the whole subtree."),
         audience: z
           .string()
-          .min(1)
-          .optional()
-          .describe("JWT audience Vault requires; the pod then logs in with a projected service account token for this audience."),
+          .regex(/^\S+$/, { error: "must be a JWT audience such as vault (no spaces; every role requires one)" })
+          .default(VAULT_AUDIENCE)
+          .describe(
+            "JWT audience the role requires (default vault): the pod logs in with a projected service account token for it (agent injector: vault.hashicorp.com/agent-service-account-token-volume-name; CSI: the SecretProviderClass parameter audience).",
+          ),
       }),
     )
     .default([]),
@@ -280,7 +286,8 @@ const extraApiAccessRule = z
       .describe("Verbs; default every write verb (never escalate, bind, impersonate or *)."),
   })
   .superRefine((rule, ctx) => {
-    const problem = tenantRuleEscalation(rule);
+    // What tenantAccessReach finds is reported at the resource's own key path (rules-tenant-access.ts).
+    const problem = tenantAccessReach(rule).length === 0 ? tenantRuleEscalation(rule) : undefined;
     if (problem) ctx.addIssue({ code: "custom", message: `would let the tenant escalate: ${problem}` });
   });
 
@@ -352,8 +359,21 @@ function tenantSchema(environment: string) {
         cpu: cpuQuantity.default("4"),
         memory: memoryQuantity.default("8Gi"),
         pods: z.int().min(1).max(10000).default(50),
+        persistentVolumeClaims: z.int().min(0).max(1000).default(DEFAULT_PVC_COUNT).describe("Most PersistentVolumeClaims at a time (each is a managed disk or file share)."),
+        storage: memoryQuantity.default(DEFAULT_STORAGE_REQUESTS).describe("The total storage the tenant's claims may request, e.g. 100Gi."),
       })
       .prefault({}),
+    services: z
+      .strictObject({
+        loadBalancer: z.boolean().default(false).describe("Allow Services of type LoadBalancer (an Azure load balancer address, public unless annotated internal)."),
+        nodePort: z.boolean().default(false).describe("Allow Services of type NodePort (a port on every node)."),
+        externalIPs: z
+          .boolean()
+          .default(false)
+          .describe("Allow spec.externalIPs on Services: the cluster then routes traffic for those addresses, any address, to the tenant's pods (CVE-2020-8554)."),
+      })
+      .prefault({})
+      .describe("Service forms that reach past the cluster network; each refused at admission (and capped at 0 by the quota) unless allowed here."),
     limits: z
       .strictObject({
         defaultCpu: cpuQuantity.default("500m"),
@@ -421,6 +441,17 @@ function tenantSchema(environment: string) {
         }),
       )
       .default([]),
+    flagger: z
+      .strictObject({
+        loadTester: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Run Flagger's load tester in the tenant's namespace (http://flagger-loadtester.<namespace>/), serving only this namespace's Canaries and reachable only from Flagger's pods. Requires flagger.enabled.",
+          ),
+      })
+      .prefault({})
+      .describe("The tenant's use of Flagger (flagger.enabled)."),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
     extraApiAccess: z
       .array(extraApiAccessRule)
@@ -543,6 +574,7 @@ export function platformObjectSchema(environment: string) {
     environment: dnsLabel.describe("Environment name; prod, production and prod-* get production defaults and rules."),
     location: z.string().regex(/^[a-z0-9]+$/, { error: "must be an Azure region name such as westeurope" }).default("westeurope"),
     tags: z.record(z.string(), z.string()).default({}),
+    resourceGroup: resourceGroupSchema().prefault({}),
     protect: z.boolean().default(p.protect).describe("Protect stateful resources from deletion."),
     cluster: clusterSchema(p).prefault({}),
     keyVault: keyVaultSchema(p).prefault({}),
@@ -605,6 +637,7 @@ export function platformObjectSchema(environment: string) {
       .prefault({})
       .describe("Flagger, the progressive delivery add-on; off unless enabled."),
     registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
+    acknowledgedChanges: acknowledgedChangesSchema,
     sealedSecrets: sealedSecretsSchema()
       .prefault({})
       .describe("Sealed Secrets (bitnami-labs) for teams that already use kubeseal; off by default, SOPS is the platform's way."),

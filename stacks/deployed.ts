@@ -5,8 +5,19 @@
  * from its own stack (stacks/load.ts). Pure.
  */
 import { z } from "zod";
+import { isAcknowledged } from "./acknowledged";
 import { problemAt } from "./errors";
 import type { PlatformConfig } from "./schema";
+import {
+  clusterChangeProblems,
+  clusterRecordSchema,
+  deployedClusterOf,
+  deployedVaultOf,
+  vaultChangeProblems,
+  vaultRecordSchema,
+  type DeployedCluster,
+  type DeployedVault,
+} from "./deployed-fixed";
 
 /** The stack output that holds the record. */
 export const DEPLOYED_SETTINGS_OUTPUT = "deployedSettings";
@@ -23,6 +34,10 @@ export interface DeployedSettings {
    * the newest keys, and the SealedSecrets sealed with them no longer decrypt.
    */
   sealedSecrets?: { keyGenerations: number };
+  /** The cluster's pools and network profile as created (stacks/deployed-fixed.ts). */
+  cluster?: DeployedCluster;
+  /** Vault's volumes and raft peers, while Vault is on (stacks/deployed-fixed.ts). */
+  vault?: DeployedVault;
 }
 
 /**
@@ -33,12 +48,16 @@ export function deployedSettingsOf(config: PlatformConfig): DeployedSettings {
   return {
     keyVault: { softDeleteRetentionDays: config.keyVault.softDeleteRetentionDays, purgeProtection: config.keyVault.purgeProtection },
     ...(config.sealedSecrets.enabled ? { sealedSecrets: { keyGenerations: config.sealedSecrets.keyGenerations } } : {}),
+    cluster: deployedClusterOf(config),
+    ...(config.vault.enabled ? { vault: deployedVaultOf(config) } : {}),
   };
 }
 
 const recordSchema = z.object({
   keyVault: z.object({ softDeleteRetentionDays: z.int(), purgeProtection: z.boolean() }).optional().catch(undefined),
   sealedSecrets: z.object({ keyGenerations: z.int() }).optional().catch(undefined),
+  cluster: clusterRecordSchema.optional().catch(undefined),
+  vault: vaultRecordSchema.optional().catch(undefined),
 });
 
 /**
@@ -53,12 +72,19 @@ export function readDeployedSettings(value: unknown): DeployedSettings | undefin
   return {
     ...(parsed.data.keyVault ? { keyVault: parsed.data.keyVault } : {}),
     ...(parsed.data.sealedSecrets ? { sealedSecrets: parsed.data.sealedSecrets } : {}),
+    ...(parsed.data.cluster ? { cluster: parsed.data.cluster } : {}),
+    ...(parsed.data.vault ? { vault: parsed.data.vault } : {}),
   };
 }
 
 /** Config changes Azure cannot apply to what is deployed, each with what to do instead. */
 export function immutableChangeProblems(config: PlatformConfig, deployed: DeployedSettings | undefined): string[] {
-  return [...keyVaultChangeProblems(config, deployed), ...sealingKeyChangeProblems(config, deployed)];
+  return [
+    ...keyVaultChangeProblems(config, deployed),
+    ...sealingKeyChangeProblems(config, deployed),
+    ...clusterChangeProblems(config, deployed?.cluster),
+    ...vaultChangeProblems(config, deployed?.vault),
+  ];
 }
 
 /** Fewer sealing key generations than the cluster has (turning Sealed Secrets off is allowed: the backups stay). */
@@ -66,6 +92,7 @@ function sealingKeyChangeProblems(config: PlatformConfig, deployed: DeployedSett
   const before = deployed?.sealedSecrets?.keyGenerations;
   const now = config.sealedSecrets.keyGenerations;
   if (before === undefined || !config.sealedSecrets.enabled || now >= before) return [];
+  if (isAcknowledged(config.acknowledgedChanges, "sealedSecrets.keyGenerations", before, now)) return [];
   return [
     problemAt(
       ["sealedSecrets", "keyGenerations"],

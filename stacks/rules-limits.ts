@@ -6,7 +6,9 @@
 import { parseCidr, rangesOverlap, type Ipv4Range } from "./cidr";
 import type { ParsedPlatform } from "./config-shape";
 import { registryPusherProblem } from "../components/azure/container-registry-push";
-import { TENANT_TAG } from "../components/tenant/identities";
+import { scopeName, TENANT_TAG } from "../components/tenant/identities";
+import { planRoleAssignments, serviceAccountCredentialName } from "../components/azure/workload-identity";
+import type { BuiltInRole } from "../components/azure/roles";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -40,8 +42,25 @@ const tenantIdentityName = (tenant: string, identity: string) => `platform-${ten
  */
 export const VAULT_RESERVED_MOUNTS = ["sys", "cubbyhole", "identity", "auth", "audit", "token"] as const;
 
+/**
+ * The smallest daily cap a Log Analytics workspace takes (workspaceCapping.dailyQuotaGb; the portal
+ * and ARM refuse less than 0.023 GB; -1, "no cap", is what leaving dailyCapGb unset means).
+ */
+export const LOG_ANALYTICS_MIN_DAILY_CAP_GB = 0.023;
+
+const ARM_SUBSCRIPTION = /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/|$)/i;
+
 export function checkServiceLimits(config: ParsedPlatform, report: Report): void {
   checkTagNames(config, report);
+  checkCiSubscription(config, report);
+  checkIdentityLogicalNames(config, report);
+  config.monitoring.alertActionGroupIds.forEach((id, i) => {
+    const problem = armIdProblem(id);
+    if (problem) report(["monitoring", "alertActionGroupIds", i], problem);
+  });
+  if (config.monitoring.dailyCapGb !== undefined && config.monitoring.dailyCapGb < LOG_ANALYTICS_MIN_DAILY_CAP_GB) {
+    report(["monitoring", "dailyCapGb"], `${config.monitoring.dailyCapGb} GB is below the smallest daily cap Log Analytics takes (${LOG_ANALYTICS_MIN_DAILY_CAP_GB} GB); leave it unset for no cap`);
+  }
   checkAksRanges(config, report);
   checkNodeSubnet(config, report);
   if (config.cluster.authorizedIpRanges.length > MAX_AUTHORIZED_IP_RANGES) {
@@ -149,13 +168,50 @@ function checkNodeSubnet({ cluster }: ParsedPlatform, report: Report): void {
   }
 }
 
-/** ARM refuses an id with an empty, "." or ".." segment. */
-function armIdProblem(id: string): string | undefined {
+/** ARM refuses an id with an empty, "." or ".." segment, or a subscription that is no GUID. */
+export function armIdProblem(id: string): string | undefined {
   if (!id.startsWith("/")) return undefined;
   const segments = id.slice(1).split("/");
   const bad = segments.find((segment) => segment === "" || segment === "." || segment === "..");
-  return bad === undefined ? undefined : `"${id}" has a segment "${bad}", which is no ARM resource id`;
+  if (bad !== undefined) return `"${id}" has a segment "${bad}", which is no ARM resource id`;
+  if (segments[0].toLowerCase() === "subscriptions" && !ARM_SUBSCRIPTION.test(id)) return `"${id}": the subscription "${segments[1]}" is no subscription id (a GUID)`;
+  return undefined;
 }
+
+/**
+ * With ci, the CI deploy identity administers roles in the platform's resource group only, and
+ * that group lies in the one subscription the stack deploys to: scopes that name the group in
+ * two subscriptions cannot all be it (a group of that name in another subscription is outside
+ * the identity's reach, and ARM answers 403 mid-deploy). The platform's subscription is not in
+ * config (it is the provider's), so the one most ids name is taken as it; every other is
+ * refused at its key path.
+ */
+function checkCiSubscription(config: ParsedPlatform, report: Report): void {
+  if (!config.ci) return;
+  const group = `rg-gitops-${config.environment}`;
+  const ids: [Path, string][] = [];
+  config.tenants.forEach((tenant, i) => {
+    tenant.identities.forEach((identity, j) => identity.roles.forEach((grant, k) => ids.push([["tenants", i, "identities", j, "roles", k, "scope"], grant.scope])));
+    tenant.buckets.forEach((bucket, j) => {
+      if (bucket.storageAccountId !== undefined) ids.push([["tenants", i, "buckets", j, "storageAccountId"], bucket.storageAccountId]);
+    });
+  });
+  const named: { path: Path; subscription: string; spelled: string }[] = [];
+  for (const [path, id] of ids) {
+    const match = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)(\/|$)/i.exec(id);
+    if (match && match[2].toLowerCase() === group) named.push({ path, subscription: match[1].toLowerCase(), spelled: match[1] });
+  }
+  // The subscription most ids name is taken as the platform's (the first of equals): the odd one out is the mistake.
+  const count = (subscription: string) => named.filter((n) => n.subscription === subscription).length;
+  const platform = named.reduce<(typeof named)[number] | undefined>((best, n) => (best === undefined || count(n.subscription) > count(best.subscription) ? n : best), undefined);
+  for (const n of named) {
+    if (platform && n.subscription !== platform.subscription) {
+      report(n.path, `names ${group} in subscription ${n.spelled}, but ${formatPath(platform.path)} names it in ${platform.subscription}: the platform's resource group lies in one subscription, and the CI deploy identity may assign roles in no other`);
+    }
+  }
+}
+
+const formatPath = (path: Path) => path.map((part, i) => (typeof part === "number" ? `[${part}]` : i === 0 ? part : `.${part}`)).join("");
 
 /**
  * A generic, aws or gcp Bucket's endpoint: a host name or IPv4 address and an optional port, nothing
@@ -204,4 +260,46 @@ function reportRepeatedIds(ids: readonly string[], path: Path, report: Report): 
     if (seen !== undefined) report([...path, i], `${id} is the group at index ${seen} again (object ids compare case-insensitively)`);
     else first.set(id.toLowerCase(), i);
   });
+}
+
+/**
+ * The logical names of a tenant identity and its children join config names with '-'
+ * (`platform-<tenant>-azure-<identity>`, then `-<namespace>-<account>` for its service accounts,
+ * `-<credential>` for its credentials, `-<role>-<scope>` for its grants), and config names hold
+ * '-' themselves: tenant `a` with identity `azure-x` and tenant `a-azure` with identity `x`, or
+ * identity `i` with account `web-x` and identity `i-web` with account `x`, give one URN twice,
+ * which the engine refuses ("Duplicate resource URN"). Renaming would replace existing
+ * identities (new client ids), so the collision is a config error at the second one's key path.
+ */
+function checkIdentityLogicalNames(config: ParsedPlatform, report: Report): void {
+  const owner = new Map<string, { tenant: number; identity: number }>();
+  config.tenants.forEach((tenant, i) => {
+    const namespace = tenant.namespace ?? tenant.name;
+    tenant.identities.forEach((identity, j) => {
+      const base = tenantIdentityName(tenant.name, identity.name);
+      const accounts = identity.serviceAccounts ?? [identity.name];
+      const names = [
+        base,
+        ...accounts.flatMap((account) => [`${base}-${namespace}-${account}`, `${base}-${serviceAccountCredentialName({ namespace, name: account })}`]),
+        ...assignmentNames(base, identity.roles),
+      ];
+      const clash = names.map((name) => ({ name, first: owner.get(name) })).find(({ first }) => first !== undefined && (first.tenant !== i || first.identity !== j));
+      if (clash?.first) {
+        report(
+          ["tenants", i, "identities", j, "name"],
+          `gives the logical name ${clash.name}, which tenants[${clash.first.tenant}].identities[${clash.first.identity}] already gives (names joined with '-' read alike): rename this identity or its accounts`,
+        );
+        return;
+      }
+      for (const name of names) owner.set(name, { tenant: i, identity: j });
+    });
+  });
+}
+
+function assignmentNames(identity: string, roles: readonly { role: string; scope: string }[]): string[] {
+  try {
+    return planRoleAssignments(identity, roles.map((grant) => ({ role: grant.role as BuiltInRole, scope: grant.scope, scopeName: scopeName(grant.scope) }))).map((a) => a.name);
+  } catch {
+    return []; // a grant repeated: the duplicate-grant rule reports it
+  }
 }

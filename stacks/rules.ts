@@ -4,8 +4,6 @@
  */
 import type { z } from "zod";
 import { NON_PUBLIC_RANGES, normalizeIpRange, parseCidr, parseIpv4, rangeContains, rangesOverlap } from "./cidr";
-import { isReservedNamespace } from "./names";
-import { FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
 import { KUBERNETES_VERSION, kubernetesVersionProblem } from "./kubernetes-versions";
 import { effectiveVnet, isProduction } from "./environments";
 import type { ParsedPlatform, RuleContext } from "./config-shape";
@@ -24,6 +22,12 @@ import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity
 import { checkCiWiring } from "./rules-ci";
 import { containerRegistryName } from "../components/azure/container-registry-push";
 import { checkServiceLimits } from "./rules-limits";
+import { checkNamespaces } from "./rules-namespaces";
+import { checkTenantSources } from "./rules-sources";
+import { checkTenantAccess } from "./rules-tenant-access";
+import { checkKubernetesLimits } from "./rules-kubernetes";
+import { checkResourceGroup } from "./rules-resource-group";
+import { checkTenantRuntime } from "./rules-runtime";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -50,6 +54,11 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   if (isProduction(config.environment)) checkProduction(config, report);
   checkMonitoring(config, report);
   checkServiceLimits(config, report);
+  checkTenantSources(config, report);
+  checkTenantAccess(config, report);
+  checkKubernetesLimits(config, report);
+  checkResourceGroup(config, report);
+  checkTenantRuntime(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
@@ -222,12 +231,8 @@ function checkTenants(config: ParsedPlatform, report: Report): void {
     report,
     "namespace",
   );
+  checkNamespaces(config, report);
   tenants.forEach((tenant, i) => {
-    const namespaceKey = tenant.namespace ? "namespace" : "name";
-    const namespace = tenant.namespace ?? tenant.name;
-    if (isReservedNamespace(namespace)) {
-      report(["tenants", i, namespaceKey], `"${namespace}" is a system namespace; tenants need their own`);
-    }
     if (tenant.git) checkGitSource(config, i, report);
     tenant.ociRepositories.forEach((oci, j) => {
       if ((oci.tag === undefined) === (oci.semver === undefined)) {
@@ -487,10 +492,9 @@ function checkImageAutomation({ flux, tenants }: ParsedPlatform, report: Report)
   });
 }
 
-/** Flagger's namespace is its own: never a system namespace nor a tenant's (tenants admit ingress from it). */
+/** Flagger's namespace is never a tenant's (tenants admit ingress from it); rules-namespaces.ts keeps it off the others. */
 function checkFlagger({ flagger, tenants }: ParsedPlatform, report: Report): void {
   if (!flagger.enabled) return;
-  if (flagger.namespace !== FLAGGER_NAMESPACE && isReservedNamespace(flagger.namespace)) report(["flagger", "namespace"], `"${flagger.namespace}" is a system namespace; Flagger needs its own`);
   if (tenants.some((t) => (t.namespace ?? t.name) === flagger.namespace)) {
     report(["flagger", "namespace"], `"${flagger.namespace}" is a tenant's namespace; Flagger needs its own`);
   }

@@ -9,12 +9,14 @@ import * as path from "node:path";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { GitOpsTenant, tenantResourceName } from "../components";
+import { KUBERNETES_PROVIDER_SETTINGS } from "../components/kubernetes/provider-settings";
 import { tenantSpec } from "../stacks/component-args";
 import { loadTenantStack } from "../stacks/load-tenants";
 
 export = async () => {
   const { tenants, contract, notificationAddresses } = await loadTenantStack({ projectRoot: path.resolve(__dirname, "..") });
-  const provider = new k8s.Provider("cluster", { kubeconfig: contract.kubeconfig });
+  // The same provider settings as the platform's (Secrets patched in place, never deleted first).
+  const provider = new k8s.Provider("cluster", { kubeconfig: contract.kubeconfig, ...KUBERNETES_PROVIDER_SETTINGS });
   const githubProvider = contract.githubOwner ? new github.Provider("github", { owner: contract.githubOwner }) : undefined;
   const cluster = { environment: contract.environment, provider, clusterName: contract.clusterName, sops: contract.flux.sops, fluxReady: [], githubProvider };
   const built = tenants.map(

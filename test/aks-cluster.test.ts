@@ -474,7 +474,8 @@ test("every pool goes with its cluster: a destroy does not delete the last Syste
 
 test("AksCluster owns its defaults: resource group and region are enough, and the baseline is the dev profile's cluster", async () => {
   const { vnet, ...devNetwork } = settings().network;
-  assert.deepEqual(resolveAksClusterSettings({}), { ...settings(), network: devNetwork });
+  // How pools are upgraded is the component's (no stack setting): the same for every environment.
+  assert.deepEqual(resolveAksClusterSettings({}), { ...settings(), network: devNetwork, poolUpgrade: AKS_CLUSTER_DEFAULTS.poolUpgrade });
   const result = await run(() => {
     const aks = new AksCluster("aks", { resourceGroupName: "rg", location: "westeurope" });
     return { name: aks.name };

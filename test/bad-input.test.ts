@@ -176,12 +176,12 @@ const CASES: Case[] = [
   devCase(
     "a tenant asks for a cluster-scoped kind",
     { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"] }] }] },
-    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: API group "apiextensions.k8s.io" is not allowed: cluster-scoped CustomResourceDefinitions`,
+    `${P}.tenants[0].extraApiAccess[0].resources[0]: "customresourcedefinitions" is of a cluster-scoped kind: a Role in the tenant's namespace cannot grant it (Kubernetes ignores the rule)`,
   ),
   devCase(
     "a tenant asks to mint tokens",
     { tenants: [{ name: "web", extraApiAccess: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] }] },
-    `${P}.tenants[0].extraApiAccess[0]: would let the tenant escalate: writing core resource "serviceaccounts/token" is not allowed: tokens for any service account of the namespace`,
+    `${P}.tenants[0].extraApiAccess[0].resources[0]: "serviceaccounts/token" mints service account tokens (serviceaccounts/token: any account of the namespace, its Vault role and Azure identity with it); pods get projected tokens without any grant`,
   ),
   devCase(
     "a tenant identity pulls from its own registry, which is off",
@@ -209,17 +209,17 @@ const CASES: Case[] = [
       tenants: [
         {
           name: "web",
-          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "/subscriptions/s/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeshared" }] }],
+          identities: [{ name: "puller", roles: [{ role: "AcrPull", scope: "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerRegistry/registries/acmeshared" }] }],
           ociRepositories: [{ name: "app", url: "oci://acmeshared.azurecr.io/app", tag: "1.0.0", provider: "azure", serviceAccountName: "puller" }],
         },
       ],
     },
     `${P}.tenants[0].ociRepositories[0].serviceAccountName: needs flux.install helm with flux.multitenancy: only then do source-controller and image-reflector-controller run with object-level workload identity`,
   ),
-  devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace; tenants need their own`),
-  devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace; tenants need their own`),
-  devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace; tenants need their own`),
-  devCase("tenant in Vault's namespace", { tenants: [{ name: "vault" }] }, `${P}.tenants[0].name: "vault" is a system namespace; tenants need their own`),
+  devCase("tenant named default", { tenants: [{ name: "default" }] }, `${P}.tenants[0].name: "default" is a system namespace (Kubernetes' default namespace); tenants need their own`),
+  devCase("tenant in kube-system", { tenants: [{ name: "t", namespace: "kube-system" }] }, `${P}.tenants[0].namespace: "kube-system" is a system namespace (kube-*: Kubernetes' own: kube-system, kube-public, kube-node-lease); tenants need their own`),
+  devCase("tenant in flux-system", { tenants: [{ name: "t", namespace: "flux-system" }] }, `${P}.tenants[0].namespace: "flux-system" is a system namespace (Flux's controllers); tenants need their own`),
+  devCase("tenant in Vault's namespace", { tenants: [{ name: "vault" }] }, `${P}.tenants[0].name: "vault" is a system namespace (HashiCorp Vault, with vault.enabled: its storage and unseal identity); tenants need their own`),
   // Versions.
   devCase("Vault too old for workload identity", { vault: { version: "1.15.4" } }, `${P}.vault.version: 1.15.4 is too old: the Azure Key Vault seal supports workload identity from 1.15.5`),
   devCase("Vault 1.18.5", { vault: { version: "1.18.5" } }, `${P}.vault.version: 1.18.5 broke workload identity for the Azure Key Vault seal (hashicorp/vault#29717); pick another version`),
@@ -384,13 +384,13 @@ const CASES: Case[] = [
   ),
   devCase(
     "alert receivers without Prometheus, and an address that is no action group",
-    { monitoring: { enabled: true, prometheus: false, alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall", "oncall@example.com"] } },
+    { monitoring: { enabled: true, prometheus: false, alertActionGroupIds: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall", "oncall@example.com"] } },
     `${P}.monitoring.alertActionGroupIds[1]: must be the ARM id of an action group (/subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>)`,
     `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
   ),
   devCase(
     "alert receivers while monitoring is off",
-    { monitoring: { alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall"] } },
+    { monitoring: { alertActionGroupIds: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg/providers/microsoft.insights/actionGroups/oncall"] } },
     `${P}.monitoring.alertActionGroupIds: the alerts come from managed Prometheus: needs monitoring.enabled and monitoring.prometheus`,
   ),
   // The platform key itself.
@@ -431,9 +431,10 @@ const CASES: Case[] = [
     `${P}.tenants[0].imageAutomation.enabled: needs flux.install helm: microsoft.flux cannot put the multi-tenancy lockdown on the image controllers`,
   ),
   devCase("image automation switch is a string", { tenants: [{ name: "web", imageAutomation: { enabled: "yes" } }] }, `${P}.tenants[0].imageAutomation.enabled: must be a boolean, got string`),
-  devCase("Flagger in a system namespace", { flagger: { enabled: true, namespace: "kube-flagger" } }, `${P}.flagger.namespace: "kube-flagger" is a system namespace; Flagger needs its own`),
+  devCase("Flagger in a system namespace", { flagger: { enabled: true, namespace: "kube-flagger" } }, `${P}.flagger.namespace: "kube-flagger" is a system namespace (kube-*: Kubernetes' own: kube-system, kube-public, kube-node-lease); Flagger needs its own`),
   devCase("Flagger in a tenant's namespace", { flagger: { enabled: true, namespace: "web" }, tenants: [{ name: "web" }] }, `${P}.flagger.namespace: "web" is a tenant's namespace; Flagger needs its own`),
-  devCase("a tenant in Flagger's namespace", { tenants: [{ name: "flagger-system" }] }, `${P}.tenants[0].name: "flagger-system" is a system namespace; tenants need their own`),
+  // Flagger's namespace is reserved only with Flagger on (issue 22, item 5: derived from the components that are on).
+  devCase("a tenant in Flagger's namespace", { flagger: { enabled: true }, tenants: [{ name: "flagger-system" }] }, `${P}.flagger.namespace: "flagger-system" is a tenant's namespace; Flagger needs its own`),
 ];
 
 /**
@@ -528,7 +529,7 @@ test("a real process: exit 1, the key paths on stderr, no stack trace, nothing o
     [
       "Invalid stack config for prod (3 problem(s)):",
       `  ${P}.tenants[1].groups.admins[0]: ${UUID}`,
-      `  ${P}.tenants[0].name: "kube-public" is a system namespace; tenants need their own`,
+      `  ${P}.tenants[0].name: "kube-public" is a system namespace (kube-*: Kubernetes' own: kube-system, kube-public, kube-node-lease); tenants need their own`,
       `  ${P}.protect: must be true for ${PROD}`,
       "",
     ].join("\n"),

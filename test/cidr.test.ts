@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseCidr, parseIpv4, rangeContains, rangesOverlap } from "../stacks/cidr";
-import { closestMatch, isReservedNamespace } from "../stacks/names";
+import { claimOn, closestMatch, reservedNamespaces } from "../stacks/names";
 
 test("CIDR parsing takes network addresses only", () => {
   assert.deepEqual(parseCidr("10.0.0.0/16"), { first: 0x0a000000, last: 0x0a00ffff, prefix: 16 });
@@ -21,9 +21,10 @@ test("overlap and containment", () => {
 });
 
 test("reserved namespaces and did-you-mean", () => {
-  assert.ok(isReservedNamespace("kube-system"));
-  assert.ok(isReservedNamespace("flux-system"));
-  assert.ok(!isReservedNamespace("web"));
+  const reserved = reservedNamespaces({ vault: { enabled: false }, flagger: { enabled: false, namespace: "flagger-system" }, sealedSecrets: { enabled: false }, monitoring: { enabled: false, prometheus: false } } as Parameters<typeof reservedNamespaces>[0]);
+  assert.ok(claimOn("kube-system", reserved));
+  assert.ok(claimOn("flux-system", reserved));
+  assert.ok(!claimOn("web", reserved));
   assert.equal(closestMatch("minCout", ["minCount", "maxCount", "vmSize"]), "minCount");
   assert.equal(closestMatch("zzzzzz", ["minCount"]), undefined);
 });

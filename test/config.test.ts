@@ -53,7 +53,7 @@ test("defaults are filled for tenants, with namespace and repository owner deriv
   const [web] = config.tenants;
   assert.equal(web.namespace, "web");
   assert.deepEqual(web.git, { repository: "acme/web-config", branch: "main", path: "./envs/dev", interval: "5m", create: false });
-  assert.deepEqual(web.quota, { cpu: "4", memory: "8Gi", pods: 50 });
+  assert.deepEqual(web.quota, { cpu: "4", memory: "8Gi", pods: 50, persistentVolumeClaims: 10, storage: "100Gi" });
   assert.deepEqual(web.groups, { admins: [], viewers: [] });
 });
 
@@ -74,7 +74,9 @@ test("tenant names and namespaces are unique and never a system namespace", () =
   expectProblem({ tenants: [{ name: "web" }, { name: "web" }] }, 'gitops-platform:platform.tenants[1].name: duplicate name "web" (also at index 0)');
   expectProblem({ tenants: [{ name: "web" }, { name: "api", namespace: "web" }] }, 'gitops-platform:platform.tenants[1].namespace: duplicate namespace "web" (also at index 0)');
   for (const reserved of ["default", "kube-system", "kube-anything", "flux-system", "vault"]) {
-    expectProblem({ tenants: [{ name: "t", namespace: reserved }] }, `gitops-platform:platform.tenants[0].namespace: "${reserved}" is a system namespace; tenants need their own`);
+    const found = problems({ tenants: [{ name: "t", namespace: reserved }] }, "dev");
+    const line = new RegExp(`^gitops-platform:platform\\.tenants\\[0\\]\\.namespace: "${reserved}" is a system namespace \\(.+\\); tenants need their own$`);
+    assert.ok(found.some((p) => line.test(p)), `${reserved}: ${found.join("\n")}`);
   }
 });
 
@@ -220,7 +222,7 @@ test("tenant Vault roles: named service accounts, paths inside the tenant's subt
   expectProblem({ tenants: [{ name: "web", vault: { roles: [role, role] } }] }, `${P}.tenants[0].vault.roles[1].name: duplicate name "api" (also at index 0)`);
   expectProblem({ tenants: [{ name: "web", vault: { namespacewide: true } }] }, `${P}.tenants[0].vault.namespacewide: unknown key (did you mean "namespaceWide"?)`);
   const config = parse({ tenants: [{ name: "web", vault: { roles: [role] } }, { name: "api" }] });
-  assert.deepEqual(config.tenants[0].vault, { namespaceWide: false, roles: [role] });
+  assert.deepEqual(config.tenants[0].vault, { namespaceWide: false, roles: [{ ...role, audience: "vault" }] }, "every role requires the vault audience by default");
   assert.deepEqual(config.tenants[1].vault, { namespaceWide: false, roles: [] }, "default: no Vault access at all");
 });
 
@@ -387,10 +389,10 @@ test("image automation scans a private registry as an account of the tenant's id
   expectProblem(tenant({ serviceAccounts: ["images"] }), "gitops-platform:platform.tenants[0].imageAutomation.serviceAccounts: only with enabled: true (no image controllers run for this tenant)");
 });
 
-test("flagger: its namespace is its own, and no tenant takes the default one", () => {
-  expectProblem({ flagger: { enabled: true, namespace: "vault" } }, 'gitops-platform:platform.flagger.namespace: "vault" is a system namespace; Flagger needs its own');
+test("flagger: its namespace is its own, and with Flagger on no tenant takes the default one", () => {
+  expectProblem({ flagger: { enabled: true, namespace: "vault" } }, 'gitops-platform:platform.flagger.namespace: "vault" is a system namespace (HashiCorp Vault, with vault.enabled: its storage and unseal identity); Flagger needs its own');
   expectProblem({ flagger: { enabled: true, namespace: "web" }, tenants: [{ name: "web" }] }, 'gitops-platform:platform.flagger.namespace: "web" is a tenant\'s namespace; Flagger needs its own');
-  expectProblem({ tenants: [{ name: "flagger-system" }] }, 'gitops-platform:platform.tenants[0].name: "flagger-system" is a system namespace; tenants need their own');
+  expectProblem({ flagger: { enabled: true }, tenants: [{ name: "flagger-system" }] }, 'gitops-platform:platform.flagger.namespace: "flagger-system" is a tenant\'s namespace; Flagger needs its own');
   assert.equal(parse({ flagger: { enabled: true } }).flagger.namespace, "flagger-system");
 });
 

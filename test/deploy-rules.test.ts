@@ -343,6 +343,72 @@ const FIXTURES: Fixture[] = [
     ],
     reports: ["zero-pdb", "zero-pct-pdb", "all-pdb", "api-pdb", "single-pdb", "vault-one", "vault-two"],
   },
+  {
+    rule: "one-resource-per-kubernetes-object",
+    title: "one name in another namespace, kind or group; patches; unnamed objects; components",
+    resources: [
+      node("sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets" } }),
+      node("web-ns", NAMESPACE, { metadata: { name: "web" } }),
+      node("a-sa", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "app", namespace: "web" } }),
+      node("b-sa", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "app", namespace: "api" } }),
+      node("a-cm", "kubernetes:core/v1:ConfigMap", { metadata: { name: "app", namespace: "web" } }),
+      node("a-np", NETWORK_POLICY, { metadata: { name: "app", namespace: "web" } }),
+      node("a-cilium-np", "kubernetes:cilium.io/v2:CiliumNetworkPolicy", { metadata: { name: "app", namespace: "web" } }),
+      node("a-patch", "kubernetes:core/v1:ConfigMapPatch", { metadata: { name: "app", namespace: "web" } }),
+      node("unnamed-1", "kubernetes:batch/v1:Job", { metadata: { namespace: "web" } }),
+      node("unnamed-2", "kubernetes:batch/v1:Job", { metadata: { namespace: "web" } }),
+      node("chart", "kubernetes:helm.sh/v4:Chart", { name: "app", namespace: "web" }, { custom: false }),
+      node("flux", RELEASE, { name: "flux", namespace: "flux-system", createNamespace: true }),
+      node("flux-web", RELEASE, { name: "flux", namespace: "web" }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "kubernetes-objects-the-api-server-accepts",
+    title: "objects with valid names and labels, one Kustomization and one GitRepository of one name, the same name in two namespaces",
+    resources: [
+      node("ns", "kubernetes:core/v1:Namespace", { metadata: { name: "web", labels: { "gitops-platform/tenant": "web" } } }),
+      node("git", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web-config", namespace: "web" } }),
+      node("sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+      node("api-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "api" } }),
+      node("role", "kubernetes:rbac.authorization.k8s.io/v1:Role", { metadata: { name: "system:web:Reader", namespace: "web" } }),
+      node("config", "kubernetes:core/v1:ConfigMap", { metadata: { name: "a.b-c", namespace: "web" }, data: { big: "x".repeat(1000 * 1000) } }),
+      node("vault", RELEASE, { chart: "vault", namespace: "vault", values: { blob: "x".repeat(2 * 1024 * 1024) } }),
+    ],
+    reports: [],
+  },
+  {
+    rule: "one-resource-per-kubernetes-object",
+    title: "a tenant in Sealed Secrets' namespace, one RoleBinding twice, one Deployment in two versions, two Helm releases of one name",
+    resources: [
+      node("sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets" } }),
+      node("tenant-sealed-secrets-ns", NAMESPACE, { metadata: { name: "sealed-secrets", labels: { "toolkit.fluxcd.io/tenant": "sealed-secrets" } } }),
+      node("controller-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", { metadata: { name: "admins", namespace: "sealed-secrets" } }),
+      node("tenant-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", { metadata: { name: "admins", namespace: "sealed-secrets" } }),
+      node("api-v1", DEPLOYMENT, { metadata: { name: "api", namespace: "web" } }),
+      node("api-v1beta1", "kubernetes:apps/v1beta1:Deployment", { metadata: { name: "api", namespace: "web" } }),
+      node("default-ns-secret", SECRET, { metadata: { name: "token" } }),
+      node("explicit-default-secret", SECRET, { metadata: { name: "token", namespace: "default" } }),
+      node("vault", RELEASE, { name: "vault", namespace: "vault" }),
+      node("vault-again", RELEASE, { name: "vault", namespace: "vault" }),
+      node("git-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+      node("oci-sync", "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization", { metadata: { name: "web-config", namespace: "web" } }),
+    ],
+    reports: ["tenant-sealed-secrets-ns", "tenant-binding", "api-v1beta1", "explicit-default-secret", "vault-again", "oci-sync"],
+  },
+  {
+    rule: "kubernetes-objects-the-api-server-accepts",
+    title: "a 64-character namespace, a label value over 63, a ConfigMap over 1 MiB, a HelmRelease over 1.5 MiB",
+    resources: [
+      node("long-ns", "kubernetes:core/v1:Namespace", { metadata: { name: "n".repeat(64) } }),
+      node("dotted-ns", "kubernetes:core/v1:Namespace", { metadata: { name: "a.b" } }),
+      node("upper", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "Frontend", namespace: "web" } }),
+      node("labelled", "kubernetes:core/v1:ServiceAccount", { metadata: { name: "frontend", namespace: "web", labels: { tenant: "t".repeat(64) } } }),
+      node("big-config", "kubernetes:core/v1:ConfigMap", { metadata: { name: "big", namespace: "web" }, data: { big: "x".repeat(1024 * 1024 + 1) } }),
+      node("big-release", "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease", { metadata: { name: "big", namespace: "web" }, spec: { values: { blob: "x".repeat(1600 * 1024) } } }),
+    ],
+    reports: ["long-ns", "dotted-ns", "upper", "labelled", "big-config", "big-release"],
+  },
 ];
 
 for (const fixture of FIXTURES) {
@@ -369,6 +435,8 @@ const READS_NO_LINKS = new Set([
   "no-unsatisfiable-pod-disruption-budgets",
   "in-cluster-key-vault-callers-can-reach-it",
   "tenants-can-reach-vault",
+  "one-resource-per-kubernetes-object",
+  "kubernetes-objects-the-api-server-accepts",
 ]);
 
 test("a rule that needs the graph says it cannot decide when it gets no links", () => {

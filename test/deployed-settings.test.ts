@@ -38,8 +38,9 @@ function prodFile(change: (platform: Record<string, Record<string, unknown>>) =>
 }
 
 test("what is recorded: the vault's creation-time settings, read back tolerantly", () => {
-  assert.deepEqual(deployedSettingsOf(config({ keyVault: { softDeleteRetentionDays: 30, purgeProtection: true } })), {
-    keyVault: { softDeleteRetentionDays: 30, purgeProtection: true },
+  assert.deepEqual(deployedSettingsOf(config({ keyVault: { softDeleteRetentionDays: 30, purgeProtection: true } })).keyVault, {
+    softDeleteRetentionDays: 30,
+    purgeProtection: true,
   });
   assert.deepEqual(readDeployedSettings({ keyVault: { softDeleteRetentionDays: 30, purgeProtection: false } }), {
     keyVault: { softDeleteRetentionDays: 30, purgeProtection: false },

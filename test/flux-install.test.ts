@@ -11,6 +11,7 @@ test("helm values: the lockdown beyond what multitenancy.enabled renders goes in
   const wi = ["--feature-gates=ObjectLevelWorkloadIdentity=true", "--default-service-account=flux-workload-identity"];
   assert.deepEqual(values, {
     multitenancy: { enabled: true, defaultServiceAccount: "flux-reconciler" },
+    crds: { annotations: { "helm.sh/resource-policy": "keep" } },
     kustomizeController: {
       container: {
         additionalArgs: [
@@ -37,6 +38,7 @@ test("helm values: the lockdown beyond what multitenancy.enabled renders goes in
 test("helm values: without the lockdown nothing is added, except the gate kustomize-controller needs for per-tenant SOPS", () => {
   assert.deepEqual(fluxHelmValues({ multitenancy: false, defaultServiceAccount: "x" }), {
     multitenancy: { enabled: false, defaultServiceAccount: "x" },
+    crds: { annotations: { "helm.sh/resource-policy": "keep" } },
     imageReflectionController: { create: false },
     imageAutomationController: { create: false },
   });

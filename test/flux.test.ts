@@ -96,9 +96,18 @@ test("the shared SOPS key of earlier versions is kept on request, encrypt/decryp
   assert.equal(without.ofType("azure-native:keyvault:Key").length, 0);
 });
 
-test("protect reaches the shared SOPS key", async () => {
+test("protect reaches the shared SOPS key and the install (issue 24 item 9)", async () => {
   const r = await runFlux({ protect: true });
   assert.equal(r.one("azure-native:keyvault:Key").protect, true);
+  assert.equal(r.one("kubernetes:helm.sh/v3:Release").protect, true, "uninstalling Flux stops every tenant");
+  assert.equal((await runFlux({ install: "aks-extension", version: "1.15.1", protect: true }, false)).one("azure-native:kubernetesconfiguration:Extension").protect, true);
+  assert.equal((await runFlux({}, false)).one("kubernetes:helm.sh/v3:Release").protect, false, "unprotected unless asked");
+});
+
+test("the flux2 chart keeps its CRDs when the release is uninstalled or replaced (issue 24 item 9)", async () => {
+  const values = (await runFlux({}, false)).one("kubernetes:helm.sh/v3:Release").values.values as Record<string, unknown>;
+  // charts/flux2 templates/*.crds.yaml put `crds.annotations` on every CRD; Helm skips deleting objects annotated keep.
+  assert.deepEqual(values.crds, { annotations: { "helm.sh/resource-policy": "keep" } });
 });
 
 test("aks-extension install: microsoft.flux with multi-tenancy, no SOPS identity", async () => {

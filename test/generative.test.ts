@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { applyCase, checkGenerated, generatedCase, graphProblems } from "./generative";
+import { applyCase, checkGenerated, generatedCase, graphProblems, runCase, type GeneratedCase } from "./generative";
 import { pinTestDay } from "./helpers";
 import type { SynthGraph } from "../synth/synthesize";
 
@@ -27,7 +27,7 @@ test("one seed, one sequence of configs", () => {
   assert.notDeepEqual(fc.sample(generatedCase, { seed: 43, numRuns: 5 }).map(applyCase), first);
 });
 
-test("the graph check finds what the real services refuse: a credential name for two subjects, tags alike but for case, one Kubernetes object twice", () => {
+test("the graph check finds what the real services refuse: a credential name for two subjects, tags alike but for case, one Kubernetes object twice, a daily cap below the minimum, a name over its limit after a prefix, a ConfigMap over 1 MiB", () => {
   const resource = (urn: string, type: string, inputs: Record<string, unknown>, outputs: Record<string, unknown> = {}) =>
     ({ urn, type, name: urn, custom: true, parent: null, provider: null, dependencies: [], protect: false, inputs, outputs }) as SynthGraph["resources"][number];
   const credential = (urn: string, subject: string) =>
@@ -43,12 +43,36 @@ test("the graph check finds what the real services refuse: a credential name for
       resource("d", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web", namespace: "web" } }),
       resource("e", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", { metadata: { name: "web", namespace: "web" } }),
       resource("f", "azure-native:managedidentity:UserAssignedIdentity", {}, { name: "x".repeat(129) }),
+      resource("g", "azure-native:operationalinsights:Workspace", { workspaceCapping: { dailyQuotaGb: 0.01 } }),
+      resource("h", "kubernetes:core/v1:Namespace", { metadata: { name: `platform-${"w".repeat(60)}` } }),
+      resource("i", "kubernetes:core/v1:ConfigMap", { metadata: { name: "big", namespace: "web" }, data: { a: "x".repeat(1024 * 1024) } }),
     ],
   };
   const problems = graphProblems(graph);
-  assert.equal(problems.length, 4, problems.join("\n"));
+  assert.equal(problems.length, 8, problems.join("\n"));
   assert.match(problems[0], /credential id\/web-my-app for two subjects/);
   assert.match(problems[1], /tag names that differ only by case/);
   assert.match(problems[2], /two resources make GitRepository\.source\.toolkit\.fluxcd\.io\|web\|web/);
   assert.match(problems[3], /identity name x+ is 129 characters/);
+  assert.match(problems[4], /g: daily cap 0.01 GB, below Log Analytics' 0.023/);
+  assert.match(problems[5], /^e: GitRepository web: d writes the same object/);
+  assert.match(problems[6], /^h: Namespace platform-w+: metadata.name is 69 characters/);
+  assert.match(problems[7], /^i: ConfigMap big: its data is 1048577 bytes/);
+});
+
+test("the 'alike' mutation makes one field's value another's (an OCI source named like the Git repository), and synth refuses that at the key path", async () => {
+  // Search the mutation space for the case, as the generator would draw it.
+  let found: GeneratedCase | undefined;
+  for (let pick = 0; pick < 400 && !found; pick++) {
+    for (let seed = 0; seed < 50 && !found; seed++) {
+      const c: GeneratedCase = { stack: "dev", mutations: [{ kind: "alike", pick, value: null, property: 0 }], seedValues: [seed, seed, seed] };
+      const web = (applyCase(c) as { tenants: { git: { repository: string }; ociRepositories: { name: string }[] }[] }).tenants[0];
+      if (web.ociRepositories[0].name === web.git.repository) found = c;
+    }
+  }
+  assert.ok(found, "no alike mutation names the OCI source like the Git repository");
+  const result = await runCase(found);
+  assert.equal(result.failure, undefined, result.stderr);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /tenants\[0\]\.ociRepositories\[0\]\.name: the Kustomization "[^"]+" that would sync this source/);
 });

@@ -13,6 +13,8 @@ import fc from "fast-check";
 import { parse } from "yaml";
 import { PROJECT_ROOT, type SynthGraph } from "../synth/synthesize";
 import { synthInProcess, writeStackFile } from "./synth-in-process";
+import { kubernetesObjectProblems } from "../policy/deploy/kubernetes-objects";
+import { LOG_ANALYTICS_MIN_DAILY_CAP_GB } from "../stacks/rules-limits";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = Record<string, unknown>;
@@ -65,7 +67,9 @@ const HOSTILE: Json[] = [
   "169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24", "10.0.0.0/8", "10.0.0.0", "0.0.0.0/0", "10.0.0.0/30", "203.0.113.7",
   "https://h.example.com/p", "h.example.com:9000", "oci://example.azurecr.io/x", "repo:x", "owner/Name", "Owner/name",
   "feature/x", "feature-x", "${x}", "{{x}}", "\u00e9", "\n",
-  -1, 0, 1, 2, 3, 20, 21, 201, 1000, 1001, 0.001, 0.5, 1e9, true, false, null, [], {},
+  "/subscriptions/00000000-0000-4000-8000-000000000002/resourceGroups/rg-gitops-dev/providers/Microsoft.Storage/storageAccounts/acmeplatformdev",
+  "/subscriptions/sub/resourceGroups/rg-gitops-dev", "Team.Apps_v2", "web-frontend-config", "web-config", "drift.dev", "drift dev", "_", "a b", "Bad/Key",
+  -1, 0, 1, 2, 3, 20, 21, 201, 1000, 1001, 0.001, 0.01, 0.022, 0.5, 1e9, true, false, null, [], {},
 ];
 
 /** A value the schema allows (or nearly: its bounds and one past them). */
@@ -121,7 +125,7 @@ function getAt(value: Json, keys: readonly Key[]): Json | undefined {
   return current;
 }
 
-export type MutationKind = "replace" | "schema" | "delete" | "duplicate" | "case" | "dots" | "lengthen" | "add";
+export type MutationKind = "replace" | "schema" | "delete" | "duplicate" | "case" | "dots" | "lengthen" | "add" | "alike";
 
 export interface Mutation {
   kind: MutationKind;
@@ -133,7 +137,7 @@ export interface Mutation {
 }
 
 const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom<MutationKind>("replace", "schema", "schema", "delete", "duplicate", "duplicate", "case", "dots", "lengthen", "add", "add"),
+  kind: fc.constantFrom<MutationKind>("replace", "schema", "schema", "delete", "duplicate", "duplicate", "case", "dots", "lengthen", "add", "add", "alike", "alike"),
   pick: fc.nat(),
   value: fc.constantFrom(...HOSTILE),
   property: fc.nat(),
@@ -203,7 +207,17 @@ function applyMutation(config: Json, m: Mutation, seed: number): Json {
     case "dots":
       return setAt(config, keys, (parent, key) => ((parent as Record<Key, Json>)[key] = transformStrings(current, (t) => t.replace(/-/g, "."))));
     case "lengthen":
-      return setAt(config, keys, (parent, key) => ((parent as Record<Key, Json>)[key] = transformStrings(current, (t) => `${t}${"a".repeat([40, 60, 120, 250][seed % 4])}`)));
+      // Past the cuts, past the name limits after the platform's prefixes, and (rarely) past the API server's request size.
+      return setAt(config, keys, (parent, key) => ((parent as Record<Key, Json>)[key] = transformStrings(current, (t) => `${t}${"a".repeat([40, 60, 120, 250, 40, 60, 120, 250, 1_600_000][seed % 9])}`)));
+    case "alike": {
+      // A string made the same as another string of the config, or that string with '.' for '-':
+      // two names from different fields (a Git repository and an OCI source) that meet in one object.
+      if (typeof current !== "string") return config;
+      const strings = all.map((other) => getAt(config, other)).filter((value): value is string => typeof value === "string" && value !== current);
+      if (strings.length === 0) return config;
+      const other = strings[seed % strings.length];
+      return setAt(config, keys, (parent, key) => ((parent as Record<Key, Json>)[key] = seed % 3 === 0 ? other.replace(/-/g, ".") : other));
+    }
     case "add": {
       // A property the schema has and the sample does not set, with a value from the schema.
       const objectKeys = current !== null && typeof current === "object" && !Array.isArray(current) ? keys : keys.slice(0, -1);
@@ -291,7 +305,14 @@ export function graphProblems(graph: SynthGraph): string[] {
     }
     const size = JSON.stringify(inputs).length;
     if (r.type.startsWith("kubernetes:") && size > 1_500_000) problems.push(`${r.urn}: ${size} bytes, over the API server's limit`);
+    if (r.type === "azure-native:operationalinsights:Workspace") {
+      const cap = (inputs.workspaceCapping as { dailyQuotaGb?: unknown } | undefined)?.dailyQuotaGb;
+      if (typeof cap === "number" && cap !== -1 && cap < LOG_ANALYTICS_MIN_DAILY_CAP_GB) problems.push(`${r.urn}: daily cap ${cap} GB, below Log Analytics' ${LOG_ANALYTICS_MIN_DAILY_CAP_GB}`);
+    }
   }
+  // Names, label values and sizes as the API server checks them (the deploy rule's own check).
+  const checked = graph.resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs as Record<string, unknown>, protect: r.protect, links: { custom: r.custom, parent: r.parent, provider: r.provider, dependencies: r.dependencies } }));
+  problems.push(...kubernetesObjectProblems(checked).map((f) => `${f.urn}: ${f.message}`));
   return problems;
 }
 

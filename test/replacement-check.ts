@@ -103,3 +103,36 @@ export function replacements(base: readonly RecordedResource[], next: readonly R
   }
   return problems;
 }
+
+/** The provider resource a resource's provider reference names (its URN, or the engine's `<urn>::<id>`). */
+function providerOf(resource: RecordedResource, all: readonly RecordedResource[]): RecordedResource | undefined {
+  const reference = resource.provider;
+  if (!reference) return undefined;
+  return all.find((r) => r.urn === reference || reference.startsWith(`${r.urn}::`));
+}
+
+/**
+ * The inputs whose change makes pulumi-kubernetes replace a Secret (provider/pkg/provider/diff.go,
+ * forceNewProperties): its name and namespace always; `type`, `stringData` and `data` too unless
+ * its provider sets enableSecretMutable and the Secret is not immutable. A named Secret is then
+ * replaced delete-first (provider.go Diff, deleteBeforeReplace), so it is missing in between.
+ */
+export function secretReplacePaths(secret: RecordedResource, provider: RecordedResource | undefined): string[][] {
+  const mutable = provider !== undefined && String(provider.values.enableSecretMutable) === "true" && secret.values.immutable !== true;
+  return [["metadata", "name"], ["metadata", "namespace"], ["type"], ...(mutable ? [] : [["stringData"], ["data"]])];
+}
+
+/** Kubernetes Secrets that going from `base` to `next` would replace (delete, then create) rather than patch. */
+export function secretReplacements(base: readonly RecordedResource[], next: readonly RecordedResource[]): string[] {
+  const byUrn = new Map(next.map((r) => [r.urn, r]));
+  const problems: string[] = [];
+  for (const before of base.filter(isType("kubernetes:core/v1:Secret"))) {
+    const after = byUrn.get(before.urn);
+    if (!after) continue;
+    for (const keys of secretReplacePaths(after, providerOf(after, next))) {
+      if (ignored(after, keys)) continue;
+      if (JSON.stringify(at(before.values, keys)) !== JSON.stringify(at(after.values, keys))) problems.push(`Secret ${before.name}: ${keys.join(".")} changed, the provider replaces it`);
+    }
+  }
+  return problems;
+}

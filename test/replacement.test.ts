@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { AksCluster } from "../components/azure/aks-cluster";
 import { KeyVault } from "../components/azure/key-vault";
@@ -25,9 +26,10 @@ import { platformTags } from "../components/platform";
 import { platformArgs } from "../stacks/component-args";
 import { parsePlatformConfig } from "../stacks/parse";
 import { RecordedResource } from "../synth/engine";
+import { PlatformMocks } from "../synth/mocks";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { pinTestDay, run, TEST_TODAY } from "./helpers";
-import { isType, replacements, STATEFUL } from "./replacement-check";
+import { isType, replacements, secretReplacements, STATEFUL } from "./replacement-check";
 
 pinTestDay();
 
@@ -142,6 +144,7 @@ for (const variant of VARIANTS) {
       "the variant changes something",
     );
     assert.deepEqual(replacements(before, after), []);
+    assert.deepEqual(secretReplacements(before, after), [], "Secrets are patched, never deleted and created again");
   });
 }
 
@@ -158,4 +161,46 @@ test("a new system pool VM size under a new name drops exactly the old system po
   assert.ok(old?.protect, "the system pool is protected in prod: pulumi up stops until it is unprotected on purpose");
   assert.ok(after.some((r) => r.type === "azure-native:containerservice:AgentPool" && r.values.agentPoolName === "system2" && r.protect));
   assert.deepEqual(replacements(before, after), [`AKS node pool ${old.urn}: gone (its URN changed or it was dropped)`]);
+});
+
+/**
+ * `pulumi up` within 30 days of expiry: the tls provider marks the server certificate ready for
+ * renewal and the engine replaces it, so the TLS Secret gets a new certificate. Modelled by a
+ * mock that issues another certificate for the same resource (issue 24 item 10).
+ */
+async function prodAfterRenewal(t: import("node:test").TestContext): Promise<RecordedResource[]> {
+  const issue = PlatformMocks.prototype.newResource;
+  t.mock.method(PlatformMocks.prototype, "newResource", function (this: PlatformMocks, args: pulumi.runtime.MockResourceArgs) {
+    const result = issue.call(this, args);
+    if (args.type !== "tls:index/locallySignedCert:LocallySignedCert") return result;
+    return { ...result, state: { ...result.state, certPem: String(result.state.certPem).replace("-----END CERTIFICATE-----", "renewed\n-----END CERTIFICATE-----") } };
+  });
+  try {
+    return await prodComponents();
+  } finally {
+    t.mock.restoreAll();
+  }
+}
+
+test("a server certificate renewal patches Vault's TLS Secret in place and rolls the pods, replacing nothing stateful (issue 24 item 10)", async (t) => {
+  const before = await prod();
+  const after = await prodAfterRenewal(t);
+  const secret = (rs: RecordedResource[]) => rs.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "platform-vault-tls")!;
+  const crt = (r: RecordedResource) => (r.values.stringData as Record<string, string>)["tls.crt"];
+  assert.notEqual(crt(secret(after)), crt(secret(before)), "the renewal reaches the Secret");
+  assert.deepEqual(secretReplacements(before, after), [], "an update of the Secret, never delete-then-create");
+  assert.deepEqual(replacements(before, after), []);
+  // The StatefulSet's pod template carries the certificate's checksum: the rollout Job restarts the pods onto the new files.
+  const podAnnotations = (rs: RecordedResource[]) => {
+    const release = rs.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault")!;
+    return (release.values.values as { server: { annotations: Record<string, string> } }).server.annotations["gitops-platform/tls-certificate-sha256"];
+  };
+  assert.notEqual(podAnnotations(after), podAnnotations(before));
+});
+
+test("the check can fail: without enableSecretMutable a renewal replaces the TLS Secret, delete-first (issue 24 item 10)", async (t) => {
+  const before = await prod();
+  const after = await prodAfterRenewal(t);
+  const mutableOff = (rs: RecordedResource[]) => rs.map((r) => (r.type === "pulumi:providers:kubernetes" ? { ...r, values: { ...r.values, enableSecretMutable: undefined } } : r));
+  assert.deepEqual(secretReplacements(mutableOff(before), mutableOff(after)), ["Secret platform-vault-tls: stringData changed, the provider replaces it"]);
 });

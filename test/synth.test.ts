@@ -24,7 +24,7 @@ test("invalid config: exit 1, every problem with its key path, no stack trace, n
   assert.match(err, /^Invalid stack config for dev \(3 problem\(s\)\):$/m);
   assert.match(err, /^ {2}gitops-platform:platform\.cluster\.systemPool\.maxCount: must be >= minCount \(3\)$/m);
   assert.match(err, /^ {2}gitops-platform:platform\.cluster\.systemPool\.minCout: unknown key \(did you mean "minCount"\?\)$/m);
-  assert.match(err, /^ {2}gitops-platform:platform\.tenants\[0\]\.name: "default" is a system namespace; tenants need their own$/m);
+  assert.match(err, /^ {2}gitops-platform:platform\.tenants\[0\]\.name: "default" is a system namespace \(Kubernetes' default namespace\); tenants need their own$/m);
   assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
 
   const registered: RecordedResource[] = [];

@@ -15,6 +15,7 @@ import {
   apiServerAccessProfile,
   AUTOSCALED_COUNT,
   CLUSTER_CREATE_ONLY_INPUTS,
+  channelOwnedPoolProperties,
   channelOwnedProperties,
   DeployerPrincipalType,
   deployerPrincipalType,
@@ -34,6 +35,7 @@ import { AzureComponentArgs, diagnosticSetting, resourceLock } from "./common";
 import { userKubeconfig } from "./kubeconfig";
 import { propagationWait } from "./propagation";
 import { assignRole, clientConfig, roleDefinitionId } from "./roles";
+import { KUBERNETES_PROVIDER_SETTINGS } from "../kubernetes/provider-settings";
 
 /**
  * Everything but the resource group and region is optional: an unset field takes its value from
@@ -136,7 +138,14 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
     const settings = resolveAksClusterSettings(args);
-    const pools: PoolContext = { osSku: args.nodeOsSku ?? "AzureLinux", vnetSubnetID: args.nodeSubnetId };
+    const pools: PoolContext = {
+      osSku: args.nodeOsSku ?? "AzureLinux",
+      vnetSubnetID: args.nodeSubnetId,
+      orchestratorVersion: settings.kubernetesVersion,
+      upgrade: settings.poolUpgrade,
+    };
+    // What the autoscaler and the upgrade channel change on every pool, which Pulumi leaves alone.
+    const poolIgnoreChanges = [...AUTOSCALED_COUNT, ...channelOwnedPoolProperties(settings)];
     const protect = args.protect ?? false;
     const client = clientConfig({ parent: this });
 
@@ -222,7 +231,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
           {
             parent: this,
             protect,
-            ignoreChanges: [...AUTOSCALED_COUNT],
+            ignoreChanges: poolIgnoreChanges,
             dependsOn: previous ? [previous] : [],
             deletedWith: this.cluster,
           },
@@ -275,7 +284,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
           {
             parent: this,
             protect,
-            ignoreChanges: [...AUTOSCALED_COUNT],
+            ignoreChanges: poolIgnoreChanges,
             import: adoptsInlinePool(systemPoolName) ? agentPoolId(clusterId, systemPoolName) : undefined,
             dependsOn: this.userPools,
             deletedWith: this.cluster,
@@ -345,7 +354,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
     );
     // Anything deployed through the provider needs the deployer's cluster role, propagated, first:
     // the AKS authorizer refuses the token with 403 until then, and Pulumi does not retry that.
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: deployerReady });
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, ...KUBERNETES_PROVIDER_SETTINGS }, { parent: this, dependsOn: deployerReady });
 
     this.registerOutputs({
       name: this.name,

@@ -78,6 +78,29 @@ export interface MaintenanceWindowSettings {
   utcOffset: string;
 }
 
+/**
+ * How AKS upgrades the nodes of a pool (AgentPoolUpgradeSettings of the 2025-09-01 API that
+ * azure-native 3.28 sends). A node is upgraded by surging a new node, draining an old one and
+ * deleting it; the drain honours PodDisruptionBudgets, so one budget that allows no disruption
+ * (`maxUnavailable: 0`, `minAvailable: 100%`, or a minimum equal to the replicas) would hold the
+ * drain until the timeout and then fail the whole upgrade (UnsatisfiablePDB, "Schedule", AKS's
+ * default). With "Cordon" AKS instead cordons the node it cannot drain, labels it
+ * `kubernetes.azure.com/upgrade-status=Quarantined`, keeps one surge node in its place and goes
+ * on with the other nodes (learn.microsoft.com/azure/aks/upgrade-cluster, "Optimize for
+ * undrainable node behavior"; the UndrainableNodeBehavior enum doc in the SDK). The operation
+ * then ends Failed with the quarantined nodes still on the old version, for an operator to drain
+ * (docs/day-two-azure.md): the platform keeps running and every other node is upgraded. Cordon
+ * needs a surge node to move onto, so maxSurge is never 0 here.
+ */
+export interface PoolUpgradeSettings {
+  /** Nodes added during an upgrade, a count ("1") or a percentage of the pool ("33%", rounded up). */
+  maxSurge: string;
+  /** Minutes AKS waits for a node's pods to be evicted (PDBs honoured) before it gives up on the node. */
+  drainTimeoutInMinutes: number;
+  /** What AKS does with a node it could not drain in time. */
+  undrainableNodeBehavior: "Cordon" | "Schedule";
+}
+
 /** Every cluster setting, every default filled in: what the profile builders below take. */
 export interface AksClusterSettings {
   kubernetesVersion: string;
@@ -93,6 +116,7 @@ export interface AksClusterSettings {
   network: ClusterNetworkSettings;
   kubeloginMode: KubeloginMode;
   maintenanceWindow?: MaintenanceWindowSettings;
+  poolUpgrade: PoolUpgradeSettings;
 }
 
 /**
@@ -123,6 +147,9 @@ export const AKS_CLUSTER_DEFAULTS: Readonly<
   network: { plugin: "azure", pluginMode: "overlay", policy: "cilium", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIp: "10.0.0.10" },
   kubeloginMode: "azurecli",
   maintenanceWindow: { durationHours: 4, utcOffset: "+00:00" },
+  // 33%: Microsoft's recommendation for production pools (at least one node on small pools);
+  // 30 minutes: AKS's own default drain timeout, stated so that a refresh shows no drift.
+  poolUpgrade: { maxSurge: "33%", drainTimeoutInMinutes: 30, undrainableNodeBehavior: "Cordon" },
 };
 
 /** `defaults` with every field of `given` that is set (undefined counts as unset). */
@@ -164,6 +191,8 @@ export interface AksClusterSettingsArgs {
   kubeloginMode?: KubeloginMode;
   /** A weekly maintenance window (durationHours default 4, utcOffset default +00:00). Default none. */
   maintenanceWindow?: Pick<MaintenanceWindowSettings, "dayOfWeek" | "startHour"> & Partial<MaintenanceWindowSettings>;
+  /** How every pool's nodes are upgraded. Default maxSurge 33%, drain timeout 30 minutes, undrainable nodes cordoned. */
+  poolUpgrade?: Partial<PoolUpgradeSettings>;
 }
 
 /** AksClusterSettingsArgs with every default filled in. */
@@ -188,6 +217,7 @@ export function resolveAksClusterSettings(args: AksClusterSettingsArgs): AksClus
         { ...d.maintenanceWindow, dayOfWeek: args.maintenanceWindow.dayOfWeek, startHour: args.maintenanceWindow.startHour },
         args.maintenanceWindow,
       ),
+    poolUpgrade: withDefaults<PoolUpgradeSettings>({ ...d.poolUpgrade }, args.poolUpgrade),
   };
 }
 
@@ -252,9 +282,32 @@ export const AUTOSCALED_COUNT = ["count"] as const;
  * (README, "Upgrade Kubernetes on purpose").
  */
 export function channelOwnedProperties(settings: Pick<AksClusterSettings, "upgradeChannel" | "kubernetesVersion">): string[] {
+  return channelOwnsVersion(settings) ? ["kubernetesVersion"] : [];
+}
+
+/** Whether the cluster's upgrade channel moves the version it was given (see channelOwnedProperties). */
+export function channelOwnsVersion(settings: Pick<AksClusterSettings, "upgradeChannel" | "kubernetesVersion">): boolean {
   const patchVersion = settings.kubernetesVersion.split(".").length === 3;
-  const owned = settings.upgradeChannel === "rapid" || settings.upgradeChannel === "stable" || (settings.upgradeChannel === "patch" && patchVersion);
-  return owned ? ["kubernetesVersion"] : [];
+  return settings.upgradeChannel === "rapid" || settings.upgradeChannel === "stable" || (settings.upgradeChannel === "patch" && patchVersion);
+}
+
+/**
+ * AgentPool inputs that the cluster's channels change by themselves, for its `ignoreChanges`
+ * (beside AUTOSCALED_COUNT). Where the upgrade channel moves the cluster's version it moves every
+ * pool's `orchestratorVersion` with it (AKS upgrades the pools after the control plane): sending
+ * the configured version back would be a downgrade AKS refuses, and every refresh would show it
+ * as drift. The rule is channelOwnsVersion's, for the same reason: on a minor (1.36) with the
+ * patch channel AKS keeps the alias in `orchestratorVersion` and reports the patch it runs in
+ * `currentOrchestratorVersion` (both AgentPool docs in azure-native 3.28), so the config's minor
+ * then still upgrades the pools on purpose, after the cluster.
+ *
+ * What the node OS channel changes (`nodeImageVersion`), and `currentOrchestratorVersion`, are
+ * outputs of AgentPool and ManagedCluster in azure-native 3.28, never inputs, so they cannot
+ * show in a preview's diff; test/aks-channels.test.ts reads the SDK's declarations to keep that
+ * true.
+ */
+export function channelOwnedPoolProperties(settings: Pick<AksClusterSettings, "upgradeChannel" | "kubernetesVersion">): string[] {
+  return channelOwnsVersion(settings) ? ["orchestratorVersion"] : [];
 }
 
 /** The managed maintenance configurations AKS reads, by their fixed names. */
@@ -285,6 +338,15 @@ function zonesOrUndefined(zones: readonly string[]): string[] | undefined {
 export interface PoolContext {
   /** Node OS image of every pool. */
   osSku: NodeOsSku;
+  /**
+   * Every pool's `orchestratorVersion`: the cluster's version. A cluster PUT (azure-native
+   * sends the inline pool list from the state, which a refresh fills with every pool as Azure
+   * reports it, version included) is refused unless the versions of all its pools are given or
+   * none are (NotAllAgentPoolOrchestratorVersionSpecifiedAndUnchanged), so every pool states it.
+   */
+  orchestratorVersion: string;
+  /** How every pool's nodes are upgraded. */
+  upgrade: PoolUpgradeSettings;
   /** The subnet every pool's nodes go in (AksClusterArgs.nodeSubnetId); undefined: the VNet AKS manages. */
   vnetSubnetID?: pulumi.Input<string>;
 }
@@ -302,6 +364,23 @@ function poolBase(pool: Pick<NodePoolSize, "vmSize" | "minCount" | "maxCount" | 
     maxCount: pool.maxCount,
     availabilityZones: zonesOrUndefined(pool.zones),
     vnetSubnetID: context.vnetSubnetID,
+    orchestratorVersion: context.orchestratorVersion,
+    upgradeSettings: poolUpgradeSettings(context.upgrade),
+  };
+}
+
+/**
+ * A pool's `upgradeSettings` with every field AKS would otherwise fill in stated (a refresh then
+ * reads back what the program sends): maxUnavailable 0 (surge, never take a node away first) and
+ * no soak time, both AKS's defaults.
+ */
+export function poolUpgradeSettings(upgrade: PoolUpgradeSettings) {
+  return {
+    maxSurge: upgrade.maxSurge,
+    maxUnavailable: "0",
+    drainTimeoutInMinutes: upgrade.drainTimeoutInMinutes,
+    nodeSoakDurationInMinutes: 0,
+    undrainableNodeBehavior: upgrade.undrainableNodeBehavior,
   };
 }
 

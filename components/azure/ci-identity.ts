@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as github from "@pulumi/github";
 import { BUILT_IN_ROLES, BuiltInRole, roleDefinitionId } from "./roles";
-import { WorkloadIdentity } from "./workload-identity";
+import { credentialName, WorkloadIdentity } from "./workload-identity";
+import { shortHash } from "../derived-name";
 import type { AzureComponentArgs } from "./common";
 
 /** The issuer of GitHub Actions OIDC tokens. */
@@ -86,6 +87,11 @@ export interface CiIdentityArgs extends Omit<AzureComponentArgs, "protect" | "lo
    * DELEGABLE_ROLES for service principals. Default none.
    */
   groupDelegableRoleGuids?: pulumi.Input<string>[];
+  /**
+   * GUIDs of the platform's custom roles the deploy identity may also assign to service
+   * principals (the Vault bootstrap Job's VaultBootstrapSecretsRole). Default none.
+   */
+  servicePrincipalDelegableRoleGuids?: pulumi.Input<string>[];
 }
 
 /** The federated credential subjects of each identity. */
@@ -182,6 +188,19 @@ export function ciVariableNames(suffix?: string): { previewClientId: string; dep
   };
 }
 
+/**
+ * A CI credential's name on its identity: `github-environment-<name>` (the subject after the
+ * repository, its ':' as '-'), as every stack has it, where that is a valid credential name;
+ * otherwise cleaned, cut and suffixed with a hash of the subject. GitHub environment names may
+ * hold ' ' and '.', so `drift.dev` (a preview environment) and `drift-dev` (the drift report's)
+ * would otherwise get one credential name on the preview identity.
+ */
+export function ciCredentialName(subject: string): string {
+  const readable = `github-${subject.slice(subject.indexOf(":", 5) + 1).replace(/:/g, "-")}`;
+  if (/^[A-Za-z0-9_-]{3,120}$/.test(readable)) return readable;
+  return `${credentialName(readable).slice(0, 111)}-${shortHash(subject)}`;
+}
+
 /** The subscription id in an ARM id (`/subscriptions/<id>/...`), or undefined. */
 export function subscriptionOf(armId: string): string | undefined {
   return /^\/subscriptions\/([0-9a-fA-F-]{36})(\/|$)/.exec(armId)?.[1];
@@ -193,7 +212,6 @@ export function subscriptionOf(armId: string): string | undefined {
  * a deploy creates), each to a managed identity of the platform:
  * - Key Vault Crypto User: kustomize-controller's SOPS identity, on the SOPS key;
  * - Key Vault Crypto Service Encryption User: Vault's seal identity, on the seal key;
- * - Key Vault Secrets Officer: Vault's bootstrap Job, on the vault (it stores the init response);
  * - Network Contributor: the cluster's control-plane identity, on the platform subnet (prod);
  * - Key Vault Secrets User: a tenant identity, on the tenant's own vault (tenants[].identities);
  * - AcrPull, Storage Blob Data Reader: a tenant identity, on a registry or one blob container in
@@ -202,6 +220,9 @@ export function subscriptionOf(armId: string): string | undefined {
  * - AcrPush: each tenant's registry push identity (GitHub Actions of its application
  *   repositories), on that tenant's registry. AcrPush pulls and pushes images and nothing else:
  *   no delete, no control plane.
+ * Plus, by GUID (`servicePrincipalDelegableRoleGuids`), the platform's custom role for Vault's
+ * bootstrap Job on the vault (VaultBootstrapSecretsRole: set, list and read secrets), in place of
+ * the built-in Key Vault Secrets Officer, which the deploy identity can no longer hand out.
  * Not the CI identities' own roles nor the admin groups' Key Vault Crypto Officer: the person who
  * runs a stack's first `up` creates those, and changes them. Whatever else a deploy might want to
  * grant (Key Vault Administrator, AKS cluster admin, Contributor, Owner, User Access
@@ -211,7 +232,6 @@ export function subscriptionOf(armId: string): string | undefined {
 export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "Key Vault Crypto User",
   "Key Vault Crypto Service Encryption User",
-  "Key Vault Secrets Officer",
   "Network Contributor",
   "Key Vault Secrets User",
   "AcrPull",
@@ -232,6 +252,8 @@ export interface RoleAssignmentConditionArgs {
    * nothing, such as the SOPS encrypt-only role the platform gives tenant admin groups.
    */
   groupRoleGuids?: readonly string[];
+  /** GUIDs of custom roles that may also be assigned to service principals, beside `roles`. */
+  servicePrincipalRoleGuids?: readonly string[];
 }
 
 /**
@@ -254,11 +276,11 @@ export interface RoleAssignmentConditionArgs {
 export function roleAssignmentCondition(args: RoleAssignmentConditionArgs): string {
   if (args.roles.length === 0) throw new Error("roleAssignmentCondition: at least one role");
   const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  for (const id of [...args.excludedPrincipalIds, ...(args.groupRoleGuids ?? [])]) {
+  for (const id of [...args.excludedPrincipalIds, ...(args.groupRoleGuids ?? []), ...(args.servicePrincipalRoleGuids ?? [])]) {
     if (!guid.test(id)) throw new Error(`roleAssignmentCondition: "${id}" is not a GUID`);
   }
   if (args.excludedPrincipalIds.length === 0) throw new Error("roleAssignmentCondition: exclude at least the grant's own principal");
-  const roles = `{${args.roles.map((role) => BUILT_IN_ROLES[role]).join(", ")}}`;
+  const roles = `{${[...args.roles.map((role) => BUILT_IN_ROLES[role]), ...(args.servicePrincipalRoleGuids ?? [])].join(", ")}}`;
   const clause = (action: "write" | "delete", source: "Request" | "Resource") => {
     const attribute = (name: string) => `@${source}[Microsoft.Authorization/roleAssignments:${name}]`;
     const notExcluded = [`${attribute("PrincipalId")} ForAnyOfAllValues:GuidNotEquals {${args.excludedPrincipalIds.join(", ")}}`];
@@ -315,7 +337,7 @@ export class CiIdentity extends pulumi.ComponentResource {
     const { resourceGroupId, clusterId, keyVaultId } = args.scopes;
     const common = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
     const credentials = (list: string[]) =>
-      list.map((subject) => ({ name: `github-${subject.slice(subject.indexOf(":", 5) + 1)}`, issuer: GITHUB_ACTIONS_ISSUER, subject }));
+      list.map((subject) => ({ name: ciCredentialName(subject), issuer: GITHUB_ACTIONS_ISSUER, subject }));
     const hasGithub = this.getProvider("github:index/actionsVariable:ActionsVariable") !== undefined;
 
     // Every environment an identity trusts is the stack's own: a workflow that names an
@@ -441,9 +463,9 @@ export class CiIdentity extends pulumi.ComponentResource {
         // The deploy identity's own principal id is an output: the condition is one too. The
         // preview identity is excluded as well: previews run pull-request code.
         condition: pulumi
-          .all([this.deploy.principalId, this.preview.principalId, pulumi.all(args.groupDelegableRoleGuids ?? [])])
-          .apply(([deploy, preview, groupRoleGuids]) =>
-            roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview], groupRoleGuids }),
+          .all([this.deploy.principalId, this.preview.principalId, pulumi.all(args.groupDelegableRoleGuids ?? []), pulumi.all(args.servicePrincipalDelegableRoleGuids ?? [])])
+          .apply(([deploy, preview, groupRoleGuids, servicePrincipalRoleGuids]) =>
+            roleAssignmentCondition({ roles: DELEGABLE_ROLES, excludedPrincipalIds: [deploy, preview], groupRoleGuids, servicePrincipalRoleGuids }),
           ),
         conditionVersion: "2.0",
       },

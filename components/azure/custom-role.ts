@@ -29,16 +29,44 @@ export function customRoleGuid(key: string, resourceGroupId: string): string {
   return uuidV5(`gitops-platform/${key}${resourceGroupId.toLowerCase()}`, URL_NAMESPACE);
 }
 
+/** The most of a resource group's name that goes into a role's name (ARM allows 90; role names stay well under 128). */
+const ROLE_NAME_GROUP_CHARS = 40;
+
+/**
+ * A platform role's display name: its base name, the environment, the resource group it is
+ * defined in and a short hash of that group's ARM id (`... (dev, rg-gitops-dev, 1a2b3c4d)`).
+ * Custom role names are unique in the whole Entra tenant, across its subscriptions
+ * (learn.microsoft.com/azure/role-based-access-control/custom-roles, "Custom role properties"),
+ * so a second platform, or the same environment in another subscription, needs a name of its
+ * own: the hash covers the subscription, the group name is for the reader. At most
+ * 128 characters (the limit the docs gave before they raised it to 512).
+ *
+ * A new name is an in-place update of the definition: only its id (the GUID, customRoleGuid)
+ * and its scope are part of its ARM address (`{scope}/providers/Microsoft.Authorization/
+ * roleDefinitions/{roleDefinitionId}`), which azure-native replaces on; `roleName` is a body
+ * property without create-only mutability (Azure/bicep-types-az, microsoft.authorization
+ * 2022-05-01-preview: only `name` is DeployTimeConstant), so existing assignments keep their role.
+ */
+export function customRoleName(baseName: string, environment: string, resourceGroupId: string): string {
+  const group = /\/resourceGroups\/([^/]+)/i.exec(resourceGroupId)?.[1] ?? resourceGroupId;
+  return `${baseName} (${environment}, ${group.slice(0, ROLE_NAME_GROUP_CHARS)}, ${roleNameScopeTag(resourceGroupId)})`;
+}
+
+/** The last part of a role's name: 8 hex digits of the SHA-256 of its scope's ARM id, lower-cased (ARM ids compare case-insensitively). */
+export function roleNameScopeTag(scopeId: string): string {
+  return createHash("sha256").update(scopeId.toLowerCase()).digest("hex").slice(0, 8);
+}
+
 export interface CustomRoleArgs {
   /** ARM id of the resource group: the role's scope and only assignable scope. */
   resourceGroupId: pulumi.Input<string>;
-  /** Environment name, in the role's name (custom role names are unique in the Entra tenant). */
+  /** Environment name, in the role's name with the resource group (customRoleName). */
   environment: string;
   /** How long the new definition takes to reach every ARM region (a Go duration). Default DEFAULT_PROPAGATION_WAIT. */
   propagationWait?: string;
 }
 
-/** What one role is: the key of its GUID, its name (before the environment), its description and data actions. */
+/** What one role is: the key of its GUID, its base name (customRoleName adds where it is), its description and data actions. */
 export interface DataActionsRoleSpec {
   guidKey: string;
   roleName: string;
@@ -72,7 +100,7 @@ export abstract class DataActionsRole extends pulumi.ComponentResource {
       {
         scope,
         roleDefinitionId: this.guid,
-        roleName: `${spec.roleName} (${args.environment})`,
+        roleName: scope.apply((id) => customRoleName(spec.roleName, args.environment, id)),
         description: spec.description,
         assignableScopes: [scope],
         permissions: [{ actions: [], notActions: [], dataActions: [...spec.dataActions], notDataActions: [] }],
@@ -114,4 +142,28 @@ export function assignToGroups(
     );
   }
   return assignments;
+}
+
+/**
+ * Assigns a platform custom role to one service principal on `scope`, once the definition has
+ * propagated (DataActionsRole.ready).
+ */
+export function assignCustomRole(
+  name: string,
+  role: { guid: pulumi.Input<string>; ready: pulumi.Resource[] },
+  principalId: pulumi.Input<string>,
+  scope: pulumi.Input<string>,
+  opts: { parent: pulumi.Resource },
+): authorization.RoleAssignment {
+  const subscriptionId = callerSubscriptionId({ parent: opts.parent });
+  return new authorization.RoleAssignment(
+    name,
+    {
+      principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.guid}`,
+      scope,
+    },
+    { parent: opts.parent, dependsOn: role.ready },
+  );
 }

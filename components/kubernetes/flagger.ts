@@ -133,10 +133,19 @@ const FLAGGER_POD_LABELS = { "app.kubernetes.io/name": "flagger", "app.kubernete
  * sends a Canary's webhooks and MetricTemplate queries to whatever address the tenant writes
  * (flagger pkg/controller/webhook.go; noCrossNamespaceRefs checks references, not URLs), so an
  * allow for it would let one tenant's Canary reach any port of another tenant's pods. A tenant
- * whose Canary calls its own load tester admits Flagger's pods itself.
+ * that wants a load tester asks for the platform's (`tenants[].flagger.loadTester`), which admits
+ * Flagger's pods on its port alone and serves only its own namespace's Canaries.
  */
 export function flaggerScraper(namespace: string = FLAGGER_NAMESPACE): AddonPeer {
   return { name: PROMETHEUS_NAME, namespace, podLabels: PROMETHEUS_POD_LABELS };
+}
+
+/**
+ * Flagger's own pods, which send Canary webhooks: the only peer a tenant's platform-run load
+ * tester admits (flagger-loadtester.ts). Never a tenant-wide allowance (see flaggerScraper).
+ */
+export function flaggerController(namespace: string = FLAGGER_NAMESPACE): AddonPeer {
+  return { name: "flagger", namespace, podLabels: FLAGGER_POD_LABELS };
 }
 
 /**

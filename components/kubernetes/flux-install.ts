@@ -115,6 +115,20 @@ export interface FluxHelmValuesArgs {
   imageAutomation?: boolean;
 }
 
+/**
+ * Helm keeps a templated object on uninstall (and when the release is replaced) when it carries
+ * this annotation (helm.sh/docs "Tell Helm Not To Uninstall a Resource"). Deleting a CRD deletes
+ * every object of its kind: without it, uninstalling Flux deletes every tenant's Kustomizations
+ * and sources, and their workloads with them through garbage collection.
+ */
+export const HELM_KEEP_ANNOTATION = { "helm.sh/resource-policy": "keep" } as const;
+
+/** The flux2 chart's values key of the annotations on all its CRDs (charts/flux2/values.yaml `crds.annotations`, chart 2.18.x templates/*.crds.yaml). */
+export function fluxCrdsKept(values: Record<string, unknown>): boolean {
+  const annotations = ((values.crds ?? {}) as { annotations?: Record<string, unknown> }).annotations ?? {};
+  return annotations["helm.sh/resource-policy"] === "keep";
+}
+
 /** The flux2 chart's values keys of the image automation controllers, whose `create` also gates their CRDs (chart 2.18.x `<controller>.crds.yaml`). */
 export const IMAGE_CONTROLLER_KEYS = [FLUX_CONTROLLERS["image-reflector-controller"], FLUX_CONTROLLERS["image-automation-controller"]] as const;
 
@@ -128,6 +142,7 @@ export const IMAGE_CONTROLLER_KEYS = [FLUX_CONTROLLERS["image-reflector-controll
 export function fluxHelmValues(args: FluxHelmValuesArgs): Record<string, unknown> {
   const values: Record<string, unknown> = {
     multitenancy: { enabled: args.multitenancy, defaultServiceAccount: args.defaultServiceAccount },
+    crds: { annotations: { ...HELM_KEEP_ANNOTATION } },
   };
   const rendered = renderedByMultitenancy(args.multitenancy, args.defaultServiceAccount);
   for (const [controller, flags] of Object.entries(lockdownFlags(args.defaultServiceAccount)) as [FluxController, string[]][]) {

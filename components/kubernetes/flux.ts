@@ -71,7 +71,12 @@ export interface FluxArgs {
    * that push image updates to Git. "helm" only. Default false: neither controller nor their CRDs.
    */
   imageAutomation?: boolean;
-  /** Protect the shared SOPS key: without it, the Secrets encrypted in Git cannot be decrypted. Default: the vault's setting. */
+  /**
+   * Protect the shared SOPS key (without it, the Secrets encrypted in Git cannot be decrypted)
+   * and the install, Helm release or extension (replacing or deleting it uninstalls Flux; the
+   * chart's CRDs are kept, see HELM_KEEP_ANNOTATION, but every tenant stops reconciling). Default: the vault's setting for
+   * the key, false for the install.
+   */
   protect?: boolean;
 }
 
@@ -124,7 +129,7 @@ export class Flux extends pulumi.ComponentResource {
           createNamespace: true,
           values,
         },
-        { ...installOpts, provider: args.cluster.provider },
+        { ...installOpts, provider: args.cluster.provider, protect: args.protect ?? false },
       );
     } else {
       const settings = fluxExtensionSettings({ multitenancy: args.multitenancy });
@@ -144,7 +149,8 @@ export class Flux extends pulumi.ComponentResource {
           scope: { cluster: { releaseNamespace: namespace } },
           configurationSettings: settings,
         },
-        installOpts,
+        // Deleting the extension uninstalls Flux, its CRDs and with them every tenant's Flux objects.
+        { ...installOpts, protect: args.protect ?? false },
       );
     }
     this.ready = [install];

@@ -32,6 +32,8 @@ import {
 
 /** The Helm release name. */
 export const SEALED_SECRETS_RELEASE_NAME = "sealed-secrets";
+/** The namespace of the controller and its sealing keys unless SealedSecretsArgs.namespace says otherwise. */
+export const DEFAULT_SEALED_SECRETS_NAMESPACE = "sealed-secrets";
 
 /** Versions and keys; every field optional, SEALED_SECRETS_DEFAULTS when unset. */
 export interface SealedSecretsSettingsArgs {
@@ -57,7 +59,7 @@ export interface SealedSecretsArgs extends SealedSecretsSettingsArgs {
   cluster: ClusterReference;
   /** The Key Vault the sealing keys are backed up to (as `sealed-secrets-key-gen-<n>-<certificate digest>`). */
   keyVault: KeyVault;
-  /** Namespace of the controller and its keys; created here. Default "sealed-secrets". */
+  /** Namespace of the controller and its keys; created here. Default DEFAULT_SEALED_SECRETS_NAMESPACE ("sealed-secrets"). */
   namespace?: string;
   /**
    * Protect the sealing keys (the key pairs, their Secrets and their backups) and the namespace:
@@ -91,7 +93,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
     if (!Number.isInteger(settings.keyGenerations) || settings.keyGenerations < 1 || settings.keyGenerations > 20) {
       throw new pulumi.RunError(`SealedSecrets ${name}: keyGenerations must be an integer from 1 to 20, got ${settings.keyGenerations}`);
     }
-    const ns = args.namespace ?? "sealed-secrets";
+    const ns = args.namespace ?? DEFAULT_SEALED_SECRETS_NAMESPACE;
     const protect = args.protect ?? false;
     const k8sOpts = { parent: this, provider: args.cluster.provider };
     const labels = { ...managedLabels(), "app.kubernetes.io/part-of": "sealed-secrets" };

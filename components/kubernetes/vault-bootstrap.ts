@@ -3,9 +3,12 @@
  * response into Key Vault first, then each recovery key and the root token; a re-run completes
  * whatever a failed run left), then configure it idempotently (audit log, kubernetes auth,
  * a KV v2 mount, and per tenant application a read-only policy and a kubernetes auth role bound to
- * its service accounts). Pure functions only.
+ * its service accounts). No root token outlives a run: the one init returned is revoked, and each
+ * run configures Vault with a root token it generates from the recovery keys and revokes at its
+ * end (issue 22 item 6). Pure functions only.
  */
 import { createHash } from "node:crypto";
+import { VAULT_AUDIENCE } from "./vault-config";
 
 /**
  * One application of a tenant: these service accounts of the tenant's namespace, and only they,
@@ -21,7 +24,7 @@ export interface VaultAppRole {
    * (everything under app/), `*` (the whole subtree). No `..`, no leading `/`, `*` only at the end.
    */
   paths: string[];
-  /** The JWT audience Vault requires (the pod then logs in with a projected token for it). Default: none. */
+  /** The JWT audience Vault requires (the pod logs in with a projected token for it). Default VAULT_AUDIENCE; never empty. */
   audience?: string;
 }
 
@@ -168,15 +171,16 @@ const TOKEN_TTLS = { token_ttl: "1h", token_max_ttl: "4h" };
 
 /**
  * The namespace-wide kubernetes auth role of a tenant (only with `namespaceWide`): every service
- * account of its namespace gets the whole-subtree policy. `audience` is written empty so that a
- * re-run clears one set by hand (Vault keeps a field the request leaves out).
+ * account of its namespace gets the whole-subtree policy. Like every role, it requires tokens
+ * minted for VAULT_AUDIENCE; the field is always written, so a re-run also resets one changed by
+ * hand (Vault keeps a field the request leaves out).
  */
 export function tenantRole(tenant: TenantAccess): Record<string, unknown> {
   return {
     bound_service_account_names: ["*"],
     bound_service_account_namespaces: [tenant.namespace],
     token_policies: [tenantPolicyName(tenant.name)],
-    audience: "",
+    audience: VAULT_AUDIENCE,
     ...TOKEN_TTLS,
   };
 }
@@ -191,7 +195,7 @@ export function appRole(tenant: TenantAccess, role: VaultAppRole): Record<string
     bound_service_account_names: role.serviceAccounts,
     bound_service_account_namespaces: [tenant.namespace],
     token_policies: [appPolicyName(tenant.name, role.name)],
-    audience: role.audience ?? "",
+    audience: role.audience || VAULT_AUDIENCE,
     ...TOKEN_TTLS,
   };
 }
@@ -312,11 +316,16 @@ readonly INIT_FILE="$WORK/init.json"
 # Written to INIT_RESPONSE_SECRET just before init: found after an init, it means the response was lost.
 readonly PENDING_MARKER='{"pending":"vault-bootstrap started sys/init; the response never reached Key Vault"}'
 VAULT_ADDR="$INIT_ADDR"
+# 1 while $TOKEN_HEADER holds a root token this run generated: the exit trap revokes it.
+ISSUED=0
 
 log() { printf '%s vault-bootstrap: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-cleanup() { rm -rf "$WORK"; }
+cleanup() {
+  if [ "$ISSUED" = 1 ]; then revoke_token || log "warning: could not revoke this run's root token; it stays valid until revoked (vault token revoke -self, see docs/day-two.md)"; fi
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 mkdir -p "$WORK"
 : >"$TOKEN_HEADER"
@@ -367,6 +376,24 @@ retry_for() {
 # Retries a command for up to 10 minutes (new Azure role assignments take a while to apply).
 retry() { retry_for 60 "$@"; }
 
+# with_backoff COMMAND...: up to 6 attempts, 2, 4, 8, 16 and 32 s apart, for the transient errors
+# of a read that has worked before (throttling, a dropped connection, an expired login: az logs
+# in afresh before each retry). Exit code 3 (az: ResourceNotFound) is not transient: no retry.
+with_backoff() {
+  local attempt delay=2 status
+  for attempt in 1 2 3 4 5 6; do
+    status=0
+    "$@" || status=$?
+    if [ "$status" -eq 0 ] || [ "$status" -eq 3 ]; then return "$status"; fi
+    [ "$attempt" -lt 6 ] || break
+    log "attempt $attempt/6 failed (exit $status): $1 $2; retrying in \${delay}s"
+    sleep "$delay"
+    delay=$((delay * 2))
+    azure_login || true
+  done
+  return "$status"
+}
+
 health_code() {
   curl --silent --cacert "$CACERT" --output /dev/null --write-out '%{http_code}' "$1/v1/sys/health" || true
 }
@@ -397,11 +424,8 @@ kv_names() {
 }
 kv_has() { grep -qxF "$1" "$WORK/names"; }
 
-# kv_read NAME FILE: a secret's value into FILE (tsv: the value and a newline).
-kv_read() {
-  retry az keyvault secret show --vault-name "$KEY_VAULT" --name "$1" --query value --output tsv >"$2" ||
-    die "cannot read $1 from Key Vault $KEY_VAULT"
-}
+# kv_read NAME FILE: a secret's value into FILE, with backoff (load_secret).
+kv_read() { load_secret "$1" "$2"; }
 
 # Recovery keys 1..n, then the root token: their secret names and jq paths in the init response.
 pieces() {
@@ -477,9 +501,96 @@ recover() {
   log "Key Vault holds every recovery key and the root token (written before the response was kept whole)"
 }
 
-load_token() {
-  { printf 'X-Vault-Token: '; az keyvault secret show --vault-name "$KEY_VAULT" --name "$ROOT_TOKEN_SECRET" --query value --output tsv; } >"$TOKEN_HEADER" ||
-    die "Vault is initialised but Key Vault $KEY_VAULT has no readable secret $ROOT_TOKEN_SECRET"
+# kv_value NAME FILE: a secret's value, without the newline tsv adds, into FILE (one attempt).
+kv_value() {
+  az keyvault secret show --vault-name "$KEY_VAULT" --name "$1" --query value --output tsv >"$2.tsv" || return $?
+  tr -d '\n' <"$2.tsv" >"$2"
+  rm -f "$2.tsv"
+}
+
+# load_secret NAME FILE: kv_value with backoff; dies naming the secret when it cannot be read.
+load_secret() {
+  local status=0
+  with_backoff kv_value "$1" "$2" || status=$?
+  case "$status" in
+    0) ;;
+    3) die "Vault is initialised but Key Vault $KEY_VAULT has no secret $1" ;;
+    *) die "cannot read $1 from Key Vault $KEY_VAULT after 6 attempts" ;;
+  esac
+}
+
+# use_token FILE: the token in FILE becomes the one requests send.
+use_token() { { printf 'X-Vault-Token: '; cat "$1"; } >"$TOKEN_HEADER"; rm -f "$1"; }
+
+# revoke_token: revokes the token requests send (auth/token/revoke-self). Vault answers 204, or
+# 403 for a token that is already revoked; both leave no valid token behind.
+revoke_token() {
+  local status
+  [ -s "$TOKEN_HEADER" ] || return 0
+  printf '{}' >"$BODY"
+  status=$(request POST auth/token/revoke-self "$BODY") || return 1
+  case "$status" in
+    2?? | 403) : >"$TOKEN_HEADER" ;;
+    *) return 1 ;;
+  esac
+}
+
+# The root token init returned (Key Vault keeps it with the recovery keys): revoked as soon as the
+# run is past init; a later run finds it revoked already (403) and goes on.
+revoke_init_root_token() {
+  load_secret "$ROOT_TOKEN_SECRET" "$WORK/root"
+  use_token "$WORK/root"
+  revoke_token || die "could not revoke the root token that init returned"
+  log "the root token init returned is revoked"
+}
+
+# decode_token ENCODED OTP: the root token generate-root returns, unpadded base64 of the token
+# XOR the one-time password (vault sdk/helper/roottoken DecodeToken), on stdout. Only builtins
+# and pipes touch the values, so neither reaches an argv. (read answers 1 at the end of input
+# without a newline; the length check catches a short read.)
+decode_token() {
+  local encoded otp byte i octal
+  local -a bytes
+  encoded=$(<"$1")
+  otp=$(<"$2")
+  while [ $((\${#encoded} % 4)) -ne 0 ]; do encoded+="="; done
+  read -r -a bytes < <(printf '%s' "$encoded" | base64 -d | od -An -v -tu1 | tr -s ' \\n' '  ') || true
+  [ "\${#bytes[@]}" -eq "\${#otp}" ] || die "the generated root token does not match the one-time password's length"
+  for ((i = 0; i < \${#bytes[@]}; i++)); do
+    printf -v byte '%d' "'\${otp:i:1}"
+    printf -v octal '%03o' $((bytes[i] ^ byte))
+    printf "\\\\$octal"
+  done
+}
+
+# issue_root_token: a root token for this run only, generated from $RECOVERY_THRESHOLD recovery
+# keys in Key Vault (sys/generate-root, whose one-time password Vault >= 1.10 returns), into
+# $TOKEN_HEADER. The endpoints need no token; the exit trap revokes the one they return.
+issue_root_token() {
+  local i nonce
+  : >"$TOKEN_HEADER"
+  # A generation that a failed run left open blocks a new one.
+  call DELETE sys/generate-root/attempt
+  printf '{}' >"$BODY"
+  call PUT sys/generate-root/attempt "$BODY"
+  jq -j '.otp // ""' "$RESPONSE" >"$WORK/otp"
+  [ -s "$WORK/otp" ] || die "Vault returned no one-time password for sys/generate-root (Vault >= 1.10 does)"
+  nonce=$(jq -r .nonce "$RESPONSE")
+  for i in $(seq 1 "$RECOVERY_THRESHOLD"); do
+    load_secret "$RECOVERY_KEY_SECRET_PREFIX$i" "$WORK/key"
+    jq -n --rawfile key "$WORK/key" --arg nonce "$nonce" '{key: $key, nonce: $nonce}' >"$BODY"
+    rm -f "$WORK/key"
+    call PUT sys/generate-root/update "$BODY"
+  done
+  rm -f "$BODY"
+  jq -e '.complete == true' "$RESPONSE" >/dev/null || die "root token generation did not complete with $RECOVERY_THRESHOLD recovery keys"
+  jq -j '.encoded_token // .encoded_root_token' "$RESPONSE" >"$WORK/encoded"
+  rm -f "$RESPONSE"
+  ISSUED=1
+  decode_token "$WORK/encoded" "$WORK/otp" >"$WORK/token"
+  rm -f "$WORK/encoded" "$WORK/otp"
+  use_token "$WORK/token"
+  log "generated a root token for this run from $RECOVERY_THRESHOLD recovery keys"
 }
 
 # has_key PATH KEY: does the listing at PATH (sys/auth, sys/mounts, sys/audit) contain KEY?
@@ -548,11 +659,15 @@ main() {
   rm -f "$INIT_FILE"
   VAULT_ADDR="$ACTIVE_ADDR"
   wait_for "$ACTIVE_ADDR" "200"
-  load_token
+  revoke_init_root_token
+  issue_root_token
   configure_audit
   configure_kubernetes_auth
   configure_kv
   configure_tenants
+  revoke_token || die "could not revoke this run's root token"
+  ISSUED=0
+  log "revoked this run's root token"
   log "done"
 }
 

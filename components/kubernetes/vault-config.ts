@@ -19,6 +19,22 @@ export const TLS_FILES = { cert: "tls.crt", key: "tls.key", ca: "ca.crt" } as co
 export const DATA_PATH = "/vault/data";
 export const AUDIT_PATH = "/vault/audit";
 
+/**
+ * The JWT audience every kubernetes auth role the platform writes requires (the role's
+ * `audience`): a service account token minted for anything else (the API server's default
+ * audience of the pod's own token, Azure's api://AzureADTokenExchange, another service's) does not
+ * log in, so a token that leaks to some other party cannot be replayed at Vault. Neither client
+ * asks for an audience of its own: the agent injector (vault-k8s agent-inject/agent/agent.go
+ * `serviceaccount`) reads the pod's mounted token, by default the API server's, or the projected
+ * volume the pod names in `vault.hashicorp.com/agent-service-account-token-volume-name`; the CSI
+ * provider (vault-csi-provider internal/config/config.go) takes the SecretProviderClass parameter
+ * `audience`, and without one looks for a driver-provided token under the key "vault"
+ * (internal/auth/kubernetes_jwt.go otherwise requests one with the API server's audience). So the
+ * pod asks for it: a projected token with this audience, or `audience: vault` on the
+ * SecretProviderClass. "vault" is the CSI provider's own default key.
+ */
+export const VAULT_AUDIENCE = "vault";
+
 export const API_PORT = 8200;
 export const CLUSTER_PORT = 8201;
 

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as tls from "@pulumi/tls";
 import { KeyVault } from "../azure/key-vault";
+import { assignCustomRole } from "../azure/custom-role";
 import type { ClusterReference } from "../cluster";
 import { propagationWait } from "../azure/propagation";
 import { WorkloadIdentity } from "../azure/workload-identity";
@@ -103,6 +104,11 @@ export interface HashiCorpVaultArgs extends VaultSettingsArgs {
   keyVault: KeyVault;
   /** Resource group for the two managed identities (not necessarily the cluster's). */
   resourceGroupName: pulumi.Input<string>;
+  /**
+   * The custom role the bootstrap identity gets on the Key Vault (VaultBootstrapSecretsRole: set,
+   * list and read secrets only). Default: the built-in Key Vault Secrets Officer.
+   */
+  bootstrapSecretsRole?: { guid: pulumi.Input<string>; ready: pulumi.Resource[] };
   /** Azure region for the managed identities. */
   location: pulumi.Input<string>;
   /** Entra tenant of the Key Vault, for the seal. Default: the Key Vault's tenant. */
@@ -336,8 +342,8 @@ export class HashiCorpVault extends pulumi.ComponentResource {
   }
 
   /**
-   * The bootstrap Job, its script (ConfigMap) and its identity. The identity's only role is Key
-   * Vault Secrets Officer on the vault: the script writes the recovery keys and root token and
+   * The bootstrap Job, its script (ConfigMap) and its identity. The identity's only role is
+   * `bootstrapSecretsRole` (else Key Vault Secrets Officer) on the vault: the script writes the recovery keys and root token and
    * reads the token back. Secrets User can only read; Secrets Officer is the least built-in role
    * with `secrets/setSecret`, and it covers secrets only (no keys, no certificates, no access
    * management), unlike Key Vault Administrator. It cannot be scoped to the secrets themselves
@@ -361,11 +367,13 @@ export class HashiCorpVault extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const grant = args.keyVault.grantRole(
-      `${name}-bootstrap-secrets`,
-      { principalId: identity.principalId, role: "Key Vault Secrets Officer", principalType: "ServicePrincipal" },
-      { parent: this },
-    );
+    const grant = args.bootstrapSecretsRole
+      ? assignCustomRole(`${name}-bootstrap-secrets`, args.bootstrapSecretsRole, identity.principalId, args.keyVault.id, { parent: this })
+      : args.keyVault.grantRole(
+          `${name}-bootstrap-secrets`,
+          { principalId: identity.principalId, role: "Key Vault Secrets Officer", principalType: "ServicePrincipal" },
+          { parent: this },
+        );
     // Pulumi waits for the Job, which writes secrets at once: the grant must have propagated.
     const grantReady = propagationWait(`${name}-bootstrap-grant-wait`, { secretsOfficer: grant }, { parent: this });
     const serviceAccount = new k8s.core.v1.ServiceAccount(

@@ -21,7 +21,7 @@ import { FluxNotifications, NotificationTarget } from "../kubernetes/notificatio
 import { GitSource } from "./git-source";
 import { TenantIdentities, TenantIdentitySpec } from "./identities";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant } from "./namespace";
-import type { LimitsArgs, PolicyRule, QuotaArgs } from "./namespace-policy";
+import type { LimitsArgs, PolicyRule, QuotaArgs, ServiceExposure } from "./namespace-policy";
 import { FluxSources, FluxSourcesArgs } from "./sources";
 import { TenantSops } from "./sops";
 
@@ -34,6 +34,10 @@ export interface TenantSpec {
   groups: { admins: string[]; viewers: string[] };
   quota: QuotaArgs;
   limits: LimitsArgs;
+  /** Service forms beyond ClusterIP the tenant may publish (LoadBalancer, NodePort, externalIPs). */
+  services: ServiceExposure;
+  /** A Flagger load tester in the namespace, serving only this namespace's Canaries (when the platform runs Flagger). */
+  loadTester: boolean;
   /** More API the tenant's Git content may manage in its namespace. */
   extraApiAccess: PolicyRule[];
   /** The tenant's Git repository, reconciled as the tenant; undefined: none. */
@@ -90,7 +94,13 @@ export interface TenantPlatform extends TenantCluster {
   /** HashiCorp Vault's server pods, which tenant pods may reach; undefined: no Vault. */
   vaultEgress?: PlatformServiceEndpoint;
   /** Add-ons whose kinds the tenant's reconciler may manage, and whose pods connect to the tenant's. */
-  addons: { sealedSecrets: boolean; canaries: boolean; ingressFrom: AddonPeer[] };
+  addons: {
+    sealedSecrets: boolean;
+    canaries: boolean;
+    ingressFrom: AddonPeer[];
+    /** Flagger's controller, the only client of a tenant's load tester; undefined: no Flagger. */
+    loadTesterClient?: AddonPeer;
+  };
 }
 
 /**
@@ -156,6 +166,7 @@ export class GitOpsTenant extends pulumi.ComponentResource {
         environment: platform.environment,
         groups: tenant.groups,
         quota: tenant.quota,
+        services: tenant.services,
         limits: tenant.limits,
         vaultEgress: platform.vaultEgress,
         reconcilerAccess: {
@@ -165,6 +176,7 @@ export class GitOpsTenant extends pulumi.ComponentResource {
           canaries: platform.addons.canaries,
         },
         allowIngressFromAddons: platform.addons.ingressFrom.length > 0 ? platform.addons.ingressFrom : undefined,
+        flaggerLoadTester: tenant.loadTester && platform.addons.loadTesterClient ? { flagger: platform.addons.loadTesterClient } : undefined,
       },
       { parent: this, aliases: [formerParent] },
     );

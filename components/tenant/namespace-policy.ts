@@ -3,6 +3,8 @@
  * network policies. Tenant (tenant.ts) turns these into objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { PDB_RESOURCE_RULE, unsatisfiablePdbValidation } from "./pdb-policy";
+import { LOADTESTER_POD_LABELS, loadTesterIngressPolicy } from "./load-tester";
 import type { AddonPeer, PlatformServiceEndpoint } from "../kubernetes/network-peers";
 
 export type { AddonPeer, PlatformServiceEndpoint };
@@ -31,6 +33,28 @@ export const FLUX_API_GROUPS = [
 
 /** Flux's image automation API group: ImageRepository, ImagePolicy, ImageUpdateAutomation. */
 export const IMAGE_API_GROUP = "image.toolkit.fluxcd.io";
+
+/**
+ * The Flux kinds a tenant's Git content manages, by API group: listed, never `*`, which RBAC
+ * matches against every subresource as well (ResourceMatches, kubernetes pkg/apis/rbac/v1/
+ * evaluation_helpers.go), `status` included. The controllers write status, and others trust it:
+ * a source's status.artifact (URL and digest) is what kustomize-controller and helm-controller
+ * download and verify, so a tenant writing it could point its Kustomization at another tenant's
+ * artifact on source-controller. No ExternalArtifact: its artifact lives only in its status,
+ * which its producer writes. Plain resource names never match a subresource.
+ */
+export const FLUX_TENANT_RESOURCES: Readonly<Record<string, readonly string[]>> = {
+  "source.toolkit.fluxcd.io": ["gitrepositories", "helmrepositories", "helmcharts", "ocirepositories", "buckets"],
+  "kustomize.toolkit.fluxcd.io": ["kustomizations"],
+  "helm.toolkit.fluxcd.io": ["helmreleases"],
+  "notification.toolkit.fluxcd.io": ["alerts", "providers", "receivers"],
+  [IMAGE_API_GROUP]: ["imagerepositories", "imagepolicies", "imageupdateautomations"],
+};
+
+/** One rule per Flux group: its kinds, without their status. */
+function fluxRule(group: string): PolicyRule {
+  return { apiGroups: [group], resources: [...FLUX_TENANT_RESOURCES[group]], verbs: WRITE_VERBS };
+}
 
 /** Flagger's API group: Canary, MetricTemplate, AlertProvider. */
 export const FLAGGER_API_GROUP = "flagger.app";
@@ -179,10 +203,10 @@ export function reconcilerRules(access: ReconcilerAccess = {}): PolicyRule[] {
     { apiGroups: [""], resources: CORE_WORKLOAD_RESOURCES, verbs: WRITE_VERBS },
     { apiGroups: [""], resources: ["resourcequotas", "limitranges"], verbs: READ_VERBS },
     { apiGroups: WORKLOAD_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
-    { apiGroups: FLUX_API_GROUPS, resources: ["*"], verbs: WRITE_VERBS },
+    ...FLUX_API_GROUPS.map(fluxRule),
     CSI_SECRETS_RULE,
     ...(access.extraRules ?? []),
-    ...(access.imageAutomation ? [{ apiGroups: [IMAGE_API_GROUP], resources: ["*"], verbs: WRITE_VERBS }] : []),
+    ...(access.imageAutomation ? [fluxRule(IMAGE_API_GROUP)] : []),
     ...(access.canaries ? [{ apiGroups: [FLAGGER_API_GROUP], resources: FLAGGER_TENANT_RESOURCES, verbs: WRITE_VERBS }] : []),
     ...(access.sealedSecrets ? [SEALED_SECRETS_RULE] : []),
   ];
@@ -195,16 +219,50 @@ export interface QuotaArgs {
   memory: string;
   /** Most pods at a time. */
   pods: number;
+  /** Most PersistentVolumeClaims at a time. Default DEFAULT_PVC_COUNT. */
+  persistentVolumeClaims?: number;
+  /** The total storage all claims may request, e.g. "100Gi". Default DEFAULT_STORAGE_REQUESTS. */
+  storage?: string;
 }
 
-/** ResourceQuota `hard`: the same ceiling for requests and limits, and a pod count. */
-export function quotaHard(quota: QuotaArgs): Record<string, string> {
+/** Claims and storage a tenant gets unless its config says otherwise: each claim is a managed disk someone pays for. */
+export const DEFAULT_PVC_COUNT = 10;
+export const DEFAULT_STORAGE_REQUESTS = "100Gi";
+
+/**
+ * Which Service forms a tenant may use that reach beyond the cluster network or into another
+ * Service's traffic. Every field defaults to false (tenantWorkloadPolicy refuses them).
+ */
+export interface ServiceExposure {
+  /** `type: LoadBalancer`: an Azure load balancer IP, public by default on AKS. */
+  loadBalancer?: boolean;
+  /** `type: NodePort`: a port on every node's address. */
+  nodePort?: boolean;
+  /**
+   * `spec.externalIPs`: kube-proxy (or Cilium) then routes traffic for those addresses, any
+   * address, to the tenant's pods cluster-wide: the man in the middle of CVE-2020-8554.
+   */
+  externalIPs?: boolean;
+}
+
+/**
+ * ResourceQuota `hard`: the same ceiling for requests and limits, a pod count, claims and their
+ * storage, and no load balancers or node ports unless the tenant may have them (a second
+ * refusal beside tenantWorkloadPolicy: quota admission counts, so the two fail independently).
+ * A LoadBalancer Service allocates node ports too (allocateLoadBalancerNodePorts defaults to
+ * true), so node ports are capped at 0 only when neither form is allowed.
+ */
+export function quotaHard(quota: QuotaArgs, services: ServiceExposure = {}): Record<string, string> {
   return {
     "requests.cpu": quota.cpu,
     "requests.memory": quota.memory,
     "limits.cpu": quota.cpu,
     "limits.memory": quota.memory,
     pods: String(quota.pods),
+    persistentvolumeclaims: String(quota.persistentVolumeClaims ?? DEFAULT_PVC_COUNT),
+    "requests.storage": quota.storage ?? DEFAULT_STORAGE_REQUESTS,
+    ...(services.loadBalancer ? {} : { "services.loadbalancers": "0" }),
+    ...(services.loadBalancer || services.nodePort ? {} : { "services.nodeports": "0" }),
   };
 }
 
@@ -254,9 +312,43 @@ export interface NetworkPolicyOptions {
    * Vault's namespace. Undefined: no Vault, no allowance.
    */
   vaultEgress?: PlatformServiceEndpoint;
+  /**
+   * The platform runs Flagger's load tester in the namespace: only these pods (Flagger's) may
+   * connect to it, and the same-namespace allowance leaves it out. Undefined: no load tester.
+   */
+  loadTester?: { flagger: AddonPeer };
 }
 
+/**
+ * Every pod but the load tester's: its shell runs whatever a request claiming the namespace asks,
+ * so no platform allowance but Flagger's reaches it: not the tenant's own pods (a compromised
+ * application among them), not the metrics scraper, not an admitted namespace. A tenant that
+ * wants more adds a policy of its own.
+ */
+const allButLoadTester = {
+  matchExpressions: Object.entries(LOADTESTER_POD_LABELS).map(([key, value]) => ({ key, operator: "NotIn", values: [value] })),
+};
+
 const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } });
+
+/**
+ * Egress left open, except to the instance metadata address. An egress policy that selects the
+ * pods is needed at all, because with none a pod may send anywhere, IMDS included. Pods are named
+ * by selector, not by ipBlock: Cilium (the default engine, Azure CNI powered by Cilium) does not
+ * match pod or node addresses against ipBlocks ("Network policies cannot use ipBlock to allow
+ * access to node or pod IPs", AKS docs, azure-cni-powered-by-cilium). Node addresses
+ * (hostNetwork pods) stay closed under Cilium for that reason.
+ */
+function openEgressPolicy(): NetworkPolicySpec {
+  return {
+    name: "allow-egress-except-metadata",
+    spec: {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: {} }] }, { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [`${INSTANCE_METADATA_ADDRESS}/32`] } }, { ipBlock: { cidr: "::/0" } }] }],
+    },
+  };
+}
 
 /**
  * The tenant's network policies. Policies are additive: a pod selected for a direction denies
@@ -270,25 +362,29 @@ const byName = (namespace: string) => ({ namespaceSelector: { matchLabels: { "ku
  */
 export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpec[] {
   const allPods = {};
+  // What the platform's ingress allowances open: every pod, or every pod but the load tester.
+  const allowedPods = options.loadTester ? allButLoadTester : allPods;
   const policies: NetworkPolicySpec[] = [
     { name: "default-deny-ingress", spec: { podSelector: allPods, policyTypes: ["Ingress"] } },
     {
       name: "allow-same-namespace-ingress",
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
     },
   ];
+  if (options.loadTester) policies.push(loadTesterIngressPolicy(options.loadTester.flagger));
   if (options.allowIngressFromNamespace) {
     policies.push({
       name: `allow-ingress-from-${options.allowIngressFromNamespace}`,
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [byName(options.allowIngressFromNamespace)] }] },
     });
   }
   for (const addon of options.allowIngressFromAddons ?? []) {
     policies.push({
       name: `allow-ingress-from-${addon.name}`,
-      spec: { podSelector: allPods, policyTypes: ["Ingress"], ingress: [{ from: [{ ...byName(addon.namespace), podSelector: { matchLabels: addon.podLabels } }] }] },
+      spec: { podSelector: allowedPods, policyTypes: ["Ingress"], ingress: [{ from: [{ ...byName(addon.namespace), podSelector: { matchLabels: addon.podLabels } }] }] },
     });
   }
+  if (!options.restrictEgress) policies.push(openEgressPolicy());
   if (options.restrictEgress) {
     policies.push(
       {
@@ -385,25 +481,90 @@ export function workloadPolicyName(namespace: string): string {
   return `tenant-workloads-${namespace}`;
 }
 
+/** The instance metadata endpoint (IMDS) every Azure VM answers on, and with it the node's identity tokens. */
+export const INSTANCE_METADATA_ADDRESS = "169.254.169.254";
+
+/** `a.b.c.d` as a number, for comparisons in TypeScript (tests, docs) and to check the CEL below. */
+export function ipv4Number(address: string): number {
+  return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
 /**
- * A ValidatingAdmissionPolicy, bound to the tenant namespace whoever asks (the platform creates
- * neither kind there), that refuses two ways out of the namespace's identities:
+ * A CEL expression that is true when `cidr` (a CEL string expression, an IPv4 `a.b.c.d/n`)
+ * contains the instance metadata address. Plain string and integer CEL rather than the
+ * Kubernetes `cidr()` library, so that the test's evaluator runs exactly what the API server
+ * does: the address as a number, divided by 2^(32-n) (looked up in a list: CEL has no power
+ * operator), equals the metadata address divided alike. IPv6 blocks (with a `:`) never hold it:
+ * the cluster is single-stack IPv4 and the engine matches IPv4 packets against IPv4 blocks only.
+ * A malformed block cannot get here (the API server validates ipBlock before admission); an
+ * index or conversion error refuses anyway (failurePolicy Fail).
+ */
+export function cidrHoldsMetadataAddress(cidr: string): string {
+  const address = `${cidr}.split('/')[0].split('.')`;
+  const asNumber = `(int(${address}[0]) * 16777216 + int(${address}[1]) * 65536 + int(${address}[2]) * 256 + int(${address}[3]))`;
+  const blockSizes = `[${Array.from({ length: 33 }, (_, prefix) => String(2 ** (32 - prefix))).join(", ")}]`;
+  const size = `${blockSizes}[int(${cidr}.split('/')[1])]`;
+  return `(!${cidr}.contains(':') && ${asNumber} / ${size} == ${ipv4Number(INSTANCE_METADATA_ADDRESS)} / ${size})`;
+}
+
+/** Options of tenantWorkloadPolicy. */
+export interface WorkloadPolicyOptions {
+  /** The Service forms the tenant may use. Default: none of them. */
+  services?: ServiceExposure;
+}
+
+/**
+ * A ValidatingAdmissionPolicy, bound to the tenant namespace whoever asks (what the platform
+ * itself creates there passes it), that refuses the ways out of the namespace's identities and
+ * network:
  * - a Secret of type `kubernetes.io/service-account-token`: the token controller fills it with a
  *   non-expiring token for any service account of the namespace, which outlives pod specs and
  *   carries no audience a Vault role could pin;
  * - a SecretProviderClass (Secrets Store CSI) with `parameters.useVMManagedIdentity` true: the
  *   Azure provider then authenticates as the node's (kubelet's) identity, not the tenant's. The
  *   provider reads the value with Go's strconv.ParseBool, which takes "1", "t", "true" in any of
- *   its cases; all are refused.
+ *   its cases; all are refused;
+ * - a PodDisruptionBudget that never allows an eviction (tenant-pdb-policy.ts);
+ * - a NetworkPolicy that would let pods reach the instance metadata address (the node's
+ *   identity again, through IMDS): an egress rule with no `to` (every destination) or an ipBlock
+ *   whose cidr holds 169.254.169.254 and no `except` entry that holds it too. Policies only add
+ *   allowances, so the platform's default-deny egress holds only while no tenant policy opens
+ *   the address; refusing the opening is what a tenant cannot undo. Ingress rules are not
+ *   examined (IMDS does not connect to pods);
+ * - a Service of type LoadBalancer or NodePort, or with `spec.externalIPs`, unless
+ *   `options.services` allows that form.
  * Errors (a missing field in an unexpected shape) refuse too (failurePolicy Fail).
  */
-export function tenantWorkloadPolicy(namespace: string) {
+export function tenantWorkloadPolicy(namespace: string, options: WorkloadPolicyOptions = {}) {
+  const services = options.services ?? {};
+  const holds = cidrHoldsMetadataAddress;
+  const egressRules = (condition: string) =>
+    `request.resource.resource != 'networkpolicies' || !has(object.spec.egress) || object.spec.egress.all(rule, ${condition})`;
+  const serviceRule = (condition: string) => `request.resource.resource != 'services' || !has(object.spec) || ${condition}`;
+  const serviceValidations = [
+    ...(services.loadBalancer
+      ? []
+      : [{ expression: serviceRule(`!has(object.spec.type) || object.spec.type != 'LoadBalancer'`), message: `Services of type LoadBalancer are not allowed in ${namespace} (tenants[].services.loadBalancer)` }]),
+    ...(services.nodePort
+      ? []
+      : [{ expression: serviceRule(`!has(object.spec.type) || object.spec.type != 'NodePort'`), message: `Services of type NodePort are not allowed in ${namespace} (tenants[].services.nodePort)` }]),
+    ...(services.externalIPs
+      ? []
+      : [
+          {
+            expression: serviceRule(`!has(object.spec.externalIPs) || object.spec.externalIPs.size() == 0`),
+            message: `Services with spec.externalIPs are not allowed in ${namespace}: they capture traffic for those addresses cluster-wide (tenants[].services.externalIPs)`,
+          },
+        ]),
+  ];
   return {
     failurePolicy: "Fail",
     matchConstraints: {
       resourceRules: [
-        { apiGroups: [""], apiVersions: ["v1"], resources: ["secrets"], operations: ["CREATE", "UPDATE"] },
+        { apiGroups: [""], apiVersions: ["v1"], resources: ["secrets", "services"], operations: ["CREATE", "UPDATE"] },
         { apiGroups: ["secrets-store.csi.x-k8s.io"], apiVersions: ["*"], resources: ["secretproviderclasses"], operations: ["CREATE", "UPDATE"] },
+        PDB_RESOURCE_RULE,
+        { apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], resources: ["networkpolicies"], operations: ["CREATE", "UPDATE"] },
       ],
     },
     validations: [
@@ -417,6 +578,18 @@ export function tenantWorkloadPolicy(namespace: string) {
           `!('useVMManagedIdentity' in object.spec.parameters) || !(string(object.spec.parameters.useVMManagedIdentity).lowerAscii() in ['1', 't', 'true'])`,
         message: `SecretProviderClasses in ${namespace} cannot use the node's managed identity (useVMManagedIdentity); use the tenant's workload identity (clientID)`,
       },
+      unsatisfiablePdbValidation(namespace),
+      {
+        expression: egressRules(`has(rule.to) && rule.to.size() > 0`),
+        message: `an egress rule without 'to' allows every destination, the instance metadata address ${INSTANCE_METADATA_ADDRESS} among them; name the destinations (for the internet: ipBlock 0.0.0.0/0 with except ${INSTANCE_METADATA_ADDRESS}/32)`,
+      },
+      {
+        expression: egressRules(
+          `!has(rule.to) || rule.to.all(peer, !has(peer.ipBlock) || !${holds("peer.ipBlock.cidr")} || (has(peer.ipBlock.except) && peer.ipBlock.except.exists(e, ${holds("e")})))`,
+        ),
+        message: `an egress ipBlock in ${namespace} holds the instance metadata address ${INSTANCE_METADATA_ADDRESS}; add ${INSTANCE_METADATA_ADDRESS}/32 to its except list`,
+      },
+      ...serviceValidations,
     ],
   };
 }

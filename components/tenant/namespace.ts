@@ -17,10 +17,12 @@ import {
   quotaHard,
   ReconcilerAccess,
   reconcilerRules,
+  ServiceExposure,
   tenantGuardrailPolicy,
   tenantWorkloadPolicy,
   workloadPolicyName,
 } from "./namespace-policy";
+import { LOADTESTER_NAME, LOADTESTER_POD_LABELS, loadTesterPodSpec, loadTesterServiceSpec } from "./load-tester";
 
 import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "../kubernetes/flux-install";
 
@@ -37,15 +39,18 @@ export interface TenantArgs {
   environment: string;
   /** Entra ID group object ids: `admins` get the built-in `admin` role, `viewers` `view`, in the namespace only. */
   groups: { admins: string[]; viewers: string[] };
-  /** ResourceQuota: cpu and memory cap both the total of requests and of limits. */
+  /** ResourceQuota: cpu and memory cap both the total of requests and of limits; claims and their storage. */
   quota: QuotaArgs;
+  /** Service forms that reach past the cluster network (LoadBalancer, NodePort, externalIPs). Default: none, refused at admission and capped by the quota. */
+  services?: ServiceExposure;
   /** LimitRange defaults for containers that set no requests or limits. */
   limits: LimitsArgs;
   /** Namespace Flux runs in, for `allowIngressFromFlux`. Default "flux-system". */
   fluxNamespace?: string;
   /**
    * Deny egress except DNS (kube-system, UDP/TCP 53) and the tenant's own namespace; tenants add
-   * NetworkPolicies for what else their apps reach. Default true. False leaves egress open.
+   * NetworkPolicies for what else their apps reach. Default true. False opens egress to every
+   * pod and every address but the instance metadata address (networkPolicies).
    */
   restrictEgress?: boolean;
   /** Allow ingress from the Flux namespace. Default false: no Flux controller connects to tenant pods. */
@@ -59,6 +64,12 @@ export interface TenantArgs {
    * reach on Vault's API port despite restricted egress. Default: none.
    */
   vaultEgress?: PlatformServiceEndpoint;
+  /**
+   * Run Flagger's load tester in the namespace (flagger-loadtester.ts): it serves only this
+   * namespace's Canaries (`-namespace-regexp=^<namespace>$`) and only Flagger's pods (`flagger`,
+   * flaggerController) may connect to it. Undefined: none.
+   */
+  flaggerLoadTester?: { flagger: AddonPeer; image?: string };
 }
 
 /**
@@ -149,7 +160,7 @@ export class Tenant extends pulumi.ComponentResource {
       );
     }
 
-    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("tenant-quota"), spec: { hard: quotaHard(args.quota) } }, child);
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: meta("tenant-quota"), spec: { hard: quotaHard(args.quota, args.services) } }, child);
     new k8s.core.v1.LimitRange(`${name}-limits`, { metadata: meta("tenant-limits"), spec: { limits: containerLimits(args.limits) } }, child);
 
     const policies = networkPolicies({
@@ -157,16 +168,34 @@ export class Tenant extends pulumi.ComponentResource {
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
       allowIngressFromAddons: args.allowIngressFromAddons,
       vaultEgress: args.vaultEgress,
+      loadTester: args.flaggerLoadTester ? { flagger: args.flaggerLoadTester.flagger } : undefined,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrailBinding = namespaceAdmissionPolicy(`${name}-guardrails`, guardrailPolicyName(args.namespace), args.namespace, tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL), labels, child);
-    namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace), labels, child);
+    namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace, { services: args.services }), labels, child);
     for (const policy of policies) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
         { metadata: meta(policy.name), spec: policy.spec },
         { ...child, dependsOn: [guardrailBinding] },
       );
+    }
+
+    if (args.flaggerLoadTester) {
+      const account = new k8s.core.v1.ServiceAccount(`${name}-loadtester`, { metadata: meta(LOADTESTER_NAME), automountServiceAccountToken: false }, child);
+      new k8s.apps.v1.Deployment(
+        `${name}-loadtester`,
+        {
+          metadata: meta(LOADTESTER_NAME),
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: LOADTESTER_POD_LABELS },
+            template: { metadata: { labels: { ...labels, ...LOADTESTER_POD_LABELS } }, spec: loadTesterPodSpec(args.namespace, LOADTESTER_NAME, args.flaggerLoadTester.image) },
+          },
+        },
+        { ...child, dependsOn: [guardrailBinding, account] },
+      );
+      new k8s.core.v1.Service(`${name}-loadtester`, { metadata: meta(LOADTESTER_NAME), spec: loadTesterServiceSpec() }, { ...child, dependsOn: [guardrailBinding] });
     }
 
     this.namespace = namespace;

@@ -30,15 +30,26 @@ export function unsatisfiableBecause(spec: BudgetSpec, replicas?: number): strin
 const labelsMatch = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+/** The workloads of the graph by their namespace, in the graph's order. */
+function workloadsByNamespace(resources: readonly CheckedResource[]): Map<unknown, CheckedResource[]> {
+  const byNamespace = new Map<unknown, CheckedResource[]>();
+  for (const r of resources) {
+    if (!WORKLOADS.includes(r.type)) continue;
+    const namespace = get(r.props, "metadata", "namespace");
+    const list = byNamespace.get(namespace);
+    if (list) list.push(r);
+    else byNamespace.set(namespace, [r]);
+  }
+  return byNamespace;
+}
+
 /** Pods a budget selects, from the workloads in the same graph: undefined when none is known or the selector has expressions. */
-function selectedReplicas(budget: CheckedResource, resources: readonly CheckedResource[]): number | undefined {
+function selectedReplicas(budget: CheckedResource, workloads: ReadonlyMap<unknown, readonly CheckedResource[]>): number | undefined {
   const namespace = get(budget.props, "metadata", "namespace");
   const selector = get(budget.props, "spec", "selector") as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | undefined;
   if (!selector?.matchLabels || (selector.matchExpressions?.length ?? 0) > 0) return undefined;
-  const selected = resources.filter(
+  const selected = (workloads.get(namespace) ?? []).filter(
     (r) =>
-      WORKLOADS.includes(r.type) &&
-      get(r.props, "metadata", "namespace") === namespace &&
       labelsMatch(selector.matchLabels!, (get(r.props, "spec", "template", "metadata", "labels") ?? {}) as Record<string, string>),
   );
   if (selected.length === 0) return undefined;
@@ -57,8 +68,9 @@ export const noUnsatisfiableDisruptionBudgets: PlatformPolicy = {
   enforcement: mandatory,
   check: (resources) => {
     const findings: Finding[] = [];
+    const workloads = workloadsByNamespace(resources);
     for (const budget of ofType(resources, PDB)) {
-      const why = unsatisfiableBecause((get(budget.props, "spec") ?? {}) as BudgetSpec, selectedReplicas(budget, resources));
+      const why = unsatisfiableBecause((get(budget.props, "spec") ?? {}) as BudgetSpec, selectedReplicas(budget, workloads));
       if (why) findings.push({ urn: budget.urn, message: `PodDisruptionBudget ${budget.name}: ${why}; node drains and AKS upgrades would fail (UnsatisfiablePDB)` });
     }
     for (const release of vaultReleases(resources)) {

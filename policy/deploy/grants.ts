@@ -6,9 +6,27 @@ import { graphOf, isFinding } from "./graph-input";
 
 export const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
 
-/** The propagation waits (time.Sleep) that started after `grant` was made. */
-export function waitsAfter(graph: ResourceGraph, resources: readonly CheckedResource[], grant: string): string[] {
-  return resources.filter((r) => r.type === PROPAGATION_WAIT_TYPE && graph.waits(r.urn, grant)).map((r) => r.urn);
+/**
+ * For a grant, the propagation waits (time.Sleep) that started after it was made, in the order of
+ * `resources`. Built once per graph: each wait's own waits are read once and inverted, so asking
+ * for every grant costs what the waits wait for, not waits x grants.
+ */
+export function propagationWaitsAfter(graph: ResourceGraph, resources: readonly CheckedResource[]): (grant: string) => readonly string[] {
+  let after: Map<string, string[]> | undefined;
+  return (grant) => {
+    if (!after) {
+      after = new Map();
+      for (const wait of resources) {
+        if (wait.type !== PROPAGATION_WAIT_TYPE) continue;
+        for (const waited of graph.waitsFor(wait.urn)) {
+          const list = after.get(waited);
+          if (list) list.push(wait.urn);
+          else after.set(waited, [wait.urn]);
+        }
+      }
+    }
+    return after.get(grant) ?? [];
+  };
 }
 
 /**
@@ -26,13 +44,14 @@ export const grantsPropagateBeforeUse: PlatformPolicy = {
     const graph = graphOf(resources, "grants-propagate-before-use");
     if (isFinding(graph)) return [graph];
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const waitsAfter = propagationWaitsAfter(graph, resources);
     const findings = [];
     for (const user of resources) {
       if (!user.links?.custom || user.type === ASSIGNMENT || user.type === PROPAGATION_WAIT_TYPE) continue;
       for (const dep of graph.directDependencies(user.urn)) {
         const grant = byUrn.get(dep);
         if (grant?.type !== ASSIGNMENT) continue;
-        if (waitsAfter(graph, resources, grant.urn).some((wait) => graph.waits(user.urn, wait))) continue;
+        if (waitsAfter(grant.urn).some((wait) => graph.waits(user.urn, wait))) continue;
         findings.push({
           urn: user.urn,
           message: `${user.name} uses role assignment ${grant.name} as soon as it exists; wait for its propagation first (a time.Sleep after the grant)`,

@@ -13,6 +13,8 @@ import { namespacedObjectsWaitForTheirNamespace } from "./namespaces";
 import { tenantsCanReachVault } from "./network";
 import { roleAssignmentsNamedByWhatTheyAre } from "./roles";
 import { managedPrometheusHasADestination } from "./monitoring";
+import { oneResourcePerKubernetesObject } from "./objects";
+import { kubernetesObjectsTheApiServerAccepts } from "./kubernetes-objects";
 
 export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   keyVaultObjectsWaitForDataPlaneGrant,
@@ -23,4 +25,6 @@ export const DEPLOY_RULES: readonly PlatformPolicy[] = [
   noUnsatisfiableDisruptionBudgets,
   tenantsCanReachVault,
   managedPrometheusHasADestination,
+  oneResourcePerKubernetesObject,
+  kubernetesObjectsTheApiServerAccepts,
 ];

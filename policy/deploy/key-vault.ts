@@ -1,8 +1,8 @@
 /** Deploy rules for Key Vault: who may touch its keys through ARM, and who can reach it at all. */
 import { BUILT_IN_ROLES as BUILT_IN_ROLE_IDS } from "../../components/azure/role-ids";
-import { federation, grantee, IDENTITY, namedBy, ownName, RESOURCE_GROUP, unlinkedMessage } from "../links";
+import { federation, grantees, IDENTITY, namedBy, ownName, RESOURCE_GROUP, unlinkedMessage } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
-import { ASSIGNMENT, waitsAfter } from "./grants";
+import { ASSIGNMENT, propagationWaitsAfter } from "./grants";
 import { graphOf, isFinding } from "./graph-input";
 
 const KEY_VAULT = "azure-native:keyvault:Vault";
@@ -49,6 +49,27 @@ function escape(text: string): string {
 }
 
 /**
+ * Grants of a Key Vault key or secret managing role, by the vault their scope names
+ * (vaultOfScope), and those whose scope names no vault (a resource group, a subscription).
+ */
+function managerGrantsByVault(assignments: readonly CheckedResource[]): { byVault: Map<string, CheckedResource[]>; unnamed: CheckedResource[] } {
+  const byVault = new Map<string, CheckedResource[]>();
+  const unnamed: CheckedResource[] = [];
+  for (const grant of assignments) {
+    const guid = assignedRoleGuid(grant);
+    if (!KEY_MANAGERS.has(guid) && !SECRET_MANAGERS.has(guid)) continue;
+    const vault = vaultOfScope(text(get(grant.props, "scope")));
+    if (vault === undefined) unnamed.push(grant);
+    else {
+      const list = byVault.get(vault);
+      if (list) list.push(grant);
+      else byVault.set(vault, [grant]);
+    }
+  }
+  return { byVault, unnamed };
+}
+
+/**
  * Keys (and secrets) that Pulumi creates in an RBAC-mode vault need a data-plane role for whoever
  * runs Pulumi: ARM checks it even for keys made through ARM (ForbiddenByRbac ... keys/read,
  * pulumi/pulumi-azure-native#890, Azure/bicep#6539), and azure-native deletes keys through the
@@ -62,7 +83,8 @@ export const keyVaultObjectsWaitForDataPlaneGrant: PlatformPolicy = {
   check: (resources) => {
     const graph = graphOf(resources, "key-vault-objects-wait-for-data-plane-grant");
     if (isFinding(graph)) return [graph];
-    const grants = ofType(resources, ASSIGNMENT);
+    const grants = managerGrantsByVault(ofType(resources, ASSIGNMENT));
+    const waitsAfter = propagationWaitsAfter(graph, resources);
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const findings: Finding[] = [];
     for (const object of resources.filter((r) => r.type === KEY || r.type === SECRET)) {
@@ -71,11 +93,12 @@ export const keyVaultObjectsWaitForDataPlaneGrant: PlatformPolicy = {
       const groupName = namedBy(object, "resourceGroupName", RESOURCE_GROUP, byUrn);
       const vault = { name: (vaultName ?? "").toLowerCase(), resourceGroupName: (groupName ?? "").toLowerCase() };
       const roles = object.type === KEY ? KEY_MANAGERS : SECRET_MANAGERS;
-      const waited = grants.some(
+      // Only grants on this vault by name, or on a scope that names no vault, can cover it.
+      const waited = [...(grants.byVault.get(vault.name) ?? []), ...grants.unnamed].some(
         (grant) =>
           roles.has(assignedRoleGuid(grant)) &&
           scopeCovers(text(get(grant.props, "scope")), vault) &&
-          waitsAfter(graph, resources, grant.urn).some((wait) => graph.waits(object.urn, wait)),
+          waitsAfter(grant.urn).some((wait) => graph.waits(object.urn, wait)),
       );
       if (waited) continue;
       if (vaultName === undefined || groupName === undefined) {
@@ -141,6 +164,7 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
         return Array.isArray(links) ? links.map((l) => vaultOfScope(text(get(l, "privateLinkServiceId")))).filter(Boolean) : [];
       }),
     );
+    const granteeOf = grantees(resources);
     const findings = [];
     for (const grant of ofType(resources, ASSIGNMENT)) {
       const vaultName = vaultOfScope(text(get(grant.props, "scope")));
@@ -148,7 +172,7 @@ export const inClusterKeyVaultCallersCanReachIt: PlatformPolicy = {
       const identity = inCluster.get(text(get(grant.props, "principalId")));
       if (!identity) {
         // A service-account credential that names no identity may be this grantee's.
-        const grantedTo = grantee(grant, resources);
+        const grantedTo = granteeOf(grant);
         if (grantedTo && unlinked.length > 0) {
           findings.push({ urn: grant.urn, message: `${grant.name}: ${unlinkedMessage("in-cluster-key-vault-callers-can-reach-it", unlinked)}` });
         }

@@ -99,9 +99,14 @@ export const namespacedObjectsWaitForTheirNamespace: PlatformPolicy = {
     const graph = graphOf(resources, RULE);
     if (isFinding(graph)) return [graph];
     const creators = new Map<string, string[]>();
+    const names = new Map<string, string>();
     for (const r of resources) {
+      if (!names.has(r.urn)) names.set(r.urn, r.name);
       const created = createdNamespace(r);
-      if (created !== undefined) creators.set(created, [...(creators.get(created) ?? []), r.urn]);
+      if (created === undefined) continue;
+      const list = creators.get(created);
+      if (list) list.push(r.urn);
+      else creators.set(created, [r.urn]);
     }
     const findings: Finding[] = [];
     for (const r of resources) {
@@ -116,7 +121,7 @@ export const namespacedObjectsWaitForTheirNamespace: PlatformPolicy = {
       } else if (!candidates.some((creator) => graph.waits(r.urn, creator))) {
         findings.push({
           urn: r.urn,
-          message: `${r.name}: does not wait for ${candidates.map((c) => resources.find((x) => x.urn === c)?.name ?? c).join(" or ")}, which creates its namespace ${namespace}; its create fails with namespaces "${namespace}" not found if the namespace comes later than the provider's five retries`,
+          message: `${r.name}: does not wait for ${candidates.map((c) => names.get(c) ?? c).join(" or ")}, which creates its namespace ${namespace}; its create fails with namespaces "${namespace}" not found if the namespace comes later than the provider's five retries`,
         });
       }
     }

@@ -65,13 +65,24 @@ export const tenantsCanReachVault: PlatformPolicy = {
     const releases = ofType(resources, RELEASE).filter((r) => get(r.props, "chart") === "vault");
     if (releases.length === 0) return [];
     const tenants = tenantNamespaces(resources);
-    const namespaces = ofType(resources, NAMESPACE);
+    const namespaces = new Map<unknown, CheckedResource>();
+    for (const n of ofType(resources, NAMESPACE)) {
+      const name = get(n.props, "metadata", "name");
+      if (!namespaces.has(name)) namespaces.set(name, n);
+    }
+    const policiesIn = new Map<unknown, CheckedResource[]>();
+    for (const p of ofType(resources, NETWORK_POLICY)) {
+      const namespace = get(p.props, "metadata", "namespace");
+      const list = policiesIn.get(namespace);
+      if (list) list.push(p);
+      else policiesIn.set(namespace, [p]);
+    }
     const findings: Finding[] = [];
     for (const release of releases) {
       const vaultNamespace = text(get(release.props, "namespace"));
       const labels = serverPodLabels(text(get(release.props, "name")));
       for (const tenant of tenants) {
-        const policies = ofType(resources, NETWORK_POLICY).filter((p) => get(p.props, "metadata", "namespace") === tenant);
+        const policies = policiesIn.get(tenant) ?? [];
         const allPods = (p: CheckedResource) => Object.keys((get(p.props, "spec", "podSelector", "matchLabels") ?? {}) as object).length === 0;
         const egress = policies.filter((p) => ((get(p.props, "spec", "policyTypes") ?? []) as string[]).includes("Egress"));
         if (egress.length === 0) continue;
@@ -79,7 +90,7 @@ export const tenantsCanReachVault: PlatformPolicy = {
           (p) => allPods(p) && ((get(p.props, "spec", "egress") ?? []) as EgressRule[]).some((rule) => egressAllows(rule, tenant, vaultNamespace, labels, API_PORT)),
         );
         if (allowed) continue;
-        const ns = namespaces.find((n) => get(n.props, "metadata", "name") === tenant);
+        const ns = namespaces.get(tenant);
         findings.push({
           urn: ns?.urn ?? release.urn,
           message: `${ns?.name ?? tenant}: egress from tenant namespace ${tenant} is restricted and no NetworkPolicy admits Vault's server pods (${vaultNamespace}, port ${API_PORT}): the Vault agent cannot log in`,

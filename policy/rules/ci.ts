@@ -6,7 +6,7 @@
  * branches only; otherwise an unattended job, or a pull request's job, could change Azure.
  */
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
-import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
+import { federation, grantees, IDENTITY, ownName, unlinkedMessage } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
@@ -26,15 +26,32 @@ function environmentSubject(subject: string): { repository: string; environment:
   return match ? { repository: match[1].toLowerCase(), environment: match[2].toLowerCase() } : undefined;
 }
 
-/** What is wrong with an unreviewed environment's branch gate, or undefined when it admits named branches only. */
-function gateProblem(environment: CheckedResource, rules: readonly CheckedResource[]): string | undefined {
+/** A key for one environment of one repository (both lower-cased). */
+const environmentKey = (repository: string, environment: string) => `${repository}\n${environment}`;
+
+/** Resources (branch rules, credentials) grouped by a key, in their order. */
+function groupBy(resources: readonly CheckedResource[], key: (r: CheckedResource) => string | undefined): Map<string, CheckedResource[]> {
+  const groups = new Map<string, CheckedResource[]>();
+  for (const r of resources) {
+    const k = key(r);
+    if (k === undefined) continue;
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
+  }
+  return groups;
+}
+
+/**
+ * What is wrong with an unreviewed environment's branch gate, or undefined when it admits named
+ * branches only. `rulesByEnvironment`: the branch rules by environmentKey.
+ */
+function gateProblem(environment: CheckedResource, rulesByEnvironment: ReadonlyMap<string, readonly CheckedResource[]>): string | undefined {
   const policy = get(environment.props, "deploymentBranchPolicy");
   if (get(policy, "customBranchPolicies") !== true) return "admits every branch (deploymentBranchPolicy.customBranchPolicies is not true)";
   const name = text(get(environment.props, "environment")).toLowerCase();
   const repository = text(get(environment.props, "repository")).toLowerCase();
-  const own = rules.filter(
-    (r) => text(get(r.props, "environment")).toLowerCase() === name && text(get(r.props, "repository")).toLowerCase() === repository,
-  );
+  const own = rulesByEnvironment.get(environmentKey(repository, name)) ?? [];
   if (own.length === 0) return "has no branch rule (RepositoryEnvironmentDeploymentPolicy), so GitHub admits no branch the stack chose";
   const loose = own.filter((r) => !text(get(r.props, "branchPattern")) || text(get(r.props, "branchPattern")).includes("*") || text(get(r.props, "tagPattern")));
   if (loose.length > 0) return `admits more than named branches (${loose.map((r) => text(get(r.props, "branchPattern")) || `tag ${text(get(r.props, "tagPattern"))}`).join(", ")})`;
@@ -52,27 +69,41 @@ export const unattendedCiIdentityReadOnly: PlatformPolicy = {
       return !Array.isArray(reviewers) || reviewers.length === 0;
     });
     if (unreviewed.length === 0) return [];
-    const rules = ofType(resources, BRANCH_RULE);
+    const rules = groupBy(ofType(resources, BRANCH_RULE), (r) =>
+      environmentKey(text(get(r.props, "repository")).toLowerCase(), text(get(r.props, "environment")).toLowerCase()),
+    );
     const { byIdentity, unlinked } = federation(resources);
+    const unlinkedSet = new Set(unlinked);
+    // The identities each credential belongs to, in byIdentity's order.
+    const owners = new Map<CheckedResource, string[]>();
+    for (const [urn, credentials] of byIdentity) {
+      for (const credential of credentials) {
+        const list = owners.get(credential);
+        if (list) list.push(urn);
+        else owners.set(credential, [urn]);
+      }
+    }
+    // GitHub Actions credentials by the environment their subject names (duplicates kept, as listed).
+    const trustingEnvironment = groupBy(unlinked.concat(...byIdentity.values()), (c) => {
+      const subject = environmentSubject(text(get(c.props, "subject")));
+      return text(get(c.props, "issuer")) === GITHUB_ACTIONS_ISSUER && subject ? environmentKey(subject.repository, subject.environment) : undefined;
+    });
     const findings: Finding[] = [];
     const unattendedIdentities = new Map<string, string>();
     for (const environment of unreviewed) {
       const name = text(get(environment.props, "environment")).toLowerCase();
       const repository = text(get(environment.props, "repository")).toLowerCase();
-      const trusting = unlinked.concat(...byIdentity.values()).filter((c) => {
-        const subject = environmentSubject(text(get(c.props, "subject")));
-        return text(get(c.props, "issuer")) === GITHUB_ACTIONS_ISSUER && subject?.environment === name && subject.repository === repository;
-      });
+      const trusting = trustingEnvironment.get(environmentKey(repository, name)) ?? [];
       if (trusting.length === 0) continue;
       const problem = gateProblem(environment, rules);
       if (problem) findings.push({ urn: environment.urn, message: `${environment.name}: environment ${name} has no reviewers and an identity trusts it, but it ${problem}` });
       for (const credential of trusting) {
-        if (unlinked.includes(credential)) {
+        if (unlinkedSet.has(credential)) {
           findings.push({ urn: credential.urn, message: unlinkedMessage("unattended-ci-identity-read-only", [credential]) });
           continue;
         }
-        for (const [urn, credentials] of byIdentity) {
-          if (!credentials.includes(credential)) continue;
+        for (const urn of owners.get(credential) ?? []) {
+          const credentials = byIdentity.get(urn)!;
           // A non-production stack deploys unattended from its own environment (main only, the
           // gate checked above): its deploy identity writes, and nothing else may act as it. A
           // writing identity that also trusts another environment (the preview one, which every
@@ -84,8 +115,9 @@ export const unattendedCiIdentityReadOnly: PlatformPolicy = {
       }
     }
     const identities = new Map(ofType(resources, IDENTITY).map((i) => [i.urn, i]));
+    const granteeOf = grantees(resources);
     for (const assignment of ofType(resources, ASSIGNMENT)) {
-      const target = grantee(assignment, resources);
+      const target = granteeOf(assignment);
       const environment = target ? unattendedIdentities.get(target.urn) : undefined;
       if (!target || environment === undefined) continue;
       const guid = assignedRoleGuid(assignment);

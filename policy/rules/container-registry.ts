@@ -5,7 +5,7 @@
 import { TENANT_TAG } from "../../components/kubernetes/labels";
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
 import { isPullRequestSubject } from "../../components/azure/container-registry-push";
-import { dependedOn, federation, grantee, ownName, unlinkedMessage } from "../links";
+import { dependedOn, federation, grantees, ownName, unlinkedMessage } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 export const REGISTRY = "azure-native:containerregistry:Registry";
@@ -46,12 +46,23 @@ export function registryOfScope(scope: string): string | undefined {
   return /\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)\/?$/i.exec(scope)?.[1]?.toLowerCase();
 }
 
-/** The registry of the stack a grant's scope is: by the name in the scope, else through its propertyDependencies. */
-function scopedRegistry(grant: CheckedResource, resources: readonly CheckedResource[]): CheckedResource | undefined {
+/**
+ * For the grants of `resources`, the registry of the stack a grant's scope is: by the name in the
+ * scope (the first registry of that name), else through its propertyDependencies. Indexed once.
+ */
+function scopedRegistries(resources: readonly CheckedResource[]): (grant: CheckedResource) => CheckedResource | undefined {
   const registries = ofType(resources, REGISTRY);
-  const name = registryOfScope(text(get(grant.props, "scope")));
-  if (name) return registries.find((r) => ownName(r, "registryName").toLowerCase() === name);
-  return dependedOn(grant, "scope", REGISTRY, new Map(registries.map((r) => [r.urn, r])))[0];
+  const byName = new Map<string, CheckedResource>();
+  for (const r of registries) {
+    const name = ownName(r, "registryName").toLowerCase();
+    if (!byName.has(name)) byName.set(name, r);
+  }
+  const byUrn = new Map(registries.map((r) => [r.urn, r]));
+  return (grant) => {
+    const name = registryOfScope(text(get(grant.props, "scope")));
+    if (name) return byName.get(name);
+    return dependedOn(grant, "scope", REGISTRY, byUrn)[0];
+  };
 }
 
 const tenantTag = (r: CheckedResource) => text(get(r.props, "tags", TENANT_TAG));
@@ -75,19 +86,21 @@ export const registryPushScoped: PlatformPolicy = {
   enforcement: mandatory,
   check: (resources) => {
     const { byIdentity, unlinked } = federation(resources);
+    const granteeOf = grantees(resources);
+    const scopedRegistry = scopedRegistries(resources);
     return ofType(resources, ASSIGNMENT).flatMap((grant): Finding[] => {
       const role = PUSH_ROLES[assignedRoleGuid(grant)];
       if (!role) return [];
       const say = (message: string): Finding[] => [{ urn: grant.urn, message: `${grant.name}: ${role} ${message}` }];
       const principalType = text(get(grant.props, "principalType"));
       if (principalType !== "ServicePrincipal") return say(`to a principal of type ${principalType || "unset"}; push only from CI identities (ServicePrincipal), never a group or a person`);
-      const registry = scopedRegistry(grant, resources);
+      const registry = scopedRegistry(grant);
       const scope = text(get(grant.props, "scope"));
       if (!registry) {
         if (scope && !registryOfScope(scope)) return say(`on ${scope}: push on one registry, not on everything under a resource group or subscription`);
         return say("container-registry-push-scoped: cannot decide, its scope names no registry of the stack");
       }
-      const identity = grantee(grant, resources);
+      const identity = granteeOf(grant);
       if (!identity) return say("container-registry-push-scoped: cannot decide, its principal is no managed identity of the stack");
       if (unlinked.length > 0) return say(`to ${ownName(identity, "resourceName")}; ${unlinkedMessage("container-registry-push-scoped", unlinked)}`);
       const pullRequest = (byIdentity.get(identity.urn) ?? []).map((c) => text(get(c.props, "subject"))).find(isPullRequestSubject);

@@ -26,3 +26,29 @@ export const flaggerNoCrossNamespaceRefs: PlatformPolicy = {
       .map((r): Finding => ({ urn: r.urn, message: `${r.name}: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders` }));
   },
 };
+
+/**
+ * A load tester the platform runs (its image `flagger-loadtester`, in any Deployment) serves only
+ * Canaries of its own namespace: `-namespace-regexp=^<namespace>$`. Without the flag it serves
+ * every namespace; without the anchors Go's unanchored MatchString admits any namespace that
+ * contains the name (flagger pkg/loadtester/authorizer.go). Either way another tenant's Canary
+ * could make it run commands in this namespace.
+ */
+export const flaggerLoadTesterOwnNamespace: PlatformPolicy = {
+  name: "flagger-loadtester-own-namespace",
+  description: "A Flagger load tester serves only Canaries of its own namespace: -namespace-regexp=^<namespace>$.",
+  enforcement: mandatory,
+  check: (resources) =>
+    ofType(resources, "kubernetes:apps/v1:Deployment").flatMap((deployment): Finding[] => {
+      const namespace = String(get(deployment.props, "metadata", "namespace") ?? "");
+      const containers = (get(deployment.props, "spec", "template", "spec", "containers") ?? []) as { image?: string; command?: string[]; args?: string[] }[];
+      const expected = `-namespace-regexp=^${namespace}$`;
+      return containers
+        .filter((c) => typeof c.image === "string" && /(^|\/)flagger-loadtester(:|@|$)/.test(c.image))
+        .filter((c) => ![...(c.command ?? []), ...(c.args ?? [])].includes(expected))
+        .map((c) => ({
+          urn: deployment.urn,
+          message: `${deployment.name}: the load tester ${c.image} does not run with ${expected}, so other namespaces' Canaries can make it run commands in ${namespace}`,
+        }));
+    }),
+};

@@ -4,7 +4,7 @@
  */
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
 import { FLUX_CONTROLLERS, FluxController, lockdownFlags, renderedControllerArgs } from "../../components/kubernetes/flux-install";
-import { federation, grantee, ownName, unlinkedMessage } from "../links";
+import { federation, grantees, ownName, unlinkedMessage } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 import { tenantNamespaces } from "./kubernetes";
 
@@ -156,10 +156,11 @@ export const sopsDecryptionPerTenant: PlatformPolicy = {
 
     const federated = federatedAccounts(resources);
     if (federated.unlinked.length > 0) return [...findings, { message: unlinkedMessage("sops-decryption-per-tenant", federated.unlinked) }];
+    const granteeOf = grantees(resources);
     const decryptors = new Map<string, { grant: CheckedResource; namespaces: Set<string> }[]>();
     for (const grant of ofType(resources, ASSIGNMENT)) {
       const role = assignedRoleGuid(grant);
-      const identity = grantee(grant, resources);
+      const identity = granteeOf(grant);
       const who = identity ? federated.byIdentity.get(identity.urn) : undefined;
       if (!who || !DECRYPTING_ROLES.has(role)) continue;
       const scope = text(get(grant.props, "scope"));
@@ -170,7 +171,9 @@ export const sopsDecryptionPerTenant: PlatformPolicy = {
       const tenantNamespacesOfIdentity = [...namespaces].filter((ns) => tenants.has(ns));
       if (isKeyScope(scope)) {
         const key = scope.toLowerCase().replace(/\/+$/, "");
-        decryptors.set(key, [...(decryptors.get(key) ?? []), { grant, namespaces }]);
+        const sharing = decryptors.get(key);
+        if (sharing) sharing.push({ grant, namespaces });
+        else decryptors.set(key, [{ grant, namespaces }]);
       } else if (tenantNamespacesOfIdentity.length > 0) {
         findings.push({ urn: grant.urn, message: `${grant.name}: tenant ${tenantNamespacesOfIdentity.join(", ")}'s identity ${who.identity} may decrypt with every key under ${scope.replace(/\/+$/, "").split("/").pop()}, not only its own` });
       }

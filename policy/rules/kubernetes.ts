@@ -5,6 +5,7 @@
  */
 import { FLUX_TENANT_LABEL, GUARDRAIL_LABEL } from "../../components/kubernetes/labels";
 import { PolicyRule, tenantRuleEscalation } from "../../components/tenant/namespace-policy";
+import { tenantAccessReach } from "../../stacks/rules-tenant-access";
 import { dependedOn } from "../links";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
@@ -104,11 +105,67 @@ function githubRepositoryOf(url: string): string | undefined {
 
 const allows = (values: unknown, wanted: string) => Array.isArray(values) && (values.includes(wanted) || values.includes("*"));
 
-/** Whether a Role of `namespace`, bound there to one of its service accounts, lets it create ImageUpdateAutomations. */
-function grantsImageAutomation(resources: readonly CheckedResource[], namespace: string): boolean {
+/** Resources grouped by their metadata.namespace, in their order. */
+function byNamespace(resources: readonly CheckedResource[]): Map<unknown, CheckedResource[]> {
+  const groups = new Map<unknown, CheckedResource[]>();
+  for (const r of resources) {
+    const namespace = metadata(r).namespace;
+    const group = groups.get(namespace);
+    if (group) group.push(r);
+    else groups.set(namespace, [r]);
+  }
+  return groups;
+}
+
+/** What writeKeyProblem reads of the stack, indexed once per check. */
+interface DeployKeyIndex {
+  byUrn: ReadonlyMap<string, CheckedResource>;
+  /** Secrets in tenant namespaces by the URN of each private key their stringData came from. */
+  holdersOf: ReadonlyMap<string, readonly CheckedResource[]>;
+  /** Position of each such Secret in the stack, to keep the stack's order. */
+  secretOrder: ReadonlyMap<CheckedResource, number>;
+  gitRepositories: ReadonlyMap<unknown, readonly CheckedResource[]>;
+  /** Whether a namespace's Roles and bindings let one of its accounts create ImageUpdateAutomations (memoized). */
+  grantsImageAutomation(namespace: string): boolean;
+}
+
+function deployKeyIndex(resources: readonly CheckedResource[]): DeployKeyIndex {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const tenants = tenantNamespaces(resources);
+  const holdersOf = new Map<string, CheckedResource[]>();
+  const secretOrder = new Map<CheckedResource, number>();
+  for (const secret of ofType(resources, "kubernetes:core/v1:Secret")) {
+    if (!tenants.has(String(metadata(secret).namespace))) continue;
+    secretOrder.set(secret, secretOrder.size);
+    for (const key of new Set(dependedOn(secret, "stringData", PRIVATE_KEY, byUrn).map((k) => k.urn))) {
+      const list = holdersOf.get(key);
+      if (list) list.push(secret);
+      else holdersOf.set(key, [secret]);
+    }
+  }
+  const roles = byNamespace(ofType(resources, `${RBAC}:Role`));
+  const bindings = byNamespace(ofType(resources, `${RBAC}:RoleBinding`));
+  const granting = new Map<string, boolean>();
+  return {
+    byUrn,
+    holdersOf,
+    secretOrder,
+    gitRepositories: byNamespace(ofType(resources, GIT_REPOSITORY)),
+    grantsImageAutomation: (namespace) => {
+      let known = granting.get(namespace);
+      if (known === undefined) {
+        known = grantsImageAutomation(roles.get(namespace) ?? [], bindings.get(namespace) ?? [], namespace);
+        granting.set(namespace, known);
+      }
+      return known;
+    },
+  };
+}
+
+/** Whether a Role of `namespace` (`roles`: that namespace's), bound there (`bindings`) to one of its service accounts, lets it create ImageUpdateAutomations. */
+function grantsImageAutomation(roles: readonly CheckedResource[], bindings: readonly CheckedResource[], namespace: string): boolean {
   const granting = new Set(
-    ofType(resources, `${RBAC}:Role`)
-      .filter((role) => metadata(role).namespace === namespace)
+    roles
       .filter((role) =>
         ((get(role.props, "rules") ?? []) as Record<string, unknown>[]).some(
           (rule) => allows(rule.apiGroups, IMAGE_GROUP) && allows(rule.resources, "imageupdateautomations") && allows(rule.verbs, "create"),
@@ -116,9 +173,8 @@ function grantsImageAutomation(resources: readonly CheckedResource[], namespace:
       )
       .map((role) => metadata(role).name),
   );
-  return ofType(resources, `${RBAC}:RoleBinding`).some(
+  return bindings.some(
     (binding) =>
-      metadata(binding).namespace === namespace &&
       get(binding.props, "roleRef", "kind") === "Role" &&
       granting.has(text(get(binding.props, "roleRef", "name"))) &&
       ((get(binding.props, "subjects") ?? []) as Subject[]).some((s) => s.kind === "ServiceAccount" && (s.namespace ?? namespace) === namespace),
@@ -135,7 +191,8 @@ function grantsImageAutomation(resources: readonly CheckedResource[], namespace:
  * ImageUpdateAutomations (what tenants[].imageAutomation adds). image-automation-controller
  * pushes with exactly that GitRepository's Secret.
  */
-function writeKeyProblem(key: CheckedResource, resources: readonly CheckedResource[], byUrn: ReadonlyMap<string, CheckedResource>): string | undefined {
+function writeKeyProblem(key: CheckedResource, index: DeployKeyIndex): string | undefined {
+  const { byUrn } = index;
   if (key.links?.propertyDependencies === undefined) return "cannot decide whether it is a tenant's image automation key (no propertyDependencies)";
   const privateKeys = new Set(dependedOn(key, "key", PRIVATE_KEY, byUrn).map((k) => k.urn));
   if (privateKeys.size === 0) return "its public key comes from no private key of the stack, so it is no tenant's image automation key";
@@ -143,16 +200,14 @@ function writeKeyProblem(key: CheckedResource, resources: readonly CheckedResour
   const provider = key.links.provider ? byUrn.get(key.links.provider) : undefined;
   const owner = repository.includes("/") ? repository.split("/")[0] : text(get(provider?.props, "owner"));
   const name = repository.split("/").pop()!.toLowerCase();
-  const tenants = tenantNamespaces(resources);
-  const holders = ofType(resources, "kubernetes:core/v1:Secret").filter(
-    (secret) => tenants.has(String(metadata(secret).namespace)) && dependedOn(secret, "stringData", PRIVATE_KEY, byUrn).some((k) => privateKeys.has(k.urn)),
+  const holders = [...new Set([...privateKeys].flatMap((k) => index.holdersOf.get(k) ?? []))].sort(
+    (a, b) => index.secretOrder.get(a)! - index.secretOrder.get(b)!,
   );
   if (holders.length === 0) return "no Secret in a tenant namespace holds its private key";
   const fetching = holders.flatMap((secret) =>
-    ofType(resources, GIT_REPOSITORY).filter((source) => {
+    (index.gitRepositories.get(metadata(secret).namespace) ?? []).filter((source) => {
       const fetched = githubRepositoryOf(text(get(source.props, "spec", "url")));
       return (
-        metadata(source).namespace === metadata(secret).namespace &&
         get(source.props, "spec", "secretRef", "name") === metadata(secret).name &&
         fetched !== undefined &&
         fetched.split("/")[1] === name &&
@@ -162,7 +217,7 @@ function writeKeyProblem(key: CheckedResource, resources: readonly CheckedResour
   );
   if (fetching.length === 0) return `no GitRepository of a tenant fetches ${owner ? `${owner}/` : ""}${repository.split("/").pop()} with the Secret that holds its private key`;
   const namespaces = [...new Set(fetching.map((source) => String(metadata(source).namespace)))];
-  if (!namespaces.some((ns) => grantsImageAutomation(resources, ns))) {
+  if (!namespaces.some((ns) => index.grantsImageAutomation(ns))) {
     return `tenant namespace ${namespaces.join(", ")} has no Role granting ${IMAGE_GROUP} imageupdateautomations (tenants[].imageAutomation)`;
   }
   return undefined;
@@ -174,13 +229,13 @@ export const deployKeysReadOnly: PlatformPolicy = {
     "Git deploy keys can read, never push; except the key of a tenant that opted in to image automation: held by its GitRepository's Secret for that repository, with ImageUpdateAutomations in its Role.",
   enforcement: mandatory,
   check: (resources) => {
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    return ofType(resources, "github:index/repositoryDeployKey:RepositoryDeployKey")
-      .filter((k) => get(k.props, "readOnly") !== true)
-      .flatMap((k): Finding[] => {
-        const problem = writeKeyProblem(k, resources, byUrn);
-        return problem === undefined ? [] : [{ urn: k.urn, message: `${k.name}: readOnly must be true: ${problem}` }];
-      });
+    const keys = ofType(resources, "github:index/repositoryDeployKey:RepositoryDeployKey").filter((k) => get(k.props, "readOnly") !== true);
+    if (keys.length === 0) return [];
+    const index = deployKeyIndex(resources);
+    return keys.flatMap((k): Finding[] => {
+      const problem = writeKeyProblem(k, index);
+      return problem === undefined ? [] : [{ urn: k.urn, message: `${k.name}: readOnly must be true: ${problem}` }];
+    });
   },
 };
 
@@ -216,17 +271,25 @@ export const secretsAreSecret: PlatformPolicy = {
  * Roles bound to a tenant's own subjects (its service accounts, Flux impersonating the reconciler
  * among them, or its groups) grant nothing that reaches past the namespace or the tenant's
  * grants: no RBAC, no escalate/bind/impersonate, no cluster-scoped kinds, no token minting
- * (tenantRuleEscalation, which also refuses such `tenants[].extraApiAccess` in config). Roles the
+ * (tenantRuleEscalation, which also refuses such `tenants[].extraApiAccess` in config), and no
+ * status of kinds whose status others enforce or trust, core's and Flux's, by name or through `*`
+ * (tenantAccessReach, stacks/rules-tenant-access.ts). Roles the
  * platform binds to its own controllers in a tenant namespace (kustomize-controller minting the
  * decryption account's tokens) are not the tenant's and are not judged here.
  */
 export const tenantRolesCannotEscalate: PlatformPolicy = {
   name: "tenant-roles-cannot-escalate",
-  description: "Roles bound to a tenant's service accounts or groups grant no RBAC, escalate, bind, impersonate, token minting or cluster-scoped kinds.",
+  description: "Roles bound to a tenant's service accounts or groups grant no RBAC, escalate, bind, impersonate, token minting, cluster-scoped kinds, or status of core or Flux kinds (by name or through *).",
   enforcement: mandatory,
   check: (resources) => {
     const tenants = tenantNamespaces(resources);
-    const roles = ofType(resources, `${RBAC}:Role`).filter((r) => tenants.has(String(metadata(r).namespace)));
+    // Each tenant Role by namespace and name (the first of a name, as the API server keeps one).
+    const roles = new Map<string, CheckedResource>();
+    for (const r of ofType(resources, `${RBAC}:Role`)) {
+      const { namespace, name } = metadata(r);
+      const key = `${String(namespace)}/${name}`;
+      if (typeof name === "string" && tenants.has(String(namespace)) && !roles.has(key)) roles.set(key, r);
+    }
     const findings: Finding[] = [];
     for (const binding of ofType(resources, `${RBAC}:RoleBinding`)) {
       const namespace = String(metadata(binding).namespace);
@@ -239,10 +302,11 @@ export const tenantRolesCannotEscalate: PlatformPolicy = {
         findings.push({ urn: binding.urn, message: `${binding.name}: cannot decide which Role it binds (roleRef.name unknown)` });
         continue;
       }
-      const role = roles.find((r) => metadata(r).namespace === namespace && metadata(r).name === roleName);
+      const role = roles.get(`${namespace}/${roleName}`);
       if (!role) continue;
       for (const rule of (get(role.props, "rules") ?? []) as PolicyRule[]) {
-        const problem = tenantRuleEscalation({ apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [] });
+        const checked = { apiGroups: rule.apiGroups ?? [], resources: rule.resources ?? [], verbs: rule.verbs ?? [] };
+        const problem = tenantRuleEscalation(checked) ?? tenantAccessReach(checked)[0]?.message;
         if (problem) findings.push({ urn: role.urn, message: `${role.name}: bound to tenant subjects in ${namespace} by ${binding.name}: ${problem}` });
       }
     }

@@ -1,5 +1,6 @@
 /** In production, what holds state cannot be deleted by a stray `pulumi up` or `destroy`. */
 import { mandatory, PlatformPolicy } from "../types";
+import { fluxInstalls } from "./flux-crds";
 import { vaultReleases } from "./vault";
 
 export const STATEFUL_TYPES = [
@@ -14,11 +15,11 @@ export const STATEFUL_TYPES = [
 
 export const statefulResourcesProtected: PlatformPolicy = {
   name: "stateful-resources-protected",
-  description: "In production the Key Vault, its keys, the AKS cluster, the container registries, the audit log's workspace and Vault's storage (its Helm release) are protected.",
+  description: "In production the Key Vault, its keys, the AKS cluster, the container registries, the audit log's workspace, Vault's storage (its Helm release) and the Flux install (every tenant reconciles through it) are protected.",
   enforcement: mandatory,
   check: (resources, context) => {
     if (!context.production) return [];
-    const vault = new Set(vaultReleases(resources).map((r) => r.urn));
+    const vault = new Set([...vaultReleases(resources), ...fluxInstalls(resources)].map((r) => r.urn));
     return resources
       .filter((r) => (STATEFUL_TYPES.includes(r.type) || vault.has(r.urn)) && !r.protect)
       .map((r) => ({ urn: r.urn, message: `${r.name} (${r.type}) must be protected in production` }));

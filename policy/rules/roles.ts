@@ -1,6 +1,6 @@
 /** Role assignments: workload identities never get broad roles, and say what kind of principal they grant. */
 import { BUILT_IN_ROLES } from "../../components/azure/role-ids";
-import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
+import { federation, grantees, IDENTITY, ownName, unlinkedMessage } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 import { AbacExpression, conditionAllows, parseAbacCondition } from "./abac";
 
@@ -55,11 +55,13 @@ export const noPrivilegedRolesForWorkloads: PlatformPolicy = {
   enforcement: mandatory,
   check: (resources) => {
     const { identities, unlinked } = federationByPrincipal(resources);
+    const identitiesByUrn = new Map([...identities.values()].map((i) => [i.urn, i]));
+    const granteeOf = grantees(resources);
     return ofType(resources, ASSIGNMENT).flatMap((a) => {
       const role = PRIVILEGED_ROLES[assignedRoleGuid(a)];
       if (!role) return [];
-      const target = grantee(a, resources);
-      const identity = target ? [...identities.values()].find((i) => i.urn === target.urn) : undefined;
+      const target = granteeOf(a);
+      const identity = target ? identitiesByUrn.get(target.urn) : undefined;
       const workload = identity
         ? identity.credentials.some((c) => c.subject.startsWith(SERVICE_ACCOUNT_SUBJECT))
         : get(a.props, "principalType") === "ServicePrincipal";

@@ -6,7 +6,7 @@
  * one namespace, and hold no role on what belongs to another tenant or to the platform.
  */
 import { FLUX_TENANT_LABEL, TENANT_TAG } from "../../components/kubernetes/labels";
-import { federation, grantee, IDENTITY, ownName, unlinkedMessage } from "../links";
+import { federation, grantees, IDENTITY, ownName, unlinkedMessage } from "../links";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -73,8 +73,9 @@ export const tenantIdentitiesIsolated: PlatformPolicy = {
       if (typeof tag === "string") registryTenant.set(ownName(registry, "registryName").toLowerCase(), tag);
     }
     const holders = new Map<string, { scope: string; tenants: Set<string>; assignments: CheckedResource[] }>();
+    const granteeOf = grantees(resources);
     for (const assignment of ofType(resources, ASSIGNMENT)) {
-      const identity = grantee(assignment, resources);
+      const identity = granteeOf(assignment);
       const tenant = identity ? tenantOf.get(identity.urn) : undefined;
       const scope = text(get(assignment.props, "scope"));
       // A tenant's vault is read by that tenant's identities only (its admin groups write it).

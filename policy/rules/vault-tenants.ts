@@ -5,7 +5,7 @@
  * namespace and its own policy, and an application's role (`<tenant>.<app>`) names its service
  * accounts (no "*", no glob: Vault matches bound names as globs, path_login.go
  * StrListContainsGlob). Only a tenant's namespace-wide role (`<tenant>`, from
- * `vault.namespaceWide: true`) binds "*".
+ * `vault.namespaceWide: true`) binds "*". Every role requires a token audience.
  */
 import { TENANT_POLICY_PREFIX } from "../../components/kubernetes/vault-bootstrap";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy } from "../types";
@@ -44,6 +44,8 @@ function roleProblems(role: ScriptGrants["roles"][number]): string[] {
   const namespaces = strings(role.body.bound_service_account_namespaces);
   if (namespaces.length !== 1 || /[*?]/.test(namespaces[0])) problems.push(`binds namespaces ${JSON.stringify(namespaces)}; a tenant role binds exactly its tenant's namespace`);
   if (names.length === 0) problems.push("binds no service account");
+  // Without an audience Vault takes a token minted for anything (vault-plugin-auth-kubernetes path_login.go).
+  if (typeof role.body.audience !== "string" || role.body.audience.trim() === "") problems.push("requires no token audience; every tenant role requires one (VAULT_AUDIENCE), so a token minted for another party does not log in");
   if (app && names.some((n) => /[*?[]/.test(n))) problems.push(`an application role binds ${JSON.stringify(names)}; it must name its service accounts (only the namespace-wide role ${tenant} binds "*")`);
   const policies = strings(role.body.token_policies);
   if (policies.length !== 1 || policies[0] !== `${TENANT_POLICY_PREFIX}${role.name}`) problems.push(`grants policies ${JSON.stringify(policies)}; it must grant its own, ${TENANT_POLICY_PREFIX}${role.name}`);
@@ -70,7 +72,7 @@ function policyProblems(policy: ScriptGrants["policies"][number], kvMount: strin
 export const vaultTenantAccessScoped: PlatformPolicy = {
   name: "vault-tenant-access-scoped",
   description:
-    "Vault's tenant policies read only inside their tenant's KV subtree, each role binds one namespace and its own policy, and application roles name their service accounts.",
+    "Vault's tenant policies read only inside their tenant's KV subtree, each role binds one namespace and its own policy and requires a token audience, and application roles name their service accounts.",
   enforcement: mandatory,
   check: (resources) =>
     ofType(resources, "kubernetes:core/v1:ConfigMap").flatMap((configMap): Finding[] => {

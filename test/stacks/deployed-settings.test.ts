@@ -25,7 +25,9 @@ const P = "gitops-platform:platform";
 
 test("the program records the settings as a stack output and reads them from a reference to its own stack", async () => {
   const { run, graph } = await synthesize({ stack: "prod" });
-  assert.deepEqual(graph.outputs[DEPLOYED_SETTINGS_OUTPUT], { keyVault: { softDeleteRetentionDays: 90, purgeProtection: true } });
+  const recorded = graph.outputs[DEPLOYED_SETTINGS_OUTPUT] as Record<string, unknown>;
+  assert.deepEqual(recorded.keyVault, { softDeleteRetentionDays: 90, purgeProtection: true });
+  assert.deepEqual(Object.keys(recorded).sort(), ["cluster", "keyVault", "vault"], "the Key Vault, the cluster and Vault as created");
   const reference = run.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
   assert.equal(reference?.values.name, "organization/gitops-platform/prod", "the stack itself");
   assert.deepEqual(reference?.outputs.outputs, {}, "no previous deployment: a first up");
@@ -70,4 +72,56 @@ test("synth --previous FILE: a previous synth graph or `pulumi stack output --js
   const missing = await cli(t, ["dev", "--previous", path.join(workdir, "nope.json")]);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /nope\.json: cannot read the previous deployment's outputs/);
+});
+
+test("synth --previous refuses every field fixed at creation at its key path, and an acknowledged resize passes (issue 24 items 7 and 8)", async (t) => {
+  const graphFile = path.join(workdir, "dev-base.json");
+  assert.equal((await cli(t, ["dev", "--json", graphFile])).code, 0);
+  // The deployed dev stack as recorded, with three raft replicas and purge protection on.
+  const graph = JSON.parse(readFileSync(graphFile, "utf8"));
+  const record = graph.outputs[DEPLOYED_SETTINGS_OUTPUT];
+  record.vault.replicas = 3;
+  record.keyVault.purgeProtection = true;
+  const previous = path.join(workdir, "dev-previous.json");
+  writeFileSync(previous, JSON.stringify({ [DEPLOYED_SETTINGS_OUTPUT]: record }));
+  const document = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8"));
+  const write = (name: string, platform: Record<string, unknown>) => {
+    const doc = document();
+    doc.config[P] = platform;
+    const file = path.join(workdir, name);
+    writeFileSync(file, stringify(doc));
+    return file;
+  };
+  const p = document().config[P];
+  const changed = {
+    ...p,
+    keyVault: { ...p.keyVault, softDeleteRetentionDays: record.keyVault.softDeleteRetentionDays === 30 ? 31 : 30, purgeProtection: false },
+    vault: { ...p.vault, replicas: 1, storageSize: "99Gi", auditStorageSize: "99Gi" },
+    cluster: {
+      ...p.cluster,
+      authorizedIpRanges: [],
+      privateCluster: !record.cluster.privateCluster,
+      systemPool: { ...p.cluster?.systemPool, vmSize: "Standard_D16s_v5", zones: ["1"] },
+      network: { ...p.cluster?.network, policy: "calico", podCidr: "10.200.0.0/16", serviceCidr: "10.201.0.0/16", dnsServiceIp: "10.201.0.10", vnet: { addressSpace: "10.224.0.0/12", nodeSubnet: "10.224.0.0/16" } },
+    },
+  };
+  const refused = await cli(t, ["dev", "--config", write("dev-changed.yaml", changed), "--previous", previous]);
+  assert.equal(refused.code, 1);
+  const keys = [
+    "keyVault.softDeleteRetentionDays", "keyVault.purgeProtection", "vault.replicas", "vault.storageSize", "vault.auditStorageSize",
+    "cluster.systemPool.vmSize", "cluster.systemPool.zones", "cluster.network.policy", "cluster.network.podCidr", "cluster.network.serviceCidr",
+    "cluster.network.dnsServiceIp", "cluster.network.vnet", "cluster.privateCluster",
+  ];
+  const refusedKeys = refused.err.split("\n").slice(1).map((line) => line.trim().slice(`${P}.`.length).split(": ")[0]);
+  assert.deepEqual(refusedKeys.sort(), [...keys].sort(), refused.err);
+  assert.doesNotMatch(refused.err, /\n\s+at /, "no stack trace");
+
+  // Bigger data volumes after PVC expansion: refused until acknowledged from the recorded size, then passes.
+  const grown = { ...p, vault: { ...p.vault, storageSize: "50Gi" } };
+  const before = await cli(t, ["dev", "--config", write("dev-grown.yaml", grown), "--previous", graphFile]);
+  assert.equal(before.code, 1);
+  assert.match(before.err, /vault\.storageSize: .*PVC expansion.*acknowledgedChanges: \[\{ key: vault\.storageSize, from: "[^"]+", to: "50Gi" \}\]/);
+  const from = /vault\.storageSize: is (\S+) on the deployed Vault/.exec(before.err)![1];
+  const after = await cli(t, ["dev", "--config", write("dev-acked.yaml", { ...grown, acknowledgedChanges: [{ key: "vault.storageSize", from, to: "50Gi" }] }), "--previous", graphFile]);
+  assert.equal(after.code, 0, after.err);
 });

@@ -46,7 +46,13 @@ for (const [stack, tenants] of [
       const count = (type: string) => inNamespace(run, type, ns).length;
       // Plus web's accounts of its Azure identities (tenants[].identities): two in dev, the image scanner in prod.
       const identityAccounts = ns === "web" ? (stack === "dev" ? 2 : 1) : 0;
-      assert.equal(count("kubernetes:core/v1:ServiceAccount"), 2 + identityAccounts, `${ns}: reconciler and decryption accounts, and the identities' accounts`);
+      // Plus prod web's load tester (tenants[].flagger.loadTester), which runs as an account of its own.
+      const loadTesterAccounts = ns === "web" && stack === "prod" ? 1 : 0;
+      assert.equal(
+        count("kubernetes:core/v1:ServiceAccount"),
+        2 + identityAccounts + loadTesterAccounts,
+        `${ns}: reconciler and decryption accounts, the identities' accounts and the load tester's`,
+      );
       assert.ok(count("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") >= 2, `${ns}: reconciler + group bindings`);
       assert.equal(count("kubernetes:core/v1:ResourceQuota"), 1, `${ns}: quota`);
       assert.equal(count("kubernetes:core/v1:LimitRange"), 1, `${ns}: limit range`);

@@ -446,6 +446,8 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => {
         rs.splice(rs.indexOf(one(rs, RELEASE, FLUX_RELEASE)), 1);
         rs.push(added(EXTENSION, "platform-flux", { extensionType: "microsoft.flux", configurationSettings: { "multiTenancy.enforce": "true" } }));
+        // Protected in prod, as Flux protects its install (issue 24 item 9).
+        one(rs, EXTENSION, "platform-flux").protect = true;
       },
       expected: [
         expect(
@@ -784,6 +786,24 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "custom-role-names-scoped": [
+    {
+      title: "a custom role named after its environment alone (the same environment in another subscription of the tenant takes the name)",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, "azure-native:authorization:RoleDefinition", "platform-sops-encrypt-only").roleName = "gitops-platform SOPS encrypt-only (prod)";
+      },
+      expected: [
+        expect(
+          "custom-role-names-scoped",
+          "mandatory",
+          "azure-native:authorization:RoleDefinition",
+          "platform-sops-encrypt-only",
+          'role definition "gitops-platform SOPS encrypt-only (prod)" must end with its scope\'s tag ", aee2dc53)" (customRoleName): custom role names are unique in the whole Entra tenant',
+        ),
+      ],
+    },
+  ],
   "tenant-objects-guarded": [
     {
       title: "the platform's reconciler RoleBinding in a tenant namespace without the guardrail label (the tenant's admins could rewrite it)",
@@ -927,6 +947,26 @@ const FIXTURES: Record<string, Fixture[]> = {
           RELEASE,
           "platform-flagger",
           "platform-flagger: Flagger runs without -no-cross-namespace-refs (values.noCrossNamespaceRefs: true), so tenants' Canaries may use other namespaces' MetricTemplates and AlertProviders",
+        ),
+      ],
+    },
+  ],
+  "flagger-loadtester-own-namespace": [
+    {
+      title: "web's load tester without -namespace-regexp, and with an unanchored one",
+      stack: "prod",
+      change: (rs) => {
+        const [container] = props(rs, "kubernetes:apps/v1:Deployment", "platform-web-loadtester").spec.template.spec.containers;
+        assert.ok(container.command.includes("-namespace-regexp=^web$"));
+        container.command = container.command.map((arg: string) => (arg.startsWith("-namespace-regexp=") ? "-namespace-regexp=web" : arg));
+      },
+      expected: [
+        expect(
+          "flagger-loadtester-own-namespace",
+          "mandatory",
+          "kubernetes:apps/v1:Deployment",
+          "platform-web-loadtester",
+          "platform-web-loadtester: the load tester ghcr.io/fluxcd/flagger-loadtester:0.38.0 does not run with -namespace-regexp=^web$, so other namespaces' Canaries can make it run commands in web",
         ),
       ],
     },
@@ -1077,6 +1117,24 @@ const FIXTURES: Record<string, Fixture[]> = {
         expect("vault-tenant-access-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role web.frontend grants policies ["tenant-api"]; it must grant its own, tenant-web.frontend'),
       ],
     },
+    {
+      title: "a role that takes a token minted for any audience",
+      stack: "dev",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        assert.match(data["bootstrap.sh"], /"audience":"vault"/);
+        data["bootstrap.sh"] = data["bootstrap.sh"].replace('"audience":"vault"', '"audience":""');
+      },
+      expected: [
+        expect(
+          "vault-tenant-access-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          "platform-vault-bootstrap: role web.frontend requires no token audience; every tenant role requires one (VAULT_AUDIENCE), so a token minted for another party does not log in",
+        ),
+      ],
+    },
   ],
   "vault-tls-listener": [
     {
@@ -1211,6 +1269,14 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
     {
+      title: "the Flux release unprotected in prod: uninstalling it stops every tenant (issue 24 item 9)",
+      stack: "prod",
+      change: (rs) => (one(rs, RELEASE, "platform-flux").protect = false),
+      expected: [
+        expect("stateful-resources-protected", "mandatory", RELEASE, "platform-flux", "platform-flux (kubernetes:helm.sh/v3:Release) must be protected in production"),
+      ],
+    },
+    {
       title: "nothing needs protection in dev",
       stack: "dev",
       change: (rs) => assert.ok(rs.some((r) => r.type === CLUSTER && !r.protect)),
@@ -1222,6 +1288,38 @@ const FIXTURES: Record<string, Fixture[]> = {
       change: (rs) => (one(rs, REGISTRY, "platform-web-acr").protect = false),
       expected: [
         expect("stateful-resources-protected", "mandatory", REGISTRY, "platform-web-acr", "platform-web-acr (azure-native:containerregistry:Registry) must be protected in production"),
+      ],
+    },
+  ],
+  "kubernetes-secrets-patched-in-place": [
+    {
+      title: "the cluster's provider without enableSecretMutable: a renewed certificate deletes Vault's TLS Secret first (issue 24 item 10)",
+      stack: "prod",
+      change: (rs) => delete props(rs, "pulumi:providers:kubernetes", "platform-aks-k8s").enableSecretMutable,
+      expected: [
+        expect(
+          "kubernetes-secrets-patched-in-place",
+          "mandatory",
+          "pulumi:providers:kubernetes",
+          "platform-aks-k8s",
+          "platform-aks-k8s: enableSecretMutable is not set, so every change of a Secret's data replaces it (delete, then create: the Secret is missing in between); set enableSecretMutable: true",
+        ),
+      ],
+    },
+  ],
+  "flux-crds-kept-on-uninstall": [
+    {
+      title: "the flux2 release without the keep annotation on its CRDs (issue 24 item 9)",
+      stack: "dev",
+      change: (rs) => delete (props(rs, RELEASE, "platform-flux").values as Record<string, unknown>).crds,
+      expected: [
+        expect(
+          "flux-crds-kept-on-uninstall",
+          "mandatory",
+          RELEASE,
+          "platform-flux",
+          "platform-flux: the flux2 chart's CRDs lack helm.sh/resource-policy: keep (values crds.annotations); uninstalling the release would delete every tenant's Kustomizations and sources",
+        ),
       ],
     },
   ],

@@ -114,7 +114,7 @@ const VARIANTS: { name: string; base?: Change; change: Change }[] = [
         clusterLogCategories: ["kube-audit", "guard", "kube-apiserver"],
         retentionDays: 365,
         dailyCapGb: 20,
-        alertActionGroupIds: ["/subscriptions/s/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/oncall"],
+        alertActionGroupIds: ["/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ops/providers/microsoft.insights/actionGroups/oncall"],
       }),
   },
 ];

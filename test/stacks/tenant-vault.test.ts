@@ -23,7 +23,7 @@ test("dev: the bootstrap script binds web's frontend service account and nothing
         bound_service_account_names: ["frontend"],
         bound_service_account_namespaces: ["web"],
         token_policies: ["tenant-web.frontend"],
-        audience: "",
+        audience: "vault",
         token_ttl: "1h",
         token_max_ttl: "4h",
       },

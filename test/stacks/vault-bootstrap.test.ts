@@ -132,17 +132,18 @@ test("an application's kubernetes auth role binds exactly its service accounts i
     bound_service_account_names: ["app", "worker"],
     bound_service_account_namespaces: ["ab"],
     token_policies: ["tenant-ab.app"],
-    audience: "",
+    audience: "vault",
     token_ttl: "1h",
     token_max_ttl: "4h",
   });
-  assert.equal(appRole(ab, { ...ab.roles![0], audience: "vault" }).audience, "vault");
+  assert.equal(appRole(ab, { ...ab.roles![0], audience: "https://vault.example" }).audience, "https://vault.example");
+  assert.equal(appRole(ab, { ...ab.roles![0], audience: "" }).audience, "vault", "never written empty");
   // The namespace-wide role, only where config asks for it.
   assert.deepEqual(tenantRole(INPUT.tenants[0]), {
     bound_service_account_names: ["*"],
     bound_service_account_namespaces: ["team-a"],
     token_policies: ["tenant-a"],
-    audience: "",
+    audience: "vault",
     token_ttl: "1h",
     token_max_ttl: "4h",
   });
@@ -205,7 +206,17 @@ done
 path=\${url#*/v1/}
 echo "$method \${url%%/v1/*} $path" >>"$state/requests.log"
 status=200 body='{}'
-authorised() { [ -f "$state/root_token" ] && [ -n "$headerfile" ] && grep -qx "X-Vault-Token: $(cat "$state/root_token")" "$headerfile"; }
+token=
+if [ -n "$headerfile" ]; then token=$(sed -n 's/^X-Vault-Token: //p' "$headerfile"); fi
+# Valid: the token init returned, or one generate-root issued, unless revoked since.
+token_kind() {
+  [ -n "$token" ] || return 1
+  if grep -qxF "$token" "$state/revoked" 2>/dev/null; then return 1; fi
+  if [ -f "$state/root_token" ] && [ "$token" = "$(cat "$state/root_token")" ]; then echo init; return 0; fi
+  if grep -qxF "$token" "$state/issued" 2>/dev/null; then echo generated; return 0; fi
+  return 1
+}
+authorised() { local kind; kind=$(token_kind) || return 1; echo "$method $path $kind" >>"$state/auth.log"; }
 merge() { jq --arg k "$2" --slurpfile b "$data" '. + {($k): $b[0]}' "$state/$1" >"$state/$1.new" && mv "$state/$1.new" "$state/$1"; }
 case "$method $path" in
   "GET sys/health") ;;
@@ -214,7 +225,13 @@ case "$method $path" in
     keys=$(for i in $(seq 1 "$(jq -r .recovery_shares "$data")"); do echo "\\"rk$i-$RANDOM$RANDOM\\""; done | jq -s -c .)
     printf 'hvs.root%s%s' "$RANDOM" "$RANDOM" >"$state/root_token"
     body=$(jq -n -c --argjson k "$keys" --arg t "$(cat "$state/root_token")" '{keys: [], keys_base64: [], recovery_keys: $k, recovery_keys_base64: $k, root_token: $t}')
-    printf '%s' "$body" >"$state/init_response.json" ;;
+    printf '%s' "$body" >"$state/init_response.json"
+    jq -r .recovery_threshold "$data" >"$state/threshold" ;;
+  # sys/generate-root needs no token (Vault authorises it by the recovery keys).
+  "DELETE sys/generate-root/attempt") rm -f "$state/generate-root.json"; status=204 body='' ;;
+  "PUT sys/generate-root/attempt" | "PUT sys/generate-root/update")
+    answer=$(FAKE_DATA="$data" "$FAKE_NODE" "$FAKE_BIN/generate-root.cjs" "\${path##*/}")
+    status=\${answer%% *} body=\${answer#* } ;;
   *)
     if ! authorised; then
       status=403 body='{"errors":["permission denied"]}'
@@ -230,6 +247,7 @@ case "$method $path" in
         "LIST sys/policies/acl") body=$(ls "$state/policies" | jq -R . | jq -s -c '{data: {keys: (["default", "root"] + .)}}') ;;
         "DELETE sys/policies/acl/"*) rm -f "$state/policies/\${path##*/}"; status=204 ;;
         "DELETE auth/kubernetes/role/"*) rm -f "$state/roles/\${path##*/}"; status=204 ;;
+        "POST auth/token/revoke-self") printf '%s\\n' "$token" >>"$state/revoked"; status=204 body='' ;;
         *) status=404 body='{"errors":["no handler"]}' ;;
       esac
     fi ;;
@@ -260,7 +278,13 @@ case "$command" in
   "keyvault secret set")
     if grep -qx "$name" "$state/kv-refuses" 2>/dev/null; then echo "Forbidden" >&2; exit 1; fi
     if [ -n "$file" ]; then cp "$file" "$state/kv/$name"; else printf '%s' "$value" >"$state/kv/$name"; fi ;;
-  "keyvault secret show") [ -f "$state/kv/$name" ] || { echo "SecretNotFound" >&2; exit 3; }; cat "$state/kv/$name"; echo ;;
+  "keyvault secret show")
+    # A transient error (throttling, a dropped connection) for each line naming the secret in kv-flaky.
+    if grep -qxF "$name" "$state/kv-flaky" 2>/dev/null; then
+      awk -v n="$name" '!done && $0 == n { done = 1; next } { print }' "$state/kv-flaky" >"$state/kv-flaky.new" && mv "$state/kv-flaky.new" "$state/kv-flaky"
+      echo "ERROR: (Throttled) Too many requests" >&2; exit 1
+    fi
+    [ -f "$state/kv/$name" ] || { echo "SecretNotFound" >&2; exit 3; }; cat "$state/kv/$name"; echo ;;
   "keyvault secret list") ls "$state/kv" ;;
   *) echo "az stub: unexpected $command" >&2; exit 2 ;;
 esac
@@ -272,7 +296,51 @@ const FAKE_JQ = (realJq: string) => `#!/bin/bash
 exec ${realJq} "$@"
 `;
 const FAKE_SLEEP = `#!/bin/bash
+printf '%s\\n' "$*" >>"$FAKE_STATE/sleeps.log"
 exit 0
+`;
+
+/**
+ * Vault's sys/generate-root as the script uses it (vault http/sys_generate_root.go, Vault >= 1.10):
+ * an attempt returns a nonce and a one-time password of the token's length; each update takes one
+ * recovery key; the threshold-th returns the new root token XOR the password, unpadded base64
+ * (sdk/helper/roottoken). Prints "<status> <body>".
+ */
+const FAKE_GENERATE_ROOT = `
+const fs = require("node:fs");
+const crypto = require("node:crypto");
+const state = process.env.FAKE_STATE;
+const file = state + "/generate-root.json";
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const random = (n) => Array.from(crypto.randomBytes(n), (b) => alphabet[b % 62]).join("");
+const answer = (status, body) => process.stdout.write(status + " " + JSON.stringify(body));
+const threshold = fs.existsSync(state + "/threshold") ? Number(fs.readFileSync(state + "/threshold", "utf8")) : 3;
+function main() {
+  if (process.argv[2] === "attempt") {
+    if (fs.existsSync(file)) return answer(400, { errors: ["root generation already in progress"] });
+    const attempt = { started: true, nonce: crypto.randomUUID(), otp: random(28), otp_length: 28, progress: 0, required: threshold, complete: false, keys: [] };
+    fs.writeFileSync(file, JSON.stringify(attempt));
+    const { keys, ...shown } = attempt;
+    return answer(200, shown);
+  }
+  if (!fs.existsSync(file)) return answer(400, { errors: ["no root generation in progress"] });
+  const attempt = JSON.parse(fs.readFileSync(file, "utf8"));
+  const request = JSON.parse(fs.readFileSync(process.env.FAKE_DATA, "utf8"));
+  const recovery = JSON.parse(fs.readFileSync(state + "/init_response.json", "utf8")).recovery_keys_base64;
+  if (request.nonce !== attempt.nonce) return answer(400, { errors: ["nonce mismatch"] });
+  if (!recovery.includes(request.key) || attempt.keys.includes(request.key)) return answer(400, { errors: ["invalid recovery key"] });
+  attempt.keys.push(request.key);
+  if (attempt.keys.length < attempt.required) {
+    fs.writeFileSync(file, JSON.stringify(attempt));
+    return answer(200, { started: true, nonce: attempt.nonce, progress: attempt.keys.length, required: attempt.required, complete: false });
+  }
+  fs.rmSync(file);
+  const token = "hvs." + random(24);
+  fs.appendFileSync(state + "/issued", token + "\\n");
+  const encoded = Buffer.from(Array.from(Buffer.from(token), (b, i) => b ^ attempt.otp.charCodeAt(i))).toString("base64").replace(/=+$/, "");
+  return answer(200, { started: true, nonce: attempt.nonce, progress: attempt.required, required: attempt.required, complete: true, encoded_token: encoded, encoded_root_token: encoded });
+}
+main();
 `;
 
 function fakeWorld() {
@@ -284,6 +352,7 @@ function fakeWorld() {
   writeFileSync(join(bin, "az"), FAKE_AZ);
   writeFileSync(join(bin, "jq"), FAKE_JQ(spawnSync("bash", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim()));
   writeFileSync(join(bin, "sleep"), FAKE_SLEEP);
+  writeFileSync(join(bin, "generate-root.cjs"), FAKE_GENERATE_ROOT);
   for (const tool of ["curl", "az", "jq", "sleep"]) chmodSync(join(bin, tool), 0o755);
   writeFileSync(join(state, "audit.json"), "{}");
   writeFileSync(join(state, "auth.json"), JSON.stringify({ "token/": { type: "token" } }));
@@ -297,6 +366,8 @@ function fakeWorld() {
       env: {
         PATH: `${bin}:${process.env.PATH}`,
         FAKE_STATE: state,
+        FAKE_BIN: bin,
+        FAKE_NODE: process.execPath,
         AZURE_CLIENT_ID: "client",
         AZURE_TENANT_ID: "tenant",
         AZURE_FEDERATED_TOKEN_FILE: join(root, "token"),
@@ -577,6 +648,77 @@ test("a namespace-wide binding only when asked for, and turning it off removes i
     assert.deepEqual(readdirSync(join(world.state, "roles")), []);
     assert.deepEqual(readdirSync(join(world.state, "policies")), []);
     assert.deepEqual(await readable(world.state, { namespace: "team-a", name: "anything" }, A_PATHS), []);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+/** Every token Vault still accepts at the end: the one init returned unless revoked, and the generated ones not revoked. */
+function validTokens(state: string): string[] {
+  const lines = (file: string) => (existsSync(join(state, file)) ? readFileSync(join(state, file), "utf8").split("\n").filter(Boolean) : []);
+  const revoked = new Set(lines("revoked"));
+  const init = existsSync(join(state, "root_token")) ? [readFileSync(join(state, "root_token"), "utf8")] : [];
+  return [...init, ...lines("issued")].filter((t) => !revoked.has(t));
+}
+
+test("no root token outlives a run: init's is revoked, each run generates its own from the recovery keys and revokes it (issue 22 item 6)", () => {
+  requireTool("jq");
+  const world = fakeWorld();
+  try {
+    const first = world.runScript(renderBootstrapScript(world.input()));
+    assert.deepEqual(validTokens(world.state), [], "no valid root token is left after the first run");
+    const init = JSON.parse(world.read("init_response.json")) as InitResponse;
+    assert.equal(world.kv(SECRETS.rootToken), init.root_token, "Key Vault keeps what init returned, now revoked");
+    assert.match(first.stderr, /the root token init returned is revoked/);
+    assert.match(first.stderr, /generated a root token for this run from 3 recovery keys/);
+    // Configuration went through the generated token only.
+    const auth = world.read("auth.log").trim().split("\n");
+    assert.ok(auth.some((l) => l.startsWith("POST sys/policies/acl/tenant-a generated")), auth.join("\n"));
+    assert.deepEqual(auth.filter((l) => l.endsWith(" init")), ["POST auth/token/revoke-self init"]);
+    // The attack: whoever reads the root token from Key Vault (or from an old backup) and sends it is refused.
+    writeFileSync(join(world.root, "stolen"), `X-Vault-Token: ${init.root_token}\n`);
+    const replay = spawnSync(join(world.root, "bin", "curl"), ["--header", `@${join(world.root, "stolen")}`, "--output", join(world.root, "out"), "--write-out", "%{http_code}", "--request", "LIST", "https://vault-active.vault.svc:8200/v1/sys/policies/acl"], {
+      encoding: "utf8",
+      env: { ...process.env, FAKE_STATE: world.state },
+    });
+    assert.equal(replay.stdout, "403");
+    // A re-run (a tenant added) still configures Vault: with a new token, revoked again.
+    world.runScript(renderBootstrapScript(world.input([INPUT.tenants[0]])));
+    assert.equal(readFileSync(join(world.state, "issued"), "utf8").trim().split("\n").length, 2);
+    assert.deepEqual(validTokens(world.state), []);
+    // A run that fails after generating its token revokes it on exit.
+    // A configuration call that fails (an unexpected KV mount).
+    writeFileSync(join(world.state, "mounts.json"), JSON.stringify({ "secret/": { type: "kv", options: { version: "1" } } }));
+    const failed = world.runScript(renderBootstrapScript(world.input()), "failure");
+    assert.match(failed.stderr, /is mounted but is not a KV version 2 engine/);
+    assert.deepEqual(validTokens(world.state), [], "the exit trap revoked the failed run's token");
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+test("loading the keys for the token retries transient Key Vault errors with backoff, bounded (issue 24 item 11)", () => {
+  requireTool("jq");
+  const world = fakeWorld();
+  try {
+    world.runScript(renderBootstrapScript(world.input()));
+    const sleeps = () => (existsSync(join(world.state, "sleeps.log")) ? world.read("sleeps.log").trim().split("\n") : []);
+    writeFileSync(join(world.state, "sleeps.log"), "");
+    // Two transient failures reading recovery key 1: the run waits 2 s, then 4 s, logs in afresh, and succeeds.
+    writeFileSync(join(world.state, "kv-flaky"), `${SECRETS.recoveryKeys[0]}\n${SECRETS.recoveryKeys[0]}\n`);
+    const logins = () => world.read("az.log").split("\n").filter((l) => l.startsWith("login ")).length;
+    const before = logins();
+    const flaky = world.runScript(renderBootstrapScript(world.input()));
+    assert.deepEqual(sleeps().filter(Boolean), ["2", "4"]);
+    assert.match(flaky.stderr, /attempt 1\/6 failed \(exit 1\): kv_value vault-recovery-key-1; retrying in 2s/);
+    assert.equal(logins() - before, 3, "the first login and one before each retry");
+    assert.deepEqual(validTokens(world.state), []);
+    // Failing for good: six attempts, backoff doubling, then the run fails naming the secret.
+    writeFileSync(join(world.state, "sleeps.log"), "");
+    writeFileSync(join(world.state, "kv-flaky"), `${SECRETS.rootToken}\n`.repeat(10));
+    const stuck = world.runScript(renderBootstrapScript(world.input()), "failure");
+    assert.deepEqual(sleeps().filter(Boolean), ["2", "4", "8", "16", "32"]);
+    assert.match(stuck.stderr, /cannot read vault-root-token from Key Vault kv-dev-x1y2z3 after 6 attempts/);
   } finally {
     rmSync(world.root, { recursive: true, force: true });
   }
