@@ -75,7 +75,7 @@ const REACHED: Reached[] = [
   { file: "kubernetes/flux-manifests.ts", fragment: "GitHub repository must be owner/name", edit: (p) => (web(p).git.repository = "acme platform/web"), problem: "tenants[0].git.repository: must be a GitHub repository" },
   { file: "kubernetes/flux-manifests.ts", fragment: "needs exactly one of tag or semver", edit: (p) => (web(p).ociRepositories[0].semver = "1.x"), problem: "tenants[0].ociRepositories[0]: needs exactly one of tag or semver" },
   {
-    file: "platform.ts",
+    file: "tenant/gitops-tenant.ts",
     fragment: "no webhook address for tenant",
     edit: (p) => (web(p).notifications = [{ name: "team", type: "slack", channel: "alerts", addressSecret: "webTeamWebhook" }]),
     problem: "tenants[0].notifications[0].addressSecret: config key gitops-platform:webTeamWebhook is not set",
@@ -133,6 +133,7 @@ const UNREACHED: Unreached[] = [
   { file: "kubernetes/known-hosts.ts", fragment: "cannot parse host key", because: "as above" },
   { file: "kubernetes/known-hosts.ts", fragment: "key is for", because: "as above" },
   { file: "platform.ts", fragment: "no tenant", because: "grantPull is called with the platform's own tenant names" },
+  { file: "tenant/load-tester.ts", fragment: "is not a DNS-1123 label", because: "tenants[].namespace is a DNS-1123 label (config-shape.ts), refused before any component runs" },
   { file: "azure/kubeconfig.ts", fragment: "no --server-id", because: "the kubeconfig is what AKS returns" },
   { file: "azure/kubeconfig.ts", fragment: "not a YAML mapping", because: "as above" },
   { file: "azure/kubeconfig.ts", fragment: "no user kubeconfig", because: "as above" },
