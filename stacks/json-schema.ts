@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { PLATFORM_KEY } from "./errors";
 import { platformObjectSchema } from "./schema";
+import { PLATFORM_STACK_KEY, TENANTS_KEY } from "./tenant-stacks";
 
 export const STACK_SCHEMA_PATH = "schema/stack.schema.json";
 
@@ -32,7 +33,7 @@ export function platformJsonSchema(): Record<string, unknown> {
 export function stackFileJsonSchema(): Record<string, unknown> {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
-    title: "gitops-platform stack config (Pulumi.<stack>.yaml)",
+    title: "gitops-platform stack config (Pulumi.<stack>.yaml, and tenant stacks' tenants/Pulumi.<env>-<name>.yaml)",
     type: "object",
     properties: {
       secretsprovider: { type: "string", description: "Pulumi secrets provider of the stack." },
@@ -43,11 +44,19 @@ export function stackFileJsonSchema(): Record<string, unknown> {
         description: "Stack config. Values written with `pulumi config set --secret` appear as { secure: ... }.",
         properties: {
           [PLATFORM_KEY]: { $ref: "#/$defs/platform" },
+          [TENANTS_KEY]: {
+            type: "array",
+            minItems: 1,
+            description: "A tenant stack's tenants, in the schema of the platform's tenants (docs/layered-stacks.md).",
+            items: { $ref: "#/$defs/platform/properties/tenants/items" },
+          },
+          [PLATFORM_STACK_KEY]: { type: "string", pattern: "^[^/\\s]+/[^/\\s]+/[^/\\s]+$", description: "The platform stack a tenant stack builds on: organization/project/stack." },
         },
         additionalProperties: {
           anyOf: [{ type: ["string", "number", "boolean"] }, { type: "object", properties: { secure: { type: "string" } }, required: ["secure"], additionalProperties: false }],
         },
-        required: [PLATFORM_KEY],
+        // A platform stack's file, or a tenant stack's.
+        anyOf: [{ required: [PLATFORM_KEY] }, { required: [TENANTS_KEY, PLATFORM_STACK_KEY] }],
       },
     },
     required: ["config"],

@@ -29,3 +29,16 @@ test("editors flag what synth rejects: typos, wrong enums, bad UUIDs", () => {
   assert.equal(validate({ config: { "gitops-platform:platform": { cluster: { adminGroupObjectIds: ["admins"] } } } }), false);
   assert.equal(validate({ config: { "gitops-platform:platform": {}, "gitops-platform:slackWebhookUrl": { secure: "v1:abc" } } }), true);
 });
+
+test("the schema covers the tenant stacks' files too: each validates, and a typo in a tenant is flagged", () => {
+  for (const name of ["tenants/Pulumi.prod-storefront.yaml", "tenants/Pulumi.prod-payments.yaml"]) {
+    assert.ok(validate(stackFile(name)), `${name}: ${JSON.stringify(validate.errors)}`);
+    assert.match(readFileSync(path.join(PROJECT_ROOT, name), "utf8"), /^# yaml-language-server: \$schema=\.\.\/schema\/stack\.schema\.json$/m);
+  }
+  const tenantStack = (tenant: Record<string, unknown>) => ({
+    config: { "gitops-platform-tenants:platformStack": "o/gitops-platform/prod", "gitops-platform-tenants:tenants": [{ name: "shop", ...tenant }] },
+  });
+  assert.equal(validate(tenantStack({ quotta: {} })), false);
+  assert.ok(validate.errors?.some((e) => e.keyword === "additionalProperties" && e.params.additionalProperty === "quotta"));
+  assert.equal(validate({ config: { "gitops-platform-tenants:tenants": [{ name: "shop" }] } }), false, "a tenant stack names its platform stack");
+});
