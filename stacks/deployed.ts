@@ -38,6 +38,12 @@ export interface DeployedSettings {
   cluster?: DeployedCluster;
   /** Vault's volumes and raft peers, while Vault is on (stacks/deployed-fixed.ts). */
   vault?: DeployedVault;
+  /**
+   * Where the platform is and what it is called: every stateful resource's name carries the
+   * environment (rg-gitops-<env>, kv-<env>-..., the tenants' registries) and sits in the
+   * location, and ARM replaces a resource whose name or location changes.
+   */
+  placement?: { environment: string; location: string };
 }
 
 /**
@@ -50,6 +56,7 @@ export function deployedSettingsOf(config: PlatformConfig): DeployedSettings {
     ...(config.sealedSecrets.enabled ? { sealedSecrets: { keyGenerations: config.sealedSecrets.keyGenerations } } : {}),
     cluster: deployedClusterOf(config),
     ...(config.vault.enabled ? { vault: deployedVaultOf(config) } : {}),
+    placement: { environment: config.environment, location: config.location },
   };
 }
 
@@ -58,6 +65,7 @@ const recordSchema = z.object({
   sealedSecrets: z.object({ keyGenerations: z.int() }).optional().catch(undefined),
   cluster: clusterRecordSchema.optional().catch(undefined),
   vault: vaultRecordSchema.optional().catch(undefined),
+  placement: z.object({ environment: z.string(), location: z.string() }).optional().catch(undefined),
 });
 
 /**
@@ -74,6 +82,7 @@ export function readDeployedSettings(value: unknown): DeployedSettings | undefin
     ...(parsed.data.sealedSecrets ? { sealedSecrets: parsed.data.sealedSecrets } : {}),
     ...(parsed.data.cluster ? { cluster: parsed.data.cluster } : {}),
     ...(parsed.data.vault ? { vault: parsed.data.vault } : {}),
+    ...(parsed.data.placement ? { placement: parsed.data.placement } : {}),
   };
 }
 
@@ -84,7 +93,22 @@ export function immutableChangeProblems(config: PlatformConfig, deployed: Deploy
     ...sealingKeyChangeProblems(config, deployed),
     ...clusterChangeProblems(config, deployed?.cluster),
     ...vaultChangeProblems(config, deployed?.vault),
+    ...placementChangeProblems(config, deployed?.placement),
   ];
+}
+
+/** A new environment name or location: every stateful resource would be replaced (a new platform). */
+function placementChangeProblems(config: PlatformConfig, deployed: DeployedSettings["placement"]): string[] {
+  if (!deployed) return [];
+  const problems: string[] = [];
+  const why = "every stateful resource's name or location follows it (resource group, cluster, Key Vault and its keys, registries), and ARM replaces a resource whose name or location changes";
+  if (deployed.environment !== config.environment) {
+    problems.push(problemAt(["environment"], `is ${deployed.environment} in the deployed stack; ${why}; set it back (a new environment is a new stack, docs/day-two.md "Changing what is fixed at creation")`));
+  }
+  if (deployed.location !== config.location) {
+    problems.push(problemAt(["location"], `is ${deployed.location} in the deployed stack; ${why}; set it back (another region is a new stack, docs/day-two.md "Changing what is fixed at creation")`));
+  }
+  return problems;
 }
 
 /** Fewer sealing key generations than the cluster has (turning Sealed Secrets off is allowed: the backups stay). */

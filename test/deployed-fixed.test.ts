@@ -62,3 +62,19 @@ test("after the procedure, an acknowledged change passes; only that change, from
   const bad = parsePlatformConfig({ acknowledgedChanges: [{ key: "cluster.network.podCidr", from: "a", to: "b" }] }, "dev", { today: TEST_TODAY });
   assert.ok(!bad.ok && bad.problems.some((p) => p.includes("acknowledgedChanges[0].key: must be one of")), bad.ok ? "" : bad.problems.join("\n"));
 });
+
+test("a new environment name or location is refused against the record: every stateful resource would be replaced", () => {
+  const parse = (raw: Record<string, unknown>) => {
+    const parsed = parsePlatformConfig(raw, "dev", { today: TEST_TODAY });
+    if (!parsed.ok) throw new Error(parsed.problems.join("\n"));
+    return parsed.config;
+  };
+  const record = deployedSettingsOf(parse({ location: "westeurope" }));
+  assert.deepEqual(immutableChangeProblems(parse({ location: "westeurope" }), record), []);
+  const moved = immutableChangeProblems(parse({ location: "northeurope" }), record);
+  assert.equal(moved.length, 1);
+  assert.match(moved[0], /^gitops-platform:platform\.location: is westeurope in the deployed stack; .*another region is a new stack/);
+  const renamed = immutableChangeProblems(parse({ environment: "dev2", location: "westeurope" }), record);
+  assert.match(renamed.join("\n"), /^gitops-platform:platform\.environment: is dev in the deployed stack/m);
+  assert.deepEqual(immutableChangeProblems(parse({ location: "northeurope" }), { ...record, placement: undefined }), [], "an older record without placement never blocks");
+});

@@ -27,7 +27,7 @@ test("the program records the settings as a stack output and reads them from a r
   const { run, graph } = await synthesize({ stack: "prod" });
   const recorded = graph.outputs[DEPLOYED_SETTINGS_OUTPUT] as Record<string, unknown>;
   assert.deepEqual(recorded.keyVault, { softDeleteRetentionDays: 90, purgeProtection: true });
-  assert.deepEqual(Object.keys(recorded).sort(), ["cluster", "keyVault", "vault"], "the Key Vault, the cluster and Vault as created");
+  assert.deepEqual(Object.keys(recorded).sort(), ["cluster", "keyVault", "placement", "vault"], "the Key Vault, the cluster and Vault as created, and where the platform is");
   const reference = run.resources.find((r) => r.type === "pulumi:pulumi:StackReference");
   assert.equal(reference?.values.name, "organization/gitops-platform/prod", "the stack itself");
   assert.deepEqual(reference?.outputs.outputs, {}, "no previous deployment: a first up");
@@ -95,6 +95,7 @@ test("synth --previous refuses every field fixed at creation at its key path, an
   const p = document().config[P];
   const changed = {
     ...p,
+    location: "northeurope",
     keyVault: { ...p.keyVault, softDeleteRetentionDays: record.keyVault.softDeleteRetentionDays === 30 ? 31 : 30, purgeProtection: false },
     vault: { ...p.vault, replicas: 1, storageSize: "99Gi", auditStorageSize: "99Gi" },
     cluster: {
@@ -110,7 +111,7 @@ test("synth --previous refuses every field fixed at creation at its key path, an
   const keys = [
     "keyVault.softDeleteRetentionDays", "keyVault.purgeProtection", "vault.replicas", "vault.storageSize", "vault.auditStorageSize",
     "cluster.systemPool.vmSize", "cluster.systemPool.zones", "cluster.network.policy", "cluster.network.podCidr", "cluster.network.serviceCidr",
-    "cluster.network.dnsServiceIp", "cluster.network.vnet", "cluster.privateCluster",
+    "cluster.network.dnsServiceIp", "cluster.network.vnet", "cluster.privateCluster", "location",
   ];
   const refusedKeys = refused.err.split("\n").slice(1).map((line) => line.trim().slice(`${P}.`.length).split(": ")[0]);
   assert.deepEqual(refusedKeys.sort(), [...keys].sort(), refused.err);
