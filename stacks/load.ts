@@ -44,7 +44,7 @@ export interface LoadedPlatform {
 export interface LoadOptions {
   /** The day to judge calendar-bound rules by (Kubernetes support). Default: today (stacks/clock.ts). */
   today?: Date;
-  /** Where Pulumi.yaml and tenants/ are. Default: the working directory (Pulumi runs the program there). */
+  /** Where Pulumi.yaml and tenants/ are. Default: the project root the language host names, else the working directory. */
   projectRoot?: string;
   /** Replaces a tenant stack file as read (a tenant stack validates with its config as the engine hands it). */
   replace?: (file: TenantStackFile) => TenantStackFile;
@@ -61,7 +61,8 @@ export function parseWithTenantStacks(
   options: LoadOptions = {},
 ): { ok: true; config: PlatformConfig; tenantStacks: Record<string, string>; files: TenantStackFile[] } | { ok: false; problems: string[] } {
   const environment = typeof (raw as { environment?: unknown } | null)?.environment === "string" ? (raw as { environment: string }).environment : stack;
-  const root = options.projectRoot ?? process.cwd();
+  // The project's root as the language host hands it to the program (--root-directory).
+  const root = options.projectRoot ?? (pulumi.runtime.getRootDirectory() || process.cwd());
   let files: TenantStackFile[];
   try {
     files = tenantStackNames(root, environment).map((name) => (options.replace ?? ((file) => file))(readTenantStackFile(root, name)));

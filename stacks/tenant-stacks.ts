@@ -128,5 +128,5 @@ export function locateProblem(problem: string, origins: readonly TenantOrigin[])
 function describeOrigin(origins: readonly TenantOrigin[], i: number): string {
   const origin = origins[i];
   if (!origin) return `index ${i}`;
-  return origin.stack ? `${origin.file} tenants[${origin.index}]` : `${PLATFORM_KEY}.tenants[${i}]`;
+  return origin.stack ? `${origin.file} tenants[${origin.index}]` : `index ${i}`;
 }

@@ -292,6 +292,8 @@ export interface EngineOptions {
    * reads. Default: none (a stack never deployed; the engine then answers with no outputs).
    */
   previousOutputs?: Record<string, unknown>;
+  /** The project's root as the language host passes it (where Pulumi.yaml and tenants/ are). Default: none, the program's working directory. */
+  rootDirectory?: string;
   /** Other stacks' outputs, by `organization/project/stack`: what StackReferences to them read (a tenant stack's platform). */
   otherStacks?: Record<string, Record<string, unknown>>;
   /**
@@ -402,6 +404,9 @@ async function run(program: () => unknown, options: EngineOptions): Promise<Engi
     options.aliasSpecs ?? true,
   );
   runtimeSettings.setMockOptions(monitor, project, options.stack, options.preview ?? false, organization);
+  // The language host hands the program its project's root (`--root-directory`, where Pulumi.yaml
+  // is): pulumi.runtime.getRootDirectory(). Synth's is the stack file's directory.
+  ((runtimeState as unknown as { getStore(): { settings: { options: { rootDirectory?: string } } } }).getStore().settings.options).rootDirectory = options.rootDirectory;
   enableMockFeatures(options.aliasSpecs ?? true);
   pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
 

@@ -88,6 +88,8 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     today: options.today,
     previousOutputs: options.previousOutputs,
     otherStacks: options.otherStacks,
+    // The stack file's directory is the project root (the engine runs where Pulumi.<stack>.yaml is).
+    rootDirectory: path.dirname(file),
   });
   const resources = run.resources.map(toGraphResource).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return {

@@ -4,14 +4,18 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { parsePlatformConfig } from "../stacks/parse";
+import { readTenantStackFile, tenantStackNames } from "../stacks/tenant-stacks";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { TEST_TODAY } from "./helpers";
 
 const P = "gitops-platform:platform";
 export type Platform = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function sample(stack: "dev" | "prod"): Platform {
-  return parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[P];
+/** A sample stack's config, its tenant stacks' tenants inline (prod's: validated as one, as the platform stack does). */
+export function sample(stack: "dev" | "prod"): Platform {
+  const platform = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[P];
+  const tenantStacks = tenantStackNames(PROJECT_ROOT, stack).map((name) => readTenantStackFile(PROJECT_ROOT, name));
+  return tenantStacks.length === 0 ? platform : { ...platform, tenants: [...(platform.tenants ?? []), ...tenantStacks.flatMap((t) => t.tenants)] };
 }
 
 /** The problems of the sample stack after `edit`; [] when it parses. */

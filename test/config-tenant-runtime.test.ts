@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse } from "yaml";
+import { sample } from "./config-probe";
 import { parsePlatformConfig } from "../stacks/parse";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { pinTestDay } from "./helpers";
@@ -15,7 +15,7 @@ import { pinTestDay } from "./helpers";
 pinTestDay();
 
 const P = "gitops-platform:platform";
-const raw = (stack: "dev" | "prod") => structuredClone(parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config[P]);
+const raw = (stack: "dev" | "prod") => structuredClone(sample(stack));
 const parsed = (config: unknown, stack: "dev" | "prod" = "dev") => {
   const result = parsePlatformConfig(config, stack);
   assert.ok(result.ok, result.ok ? "" : result.problems.join("\n"));
