@@ -28,7 +28,7 @@ export const PLATFORM_STACK_KEY = `${TENANTS_PROJECT}:platformStack`;
 export interface TenantStackFile {
   /** `<environment>-<name>`. */
   stack: string;
-  /** The file, relative to the project root (`tenants/Pulumi.prod-payments.yaml`). */
+  /** The file, relative to the project root (`tenants/Pulumi.stage-payments.yaml`). */
   file: string;
   tenants: unknown[];
   /** `organization/project/stack` of the platform stack; undefined when not set. */

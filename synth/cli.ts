@@ -1,7 +1,7 @@
 /**
  * `npm run synth -- <stack> [--json FILE] [--config FILE] [--today YYYY-MM-DD] [--previous FILE] [--platform-outputs FILE]`:
  * the stack's desired state without credentials. A platform stack comes with every tenant stack
- * of its environment (tenants/Pulumi.<environment>-*.yaml); a tenant stack (`prod-payments`) alone,
+ * of its environment (tenants/Pulumi.<environment>-*.yaml); a tenant stack (`stage-payments`) alone,
  * against its platform stack's synthesized outputs or `--platform-outputs` (`pulumi stack output
  * --json --show-secrets` of the real one). Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
  * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).

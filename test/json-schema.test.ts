@@ -31,7 +31,7 @@ test("editors flag what synth rejects: typos, wrong enums, bad UUIDs", () => {
 });
 
 test("the schema covers the tenant stacks' files too: each validates, and a typo in a tenant is flagged", () => {
-  for (const name of ["tenants/Pulumi.prod-commerce.yaml", "tenants/Pulumi.prod-payments.yaml"]) {
+  for (const name of ["tenants/Pulumi.stage-commerce.yaml", "tenants/Pulumi.stage-payments.yaml"]) {
     assert.ok(validate(stackFile(name)), `${name}: ${JSON.stringify(validate.errors)}`);
     assert.match(readFileSync(path.join(PROJECT_ROOT, name), "utf8"), /^# yaml-language-server: \$schema=\.\.\/schema\/stack\.schema\.json$/m);
   }

@@ -1,5 +1,5 @@
 /**
- * Layered stacks: prod's tenants in tenant stacks build the same resources, with the same types
+ * Layered stacks: stage's tenants in tenant stacks build the same resources, with the same types
  * and names, as the same tenants inline in the platform stack; and moving them there with the
  * commands `npm run tenants:move` prints replaces nothing: every moved resource's URN, as
  * `pulumi state move` rewrites it, is one the tenant stack's program matches (an alias).
@@ -18,18 +18,18 @@ import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
-/** prod as one stack: the tenant stacks' tenants inline, synthesized where no tenants/ folder is. */
-async function inlineProd() {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
-  const stacks = tenantStackNames(PROJECT_ROOT, "prod").map((stack) => readTenantStackFile(PROJECT_ROOT, stack));
+/** stage as one stack: the tenant stacks' tenants inline, synthesized where no tenants/ folder is. */
+async function inlineStage() {
+  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.stage.yaml"), "utf8"));
+  const stacks = tenantStackNames(PROJECT_ROOT, "stage").map((stack) => readTenantStackFile(PROJECT_ROOT, stack));
   document.config["gitops-platform:platform"].tenants = stacks.flatMap((s) => s.tenants);
-  const dir = mkdtempSync(path.join(tmpdir(), "inline-prod-"));
-  const file = path.join(dir, "Pulumi.prod.yaml");
+  const dir = mkdtempSync(path.join(tmpdir(), "inline-stage-"));
+  const file = path.join(dir, "Pulumi.stage.yaml");
   writeFileSync(file, stringify(document));
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    return { result: await synthesize({ stack: "prod", configFile: file }), stacks };
+    return { result: await synthesize({ stack: "stage", configFile: file }), stacks };
   } finally {
     process.chdir(cwd);
   }
@@ -37,9 +37,9 @@ async function inlineProd() {
 
 const TENANT_ROOT = "gitops-platform:index:GitOpsTenant$";
 
-test("prod's tenant stacks build what the same tenants inline build, with the same types and names, and the move replaces nothing", async () => {
-  const { result: inline, stacks } = await inlineProd();
-  const layered = await synthesizeEnvironment({ stack: "prod" });
+test("stage's tenant stacks build what the same tenants inline build, with the same types and names, and the move replaces nothing", async () => {
+  const { result: inline, stacks } = await inlineStage();
+  const layered = await synthesizeEnvironment({ stack: "stage" });
   assert.deepEqual(layered.tenantStacks.map((t) => t.stack), stacks.map((s) => s.stack));
 
   // Types and names: the inline tenants' resources are the platform side plus every tenant stack's.
