@@ -6,6 +6,9 @@
  * `variables`, and every validation must be true. `object` is null on DELETE, `oldObject` on
  * CREATE. https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
+import type * as k8s from "@pulumi/kubernetes";
+import type { TenantArgs } from "../components/tenant/namespace";
+
 export interface AdmissionRequest {
   operation: "CREATE" | "UPDATE" | "DELETE";
   resource: { group: string; version: string; resource: string };
@@ -80,4 +83,17 @@ export async function admit(spec: PolicySpec, request: AdmissionRequest): Promis
     }
   }
   return { allowed: true, matched: true };
+}
+
+/** A small tenant the admission tests render (its namespace and admin group theirs), for the policies it carries. */
+export function teamTenantArgs(provider: k8s.Provider, namespace: string, adminGroup: string): TenantArgs {
+  return {
+    provider,
+    name: "team-a",
+    namespace,
+    environment: "dev",
+    groups: { admins: [adminGroup], viewers: [] },
+    quota: { cpu: "4", memory: "8Gi", pods: 50 },
+    limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+  };
 }

@@ -13,7 +13,7 @@ import { GitSource } from "../components/tenant/git-source";
 import { GUARDRAIL_LABEL } from "../components/kubernetes/labels";
 import { FluxSources } from "../components/tenant/sources";
 import { Tenant } from "../components/tenant/namespace";
-import { admit, AdmissionRequest, PolicySpec } from "./admission-cel";
+import { admit, AdmissionRequest, PolicySpec, teamTenantArgs } from "./admission-cel";
 import { run, TestRun } from "./helpers";
 
 const NAMESPACE = "team-a-dev";
@@ -35,13 +35,7 @@ function runPlatformTenant(): Promise<TestRun> {
       cluster: { name: "aks-dev", resourceGroupName: "rg", oidcIssuerUrl: "https://issuer.example/", location: "westeurope", provider },
     });
     const tenant = new Tenant("team-a", {
-      provider,
-      name: "team-a",
-      namespace: NAMESPACE,
-      environment: "dev",
-      groups: { admins: [ADMIN_GROUP], viewers: [] },
-      quota: { cpu: "4", memory: "8Gi", pods: 50 },
-      limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+      ...teamTenantArgs(provider, NAMESPACE, ADMIN_GROUP),
     });
     const fluxReady = [...flux.ready, ...tenant.ready];
     new GitSource(

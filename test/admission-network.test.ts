@@ -10,7 +10,7 @@ import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { Tenant, TenantArgs } from "../components/tenant/namespace";
 import { cidrHoldsMetadataAddress, INSTANCE_METADATA_ADDRESS, ipv4Number, networkPolicies } from "../components/tenant/namespace-policy";
-import { admit, AdmissionRequest, PolicySpec } from "./admission-cel";
+import { admit, AdmissionRequest, PolicySpec, teamTenantArgs } from "./admission-cel";
 import { run, TestRun } from "./helpers";
 
 const NAMESPACE = "team-a-dev";
@@ -26,13 +26,7 @@ function runTenant(overrides: Partial<TenantArgs> = {}): Promise<TestRun> {
   return run(() => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     new Tenant("team-a", {
-      provider,
-      name: "team-a",
-      namespace: NAMESPACE,
-      environment: "dev",
-      groups: { admins: [ADMIN_GROUP], viewers: [] },
-      quota: { cpu: "4", memory: "8Gi", pods: 50 },
-      limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+      ...teamTenantArgs(provider, NAMESPACE, ADMIN_GROUP),
       ...overrides,
     });
     return {};

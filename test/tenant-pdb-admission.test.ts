@@ -8,7 +8,7 @@ import { test } from "node:test";
 import * as k8s from "@pulumi/kubernetes";
 import { Tenant } from "../components/tenant/namespace";
 import { tenantWorkloadPolicy } from "../components/tenant/namespace-policy";
-import { admit, PolicySpec } from "./admission-cel";
+import { admit, PolicySpec, teamTenantArgs } from "./admission-cel";
 import { run } from "./helpers";
 
 const NAMESPACE = "team-a-dev";
@@ -25,13 +25,7 @@ async function rendered(): Promise<PolicySpec> {
   const result = await run(() => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     new Tenant("team-a", {
-      provider,
-      name: "team-a",
-      namespace: NAMESPACE,
-      environment: "dev",
-      groups: { admins: [ADMIN_GROUP], viewers: [] },
-      quota: { cpu: "4", memory: "8Gi", pods: 50 },
-      limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+      ...teamTenantArgs(provider, NAMESPACE, ADMIN_GROUP),
     });
     return {};
   });
