@@ -49,7 +49,7 @@ test("the real prod stack has every kind of stateful resource this test watches"
   // The shared key keeps the URN earlier versions gave it: upgrading adopts it, nothing replaces it.
   assert.ok(
     resources.some(
-      (r) => r.urn === "urn:pulumi:prod::gitops-platform::gitops-platform:kubernetes:Flux$azure-native:keyvault:Key::platform-flux-sops-key",
+      (r) => r.urn === "urn:pulumi:prod::gitops-platform::gitops-platform:index:GitOpsPlatform$gitops-platform:kubernetes:Flux$azure-native:keyvault:Key::platform-flux-sops-key",
     ),
     "the shared SOPS key under its old URN",
   );
