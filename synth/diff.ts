@@ -3,6 +3,7 @@
  * a summary line, counts per resource type, each changed resource with the input paths that
  * changed (secrets only as "changed"), and a Mermaid graph of what changed under which parent.
  */
+import { PROJECT } from "../stacks/errors";
 import type { GraphResource, SynthGraph } from "./synthesize";
 
 export type ChangeKind = "added" | "removed" | "changed";
@@ -31,7 +32,12 @@ export interface GraphDiff {
  */
 export function resourceKey(resource: Pick<GraphResource, "urn">): string {
   const urn = resource.urn;
-  return /::pulumi:pulumi:Stack::[^:]*$/.test(urn) ? "pulumi:pulumi:Stack" : urn.replace(/^urn:pulumi:[^:]*::/, "");
+  const stackRoot = /^urn:pulumi:([^:]*)::([^:]*)::pulumi:pulumi:Stack::[^:]*$/.exec(urn);
+  if (!stackRoot) return urn.replace(/^urn:pulumi:[^:]*::/, "");
+  // In an environment's graph every tenant stack has a root of its own: keyed by its project and
+  // its name after the environment (stage-payments: payments), so that two environments still compare.
+  const [, stack, project] = stackRoot;
+  return project === PROJECT ? "pulumi:pulumi:Stack" : `pulumi:pulumi:Stack::${project}::${stack.slice(stack.indexOf("-") + 1)}`;
 }
 
 export function diffGraphs(base: SynthGraph, head: SynthGraph): GraphDiff {

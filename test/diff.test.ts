@@ -78,3 +78,13 @@ test("an added resource that is adopted (the import option) says so: it is not c
   );
   assert.match(renderDiffMarkdown(graph("prod", []), head), /^ {2}- adopted, not created: imports `\/subscriptions\/.*\/agentPools\/system`$/m);
 });
+
+test("an environment's graph of several stacks: each tenant stack's root is a resource of its own, so a tenant stack added shows as added", () => {
+  const tenantRoot = (stack: string) =>
+    graphResource({ urn: `urn:pulumi:${stack}::gitops-platform-tenants::pulumi:pulumi:Stack::gitops-platform-tenants-${stack}`, type: "pulumi:pulumi:Stack", name: `gitops-platform-tenants-${stack}`, custom: false, stack });
+  const base = graph("stage", [tenantRoot("stage-commerce")]);
+  const head = graph("stage", [tenantRoot("stage-commerce"), tenantRoot("stage-payments")]);
+  const diff = diffGraphs(base, head);
+  assert.deepEqual(diff.changes.map((c) => [c.kind, c.name]), [["added", "gitops-platform-tenants-stage-payments"]]);
+  assert.equal(diff.unchanged, 2, "the platform's root and stage-commerce's");
+});
