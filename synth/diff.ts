@@ -31,13 +31,13 @@ export interface GraphDiff {
  * dev and prod (or a renamed stack) compare resource by resource.
  */
 export function resourceKey(resource: Pick<GraphResource, "urn">): string {
-  const urn = resource.urn;
-  const stackRoot = /^urn:pulumi:([^:]*)::([^:]*)::pulumi:pulumi:Stack::[^:]*$/.exec(urn);
-  if (!stackRoot) return urn.replace(/^urn:pulumi:[^:]*::/, "");
-  // In an environment's graph every tenant stack has a root of its own: keyed by its project and
-  // its name after the environment (stage-payments: payments), so that two environments still compare.
-  const [, stack, project] = stackRoot;
-  return project === PROJECT ? "pulumi:pulumi:Stack" : `pulumi:pulumi:Stack::${project}::${stack.slice(stack.indexOf("-") + 1)}`;
+  const [prefix, project, ...rest] = resource.urn.split("::");
+  const stack = prefix.slice("urn:pulumi:".length);
+  const key = rest.join("::");
+  // Every tenant stack of an environment holds its own providers, references and root: keyed by
+  // its name after the environment (stage-payments: payments), so that two environments compare.
+  if (project !== PROJECT) return `${project}::${stack.slice(stack.indexOf("-") + 1)}::${key}`;
+  return /^pulumi:pulumi:Stack::[^:]*$/.test(key) ? "pulumi:pulumi:Stack" : `${project}::${key}`;
 }
 
 export function diffGraphs(base: SynthGraph, head: SynthGraph): GraphDiff {

@@ -79,12 +79,15 @@ test("an added resource that is adopted (the import option) says so: it is not c
   assert.match(renderDiffMarkdown(graph("prod", []), head), /^ {2}- adopted, not created: imports `\/subscriptions\/.*\/agentPools\/system`$/m);
 });
 
-test("an environment's graph of several stacks: each tenant stack's root is a resource of its own, so a tenant stack added shows as added", () => {
+test("an environment's graph of several stacks: each tenant stack's root and providers are its own, so a tenant stack added shows as added", () => {
   const tenantRoot = (stack: string) =>
     graphResource({ urn: `urn:pulumi:${stack}::gitops-platform-tenants::pulumi:pulumi:Stack::gitops-platform-tenants-${stack}`, type: "pulumi:pulumi:Stack", name: `gitops-platform-tenants-${stack}`, custom: false, stack });
-  const base = graph("stage", [tenantRoot("stage-commerce")]);
-  const head = graph("stage", [tenantRoot("stage-commerce"), tenantRoot("stage-payments")]);
+  // Each tenant stack has a Kubernetes provider of the same name.
+  const provider = (stack: string) =>
+    graphResource({ urn: `urn:pulumi:${stack}::gitops-platform-tenants::pulumi:providers:kubernetes::cluster`, type: "pulumi:providers:kubernetes", name: "cluster", stack });
+  const base = graph("stage", [tenantRoot("stage-commerce"), provider("stage-commerce")]);
+  const head = graph("stage", [tenantRoot("stage-commerce"), provider("stage-commerce"), tenantRoot("stage-payments"), provider("stage-payments")]);
   const diff = diffGraphs(base, head);
-  assert.deepEqual(diff.changes.map((c) => [c.kind, c.name]), [["added", "gitops-platform-tenants-stage-payments"]]);
-  assert.equal(diff.unchanged, 2, "the platform's root and stage-commerce's");
+  assert.deepEqual(diff.changes.map((c) => [c.kind, c.name]).sort(), [["added", "cluster"], ["added", "gitops-platform-tenants-stage-payments"]]);
+  assert.equal(diff.unchanged, 3, "the platform's root, stage-commerce's root and its provider");
 });
