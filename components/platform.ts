@@ -131,6 +131,11 @@ export function platformTags(settings: { tags: Record<string, string>; environme
   return { ...settings.tags, environment: settings.environment, "managed-by": "pulumi", project: "gitops-platform" };
 }
 
+/** The cluster's name in the title of every tenant's deploy key. */
+export function deployKeyClusterName(environment: string): string {
+  return `gitops-platform-${environment}`;
+}
+
 /** The name of a tenant's GitOpsTenant (and the prefix of all its resources) in a platform named `platform`. */
 export function tenantResourceName(platform: string, tenant: string): string {
   return `${platform}-${tenant}`;
@@ -341,7 +346,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       environment: args.environment,
       provider: this.cluster.provider,
       // Plain strings for the deploy key's title, so the key need not wait for the cluster.
-      clusterName: `gitops-platform-${args.environment}`,
+      clusterName: deployKeyClusterName(args.environment),
       azure: { resourceGroupName: this.resourceGroup.name, location: args.location, oidcIssuerUrl: this.cluster.oidcIssuerUrl },
       tags: this.tags,
       protect: args.protect,

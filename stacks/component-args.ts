@@ -18,6 +18,7 @@ import type { VaultSettings } from "../components/kubernetes/vault";
 import { platformResourceGroupName } from "../components/platform-resource-group";
 import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
+import type { LoadedPlatform } from "./load";
 import type { ClusterConfig, FluxConfig, KeyVaultConfig, MonitoringConfig, PlatformConfig, TenantConfig, VaultConfig } from "./schema";
 
 /** The `cluster` section as AksCluster settings; `network.vnet` becomes a PlatformNetwork instead. */
@@ -102,17 +103,11 @@ export function ciSettings(ci: NonNullable<PlatformConfig["ci"]>): PlatformCiSet
   };
 }
 
-/** The loaded stack config and its secrets, as GitOpsPlatform's args. */
-export interface LoadedPlatform {
-  config: PlatformConfig;
-  notificationAddresses?: GitOpsPlatformArgs["notificationAddresses"];
-  tenantNotificationAddresses?: GitOpsPlatformArgs["tenantNotificationAddresses"];
-  /** The tenant stack of each tenant that has one, by tenant name: the platform builds only their platform side. */
-  tenantStacks?: Readonly<Record<string, string>>;
-}
+/** What platformArgs takes: the loaded stack (loadPlatform), or only a parsed config. */
+export type PlatformArgsInput = Pick<LoadedPlatform, "config"> & Partial<Omit<LoadedPlatform, "config">>;
 
 /** GitOpsPlatform's args from the loaded stack (loadPlatform) or a parsed config. */
-export function platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks = {} }: LoadedPlatform): GitOpsPlatformArgs {
+export function platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks = {} }: PlatformArgsInput): GitOpsPlatformArgs {
   const vnet = config.cluster.network.vnet;
   return {
     environment: config.environment,

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_FLUX_NAMESPACE } from "../components/kubernetes/flux-install";
+import { deployKeyClusterName } from "../components/platform";
 import type { PlatformConfig } from "./schema";
 import { TENANTS_KEY } from "./tenant-stacks";
 
@@ -103,7 +104,7 @@ export function platformContract(
     version: CONTRACT_VERSION,
     environment: config.environment,
     platformName,
-    clusterName: clusterNameOf(config.environment),
+    clusterName: deployKeyClusterName(config.environment),
     kubeconfig: pulumi.secret(outputs.kubeconfig),
     oidcIssuerUrl: outputs.oidcIssuerUrl,
     resourceGroupName: outputs.resourceGroupName,
@@ -112,9 +113,4 @@ export function platformContract(
     vault: outputs.vaultAddress === undefined ? undefined : pulumi.all([outputs.vaultAddress]).apply(([address]) => ({ address, kvMount: config.vault.kvMount })),
     tenants,
   }) as pulumi.Output<PlatformContract>;
-}
-
-/** The cluster's name in the tenants' deploy key titles. */
-export function clusterNameOf(environment: string): string {
-  return `gitops-platform-${environment}`;
 }

@@ -4,16 +4,13 @@
  * inline tenants), the platform's contract read through a StackReference, and the registration
  * check: a tenant stack builds only the tenants the platform stack registered to it.
  */
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { parse } from "yaml";
 import { ContractError, CONTRACT_OUTPUT, PlatformContract, readContract, registrationProblems } from "./contract";
 import { PLATFORM_KEY } from "./errors";
 import { ConfigError, parseWithTenantStacks } from "./load";
 import type { TenantConfig } from "./schema";
-import { PLATFORM_STACK_KEY, TENANTS_KEY, TENANTS_PROJECT, TenantStackFile } from "./tenant-stacks";
+import { PLATFORM_STACK_KEY, readStackYaml, TENANTS_KEY, TENANTS_PROJECT, TenantStackFile } from "./tenant-stacks";
 
 export interface LoadedTenantStack {
   /** This stack's tenants, every default filled. */
@@ -34,7 +31,7 @@ function platformStackConfig(projectRoot: string, platformStack: string): unknow
   const file = `Pulumi.${stackName}.yaml`;
   let document: unknown;
   try {
-    document = parse(readFileSync(path.join(projectRoot, file), "utf8"), { maxAliasCount: 100 });
+    document = readStackYaml(projectRoot, file);
   } catch (error) {
     throw new ConfigError([`${PLATFORM_STACK_KEY}: names ${platformStack}, but its stack file ${file} cannot be read (${(error as Error).message.split("\n")[0]})`]);
   }

@@ -65,12 +65,17 @@ export class TenantStackFileError extends Error {
   }
 }
 
+/** A stack file's YAML, read with the alias guard synth's reader uses (a "billion laughs" file is refused). */
+export function readStackYaml(projectRoot: string, file: string): unknown {
+  return parse(readFileSync(path.join(projectRoot, file), "utf8"), { maxAliasCount: 100 });
+}
+
 /** Reads one tenant stack file: its `config` section's two keys. */
 export function readTenantStackFile(projectRoot: string, stack: string): TenantStackFile {
   const file = path.join(TENANTS_DIR, `Pulumi.${stack}.yaml`);
   let document: unknown;
   try {
-    document = parse(readFileSync(path.join(projectRoot, file), "utf8"), { maxAliasCount: 100 });
+    document = readStackYaml(projectRoot, file);
   } catch (error) {
     throw new TenantStackFileError(`${file}: not a readable YAML file (${(error as Error).message.split("\n")[0]})`);
   }

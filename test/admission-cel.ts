@@ -86,13 +86,13 @@ export async function admit(spec: PolicySpec, request: AdmissionRequest): Promis
 }
 
 /** A small tenant the admission tests render (its namespace and admin group theirs), for the policies it carries. */
-export function teamTenantArgs(provider: k8s.Provider, namespace: string, adminGroup: string): TenantArgs {
+export function teamTenantArgs(provider: k8s.Provider, namespace: string, adminGroup?: string, tenant: { name?: string; environment?: string } = {}): TenantArgs {
   return {
     provider,
-    name: "team-a",
+    name: tenant.name ?? "team-a",
     namespace,
-    environment: "dev",
-    groups: { admins: [adminGroup], viewers: [] },
+    environment: tenant.environment ?? "dev",
+    groups: { admins: adminGroup ? [adminGroup] : [], viewers: [] },
     quota: { cpu: "4", memory: "8Gi", pods: 50 },
     limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
   };

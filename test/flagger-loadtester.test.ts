@@ -17,6 +17,7 @@ import { flaggerLoadTesterOwnNamespace } from "../policy/rules/flagger";
 import { CheckedResource } from "../policy/types";
 import { validateKubernetesObjects } from "../synth/validate";
 import { admit } from "./admission-cel";
+import { teamTenantArgs } from "./admission-cel";
 import { run, TestRun } from "./helpers";
 
 const NAMESPACE = "web";
@@ -25,13 +26,7 @@ function runTenant(loadTester: boolean): Promise<TestRun> {
   return run(() => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     new Tenant("web", {
-      provider,
-      name: "web",
-      namespace: NAMESPACE,
-      environment: "prod",
-      groups: { admins: [], viewers: [] },
-      quota: { cpu: "4", memory: "8Gi", pods: 50 },
-      limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+      ...teamTenantArgs(provider, NAMESPACE, undefined, { name: "web", environment: "prod" }),
       allowIngressFromFlux: true,
       allowIngressFromAddons: [flaggerScraper("flagger-system")],
       flaggerLoadTester: loadTester ? { flagger: flaggerController("flagger-system") } : undefined,

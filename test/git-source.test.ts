@@ -10,6 +10,7 @@ import { RECONCILER_SERVICE_ACCOUNT, Tenant } from "../components/tenant/namespa
 import { REDACTED } from "../synth/redact";
 import { validateKubernetesObjects } from "../synth/validate";
 import { dependsOn, run, TestRun } from "./helpers";
+import { teamTenantArgs } from "./admission-cel";
 
 const NAMESPACE = "team-a-dev";
 
@@ -24,15 +25,7 @@ async function runTenantSources(git: Partial<GitSourceArgs> = {}): Promise<TestR
       multitenancy: true,
       cluster: { name: "aks-dev", resourceGroupName: "rg", oidcIssuerUrl: "https://issuer.example/", location: "westeurope", provider },
     });
-    const tenant = new Tenant("team-a", {
-      provider,
-      name: "team-a",
-      namespace: NAMESPACE,
-      environment: "dev",
-      groups: { admins: [], viewers: [] },
-      quota: { cpu: "4", memory: "8Gi", pods: 50 },
-      limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
-    });
+    const tenant = new Tenant("team-a", teamTenantArgs(provider, NAMESPACE));
     const fluxReady = [...flux.ready, ...tenant.ready];
     const source = new GitSource("team-a-git", {
       provider,
