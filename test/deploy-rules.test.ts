@@ -314,6 +314,26 @@ const FIXTURES: Fixture[] = [
     reports: ["webhook", "git-credentials", "alert", "orphan", "vault"],
   },
   {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "a tenant stack's objects in a namespace its platform stack creates (deployed first), judged on top of the platform's resources",
+    resources: [
+      // The platform stack's Namespace, and the tenant stack's Secret there: the namespace exists before the tenant stack starts.
+      { ...namespaceObject("payments"), urn: "urn:pulumi:stage::gitops-platform::kubernetes:core/v1:Namespace::payments-ns" },
+      { ...secret("git-secret", "payments"), urn: "urn:pulumi:stage-payments::gitops-platform-tenants::kubernetes:core/v1:Secret::git-secret" },
+    ],
+    reports: [],
+  },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "a tenant stack's object in a namespace no stack creates, and one in its own stack's namespace without waiting",
+    resources: [
+      { ...secret("orphan", "nowhere"), urn: "urn:pulumi:stage-payments::gitops-platform-tenants::kubernetes:core/v1:Secret::orphan" },
+      { ...namespaceObject("own"), urn: "urn:pulumi:stage-payments::gitops-platform-tenants::kubernetes:core/v1:Namespace::own-ns" },
+      { ...secret("racing", "own"), urn: "urn:pulumi:stage-payments::gitops-platform-tenants::kubernetes:core/v1:Secret::racing" },
+    ],
+    reports: ["orphan", "racing"],
+  },
+  {
     rule: "no-unsatisfiable-pod-disruption-budgets",
     title: "budgets that leave room for one eviction, and Vault's chart budget at 3 replicas",
     resources: [
