@@ -3,6 +3,18 @@
 import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
+// The layers (docs/DESIGN.md, "Layers"): config -> stacks/ -> components/; synth/ and policy/
+// judge from outside; the programs (index.ts, tenants/) wire stacks/ and components/. Nothing
+// imports back: each layer's list names what it never imports. test/import-direction.test.ts
+// runs these rules on an import of each kind and on the tree.
+const outside = (...dirs) => dirs.flatMap((dir) => [`**/${dir}`, `**/${dir}/**`]);
+const NEVER = {
+  components: outside("stacks", "synth", "policy", "tenants"),
+  stacks: outside("synth", "policy", "tenants"),
+  policy: outside("synth", "tenants"),
+};
+const restrict = (patterns) => ({ "@typescript-eslint/no-restricted-imports": ["error", { patterns }] });
+
 export default tseslint.config(
   { ignores: ["node_modules/**", "bin/**"] },
   ...tseslint.configs.recommended,
@@ -21,19 +33,19 @@ export default tseslint.config(
     // GitOpsPlatform included: it takes component Args only (stacks/component-args.ts maps config to them).
     files: ["components/**/*.ts"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["**/stacks", "**/stacks/**", "**/synth", "**/synth/**", "**/policy", "**/policy/**"], message: "components/ never imports stacks/, synth/ or policy/: take what you need as Args." }] },
-      ],
+      ...restrict([{ group: NEVER.components, message: "components/ never imports stacks/, synth/, policy/ or tenants/: take what you need as Args." }]),
     },
   },
   {
     files: ["policy/**/*.ts"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["**/synth", "**/synth/**"], message: "policy/ never imports synth/: the types both need live in policy/ (recorded.ts)." }] },
-      ],
+      ...restrict([{ group: NEVER.policy, message: "policy/ never imports synth/ or tenants/: the types both need live in policy/ (recorded.ts)." }]),
+    },
+  },
+  {
+    files: ["stacks/**/*.ts"],
+    rules: {
+      ...restrict([{ group: NEVER.stacks, message: "stacks/ never imports synth/, policy/ or tenants/: what both need lives in components/ (e.g. components/kubernetes/api-limits.ts)." }]),
     },
   },
   {
@@ -41,10 +53,11 @@ export default tseslint.config(
     // other's wiring: schema.ts imports both, neither imports schema.ts, the shape not the rules.
     files: ["stacks/rules.ts", "stacks/config-shape.ts"],
     rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        { patterns: [{ group: ["./schema", "./rules"], message: "schema.ts wires shape and rules together; import the shape from ./config-shape." }] },
-      ],
+      // A later block's rule replaces an earlier one's for the same file: keep stacks/'s list too.
+      ...restrict([
+        { group: NEVER.stacks, message: "stacks/ never imports synth/, policy/ or tenants/." },
+        { group: ["./schema", "./rules"], message: "schema.ts wires shape and rules together; import the shape from ./config-shape." },
+      ]),
     },
   },
 );

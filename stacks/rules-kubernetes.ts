@@ -7,7 +7,7 @@
  */
 import type { ParsedPlatform } from "./config-shape";
 import { objectName } from "../components/kubernetes/flux-manifests";
-import { labelValueProblem, MAX_OBJECT_BYTES } from "../policy/deploy/kubernetes-objects";
+import { labelValueProblem, MAX_OBJECT_BYTES } from "../components/kubernetes/api-limits";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;

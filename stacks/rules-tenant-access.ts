@@ -6,7 +6,7 @@
  * grant. The policy tenant-roles-cannot-escalate asks the same of every Role bound to a tenant.
  */
 import { FLUX_API_GROUPS, IMAGE_API_GROUP, PolicyRule, READ_VERBS } from "../components/tenant/namespace-policy";
-import { CLUSTER_SCOPED_KINDS } from "../policy/deploy/namespaces";
+import { CLUSTER_SCOPED_KINDS } from "../components/kubernetes/api-limits";
 import type { ParsedPlatform } from "./config-shape";
 
 type Path = (string | number)[];

@@ -6,46 +6,14 @@
  * (core/validation MaxSecretSize, ConfigMap total size) and any request over etcd's 1.5 MiB
  * (--max-request-bytes, "etcdserver: request is too large").
  */
+import { DNS1123_LABEL_MAX, DNS1123_SUBDOMAIN_MAX, LABEL_VALUE_MAX, labelValueProblem, MAX_DATA_BYTES, MAX_OBJECT_BYTES, objectNameProblem } from "../../components/kubernetes/api-limits";
 import { CheckedResource, Finding, get, mandatory, PlatformPolicy } from "../types";
 
-/** etcd's default request limit, which the API server passes on (--max-request-bytes 1.5 MiB). */
-export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
-/** A ConfigMap's or Secret's data, all keys together (validation MaxSecretSize). */
-export const MAX_DATA_BYTES = 1024 * 1024;
-export const DNS1123_LABEL_MAX = 63;
-export const DNS1123_SUBDOMAIN_MAX = 253;
-export const LABEL_VALUE_MAX = 63;
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/** Kinds whose names must be DNS-1123 labels (they become DNS names or label values). */
-const LABEL_NAMED_KINDS: ReadonlySet<string> = new Set(["Namespace", "Service"]);
-/** RBAC kinds take any path segment as a name (ValidateRBACName). */
-const PATH_SEGMENT_NAMED_KINDS: ReadonlySet<string> = new Set(["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]);
+// The API server's limits live beside the components (stacks/ checks config against them too).
+export { DNS1123_LABEL_MAX, DNS1123_SUBDOMAIN_MAX, LABEL_VALUE_MAX, labelValueProblem, MAX_DATA_BYTES, MAX_OBJECT_BYTES, objectNameProblem };
 
 /** Resource types that are no API object of their own (a Helm release is many objects, named by its chart). */
 const NOT_OBJECTS = (type: string) => !type.startsWith("kubernetes:") || type.startsWith("kubernetes:helm.sh/") || type.startsWith("kubernetes:yaml/") || type.startsWith("kubernetes:kustomize/");
-
-/** Why the API server refuses `name` for an object of `kind`, or undefined. */
-export function objectNameProblem(kind: string, name: string): string | undefined {
-  if (PATH_SEGMENT_NAMED_KINDS.has(kind)) {
-    return name === "" || name === "." || name === ".." || /[/%]/.test(name) ? `"${name}" is no path segment` : undefined;
-  }
-  if (LABEL_NAMED_KINDS.has(kind)) {
-    if (name.length > DNS1123_LABEL_MAX) return `is ${name.length} characters; a ${kind} name is a DNS-1123 label of at most ${DNS1123_LABEL_MAX}`;
-    return DNS1123_LABEL.test(name) ? undefined : `"${name}" is no DNS-1123 label (lowercase letters, digits and '-')`;
-  }
-  if (name.length > DNS1123_SUBDOMAIN_MAX) return `is ${name.length} characters; a ${kind} name is a DNS-1123 subdomain of at most ${DNS1123_SUBDOMAIN_MAX}`;
-  return DNS1123_SUBDOMAIN.test(name) ? undefined : `"${name}" is no DNS-1123 subdomain (lowercase letters, digits, '-' and '.')`;
-}
-
-/** Why the API server refuses a label value, or undefined. */
-export function labelValueProblem(value: string): string | undefined {
-  if (value.length > LABEL_VALUE_MAX) return `is ${value.length} characters; label values are at most ${LABEL_VALUE_MAX}`;
-  return LABEL_VALUE.test(value) ? undefined : `"${value}" is no label value (letters, digits, '-', '_' and '.', starting and ending with a letter or digit)`;
-}
 
 /** `<group>/<kind>` of a Kubernetes type token (`kubernetes:source.toolkit.fluxcd.io/v1:Bucket`), the version left out. */
 function groupKind(type: string): { group: string; kind: string } {

@@ -1,52 +1,15 @@
 /** Deploy rule: a namespaced Kubernetes object is created only once its namespace exists. */
 import { graphOf, isFinding } from "./graph-input";
+import { CLUSTER_SCOPED_KINDS } from "../../components/kubernetes/api-limits";
 import { CheckedResource, Finding, get, mandatory, PlatformPolicy } from "../types";
+
+export { CLUSTER_SCOPED_KINDS };
 
 const RULE = "namespaced-objects-wait-for-their-namespace";
 
 /** Namespaces every cluster has from the start (kube-node-lease too, since 1.14). */
 export const BUILT_IN_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
-/**
- * Kinds that live outside any namespace (`kubectl api-resources --namespaced=false` on
- * Kubernetes 1.33, plus the cluster-scoped kinds of common add-ons). Any other Kubernetes kind,
- * custom resources included, is taken as namespaced: the platform creates no other cluster-scoped
- * custom resources, and one added later fails this rule loudly rather than passing silently.
- */
-export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "ComponentStatus",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "APIService",
-  "PriorityClass",
-  "StorageClass",
-  "CSIDriver",
-  "CSINode",
-  "VolumeAttachment",
-  "VolumeAttributesClass",
-  "IngressClass",
-  "RuntimeClass",
-  "MutatingWebhookConfiguration",
-  "ValidatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "MutatingAdmissionPolicy",
-  "MutatingAdmissionPolicyBinding",
-  "CertificateSigningRequest",
-  "ClusterTrustBundle",
-  "FlowSchema",
-  "PriorityLevelConfiguration",
-  "IPAddress",
-  "ServiceCIDR",
-  "DeviceClass",
-  "GatewayClass",
-  "ClusterIssuer",
-  "CiliumClusterwideNetworkPolicy",
-]);
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
