@@ -76,6 +76,10 @@ function program(cluster: ClusterConfig, options: Options = {}) {
   };
 }
 
+let devRun: Promise<TestRun> | undefined;
+/** The dev cluster with nothing changed, run once for the tests that only read it. */
+const devCluster = () => (devRun ??= run(program(settings())));
+
 type Inputs = Record<string, unknown>;
 const field = (value: unknown, ...path: (string | number)[]): unknown =>
   path.reduce<unknown>((v, key) => (v as Record<string | number, unknown> | undefined)?.[key], value);
@@ -98,7 +102,7 @@ test("Entra ID only: local accounts off, managed AAD with Azure RBAC, OIDC issue
 });
 
 test("dev defaults: version, tier, upgrade channels, one autoscaled system pool without zones or taint", async () => {
-  const result = await run(program(settings()));
+  const result = await devCluster();
   const cluster = result.one(CLUSTER).inputs;
   assert.equal(cluster.kubernetesVersion, "1.36");
   assert.equal(cluster.dnsPrefix, "aks");
@@ -280,7 +284,7 @@ function effectiveInputs(resource: { inputs: Inputs; ignoreChanges: string[] }):
 }
 
 test("a system pool's min/max, and the taint of a first user pool, change the system AgentPool and nothing the cluster sends", async () => {
-  const base = await run(program(settings()));
+  const base = await devCluster();
   const bigger = await run(program(settings({ systemPool: { minCount: 2, maxCount: 5 } })));
   const withUserPool = await run(program(settings({ userPools: [{ name: "apps" }] })));
 
@@ -326,7 +330,7 @@ test("an up after AKS upgraded the cluster does not send the old version back (A
 });
 
 test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster's resource group, so it propagates while the cluster is created", async () => {
-  const result = await run(program(settings()));
+  const result = await devCluster();
   const cluster = result.one(CLUSTER);
   const assignment = result.one(ROLE_ASSIGNMENT);
   assert.equal(assignment.inputs.roleDefinitionId,
@@ -347,7 +351,7 @@ test("the principal running Pulumi gets AKS RBAC Cluster Admin on the cluster's 
 });
 
 test("kubeconfig: secret, converted for the kubelogin mode, and the provider waits for the deployer's role to propagate", async () => {
-  const result = await run(program(settings()));
+  const result = await devCluster();
   const component = result.one("gitops-platform:azure:AksCluster");
   const provider = result.one(K8S_PROVIDER);
   assert.equal(provider.parent, component.urn);
@@ -374,7 +378,7 @@ test("kubeconfig: secret, converted for the kubelogin mode, and the provider wai
 });
 
 test("outputs: OIDC issuer, kubelet identity and control-plane identity come from the resources", async () => {
-  const result = await run(program(settings()));
+  const result = await devCluster();
   const cluster = result.one(CLUSTER);
   assert.equal(result.outputs.id, cluster.id);
   assert.equal(result.outputs.name, cluster.outputs.name);
@@ -432,7 +436,7 @@ test("nodes in a platform subnet: every pool in it, the control-plane identity m
   assert.deepEqual(wait.dependencies, [grant.urn]);
   assert.ok(cluster.dependencies.includes(wait.urn));
 
-  const managed = await run(program(settings()));
+  const managed = await devCluster();
   assert.equal((managed.one(CLUSTER).values.agentPoolProfiles as Inputs[])[0].vnetSubnetID, undefined, "no subnet: the VNet AKS manages");
   assert.equal(managed.one(AGENT_POOL, "aks-system").values.vnetSubnetID, undefined);
   assert.equal(managed.ofType(ROLE_ASSIGNMENT).filter((r) => r.name.includes("network")).length, 0);

@@ -8,8 +8,7 @@ import { test } from "node:test";
 import { serviceAccountCredentialName } from "../components/azure/workload-identity";
 import { ciCredentialName } from "../components/azure/ci-identity";
 import { scopeName } from "../components/tenant/identities";
-import { synthesize } from "../synth/synthesize";
-import { pinTestDay, stackFileWith } from "./helpers";
+import { pinTestDay } from "./helpers";
 
 pinTestDay();
 
@@ -58,30 +57,6 @@ test("scope names: valid, unchanged for short ids, distinct where only the cut o
   assert.equal(scopeName(container("Acct", "Logs")), scopeName(container("acct", "logs")), "ARM ids compare case-insensitively");
 });
 
-test("a tenant identity with accounts that differ by '.' vs '-', and two grants of one role on containers alike for 40 characters, synthesizes with a credential and an assignment each", async () => {
-  const long = "manifests-for-the-web-frontend-team-of-acme";
-  const file = stackFileWith("dev", (platform) => {
-    const web = (platform.tenants as Record<string, unknown>[])[0];
-    web.identities = [
-      {
-        name: "reader",
-        serviceAccounts: ["my.app", "my-app"],
-        roles: [
-          { role: "Storage Blob Data Reader", scope: container("acmeplatformdev", `${long}-one`) },
-          { role: "Storage Blob Data Reader", scope: container("acmeplatformdev", `${long}-two`) },
-        ],
-      },
-    ];
-    web.ociRepositories = [];
-    web.buckets = [];
-  });
-  const { run } = await synthesize({ stack: "dev", configFile: file });
-  const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential" && r.inputs.subject !== undefined && String(r.inputs.subject).startsWith("system:serviceaccount:web:my"));
-  assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["system:serviceaccount:web:my-app", "system:serviceaccount:web:my.app"]);
-  const assignments = run.resources.filter((r) => r.type === "azure-native:authorization:RoleAssignment" && String(r.inputs.scope).includes(long));
-  assert.equal(assignments.length, 2);
-});
-
 test("CI credential names: unchanged for the environments stacks have, distinct for '.' or ' ' vs '-' and past the cut", () => {
   assert.equal(ciCredentialName("repo:acme/infra:environment:preview-dev"), "github-environment-preview-dev");
   assert.equal(ciCredentialName("repo:acme/infra:environment:production"), "github-environment-production");
@@ -100,32 +75,3 @@ test("CI credential names: unchanged for the environments stacks have, distinct 
   }
 });
 
-test("a preview environment that reads like the drift report's once cleaned (drift.dev, drift-dev) synthesizes with a credential each (it crashed with exit 3)", async () => {
-  const file = stackFileWith("dev", (platform) => {
-    (platform.ci as Record<string, unknown>).previewEnvironment = "drift.dev";
-  });
-  const { run } = await synthesize({ stack: "dev", configFile: file });
-  const credentials = run.resources.filter((r) => r.type === "azure-native:managedidentity:FederatedIdentityCredential" && String(r.inputs.subject).includes(":environment:drift"));
-  assert.deepEqual(credentials.map((r) => r.inputs.subject).sort(), ["repo:acme-platform/platform-infra:environment:drift-dev", "repo:acme-platform/platform-infra:environment:drift.dev"]);
-  assert.equal(new Set(credentials.map((r) => r.inputs.federatedIdentityCredentialResourceName)).size, 2);
-});
-
-test("logical names joined from config names with '-' that read alike are refused at the key path (the engine stopped with a duplicate URN, exit 3)", async () => {
-  const { synthInProcess } = await import("./synth-in-process");
-  const tenant = (name: string, identity: string) => ({ name, groups: { admins: ["8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e09"] }, identities: [{ name: identity, roles: [] }] });
-  const cases: [string, (platform: Record<string, unknown>) => void, string][] = [
-    ["tenant a with identity azure-x, tenant a-azure with identity x", (p) => (p.tenants as unknown[]).push(tenant("a", "azure-x"), tenant("a-azure", "x")), "tenants[3].identities[0].name: gives the logical name platform-a-azure-azure-x, which tenants[2].identities[0] already gives"],
-    [
-      "identity i with account web-x, identity i-web with account x",
-      (p) => ((p.tenants as { identities: unknown[] }[])[0].identities.push({ name: "i", serviceAccounts: ["web-x"] }, { name: "i-web", serviceAccounts: ["x"] })),
-      "tenants[0].identities[3].name: gives the logical name platform-web-azure-i-web-web-x, which tenants[0].identities[2] already gives",
-    ],
-  ];
-  for (const [name, edit, problem] of cases) {
-    const outcome = await synthInProcess("dev", stackFileWith("dev", edit));
-    assert.equal(outcome.code, 1, `${name}: exit ${outcome.code}\n${outcome.stderr}`);
-    assert.ok(outcome.stderr.includes(`  gitops-platform:platform.${problem}`), `${name}:\n${outcome.stderr}`);
-  }
-  const alike = await synthInProcess("dev", stackFileWith("dev", (p) => (p.tenants as unknown[]).push({ ...tenant("web-git", "q"), identities: [] }, tenant("b", "x-y"), tenant("b-x", "z"))));
-  assert.equal(alike.code, 0, alike.stderr);
-});

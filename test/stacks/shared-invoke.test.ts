@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { generateStackConfig } from "../bench/generate";
-import { PROJECT_ROOT, synthesize } from "../synth/synthesize";
-import { pinTestDay } from "./helpers";
+import { generateStackConfig } from "../../bench/generate";
+import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
