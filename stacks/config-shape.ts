@@ -8,7 +8,10 @@ import { z } from "zod";
 import { AKS_LOG_CATEGORIES, DEFAULT_CLUSTER_LOG_CATEGORIES } from "../components/azure/monitoring";
 import { DEFAULT_PVC_COUNT, DEFAULT_STORAGE_REQUESTS, tenantRuleEscalation, WRITE_VERBS } from "../components/tenant/namespace-policy";
 import { tenantPathProblem } from "../components/kubernetes/vault-bootstrap";
-import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE } from "../components/kubernetes/flagger";
+import { FLAGGER_CHART_VERSION, FLAGGER_NAMESPACE, FLAGGER_PROMETHEUS_RETENTION } from "../components/kubernetes/flagger";
+import { DEFAULT_HELM_DRIFT_DETECTION } from "../components/kubernetes/flux-manifests";
+import { SEALED_SECRETS_DEFAULTS } from "../components/kubernetes/sealed-secrets";
+import { VAULT_DEFAULTS } from "../components/kubernetes/vault";
 import { VAULT_AUDIENCE } from "../components/kubernetes/vault-config";
 import { IMAGE_UPDATE_BRANCH } from "../components/tenant/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
@@ -401,7 +404,7 @@ function tenantSchema(environment: string) {
           interval: duration.default("10m"),
           driftDetection: z
             .enum(["enabled", "warn", "disabled"])
-            .default("enabled")
+            .default(DEFAULT_HELM_DRIFT_DETECTION)
             .describe(
               "helm-controller's drift detection: enabled detects objects changed in the cluster and puts them back, warn only reports them, disabled neither. spec.replicas of Deployments and StatefulSets is left to autoscalers.",
             ),
@@ -516,15 +519,15 @@ function registrySchema(p: EnvironmentDefaults) {
 function vaultSchema(p: EnvironmentDefaults) {
   return z.strictObject({
     enabled: z.boolean().default(true),
-    version: semver.default("1.20.4").describe("Vault server image version (>= 1.15.5, not 1.18.5)."),
-    chartVersion: semver.default("0.31.0").describe("hashicorp/vault Helm chart version."),
+    version: semver.default(VAULT_DEFAULTS.version).describe("Vault server image version (>= 1.15.5, not 1.18.5)."),
+    chartVersion: semver.default(VAULT_DEFAULTS.chartVersion).describe("hashicorp/vault Helm chart version."),
     replicas: z.int().min(1).max(7).default(p.vault.replicas),
     storageSize: memoryQuantity.default(p.vault.storageSize),
     auditStorageSize: memoryQuantity.default(p.vault.auditStorageSize),
-    recoveryShares: z.int().min(1).max(10).default(5),
-    recoveryThreshold: z.int().min(1).max(10).default(3),
-    ui: z.boolean().default(false),
-    kvMount: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a mount path such as secret" }).default("secret"),
+    recoveryShares: z.int().min(1).max(10).default(VAULT_DEFAULTS.recoveryShares),
+    recoveryThreshold: z.int().min(1).max(10).default(VAULT_DEFAULTS.recoveryThreshold),
+    ui: z.boolean().default(VAULT_DEFAULTS.ui),
+    kvMount: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a mount path such as secret" }).default(VAULT_DEFAULTS.kvMount),
   });
 }
 
@@ -632,7 +635,7 @@ export function platformObjectSchema(environment: string) {
         enabled: z.boolean().default(false).describe("Install Flagger (progressive delivery) with a Prometheus for canary metrics, and let tenants manage Canaries."),
         version: semver.default(FLAGGER_CHART_VERSION).describe("flagger Helm chart version (https://flagger.app)."),
         namespace: dnsLabel.default(FLAGGER_NAMESPACE).describe("Namespace of Flagger and its Prometheus; tenant namespaces admit ingress from it (metrics scraping)."),
-        prometheusRetention: duration.default("2h").describe("How long Flagger's Prometheus keeps samples."),
+        prometheusRetention: duration.default(FLAGGER_PROMETHEUS_RETENTION).describe("How long Flagger's Prometheus keeps samples."),
       })
       .prefault({})
       .describe("Flagger, the progressive delivery add-on; off unless enabled."),
@@ -647,12 +650,12 @@ export function platformObjectSchema(environment: string) {
 function sealedSecretsSchema() {
   return z.strictObject({
     enabled: z.boolean().default(false).describe("Install the Sealed Secrets controller, its sealing keys (backed up to the Key Vault) and the cluster-wide-scope guard."),
-    chartVersion: semver.default("2.18.5").describe("bitnami-labs sealed-secrets Helm chart version."),
+    chartVersion: semver.default(SEALED_SECRETS_DEFAULTS.chartVersion).describe("bitnami-labs sealed-secrets Helm chart version."),
     keyGenerations: z
       .int()
       .min(1)
       .max(20)
-      .default(1)
+      .default(SEALED_SECRETS_DEFAULTS.keyGenerations)
       .describe("Sealing key generations; the highest seals, all decrypt. Raise by one to rotate the sealing key; never lower it."),
   });
 }

@@ -111,6 +111,9 @@ export function prometheusConfig(scrapeInterval: string): string {
 /** What Prometheus's pod discovery reads, cluster-wide; nothing else (no nodes, no nodes/proxy). */
 export const PROMETHEUS_RULES = [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }];
 
+/** Flagger's Prometheus keeps samples this long unless told otherwise (FlaggerArgs.prometheusRetention). */
+export const FLAGGER_PROMETHEUS_RETENTION = "2h";
+
 export interface FlaggerArgs {
   /** The cluster: its provider, and `ready` (node pools), which the install waits for. */
   cluster: ClusterReference;
@@ -118,7 +121,7 @@ export interface FlaggerArgs {
   version?: string;
   /** Namespace of Flagger and its Prometheus, created here. Default "flagger-system". */
   namespace?: string;
-  /** How long Prometheus keeps samples. Default "2h": canary analyses look back minutes. */
+  /** How long Prometheus keeps samples. Default FLAGGER_PROMETHEUS_RETENTION ("2h"): canary analyses look back minutes. */
   prometheusRetention?: string;
   /** Prometheus image. Default PROMETHEUS_IMAGE. */
   prometheusImage?: string;
@@ -254,7 +257,7 @@ export class Flagger extends pulumi.ComponentResource {
                   args: [
                     "--config.file=/etc/prometheus/prometheus.yml",
                     "--storage.tsdb.path=/prometheus",
-                    `--storage.tsdb.retention.time=${args.prometheusRetention ?? "2h"}`,
+                    `--storage.tsdb.retention.time=${args.prometheusRetention ?? FLAGGER_PROMETHEUS_RETENTION}`,
                   ],
                   ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
                   readinessProbe: { httpGet: { path: "/-/ready", port: PROMETHEUS_PORT } },

@@ -120,7 +120,7 @@ export interface HelmReleaseArgs<T = string> {
   values: Record<string, unknown>;
   serviceAccountName: T;
   targetNamespace: T;
-  /** helm-controller's drift detection (`helmReleaseDriftDetection`). Default "enabled". */
+  /** helm-controller's drift detection (`helmReleaseDriftDetection`). Default DEFAULT_HELM_DRIFT_DETECTION ("enabled"). */
   driftDetection?: HelmDriftMode;
 }
 
@@ -132,6 +132,9 @@ export interface HelmReleaseArgs<T = string> {
  * detection".
  */
 export type HelmDriftMode = "enabled" | "warn" | "disabled";
+
+/** Drift detected and put back unless a release says otherwise (HelmReleaseArgs.driftDetection). */
+export const DEFAULT_HELM_DRIFT_DETECTION: HelmDriftMode = "enabled";
 
 /**
  * Fields other controllers own, which drift detection must leave alone: a HorizontalPodAutoscaler
@@ -148,7 +151,7 @@ export function helmReleaseDriftDetection(mode: HelmDriftMode): Record<string, u
 }
 
 export function helmRelease<T = string>(args: HelmReleaseArgs<T>): FluxObject {
-  const driftDetection = helmReleaseDriftDetection(args.driftDetection ?? "enabled");
+  const driftDetection = helmReleaseDriftDetection(args.driftDetection ?? DEFAULT_HELM_DRIFT_DETECTION);
   return {
     apiVersion: FLUX_API.helm,
     kind: "HelmRelease",
