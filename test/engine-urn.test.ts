@@ -27,7 +27,7 @@ test("an alias to a former parent is the URN the resource had there", async () =
   const result = await run(() => {
     const outer = new pulumi.ComponentResource("test:index:Outer", "outer");
     const wrapper = new pulumi.ComponentResource("test:index:Wrapper", "wrapper", {}, { parent: outer });
-    new pulumi.ComponentResource("test:index:Leaf", "leaf", {}, { parent: wrapper, aliases: [{ parent: outer }] });
+    new pulumi.ComponentResource("test:index:Leaf", "leaf", {}, { parent: wrapper, aliases: [{ parent: outer.urn }] });
   });
   const leaf = result.resources.find((r) => r.name === "leaf");
   assert.deepEqual(leaf?.aliases, ["urn:pulumi:test::gitops-platform::test:index:Outer$test:index:Leaf::leaf"]);

@@ -145,7 +145,10 @@ export class GitOpsTenant extends pulumi.ComponentResource {
     const { tenant } = args;
     // Before this component existed, the namespace component was the platform's child: the alias
     // keeps every tenant resource's state (keys, vaults and registries among them) across that move.
-    const formerParent = { parent: opts?.parent ?? pulumi.rootStackResource };
+    // By URN, not the Resource: the SDK resolves every alias as an Output, and the value of one
+    // holding a Resource is walked whole (output.js, `containsUnknowns`) through every resource
+    // reachable from it: the platform component reaches every tenant before this one (quadratic).
+    const formerParent = { parent: (opts?.parent ?? pulumi.rootStackResource)?.urn };
     if (args.side === "tenant") {
       // `pulumi state move` of a tenant's Flux side out of the platform stack puts each moved
       // component under the tenant stack's root (state_move.go: a parent left behind becomes the
