@@ -29,33 +29,10 @@ import * as github from "@pulumi/github";
 import { CustomRoleArgs, customRoleGuid, DataActionsRole, DataActionsRoleSpec } from "./custom-role";
 import { GITHUB_ACTIONS_ISSUER, ciCredentialName, ciVariableNames, parseRepository } from "./ci-identity";
 import { callerSubscriptionId } from "./roles";
+import { namespaceScope, TENANT_DEPLOYER_DATA_ACTIONS, TENANT_NAMESPACES_TAG, TENANT_STACK_TAG, tenantDeployerCondition } from "./tenant-deployer-rights";
 import { WorkloadIdentity } from "./workload-identity";
 
-const CLUSTER_DATA = "Microsoft.ContainerService/managedClusters";
-
-/**
- * The custom resources a tenant side creates, by API group: Flux's sources, Kustomizations,
- * HelmReleases, Alerts and Providers (components/kubernetes/flux-manifests.ts, FLUX_API). The
- * resource names are the plural resources the API server authorizes (what guard sends as `:kind`).
- */
-export const TENANT_DEPLOYER_CUSTOM_RESOURCES: Readonly<Record<string, readonly string[]>> = {
-  "source.toolkit.fluxcd.io": ["gitrepositories", "ocirepositories", "helmrepositories", "buckets"],
-  "kustomize.toolkit.fluxcd.io": ["kustomizations"],
-  "helm.toolkit.fluxcd.io": ["helmreleases"],
-  "notification.toolkit.fluxcd.io": ["alerts", "providers"],
-};
-
-const VERBS = ["read", "write", "delete"] as const;
-
-/**
- * The role's data actions: Secrets (the deploy key's and the webhook addresses', core group: no
- * group segment) and custom resources, each read, write and delete. Nothing on Pods, service
- * accounts (or their tokens), Roles or RoleBindings, namespaces, or anything cluster-scoped.
- */
-export const TENANT_DEPLOYER_DATA_ACTIONS: readonly string[] = [
-  ...VERBS.map((verb) => `${CLUSTER_DATA}/secrets/${verb}`),
-  ...VERBS.map((verb) => `${CLUSTER_DATA}/customresources/${verb}`),
-];
+export * from "./tenant-deployer-rights";
 
 const TENANT_DEPLOYER_SPEC: DataActionsRoleSpec = {
   guidKey: "tenant-deployer",
@@ -76,23 +53,6 @@ export class TenantDeployerRole extends DataActionsRole {
   }
 }
 
-/**
- * The ABAC condition of a namespace assignment: custom-resource requests are allowed only for
- * the listed group and resource pairs; other data actions of the role (Secrets) pass unchanged.
- * Format: learn.microsoft.com "Azure role assignment condition format and syntax" (an
- * `!(ActionMatches{...})` clause per action, OR the constraint; parenthesized pairs).
- */
-export function tenantDeployerCondition(kinds: Readonly<Record<string, readonly string[]>> = TENANT_DEPLOYER_CUSTOM_RESOURCES): string {
-  const attribute = (name: string) => `@Request[${CLUSTER_DATA}/customResources:${name}]`;
-  const pairs = Object.entries(kinds).map(
-    ([group, resources]) =>
-      `(${attribute("group")} StringEqualsIgnoreCase '${group}'\n   AND ${attribute("kind")} ForAnyOfAnyValues:StringEqualsIgnoreCase {${resources.map((r) => `'${r}'`).join(", ")}})`,
-  );
-  const notCustom = VERBS.map((verb) => `!(ActionMatches{'${CLUSTER_DATA}/customresources/${verb}'})`).reduce((all, clause) => `(${all}\n  AND ${clause})`);
-  const allowed = pairs.reduce((all, pair) => `(${all}\n  OR ${pair})`);
-  return `(${notCustom}\n OR ${allowed})`;
-}
-
 /** A tenant stack's GitHub environment in the infrastructure repository: the stack's name (`stage-payments`). */
 export function tenantDeployerEnvironment(stack: string): string {
   return stack;
@@ -103,15 +63,6 @@ export function tenantDeployerSubject(repository: string, stack: string): string
   const { owner, name } = parseRepository(repository);
   return `repo:${owner}/${name}:environment:${tenantDeployerEnvironment(stack)}`;
 }
-
-/** The scope of a namespace assignment under Azure RBAC for Kubernetes. */
-export function namespaceScope(clusterId: string, namespace: string): string {
-  return `${clusterId}/namespaces/${namespace}`;
-}
-
-/** Tags of a tenant deployer's identity: which stack it deploys and the namespaces it may write (what the policy checks). */
-export const TENANT_STACK_TAG = "gitops-platform-tenant-stack";
-export const TENANT_NAMESPACES_TAG = "gitops-platform-tenant-namespaces";
 
 /** One tenant stack as its deployer needs it. */
 export interface TenantDeployerStack {
