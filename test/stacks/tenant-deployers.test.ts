@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { grantsAllow, KubernetesGrant, KubernetesRequest, parseNamespaceScope, TENANT_STACK_TAG } from "../../components/azure/tenant-deployer-rights";
+import { grantsAllow, KubernetesGrant, KubernetesRequest, parseNamespaceScope, TENANT_STACK_TAG, tenantDeployerRoleGuid } from "../../components/azure/tenant-deployer";
 import { checkedFromRecord } from "../../policy/from-synth";
 import { grantees } from "../../policy/links";
 import { tenantDeployerRightsScoped } from "../../policy/rules/tenant-deployers";
@@ -209,4 +209,18 @@ test("stage: every Kubernetes object a tenant stack creates is one its own deplo
     }
   }
   assert.ok(checked >= 9, `checked ${checked} objects (three tenants: a Secret, a GitRepository and a Kustomization each)`);
+});
+
+test("stage: the CI deploy identity may assign the tenant-deployer role to service principals (its condition names the GUID), and assigns nothing else to the deployers", async () => {
+  const rs = await platformResources();
+  const guid = tenantDeployerRoleGuid("/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-stage");
+  assert.equal(text(byName(rs, ROLE_DEFINITION, "platform-tenant-deployer-role").roleDefinitionId), guid);
+  const condition = text(byName(rs, ASSIGNMENT, "platform-ci-deploy-rbac-admin").condition);
+  const servicePrincipalRoles = [...condition.matchAll(/RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}\s+AND @Request\[Microsoft\.Authorization\/roleAssignments:PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/g)].map((m) => m[1]);
+  assert.ok(servicePrincipalRoles.length > 0 && servicePrincipalRoles.every((list) => list.includes(guid)), condition);
+  const granteeOf = grantees(rs);
+  for (const a of rs.filter((r) => r.type === ASSIGNMENT && granteeOf(r)?.name.startsWith("platform-tenant-deployer-"))) {
+    assert.equal(assignedRoleGuid(a), guid, a.name);
+    assert.equal(get(a.props, "principalType"), "ServicePrincipal", a.name);
+  }
 });
