@@ -16,6 +16,9 @@ import {
   tenantDeployerEnvironment,
   tenantDeployerRoleGuid,
   tenantDeployerSubject,
+  MAX_NAMESPACE_TAGS,
+  namespaceTags,
+  namespacesFromTags,
 } from "../components/azure/tenant-deployer";
 import { FLUX_API } from "../components/kubernetes/flux-manifests";
 
@@ -57,4 +60,14 @@ test("a tenant stack's deployer trusts its own environment of the infrastructure
   const group = "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-stage";
   assert.equal(tenantDeployerRoleGuid(group), tenantDeployerRoleGuid(group.toUpperCase()));
   assert.notEqual(tenantDeployerRoleGuid(group), tenantDeployerRoleGuid(`${group}2`));
+});
+
+test("a deployer's namespaces fit its identity's tags however many: 256-character values, read back whole", () => {
+  const namespaces = Array.from({ length: 300 }, (_, i) => `team-${String(i).padStart(3, "0")}-services`);
+  const tags = namespaceTags(namespaces)!;
+  assert.ok(Object.keys(tags).length > 1 && Object.keys(tags).length <= MAX_NAMESPACE_TAGS, `${Object.keys(tags).length} tags`);
+  assert.ok(Object.values(tags).every((value) => value.length <= 256));
+  assert.deepEqual(namespacesFromTags({ other: "x y", ...tags }), namespaces);
+  assert.deepEqual(namespaceTags(["payments-prod"]), { "gitops-platform-tenant-namespaces": "payments-prod" });
+  assert.equal(namespaceTags(Array.from({ length: 200 }, (_, i) => `${"n".repeat(60)}-${i}`)), undefined, "over 40 tags: refused");
 });

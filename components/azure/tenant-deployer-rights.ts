@@ -44,6 +44,32 @@ export const TENANT_DEPLOYER_DATA_ACTIONS: readonly string[] = [
 export const TENANT_STACK_TAG = "gitops-platform-tenant-stack";
 export const TENANT_NAMESPACES_TAG = "gitops-platform-tenant-namespaces";
 
+/** Azure's limits on one tag value, and the tags a deployer's namespaces may take (of 50 per resource; the platform's own tags take a few). */
+const TAG_VALUE_CHARS = 256;
+export const MAX_NAMESPACE_TAGS = 40;
+
+/**
+ * A deployer's namespaces as tags: space-separated, in as many tags as 256-character values need
+ * (`...-namespaces`, `...-namespaces-2`, ...), so a shard of hundreds of tenants still fits.
+ * Undefined when even MAX_NAMESPACE_TAGS tags cannot hold them.
+ */
+export function namespaceTags(namespaces: readonly string[]): Record<string, string> | undefined {
+  const chunks: string[] = [];
+  for (const namespace of namespaces) {
+    const last = chunks[chunks.length - 1];
+    if (last !== undefined && last.length + 1 + namespace.length <= TAG_VALUE_CHARS) chunks[chunks.length - 1] = `${last} ${namespace}`;
+    else chunks.push(namespace);
+  }
+  if (chunks.length > MAX_NAMESPACE_TAGS) return undefined;
+  return Object.fromEntries(chunks.map((chunk, i) => [i === 0 ? TENANT_NAMESPACES_TAG : `${TENANT_NAMESPACES_TAG}-${i + 1}`, chunk]));
+}
+
+/** The namespaces namespaceTags wrote into a tag map. */
+export function namespacesFromTags(tags: Readonly<Record<string, unknown>> | undefined): string[] {
+  const keys = Object.keys(tags ?? {}).filter((key) => key === TENANT_NAMESPACES_TAG || new RegExp(`^${TENANT_NAMESPACES_TAG}-\\d+$`).test(key));
+  return keys.flatMap((key) => String(tags![key]).split(/\s+/).filter(Boolean));
+}
+
 /** The scope of a namespace assignment under Azure RBAC for Kubernetes. */
 export function namespaceScope(clusterId: string, namespace: string): string {
   return `${clusterId}/namespaces/${namespace}`;

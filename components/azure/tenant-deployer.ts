@@ -29,7 +29,7 @@ import * as github from "@pulumi/github";
 import { CustomRoleArgs, customRoleGuid, DataActionsRole, DataActionsRoleSpec } from "./custom-role";
 import { GITHUB_ACTIONS_ISSUER, ciCredentialName, ciVariableNames, parseRepository } from "./ci-identity";
 import { callerSubscriptionId } from "./roles";
-import { namespaceScope, TENANT_DEPLOYER_DATA_ACTIONS, TENANT_NAMESPACES_TAG, TENANT_STACK_TAG, tenantDeployerCondition } from "./tenant-deployer-rights";
+import { MAX_NAMESPACE_TAGS, namespaceScope, namespaceTags, TENANT_DEPLOYER_DATA_ACTIONS, TENANT_STACK_TAG, tenantDeployerCondition } from "./tenant-deployer-rights";
 import { WorkloadIdentity } from "./workload-identity";
 
 export * from "./tenant-deployer-rights";
@@ -119,8 +119,8 @@ export class TenantDeployers extends pulumi.ComponentResource {
     this.deployers = {};
     for (const stack of args.stacks) {
       const prefix = `${name}-${stack.stack}`;
-      const tagged = stack.namespaces.join(" ");
-      if (tagged.length > 256) throw new pulumi.RunError(`TenantDeployers ${name}: tenant stack ${stack.stack} has more namespaces than its identity's tag holds (256 characters): split the stack`);
+      const tagged = namespaceTags(stack.namespaces);
+      if (!tagged) throw new pulumi.RunError(`TenantDeployers ${name}: tenant stack ${stack.stack} has more namespaces than ${MAX_NAMESPACE_TAGS} tags of its identity hold: split the stack`);
       const environment = new github.RepositoryEnvironment(
         `${prefix}-environment`,
         {
@@ -144,7 +144,7 @@ export class TenantDeployers extends pulumi.ComponentResource {
         {
           resourceGroupName: args.resourceGroupName,
           location: args.location,
-          tags: { ...args.tags, [TENANT_STACK_TAG]: stack.stack, [TENANT_NAMESPACES_TAG]: tagged },
+          tags: { ...args.tags, [TENANT_STACK_TAG]: stack.stack, ...tagged },
           // The credential exists only once the environment admits main alone.
           externalCredentials: [{ name: ciCredentialName(subject), issuer: GITHUB_ACTIONS_ISSUER, subject, dependsOn: [branchRule] }],
         },

@@ -9,7 +9,7 @@
  * cluster-scoped write, another tenant's namespace, the platform's, or the platform's Azure
  * resources.
  */
-import { CLUSTER_DATA, conditionCustomResources, parseNamespaceScope, TENANT_DEPLOYER_DATA_ACTIONS, TENANT_NAMESPACES_TAG, TENANT_STACK_TAG } from "../../components/azure/tenant-deployer-rights";
+import { CLUSTER_DATA, conditionCustomResources, namespacesFromTags, parseNamespaceScope, TENANT_DEPLOYER_DATA_ACTIONS, TENANT_STACK_TAG } from "../../components/azure/tenant-deployer-rights";
 import { grantees, IDENTITY } from "../links";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
@@ -54,9 +54,9 @@ function dataActionsOf(definition: CheckedResource): string[] {
   });
 }
 
-/** A tenant deployer's namespaces, from its identity's tag. */
+/** A tenant deployer's namespaces, from its identity's tags. */
 function taggedNamespaces(identity: CheckedResource): string[] {
-  return text(get(identity.props, "tags", TENANT_NAMESPACES_TAG)).split(/\s+/).filter(Boolean);
+  return namespacesFromTags(get(identity.props, "tags") as Record<string, unknown> | undefined);
 }
 
 export const tenantDeployerRightsScoped: PlatformPolicy = {
