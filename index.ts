@@ -65,6 +65,10 @@ export = async () => {
     /** Client ids of the GitHub Actions identities (also written to the repository as variables); undefined without `ci`. */
     ciPreviewClientId: platform.ci?.previewClientId,
     ciDeployClientId: platform.ci?.deployClientId,
+    /** Per tenant stack: its deployer's client id (also the variable AZURE_CLIENT_ID_DEPLOY_<STACK>) and the GitHub environment it trusts. */
+    tenantDeployers: platform.tenantDeployers
+      ? Object.fromEntries(Object.entries(platform.tenantDeployers.deployers).map(([stack, d]) => [stack, { clientId: d.clientId, environment: d.environment.environment }]))
+      : undefined,
     /** Public: the Sealed Secrets certificate to seal with (`kubeseal --cert`), when `sealedSecrets.enabled`. */
     sealedSecretsCertificate: platform.sealedSecrets?.certificate,
     /** Where the audit logs go (KQL: README, "Audit and metrics"); undefined without `monitoring.enabled`. */

@@ -20,6 +20,7 @@ import { clientConfig } from "./azure/roles";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import { PlatformMonitoring } from "./azure/monitoring";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
+import { TenantDeployers, tenantDeployerRoleGuid } from "./azure/tenant-deployer";
 import { VaultBootstrapSecretsRole } from "./azure/vault-bootstrap-role";
 import { adoptedResourceGroupOptions } from "./platform-resource-group";
 import { Flagger, flaggerController, flaggerScraper } from "./kubernetes/flagger";
@@ -178,6 +179,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly vault?: HashiCorpVault;
   /** The GitHub Actions identities, when `ci` is set. */
   readonly ci?: CiIdentity;
+  /** One deployer identity and GitHub environment per tenant stack, when `ci` is set and tenants live in tenant stacks. */
+  readonly tenantDeployers?: TenantDeployers;
   /** The encrypt-only role tenant admins get on their SOPS key, when `flux.sops` is on. */
   readonly encryptOnlyRole?: EncryptOnlyRole;
   /** Flagger (progressive delivery), when `flagger` is set. */
@@ -196,6 +199,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   private readonly args: GitOpsPlatformArgs;
   /** The GitHub provider of the tenants' deploy keys, when `githubOwner` is set. */
   private readonly githubProvider?: github.Provider;
+  /** The GitHub provider of the infrastructure repository's owner, when `ci` is set. */
+  private ciGithub?: github.Provider;
 
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
@@ -213,6 +218,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       ? new VaultBootstrapSecretsRole(`${name}-vault-bootstrap-secrets`, { resourceGroupId: this.resourceGroup.id, environment: args.environment }, this.child)
       : undefined;
     this.ci = this.ciIdentity();
+    this.tenantDeployers = this.tenantStackDeployers();
     this.vault = this.hashiCorpVault();
     this.sealedSecrets = this.sealedSecretsController();
     this.prometheus = this.clusterPrometheus();
@@ -399,6 +405,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     const platformGithub = this.githubProvider;
     const ciGithub =
       platformGithub && args.githubOwner?.toLowerCase() === owner.toLowerCase() ? platformGithub : new github.Provider(`${name}-github-ci`, { owner }, this.child);
+    this.ciGithub = ciGithub;
     const environments = ciEnvironments({ ...ci, environment: args.environment, production: args.production });
     return new CiIdentity(
       `${name}-ci`,
@@ -416,10 +423,48 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         location: args.location,
         scopes: { resourceGroupId: this.resourceGroup.id, clusterId: this.cluster.id, keyVaultId: this.keyVault.id },
         groupDelegableRoleGuids: [this.encryptOnlyRole?.guid, this.secretsWriterRole?.guid].filter((guid) => guid !== undefined),
-        servicePrincipalDelegableRoleGuids: this.vaultBootstrapRole ? [this.vaultBootstrapRole.guid] : [],
+        servicePrincipalDelegableRoleGuids: [
+          ...(this.vaultBootstrapRole ? [this.vaultBootstrapRole.guid] : []),
+          // The deploy identity assigns the tenant deployers their namespace role.
+          ...(this.tenantStacks().length > 0 ? [this.resourceGroup.id.apply(tenantDeployerRoleGuid)] : []),
+        ],
         tags: this.tags,
       },
       { ...this.child, providers: { github: ciGithub } },
+    );
+  }
+
+  /** The tenant stacks and their tenants' namespaces, in the order of the tenants. */
+  private tenantStacks(): { stack: string; namespaces: string[] }[] {
+    const stacks = new Map<string, string[]>();
+    for (const tenant of this.args.tenants) {
+      if (tenant.stack === undefined) continue;
+      stacks.set(tenant.stack, [...(stacks.get(tenant.stack) ?? []), tenant.namespace]);
+    }
+    return [...stacks].map(([stack, namespaces]) => ({ stack, namespaces }));
+  }
+
+  /** Each tenant stack's own deployer (TenantDeployers): federated with its GitHub environment, rights in its namespaces only. */
+  private tenantStackDeployers(): TenantDeployers | undefined {
+    const { args, name } = this;
+    const stacks = this.tenantStacks();
+    if (!args.ci || !this.ci || stacks.length === 0) return undefined;
+    return new TenantDeployers(
+      `${name}-tenant-deployer`,
+      {
+        repository: args.ci.repository,
+        production: args.production,
+        reviewers: args.ci.reviewers,
+        environment: args.environment,
+        resourceGroupName: this.resourceGroup.name,
+        location: args.location,
+        tags: this.tags,
+        resourceGroupId: this.resourceGroup.id,
+        clusterId: this.cluster.id,
+        stacks,
+      },
+      // The CI identities' GitHub provider: the infrastructure repository's owner.
+      { ...this.child, providers: { github: this.ciGithub! } },
     );
   }
 

@@ -19,6 +19,7 @@ import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
 import { customRoleNamesScoped } from "./rules/role-names";
+import { tenantDeployerRightsScoped } from "./rules/tenant-deployers";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -38,6 +39,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   tenantIdentitiesIsolated,
   ...CONTAINER_REGISTRY_POLICIES,
   ...CI_POLICIES,
+  tenantDeployerRightsScoped,
   sealedSecretsControllerLockedDown,
   ...MONITORING_POLICIES,
   tenantObjectsGuarded,

@@ -12,6 +12,7 @@ import { ciVariableNames } from "../components/azure/ci-identity";
 import { parsePlatformConfig } from "../stacks/parse";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { pinTestDay } from "./helpers";
+import { inventory, previewMatrix, touchedStacks } from "../synth/changed-stacks";
 
 pinTestDay();
 
@@ -60,8 +61,13 @@ test("the workflows run each stack's Pulumi jobs on the label the stack writes (
   for (const [file, job] of [["preview.yml", "pulumi-preview"], ["drift.yml", "drift"]]) {
     const runsOn = workflow(file).jobs[job]["runs-on"];
     assert.equal(runsOn, "${{ vars[format('PULUMI_RUNS_ON_{0}', matrix.suffix)] }}", file);
-    for (const entry of workflow(file).jobs[job].strategy.matrix.include) assert.equal(`PULUMI_RUNS_ON_${entry.suffix}`, ciVariableNames(entry.stack).runsOn);
+    // preview.yml's matrix comes from the changed stacks (synth/changed-stacks.ts): every entry runs on its platform stack's label.
+    const include = workflow(file).jobs[job].strategy.matrix.include;
+    const entries = Array.isArray(include) ? include : previewMatrix(touchedStacks(["index.ts"], inventory(PROJECT_ROOT)), inventory(PROJECT_ROOT));
+    for (const entry of entries) assert.equal(`PULUMI_RUNS_ON_${entry.suffix}`, ciVariableNames(entry.stack).runsOn);
   }
+  // Tenant stacks deploy on their environment's runner (it reaches the API server).
+  for (const stack of ["dev", "prod"]) assert.equal(deploy.jobs[`${stack}-tenants`]["runs-on"], `\${{ vars.${ciVariableNames(stack).runsOn} }}`);
   for (const file of ["deploy.yml", "preview.yml", "drift.yml"]) {
     assert.ok(!/PULUMI_RUNS_ON \|\||'ubuntu-latest' \}\}/.test(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8")), `${file}: no fallback to hosted runners`);
   }

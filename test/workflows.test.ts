@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { ciDriftEnvironment, ciVariableNames } from "../components/azure/ci-identity";
 import { parsePlatformConfig } from "../stacks/parse";
+import { inventory, previewMatrix, touchedStacks } from "../synth/changed-stacks";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { actionlint } from "./actionlint";
 import { pinTestDay } from "./helpers";
@@ -76,11 +77,11 @@ test("every action is pinned to a major version", () => {
   }
 });
 
-test("preview: pull_request only, read-only by default, the three jobs, no secret but GITHUB_TOKEN", () => {
+test("preview: pull_request only, read-only by default, the four jobs, no secret but GITHUB_TOKEN", () => {
   const preview = load("preview.yml");
   assert.deepEqual(Object.keys(preview.on), ["pull_request"]);
   assert.deepEqual(preview.permissions, { contents: "read" });
-  assert.deepEqual(Object.keys(preview.jobs).sort(), ["checks", "pulumi-preview", "synth-diff"]);
+  assert.deepEqual(Object.keys(preview.jobs).sort(), ["changes", "checks", "pulumi-preview", "synth-diff"]);
   const secrets = [...text("preview.yml").matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
   assert.deepEqual(secrets.filter((s) => s !== "GITHUB_TOKEN"), []);
   for (const file of readdirSync(DIR)) assert.ok(!/pull_request_target/.test(text(file)), `${file} must not use pull_request_target`);
@@ -146,7 +147,8 @@ test("preview synth-diff: base and head side by side, both stacks, report upload
 
 test("preview pulumi-preview: same-repository pull requests only, after approval in the preview environment, OIDC with the preview identity, per stack", () => {
   const job = load("preview.yml").jobs["pulumi-preview"];
-  assert.equal(condition(job.if), "github.event.pull_request.head.repo.full_name == github.repository");
+  assert.equal(condition(job.if), "github.event.pull_request.head.repo.full_name == github.repository && needs.changes.outputs.preview != '[]'");
+  assert.equal(job.needs, "changes");
   // The approval gate, and the OIDC subject (environment:<name>) the preview identity trusts:
   // the environment of ci.previewEnvironment in both stack files.
   for (const stack of ["dev", "prod"] as const) {
@@ -160,11 +162,10 @@ test("preview pulumi-preview: same-repository pull requests only, after approval
     if (name !== "pulumi-preview") assert.notEqual(other.permissions?.["id-token"], "write", name);
   }
   assert.deepEqual(job.permissions, { "id-token": "write", contents: "read" }, "the pull request's code gets no write permission");
-  const matrix = job.strategy!.matrix.include;
-  assert.deepEqual(
-    matrix.map((m) => m.stack),
-    ["dev", "prod"],
-  );
+  // The stacks the pull request touches (test/changed-stacks.test.ts); here every one of them.
+  assert.equal(job.strategy!.matrix.include as unknown, "${{ fromJSON(needs.changes.outputs.preview) }}");
+  const matrix = previewMatrix(touchedStacks(["index.ts"], inventory(PROJECT_ROOT)), inventory(PROJECT_ROOT)) as unknown as Record<string, string>[];
+  assert.ok(["dev", "prod", "stage"].every((stack) => matrix.some((m) => m.name === stack)));
   assert.equal(job.env!.ARM_USE_OIDC, "true");
   // The variables it reads are the ones the stack's CiIdentity writes.
   for (const entry of matrix) {
@@ -182,9 +183,10 @@ test("preview pulumi-preview: same-repository pull requests only, after approval
   assert.equal(pulumi.uses, "pulumi/actions@v7");
   assert.equal(pulumi.with, undefined, "installs the CLI only");
   const preview = job.steps.find((s) => s.name === "Preview")!;
-  assert.equal(preview.env?.PULUMI_STACK, "${{ vars.PULUMI_ORG }}/gitops-platform/${{ matrix.stack }}");
+  assert.equal(preview.env?.PULUMI_STACK, "${{ vars.PULUMI_ORG }}/${{ matrix.project }}/${{ matrix.name }}");
+  assert.equal(preview.env?.PROJECT_DIR, "${{ matrix.dir }}");
   // Pulumi.yaml refreshes always; the preview identity cannot read Secrets, so it must say false.
-  assert.match(preview.run!, /pulumi preview --stack "\$PULUMI_STACK" --refresh=false --diff --policy-pack policy/);
+  assert.match(preview.run!, /pulumi preview --stack "\$PULUMI_STACK" --cwd "\$PROJECT_DIR" --refresh=false --diff --policy-pack "\$GITHUB_WORKSPACE\/policy"/);
 });
 
 test("preview-comment: runs after preview from the default branch, may comment, never runs the pull request's code", () => {
@@ -212,14 +214,17 @@ test("deploy: main only, dev then prod behind the production environment, no ove
   assert.deepEqual(deploy.permissions, { contents: "read" });
   const { dev, prod } = deploy.jobs;
   assert.equal(dev.environment, "dev", "dev deploys from its own environment (main only), never a repository secret");
-  assert.equal(prod.needs, "dev");
+  assert.deepEqual(prod.needs, ["changes", "dev"]);
+  assert.equal(dev.needs, "changes");
   // The environment the prod deploy identity trusts (ci.productionEnvironment in Pulumi.prod.yaml).
   const raw = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8")).config["gitops-platform:platform"];
   const parsed = parsePlatformConfig(raw, "prod");
   assert.ok(parsed.ok);
   assert.equal(prod.environment, parsed.config.ci?.productionEnvironment);
+  assert.equal(condition(dev.if), "github.ref == 'refs/heads/main' && needs.changes.outputs.dev-platform == 'true'");
+  // Prod after dev when dev deployed, alone when the push touches prod only.
+  assert.equal(condition(prod.if), "github.ref == 'refs/heads/main' && needs.changes.outputs.prod-platform == 'true' && !failure() && !cancelled()");
   for (const [stack, job] of [["dev", dev], ["prod", prod]] as const) {
-    assert.equal(condition(job.if), "github.ref == 'refs/heads/main'");
     assert.deepEqual(job.permissions, { "id-token": "write", contents: "read" });
     assert.deepEqual(job.concurrency, { group: `deploy-${stack}`, "cancel-in-progress": false });
     const names = ciVariableNames(stack);

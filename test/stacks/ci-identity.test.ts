@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { DELEGABLE_ROLES } from "../../components/azure/ci-identity";
 import { vaultBootstrapRoleGuid } from "../../components/azure/vault-bootstrap-role";
+import { tenantDeployerRoleGuid } from "../../components/azure/tenant-deployer";
 import { MOCK_CLIENT } from "../../synth/mocks";
 import { BUILT_IN_ROLES } from "../../components/azure/roles";
 import { conditionAllows } from "../../policy/rules/abac";
@@ -123,8 +124,9 @@ test("platform: the allow-list is exactly the roles of the role assignments a CI
       // Tenant admin groups' SOPS encrypt-only role: the one role CI may give a group (it reads
       // and decrypts nothing); the test above checks the condition's exception for it.
       const custom = result.ofType("azure-native:authorization:RoleDefinition").find((d) => String(assignment.values.roleDefinitionId).endsWith(String(d.values.roleDefinitionId)));
-      // Vault's bootstrap Job: the one custom role CI gives a service principal (instead of Secrets Officer).
-      if (custom && custom.name !== "platform-vault-bootstrap-secrets") {
+      // Vault's bootstrap Job and the tenant stacks' deployers: the custom roles CI gives service
+      // principals (instead of Secrets Officer, and of AKS RBAC Writer).
+      if (custom && custom.name !== "platform-vault-bootstrap-secrets" && custom.name !== "platform-tenant-deployer-role") {
         assert.equal(assignment.values.principalType, "Group", assignment.name);
         continue;
       }
@@ -141,7 +143,10 @@ test("platform: the allow-list is exactly the roles of the role assignments a CI
   const [PROD_GROUP, DEV_GROUP] = [group("prod"), group("dev")];
   assert.ok(made.has(vaultBootstrapRoleGuid(PROD_GROUP)), "prod's bootstrap Job gets the custom role from CI");
   assert.deepEqual(
-    [...made.keys()].map((guid) => names[guid] ?? guid).filter((role) => role !== vaultBootstrapRoleGuid(PROD_GROUP) && role !== vaultBootstrapRoleGuid(DEV_GROUP)).sort(),
+    [...made.keys()]
+      .map((guid) => names[guid] ?? guid)
+      .filter((role) => ![vaultBootstrapRoleGuid(PROD_GROUP), vaultBootstrapRoleGuid(DEV_GROUP), tenantDeployerRoleGuid(PROD_GROUP), tenantDeployerRoleGuid(DEV_GROUP)].includes(role))
+      .sort(),
     [...DELEGABLE_ROLES].sort(),
     `made by CI: ${JSON.stringify(Object.fromEntries(made))}`,
   );

@@ -161,6 +161,40 @@ const DEV_UNAUDITED = [
 ];
 
 const FIXTURES: Record<string, Fixture[]> = {
+  "tenant-deployer-rights-scoped": [
+    {
+      // The whole-stack cases run on stage's real deployers: test/stacks/tenant-deployers.test.ts.
+      title: "a tenant stack's deployer given the built-in AKS RBAC Writer on the cluster",
+      stack: "dev",
+      change: (rs) => {
+        rs.push(
+          added(IDENTITY, "tenant-deployer-dev-x", { principalId: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6", tags: { "gitops-platform-tenant-stack": "dev-x", "gitops-platform-tenant-namespaces": "x" } }),
+          added(ASSIGNMENT, "tenant-deployer-dev-x-writer", {
+            principalId: "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
+            principalType: "ServicePrincipal",
+            roleDefinitionId: "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/providers/Microsoft.Authorization/roleDefinitions/a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb",
+            scope: "/subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerService/managedClusters/aks",
+          }),
+        );
+      },
+      expected: [
+        expect(
+          "tenant-deployer-rights-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          "tenant-deployer-dev-x-writer",
+          "tenant-deployer-dev-x-writer: tenant stack dev-x's deployer gets role a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb, which is not a custom role of this stack (a built-in role such as AKS RBAC Writer runs Pods as any service account and reads every Secret)",
+        ),
+        expect(
+          "tenant-deployer-rights-scoped",
+          "mandatory",
+          ASSIGNMENT,
+          "tenant-deployer-dev-x-writer",
+          "tenant-deployer-dev-x-writer: tenant stack dev-x's deployer is assigned on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-dev/providers/Microsoft.ContainerService/managedClusters/aks, not on a namespace of the cluster (<cluster>/namespaces/<ns>)",
+        ),
+      ],
+    },
+  ],
   "unattended-ci-identity-read-only": [
     {
       title: "Contributor for the read-only identity that the nightly drift report acts as",
