@@ -139,13 +139,27 @@ test("preview synth-diff: base and head side by side, both stacks, report upload
   assert.match(script, /for stack in dev prod; do/);
   assert.match(script, /cd base && npm run -s synth -- "\$stack" --json/);
   assert.match(script, /cd head && npm run -s synth -- "\$stack" --json "\$head_json" .*\|\| code=\$\?/);
-  assert.match(script, /npm run -s synth:diff -- "\$base_json" "\$head_json"/);
-  const upload = job.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.match(script, /npm run -s synth:diff -- "\$base_json" "\$head_json" --config "Pulumi\.\$stack\.yaml"/);
+  assert.match(script, /report="\$OUT\/full\/report\.md"/);
+  const uploads = job.steps.map((s, i) => [s, i] as const).filter(([s]) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.deepEqual(
+    uploads.map(([s]) => [s.with?.name, s.with?.path]),
+    [
+      ["synth-diff-full", "${{ runner.temp }}/synth-diff/full/"],
+      ["synth-diff", "${{ runner.temp }}/synth-diff/comment/"],
+    ],
+  );
+  const [[full, fullAt], [, upload]] = uploads;
+  const cut = job.steps.findIndex((s) => s.name === "Cut the report to fit a comment");
   const fail = job.steps.findIndex((s) => /^exit 1$/m.test(s.run ?? ""));
-  assert.ok(upload > 0 && fail > upload, "the report is uploaded before the job fails");
-  assert.equal(condition(job.steps[upload].if), "!cancelled()");
+  assert.ok(fullAt < cut && cut < upload && upload < fail, "full report uploaded, cut linking it, the comment's report uploaded, then the job fails");
+  for (const i of [fullAt, cut, upload]) assert.equal(condition(job.steps[i].if), "!cancelled()");
   assert.equal(condition(job.steps[fail].if), "steps.synth.outputs.failed != ''");
-  assert.equal(job.steps[upload].with?.name, "synth-diff");
+  assert.equal(full.id, "full-report");
+  const cutStep = job.steps[cut];
+  assert.equal(cutStep["working-directory"], "head");
+  assert.equal(cutStep.env?.FULL_REPORT_URL, "${{ steps.full-report.outputs.artifact-url }}");
+  assert.match(cutStep.run!, /npm run -s synth:diff -- --cut "\$OUT\/full\/report\.md" --limit 60000 --full-report-at "[^"]*\(\$FULL_REPORT_URL\)[^"]*" > "\$OUT\/comment\/report\.md"/);
 });
 
 test("preview pulumi-preview: same-repository pull requests only, after approval in the preview environment, OIDC with the preview identity, per stack", () => {
