@@ -11,12 +11,13 @@ import { GitOpsPlatform } from "./components/platform";
 import { DEPLOYED_SETTINGS_OUTPUT, deployedSettingsOf, loadPlatform } from "./stacks";
 import { platformArgs } from "./stacks/component-args";
 import { CONTRACT_OUTPUT, platformContract } from "./stacks/contract";
+import { withoutUndefinedOutputs } from "./stacks/stack-outputs";
 
 export = async () => {
   const { config, notificationAddresses, tenantNotificationAddresses, tenantStacks } = await loadPlatform();
   const platform = new GitOpsPlatform("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks }));
 
-  return {
+  return withoutUndefinedOutputs({
     environment: config.environment,
     resourceGroupName: platform.resourceGroup.name,
     clusterName: platform.cluster.name,
@@ -84,5 +85,5 @@ export = async () => {
     }),
     /** What the next deployment checks its config against (stacks/deployed.ts); read back by loadPlatform. */
     [DEPLOYED_SETTINGS_OUTPUT]: deployedSettingsOf(config),
-  };
+  });
 };

@@ -7,6 +7,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { DEPLOYED_SETTINGS_OUTPUT, DeployedSettings, immutableChangeProblems, readDeployedSettings } from "./deployed";
 import { PLATFORM_KEY, PROJECT, problemAt } from "./errors";
 import { parsePlatformConfig } from "./parse";
+import { runByRealEngine, sampleValueProblems } from "./rules-samples";
 import { locateProblem, readTenantStackFile, tenantStackNames, TenantStackFile, TenantStackFileError, withTenantStacks } from "./tenant-stacks";
 import type { PlatformConfig } from "./schema";
 
@@ -115,6 +116,8 @@ export async function loadPlatform(options: LoadOptions = {}): Promise<LoadedPla
   }
   const parsed = parseWithTenantStacks(raw, pulumi.getStack(), options);
   if (!parsed.ok) throw new ConfigError(parsed.problems);
+  const samples = runByRealEngine() ? sampleValueProblems(raw, parsed.files) : [];
+  if (samples.length > 0) throw new ConfigError(samples);
 
   const problems: string[] = [];
   /** The secret config key holding a notification's address: secret-only, or a problem at `path`. */

@@ -30,7 +30,7 @@ test("reserved namespaces and did-you-mean", () => {
 });
 
 test("firewall ranges normalize as Azure stores them", async () => {
-  const { normalizeIpRange } = await import("../stacks/cidr");
+  const { normalizeIpRange } = await import("../stacks/cidr.js");
   assert.equal(normalizeIpRange("198.51.100.17"), "198.51.100.17/32");
   assert.equal(normalizeIpRange("203.0.113.0/24"), "203.0.113.0/24");
   assert.equal(normalizeIpRange("192.0.2.1/32"), "192.0.2.1/32");

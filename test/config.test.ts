@@ -350,8 +350,8 @@ test("tags: what ARM refuses is refused here, at the tag's key path", () => {
 });
 
 test("the tag names the platform adds are the ones the tag count allows for", async () => {
-  const { platformTags } = await import("../components/platform");
-  const { PLATFORM_TAG_NAMES } = await import("../stacks/rules");
+  const { platformTags } = await import("../components/platform.js");
+  const { PLATFORM_TAG_NAMES } = await import("../stacks/rules.js");
   assert.deepEqual(Object.keys(platformTags(parse({ tags: { owner: "me" } }))).filter((k) => k !== "owner").sort(), [...PLATFORM_TAG_NAMES].sort());
 });
 

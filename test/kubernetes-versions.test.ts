@@ -73,7 +73,7 @@ test("config: the version is judged on the day given, at its key path; the loade
 });
 
 test("the clock: real unless pinned, and a pin made for one run is undone after it", async () => {
-  const { configToday, pinConfigToday, withConfigToday } = await import("../stacks/clock");
+  const { configToday, pinConfigToday, withConfigToday } = await import("../stacks/clock.js");
   const before = pinConfigToday(undefined);
   try {
     assert.ok(Math.abs(configToday().getTime() - Date.now()) < 60_000, "the real clock by default");
@@ -86,7 +86,7 @@ test("the clock: real unless pinned, and a pin made for one run is undone after 
 });
 
 test("synth --today judges the stack on that day: prod's 1.36 fails once its support ended", async (t) => {
-  const { main } = await import("../synth/cli");
+  const { main } = await import("../synth/cli.js");
   const err: string[] = [];
   t.mock.method(console, "log", () => undefined);
   t.mock.method(console, "error", (...args: unknown[]) => err.push(args.join(" ")));

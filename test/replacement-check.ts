@@ -4,6 +4,7 @@
  * (test/stacks/replacement.test.ts) and the component-level one (test/replacement.test.ts).
  */
 import { RecordedResource } from "../synth/engine";
+import { STATEFUL_KINDS } from "../synth/stateful";
 
 export interface Stateful {
   what: string;
@@ -18,45 +19,12 @@ export interface Stateful {
 
 export const isType = (type: string) => (r: RecordedResource) => r.type === type;
 
-export const STATEFUL: Stateful[] = [
-  { what: "resource group", matches: isType("azure-native:resources:ResourceGroup"), identity: [["resourceGroupName"], ["location"]] },
-  // The Key Vault's name is `kv-<env>-<suffix>`, a registry's `acr<tenant><env><suffix>`: a new
-  // suffix is a new vault or registry. (A key's name suffix is not stateful: it only names a key
-  // when the key is created.)
-  {
-    what: "name suffix (Key Vault, registry)",
-    matches: (r) => r.type === "random:index/randomString:RandomString" && !r.name.endsWith("-name-suffix"),
-    identity: "*",
-  },
-  { what: "Key Vault", matches: isType("azure-native:keyvault:Vault"), identity: [["vaultName"], ["resourceGroupName"], ["location"]] },
-  { what: "Key Vault key", matches: isType("azure-native:keyvault:Key"), identity: [["keyName"], ["vaultName"], ["resourceGroupName"], ["properties", "kty"]] },
-  {
-    what: "AKS cluster",
-    matches: isType("azure-native:containerservice:ManagedCluster"),
-    // Auto-named: the engine keeps the name of an existing cluster as long as the URN stays.
-    identity: [["resourceName"], ["dnsPrefix"], ["resourceGroupName"], ["location"], ["networkProfile"], ["agentPoolProfiles", "0", "name"]],
-  },
-  { what: "AKS node pool", matches: isType("azure-native:containerservice:AgentPool"), identity: [["agentPoolName"], ["resourceName"], ["resourceGroupName"]] },
-  // A tenant's images: `acr<tenant><env><suffix>`, named when created (the suffix is matched above).
-  { what: "container registry", matches: isType("azure-native:containerregistry:Registry"), identity: [["registryName"], ["resourceGroupName"], ["location"]] },
-  {
-    what: "Vault Helm release (its raft storage)",
-    matches: (r) => r.type === "kubernetes:helm.sh/v3:Release" && r.values.chart === "vault",
-    identity: [["name"], ["namespace"], ["chart"], ["repositoryOpts", "repo"]],
-  },
-  // The audit log and the metrics history: a new workspace starts empty.
-  { what: "Log Analytics workspace", matches: isType("azure-native:operationalinsights:Workspace"), identity: [["workspaceName"], ["resourceGroupName"], ["location"]] },
-  {
-    what: "Azure Monitor workspace",
-    matches: isType("azure-native:monitor:AzureMonitorWorkspace"),
-    identity: [["azureMonitorWorkspaceName"], ["resourceGroupName"], ["location"]],
-  },
-  {
-    what: "Vault namespace (deleting it deletes the storage)",
-    matches: (r) => r.type === "kubernetes:core/v1:Namespace" && (r.values.metadata as { name?: string }).name === "vault",
-    identity: [["metadata", "name"]],
-  },
-];
+/** The table synth:diff marks replacements by (synth/stateful.ts), over the mock engine's records. */
+export const STATEFUL: Stateful[] = STATEFUL_KINDS.map((kind) => ({
+  what: kind.what,
+  identity: kind.identity,
+  matches: (r: RecordedResource) => kind.matches({ type: r.type, name: r.name, inputs: r.values }),
+}));
 
 /**
  * Whether an input path is under one of the resource's ignoreChanges paths: the engine then sends

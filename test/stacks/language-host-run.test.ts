@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { synthesize } from "../../synth/synthesize";
+import { devWithoutSamples } from "../samples";
 import { LOG_SEVERITY_ERROR, PROJECT_ROOT, projectRuntimeOptions, runLikeLanguageHost } from "../engine/language-host";
 
 test("Pulumi.yaml says how TypeScript is loaded: the language host's TypeScript loader with the project's tsconfig", () => {
@@ -17,11 +18,13 @@ test("Pulumi.yaml says how TypeScript is loaded: the language host's TypeScript 
 });
 
 test("dev runs through the SDK's run entry point as the language host starts it, and registers what synth registers", async () => {
-  const run = await runLikeLanguageHost({ stack: "dev" });
+  // The real engine refuses the repository's sample values (stacks/rules-samples.ts): dev with its own.
+  const configFile = devWithoutSamples();
+  const run = await runLikeLanguageHost({ stack: "dev", configFile });
   const errors = run.logs.filter((l) => l.severity === LOG_SEVERITY_ERROR).map((l) => l.message);
   assert.equal(run.code, 0, `the program failed under the language host's loader:\n${errors.join("\n")}\n${run.stderr}`);
   assert.deepEqual(errors, []);
-  const synth = await synthesize({ stack: "dev" });
+  const synth = await synthesize({ stack: "dev", configFile });
   const urns = (resources: { urn: string }[]) => resources.map((r) => r.urn).sort();
   assert.deepEqual(urns(run.resources), urns(synth.graph.resources), "the two loading paths register the same resources");
   assert.deepEqual(run.outputs, synth.graph.outputs, "and export the same stack outputs");
