@@ -72,7 +72,7 @@ export = async () => {
       : undefined,
     /** Public: the Sealed Secrets certificate to seal with (`kubeseal --cert`), when `sealedSecrets.enabled`. */
     sealedSecretsCertificate: platform.sealedSecrets?.certificate,
-    /** Where the audit logs go (KQL: README, "Audit and metrics"); undefined without `monitoring.enabled`. */
+    /** Where the audit logs go (KQL: docs/operating.md, "Audit and metrics"); undefined without `monitoring.enabled`. */
     logAnalyticsWorkspaceId: platform.monitoring?.logAnalyticsWorkspaceId,
     /** Where managed Prometheus writes (PromQL in its Prometheus explorer); undefined without `monitoring.prometheus`. */
     azureMonitorWorkspaceId: platform.monitoring?.azureMonitorWorkspaceId,

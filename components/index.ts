@@ -66,6 +66,7 @@ export {
 export {
   HashiCorpVault,
   VAULT_DEFAULTS,
+  vaultServerEndpoint,
   type HashiCorpVaultArgs,
   type VaultSettingsArgs,
   type VaultSettings,

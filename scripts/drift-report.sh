@@ -80,7 +80,7 @@ fi
 {
   echo "Stack \`$stack\` has drifted: \`pulumi preview --refresh --expect-no-changes\` on $today$seen_in proposes changes."
   echo "Azure was changed outside Pulumi, or main holds code that was never deployed."
-  echo "Kubernetes objects and GitHub resources are not compared here (README, \"Drift\")."
+  echo "Kubernetes objects and GitHub resources are not compared here (docs/operating.md, \"Drift\")."
   echo
   echo '```text'
   if [ "$(wc -c <"$work/preview.txt")" -gt "$output_budget" ]; then
@@ -95,7 +95,7 @@ fi
   fi
   echo '```'
   echo
-  echo "What to do: README, \"Drift\": put Azure back with \`pulumi up --refresh\`, or make the change in code."
+  echo "What to do: docs/operating.md, \"Drift\": put Azure back with \`pulumi up --refresh\`, or make the change in code."
 } >"$work/body.md"
 if [ "$(wc -c <"$work/body.md")" -gt "$body_limit" ]; then
   echo "::error::drift-report: the issue body is over $body_limit bytes" >&2

@@ -90,7 +90,7 @@ function sameZones(a: readonly string[], b: readonly string[]): boolean {
 function poolChangeProblems(path: (string | number)[], now: DeployedPool, before: DeployedPool | undefined): string[] {
   if (!before || before.name !== now.name) return [];
   const problems: string[] = [];
-  const procedure = `AKS cannot change it on an existing pool; set it back to ${"%s"}, or migrate to a new pool: give the pool a new name with the new setting (AKS creates the new pool, then cordons, drains and deletes "${before.name}"; see docs/day-two.md "Resizing a node pool")`;
+  const procedure = `AKS cannot change it on an existing pool; set it back to ${"%s"}, or migrate to a new pool: give the pool a new name with the new setting (AKS creates the new pool, then cordons, drains and deletes "${before.name}"; see docs/day-two.md "Resizes and the refusals")`;
   if (now.vmSize !== before.vmSize) {
     problems.push(problemAt([...path, "vmSize"], `is ${before.vmSize} on the deployed pool "${before.name}"; ${procedure.replace("%s", before.vmSize)}`));
   }

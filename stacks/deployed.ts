@@ -120,7 +120,7 @@ function sealingKeyChangeProblems(config: PlatformConfig, deployed: DeployedSett
   return [
     problemAt(
       ["sealedSecrets", "keyGenerations"],
-      `is ${before} in the deployed cluster; ${now} would delete sealing key generation${before - now > 1 ? "s" : ""} ${now + 1}${before - now > 1 ? `-${before}` : ""}, and the SealedSecrets sealed with ${before - now > 1 ? "them" : "it"} would no longer decrypt; set it back to ${before} (keys stay; to retire one, re-seal its secrets first, see the README's "Sealed Secrets")`,
+      `is ${before} in the deployed cluster; ${now} would delete sealing key generation${before - now > 1 ? "s" : ""} ${now + 1}${before - now > 1 ? `-${before}` : ""}, and the SealedSecrets sealed with ${before - now > 1 ? "them" : "it"} would no longer decrypt; set it back to ${before} (keys stay; to retire one, re-seal its secrets first, see the docs/operating.md, "Sealed Secrets")`,
     ),
   ];
 }

@@ -60,7 +60,7 @@ const BASELINE: EnvironmentDefaults = {
   },
   vault: { replicas: VAULT_DEFAULTS.replicas, storageSize: VAULT_DEFAULTS.storageSize, auditStorageSize: VAULT_DEFAULTS.auditStorageSize },
   registrySku: CONTAINER_REGISTRY_DEFAULTS.sku,
-  // Off unless an environment says so: it costs per GB and per sample (README, "Audit and metrics").
+  // Off unless an environment says so: it costs per GB and per sample (docs/operating.md, "Audit and metrics").
   monitoring: { enabled: false, retentionDays: PLATFORM_MONITORING_DEFAULTS.retentionDays },
 };
 

@@ -1,7 +1,7 @@
 /**
  * The JSON Schema of a stack file (`Pulumi.<stack>.yaml`), generated from the zod schema so
  * editors complete and check the platform config. Defaults differ per environment, so the
- * schema states the shape and the documentation, not default values (see README).
+ * schema states the shape and the documentation, not default values (docs/configuration.md lists them per environment).
  */
 import { z } from "zod";
 import { PLATFORM_KEY } from "./errors";

@@ -1,5 +1,5 @@
 /**
- * The README's image automation example is what a tenant copies into its repository: every object
+ * The tenants' guide's (docs/tenants.md) image automation example is what a tenant copies into its repository: every object
  * in it passes the schema of its own apiVersion (@kubernetes-models/flux-cd, as synth validates
  * Flux objects), uses the branch the platform pushes to by default, and refers to nothing in
  * another namespace (the lockdown refuses cross-namespace references).
@@ -17,17 +17,17 @@ import { validateKubernetesObjects } from "../synth/validate";
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> };
 
 function yamlObjectsOfSection(markdown: string, heading: string): Obj[] {
-  const start = markdown.indexOf(`\n### ${heading}\n`);
-  assert.ok(start >= 0, `README has a "${heading}" section`);
-  const end = markdown.indexOf("\n#", start + heading.length + 6);
+  const start = markdown.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `docs/tenants.md has a "${heading}" section`);
+  const end = markdown.indexOf("\n## ", start + heading.length + 5);
   const section = markdown.slice(start, end < 0 ? undefined : end);
   const blocks = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
   return blocks.flatMap((block) => parseAllDocuments(block).map((d) => d.toJS() as Obj)).filter((o) => o && typeof o === "object" && "kind" in o);
 }
 
-const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+const readme = readFileSync(path.join(__dirname, "..", "docs", "tenants.md"), "utf8");
 
-test("README image automation example: valid Flux v1 image objects, same-namespace references, the default push branch", async () => {
+test("docs/tenants.md image automation example: valid Flux v1 image objects, same-namespace references, the default push branch", async () => {
   const objects = yamlObjectsOfSection(readme, "Image updates");
   assert.deepEqual(objects.map((o) => o.kind), ["ImageRepository", "ImagePolicy", "ImageUpdateAutomation"]);
   const asRecorded = objects.map(
@@ -45,7 +45,7 @@ test("README image automation example: valid Flux v1 image objects, same-namespa
   assert.notEqual(automation.spec.git.checkout.ref.branch, automation.spec.git.push.branch, "never pushes to the branch Flux deploys");
 });
 
-test("README canary example: Flagger's kubernetes provider with its built-in metrics, references in its own namespace", () => {
+test("docs/tenants.md canary example: Flagger's kubernetes provider with its built-in metrics, references in its own namespace", () => {
   const [canary] = yamlObjectsOfSection(readme, "Canary releases (Flagger)") as (Obj & {
     spec: { provider: string; analysis: { metrics: { name: string }[]; webhooks: { url: string }[] } };
   })[];

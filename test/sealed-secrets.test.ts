@@ -267,7 +267,7 @@ test("config: fewer key generations than the cluster has is refused; more, or tu
   // Off: the cluster's keys go, their backups stay in Key Vault (retainOnDelete).
   assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: false, keyGenerations: 1 } }), deployed), []);
   assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 2 } }), deployed), [
-    `gitops-platform:platform.sealedSecrets.keyGenerations: is 3 in the deployed cluster; 2 would delete sealing key generation 3, and the SealedSecrets sealed with it would no longer decrypt; set it back to 3 (keys stay; to retire one, re-seal its secrets first, see the README's "Sealed Secrets")`,
+    `gitops-platform:platform.sealedSecrets.keyGenerations: is 3 in the deployed cluster; 2 would delete sealing key generation 3, and the SealedSecrets sealed with it would no longer decrypt; set it back to 3 (keys stay; to retire one, re-seal its secrets first, see the docs/operating.md, "Sealed Secrets")`,
   ]);
   assert.match(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 1 } }), deployed)[0], /delete sealing key generations 2-3, and the SealedSecrets sealed with them/);
   assert.deepEqual(immutableChangeProblems(parsed({ sealedSecrets: { enabled: true, keyGenerations: 1 } }), undefined), [], "a first deployment");

@@ -50,13 +50,13 @@ test("attack: a bootstrap script whose role takes any audience is refused by vau
   assert.equal(vaultTenantAccessScoped.check([bootstrapConfigMap(dropped)], {} as never).length, 2, "a role without the field at all");
 });
 
-test("the README's injector example logs in with a projected token for the audience the roles require", async () => {
+test("the tenants' guide's injector example logs in with a projected token for the audience the roles require", async () => {
   const { readFileSync } = await import("node:fs");
   const { parseAllDocuments } = await import("yaml");
-  const readme = readFileSync(`${__dirname}/../README.md`, "utf8");
-  const start = readme.indexOf("\n### Vault\n");
+  const guide = readFileSync(`${__dirname}/../docs/tenants.md`, "utf8");
+  const start = guide.indexOf("\n## Vault\n");
   assert.ok(start >= 0);
-  const section = readme.slice(start, readme.indexOf("\n### ", start + 5));
+  const section = guide.slice(start, guide.indexOf("\n## ", start + 5));
   const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
   type Deployment = {
     kind: string;

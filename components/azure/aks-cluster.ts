@@ -267,7 +267,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
     // any other name than "system" (the one every cluster is created with) is created, not adopted
     // (adoptsInlinePool). The old one, no longer registered, is deleted after the new one exists.
     //
-    // What this does not fix (README, "Running it for real"): azure-native updates a cluster with
+    // What this does not fix (docs/getting-started.md, "Running it for real"): azure-native updates a cluster with
     // one PUT of all its inputs, and for an ignored input the engine sends the value in the state.
     // The inline list in the state therefore goes back to AKS with every later cluster update, and
     // AKS applies it to the pools (why kubernetes-sigs/cluster-api-provider-azure leaves

@@ -279,7 +279,7 @@ export const AUTOSCALED_COUNT = ["count"] as const;
  *
  * Ignoring it never replaces the cluster; the configured version then only applies when the
  * cluster is created. A deliberate upgrade is `az aks upgrade`, then the config follows
- * (README, "Upgrade Kubernetes on purpose").
+ * (docs/getting-started.md, "Upgrade Kubernetes on purpose").
  */
 export function channelOwnedProperties(settings: Pick<AksClusterSettings, "upgradeChannel" | "kubernetesVersion">): string[] {
   return channelOwnsVersion(settings) ? ["kubernetesVersion"] : [];

@@ -8,7 +8,7 @@
  * AbacRepositoryPermissions`, GA since ARM API 2025-11-01) cannot be set through azure-native
  * 3.x's Registry, which speaks API 2023-01-01-preview (no `roleAssignmentMode`); and in the
  * registry-wide mode AcrPush on a shared registry lets every tenant's CI overwrite every other
- * tenant's images. Repository-scoped tokens would be secrets. See README, "The platform registry".
+ * tenant's images. Repository-scoped tokens would be secrets. See docs/tenants.md, "The platform registry".
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -95,7 +95,7 @@ export class ContainerRegistry extends pulumi.ComponentResource {
         // The public endpoint, behind Entra authentication: GitHub-hosted runners push from
         // addresses no firewall can list, and AKS nodes pull through their outbound address. A
         // private endpoint (Premium) would need a private DNS zone and runners inside the VNet;
-        // see README, "The platform registry".
+        // see docs/tenants.md, "The platform registry".
         publicNetworkAccess: "Enabled",
         tags: args.tags,
       },

@@ -454,7 +454,7 @@ store_pieces() {
 }
 
 unrecoverable() {
-  die "Vault at $INIT_ADDR is initialised, but Key Vault $KEY_VAULT holds neither its init response ($INIT_RESPONSE_SECRET) nor all of its recovery keys and root token: $1. They cannot be recovered (Vault still unseals itself through the Key Vault key). If this Vault holds no data yet, start it afresh: scale its StatefulSet to 0, delete its data volumes and run pulumi up again. Otherwise see the README, Day-2 operations, \"Recovering from a failed bootstrap\"."
+  die "Vault at $INIT_ADDR is initialised, but Key Vault $KEY_VAULT holds neither its init response ($INIT_RESPONSE_SECRET) nor all of its recovery keys and root token: $1. They cannot be recovered (Vault still unseals itself through the Key Vault key). If this Vault holds no data yet, start it afresh: scale its StatefulSet to 0, delete its data volumes and run pulumi up again. Otherwise see the docs/operating.md, Day-2 operations, \"Recovering from a failed bootstrap\"."
 }
 
 azure_login() {

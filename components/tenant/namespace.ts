@@ -60,7 +60,7 @@ export interface TenantArgs {
   /** Pods of platform add-ons that connect to the tenant's pods, e.g. Flagger's Prometheus (flaggerScraper). Default none. */
   allowIngressFromAddons?: AddonPeer[];
   /**
-   * HashiCorp Vault's server pods (HashiCorpVault.serverEndpoint), which the tenant's pods may then
+   * HashiCorp Vault's server pods (`vaultServerEndpoint()` of the Vault's namespace), which the tenant's pods may then
    * reach on Vault's API port despite restricted egress. Default: none.
    */
   vaultEgress?: PlatformServiceEndpoint;

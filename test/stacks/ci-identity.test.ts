@@ -113,7 +113,7 @@ test("platform: the allow-list is exactly the roles of the role assignments a CI
     const config = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config["gitops-platform:platform"];
     const adminGroups: string[] = config.cluster.adminGroupObjectIds;
     for (const assignment of result.ofType(ASSIGNMENT)) {
-      // Made by the person who runs a stack's first `up` (README "Pull-request previews and
+      // Made by the person who runs a stack's first `up` (docs/operating.md, "Pull-request previews and
       // deploys"), and by a person whenever they change: the CI identities' own grants, and the
       // admin groups' (a Group, which the deploy identity may not grant).
       if (underCi(assignment)) continue;

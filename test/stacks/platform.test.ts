@@ -91,7 +91,7 @@ test("each tenant decrypts SOPS with its own key, and the operator outputs are e
   assert.match(String(outputs.vaultCaCertificate), /^-----BEGIN CERTIFICATE-----/);
   assert.deepEqual(Object.keys(outputs.tenants as object).sort(), ["api", "web"]);
   assert.equal((outputs.tenants as Record<string, { gitRepository: string }>).web.gitRepository, "ssh://git@github.com/acme-platform/web-frontend-config");
-  // What a SecretProviderClass and a workload need (README "For tenants"): web has a vault and identities, api neither.
+  // What a SecretProviderClass and a workload need (docs/tenants.md "For tenants"): web has a vault and identities, api neither.
   const webVault = dev.one("azure-native:keyvault:Vault", "platform-web-azure-kv");
   const web = (outputs.tenants as Record<string, Record<string, unknown>>).web;
   assert.equal(web.keyVaultName, webVault.outputs.name);

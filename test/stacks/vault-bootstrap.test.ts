@@ -548,7 +548,7 @@ for (const [title, prepare] of [
       prepare(world);
       const run = world.runScript(renderBootstrapScript(world.input()), "failure");
       assert.match(run.stderr, /initialised, but Key Vault kv-dev-x1y2z3 holds neither its init response \(vault-init-response\) nor all of its recovery keys and root token/);
-      assert.match(run.stderr, /README/);
+      assert.match(run.stderr, /docs\/operating\.md/);
       assert.ok(!world.requests().some((r) => r.startsWith("PUT") && r.endsWith("sys/init")), "never initialises again");
       assert.ok(!world.requests().some((r) => r.includes("sys/policies")), "configures nothing");
     } finally {
