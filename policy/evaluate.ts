@@ -19,6 +19,7 @@ import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
 import { customRoleNamesScoped } from "./rules/role-names";
+import { INGRESS_POLICIES } from "./rules/ingress";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -42,6 +43,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...MONITORING_POLICIES,
   tenantObjectsGuarded,
   customRoleNamesScoped,
+  ...INGRESS_POLICIES,
 ];
 
 export function evaluatePolicies(
