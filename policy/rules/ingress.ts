@@ -15,7 +15,7 @@ import { tenantNamespaces } from "./kubernetes";
 import { assignedRoleGuid, CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 const ADMISSION = "kubernetes:admissionregistration.k8s.io/v1";
-const KEY_VAULT_ROLE_GUIDS = new Set(Object.entries(BUILT_IN_ROLES).filter(([name]) => name.startsWith("Key Vault")).map(([, guid]) => guid));
+const KEY_VAULT_ROLE_GUIDS = new Set<string>(Object.entries(BUILT_IN_ROLES).filter(([name]) => name.startsWith("Key Vault")).map(([, guid]) => guid));
 
 function runsAppRouting(resources: readonly CheckedResource[]): boolean {
   return ofType(resources, "azure-native:containerservice:ManagedCluster").some((c) => get(c.props, "ingressProfile", "webAppRouting", "enabled") === true);
