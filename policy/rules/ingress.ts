@@ -44,10 +44,12 @@ export const tenantIngressAdmission: PlatformPolicy = {
   enforcement: mandatory,
   check: (resources) => {
     const guarded = ingressGuardedNamespaces(resources);
+    const tenants = tenantNamespaces(resources);
     const unguarded: Finding[] = runsAppRouting(resources)
-      ? [...tenantNamespaces(resources)]
-          .filter((ns) => !guarded.has(ns))
-          .map((ns) => ({ message: `tenant namespace ${ns} has no Deny binding of an Ingress admission policy: its Ingresses could take any host at the shared controller` }))
+      ? ofType(resources, "kubernetes:core/v1:Namespace")
+          .map((ns) => ({ ns, name: text(get(ns.props, "metadata", "name")) }))
+          .filter(({ name }) => tenants.has(name) && !guarded.has(name))
+          .map(({ ns, name }) => ({ urn: ns.urn, message: `tenant namespace ${name} has no Deny binding of an Ingress admission policy: its Ingresses could take any host at the shared controller` }))
       : [];
     const admitting = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
       .filter((p) => JSON.stringify(get(p.props, "spec", "ingress") ?? []).includes(`"kubernetes.io/metadata.name":"${APP_ROUTING_NAMESPACE}"`))
