@@ -17,6 +17,7 @@ import { EncryptOnlyRole } from "./azure/encrypt-only-role";
 import { KeyVault, KeyVaultAdministrator, KeyVaultSettingsArgs } from "./azure/key-vault";
 import { PlatformNetwork } from "./azure/network";
 import { clientConfig } from "./azure/roles";
+import { AppRoutingAccess } from "./azure/app-routing-access";
 import { ClusterPrometheus } from "./azure/cluster-prometheus";
 import { PlatformMonitoring } from "./azure/monitoring";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
@@ -114,6 +115,8 @@ export interface GitOpsPlatformArgs {
   sealedSecrets?: SealedSecretsSettings;
   /** Audit logs and metrics; undefined: none. */
   monitoring?: PlatformMonitoringSettings;
+  /** The AKS application routing add-on (tenants' Ingresses, certificates from the Key Vault); undefined: none. */
+  ingress?: { dnsZoneIds: string[] };
   tenants: PlatformTenantSpec[];
   /** Webhook address of each Flux notification, by notification name; pass secrets. */
   notificationAddresses?: Record<string, pulumi.Input<string>>;
@@ -195,6 +198,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly monitoring?: PlatformMonitoring;
   /** Managed Prometheus for the cluster, when `monitoring.prometheus`. */
   readonly prometheus?: ClusterPrometheus;
+  /** The application routing add-on's grants (DNS zones, tenants' certificates), when `ingress`. */
+  readonly appRoutingAccess?: AppRoutingAccess;
   private readonly name: string;
   private readonly args: GitOpsPlatformArgs;
   /** The GitHub provider of the tenants' deploy keys, when `githubOwner` is set. */
@@ -222,6 +227,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.vault = this.hashiCorpVault();
     this.sealedSecrets = this.sealedSecretsController();
     this.prometheus = this.clusterPrometheus();
+    this.appRoutingAccess = this.ingressAccess();
     this.registerOutputs({});
   }
 
@@ -280,6 +286,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         nodeSubnetId: this.network?.nodeSubnetId,
         diagnostics: this.monitoring?.clusterDiagnostics(args.monitoring?.clusterLogCategories),
         managedPrometheus: args.monitoring?.prometheus,
+        appRouting: args.ingress,
       },
       this.child,
     );
@@ -372,6 +379,8 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         ingressFrom: flaggerNamespace !== undefined ? [flaggerScraper(flaggerNamespace)] : [],
         // A tenant's load tester serves only Flagger's pods.
         loadTesterClient: flaggerNamespace !== undefined ? flaggerController(flaggerNamespace) : undefined,
+        // Every tenant's Ingresses are held to its own hosts and certificates (of the platform vault).
+        ingress: args.ingress ? { keyVaultName: this.keyVault.name } : undefined,
       },
       githubProvider,
     };
@@ -497,6 +506,23 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     return new SealedSecrets(
       `${this.name}-sealed-secrets`,
       { cluster: this.cluster, keyVault: this.keyVault, ...args.sealedSecrets, protect: args.protect },
+      this.child,
+    );
+  }
+
+  /** What the application routing add-on's identity may do: its DNS zones, the tenants' certificates one by one. */
+  private ingressAccess(): AppRoutingAccess | undefined {
+    const { args } = this;
+    const identity = this.cluster.appRoutingIdentity;
+    if (!args.ingress || !identity) return undefined;
+    return new AppRoutingAccess(
+      `${this.name}-app-routing`,
+      {
+        principalId: identity.objectId,
+        dnsZoneIds: args.ingress.dnsZoneIds,
+        keyVaultId: this.keyVault.id,
+        certificates: args.tenants.flatMap((t) => t.ingress?.certificates ?? []),
+      },
       this.child,
     );
   }

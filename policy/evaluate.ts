@@ -20,6 +20,7 @@ import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
 import { tenantObjectsGuarded } from "./rules/tenant-guardrail";
 import { customRoleNamesScoped } from "./rules/role-names";
 import { tenantDeployerRightsScoped } from "./rules/tenant-deployers";
+import { INGRESS_POLICIES } from "./rules/ingress";
 import { CheckedResource, PlatformPolicy, PolicyContext, Violation } from "./types";
 
 export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
@@ -44,6 +45,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   ...MONITORING_POLICIES,
   tenantObjectsGuarded,
   customRoleNamesScoped,
+  ...INGRESS_POLICIES,
 ];
 
 export function evaluatePolicies(

@@ -76,6 +76,7 @@ export function tenantSpec(tenant: TenantConfig): PlatformTenantSpec {
     registryPushers: tenant.registry.push,
     notifications: tenant.notifications.map(({ addressSecret, ...target }) => target),
     vault: { namespaceWide: tenant.vault.namespaceWide, roles: tenant.vault.roles },
+    ingress: tenant.ingress && { hosts: tenant.ingress.hosts, certificates: tenant.ingress.certificates },
   };
 }
 
@@ -128,6 +129,7 @@ export function platformArgs({ config, notificationAddresses, tenantNotification
     registry: config.registry.enabled ? { sku: config.registry.sku } : undefined,
     sealedSecrets: config.sealedSecrets.enabled ? sealedSecretsArgs(config.sealedSecrets) : undefined,
     monitoring: monitoringArgs(config.monitoring),
+    ingress: config.ingress.enabled ? { dnsZoneIds: config.ingress.dnsZoneIds } : undefined,
     tenants: config.tenants.map((tenant) => ({ ...tenantSpec(tenant), stack: tenantStacks[tenant.name] })),
     notificationAddresses,
     tenantNotificationAddresses,

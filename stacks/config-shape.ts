@@ -17,6 +17,7 @@ import { IMAGE_UPDATE_BRANCH } from "../components/tenant/git-source";
 import { MAX_FEDERATED_CREDENTIALS } from "../components/azure/workload-identity";
 import { OWN_KEY_VAULT_SCOPE, OWN_REGISTRY_SCOPE, scopeKind, TENANT_IDENTITY_ROLES, TenantIdentityRole } from "../components/tenant/identities";
 import { acknowledgedChangesSchema } from "./acknowledged";
+import { platformIngressSchema, tenantIngressSchema } from "./config-ingress";
 import { parseCidr } from "./cidr";
 import { gitBranchNameProblem } from "./git-branch";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION } from "./kubernetes-versions";
@@ -456,6 +457,7 @@ function tenantSchema(environment: string) {
       .prefault({})
       .describe("The tenant's use of Flagger (flagger.enabled)."),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
+    ingress: tenantIngressSchema,
     extraApiAccess: z
       .array(extraApiAccessRule)
       .default([])
@@ -640,6 +642,7 @@ export function platformObjectSchema(environment: string) {
       .prefault({})
       .describe("Flagger, the progressive delivery add-on; off unless enabled."),
     registry: registrySchema(p).prefault({}).describe("Per-tenant container registries; off when unset."),
+    ingress: platformIngressSchema,
     acknowledgedChanges: acknowledgedChangesSchema,
     sealedSecrets: sealedSecretsSchema()
       .prefault({})

@@ -28,6 +28,7 @@ import { checkTenantAccess } from "./rules-tenant-access";
 import { checkKubernetesLimits } from "./rules-kubernetes";
 import { checkResourceGroup } from "./rules-resource-group";
 import { checkTenantRuntime } from "./rules-runtime";
+import { checkIngress } from "./rules-ingress";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -59,6 +60,7 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkKubernetesLimits(config, report);
   checkResourceGroup(config, report);
   checkTenantRuntime(config, report);
+  checkIngress(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
@@ -173,6 +175,7 @@ function checkKeyVaultReach(config: ParsedPlatform, report: Report): void {
     config.flux.sops ? "SOPS decryption" : undefined,
     // A tenant's vault has the platform vault's firewall; the CSI driver reads it from the nodes.
     config.tenants.some((t) => t.keyVault.enabled) ? "the CSI driver, for tenants' own vaults" : undefined,
+    config.ingress.enabled && config.tenants.some((t) => t.ingress?.certificates.length) ? "the application routing add-on, for tenants' TLS certificates" : undefined,
   ].filter(Boolean);
   const vnet = effectiveVnet(config.environment, config.cluster.network.vnet);
   if (config.keyVault.networkDefaultAction === "Deny" && !vnet && callers.length > 0) {

@@ -138,6 +138,8 @@ function managedClusterOutputs(name: string, inputs: Inputs, seed: string): Stat
         resourceId: `${subscription}/resourceGroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${kubeletName}`,
       },
     },
+    // AKS fills in the application routing add-on's identity (ingressProfile.webAppRouting.identity).
+    ...(inputs.ingressProfile ? { ingressProfile: withAppRoutingIdentity(inputs.ingressProfile as { webAppRouting?: object }, seed, nodeResourceGroup, name) } : {}),
     addonProfiles: Object.fromEntries(
       Object.entries(addons).map(([key, profile]) => [
         key,
@@ -145,6 +147,16 @@ function managedClusterOutputs(name: string, inputs: Inputs, seed: string): Stat
       ]),
     ),
   };
+}
+
+function withAppRoutingIdentity(profile: { webAppRouting?: object }, seed: string, nodeResourceGroup: string, cluster: string): object {
+  if (!profile.webAppRouting) return profile;
+  const identity = {
+    clientId: fakeGuid(`${seed}#webapprouting-client`),
+    objectId: fakeGuid(`${seed}#webapprouting-object`),
+    resourceId: `${subscription}/resourceGroups/${nodeResourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/webapprouting-${cluster}`,
+  };
+  return { ...profile, webAppRouting: { ...profile.webAppRouting, identity } };
 }
 
 function armState(type: string, name: string, inputs: Inputs, seed: string): { id: string; state: State } {

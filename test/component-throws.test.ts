@@ -155,6 +155,7 @@ const UNREACHED: Unreached[] = [
   { file: "azure/workload-identity.ts", fragment: "oidcIssuerUrl is required", because: "the platform always passes the cluster's issuer" },
   { file: "azure/workload-identity.ts", fragment: "would share the federated credential name", because: "credential names are injective (test/derived-names.test.ts)" },
   { file: "azure/workload-identity.ts", fragment: "scopeName", because: "scope names come from scopeName(), always valid (test/derived-names.test.ts)" },
+  { file: "azure/app-routing-access.ts", fragment: "is not an Azure DNS zone id", because: "ingress.dnsZoneIds entries must match DNS_ZONE_ID_PATTERN in the schema (config-ingress.ts)" },
 ];
 
 function componentThrows(): { file: string; line: string }[] {

@@ -75,6 +75,20 @@ export interface AksClusterArgs extends AzureComponentArgs, AksClusterSettingsAr
    * Default: unset, the cluster's setting is left as it is.
    */
   managedPrometheus?: boolean;
+  /**
+   * The application routing add-on (`ingressProfile.webAppRouting`): managed NGINX in
+   * `app-routing-system`, IngressClass `webapprouting.kubernetes.azure.com`, an external load
+   * balancer, and external-dns for `dnsZoneIds` (ARM ids of Azure DNS zones; the add-on's
+   * identity, `appRoutingIdentity`, needs DNS Zone Contributor on each). Default: unset, no
+   * ingressProfile is sent.
+   */
+  appRouting?: { dnsZoneIds: pulumi.Input<string>[] };
+}
+
+/** The cluster's `ingressProfile` for `appRouting`, or nothing when unset. */
+export function appRoutingProfile(appRouting: AksClusterArgs["appRouting"]) {
+  if (appRouting === undefined) return {};
+  return { ingressProfile: { webAppRouting: { enabled: true, dnsZoneResourceIds: appRouting.dnsZoneIds, nginx: { defaultIngressControllerType: "External" } } } };
 }
 
 /** The cluster's `azureMonitorProfile` for `managedPrometheus`, or nothing when unset. */
@@ -134,6 +148,8 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
   readonly kubeconfig: pulumi.Output<string>;
   /** A Kubernetes provider for this cluster, built from `kubeconfig`. */
   readonly provider: k8s.Provider;
+  /** The application routing add-on's managed identity (reads certificates, writes DNS records), when `appRouting`. */
+  readonly appRoutingIdentity?: pulumi.Output<{ objectId: string; clientId: string }>;
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:azure:AksCluster", name, {}, opts);
@@ -199,6 +215,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
           azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         },
         ...azureMonitorProfile(args.managedPrometheus),
+        ...appRoutingProfile(args.appRouting),
       },
       { parent: this, protect, ignoreChanges: [...CLUSTER_CREATE_ONLY_INPUTS, ...channelOwnedProperties(settings)], dependsOn: subnetReady },
     );
@@ -345,6 +362,13 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterRefer
       const identity = clientId && objectId && resourceId ? { clientId, objectId, resourceId } : undefined;
       return known<KubeletIdentity>(identity, `${name}: the kubelet identity`);
     });
+
+    if (args.appRouting) {
+      this.appRoutingIdentity = this.cluster.ingressProfile.apply((profile) => {
+        const { objectId, clientId } = profile?.webAppRouting?.identity ?? {};
+        return known(objectId && clientId ? { objectId, clientId } : undefined, `${name}: the application routing identity`);
+      });
+    }
 
     const credentials = containerservice.listManagedClusterUserCredentialsOutput({ ...clusterRef, format: "exec" }, { parent: this });
     this.kubeconfig = pulumi.secret(

@@ -237,6 +237,11 @@ export const DELEGABLE_ROLES: readonly BuiltInRole[] = [
   "AcrPull",
   "Storage Blob Data Reader",
   "AcrPush",
+  // The application routing add-on's record writer on the configured DNS zones (docs/ingress.md).
+  // The zones live outside the deploy identity's scopes: the operator grants it this same
+  // delegation on each zone, or the first `up` is a person's.
+  "DNS Zone Contributor",
+  "Private DNS Zone Contributor",
 ];
 
 export interface RoleAssignmentConditionArgs {

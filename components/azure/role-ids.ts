@@ -15,6 +15,10 @@ export const BUILT_IN_ROLES = {
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
   "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
+  // The application routing add-on's external-dns writes host records (learn.microsoft.com,
+  // "Azure built-in roles for Networking").
+  "DNS Zone Contributor": "befefa01-2a29-4197-83a8-272ff33ce314",
+  "Private DNS Zone Contributor": "b12aa53e-6015-4669-85d0-8515ebb3ae7f",
   "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
   // Data-plane roles for tenants' identities, kubelets and pushers (fluxcd website,
   // integrations/azure.md, "Authorization"; learn.microsoft.com, "Azure built-in roles for

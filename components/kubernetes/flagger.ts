@@ -9,8 +9,12 @@
  *   apex Service when the analysis passes). It needs nothing in the request path: no Istio add-on,
  *   no ingress controller whose canary annotations Flagger must own, no Gateway API
  *   implementation. Traffic does not shift by weight: the canary gets the load a tester sends
- *   during the analysis, then all traffic at promotion. Gradual shifting needs a router
- *   (`nginx`, `istio`, `gatewayapi`), which can be added later by changing meshProvider.
+ *   during the analysis, then all traffic at promotion. Where the platform runs the application
+ *   routing add-on (docs/ingress.md), a Canary with `spec.provider: nginx` and an `ingressRef`
+ *   shifts its Ingress's traffic by weight instead: the provider is per Canary, for metrics too
+ *   (flagger pkg/controller/scheduler_metrics.go), so the global one stays `kubernetes` and
+ *   tenants without ingress keep blue/green. NGINX's request metrics reach this Prometheus
+ *   through the controller pods' `prometheus.io/scrape` annotations.
  * - Metrics: with the Kubernetes provider Flagger's built-in `request-success-rate` and
  *   `request-duration` query the application's own `http_request_duration_seconds` histogram,
  *   labelled `kubernetes_namespace` and `kubernetes_pod_name` (flagger pkg/metrics/observers

@@ -21,6 +21,7 @@ import { FluxNotifications, NotificationTarget } from "../kubernetes/notificatio
 import { GitSource } from "./git-source";
 import { TenantIdentities, TenantIdentitySpec } from "./identities";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant } from "./namespace";
+import type { TenantIngressClaims } from "./ingress-policy";
 import type { LimitsArgs, PolicyRule, QuotaArgs, ServiceExposure } from "./namespace-policy";
 import { FluxSources, FluxSourcesArgs } from "./sources";
 import { TenantSops } from "./sops";
@@ -55,6 +56,8 @@ export interface TenantSpec {
   registryPushers: RegistryPusher[];
   /** Flux alerts for the tenant's namespace, to webhooks of its own (the addresses come apart, as secrets). */
   notifications: Omit<NotificationTarget, "address">[];
+  /** The hosts and platform Key Vault certificates the tenant's Ingresses may name; undefined: none. */
+  ingress?: TenantIngressClaims;
 }
 
 /**
@@ -100,6 +103,8 @@ export interface TenantPlatform extends TenantCluster {
     ingressFrom: AddonPeer[];
     /** Flagger's controller, the only client of a tenant's load tester; undefined: no Flagger. */
     loadTesterClient?: AddonPeer;
+    /** The application routing add-on runs; certificates come from this Key Vault. Undefined: no ingress controller. */
+    ingress?: { keyVaultName: pulumi.Input<string> };
   };
 }
 
@@ -180,6 +185,7 @@ export class GitOpsTenant extends pulumi.ComponentResource {
         },
         allowIngressFromAddons: platform.addons.ingressFrom.length > 0 ? platform.addons.ingressFrom : undefined,
         flaggerLoadTester: tenant.loadTester && platform.addons.loadTesterClient ? { flagger: platform.addons.loadTesterClient } : undefined,
+        ingress: platform.addons.ingress && { claims: tenant.ingress ?? { hosts: [], certificates: [] }, keyVaultName: platform.addons.ingress.keyVaultName },
       },
       { parent: this, aliases: [formerParent] },
     );

@@ -532,7 +532,7 @@ export interface WorkloadPolicyOptions {
  *   the address; refusing the opening is what a tenant cannot undo. Ingress rules are not
  *   examined (IMDS does not connect to pods);
  * - a Service of type LoadBalancer or NodePort, or with `spec.externalIPs`, unless
- *   `options.services` allows that form.
+ *   `options.services` allows that form; a Service of type ExternalName, always.
  * Errors (a missing field in an unexpected shape) refuse too (failurePolicy Fail).
  */
 export function tenantWorkloadPolicy(namespace: string, options: WorkloadPolicyOptions = {}) {
@@ -542,6 +542,14 @@ export function tenantWorkloadPolicy(namespace: string, options: WorkloadPolicyO
     `request.resource.resource != 'networkpolicies' || !has(object.spec.egress) || object.spec.egress.all(rule, ${condition})`;
   const serviceRule = (condition: string) => `request.resource.resource != 'services' || !has(object.spec) || ${condition}`;
   const serviceValidations = [
+    // An ExternalName Service is a DNS alias the ingress controller resolves and proxies to, from
+    // its own namespace: `<svc>.<other-namespace>.svc.cluster.local` would route this tenant's
+    // hosts to another namespace's pods that never published anything (CVE-2021-25740, and
+    // ingress-nginx's documented ExternalName upstreams). Refused for every tenant.
+    {
+      expression: serviceRule(`!has(object.spec.type) || object.spec.type != 'ExternalName'`),
+      message: `Services of type ExternalName are not allowed in ${namespace}: an ingress controller or proxy following the alias would reach another namespace's Services (CVE-2021-25740)`,
+    },
     ...(services.loadBalancer
       ? []
       : [{ expression: serviceRule(`!has(object.spec.type) || object.spec.type != 'LoadBalancer'`), message: `Services of type LoadBalancer are not allowed in ${namespace} (tenants[].services.loadBalancer)` }]),

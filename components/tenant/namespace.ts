@@ -23,6 +23,7 @@ import {
   workloadPolicyName,
 } from "./namespace-policy";
 import { LOADTESTER_NAME, LOADTESTER_POD_LABELS, loadTesterPodSpec, loadTesterServiceSpec } from "./load-tester";
+import { appRoutingController, ingressPolicyName, TenantIngressClaims, tenantIngressPolicy } from "./ingress-policy";
 
 import { DEFAULT_FLUX_NAMESPACE, RECONCILER_SERVICE_ACCOUNT } from "../kubernetes/flux-install";
 
@@ -70,6 +71,13 @@ export interface TenantArgs {
    * flaggerController) may connect to it. Undefined: none.
    */
   flaggerLoadTester?: { flagger: AddonPeer; image?: string };
+  /**
+   * The platform runs the application routing add-on (ingress-policy.ts): the tenant's Ingresses
+   * may name only `claims` (refused at admission otherwise, hosts and certificates of the
+   * platform Key Vault `keyVaultName`), and the controller's pods may connect in only when the
+   * tenant claims a host. Undefined: no controller, no policy.
+   */
+  ingress?: { claims: TenantIngressClaims; keyVaultName: pulumi.Input<string> };
 }
 
 /**
@@ -80,7 +88,7 @@ function namespaceAdmissionPolicy(
   resourceName: string,
   policyName: string,
   namespace: string,
-  spec: k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec,
+  spec: pulumi.Input<k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec>,
   labels: Record<string, string>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding {
@@ -166,13 +174,25 @@ export class Tenant extends pulumi.ComponentResource {
     const policies = networkPolicies({
       restrictEgress: args.restrictEgress ?? true,
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
-      allowIngressFromAddons: args.allowIngressFromAddons,
+      allowIngressFromAddons: [...(args.allowIngressFromAddons ?? []), ...(args.ingress && args.ingress.claims.hosts.length > 0 ? [appRoutingController()] : [])],
       vaultEgress: args.vaultEgress,
       loadTester: args.flaggerLoadTester ? { flagger: args.flaggerLoadTester.flagger } : undefined,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).
     const guardrailBinding = namespaceAdmissionPolicy(`${name}-guardrails`, guardrailPolicyName(args.namespace), args.namespace, tenantGuardrailPolicy(args.namespace, args.groups.admins, GUARDRAIL_LABEL), labels, child);
     namespaceAdmissionPolicy(`${name}-workloads`, workloadPolicyName(args.namespace), args.namespace, tenantWorkloadPolicy(args.namespace, { services: args.services }), labels, child);
+    // Flux applies the tenant's Git content only once its Ingresses are held to its hosts.
+    const ingress = args.ingress;
+    const ingressBinding = ingress
+      ? namespaceAdmissionPolicy(
+          `${name}-ingress`,
+          ingressPolicyName(args.namespace),
+          args.namespace,
+          pulumi.output(ingress.keyVaultName).apply((vault) => tenantIngressPolicy(args.namespace, ingress.claims, vault)),
+          labels,
+          child,
+        )
+      : undefined;
     for (const policy of policies) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
@@ -200,7 +220,7 @@ export class Tenant extends pulumi.ComponentResource {
 
     this.namespace = namespace;
     this.serviceAccountName = serviceAccount.metadata.name;
-    this.ready = [this.namespaceResource, serviceAccount, role, binding];
+    this.ready = [this.namespaceResource, serviceAccount, role, binding, ...(ingressBinding ? [ingressBinding] : [])];
     this.registerOutputs({ namespace: this.namespace, serviceAccountName: this.serviceAccountName });
   }
 }

@@ -985,6 +985,44 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "tenant-ingress-admission": [
+    {
+      title: "api's Ingress binding only warns: api's namespace is unguarded, and its allowance for the controller with it",
+      stack: "prod",
+      change: (rs) => {
+        props(rs, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding", "platform-api-ingress").spec.validationActions = ["Warn"];
+      },
+      expected: [
+        expect("tenant-ingress-admission", "mandatory", "kubernetes:core/v1:Namespace", "platform-api", "tenant namespace api has no Deny binding of an Ingress admission policy: its Ingresses could take any host at the shared controller"),
+        expect(
+          "tenant-ingress-admission",
+          "mandatory",
+          "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+          "platform-api-allow-ingress-from-app-routing-nginx",
+          "platform-api-allow-ingress-from-app-routing-nginx: admits app-routing-system into api, which has no Ingress admission binding",
+        ),
+      ],
+    },
+  ],
+  "app-routing-grants-scoped": [
+    {
+      title: "the add-on's grant for web-tls widened to the whole platform vault",
+      stack: "prod",
+      change: (rs) => {
+        const grant = props(rs, "azure-native:authorization:RoleAssignment", "platform-app-routing-cert-web-tls");
+        grant.scope = String(grant.scope).replace(/\/secrets\/web-tls$/, "");
+      },
+      expected: [
+        expect(
+          "app-routing-grants-scoped",
+          "mandatory",
+          "azure-native:authorization:RoleAssignment",
+          "platform-app-routing-cert-web-tls",
+          `platform-app-routing-cert-web-tls: the application routing add-on gets a Key Vault role on /subscriptions/3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b/resourceGroups/rg-gitops-prod/providers/Microsoft.KeyVault/vaults/kv-prod-ft4sdp; grant it on each certificate's secret (<vault>/secrets/<name>) only`,
+        ),
+      ],
+    },
+  ],
   "flagger-loadtester-own-namespace": [
     {
       title: "web's load tester without -namespace-regexp, and with an unanchored one",
