@@ -28,6 +28,8 @@ import { checkTenantAccess } from "./rules-tenant-access";
 import { checkKubernetesLimits } from "./rules-kubernetes";
 import { checkResourceGroup } from "./rules-resource-group";
 import { checkTenantRuntime } from "./rules-runtime";
+import { checkVaultOidc } from "./rules-vault-oidc";
+import { checkTenantEgress } from "./rules-tenant-egress";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -59,6 +61,8 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkKubernetesLimits(config, report);
   checkResourceGroup(config, report);
   checkTenantRuntime(config, report);
+  checkVaultOidc(config, report);
+  checkTenantEgress(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */
