@@ -28,7 +28,7 @@ import { Flagger, flaggerController, flaggerScraper } from "./kubernetes/flagger
 import { Flux, FluxArgs } from "./kubernetes/flux";
 import { DEFAULT_FLUX_NAMESPACE } from "./kubernetes/flux-install";
 import type { NotificationTarget } from "./kubernetes/notifications";
-import { HashiCorpVault, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
+import { HashiCorpVault, HashiCorpVaultOidcArgs, VAULT_RELEASE_NAME, vaultServerEndpoint, VaultSettings } from "./kubernetes/vault";
 import type { TenantAccess } from "./kubernetes/vault-bootstrap";
 import { chartFullname } from "./kubernetes/vault-config";
 import { SealedSecrets, SealedSecretsSettings } from "./kubernetes/sealed-secrets";
@@ -107,8 +107,8 @@ export interface GitOpsPlatformArgs {
   githubOwner?: string;
   /** The CI identities; undefined: none. */
   ci?: PlatformCiSettings;
-  /** HashiCorp Vault's settings; undefined: no Vault. */
-  vault?: VaultSettings;
+  /** HashiCorp Vault's settings (and people's OIDC login, when `oidc` is set); undefined: no Vault. */
+  vault?: VaultSettings & { oidc?: HashiCorpVaultOidcArgs };
   /** Each tenant's container registry; undefined: none. */
   registry?: { sku: RegistrySku };
   /** Sealed Secrets' settings; undefined: no controller. */
@@ -492,7 +492,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
         location: args.location,
         tenantId: this.keyVault.tenantId,
         // Per application; every service account of a namespace only where config says so.
-        tenants: args.tenants.map((t) => ({ name: t.name, namespace: t.namespace, ...t.vault })),
+        tenants: args.tenants.map((t) => ({ name: t.name, namespace: t.namespace, ...t.vault, adminGroups: t.groups.admins })),
         protect: args.protect,
         tags: this.tags,
       },

@@ -14,6 +14,7 @@ import { tenantSecretsNotShared } from "./rules/tenant-secrets";
 import { VAULT_POLICIES } from "./rules/vault";
 import { CONTAINER_REGISTRY_POLICIES } from "./rules/container-registry";
 import { vaultTenantAccessScoped } from "./rules/vault-tenants";
+import { vaultOidcScoped } from "./rules/vault-oidc";
 import { flaggerLoadTesterOwnNamespace, flaggerNoCrossNamespaceRefs } from "./rules/flagger";
 import { tenantIdentitiesIsolated } from "./rules/tenant-identities";
 import { sealedSecretsControllerLockedDown } from "./rules/sealed-secrets";
@@ -35,6 +36,7 @@ export const PLATFORM_POLICIES: readonly PlatformPolicy[] = [
   statefulResourcesProtected,
   tenantSecretsNotShared,
   vaultTenantAccessScoped,
+  vaultOidcScoped,
   flaggerNoCrossNamespaceRefs,
   flaggerLoadTesterOwnNamespace,
   tenantIdentitiesIsolated,

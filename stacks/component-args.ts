@@ -14,7 +14,7 @@ import {
   type PlatformMonitoringSettings,
   type PlatformTenantSpec,
 } from "../components/platform";
-import type { VaultSettings } from "../components/kubernetes/vault";
+import type { HashiCorpVaultOidcArgs, VaultSettings } from "../components/kubernetes/vault";
 import { platformResourceGroupName } from "../components/platform-resource-group";
 import type { SealedSecretsSettings } from "../components/kubernetes/sealed-secrets";
 import { isProduction } from "./environments";
@@ -38,10 +38,12 @@ export function keyVaultArgs(keyVault: KeyVaultConfig): KeyVaultSettingsArgs {
   };
 }
 
-/** The `vault` section as HashiCorpVault settings; `enabled` decides whether there is one. */
-export function hashiCorpVaultArgs(vault: VaultConfig): VaultSettings {
-  const { enabled, ...settings } = vault;
-  return settings;
+/** The `vault` section as HashiCorpVault settings; `enabled` decides whether there is one, `oidc.enabled` whether people log in. */
+export function hashiCorpVaultArgs(vault: VaultConfig): VaultSettings & { oidc?: HashiCorpVaultOidcArgs } {
+  const { enabled, oidc, ...settings } = vault;
+  // rules-vault-oidc.ts requires clientId and clientSecretName when enabled.
+  if (!oidc.enabled || !oidc.clientId || !oidc.clientSecretName) return settings;
+  return { ...settings, oidc: { clientId: oidc.clientId, clientSecretName: oidc.clientSecretName, adminGroups: oidc.adminGroups, uiAddresses: oidc.uiAddresses } };
 }
 
 /** The `monitoring` section as the platform's monitoring settings; `enabled` decides whether there are any. */
@@ -63,6 +65,7 @@ export function tenantSpec(tenant: TenantConfig): PlatformTenantSpec {
     groups: tenant.groups,
     quota: tenant.quota,
     services: tenant.services,
+    egress: tenant.egress,
     loadTester: tenant.flagger.loadTester,
     limits: tenant.limits,
     extraApiAccess: tenant.extraApiAccess,

@@ -268,6 +268,21 @@ const tenantVaultSchema = z.strictObject({
     .default([]),
 });
 
+/** One entry of a tenant's egress allow list (issue 30, item 3); rules-tenant-egress.ts judges the blocks. */
+const tenantEgressSchema = z.strictObject({
+  cidr: cidr.describe("IPv4 block outside the cluster, e.g. 203.0.113.0/24 (one address: /32)."),
+  except: z.array(cidr).default([]).describe("Blocks inside cidr left out; must cover every platform range cidr holds (e.g. 0.0.0.0/0 needs the link-local, pod, service and node ranges here)."),
+  ports: z
+    .array(
+      z.strictObject({
+        port: z.int().min(1).max(65535),
+        protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
+      }),
+    )
+    .min(1)
+    .describe("At least one: an allowance on every port is not what this list makes."),
+});
+
 /** An API group as RBAC names it: "" for core, else a DNS subdomain such as flagger.app. */
 const apiGroup = z.string().regex(/^$|^\*$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
   error: 'must be an API group such as flagger.app ("" for the core group)',
@@ -458,6 +473,12 @@ function tenantSchema(environment: string) {
       .describe("The tenant's use of Flagger (flagger.enabled)."),
     vault: tenantVaultSchema.prefault({}).describe("The tenant's Vault access: kubernetes auth roles per application."),
     ingress: tenantIngressSchema,
+    egress: z
+      .array(tenantEgressSchema)
+      .default([])
+      .describe(
+        "More destinations the tenant's pods may reach beyond the default (DNS, their own namespace, Vault): IPv4 blocks outside the cluster on named ports (docs/tenant-egress.md). Never the metadata address, the platform's pod, service or node ranges.",
+      ),
     extraApiAccess: z
       .array(extraApiAccessRule)
       .default([])
@@ -530,8 +551,28 @@ function vaultSchema(p: EnvironmentDefaults) {
     recoveryThreshold: z.int().min(1).max(10).default(VAULT_DEFAULTS.recoveryThreshold),
     ui: z.boolean().default(VAULT_DEFAULTS.ui),
     kvMount: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "must be a mount path such as secret" }).default(VAULT_DEFAULTS.kvMount),
+    oidc: vaultOidcSchema.prefault({}).describe("People's login to Vault with their Entra identity (CLI and UI): docs/vault-access.md."),
   });
 }
+
+/** Vault's OIDC auth method with an app registration the operator names (issue 30, item 2). */
+const vaultOidcSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Let people log in with Entra ID: vault.oidc.adminGroups get an admin policy, each tenant's groups.admins a write policy on its own KV subtree."),
+  clientId: uuid.optional().describe("Application (client) id of the existing app registration (groupMembershipClaims: SecurityGroup); required when enabled."),
+  clientSecretName: z
+    .string()
+    .regex(/^[0-9a-zA-Z-]{1,127}$/, { error: "must be a Key Vault secret name (letters, digits and '-')" })
+    .optional()
+    .describe("Name of the secret in the platform's Key Vault holding the app registration's client secret (never the secret itself); required when enabled."),
+  adminGroups: z.array(uuid).default([]).describe("Entra groups whose members get Vault's platform admin policy; never a tenant's admin group."),
+  uiAddresses: z
+    .array(z.string().regex(/^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/, { error: "must be an https:// address without a path, such as https://vault.example.com" }))
+    .default([])
+    .describe("Addresses the Vault UI is reached at besides kubectl port-forward (https://localhost:8200); each must be a redirect URI of the app registration. Needs vault.ui."),
+});
 
 /** An ARM resource id such as /subscriptions/<id>/resourceGroups/<group>/providers/microsoft.insights/actionGroups/<name>. */
 const actionGroupId = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/microsoft\.insights\/actionGroups\/[^/]+$/i, {

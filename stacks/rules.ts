@@ -29,6 +29,8 @@ import { checkKubernetesLimits } from "./rules-kubernetes";
 import { checkResourceGroup } from "./rules-resource-group";
 import { checkTenantRuntime } from "./rules-runtime";
 import { checkIngress } from "./rules-ingress";
+import { checkVaultOidc } from "./rules-vault-oidc";
+import { checkTenantEgress } from "./rules-tenant-egress";
 
 type Path = (string | number)[];
 type Report = (path: Path, message: string) => void;
@@ -61,6 +63,8 @@ export function checkPlatformRules(config: ParsedPlatform, ctx: z.RefinementCtx,
   checkResourceGroup(config, report);
   checkTenantRuntime(config, report);
   checkIngress(config, report);
+  checkVaultOidc(config, report);
+  checkTenantEgress(config, report);
 }
 
 /** Tags the platform puts on every Azure resource besides the configured ones (components/platform.ts). */

@@ -48,6 +48,14 @@ const REACHED: Reached[] = [
   { file: "kubernetes/sealed-secrets.ts", fragment: "keyGenerations must be an integer", edit: (p) => (p.sealedSecrets = { enabled: true, keyGenerations: 21 }), problem: "sealedSecrets.keyGenerations: " },
   { file: "kubernetes/vault-bootstrap.ts", fragment: "Vault bootstrap: ${message}", edit: (p) => (p.vault = { ...p.vault, kvMount: "Secret/kv" }), problem: "vault.kvMount: must be a mount path" },
   {
+    file: "kubernetes/vault-oidc.ts",
+    fragment: "Vault OIDC: ${message}",
+    stack: "prod",
+    edit: (p) => (p.vault.oidc.adminGroups = [web(p).groups.admins[0]]),
+    problem: "tenants[0].groups.admins[0]: 8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01 is also in vault.oidc.adminGroups",
+  },
+  { file: "tenant/namespace-policy.ts", fragment: "names no port", edit: (p) => (web(p).egress = [{ cidr: "198.51.100.0/24", ports: [] }]), problem: "tenants[0].egress[0].ports: must have at least 1" },
+  {
     file: "tenant/identities.ts",
     fragment: "may not get ${role} on",
     edit: (p) => (web(p).identities[0].roles = [{ role: "AcrPull", scope: "keyVault" }]),

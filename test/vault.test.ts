@@ -11,7 +11,8 @@ import { validateKubernetesObjects } from "../synth/validate";
 import { REDACTED } from "../synth/redact";
 import { dependsOn, run, TestRun } from "./helpers";
 
-const SETTINGS: VaultConfig = {
+// The oidc section is the component's oidc args, not config (stacks/component-args.ts maps it).
+const SETTINGS: Omit<VaultConfig, "oidc"> = {
   enabled: true,
   version: "1.20.4",
   chartVersion: "0.31.0",
@@ -29,7 +30,7 @@ const TENANTS = [
   { name: "beta", namespace: "team-beta", roles: [{ name: "app", serviceAccounts: ["app"], paths: ["app/*"] }] },
 ];
 
-function program(settings: Partial<VaultConfig> = {}, protect = false) {
+function program(settings: Partial<Omit<VaultConfig, "oidc">> = {}, protect = false) {
   return () => {
     const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
     const keyVault = new KeyVault("kv", { resourceGroupName: "rg-platform", location: "westeurope", environment: "test", protect });

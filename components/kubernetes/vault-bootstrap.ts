@@ -9,6 +9,20 @@
  */
 import { createHash } from "node:crypto";
 import { VAULT_AUDIENCE } from "./vault-config";
+import {
+  OIDC_ADMIN_POLICY,
+  OIDC_GROUP_PREFIX,
+  OIDC_MOUNT,
+  OIDC_ROLE,
+  OIDC_TENANT_POLICY_PREFIX,
+  oidcConfigBody,
+  oidcGroupMappings,
+  oidcPolicies,
+  oidcRoleBody,
+  OidcTenant,
+  validateOidcInput,
+  VaultOidcInput,
+} from "./vault-oidc";
 
 /**
  * One application of a tenant: these service accounts of the tenant's namespace, and only they,
@@ -41,6 +55,8 @@ export interface TenantAccess {
   namespaceWide?: boolean;
   /** Per application: a policy on its paths and a role bound to exactly its service accounts. */
   roles?: VaultAppRole[];
+  /** Entra group object ids of the tenant's admins: with `BootstrapInput.oidc`, they write the tenant's whole subtree. */
+  adminGroups?: string[];
 }
 
 export interface BootstrapInput {
@@ -63,6 +79,11 @@ export interface BootstrapInput {
   /** File audit log on the audit volume; null for none. Default /vault/audit/vault_audit.log. */
   auditFilePath?: string | null;
   tenants: TenantAccess[];
+  /**
+   * People's login through Entra ID (vault-oidc.ts); undefined: no OIDC, and a mount an earlier
+   * run enabled is disabled again (with its groups and policies).
+   */
+  oidc?: VaultOidcInput;
   /** A memory-backed directory for the init response and secret files. Default /tmp/vault-bootstrap. */
   workDir?: string;
 }
@@ -240,6 +261,107 @@ function validate(input: BootstrapInput): void {
       }
     }
   }
+  if (input.oidc) validateOidcInput(input.oidc, oidcTenants(input.tenants));
+}
+
+function oidcTenants(tenants: TenantAccess[]): OidcTenant[] {
+  return tenants.map((t) => ({ name: t.name, adminGroups: t.adminGroups ?? [] }));
+}
+
+/**
+ * The script's OIDC part: `configure_oidc` (enable the mount, its config with the client secret
+ * read from Key Vault into a file, the role, the policies, one external group per Entra group and
+ * its alias, stale ones pruned) or, without OIDC, `configure_oidc` that disables a mount an
+ * earlier run left. The client secret goes from Key Vault to a file to jq's --rawfile: never an argv.
+ */
+function renderOidcSection(input: BootstrapInput): string {
+  const oidc = input.oidc;
+  const tenantsWithGroups = oidc ? oidcTenants(input.tenants) : [];
+  const keepPolicies = oidc ? oidcPolicies(input.kvMount, tenantsWithGroups).map((p) => p.name) : [];
+  const keepGroups = oidc ? oidcGroupMappings(oidc.adminGroups, tenantsWithGroups).map((g) => g.group) : [];
+  const prune = `readonly OIDC_POLICIES=${shellQuote(keepPolicies.join(" "))}
+readonly OIDC_GROUPS=${shellQuote(keepGroups.join(" "))}
+
+# OIDC's groups and policies that config no longer names: their members lose the access.
+prune_oidc() {
+  local name status
+  status=$(request LIST identity/group/name) || die "LIST /v1/identity/group/name: no answer from $VAULT_ADDR"
+  case "$status" in
+    2??)
+      for name in $(jq -r --arg prefix ${shellQuote(OIDC_GROUP_PREFIX)} '.data.keys[] | select(startswith($prefix))' "$RESPONSE"); do
+        case " $OIDC_GROUPS " in *" $name "*) continue ;; esac
+        call DELETE "identity/group/name/$name"
+        log "removed stale group $name"
+      done ;;
+    404) ;; # Vault answers 404 to a LIST with nothing to list.
+    *) die "LIST /v1/identity/group/name answered HTTP $status: $(vault_errors)" ;;
+  esac
+  call LIST sys/policies/acl
+  for name in $(jq -r --arg prefix ${shellQuote(OIDC_TENANT_POLICY_PREFIX)} --arg admin ${shellQuote(OIDC_ADMIN_POLICY)} '.data.keys[] | select(startswith($prefix) or . == $admin)' "$RESPONSE"); do
+    case " $OIDC_POLICIES " in *" $name "*) continue ;; esac
+    call DELETE "sys/policies/acl/$name"
+    log "removed stale policy $name"
+  done
+}
+`;
+  if (!oidc) {
+    return `${prune}
+configure_oidc() {
+  if has_key sys/auth ${OIDC_MOUNT}/; then
+    call DELETE sys/auth/${OIDC_MOUNT}
+    log "disabled the ${OIDC_MOUNT} auth method (vault.oidc is off)"
+  fi
+  prune_oidc
+}`;
+  }
+  const policies = oidcPolicies(input.kvMount, tenantsWithGroups);
+  const groups = oidcGroupMappings(oidc.adminGroups, tenantsWithGroups);
+  const lines = [
+    ...policies.map((p) => heredoc(`policy_json <<HEREDOC | write_json ${shellQuote(`sys/policies/acl/${p.name}`)}`, p.hcl, "POLICY")),
+    ...groups.map((g) => `oidc_group ${shellQuote(g.group)} ${shellQuote(g.alias)} ${shellQuote(JSON.stringify(g.policies))}`),
+  ];
+  return `${prune}
+readonly OIDC_SECRET_NAME=${shellQuote(oidc.clientSecretName)}
+
+# oidc_group NAME ALIAS POLICIES_JSON: the external group NAME with these policies, aliased to the
+# Entra group object id ALIAS on the oidc mount; an alias already right is left alone (a second
+# create is refused by Vault), a wrong one is rewritten.
+oidc_group() {
+  local id alias_id alias_name alias_accessor
+  jq -n --argjson policies "$3" '{type: "external", policies: $policies}' >"$BODY"
+  call POST "identity/group/name/$1" "$BODY"
+  call GET "identity/group/name/$1"
+  id=$(jq -r '.data.id' "$RESPONSE")
+  alias_id=$(jq -r '.data.alias.id // ""' "$RESPONSE")
+  alias_name=$(jq -r '.data.alias.name // ""' "$RESPONSE")
+  alias_accessor=$(jq -r '.data.alias.mount_accessor // ""' "$RESPONSE")
+  if [ "$alias_name" = "$2" ] && [ "$alias_accessor" = "$OIDC_ACCESSOR" ]; then return 0; fi
+  jq -n --arg name "$2" --arg accessor "$OIDC_ACCESSOR" --arg id "$id" '{name: $name, mount_accessor: $accessor, canonical_id: $id}' >"$BODY"
+  if [ -n "$alias_id" ]; then call POST "identity/group-alias/id/$alias_id" "$BODY"; else call POST identity/group-alias "$BODY"; fi
+  log "group $1: members of Entra group $2 get $3"
+}
+
+configure_oidc() {
+  if ! has_key sys/auth ${OIDC_MOUNT}/; then
+    printf '%s' '{"type":"oidc"}' >"$BODY"
+    call POST sys/auth/${OIDC_MOUNT} "$BODY"
+    log "enabled the ${OIDC_MOUNT} auth method"
+  fi
+  call GET sys/auth
+  OIDC_ACCESSOR=$(jq -r '(.data // .)["${OIDC_MOUNT}/"].accessor // ""' "$RESPONSE")
+  [ -n "$OIDC_ACCESSOR" ] || die "the ${OIDC_MOUNT} auth method has no accessor"
+  load_secret "$OIDC_SECRET_NAME" "$WORK/oidc-client-secret"
+  [ -s "$WORK/oidc-client-secret" ] || die "Key Vault secret $OIDC_SECRET_NAME (the app registration's client secret) is empty"
+  jq --rawfile secret "$WORK/oidc-client-secret" '. + {oidc_client_secret: $secret}' >"$BODY" <<'CONFIG'
+${JSON.stringify(oidcConfigBody(oidc))}
+CONFIG
+  rm -f "$WORK/oidc-client-secret"
+  call POST auth/${OIDC_MOUNT}/config "$BODY"
+  rm -f "$BODY"
+${heredoc(`write_json ${shellQuote(`auth/${OIDC_MOUNT}/role/${OIDC_ROLE}`)} <<HEREDOC`, JSON.stringify(oidcRoleBody(oidc)), "ROLE")}
+${lines.join("\n")}
+  prune_oidc
+}`;
 }
 
 /**
@@ -646,6 +768,8 @@ ${policies.join("\n")}
   prune_tenants
 }
 
+${renderOidcSection(input)}
+
 main() {
   azure_login
   wait_for "$INIT_ADDR" "200 429 472 473 501 503"
@@ -665,6 +789,7 @@ main() {
   configure_kubernetes_auth
   configure_kv
   configure_tenants
+  configure_oidc
   revoke_token || die "could not revoke this run's root token"
   ISSUED=0
   log "revoked this run's root token"

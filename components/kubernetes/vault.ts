@@ -137,6 +137,23 @@ export interface HashiCorpVaultArgs extends VaultSettingsArgs {
   protect?: boolean;
   /** Azure tags for the managed identities. */
   tags?: pulumi.Input<Record<string, string>>;
+  /**
+   * People's login through Entra ID (vault-oidc.ts): platform admins get an admin policy, each
+   * tenant's `adminGroups` a write policy on its own subtree. Undefined: no OIDC login.
+   */
+  oidc?: HashiCorpVaultOidcArgs;
+}
+
+/** An existing Entra app registration Vault's OIDC login uses. */
+export interface HashiCorpVaultOidcArgs {
+  /** Application (client) id of the app registration (groupMembershipClaims: SecurityGroup; the redirect URIs of docs/vault-access.md). */
+  clientId: string;
+  /** Name of the Key Vault secret, in `keyVault`, holding the app registration's client secret; read by the bootstrap Job only. */
+  clientSecretName: string;
+  /** Entra group object ids of the platform's Vault admins. */
+  adminGroups: string[];
+  /** More https:// addresses the UI is reached at (besides the port-forward one). Default none. */
+  uiAddresses?: string[];
 }
 
 /**
@@ -391,7 +408,8 @@ export class HashiCorpVault extends pulumi.ComponentResource {
       k8sOpts,
     );
 
-    const script = args.keyVault.name.apply((keyVaultName) =>
+    const directory = pulumi.output(args.tenantId ?? args.keyVault.tenantId);
+    const script = pulumi.all([args.keyVault.name, directory]).apply(([keyVaultName, tenantId]) =>
       renderBootstrapScript({
         initAddress: `https://${podHost(ctx.fullname, 0)}:${API_PORT}`,
         activeAddress: `https://${ctx.fullname}-active.${ctx.ns}.svc:${API_PORT}`,
@@ -403,6 +421,14 @@ export class HashiCorpVault extends pulumi.ComponentResource {
         kvMount: settings.kvMount,
         auditFilePath: `${AUDIT_PATH}/vault_audit.log`,
         tenants: args.tenants,
+        oidc: args.oidc && {
+          tenantId,
+          clientId: args.oidc.clientId,
+          clientSecretName: args.oidc.clientSecretName,
+          adminGroups: args.oidc.adminGroups,
+          uiAddresses: args.oidc.uiAddresses ?? [],
+          ui: settings.ui,
+        },
         workDir: `${WORK_DIR}/vault-bootstrap`,
       }),
     );

@@ -22,7 +22,7 @@ import { GitSource } from "./git-source";
 import { TenantIdentities, TenantIdentitySpec } from "./identities";
 import { RECONCILER_SERVICE_ACCOUNT, Tenant } from "./namespace";
 import type { TenantIngressClaims } from "./ingress-policy";
-import type { LimitsArgs, PolicyRule, QuotaArgs, ServiceExposure } from "./namespace-policy";
+import type { EgressAllowance, LimitsArgs, PolicyRule, QuotaArgs, ServiceExposure } from "./namespace-policy";
 import { FluxSources, FluxSourcesArgs } from "./sources";
 import { TenantSops } from "./sops";
 
@@ -37,6 +37,8 @@ export interface TenantSpec {
   limits: LimitsArgs;
   /** Service forms beyond ClusterIP the tenant may publish (LoadBalancer, NodePort, externalIPs). */
   services: ServiceExposure;
+  /** More egress destinations than the default-deny leaves (IPv4 blocks and ports). Default none. */
+  egress?: EgressAllowance[];
   /** A Flagger load tester in the namespace, serving only this namespace's Canaries (when the platform runs Flagger). */
   loadTester: boolean;
   /** More API the tenant's Git content may manage in its namespace. */
@@ -177,6 +179,7 @@ export class GitOpsTenant extends pulumi.ComponentResource {
         services: tenant.services,
         limits: tenant.limits,
         vaultEgress: platform.vaultEgress,
+        egressAllowList: tenant.egress,
         reconcilerAccess: {
           extraRules: tenant.extraApiAccess,
           sealedSecrets: platform.addons.sealedSecrets,

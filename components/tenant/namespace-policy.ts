@@ -317,6 +317,59 @@ export interface NetworkPolicyOptions {
    * connect to it, and the same-namespace allowance leaves it out. Undefined: no load tester.
    */
   loadTester?: { flagger: AddonPeer };
+  /** With restricted egress, more destinations the tenant's pods may reach (tenantEgressPolicy). Default none. */
+  egressAllowList?: EgressAllowance[];
+}
+
+/** One destination of a tenant's egress allow list: an IPv4 block (minus `except`) on these ports. */
+export interface EgressAllowance {
+  /** IPv4 block in CIDR form, e.g. 203.0.113.0/24. */
+  cidr: string;
+  /** Blocks inside `cidr` left out. Default none. */
+  except?: string[];
+  /** At least one: a destination on every port is not an allowance this list makes. */
+  ports: { port: number; protocol?: "TCP" | "UDP" | "SCTP" }[];
+}
+
+/**
+ * Whether the IPv4 block `cidr` holds `address`; false for anything not `a.b.c.d/n`. The same
+ * arithmetic as cidrHoldsMetadataAddress's CEL.
+ */
+function blockHolds(cidr: string, address: string): boolean {
+  const [base, prefixText] = cidr.split("/");
+  const prefix = Number(prefixText);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(base) || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return false;
+  const size = 2 ** (32 - prefix);
+  return Math.floor(ipv4Number(base) / size) === Math.floor(ipv4Number(address) / size);
+}
+
+/**
+ * The tenant's allow list as one NetworkPolicy, `allow-listed-egress`: one rule per entry, its
+ * block and its ports. A block that holds the instance metadata address gets it in `except`
+ * when no except entry holds it already, so the policy passes the tenant workload policy's
+ * IMDS check (tenantWorkloadPolicy) whatever the caller passed; the stack config refuses such
+ * entries before this (stacks/rules-tenant-egress.ts). Undefined for an empty list.
+ */
+export function egressAllowListPolicy(allowList: EgressAllowance[]): NetworkPolicySpec | undefined {
+  if (allowList.length === 0) return undefined;
+  return {
+    name: "allow-listed-egress",
+    spec: {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: allowList.map((entry) => {
+        if (entry.ports.length === 0) throw new Error(`egress allow list: ${entry.cidr} names no port`);
+        const except = [...(entry.except ?? [])];
+        if (blockHolds(entry.cidr, INSTANCE_METADATA_ADDRESS) && !except.some((e) => blockHolds(e, INSTANCE_METADATA_ADDRESS))) {
+          except.push(`${INSTANCE_METADATA_ADDRESS}/32`);
+        }
+        return {
+          to: [{ ipBlock: { cidr: entry.cidr, ...(except.length > 0 ? { except } : {}) } }],
+          ports: entry.ports.map((p) => ({ protocol: p.protocol ?? "TCP", port: p.port })),
+        };
+      }),
+    },
+  };
 }
 
 /**
@@ -425,6 +478,8 @@ export function networkPolicies(options: NetworkPolicyOptions): NetworkPolicySpe
         },
       });
     }
+    const allowList = egressAllowListPolicy(options.egressAllowList ?? []);
+    if (allowList) policies.push(allowList);
   }
   return policies;
 }

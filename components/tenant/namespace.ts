@@ -17,6 +17,7 @@ import {
   quotaHard,
   ReconcilerAccess,
   reconcilerRules,
+  EgressAllowance,
   ServiceExposure,
   tenantGuardrailPolicy,
   tenantWorkloadPolicy,
@@ -54,6 +55,8 @@ export interface TenantArgs {
    * pod and every address but the instance metadata address (networkPolicies).
    */
   restrictEgress?: boolean;
+  /** With restricted egress, more destinations (IPv4 blocks and ports) the tenant's pods may reach. Default none. */
+  egressAllowList?: EgressAllowance[];
   /** Allow ingress from the Flux namespace. Default false: no Flux controller connects to tenant pods. */
   allowIngressFromFlux?: boolean;
   /** What the reconciler may manage beyond the base rules (add-ons, extra API groups). Default: nothing more. */
@@ -176,6 +179,7 @@ export class Tenant extends pulumi.ComponentResource {
       allowIngressFromNamespace: args.allowIngressFromFlux ? (args.fluxNamespace ?? DEFAULT_FLUX_NAMESPACE) : undefined,
       allowIngressFromAddons: [...(args.allowIngressFromAddons ?? []), ...(args.ingress && args.ingress.claims.hosts.length > 0 ? [appRoutingController()] : [])],
       vaultEgress: args.vaultEgress,
+      egressAllowList: args.egressAllowList,
       loadTester: args.flaggerLoadTester ? { flagger: args.flaggerLoadTester.flagger } : undefined,
     });
     // The tenant may add policies but not change these (tenantGuardrailPolicy).

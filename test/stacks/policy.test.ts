@@ -1208,6 +1208,36 @@ const FIXTURES: Record<string, Fixture[]> = {
       ],
     },
   ],
+  "vault-oidc-scoped": [
+    {
+      title: "prod as it is: the platform team's group gets the admin policy, each tenant's admins write their own subtree",
+      stack: "prod",
+      change: (rs) => assert.match(props(rs, CONFIG_MAP, "platform-vault-bootstrap").data["bootstrap.sh"], /^oidc_group 'entra-8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01' '8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01' '\["oidc-tenant-web"\]'$/m),
+      expected: [],
+    },
+    {
+      title: "web's admin group mapped to the admin policy too, web's write policy widened to the whole mount, a policy on the login role",
+      stack: "prod",
+      change: (rs) => {
+        const data = props(rs, CONFIG_MAP, "platform-vault-bootstrap").data;
+        data["bootstrap.sh"] = data["bootstrap.sh"]
+          .replace(`'["oidc-tenant-web"]'`, `'["oidc-platform-admin","oidc-tenant-web"]'`)
+          .replace('path "secret/data/web/*"', 'path "secret/data/*"')
+          .replace('"token_policies":[]', '"token_policies":["oidc-tenant-api"]');
+      },
+      expected: [
+        expect("vault-oidc-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: policy oidc-tenant-web: path "secret/data/*" is outside secret/web/'),
+        expect(
+          "vault-oidc-scoped",
+          "mandatory",
+          CONFIG_MAP,
+          "platform-vault-bootstrap",
+          "platform-vault-bootstrap: group entra-8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e01 carries oidc-platform-admin beside tenant policies: a tenant's admin group would administer all of Vault",
+        ),
+        expect("vault-oidc-scoped", "mandatory", CONFIG_MAP, "platform-vault-bootstrap", 'platform-vault-bootstrap: role default grants ["oidc-tenant-api"] to everyone who logs in; groups grant, the role does not'),
+      ],
+    },
+  ],
   "vault-tls-listener": [
     {
       title: "TLS switched off on the listener and in the chart",

@@ -19,6 +19,7 @@ import {
   tenantPolicyName,
   tenantRole,
 } from "../../components/kubernetes/vault-bootstrap";
+import { renderTenantWritePolicy } from "../../components/kubernetes/vault-oidc";
 
 const INPUT: BootstrapInput = {
   initAddress: "https://vault-0.vault-internal:8200",
@@ -248,6 +249,40 @@ case "$method $path" in
         "DELETE sys/policies/acl/"*) rm -f "$state/policies/\${path##*/}"; status=204 ;;
         "DELETE auth/kubernetes/role/"*) rm -f "$state/roles/\${path##*/}"; status=204 ;;
         "POST auth/token/revoke-self") printf '%s\\n' "$token" >>"$state/revoked"; status=204 body='' ;;
+        # OIDC (issue 30 item 2): the auth mount with an accessor, its config and role, external groups and their aliases.
+        "POST sys/auth/oidc") jq --slurpfile b "$data" '. + {"oidc/": ($b[0] + {accessor: "auth_oidc_5e7a"})}' "$state/auth.json" >"$state/auth.json.new" && mv "$state/auth.json.new" "$state/auth.json" ;;
+        "DELETE sys/auth/oidc") jq 'del(."oidc/")' "$state/auth.json" >"$state/auth.json.new" && mv "$state/auth.json.new" "$state/auth.json"; rm -rf "$state/groups"; mkdir -p "$state/groups"; status=204 body='' ;;
+        "POST auth/oidc/config") cp "$data" "$state/oidc_config.json" ;;
+        "POST auth/oidc/role/"*) cp "$data" "$state/oidc_role_$(basename "$path").json" ;;
+        "POST identity/group/name/"*)
+          group="$state/groups/$(basename "$path")"
+          if [ -f "$group" ]; then
+            jq --slurpfile b "$data" '. + {policies: $b[0].policies, type: $b[0].type}' "$group" >"$group.new" && mv "$group.new" "$group"; status=204 body=''
+          else
+            jq --slurpfile b "$data" --arg name "$(basename "$path")" --arg id "group-$RANDOM$RANDOM" -n '{id: $id, name: $name, type: $b[0].type, policies: $b[0].policies}' >"$group"
+            body=$(jq -c '{data: {id: .id, name: .name}}' "$group")
+          fi ;;
+        "GET identity/group/name/"*)
+          group="$state/groups/$(basename "$path")"
+          if [ -f "$group" ]; then body=$(jq -c '{data: .}' "$group"); else status=404 body='{"errors":[]}'; fi ;;
+        "LIST identity/group/name")
+          if [ -z "$(ls "$state/groups")" ]; then status=404 body='{"errors":[]}'; else body=$(ls "$state/groups" | jq -R . | jq -s -c '{data: {keys: .}}'); fi ;;
+        "DELETE identity/group/name/"*) rm -f "$state/groups/$(basename "$path")"; status=204 body='' ;;
+        "POST identity/group-alias" | "POST identity/group-alias/id/"*)
+          name=$(jq -r .name "$data") accessor=$(jq -r .mount_accessor "$data") canonical=$(jq -r .canonical_id "$data")
+          alias_id=group-alias-$RANDOM
+          case "$path" in identity/group-alias/id/*) alias_id=$(basename "$path") ;; esac
+          taken=$(cat "$state"/groups/* | jq -r --arg n "$name" --arg a "$accessor" --arg id "$alias_id" 'select(.alias.name == $n and .alias.mount_accessor == $a and .alias.id != $id) | .name')
+          if [ -n "$taken" ]; then
+            status=400 body='{"errors":["combination of mount and group alias name is already in use"]}'
+          else
+            for group in "$state"/groups/*; do
+              if [ "$(jq -r .id "$group")" = "$canonical" ]; then
+                jq --arg id "$alias_id" --arg n "$name" --arg a "$accessor" '. + {alias: {id: $id, name: $n, mount_accessor: $a}}' "$group" >"$group.new" && mv "$group.new" "$group"
+              fi
+            done
+            printf '%s\\n' "$path" >>"$state/alias-writes"
+          fi ;;
         *) status=404 body='{"errors":["no handler"]}' ;;
       esac
     fi ;;
@@ -347,7 +382,7 @@ function fakeWorld() {
   const root = mkdtempSync(join(tmpdir(), "vault-bootstrap-"));
   const bin = join(root, "bin");
   const state = join(root, "state");
-  for (const dir of [bin, state, join(state, "kv"), join(state, "policies"), join(state, "roles")]) mkdirSync(dir, { recursive: true });
+  for (const dir of [bin, state, join(state, "kv"), join(state, "policies"), join(state, "roles"), join(state, "groups")]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(bin, "curl"), FAKE_CURL);
   writeFileSync(join(bin, "az"), FAKE_AZ);
   writeFileSync(join(bin, "jq"), FAKE_JQ(spawnSync("bash", ["-c", "command -v jq"], { encoding: "utf8" }).stdout.trim()));
@@ -719,6 +754,55 @@ test("loading the keys for the token retries transient Key Vault errors with bac
     const stuck = world.runScript(renderBootstrapScript(world.input()), "failure");
     assert.deepEqual(sleeps().filter(Boolean), ["2", "4", "8", "16", "32"]);
     assert.match(stuck.stderr, /cannot read vault-root-token from Key Vault kv-dev-x1y2z3 after 6 attempts/);
+  } finally {
+    rmSync(world.root, { recursive: true, force: true });
+  }
+});
+
+test("OIDC against the fake Vault: mount, config with the Key Vault client secret (never on an argv), role, groups and aliases; a re-run writes no alias twice; removed groups and a turned-off OIDC are pruned", () => {
+  requireTool("jq");
+  const world = fakeWorld();
+  const CLIENT_SECRET = "PLANTED~oidc-client-secret.value";
+  const ADMINS = "dddddddd-0000-4000-8000-00000000000d";
+  const A_ADMINS = "aaaaaaaa-0000-4000-8000-00000000000a";
+  const AB_ADMINS = "abababab-0000-4000-8000-0000000000ab";
+  const oidc = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", clientId: "c0c0c0c0-1111-4222-8333-444455556666", clientSecretName: "vault-oidc-client-secret", adminGroups: [ADMINS], uiAddresses: [], ui: false };
+  const tenants = [
+    { ...INPUT.tenants[0], adminGroups: [A_ADMINS] },
+    { ...INPUT.tenants[1], adminGroups: [AB_ADMINS] },
+  ];
+  try {
+    writeFileSync(join(world.state, "kv", oidc.clientSecretName), CLIENT_SECRET);
+    const first = world.runScript(renderBootstrapScript({ ...world.input(tenants), oidc }));
+    assert.equal(JSON.parse(world.read("auth.json"))["oidc/"].type, "oidc");
+    const config = JSON.parse(world.read("oidc_config.json"));
+    assert.equal(config.oidc_client_secret, CLIENT_SECRET, "the secret from Key Vault reached the config");
+    assert.equal(config.oidc_discovery_url, `https://login.microsoftonline.com/${oidc.tenantId}/v2.0`);
+    assert.deepEqual(JSON.parse(world.read("oidc_role_default.json")).bound_audiences, [oidc.clientId]);
+    for (const where of [world.read("argv.log"), first.stderr, first.stdout]) assert.ok(!where.includes(CLIENT_SECRET), "the client secret reached an argv or the log");
+    const group = (id: string) => JSON.parse(world.read(`groups/entra-${id}`));
+    assert.deepEqual(group(ADMINS).policies, ["oidc-platform-admin"]);
+    assert.deepEqual(group(A_ADMINS).policies, ["oidc-tenant-a"]);
+    assert.deepEqual(group(AB_ADMINS).policies, ["oidc-tenant-ab"]);
+    for (const id of [ADMINS, A_ADMINS, AB_ADMINS]) assert.deepEqual([group(id).alias.name, group(id).alias.mount_accessor], [id, "auth_oidc_5e7a"]);
+    assert.equal(world.read("policies/oidc-tenant-ab"), renderTenantWritePolicy("secret", "ab"));
+    assert.equal(world.read("alias-writes").trim().split("\n").length, 3);
+
+    // Again: no alias write (Vault would refuse a second one), the same state.
+    world.runScript(renderBootstrapScript({ ...world.input(tenants), oidc }));
+    assert.equal(world.read("alias-writes").trim().split("\n").length, 3, "aliases already right are left alone");
+    assert.equal(world.requests().filter((r) => r.startsWith("POST") && r.endsWith("sys/auth/oidc")).length, 1, "the mount is enabled once");
+
+    // Tenant ab's admins go: their group and policy go too.
+    world.runScript(renderBootstrapScript({ ...world.input([tenants[0]]), oidc }));
+    assert.deepEqual(readdirSync(join(world.state, "groups")).sort(), [`entra-${A_ADMINS}`, `entra-${ADMINS}`].sort());
+    assert.ok(!existsSync(join(world.state, "policies", "oidc-tenant-ab")));
+
+    // OIDC off: the mount, its groups and its policies are gone; the tenants' kubernetes access stays.
+    world.runScript(renderBootstrapScript(world.input([tenants[0]])));
+    assert.equal(JSON.parse(world.read("auth.json"))["oidc/"], undefined);
+    assert.deepEqual(readdirSync(join(world.state, "groups")), []);
+    assert.deepEqual(readdirSync(join(world.state, "policies")).sort(), ["tenant-a"]);
   } finally {
     rmSync(world.root, { recursive: true, force: true });
   }
