@@ -1,9 +1,10 @@
 /**
- * `npm run tenants:move -- <platform stack> <tenant>=<tenant stack> [...] [--org ORG]`: the
+ * `npm run tenants:move -- <platform stack> <tenant>=<tenant stack> [...] [--org ORG] [--config FILE]`: the
  * `pulumi state move` commands that move inline tenants' Flux side (Git source and deploy key,
  * Flux sources, alerts) from the platform stack to their tenant stacks, without replacing
  * anything. Run it before the tenants move to tenants/Pulumi.<stack>.yaml (it reads the inline
- * form). Each moved component lands under the tenant stack's root (state_move.go reparents what
+ * form; after it, `--config` a copy of the stack file from before the move, outside the project
+ * root, as prod's own move does: docs/layered-stacks.md). Each moved component lands under the tenant stack's root (state_move.go reparents what
  * loses its parent), where GitOpsTenant's alias on the tenant side expects it
  * (docs/layered-stacks.md walks through the whole migration).
  */
@@ -41,8 +42,8 @@ export function movedUrn(urn: string, movedType: string, destination: { stack: s
 
 const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
-export async function moveCommands(platformStack: string, moves: readonly { tenant: string; stack: string }[], organization: string): Promise<string[]> {
-  const { graph } = await synthesize({ stack: platformStack });
+export async function moveCommands(platformStack: string, moves: readonly { tenant: string; stack: string }[], organization: string, configFile?: string): Promise<string[]> {
+  const { graph } = await synthesize({ stack: platformStack, configFile });
   return moves.map(({ tenant, stack }) => {
     const urns = fluxSideUrns(graph.resources, `platform-${tenant}`);
     if (urns.length === 0) throw new Error(`tenant ${tenant} has no Flux side inline in ${platformStack} (already moved, or not a tenant of it)`);
@@ -54,13 +55,20 @@ export async function moveCommands(platformStack: string, moves: readonly { tena
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const usage = "usage: npm run tenants:move -- <platform stack> <tenant>=<tenant stack> [...] [--org ORG]";
+  const usage = "usage: npm run tenants:move -- <platform stack> <tenant>=<tenant stack> [...] [--org ORG] [--config FILE]";
   const args = [...argv];
-  let organization = "organization";
-  const org = args.indexOf("--org");
-  if (org !== -1) {
-    organization = args[org + 1] ?? "";
-    args.splice(org, 2);
+  const option = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    if (at === -1) return undefined;
+    const value = args[at + 1] ?? "";
+    args.splice(at, 2);
+    return value;
+  };
+  const organization = option("--org") ?? "organization";
+  const configFile = option("--config");
+  if (configFile === "") {
+    console.error(usage);
+    return 1;
   }
   const [platformStack, ...pairs] = args;
   const moves = pairs.map((pair) => /^([a-z0-9-]+)=([A-Za-z0-9_.-]+)$/.exec(pair)).map((m) => m && { tenant: m[1], stack: m[2] });
@@ -69,7 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   try {
-    for (const command of await moveCommands(platformStack, moves as { tenant: string; stack: string }[], organization)) console.log(`${command}\n`);
+    for (const command of await moveCommands(platformStack, moves as { tenant: string; stack: string }[], organization, configFile)) console.log(`${command}\n`);
     return 0;
   } catch (error) {
     console.error((error as Error).message);

@@ -177,9 +177,14 @@ export async function synthesizeEnvironment(options: SynthOptions): Promise<Envi
   return { platform, tenantStacks, graph: combinedGraph(platform.graph, tenantStacks.map((t) => t.result.graph)) };
 }
 
-/** Several stacks' graphs as one: every resource names its stack; the outputs are the platform's. */
+/**
+ * Several stacks' graphs as one: every resource names its stack; the outputs are the platform's.
+ * Sorted by URN like one stack's graph (docs/DESIGN.md, "Synth"): `prod-x::` sorts before `prod::`.
+ */
 export function combinedGraph(platform: SynthGraph, tenantStacks: readonly SynthGraph[]): SynthGraph {
   if (tenantStacks.length === 0) return platform;
-  const resources = [platform, ...tenantStacks].flatMap((graph) => graph.resources.map((r) => ({ ...r, stack: graph.stack })));
+  const resources = [platform, ...tenantStacks]
+    .flatMap((graph) => graph.resources.map((r) => ({ ...r, stack: graph.stack })))
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   return { ...platform, resources };
 }

@@ -7,6 +7,7 @@ import { parseDocument } from "yaml";
 import { pinConfigToday } from "../stacks/clock";
 import { EngineOptions, EngineRun, RecordedResource, runProgram } from "../synth/engine";
 import { PROJECT_ROOT, type GraphResource } from "../synth/synthesize";
+import { tenantStackTenants } from "./environments";
 
 export interface TestRun extends EngineRun {
   /** All resources of a type token, in registration order. */
@@ -84,11 +85,17 @@ export function pinTestDay(): void {
   pinConfigToday(TEST_TODAY);
 }
 
-/** A stack file (Pulumi.<stack>.yaml, comments kept) with its platform config changed by `edit`, written to a temporary file. */
+/**
+ * A stack file (Pulumi.<stack>.yaml, comments kept) with its platform config changed by `edit`,
+ * written to a temporary file. The stack's tenant stacks' tenants (prod's) are inline after its
+ * own: the temporary directory has no tenants/, so this is the environment in the single-stack form.
+ */
 export function stackFileWith(stack: "dev" | "prod", edit: (platform: Record<string, unknown>) => void): string {
   const document = parseDocument(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
   const platform = document.getIn(["config", "gitops-platform:platform"]) as { toJSON(): Record<string, unknown> };
   const changed = platform.toJSON();
+  const tenants = [...((changed.tenants as unknown[] | undefined) ?? []), ...tenantStackTenants(stack)];
+  if (tenants.length > 0) changed.tenants = tenants;
   edit(changed);
   document.setIn(["config", "gitops-platform:platform"], document.createNode(changed));
   const file = path.join(mkdtempSync(path.join(tmpdir(), "stack-file-")), `Pulumi.${stack}.yaml`);

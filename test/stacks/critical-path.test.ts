@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { creationDependencies, criticalPath, renderCriticalPath } from "../../synth/critical-path";
 import { GraphResource, synthesize } from "../../synth/synthesize";
+import { inlineStackFile } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
@@ -51,7 +52,8 @@ describe("the prod graph", () => {
   const short = (urn: string) => `${byUrn.get(urn)!.type} ${byUrn.get(urn)!.name}`;
 
   before(async () => {
-    resources = (await synthesize({ stack: "prod" })).graph.resources;
+    // Prod in the single-stack form (its tenant stacks' tenants inline): the whole deployment's path, every tenant's Flux side included.
+    resources = (await synthesize({ stack: "prod", configFile: inlineStackFile("prod") })).graph.resources;
     byUrn = new Map(resources.map((r) => [r.urn, r]));
     const waits = creationDependencies(resources);
     const memo = new Map<string, Set<string>>();

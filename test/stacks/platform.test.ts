@@ -15,6 +15,7 @@ import { RecordedResource } from "../../synth/engine";
 import { MOCK_CLIENT } from "../../synth/mocks";
 import { REDACTED } from "../../synth/redact";
 import { PROJECT_ROOT, synthesize, SynthResult } from "../../synth/synthesize";
+import { environmentRun } from "../environments";
 import { dependsOn, pinTestDay, run, TestRun, withFinders } from "../helpers";
 
 pinTestDay();
@@ -25,7 +26,8 @@ let devResult: SynthResult;
 before(async () => {
   devResult = await synthesize({ stack: "dev" });
   dev = withFinders(devResult.run);
-  prod = withFinders((await synthesize({ stack: "prod" })).run);
+  // Prod's tenants are in tenant stacks: the whole environment, the platform stack and every tenant stack.
+  prod = withFinders(await environmentRun({ stack: "prod" }));
 });
 
 const namespaceOf = (r: RecordedResource) => (r.values.metadata as { namespace?: string; name?: string } | undefined)?.namespace;

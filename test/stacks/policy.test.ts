@@ -19,6 +19,7 @@ import { CheckedResource, Enforcement, PolicyContext, Violation } from "../../po
 import { main } from "../../synth/cli";
 import { PROJECT_ROOT, projectProgram, synthesize } from "../../synth/synthesize";
 import { asCrossGuard, failsOpen, loadPack, runPack } from "../crossguard";
+import { inlineStackFile } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
@@ -70,7 +71,11 @@ const NO_WEB_VAULT_AUDIT = "platform-web-azure-kv: no diagnostic setting sends t
 /** The real stacks, synthesized once per file. */
 const realStacks = new Map<Stack, Promise<CheckedResource[]>>();
 function real(stack: Stack): Promise<CheckedResource[]> {
-  if (!realStacks.has(stack)) realStacks.set(stack, synthesize({ stack }).then(({ run }) => run.resources.map(checkedFromRecord)));
+  // Prod in the single-stack form (its tenant stacks' tenants inline): the fixtures need a tenant's Flux side and its platform side in one graph.
+  if (!realStacks.has(stack)) {
+    const configFile = stack === "prod" ? inlineStackFile("prod") : undefined;
+    realStacks.set(stack, synthesize({ stack, configFile }).then(({ run }) => run.resources.map(checkedFromRecord)));
+  }
   return realStacks.get(stack)!;
 }
 

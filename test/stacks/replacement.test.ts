@@ -17,6 +17,7 @@ import { checkedFromRecord } from "../../policy/from-synth";
 import { auditLogsCollected } from "../../policy/rules/monitoring";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { inlineStackDocument } from "../environments";
 import { pinTestDay } from "../helpers";
 import { ignored, isType, replacements, STATEFUL } from "../replacement-check";
 
@@ -27,7 +28,9 @@ const workdir = mkdtempSync(path.join(tmpdir(), "replacement-"));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Platform = Record<string, any>;
 
-const prodDocument = () => parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
+// Prod in the single-stack form (its tenant stacks' tenants inline): the variants change tenants too.
+// That the move to tenant stacks replaces nothing in the platform stack: test/stacks/prod-layered.test.ts.
+const prodDocument = () => inlineStackDocument("prod");
 
 let counter = 0;
 async function synthProd(change?: (platform: Platform, config: Record<string, unknown>) => void): Promise<RecordedResource[]> {

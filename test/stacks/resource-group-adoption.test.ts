@@ -16,7 +16,8 @@ const SUB = "3f2b7c1e-8a4d-4e6f-9b0a-1c2d3e4f5a6b";
 
 test("prod adopts an existing rg-gitops-prod: imported by its id, retained on delete, the rest of the stack as it was", async () => {
   const id = `/subscriptions/${SUB}/resourceGroups/rg-gitops-prod`;
-  const created = await synthesize({ stack: "prod" });
+  // Both sides in the single-stack form (prod's tenant stacks' tenants inline), so that "the rest of the stack" is all of it.
+  const created = await synthesize({ stack: "prod", configFile: stackFileWith("prod", () => undefined) });
   const adopted = await synthesize({ stack: "prod", configFile: stackFileWith("prod", (p) => void (p.resourceGroup = { existing: id })) });
   const group = (r: typeof created) => {
     const groups = r.run.resources.filter((x) => x.type === GROUP);

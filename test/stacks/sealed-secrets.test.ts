@@ -5,20 +5,21 @@
  * reconcilers get SealedSecrets, and a new key generation or chart version replaces no key.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { SEALING_KEY_LABEL } from "../../components/kubernetes/sealed-secrets-config";
 import { evaluatePolicies, policyContext } from "../../policy/evaluate";
 import { checkedFromRecord } from "../../policy/from-synth";
 import { DEPLOY_RULES } from "../../policy/deploy";
 import { RecordedResource } from "../../synth/engine";
 import { PlatformMocks } from "../../synth/mocks";
-import { PROJECT_ROOT, synthesize, SynthResult } from "../../synth/synthesize";
+import { synthesize, SynthResult } from "../../synth/synthesize";
 import { renderTree } from "../../synth/tree";
+import { inlineStackDocument } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
@@ -29,7 +30,7 @@ type Platform = Record<string, any>;
 
 let counter = 0;
 function stackFile(stack: "dev" | "prod", change: (p: Platform) => void): string {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+  const document = inlineStackDocument(stack);
   change(document.config["gitops-platform:platform"]);
   const file = path.join(workdir, `Pulumi.${stack}-${++counter}.yaml`);
   writeFileSync(file, stringify(document));

@@ -11,13 +11,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test, TestContext } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { main } from "../../synth/cli";
 import { RecordedResource } from "../../synth/engine";
 import { PlatformMocks } from "../../synth/mocks";
 import { readStackFile } from "../../synth/stack-file";
-import { PROJECT_ROOT, projectProgram, synthesize, SynthGraph, SynthResult } from "../../synth/synthesize";
+import { projectProgram, synthesize, SynthGraph, SynthResult } from "../../synth/synthesize";
 import { renderTree } from "../../synth/tree";
+import { inlineStackDocument } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
@@ -36,7 +37,7 @@ const PRIVATE_FIELDS = ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs
  * WEBHOOK_KEY (added when prod has none by that key).
  */
 const stackFile = (() => {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
+  const document = inlineStackDocument("prod");
   const flux = (document.config["gitops-platform:platform"].flux ??= {});
   const notifications: { addressSecret: string }[] = (flux.notifications ??= []);
   if (!notifications.some((n) => `gitops-platform:${n.addressSecret}` === WEBHOOK_KEY)) {

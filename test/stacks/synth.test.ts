@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
+import { tenantStackNames } from "../../stacks/tenant-stacks";
 import { PROJECT_ROOT, SynthGraph } from "../../synth/synthesize";
 import { cli, file, workdir } from "../synth-cli-helpers";
 import { pinTestDay, TEST_DAY } from "../helpers";
@@ -22,10 +23,17 @@ for (const stack of ["dev", "prod"]) {
     assert.equal(graph.project, "gitops-platform");
     assert.equal(graph.stack, stack);
     const urns = new Set(graph.resources.map((r) => r.urn));
+    // Prod's graph is its environment's: the platform stack's resources and every tenant stack's, each naming its stack.
+    const tenantStacks = tenantStackNames(PROJECT_ROOT, stack);
+    assert.equal(tenantStacks.length > 0, stack === "prod", "prod's tenants are in tenant stacks, dev's inline");
+    const keys = ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "protect", "inputs", "outputs", ...(tenantStacks.length > 0 ? ["stack"] : [])];
+    for (const own of tenantStacks) assert.ok(urns.has(`urn:pulumi:${own}::gitops-platform-tenants::pulumi:pulumi:Stack::gitops-platform-tenants-${own}`), `the graph holds ${own}`);
     for (const r of graph.resources) {
       // `secrets` and `import` appear only where there is one (an adopted resource has an import ID).
-      assert.deepEqual(Object.keys(r).filter((k) => k !== "secrets" && k !== "import"), ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "protect", "inputs", "outputs"]);
-      assert.ok(r.urn.startsWith(`urn:pulumi:${stack}::gitops-platform::`), r.urn);
+      assert.deepEqual(Object.keys(r).filter((k) => k !== "secrets" && k !== "import"), keys);
+      const own = r.stack ?? stack;
+      assert.ok(own === stack || tenantStacks.includes(own), `${r.urn} names a stack of ${stack}`);
+      assert.ok(r.urn.startsWith(`urn:pulumi:${own}::${own === stack ? "gitops-platform" : "gitops-platform-tenants"}::`), r.urn);
       if (r.type !== "pulumi:pulumi:Stack") assert.ok(r.parent && urns.has(r.parent), `${r.urn} has a known parent`);
       for (const d of r.dependencies) assert.ok(urns.has(d), `${r.urn} depends on a known resource`);
       if (r.provider) assert.ok(urns.has(r.provider), `${r.urn} names a known provider`);

@@ -4,21 +4,22 @@
  * rule that models Key Vault's firewall refuses it.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { DEPLOY_RULES } from "../../policy/deploy";
 import { evaluatePolicies, PLATFORM_POLICIES } from "../../policy/evaluate";
 import { checkedFromRecord } from "../../policy/from-synth";
-import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { synthesize } from "../../synth/synthesize";
+import { inlineStackDocument } from "../environments";
 import { pinTestDay, withFinders } from "../helpers";
 
 pinTestDay();
 
 async function prodWithTenantVault() {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
+  const document = inlineStackDocument("prod");
   const web = document.config["gitops-platform:platform"].tenants.find((t: { name: string }) => t.name === "web");
   web.keyVault = { enabled: true };
   web.identities = [...(web.identities ?? []), { name: "app", roles: [{ role: "Key Vault Secrets User", scope: "keyVault" }] }];

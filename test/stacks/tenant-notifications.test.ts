@@ -14,6 +14,7 @@ import { test } from "node:test";
 import { parse, stringify } from "yaml";
 import { RecordedResource } from "../../synth/engine";
 import { PROJECT_ROOT, synthesize } from "../../synth/synthesize";
+import { inlineStackDocument } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
@@ -28,7 +29,7 @@ type Platform = Record<string, any>;
 
 /** The prod stack file, edited by `edit`; every secret key it names gets a placeholder ciphertext. */
 function prodStack(edit: (platform: Platform) => void, secretKeys: string[]): string {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8"));
+  const document = inlineStackDocument("prod");
   edit(document.config["gitops-platform:platform"]);
   for (const key of secretKeys) document.config[`gitops-platform:${key}`] = { secure: "v1:Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==" };
   const file = path.join(workdir, `Pulumi.prod-${secretKeys.join("-")}.yaml`);

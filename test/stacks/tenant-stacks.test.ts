@@ -1,35 +1,29 @@
 /**
- * Layered stacks: stage's tenants in tenant stacks build the same resources, with the same types
+ * Layered stacks: prod's and stage's tenants in tenant stacks build the same resources, with the same types
  * and names, as the same tenants inline in the platform stack; and moving them there with the
  * commands `npm run tenants:move` prints replaces nothing: every moved resource's URN, as
  * `pulumi state move` rewrites it, is one the tenant stack's program matches (an alias).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse, stringify } from "yaml";
 import { FLUX_SIDE_TYPES, fluxSideUrns, movedUrn } from "../../synth/move-tenants";
 import { PROJECT_ROOT, synthesize, synthesizeEnvironment } from "../../synth/synthesize";
 import { readTenantStackFile, TENANTS_PROJECT, tenantStackNames } from "../../stacks/tenant-stacks";
 import { effectiveAliases } from "../aliases";
+import { inlineStackFile } from "../environments";
 import { pinTestDay } from "../helpers";
 
 pinTestDay();
 
-/** stage as one stack: the tenant stacks' tenants inline, synthesized where no tenants/ folder is. */
-async function inlineStage() {
-  const document = parse(readFileSync(path.join(PROJECT_ROOT, "Pulumi.stage.yaml"), "utf8"));
-  const stacks = tenantStackNames(PROJECT_ROOT, "stage").map((stack) => readTenantStackFile(PROJECT_ROOT, stack));
-  document.config["gitops-platform:platform"].tenants = stacks.flatMap((s) => s.tenants);
-  const dir = mkdtempSync(path.join(tmpdir(), "inline-stage-"));
-  const file = path.join(dir, "Pulumi.stage.yaml");
-  writeFileSync(file, stringify(document));
+/** The environment as one stack: the tenant stacks' tenants inline, synthesized where no tenants/ folder is. */
+async function inlineEnvironment(environment: string) {
+  const stacks = tenantStackNames(PROJECT_ROOT, environment).map((stack) => readTenantStackFile(PROJECT_ROOT, stack));
+  const file = inlineStackFile(environment);
   const cwd = process.cwd();
-  process.chdir(dir);
+  process.chdir(path.dirname(file));
   try {
-    return { result: await synthesize({ stack: "stage", configFile: file }), stacks };
+    return { result: await synthesize({ stack: environment, configFile: file }), stacks };
   } finally {
     process.chdir(cwd);
   }
@@ -37,9 +31,10 @@ async function inlineStage() {
 
 const TENANT_ROOT = "gitops-platform:index:GitOpsTenant$";
 
-test("stage's tenant stacks build what the same tenants inline build, with the same types and names, and the move replaces nothing", async () => {
-  const { result: inline, stacks } = await inlineStage();
-  const layered = await synthesizeEnvironment({ stack: "stage" });
+for (const environment of ["prod", "stage"]) test(`${environment}'s tenant stacks build what the same tenants inline build, with the same types and names, and the move replaces nothing`, async () => {
+  const { result: inline, stacks } = await inlineEnvironment(environment);
+  const layered = await synthesizeEnvironment({ stack: environment });
+  assert.ok(stacks.length >= 2, `${environment} has tenant stacks`);
   assert.deepEqual(layered.tenantStacks.map((t) => t.stack), stacks.map((s) => s.stack));
 
   // Types and names: the inline tenants' resources are the platform side plus every tenant stack's.
