@@ -4,7 +4,7 @@
  * ingress only where the platform runs it, and the DNS zones are what the add-on takes.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
@@ -25,10 +25,14 @@ test("attack: tenant api claims web's hostname or web's certificate in prod's co
   assert.deepEqual(problemsOf(() => {}, "prod"), [], "prod as committed parses");
 });
 
-test("attack: a tenant stack claims a host of the platform's inline tenant; refused in the tenant stack's file, at its key", () => {
+test("attack: a tenant stack claims a host of another tenant stack's tenant; refused in the tenant stack's file, at its key", () => {
   const root = mkdtempSync(path.join(tmpdir(), "ingress-stacks-"));
   writeFileSync(path.join(root, "Pulumi.prod.yaml"), readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml")));
   mkdirSync(path.join(root, "tenants"));
+  // prod's own tenants (web among them) live in its tenant stacks: the thief races them.
+  for (const file of readdirSync(path.join(PROJECT_ROOT, "tenants")).filter((f) => /^Pulumi\.prod-.*\.yaml$/.test(f))) {
+    writeFileSync(path.join(root, "tenants", file), readFileSync(path.join(PROJECT_ROOT, "tenants", file)));
+  }
   const thief = { name: "thief", groups: { admins: ["8a1f2e3d-4c5b-4a69-8789-0a1b2c3d4e09"] }, ingress: { hosts: ["thief.acme-platform.com", "shop.acme-platform.com"] } };
   const config = { "gitops-platform-tenants:platformStack": "organization/gitops-platform/prod", "gitops-platform-tenants:tenants": [thief] };
   writeFileSync(path.join(root, "tenants", "Pulumi.prod-thief.yaml"), stringify({ config }));
