@@ -27,11 +27,8 @@ test("every sample value of prod's stack file is named at its key path, with wha
     "gitops-platform:platform.ci.repository",
     "gitops-platform:platform.ci.reviewers.teams[0]",
     "gitops-platform:platform.ci.runner.egressRanges[0]",
-    "gitops-platform:platform.tenants[0].groups.admins[0]",
-    "gitops-platform:platform.tenants[0].groups.viewers[0]",
-    "gitops-platform:platform.tenants[0].registry.push[0].repository",
-    "gitops-platform:platform.tenants[1].groups.admins[0]",
-    "gitops-platform:platform.tenants[2].groups.admins[0]",
+    "gitops-platform:platform.vault.oidc.adminGroups[0]",
+    "gitops-platform:platform.ingress.dnsZoneIds[0]",
   ]);
   assert.match(problems[0], /: 5d8c1f3e-2b7a-4c9d-8e6f-0a1b2c3d4e5f is a sample object ID of this repository's stack files: set the ID of your own group/);
   assert.match(problems[1], /: 203\.0\.113\.0\/24 is in 203\.0\.113\.0\/24, an address range for documentation \(RFC 5737\)/);
