@@ -41,7 +41,10 @@ test("platform: the real stacks create the CI identities for their environment a
     );
     // Each names an environment the stack itself creates (with its gate), and the stack creates no other.
     const environments = result.resources.filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => `repo:acme-platform/platform-infra:environment:${r.values.environment}`);
-    assert.deepEqual(environments.sort(), subjects, stack);
+    // Besides the CI identities', the environments of prod's tenant-stack deployers (one each).
+    const deployerSubjects = result.resources.filter((r) => r.type === CREDENTIAL && r.name.startsWith("platform-tenant-deployer-")).map((r) => String(r.values.subject));
+    assert.deepEqual(deployerSubjects.sort(), stack === "prod" ? ["repo:acme-platform/platform-infra:environment:prod-commerce", "repo:acme-platform/platform-infra:environment:prod-payments"] : [], stack);
+    assert.deepEqual(environments.sort(), [...subjects, ...deployerSubjects].sort(), stack);
     const preview = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-preview")!;
     const deploy = result.resources.find((r) => r.type === IDENTITY && r.name === "platform-ci-deploy")!;
     assert.equal(graph.outputs.ciPreviewClientId, preview.outputs.clientId);
@@ -104,8 +107,15 @@ test("attack: a pull-request job without approval gets no CI identity's token; o
 
 test("platform: the allow-list is exactly the roles of the role assignments a CI run creates in dev and prod", async () => {
   const made = new Map<string, string[]>();
-  for (const stack of ["dev", "prod"] as const) {
-    const result = withFinders((await synthesize({ stack })).run);
+  // prod once more with a private DNS zone beside its public one: the add-on's record writer
+  // there needs Private DNS Zone Contributor, which no committed stack file asks for.
+  const withPrivateZone = stackFileWith("prod", (platform) => {
+    const ingress = platform.ingress as { dnsZoneIds: string[] };
+    ingress.dnsZoneIds.push(ingress.dnsZoneIds[0].replace("/dns-prod/", "/dns-private-prod/").replace("/dnszones/acme-platform.com", "/privateDnsZones/internal.acme-platform.com"));
+  });
+  const runs = [{ stack: "dev" }, { stack: "prod" }, { stack: "prod", configFile: withPrivateZone }] as const;
+  for (const { stack, ...options } of runs) {
+    const result = withFinders((await synthesize({ stack, ...options })).run);
     const ci = result.one("gitops-platform:azure:CiIdentity");
     const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
     const underCi = (r: RecordedResource): boolean => r.parent !== null && (r.parent === ci.urn || underCi(byUrn.get(r.parent)!));
