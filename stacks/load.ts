@@ -2,6 +2,7 @@
  * Reads the stack config from Pulumi and validates it. With index.ts, the only code that reads
  * Pulumi config: components take typed args.
  */
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { DEPLOYED_SETTINGS_OUTPUT, DeployedSettings, immutableChangeProblems, readDeployedSettings } from "./deployed";
@@ -52,6 +53,16 @@ export interface LoadOptions {
 }
 
 /**
+ * The project's root as the language host hands it to the program (--root-directory), or the
+ * program's directory where it hands none: then the SDK answers the placeholder "rootDirectory"
+ * (runtime/state.js), and reading tenants/ beside that would find no tenant stack and silently
+ * drop their tenants' platform side.
+ */
+export function projectRootOf(given: string, cwd: string): string {
+  return given !== "" && path.isAbsolute(given) ? given : cwd;
+}
+
+/**
  * The platform config with its environment's tenant stacks' tenants, validated together: every
  * rule across tenants (names, namespaces, repositories) holds across stacks. Problems of a tenant
  * stack's tenant name its file and key.
@@ -62,8 +73,7 @@ export function parseWithTenantStacks(
   options: LoadOptions = {},
 ): { ok: true; config: PlatformConfig; tenantStacks: Record<string, string>; files: TenantStackFile[] } | { ok: false; problems: string[] } {
   const environment = typeof (raw as { environment?: unknown } | null)?.environment === "string" ? (raw as { environment: string }).environment : stack;
-  // The project's root as the language host hands it to the program (--root-directory).
-  const root = options.projectRoot ?? (pulumi.runtime.getRootDirectory() || process.cwd());
+  const root = options.projectRoot ?? projectRootOf(pulumi.runtime.getRootDirectory(), process.cwd());
   let files: TenantStackFile[];
   try {
     files = tenantStackNames(root, environment).map((name) => (options.replace ?? ((file) => file))(readTenantStackFile(root, name)));

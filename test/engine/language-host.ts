@@ -177,6 +177,10 @@ export function languageHostArguments(options: { runtime: NodeRuntimeOptions; ad
     "--project", PROJECT,
     "--stack", options.stack,
     "--pwd", options.programDirectory,
+    // The project's root (where Pulumi.yaml is): the real host passes it, and without it the SDK's
+    // getRootDirectory() answers the placeholder "rootDirectory" (runtime/state.js), so the
+    // program would find no tenants/ beside it.
+    "--root-directory", options.programDirectory,
     ...(options.dryRun ? ["--dry-run"] : []),
     "--query-mode", "false",
     "--parallel", "16",

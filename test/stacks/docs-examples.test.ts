@@ -55,7 +55,7 @@ test("the classification refuses untagged blocks, unknown languages and yaml tha
 test("the TypeScript blocks type-check against the package's entry points", (t) => {
   const typescript = [...ofKind("program"), ...ofKind("consumer-test")];
   // Inside the project, so the blocks resolve its node_modules; paths map the package's entry
-  // points to their sources (relative to the root tsconfig's baseUrl).
+  // points to their sources (relative to this tsconfig: the project has no baseUrl).
   const dir = mkdtempSync(path.join(PROJECT_ROOT, ".build-test-docs-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const files = typescript.map(({ block }, i) => {
@@ -70,7 +70,8 @@ test("the TypeScript blocks type-check against the package's entry points", (t) 
       compilerOptions: {
         noEmit: true,
         noUnusedLocals: false,
-        paths: { "gitops-platform/components": ["components/index.ts"], "gitops-platform/stacks": ["stacks/index.ts"], "gitops-platform/testing": ["synth/testing.ts"] },
+        rootDir: "..",
+        paths: { "gitops-platform/components": ["../components/index.ts"], "gitops-platform/stacks": ["../stacks/index.ts"], "gitops-platform/testing": ["../synth/testing.ts"] },
       },
       include: [],
       files,

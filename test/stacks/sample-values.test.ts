@@ -35,13 +35,20 @@ test("attack: a real `pulumi up` of prod as committed is refused, every sample k
     "ci.repository",
     "ci.reviewers.teams[0]",
     "ci.runner.egressRanges[0]",
-    "tenants[0].groups.admins[0]",
-    "tenants[0].groups.viewers[0]",
-    "tenants[0].registry.push[0].repository",
-    "tenants[1].groups.admins[0]",
-    "tenants[2].groups.admins[0]",
+    "vault.oidc.adminGroups[0]",
+    "ingress.dnsZoneIds[0]",
   ]) {
     assert.ok(said.includes(`gitops-platform:platform.${key}: `), `${key} is listed:\n${said}`);
+  }
+  // prod's tenants are in its tenant stack files: each sample there is named in its own file.
+  for (const key of [
+    "tenants/Pulumi.prod-commerce.yaml: gitops-platform-tenants:tenants[0].groups.admins[0]",
+    "tenants/Pulumi.prod-commerce.yaml: gitops-platform-tenants:tenants[0].groups.viewers[0]",
+    "tenants/Pulumi.prod-commerce.yaml: gitops-platform-tenants:tenants[0].registry.push[0].repository",
+    "tenants/Pulumi.prod-commerce.yaml: gitops-platform-tenants:tenants[1].groups.admins[0]",
+    "tenants/Pulumi.prod-payments.yaml: gitops-platform-tenants:tenants[0].groups.admins[0]",
+  ]) {
+    assert.ok(said.includes(`${key}: `), `${key} is listed:\n${said}`);
   }
   assert.doesNotMatch(said, /at .*\.ts:\d+|at .*\.js:\d+/, "no stack trace");
   assert.deepEqual(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), [], "nothing is registered");
