@@ -61,23 +61,54 @@ export function evaluatePolicies(
   });
 }
 
+/** One stack's resources, as the policies see them. */
+export interface StackResources {
+  stack: string;
+  resources: readonly CheckedResource[];
+}
+
+/** An environment's findings: each stack's own, and those only the stacks together make. */
+export interface EnvironmentFindings {
+  /** Keyed by stack name; every stack of the environment has an entry. */
+  byStack: Map<string, Violation[]>;
+  /**
+   * Findings that are not any one stack's: they appear only when the stacks are judged together
+   * and name no tenant-stack resource (a claim two tenant stacks both make, a platform resource a
+   * tenant stack's object breaks).
+   */
+  acrossStacks: Violation[];
+}
+
+const findingKey = (v: Violation): string => `${v.policy}\n${v.urn ?? ""}\n${v.message}`;
+
 /**
- * The policies over one stack that builds on others (a tenant stack on its platform stack): the
- * other stacks' resources are there when this one deploys (the platform first), so they count as
- * facts (the namespace exists, the Role grants the kind), and only this stack's findings count.
+ * The policies over an environment: its platform stack, and the tenant stacks that build on it
+ * (their platform is there when they deploy, so its resources count as facts: the namespace
+ * exists, the Role grants the kind). Two passes whatever the number of stacks: the platform alone
+ * (its own findings), then every stack together, each finding going to the stack of the resource
+ * it names. Judging each tenant stack on top of the platform instead re-ran every policy over the
+ * platform twice per tenant stack: quadratic in tenants (issue 26, item 9).
  */
-export function evaluateOnTopOf(
-  resources: readonly CheckedResource[],
-  underneath: readonly CheckedResource[],
+export function evaluateEnvironment(
+  platform: StackResources,
+  tenantStacks: readonly StackResources[],
   context: PolicyContext,
   policies: readonly PlatformPolicy[] = PLATFORM_POLICIES,
-): Violation[] {
-  if (underneath.length === 0) return evaluatePolicies(resources, context, policies);
-  const own = new Set(resources.map((r) => r.urn));
-  const already = new Set(evaluatePolicies(underneath, context, policies).map((v) => `${v.policy}\n${v.message}`));
-  return evaluatePolicies([...underneath, ...resources], context, policies).filter((v) =>
-    v.urn !== undefined ? own.has(v.urn) : !already.has(`${v.policy}\n${v.message}`),
-  );
+): EnvironmentFindings {
+  const platformFindings = evaluatePolicies(platform.resources, context, policies);
+  const byStack = new Map<string, Violation[]>([[platform.stack, platformFindings], ...tenantStacks.map((t): [string, Violation[]] => [t.stack, []])]);
+  if (tenantStacks.length === 0) return { byStack, acrossStacks: [] };
+  const stackOf = new Map<string, string>();
+  for (const { stack, resources } of tenantStacks) for (const r of resources) stackOf.set(r.urn, stack);
+  const already = new Set(platformFindings.map(findingKey));
+  const acrossStacks: Violation[] = [];
+  const everything = [...platform.resources, ...tenantStacks.flatMap((t) => t.resources)];
+  for (const finding of evaluatePolicies(everything, context, policies)) {
+    const stack = finding.urn === undefined ? undefined : stackOf.get(finding.urn);
+    if (stack !== undefined) byStack.get(stack)!.push(finding);
+    else if (!already.has(findingKey(finding))) acrossStacks.push(finding);
+  }
+  return { byStack, acrossStacks };
 }
 
 export { policyContext };

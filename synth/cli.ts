@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOY_RULES } from "../policy/deploy";
-import { evaluateOnTopOf, policyContext } from "../policy/evaluate";
+import { evaluateEnvironment, policyContext } from "../policy/evaluate";
 import type { CheckedResource } from "../policy/types";
 import { checkedFromRecord } from "../policy/from-synth";
 import { Violation } from "../policy/types";
@@ -98,13 +98,7 @@ export async function main(argv: readonly string[], program?: () => unknown): Pr
   try {
     const stacks = await synthesizeStacks(args, program);
     if (args.json) writeFileSync(args.json, `${JSON.stringify(combinedGraph(stacks[0].result.graph, stacks.slice(1).map((s) => s.result.graph)), null, 2)}\n`);
-    let code = 0;
-    for (const { stack, result, underneath } of stacks) {
-      if (stacks.length > 1) console.log(`\n== ${result.graph.project}/${stack} ==`);
-      code = Math.max(code, judge(stack, result, underneath ?? []));
-    }
-    if (stacks.length > 1) console.log(`\n${stacks.length} stacks: ${stacks.map((s) => `${s.stack} (${s.result.graph.resources.length})`).join(", ")}`);
-    return code;
+    return judge(stacks);
   } catch (error) {
     if (ConfigError.isConfigError(error)) {
       console.error(`Invalid stack config for ${args.stack} (${error.problems.length} problem(s)):`);
@@ -149,25 +143,52 @@ async function synthesizeStacks(args: CliArgs, program?: () => unknown): Promise
   return [{ stack: args.stack, result, underneath: platform?.run.resources.map(checkedFromRecord) }];
 }
 
-/** Prints one stack's tree, critical path, schema violations and findings; its exit code. */
-function judge(stack: string, { graph, run, violations }: SynthResult, underneath: readonly CheckedResource[]): number {
-  console.log(renderTree(graph.resources));
-  console.log(`\n${renderCriticalPath(criticalPath(graph.resources))}`);
-  if (violations.length > 0) {
-    console.error(`\n${violations.length} Kubernetes object(s) break their schema:`);
-    for (const v of violations) console.error(`  ${v.message}`);
-    return 1;
+/**
+ * Prints each stack's tree, critical path and schema violations, then the policies' and deploy
+ * rules' findings per stack (evaluateEnvironment: two passes over the environment, however many
+ * stacks); the exit code.
+ */
+function judge(stacks: readonly SynthesizedStack[]): number {
+  const several = stacks.length > 1;
+  let invalid = false;
+  for (const { stack, result } of stacks) {
+    if (several) console.log(`\n== ${result.graph.project}/${stack} ==`);
+    console.log(renderTree(result.graph.resources));
+    console.log(`\n${renderCriticalPath(criticalPath(result.graph.resources))}`);
+    if (result.violations.length > 0) {
+      console.error(`\n${result.violations.length} Kubernetes object(s) break their schema:`);
+      for (const v of result.violations) console.error(`  ${v.message}`);
+      invalid = true;
+    }
   }
-  const checked = run.resources.map(checkedFromRecord);
-  const context = policyContext(checked, stack);
-  const findings = evaluateOnTopOf(checked, underneath, context);
-  printFindings("policy", "Policies", findings);
-  const deployFindings = evaluateOnTopOf(checked, underneath, context, DEPLOY_RULES);
-  printFindings("deploy rule", "Deploy rules", deployFindings);
-  return [...findings, ...deployFindings].some((f) => f.enforcement === "mandatory") ? 2 : 0;
+  if (invalid) return 1;
+  const [first, ...rest] = stacks;
+  // A tenant stack alone builds on its platform's resources (synthesized) or on none (--platform-outputs).
+  const platform = first.underneath !== undefined
+    ? { stack: "(platform)", resources: first.underneath }
+    : { stack: first.stack, resources: first.result.run.resources.map(checkedFromRecord) };
+  const tenantStacks = (first.underneath !== undefined ? stacks : rest).map(({ stack, result }) => ({ stack, resources: result.run.resources.map(checkedFromRecord) }));
+  const context = policyContext(platform.resources.length > 0 ? platform.resources : tenantStacks[0].resources, first.stack);
+  const policies = evaluateEnvironment(platform, tenantStacks, context);
+  const rules = evaluateEnvironment(platform, tenantStacks, context, DEPLOY_RULES);
+  const judged = first.underneath !== undefined ? tenantStacks.map((t) => t.stack) : stacks.map((s) => s.stack);
+  let mandatory = false;
+  for (const stack of judged) {
+    if (several) console.log(`\n== findings: ${stack} ==`);
+    mandatory = printFindings("policy", "Policies", policies.byStack.get(stack)!) || mandatory;
+    mandatory = printFindings("deploy rule", "Deploy rules", rules.byStack.get(stack)!) || mandatory;
+  }
+  if (policies.acrossStacks.length + rules.acrossStacks.length > 0) {
+    console.log("\n== findings across stacks ==");
+    mandatory = printFindings("policy", "Policies", policies.acrossStacks) || mandatory;
+    mandatory = printFindings("deploy rule", "Deploy rules", rules.acrossStacks) || mandatory;
+  }
+  if (several) console.log(`\n${stacks.length} stacks: ${stacks.map((s) => `${s.stack} (${s.result.graph.resources.length})`).join(", ")}`);
+  return mandatory ? 2 : 0;
 }
 
-function printFindings(kind: string, title: string, findings: readonly Violation[]): void {
+/** Prints findings by enforcement level; whether any is mandatory. */
+function printFindings(kind: string, title: string, findings: readonly Violation[]): boolean {
   for (const level of ["mandatory", "advisory"] as const) {
     const list = findings.filter((f) => f.enforcement === level);
     if (list.length === 0) continue;
@@ -176,6 +197,7 @@ function printFindings(kind: string, title: string, findings: readonly Violation
     for (const f of list) print(`  [${f.policy}] ${f.message}`);
   }
   if (findings.length === 0) console.log(`\n${title}: all passed`);
+  return findings.some((f) => f.enforcement === "mandatory");
 }
 
 if (require.main === module) {
