@@ -4,13 +4,14 @@
  * inline tenants), the platform's contract read through a StackReference, and the registration
  * check: a tenant stack builds only the tenants the platform stack registered to it.
  */
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ContractError, CONTRACT_OUTPUT, PlatformContract, readContract, registrationProblems } from "./contract";
 import { PLATFORM_KEY } from "./errors";
 import { ConfigError, parseWithTenantStacks } from "./load";
 import type { TenantConfig } from "./schema";
-import { PLATFORM_STACK_KEY, readStackYaml, TENANTS_KEY, TENANTS_PROJECT, TenantStackFile } from "./tenant-stacks";
+import { PLATFORM_STACK_KEY, readStackYaml, stackFileScope, TENANTS_DIR, TENANTS_KEY, TENANTS_PROJECT, TenantStackFile } from "./tenant-stacks";
 
 export interface LoadedTenantStack {
   /** This stack's tenants, every default filled. */
@@ -54,16 +55,33 @@ export function parseTenantStack(
   if (!Array.isArray(own.tenants) || own.tenants.length === 0) throw new ConfigError([`${TENANTS_KEY}: must be a non-empty list of tenants`]);
   const platformStack = own.platformStack;
   const raw = platformStackConfig(projectRoot, platformStack);
-  const parsed = parseWithTenantStacks(raw, platformStack.split("/").pop()!, {
-    ...options,
-    projectRoot,
-    replace: (file: TenantStackFile) => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file),
-  });
+  const parse = (): ReturnType<typeof parseWithTenantStacks> =>
+    parseWithTenantStacks(raw, platformStack.split("/").pop()!, {
+      ...options,
+      projectRoot,
+      replace: (file: TenantStackFile) => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file),
+    });
+  const parsed = memoizedWhenAsFiled(projectRoot, stack, own.tenants, platformStack, options.today, parse);
   if (!parsed.ok) throw new ConfigError(parsed.problems);
   if (!parsed.files.some((file) => file.stack === stack)) {
     throw new ConfigError([`${TENANTS_KEY}: tenant stack ${stack} has no file tenants/Pulumi.${stack}.yaml for the platform's environment ${parsed.config.environment}`]);
   }
   return { tenants: parsed.config.tenants.filter((tenant) => parsed.tenantStacks[tenant.name] === stack) };
+}
+
+/**
+ * The environment's validation, shared by every tenant stack synthesized in one
+ * `readingStackFilesOnce` scope whose engine config holds its tenants as its file does (then the
+ * input, and so the result, is the same for each of them); otherwise `parse` runs.
+ */
+function memoizedWhenAsFiled<T>(projectRoot: string, stack: string, tenants: unknown, platformStack: string, today: Date | undefined, parse: () => T): T {
+  const scope = stackFileScope();
+  if (scope === undefined) return parse();
+  const filed = (readStackYaml(projectRoot, path.join(TENANTS_DIR, `Pulumi.${stack}.yaml`)) as { config?: Record<string, unknown> } | null)?.config;
+  if (JSON.stringify(filed?.[TENANTS_KEY]) !== JSON.stringify(tenants) || filed?.[PLATFORM_STACK_KEY] !== platformStack) return parse();
+  const key = `tenant-stack-environment\n${path.resolve(projectRoot)}\n${platformStack}\n${today?.toISOString() ?? ""}`;
+  if (!scope.memo.has(key)) scope.memo.set(key, parse());
+  return scope.memo.get(key) as T;
 }
 
 /** Loads this tenant stack; throws ConfigError listing every problem, before any resource but the reference. */

@@ -65,9 +65,45 @@ export class TenantStackFileError extends Error {
   }
 }
 
+/**
+ * What one process that synthesizes many stacks of one checkout reads only once (synth's
+ * environment run, `readingStackFilesOnce`): each stack file's YAML, and each environment's
+ * validated tenants. Every tenant stack's program validates its tenants with the whole
+ * environment's (every tenant stack file): done afresh for each of N stacks, that is N^2 file
+ * parses and N validations of N tenants. Under the real engine a process runs one stack, and
+ * there is no scope.
+ */
+export interface StackFileScope {
+  readonly documents: Map<string, unknown>;
+  /** Results of pure functions of the files read in this scope, by the caller's key. */
+  readonly memo: Map<string, unknown>;
+}
+
+let scope: StackFileScope | undefined;
+
+/** Runs `body` with stack files read once and their validation memoized; the files must not change meanwhile. */
+export async function readingStackFilesOnce<T>(body: () => Promise<T>): Promise<T> {
+  if (scope !== undefined) return body();
+  scope = { documents: new Map(), memo: new Map() };
+  try {
+    return await body();
+  } finally {
+    scope = undefined;
+  }
+}
+
+/** The scope `readingStackFilesOnce` opened, if any. */
+export function stackFileScope(): StackFileScope | undefined {
+  return scope;
+}
+
 /** A stack file's YAML, read with the alias guard synth's reader uses (a "billion laughs" file is refused). */
 export function readStackYaml(projectRoot: string, file: string): unknown {
-  return parse(readFileSync(path.join(projectRoot, file), "utf8"), { maxAliasCount: 100 });
+  const at = path.resolve(projectRoot, file);
+  if (scope?.documents.has(at)) return scope.documents.get(at);
+  const document: unknown = parse(readFileSync(at, "utf8"), { maxAliasCount: 100 });
+  scope?.documents.set(at, document);
+  return document;
 }
 
 /** Reads one tenant stack file: its `config` section's two keys. */

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { EngineRun, PROJECT, RecordedResource, runProgram } from "./engine";
 import { readStackFile } from "./stack-file";
 import { SchemaViolation, validateKubernetesObjects } from "./validate";
-import { readTenantStackFile, TENANTS_DIR, TENANTS_PROJECT, tenantStackNames } from "../stacks/tenant-stacks";
+import { readingStackFilesOnce, readTenantStackFile, TENANTS_DIR, TENANTS_PROJECT, tenantStackNames } from "../stacks/tenant-stacks";
 
 /** One resource in the synth JSON (the contract in docs/DESIGN.md, "Synth"). */
 export type GraphResource = Pick<
@@ -161,6 +161,10 @@ export function platformStackReference(stack: string): string {
  * the SDK and providers load once.
  */
 export async function synthesizeEnvironment(options: SynthOptions): Promise<EnvironmentSynth> {
+  return readingStackFilesOnce(() => synthesizeEnvironmentStacks(options));
+}
+
+async function synthesizeEnvironmentStacks(options: SynthOptions): Promise<EnvironmentSynth> {
   const platform = await synthesize(options);
   const environment = String(platform.graph.outputs.environment ?? options.stack);
   const tenantStacks: EnvironmentSynth["tenantStacks"] = [];
