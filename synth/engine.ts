@@ -10,6 +10,7 @@ import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
+import * as runtimeRpc from "@pulumi/pulumi/runtime/rpc";
 import { withConfigToday } from "../stacks/clock";
 import { PlatformMocks } from "./mocks";
 import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
@@ -177,7 +178,7 @@ export class RecordingMonitor extends MockMonitor {
     this.pendingSecretOutputs.set(`${req.getType()}::${req.getName()}`, req.getAdditionalsecretoutputsList());
     await super.registerResource(req, (err, response) => {
       if (!err && !duplicate) this.record(req, response as { getUrn(): string; getId(): string; getObject(): { toJavaScript(): Record<string, unknown> } });
-      callback(err, response);
+      callback(err, labelledForLogs(response, "RegisterResourceResponse"));
     });
   }
 
@@ -188,7 +189,8 @@ export class RecordingMonitor extends MockMonitor {
   override async readResource(req: ReadRequest, callback: Callback): Promise<void> {
     const duplicate = this.claimUrn(req);
     this.refusal ??= duplicate;
-    await super.readResource(req, (err, response) => {
+    const read = req.getType() === STACK_REFERENCE ? this.readStackReference.bind(this) : super.readResource.bind(this);
+    await read(req, (err, response) => {
       if (!err && !duplicate) {
         const read = response as { getUrn(): string; getProperties(): { toJavaScript(): Record<string, unknown> } | undefined };
         const asRegistration: Request = {
@@ -206,6 +208,41 @@ export class RecordingMonitor extends MockMonitor {
         this.record(asRegistration, { getUrn: () => read.getUrn(), getId: () => req.getId(), getObject: () => read.getProperties() });
       }
       callback(err, response);
+    });
+  }
+
+  /**
+   * MockMonitor's readResource for a StackReference, with the other stack's outputs serialized
+   * once per process: synth's environment run reads one platform stack's outputs from every
+   * tenant stack, and serializing them (to the engine's wire form, then a protobuf Struct) afresh
+   * each time was most of a tenant stack's cost at 500 tenants, growing with them (bench/RESULTS.md,
+   * issue 26 item 9). The answer is the same message; the SDK only reads it.
+   */
+  private async readStackReference(req: ReadRequest, callback: Callback): Promise<void> {
+    const type = req.getType();
+    const urn = (this as unknown as UrnMaker).newUrn(req.getParent(), type, req.getName());
+    let state: Record<string, unknown>;
+    try {
+      const inputs = runtimeRpc.deserializeProperties(req.getProperties() as Parameters<typeof runtimeRpc.deserializeProperties>[0]) as Record<string, unknown>;
+      ({ state } = await this.mocks.newResource({ type, name: req.getName(), inputs, provider: req.getProvider(), custom: true, id: req.getId() }));
+    } catch (err) {
+      callback(err, undefined);
+      return;
+    }
+    const outputs = typeof state.outputs === "object" && state.outputs !== null ? state.outputs : undefined;
+    const known = outputs && answeredReads.get(outputs);
+    if (known && known.name === state.name) {
+      this.resources.set(urn, known.kept);
+      const response = new resproto.ReadResourceResponse();
+      response.setUrn(urn);
+      response.setProperties(known.properties);
+      callback(null, labelledForLogs(response, "ReadResourceResponse"));
+      return;
+    }
+    await super.readResource(req, (err, response) => {
+      const kept = this.resources.get(urn);
+      if (!err && outputs && kept) answeredReads.set(outputs, { name: state.name, kept, properties: (response as resproto.ReadResourceResponse).getProperties()! });
+      callback(err, labelledForLogs(response, "ReadResourceResponse"));
     });
   }
 
@@ -249,11 +286,45 @@ export class RecordingMonitor extends MockMonitor {
       propertyDependencies: propertyDependencies(req),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       inputs: redact(rawInputs) as Record<string, unknown>,
-      outputs: custom ? (redact(response.getObject?.()?.toJavaScript() ?? {}) as Record<string, unknown>) : {},
+      outputs: custom ? redactedOutputs(response.getObject?.()) : {},
       secrets: secretFingerprints(rawInputs, urn),
       values: reveal(rawInputs) as Record<string, unknown>,
     });
   }
+}
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/**
+ * The SDK formats every monitor answer into a debug line whether or not debug logging is on
+ * (runtime/resource.js: `log.debug(\`RegisterResource RPC finished: ...; resp: ${innerResponse}\`)`,
+ * the same for ReadResource), and a protobuf message's toString serializes the whole message:
+ * for a StackReference that is the other stack's every output, for every tenant stack of an
+ * environment. Synth's answers print as their kind; nothing reads the text.
+ */
+function labelledForLogs(response: unknown, kind: string): unknown {
+  if (typeof response === "object" && response !== null) Object.defineProperty(response, "toString", { value: () => kind, enumerable: false });
+  return response;
+}
+
+type Struct = { toJavaScript(): Record<string, unknown> };
+
+/**
+ * MockMonitor's answers to StackReference reads, by the other stack's outputs object (the one
+ * synth hands every tenant stack of an environment): its resource entry and answer's properties.
+ */
+const answeredReads = new WeakMap<object, { name: unknown; kept: MockMonitor["resources"] extends Map<string, infer V> ? V : never; properties: NonNullable<ReturnType<resproto.ReadResourceResponse["getProperties"]>> }>();
+
+/** Recorded outputs are redacted once per answer message: a StackReference's answer is shared (serializedOnce). */
+const redactedAnswers = new WeakMap<object, Record<string, unknown>>();
+
+function redactedOutputs(struct: Struct | undefined): Record<string, unknown> {
+  if (struct === undefined) return {};
+  const known = redactedAnswers.get(struct);
+  if (known) return known;
+  const outputs = redact(struct.toJavaScript()) as Record<string, unknown>;
+  redactedAnswers.set(struct, outputs);
+  return outputs;
 }
 
 /** A register request's property dependencies, with empty lists left out and URNs sorted. */
