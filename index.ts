@@ -15,7 +15,7 @@ import { withoutUndefinedOutputs } from "./stacks/stack-outputs";
 
 export = async () => {
   const { config, notificationAddresses, tenantNotificationAddresses, tenantStacks } = await loadPlatform();
-  const platform = new GitOpsPlatform("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks }));
+  const platform = await GitOpsPlatform.build("platform", platformArgs({ config, notificationAddresses, tenantNotificationAddresses, tenantStacks }));
 
   return withoutUndefinedOutputs({
     environment: config.environment,

@@ -23,6 +23,7 @@ import { PlatformMonitoring } from "./azure/monitoring";
 import { SecretsWriterRole } from "./azure/secrets-writer-role";
 import { TenantDeployers, tenantDeployerRoleGuid } from "./azure/tenant-deployer";
 import { VaultBootstrapSecretsRole } from "./azure/vault-bootstrap-role";
+import { engineTurn } from "./engine-turn";
 import { adoptedResourceGroupOptions } from "./platform-resource-group";
 import { Flagger, flaggerController, flaggerScraper } from "./kubernetes/flagger";
 import { Flux, FluxArgs } from "./kubernetes/flux";
@@ -177,7 +178,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   readonly cluster: AksCluster;
   readonly keyVault: KeyVault;
   readonly flux: Flux;
-  readonly tenants: Record<string, GitOpsTenant>;
+  readonly tenants: Record<string, GitOpsTenant> = {};
   /** HashiCorp Vault, when `vault` is set. */
   readonly vault?: HashiCorpVault;
   /** The GitHub Actions identities, when `ci` is set. */
@@ -207,6 +208,35 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
   /** The GitHub provider of the infrastructure repository's owner, when `ci` is set. */
   private ciGithub?: github.Provider;
 
+  /** Set by `build` while it constructs: the constructor leaves the tenants to it. */
+  private static tenantsLater = false;
+  /** Builds one tenant (GitOpsTenant) into `tenants`, from what the platform offers them all. */
+  private readonly addTenant: (tenant: PlatformTenantSpec) => void;
+
+  /**
+   * The platform as `new GitOpsPlatform` builds it (the same resources, names and parents), its
+   * tenants one by one with a turn of the event loop between them, so that the engine registers
+   * a tenant's resources before the next is built. Built in one synchronous pass (the
+   * constructor), every resource of every tenant is pending at once and survives the young
+   * generation's collections: at 100 tenants that was the larger part of synth's time and peak
+   * memory (bench/RESULTS.md, issue 28 fourth round). Under the real engine the turn only lets
+   * the registrations already made go out; nothing waits for a resource to be created.
+   */
+  static async build(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions): Promise<GitOpsPlatform> {
+    GitOpsPlatform.tenantsLater = true;
+    let platform: GitOpsPlatform;
+    try {
+      platform = new GitOpsPlatform(name, args, opts);
+    } finally {
+      GitOpsPlatform.tenantsLater = false;
+    }
+    for (const tenant of args.tenants) {
+      platform.addTenant(tenant);
+      await engineTurn();
+    }
+    return platform;
+  }
+
   constructor(name: string, args: GitOpsPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops-platform:index:GitOpsPlatform", name, {}, opts);
     this.name = name;
@@ -215,7 +245,10 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
     this.cluster = this.aksCluster();
     this.keyVault = this.platformKeyVault();
     this.flux = this.fluxInstall();
-    ({ tenants: this.tenants, encryptOnlyRole: this.encryptOnlyRole, secretsWriterRole: this.secretsWriterRole, githubProvider: this.githubProvider } = this.tenantsOnPlatform());
+    const onPlatform = this.tenantsOnPlatform();
+    ({ encryptOnlyRole: this.encryptOnlyRole, secretsWriterRole: this.secretsWriterRole, githubProvider: this.githubProvider } = onPlatform);
+    this.addTenant = onPlatform.addTenant;
+    if (!GitOpsPlatform.tenantsLater) args.tenants.forEach(this.addTenant);
     this.flagger = this.delivery();
     // Vault's bootstrap Job writes and reads back its own secrets in the platform vault: a custom
     // role with only that, so that the CI deploy identity delegates no built-in Secrets Officer.
@@ -342,7 +375,7 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
    * and write (never read) the secrets of their own vault.
    */
   private tenantsOnPlatform(): {
-    tenants: Record<string, GitOpsTenant>;
+    addTenant: (tenant: PlatformTenantSpec) => void;
     encryptOnlyRole?: EncryptOnlyRole;
     secretsWriterRole?: SecretsWriterRole;
     githubProvider?: github.Provider;
@@ -384,17 +417,14 @@ export class GitOpsPlatform extends pulumi.ComponentResource {
       },
       githubProvider,
     };
-    const tenants = Object.fromEntries(
-      args.tenants.map((tenant) => [
-        tenant.name,
-        new GitOpsTenant(
-          tenantResourceName(name, tenant.name),
-          { tenant, platform, side: tenant.stack === undefined ? "whole" : "platform", notificationAddresses: args.tenantNotificationAddresses?.[tenant.name] },
-          this.child,
-        ),
-      ]),
-    );
-    return { tenants, encryptOnlyRole, secretsWriterRole, githubProvider };
+    const addTenant = (tenant: PlatformTenantSpec): void => {
+      this.tenants[tenant.name] = new GitOpsTenant(
+        tenantResourceName(name, tenant.name),
+        { tenant, platform, side: tenant.stack === undefined ? "whole" : "platform", notificationAddresses: args.tenantNotificationAddresses?.[tenant.name] },
+        this.child,
+      );
+    };
+    return { addTenant, encryptOnlyRole, secretsWriterRole, githubProvider };
   }
 
   /** Flagger (progressive delivery) and its Prometheus. */

@@ -46,8 +46,8 @@ test("turning SOPS or Vault off drops the key and its suffix, so turning it on a
   const off = await devWith((p) => ((p.flux = { ...p.flux, sops: false }), (p.vault = { ...p.vault, enabled: false })));
   assert.deepEqual(off.filter((r) => r.type === KEY), []);
   assert.deepEqual(
-    off.filter((r) => r.type === RANDOM).map((r) => r.name),
-    ["platform-kv-suffix", "platform-web-acr-suffix", "platform-api-acr-suffix", "platform-web-azure-kv-suffix"],
+    off.filter((r) => r.type === RANDOM).map((r) => r.name).sort(),
+    ["platform-api-acr-suffix", "platform-kv-suffix", "platform-web-acr-suffix", "platform-web-azure-kv-suffix"],
     "only the vaults' own suffixes (the platform's and web's) and the registries' stay",
   );
 });
