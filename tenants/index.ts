@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { GitOpsTenant, tenantResourceName } from "../components";
+import { engineTurn } from "../components/engine-turn";
 import { KUBERNETES_PROVIDER_SETTINGS } from "../components/kubernetes/provider-settings";
 import { tenantSpec } from "../stacks/component-args";
 import { loadTenantStack } from "../stacks/load-tenants";
@@ -19,15 +20,19 @@ export = async () => {
   const provider = new k8s.Provider("cluster", { kubeconfig: contract.kubeconfig, ...KUBERNETES_PROVIDER_SETTINGS });
   const githubProvider = contract.githubOwner ? new github.Provider("github", { owner: contract.githubOwner }) : undefined;
   const cluster = { environment: contract.environment, provider, clusterName: contract.clusterName, sops: contract.flux.sops, fluxReady: [], githubProvider };
-  const built = tenants.map(
-    (tenant) =>
+  // A shard of many tenants is built one tenant at a time, as GitOpsPlatform.build does.
+  const built: GitOpsTenant[] = [];
+  for (const tenant of tenants) {
+    built.push(
       new GitOpsTenant(tenantResourceName(contract.platformName, tenant.name), {
         side: "tenant",
         tenant: tenantSpec(tenant),
         platform: cluster,
         notificationAddresses: notificationAddresses[tenant.name],
       }),
-  );
+    );
+    await engineTurn();
+  }
   return {
     tenants: Object.fromEntries(
       built.map((t) => [t.ref.name, { namespace: t.ref.namespace, gitRepository: t.git?.repositoryUrl, deployKey: t.git?.deployKeyPublic }]),
