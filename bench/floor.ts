@@ -2,6 +2,7 @@
  * The floor of the benchmark: the same mock engine, with every SDK module the real program
  * imports loaded, running a program that creates nothing. Synth cannot be faster than this.
  */
+import "../synth/compile-cache";
 import "@pulumi/pulumi";
 import "@pulumi/azure-native/authorization";
 import "@pulumi/azure-native/containerservice";

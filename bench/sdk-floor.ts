@@ -3,6 +3,7 @@
  * engine, without the platform's components. Registers N plain ConfigMaps (default 11,500: about
  * the resource count of the 500-tenant config) through `runProgram`, the engine synth uses.
  */
+import "../synth/compile-cache";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { runProgram } from "../synth/engine";

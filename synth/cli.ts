@@ -6,6 +6,7 @@
  * --json --show-secrets` of the real one). Exit codes: 0 ok, 1 invalid config or a Kubernetes object that breaks its schema,
  * 2 a mandatory security policy or deploy rule is violated (advisory findings are only listed).
  */
+import "./compile-cache";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOY_RULES } from "../policy/deploy";

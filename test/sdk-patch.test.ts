@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
+import { containsUnknowns } from "@pulumi/pulumi/output";
 import { runProgram } from "../synth/engine";
 import { PROJECT_ROOT } from "../synth/synthesize";
 
@@ -69,6 +70,35 @@ test("a resource's aliases are collapsed only when read, and then to the URNs th
   assert.ok(seen.again, "collapsed once, then kept");
   assert.deepEqual(seen.urns, [oldUrn, seen.older]);
   assert.match(seen.older, /test:index:Parent\$test:index:Thing::older$/);
+});
+
+test("walking a resource's keys does not collapse its aliases: the getter is not enumerable", async () => {
+  // The SDK searches every Output's value for unknowns through Object.keys of everything reachable
+  // from it (output.js, containsUnknowns), resources included: an enumerable getter would be read
+  // there and undo the laziness (AksCluster.systemPool is an Output<AgentPool>).
+  const { alias, collapses } = observedAlias("urn:pulumi:patch::gitops-platform::test:index:Thing::old-name");
+  let seen: { enumerable: boolean | undefined; keys: boolean; afterWalk: number; afterApply: number } | undefined;
+  await runProgram(
+    async () => {
+      const parent = new pulumi.ComponentResource("test:index:Parent", "parent", {}, {});
+      const thing = new pulumi.ComponentResource("test:index:Thing", "thing", {}, { parent, aliases: [alias] });
+      const enumerable = Object.getOwnPropertyDescriptor(thing, "__aliases")?.enumerable;
+      const keys = Object.keys(thing).includes("__aliases");
+      containsUnknowns({ parent });
+      containsUnknowns(thing);
+      const afterWalk = collapses();
+      // What AksCluster does: an Output whose value is a resource, awaited.
+      await new Promise((resolve) => pulumi.output("x").apply(() => thing).apply(resolve));
+      seen = { enumerable, keys, afterWalk, afterApply: collapses() };
+      return {};
+    },
+    { stack: "patch" },
+  );
+  assert.ok(seen);
+  assert.equal(seen.enumerable, false, "__aliases is an enumerable property: containsUnknowns reads it");
+  assert.equal(seen.keys, false, "Object.keys of a resource lists __aliases");
+  assert.equal(seen.afterWalk, 0, "containsUnknowns over a resource collapsed its aliases");
+  assert.equal(seen.afterApply, 0, "an Output whose value is the resource collapsed its aliases");
 });
 
 async function aliasesSent(aliasSpecs: boolean): Promise<Map<string, string[]>> {
