@@ -233,10 +233,12 @@ export class RecordingMonitor extends MockMonitor {
     const known = outputs && answeredReads.get(outputs);
     if (known && known.name === state.name) {
       this.resources.set(urn, known.kept);
-      const response = new resproto.ReadResourceResponse();
-      response.setUrn(urn);
-      response.setProperties(known.properties);
-      callback(null, labelledForLogs(response, "ReadResourceResponse"));
+      // What the SDK reads of the answer (runtime/resource.js, readResource), as its own
+      // engine-less answer is built: a new ReadResourceResponse would copy the whole Struct in
+      // setProperties (jspb's setWrapperField syncs every nested map), O(outputs) again.
+      const properties = known.properties;
+      const answer = { getUrn: () => urn, getId: () => "", getProperties: () => properties, getResult: () => resproto.Result.SUCCESS, getUnknown: () => false };
+      callback(null, labelledForLogs(answer, "ReadResourceResponse"));
       return;
     }
     await super.readResource(req, (err, response) => {
