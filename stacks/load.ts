@@ -9,6 +9,7 @@ import { DEPLOYED_SETTINGS_OUTPUT, DeployedSettings, immutableChangeProblems, re
 import { PLATFORM_KEY, PROJECT, problemAt } from "./errors";
 import { parsePlatformConfig } from "./parse";
 import { runByRealEngine, sampleValueProblems } from "./rules-samples";
+import { stackNameProblems } from "./rules-stack-names";
 import { locateProblem, readTenantStackFile, tenantStackNames, TenantStackFile, TenantStackFileError, withTenantStacks } from "./tenant-stacks";
 import type { PlatformConfig } from "./schema";
 
@@ -81,9 +82,11 @@ export function parseWithTenantStacks(
     if (error instanceof TenantStackFileError) return { ok: false, problems: [error.message] };
     throw error;
   }
+  const names = stackNameProblems(root, stack, raw, files);
   const merged = withTenantStacks(raw, files);
   const parsed = parsePlatformConfig(merged.raw, stack, { today: options.today });
-  if (!parsed.ok) return { ok: false, problems: parsed.problems.map((problem) => locateProblem(problem, merged.origins)) };
+  if (!parsed.ok) return { ok: false, problems: [...names, ...parsed.problems.map((problem) => locateProblem(problem, merged.origins))] };
+  if (names.length > 0) return { ok: false, problems: names };
   const tenantStacks: Record<string, string> = {};
   parsed.config.tenants.forEach((tenant, i) => {
     const origin = merged.origins[i];

@@ -42,14 +42,30 @@ export function tenantStackName(environment: string, name: string): string {
   return `${environment}-${name}`;
 }
 
-/** The tenant stacks of an environment, by their file names (`Pulumi.<environment>-<name>.yaml`). */
+/** The platform stacks of a project root, by their files (`Pulumi.<stack>.yaml`, not Pulumi.yaml). */
+export function platformStackNames(projectRoot: string): string[] {
+  if (!existsSync(projectRoot)) return [];
+  return readdirSync(projectRoot)
+    .map((file) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+/**
+ * The tenant stacks of an environment, by their file names (`Pulumi.<environment>-<name>.yaml`).
+ * A file whose name also starts with a longer platform stack's name (`prod-eu-a` beside
+ * `Pulumi.prod-eu.yaml`) is that stack's, not `prod`'s: the longest platform stack name it starts
+ * with owns it, as stacks:changed decides (synth/changed-stacks.ts platformOf), so two platform
+ * stacks never both build one tenant stack's tenants and deployer.
+ */
 export function tenantStackNames(projectRoot: string, environment: string): string[] {
   const dir = path.join(projectRoot, TENANTS_DIR);
   if (!existsSync(dir)) return [];
   const pattern = new RegExp(`^Pulumi\\.(${escapeRegExp(environment)}-[a-z0-9]([a-z0-9-]*[a-z0-9])?)\\.yaml$`);
+  const longer = platformStackNames(projectRoot).filter((stack) => stack.length > environment.length && stack.startsWith(`${environment}-`));
   return readdirSync(dir)
     .map((file) => pattern.exec(file)?.[1])
-    .filter((stack): stack is string => stack !== undefined)
+    .filter((stack): stack is string => stack !== undefined && !longer.some((other) => stack.startsWith(`${other}-`)))
     .sort();
 }
 

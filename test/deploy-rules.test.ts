@@ -109,6 +109,36 @@ const secret = (name: string, namespace: string | undefined, dependencies: strin
   node(name, SECRET, { metadata: { name, ...(namespace === undefined ? {} : { namespace }) } }, { dependencies, parent });
 const namespaceObject = (name: string) => node(`${name}-ns`, NAMESPACE, { metadata: { name } });
 const component = (name: string, dependencies: string[] = []) => node(name, COMPONENT, {}, { custom: false, dependencies });
+/** A platform's contract (stacks/contract.ts) as `pulumi stack output --json --show-secrets` prints it: prod's registry. */
+const PROD_CONTRACT = {
+  version: 1,
+  environment: "prod",
+  platformName: "platform",
+  clusterName: "gitops-platform-prod",
+  kubeconfig: "apiVersion: v1\nkind: Config\n",
+  oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
+  resourceGroupName: "rg-gitops-prod",
+  flux: { namespace: "flux-system", multitenancy: true, sops: true },
+  githubOwner: "acme-platform",
+  tenants: {
+    web: { namespace: "web", stack: "prod-commerce" },
+    api: { namespace: "api", stack: "prod-commerce" },
+    payments: { namespace: "payments-prod", stack: "prod-payments" },
+  },
+};
+/** A tenant stack's read of its platform stack, as the engine records it (builtins.go readStackReference: name, outputs, secretOutputNames). */
+const contractReference = (stack: string, contract: Record<string, unknown>) => ({
+  ...node("platform", "pulumi:pulumi:StackReference", {
+    name: "organization/gitops-platform/prod",
+    outputs: { environment: "prod", tenantContract: contract },
+    secretOutputNames: [],
+  }),
+  urn: `urn:pulumi:${stack}::gitops-platform-tenants::pulumi:pulumi:StackReference::platform`,
+});
+const tenantSecret = (stack: string, name: string, namespace: string) => ({
+  ...secret(name, namespace),
+  urn: `urn:pulumi:${stack}::gitops-platform-tenants::kubernetes:core/v1:Secret::${name}`,
+});
 const fluxRelease = node("flux", RELEASE, { chart: "flux2", namespace: "flux-system", createNamespace: true });
 const fluxExtension = node("flux-ext", EXTENSION, { extensionType: "microsoft.flux", scope: { cluster: { releaseNamespace: "flux-ext-system" } } });
 const vaultRelease = (name: string, server: Record<string, unknown>) =>
@@ -334,6 +364,33 @@ const FIXTURES: Fixture[] = [
     reports: ["orphan", "racing"],
   },
   {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title: "a tenant stack judged alone (--platform-outputs, CrossGuard): its objects in the namespaces its platform's contract registers to its tenants",
+    resources: [
+      contractReference("prod-commerce", PROD_CONTRACT),
+      tenantSecret("prod-commerce", "web-git-secret", "web"),
+      tenantSecret("prod-commerce", "api-git-secret", "api"),
+    ],
+    reports: [],
+  },
+  {
+    rule: "namespaced-objects-wait-for-their-namespace",
+    title:
+      "a tenant stack judged alone: a Secret in another tenant stack's registered namespace, one in the platform's flux-system, one in a namespace nobody registered, one under a contract of an unknown version",
+    resources: [
+      contractReference("prod-commerce", PROD_CONTRACT),
+      tenantSecret("prod-commerce", "into-payments", "payments-prod"),
+      tenantSecret("prod-commerce", "into-flux", "flux-system"),
+      tenantSecret("prod-commerce", "into-nowhere", "nowhere"),
+      // The platform's own reference to its previous deployment carries the same registry: it registers nothing to the platform stack.
+      { ...secret("platform-orphan", "web"), urn: "urn:pulumi:prod::gitops-platform::kubernetes:core/v1:Secret::platform-orphan" },
+      { ...contractReference("prod-commerce", PROD_CONTRACT), urn: "urn:pulumi:prod::gitops-platform::pulumi:pulumi:StackReference::previous" },
+      contractReference("prod-payments", { ...PROD_CONTRACT, version: 2 }),
+      tenantSecret("prod-payments", "payments-git-secret", "payments-prod"),
+    ],
+    reports: ["into-payments", "into-flux", "into-nowhere", "platform-orphan", "payments-git-secret"],
+  },
+  {
     rule: "no-unsatisfiable-pod-disruption-budgets",
     title: "budgets that leave room for one eviction, and Vault's chart budget at 3 replicas",
     resources: [
@@ -484,4 +541,18 @@ test("under CrossGuard (outputs as props, links as resources) every failing fixt
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test("under CrossGuard, a tenant stack's preview (its StackReference's outputs as props) passes the namespace rule in the namespaces its platform's contract registers to it, and only there", () => {
+  const pack = loadPack().filter((p) => p.name === "namespaced-objects-wait-for-their-namespace");
+  const resources = [
+    contractReference("prod-commerce", PROD_CONTRACT),
+    tenantSecret("prod-commerce", "web-git-secret", "web"),
+    tenantSecret("prod-commerce", "into-payments", "payments-prod"),
+  ];
+  const reports = runPack(pack, resources);
+  assert.deepEqual(
+    reports.map((r) => r.message),
+    ["into-payments: nothing in the stack creates its namespace payments-prod, and its platform's contract registers it to no tenant of stack prod-commerce"],
+  );
 });

@@ -1,6 +1,7 @@
 /** Deploy rule: a namespaced Kubernetes object is created only once its namespace exists. */
 import { graphOf, isFinding } from "./graph-input";
 import { CLUSTER_SCOPED_KINDS } from "../../components/kubernetes/api-limits";
+import { contractRegistry, stackOfUrn } from "../platform-contract";
 import { CheckedResource, Finding, get, mandatory, PlatformPolicy } from "../types";
 
 export { CLUSTER_SCOPED_KINDS };
@@ -24,11 +25,6 @@ export function createdNamespace(r: CheckedResource): string | undefined {
   // An AKS cluster extension with cluster scope installs into (and creates) its release namespace.
   if (r.type === EXTENSION) return name(get(r.props, "scope", "cluster", "releaseNamespace"));
   return undefined;
-}
-
-/** The stack a URN belongs to (`urn:pulumi:<stack>::...`). */
-function stackOf(urn: string): string {
-  return urn.slice("urn:pulumi:".length, urn.indexOf("::"));
 }
 
 /** The namespace a Kubernetes object goes in, or undefined for cluster-scoped kinds and non-Kubernetes resources. */
@@ -71,16 +67,28 @@ export const namespacedObjectsWaitForTheirNamespace: PlatformPolicy = {
       if (list) list.push(r.urn);
       else creators.set(created, [r.urn]);
     }
+    // A tenant stack judged without its platform's resources (synth --platform-outputs, CrossGuard
+    // on the tenant stack's preview): the platform's contract says which namespaces the platform
+    // stack created for this stack's tenants, and the platform deploys first.
+    const registry = contractRegistry(resources);
     const findings: Finding[] = [];
     for (const r of resources) {
       const namespace = objectNamespace(r);
       if (namespace === undefined || BUILT_IN_NAMESPACES.has(namespace)) continue;
       const candidates = creators.get(namespace) ?? [];
+      const stack = stackOfUrn(r.urn);
       // A stack built on another (a tenant stack on its platform stack) deploys after it: a
       // namespace the other stack creates exists before this stack starts.
-      if (candidates.some((creator) => stackOf(creator) !== stackOf(r.urn))) continue;
+      if (candidates.some((creator) => stackOfUrn(creator) !== stack)) continue;
+      if (candidates.length === 0 && registry.namespaces.get(stack)?.has(namespace)) continue;
       if (candidates.length === 0) {
-        findings.push({ urn: r.urn, message: `${r.name}: nothing in the stack creates its namespace ${namespace}` });
+        const unreadable = [...registry.unreadable].filter(([urn]) => stackOfUrn(urn) === stack).map(([, why]) => why);
+        const contract = !registry.readers.has(stack)
+          ? ""
+          : unreadable.length > 0
+            ? ` (its platform's contract was not used: ${unreadable.join("; ")})`
+            : `, and its platform's contract registers it to no tenant of stack ${stack}`;
+        findings.push({ urn: r.urn, message: `${r.name}: nothing in the stack creates its namespace ${namespace}${contract}` });
       } else if (!candidates.some((creator) => graph.waits(r.urn, creator))) {
         findings.push({
           urn: r.urn,
