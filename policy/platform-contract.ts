@@ -22,6 +22,8 @@ export function stackOfUrn(urn: string): string {
 export interface ContractRegistry {
   /** Tenant stack name -> namespaces the platform stack holds for that stack's tenants. */
   namespaces: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Tenant stack name -> those of its namespaces the platform granted image automation. */
+  imageAutomation: ReadonlyMap<string, ReadonlySet<string>>;
   /** The stacks that read a contract at all (readable or not). */
   readers: ReadonlySet<string>;
   /** Why a StackReference's contract was not used (a version this code does not know, a broken shape), by the reference's URN. */
@@ -37,6 +39,7 @@ export interface ContractRegistry {
  */
 export function contractRegistry(resources: readonly CheckedResource[]): ContractRegistry {
   const namespaces = new Map<string, Set<string>>();
+  const imageAutomation = new Map<string, Set<string>>();
   const unreadable = new Map<string, string>();
   const readers = new Set<string>();
   for (const reference of resources) {
@@ -55,10 +58,15 @@ export function contractRegistry(resources: readonly CheckedResource[]): Contrac
     }
     for (const registered of Object.values(contract.tenants)) {
       if (registered.stack !== stack) continue;
-      const own = namespaces.get(stack);
-      if (own) own.add(registered.namespace);
-      else namespaces.set(stack, new Set([registered.namespace]));
+      addTo(namespaces, stack, registered.namespace);
+      if (registered.imageAutomation) addTo(imageAutomation, stack, registered.namespace);
     }
   }
-  return { namespaces, readers, unreadable };
+  return { namespaces, imageAutomation, readers, unreadable };
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }

@@ -14,10 +14,16 @@ import type { PlatformConfig } from "./schema";
 import { TENANTS_KEY } from "./tenant-stacks";
 
 export const CONTRACT_OUTPUT = "tenantContract";
-export const CONTRACT_VERSION = 1;
+/** 2: each registered tenant says whether the platform set up its image automation. */
+export const CONTRACT_VERSION = 2;
 
-/** One registered tenant: its namespace, and the tenant stack that owns its tenant side. */
-const registeredTenant = z.strictObject({ namespace: z.string(), stack: z.string() });
+/**
+ * One registered tenant: its namespace, the tenant stack that owns its tenant side, and whether
+ * the platform granted its namespace image automation (the Role that lets Flux push: the only
+ * case a write deploy key is accepted, deploy-keys-read-only, which judges a tenant stack alone
+ * by this).
+ */
+const registeredTenant = z.strictObject({ namespace: z.string(), stack: z.string(), imageAutomation: z.boolean() });
 
 const contractSchema = z.object({
   version: z.literal(CONTRACT_VERSION),
@@ -71,13 +77,16 @@ export function readContract(value: unknown, platformStack: string): PlatformCon
  * What a tenant stack may build: every tenant it lists is registered to it (the platform stack
  * created its namespace), none is registered to another stack. The problems, one per tenant.
  */
-export function registrationProblems(contract: PlatformContract, stack: string, tenants: readonly { name: string; namespace: string }[]): string[] {
+export function registrationProblems(contract: PlatformContract, stack: string, tenants: readonly { name: string; namespace: string; imageAutomation?: unknown }[]): string[] {
   return tenants.flatMap((tenant, i) => {
     const at = `${TENANTS_KEY}[${i}]`;
     const registered = contract.tenants[tenant.name];
     if (!registered) return [`${at}.name: tenant ${tenant.name} is not registered on the platform stack: deploy the platform stack first (it creates the tenant's namespace and policies)`];
     if (registered.stack !== stack) return [`${at}.name: tenant ${tenant.name} belongs to tenant stack ${registered.stack}, not ${stack}`];
     if (registered.namespace !== tenant.namespace) return [`${at}.namespace: the platform stack created namespace ${registered.namespace} for tenant ${tenant.name}, not ${tenant.namespace}: deploy the platform stack first`];
+    if (tenant.imageAutomation !== undefined && !registered.imageAutomation) {
+      return [`${at}.imageAutomation: the platform stack has not set up image automation for tenant ${tenant.name} (its Role and controllers): deploy the platform stack first`];
+    }
     return [];
   });
 }
@@ -98,7 +107,9 @@ export function platformContract(
   outputs: PlatformContractOutputs,
 ): pulumi.Output<PlatformContract> {
   const tenants = Object.fromEntries(
-    config.tenants.filter((t) => tenantStacks[t.name] !== undefined).map((t) => [t.name, { namespace: t.namespace, stack: tenantStacks[t.name] }]),
+    config.tenants
+      .filter((t) => tenantStacks[t.name] !== undefined)
+      .map((t) => [t.name, { namespace: t.namespace, stack: tenantStacks[t.name], imageAutomation: t.imageAutomation !== undefined }]),
   );
   return pulumi.output({
     version: CONTRACT_VERSION,

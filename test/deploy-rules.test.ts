@@ -9,6 +9,7 @@ import { BUILT_IN_ROLES } from "../components/azure/role-ids";
 import { DEPLOY_RULES } from "../policy/deploy";
 import { evaluatePolicies } from "../policy/evaluate";
 import { CheckedResource, PolicyContext } from "../policy/types";
+import { CONTRACT_VERSION } from "../stacks/contract";
 import { failsOpen, loadPack, runPack } from "./crossguard";
 
 const DEV: PolicyContext = { environment: "dev", production: false };
@@ -111,7 +112,7 @@ const namespaceObject = (name: string) => node(`${name}-ns`, NAMESPACE, { metada
 const component = (name: string, dependencies: string[] = []) => node(name, COMPONENT, {}, { custom: false, dependencies });
 /** A platform's contract (stacks/contract.ts) as `pulumi stack output --json --show-secrets` prints it: prod's registry. */
 const PROD_CONTRACT = {
-  version: 1,
+  version: CONTRACT_VERSION,
   environment: "prod",
   platformName: "platform",
   clusterName: "gitops-platform-prod",
@@ -121,9 +122,9 @@ const PROD_CONTRACT = {
   flux: { namespace: "flux-system", multitenancy: true, sops: true },
   githubOwner: "acme-platform",
   tenants: {
-    web: { namespace: "web", stack: "prod-commerce" },
-    api: { namespace: "api", stack: "prod-commerce" },
-    payments: { namespace: "payments-prod", stack: "prod-payments" },
+    web: { namespace: "web", stack: "prod-commerce", imageAutomation: true },
+    api: { namespace: "api", stack: "prod-commerce", imageAutomation: false },
+    payments: { namespace: "payments-prod", stack: "prod-payments", imageAutomation: false },
   },
 };
 /** A tenant stack's read of its platform stack, as the engine records it (builtins.go readStackReference: name, outputs, secretOutputNames). */
@@ -385,7 +386,7 @@ const FIXTURES: Fixture[] = [
       // The platform's own reference to its previous deployment carries the same registry: it registers nothing to the platform stack.
       { ...secret("platform-orphan", "web"), urn: "urn:pulumi:prod::gitops-platform::kubernetes:core/v1:Secret::platform-orphan" },
       { ...contractReference("prod-commerce", PROD_CONTRACT), urn: "urn:pulumi:prod::gitops-platform::pulumi:pulumi:StackReference::previous" },
-      contractReference("prod-payments", { ...PROD_CONTRACT, version: 2 }),
+      contractReference("prod-payments", { ...PROD_CONTRACT, version: CONTRACT_VERSION + 1 }),
       tenantSecret("prod-payments", "payments-git-secret", "payments-prod"),
     ],
     reports: ["into-payments", "into-flux", "into-nowhere", "platform-orphan", "payments-git-secret"],

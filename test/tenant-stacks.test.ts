@@ -72,7 +72,7 @@ test("a tenant stack validates with the engine's config of itself and the files 
   assert.deepEqual(ok.tenants.map((t) => [t.name, t.namespace]), [["cart", "cart"]]);
 });
 
-const contract = (tenants: Record<string, { namespace: string; stack: string }>) =>
+const contract = (tenants: Record<string, { namespace: string; stack: string; imageAutomation: boolean }>) =>
   readContract(
     {
       version: CONTRACT_VERSION,
@@ -89,7 +89,7 @@ const contract = (tenants: Record<string, { namespace: string; stack: string }>)
   );
 
 test("attack: a tenant stack cannot build a tenant the platform did not register to it", () => {
-  const registered = contract({ shop: { namespace: "shop", stack: "prod-a" } });
+  const registered = contract({ shop: { namespace: "shop", stack: "prod-a", imageAutomation: false } });
   assert.deepEqual(registrationProblems(registered, "prod-a", [{ name: "shop", namespace: "shop" }]), []);
   const [other] = registrationProblems(registered, "prod-b", [{ name: "shop", namespace: "shop" }]);
   assert.match(other, /tenants\[0\]\.name: tenant shop belongs to tenant stack prod-a, not prod-b/);
@@ -97,10 +97,13 @@ test("attack: a tenant stack cannot build a tenant the platform did not register
   assert.match(unknown, /not registered on the platform stack: deploy the platform stack first/);
   const [namespace] = registrationProblems(registered, "prod-a", [{ name: "shop", namespace: "kube-system" }]);
   assert.match(namespace, /tenants\[0\]\.namespace: the platform stack created namespace shop/);
+  // Image automation the platform has not set up yet (its Role): the platform stack deploys first.
+  const [automation] = registrationProblems(registered, "prod-a", [{ name: "shop", namespace: "shop", imageAutomation: { path: "./apps" } }]);
+  assert.match(automation, /tenants\[0\]\.imageAutomation: the platform stack has not set up image automation for tenant shop/);
 });
 
 test("a contract version the tenant program does not know, or none, is refused with what to do", () => {
-  assert.throws(() => readContract({ version: CONTRACT_VERSION + 1 }, "o/p/prod"), (e: unknown) => e instanceof ContractError && /version 2; this tenant program knows version 1/.test(e.message));
+  assert.throws(() => readContract({ version: CONTRACT_VERSION + 1 }, "o/p/prod"), (e: unknown) => e instanceof ContractError && new RegExp(`version ${CONTRACT_VERSION + 1}; this tenant program knows version ${CONTRACT_VERSION}`).test(e.message));
   assert.throws(() => readContract(undefined, "o/p/prod"), (e: unknown) => e instanceof ContractError && /exports no tenantContract: deploy it first/.test(e.message));
   assert.throws(() => readContract({ version: CONTRACT_VERSION, environment: "prod" }, "o/p/prod"), (e: unknown) => e instanceof ContractError && /tenantContract\.platformName/.test(e.message));
 });

@@ -7,6 +7,7 @@ import { FLUX_TENANT_LABEL, GUARDRAIL_LABEL } from "../../components/kubernetes/
 import { PolicyRule, tenantRuleEscalation } from "../../components/tenant/namespace-policy";
 import { tenantAccessReach } from "../../stacks/rules-tenant-access";
 import { dependedOn } from "../links";
+import { contractRegistry, stackOfUrn } from "../platform-contract";
 import { CheckedResource, Finding, get, mandatory, ofType, PlatformPolicy, text } from "../types";
 
 const RBAC = "kubernetes:rbac.authorization.k8s.io/v1";
@@ -125,17 +126,25 @@ interface DeployKeyIndex {
   /** Position of each such Secret in the stack, to keep the stack's order. */
   secretOrder: ReadonlyMap<CheckedResource, number>;
   gitRepositories: ReadonlyMap<unknown, readonly CheckedResource[]>;
-  /** Whether a namespace's Roles and bindings let one of its accounts create ImageUpdateAutomations (memoized). */
-  grantsImageAutomation(namespace: string): boolean;
+  /**
+   * Whether a namespace's Roles and bindings let one of its accounts create ImageUpdateAutomations
+   * (memoized), or the contract `source`'s stack read says its platform granted them there.
+   */
+  grantsImageAutomation(namespace: string, source: CheckedResource): boolean;
 }
 
 function deployKeyIndex(resources: readonly CheckedResource[]): DeployKeyIndex {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const tenants = tenantNamespaces(resources);
+  // A tenant stack judged alone (no platform resources beside it) knows its tenants' namespaces
+  // and their image automation from the contract it read (policy/platform-contract.ts).
+  const registry = contractRegistry(resources);
+  const registeredTo = (map: ReadonlyMap<string, ReadonlySet<string>>, urn: string, namespace: string) => map.get(stackOfUrn(urn))?.has(namespace) === true;
   const holdersOf = new Map<string, CheckedResource[]>();
   const secretOrder = new Map<CheckedResource, number>();
   for (const secret of ofType(resources, "kubernetes:core/v1:Secret")) {
-    if (!tenants.has(String(metadata(secret).namespace))) continue;
+    const namespace = String(metadata(secret).namespace);
+    if (!tenants.has(namespace) && !registeredTo(registry.namespaces, secret.urn, namespace)) continue;
     secretOrder.set(secret, secretOrder.size);
     for (const key of new Set(dependedOn(secret, "stringData", PRIVATE_KEY, byUrn).map((k) => k.urn))) {
       const list = holdersOf.get(key);
@@ -151,7 +160,8 @@ function deployKeyIndex(resources: readonly CheckedResource[]): DeployKeyIndex {
     holdersOf,
     secretOrder,
     gitRepositories: byNamespace(ofType(resources, GIT_REPOSITORY)),
-    grantsImageAutomation: (namespace) => {
+    grantsImageAutomation: (namespace, source) => {
+      if (registeredTo(registry.imageAutomation, source.urn, namespace)) return true;
       let known = granting.get(namespace);
       if (known === undefined) {
         known = grantsImageAutomation(roles.get(namespace) ?? [], bindings.get(namespace) ?? [], namespace);
@@ -217,7 +227,7 @@ function writeKeyProblem(key: CheckedResource, index: DeployKeyIndex): string | 
   );
   if (fetching.length === 0) return `no GitRepository of a tenant fetches ${owner ? `${owner}/` : ""}${repository.split("/").pop()} with the Secret that holds its private key`;
   const namespaces = [...new Set(fetching.map((source) => String(metadata(source).namespace)))];
-  if (!namespaces.some((ns) => index.grantsImageAutomation(ns))) {
+  if (!fetching.some((source) => index.grantsImageAutomation(String(metadata(source).namespace), source))) {
     return `tenant namespace ${namespaces.join(", ")} has no Role granting ${IMAGE_GROUP} imageupdateautomations (tenants[].imageAutomation)`;
   }
   return undefined;

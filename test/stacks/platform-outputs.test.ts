@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
 import { DEPLOY_RULES } from "../../policy/deploy";
-import { evaluatePolicies } from "../../policy/evaluate";
+import { evaluatePolicies, PLATFORM_POLICIES } from "../../policy/evaluate";
 import { checkedFromRecord } from "../../policy/from-synth";
 import { reveal } from "../../synth/redact";
 import { synthesize, synthesizeTenantStack } from "../../synth/synthesize";
@@ -36,9 +36,27 @@ test("synth <tenant stack> --platform-outputs FILE: the tenant stack's objects i
     const { code, out, err } = await cli(t, [stack, "--platform-outputs", file]);
     assert.doesNotMatch(`${out}\n${err}`, new RegExp(RULE), `${stack}:\n${err}`);
     assert.match(out, /Deploy rules: all passed/, stack);
-    // prod-payments has no write deploy key; prod-commerce's web does (see the report: deploy-keys-read-only needs the platform's Role).
-    if (stack === "prod-payments") assert.equal(code, 0, err);
+    // prod-commerce's web has a write deploy key: its contract entry says the platform granted image automation.
+    assert.equal(code, 0, err);
   }
+});
+
+test("a tenant stack judged alone: a write deploy key passes only where its platform's contract says image automation was granted", async () => {
+  const outputs = await prodOutputs();
+  const contract = outputs.tenantContract as { tenants: Record<string, { namespace: string; stack: string; imageAutomation: boolean }> };
+  assert.equal(contract.tenants.web.imageAutomation, true, "web pushes image updates (tenants/Pulumi.prod-commerce.yaml)");
+  const result = await synthesizeTenantStack({ stack: "prod-commerce", platformStack: "organization/gitops-platform/prod", platformOutputs: outputs });
+  const resources = result.run.resources.map(checkedFromRecord);
+  const rule = PLATFORM_POLICIES.filter((r) => r.name === "deploy-keys-read-only");
+  const context = { environment: "prod", production: true };
+  assert.deepEqual(evaluatePolicies(resources, context, rule), []);
+  const withdrawn = { ...contract, tenants: { ...contract.tenants, web: { ...contract.tenants.web, imageAutomation: false } } };
+  const tampered = resources.map((r) =>
+    r.type === "pulumi:pulumi:StackReference" ? { ...r, props: { ...r.props, outputs: { ...(r.props.outputs as object), tenantContract: withdrawn } } } : r,
+  );
+  const findings = evaluatePolicies(tampered, context, rule);
+  assert.equal(findings.length, 1, JSON.stringify(findings));
+  assert.match(findings[0].message, /readOnly must be true: tenant namespace web has no Role granting image\.toolkit\.fluxcd\.io imageupdateautomations/);
 });
 
 test("a tenant stack judged alone: its objects in a namespace its platform's contract registers to another stack are refused", async () => {
