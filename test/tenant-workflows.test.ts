@@ -9,35 +9,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse } from "yaml";
 import { ciVariableNames } from "../components/azure/ci-identity";
 import { tenantDeployerEnvironment, tenantDeployerSubject } from "../components/azure/tenant-deployer";
 import { inventory, stepOutputs, touchedStacks } from "../synth/changed-stacks";
 import { PROJECT_ROOT } from "../synth/synthesize";
+import { loadWorkflow, uses } from "./workflow-shape";
 
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-interface Job {
-  if?: string;
-  needs?: string | string[];
-  environment?: string;
-  outputs?: Record<string, string>;
-  permissions?: Record<string, string>;
-  concurrency?: { group: string; "cancel-in-progress"?: boolean };
-  strategy?: { "fail-fast"?: boolean; matrix: Record<string, unknown> };
-  env?: Record<string, string>;
-  "runs-on"?: string;
-  steps: Step[];
-}
-const load = (file: string): { jobs: Record<string, Job> } => parse(readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8"));
-const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.split("@")[0] === action);
+const load = loadWorkflow;
 
 test("changes jobs: no credential, the whole history, the script's outputs for every environment the workflow deploys", () => {
   const deploy = load("deploy.yml").jobs.changes;

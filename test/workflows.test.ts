@@ -13,45 +13,16 @@ import { parsePlatformConfig } from "../stacks/parse";
 import { inventory, previewMatrix, touchedStacks } from "../synth/changed-stacks";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { actionlint } from "./actionlint";
+import { type Job, loadWorkflow, uses, workflowText, WORKFLOWS_DIR } from "./workflow-shape";
 import { pinTestDay } from "./helpers";
 
 pinTestDay();
 
-const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
-
-interface Step {
-  id?: string;
-  name?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-  "working-directory"?: string;
-  "continue-on-error"?: boolean;
-}
-interface Job {
-  if?: string;
-  needs?: string | string[];
-  environment?: string | { name: string };
-  permissions?: Record<string, string>;
-  concurrency?: { group: string; "cancel-in-progress"?: boolean };
-  strategy?: { matrix: { include: Record<string, string>[] } };
-  env?: Record<string, string>;
-  steps: Step[];
-}
-interface Workflow {
-  name: string;
-  on: Record<string, unknown>;
-  permissions?: Record<string, string>;
-  jobs: Record<string, Job>;
-}
-
-const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
-const load = (file: string) => parse(text(file)) as Workflow;
+const DIR = WORKFLOWS_DIR;
+const text = workflowText;
+const load = loadWorkflow;
 /** An `if:` without `${{ }}` and with single spaces. */
 const condition = (expression: string | undefined) => String(expression ?? "").replace(/^\$\{\{|\}\}$/g, "").replace(/\s+/g, " ").trim();
-const uses = (job: Job, action: string) => job.steps.filter((s) => s.uses?.split("@")[0] === action);
 const runs = (job: Job) => job.steps.map((s) => s.run ?? "").join("\n");
 
 test("actionlint finds nothing in any workflow", async () => {
@@ -298,10 +269,10 @@ test("drift: nightly and on demand, main only, in the drift environment, the rea
   }
   assert.deepEqual(job.permissions, { "id-token": "write", contents: "read", issues: "write" });
   assert.deepEqual(
-    job.strategy!.matrix.include.map((m) => m.stack),
+    job.strategy!.matrix.include!.map((m) => m.stack),
     ["dev", "prod"],
   );
-  for (const entry of job.strategy!.matrix.include) {
+  for (const entry of job.strategy!.matrix.include!) {
     const names = ciVariableNames(entry.stack);
     const resolve = (expression: string) => expression.replace(/^\$\{\{ vars\[format\('(\w+)\{0\}', matrix\.suffix\)\] \}\}$/, (_, prefix) => `${prefix}${entry.suffix}`);
     assert.equal(resolve(job.env!.ARM_CLIENT_ID), names.previewClientId, "the read-only identity, never the deploy one");
