@@ -233,18 +233,18 @@ export class RecordingMonitor extends MockMonitor {
     const known = outputs && answeredReads.get(outputs);
     if (known && known.name === state.name) {
       this.resources.set(urn, known.kept);
-      // What the SDK reads of the answer (runtime/resource.js, readResource), as its own
-      // engine-less answer is built: a new ReadResourceResponse would copy the whole Struct in
-      // setProperties (jspb's setWrapperField syncs every nested map), O(outputs) again.
-      const properties = known.properties;
-      const answer = { getUrn: () => urn, getId: () => "", getProperties: () => properties, getResult: () => resproto.Result.SUCCESS, getUnknown: () => false };
-      callback(null, labelledForLogs(answer, "ReadResourceResponse"));
+      callback(null, sharedAnswer(urn, known.properties));
       return;
     }
     await super.readResource(req, (err, response) => {
       const kept = this.resources.get(urn);
-      if (!err && outputs && kept) answeredReads.set(outputs, { name: state.name, kept, properties: (response as resproto.ReadResourceResponse).getProperties()! });
-      callback(err, labelledForLogs(response, "ReadResourceResponse"));
+      if (err || !outputs || !kept) {
+        callback(err, labelledForLogs(response, "ReadResourceResponse"));
+        return;
+      }
+      const properties = convertedOnce((response as resproto.ReadResourceResponse).getProperties()!);
+      answeredReads.set(outputs, { name: state.name, kept, properties });
+      callback(null, sharedAnswer(urn, properties));
     });
   }
 
@@ -312,10 +312,41 @@ function labelledForLogs(response: unknown, kind: string): unknown {
 type Struct = { toJavaScript(): Record<string, unknown> };
 
 /**
+ * A StackReference's answer as the SDK reads it (runtime/resource.js, readResource), as its own
+ * engine-less answer is built: a new ReadResourceResponse would copy the whole Struct in
+ * setProperties (jspb's setWrapperField syncs every nested map), O(outputs) again.
+ */
+function sharedAnswer(urn: string, properties: Struct): unknown {
+  const answer = { getUrn: () => urn, getId: () => "", getProperties: () => properties, getResult: () => resproto.Result.SUCCESS, getUnknown: () => false };
+  return labelledForLogs(answer, "ReadResourceResponse");
+}
+
+/**
  * MockMonitor's answers to StackReference reads, by the other stack's outputs object (the one
  * synth hands every tenant stack of an environment): its resource entry and answer's properties.
  */
-const answeredReads = new WeakMap<object, { name: unknown; kept: MockMonitor["resources"] extends Map<string, infer V> ? V : never; properties: NonNullable<ReturnType<resproto.ReadResourceResponse["getProperties"]>> }>();
+const answeredReads = new WeakMap<object, { name: unknown; kept: MockMonitor["resources"] extends Map<string, infer V> ? V : never; properties: Struct }>();
+
+/**
+ * A Struct converted to JavaScript once, for an answer the SDK reads again and again: the SDK
+ * reads a ReadResource answer's properties only through `toJavaScript()` (runtime/rpc.js,
+ * deserializeProperties), and protobuf's conversion walks every Value of every output, which for
+ * the platform's outputs at 500 tenants was most of a tenant stack's cost that grew with the
+ * tenants (bench/RESULTS.md, issue 26 item 9). Frozen: deserializeProperty builds new objects
+ * and never writes to what it reads, and nothing else may, since every tenant stack reads it.
+ */
+function convertedOnce(struct: Struct): Struct {
+  const converted = deepFrozen(struct.toJavaScript());
+  return { toJavaScript: () => converted };
+}
+
+function deepFrozen<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFrozen(child);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 /** Recorded outputs are redacted once per answer message: a StackReference's answer is shared (serializedOnce). */
 const redactedAnswers = new WeakMap<object, Record<string, unknown>>();

@@ -14,6 +14,9 @@ import { runProgram } from "../synth/engine";
 const rpc = require("@pulumi/pulumi/runtime/rpc") as typeof import("@pulumi/pulumi/runtime/rpc");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const log = require("@pulumi/pulumi/log") as typeof import("@pulumi/pulumi/log");
+// The protobuf Struct the SDK converts an answer's properties with (runtime/rpc.js, deserializeProperties).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as { Struct: { prototype: { toJavaScript(): Record<string, unknown> } } };
 
 const PLATFORM = "organization/gitops-platform/prod";
 
@@ -25,7 +28,7 @@ const outputs: Record<string, unknown> = {
 };
 
 /** A tenant stack's program: reads the platform's environment and one tenant through a StackReference. */
-async function readOnce(stack: string): Promise<{ environment: unknown; tenant: unknown }> {
+async function readOnce(stack: string, platformOutputs: Record<string, unknown> = outputs): Promise<{ environment: unknown; tenant: unknown }> {
   let seen: { environment: unknown; tenant: unknown } | undefined;
   await runProgram(
     async () => {
@@ -33,7 +36,7 @@ async function readOnce(stack: string): Promise<{ environment: unknown; tenant: 
       seen = { environment: await platform.getOutputValue("environment"), tenant: ((await platform.getOutputValue("tenants")) as Record<string, unknown>).t7 };
       return {};
     },
-    { stack, project: "gitops-platform-tenants", otherStacks: { [PLATFORM]: outputs } },
+    { stack, project: "gitops-platform-tenants", otherStacks: { [PLATFORM]: platformOutputs } },
   );
   return seen!;
 }
@@ -47,6 +50,22 @@ test("the platform's outputs are serialized once for all the tenant stacks that 
     for (const read of reads) assert.deepEqual(read, { environment: "prod", tenant: { namespace: "t7", sopsKeyId: `https://kv.vault.azure.net/keys/sops-t7/${"0".repeat(32)}` } });
   } finally {
     serialize.mock.restore();
+  }
+});
+
+test("the platform's outputs are converted from protobuf once for all the tenant stacks that read them", async () => {
+  const toJavaScript = mock.method(Struct.prototype, "toJavaScript");
+  try {
+    const fresh = { ...outputs };
+    const reads = [await readOnce("prod-e", fresh), await readOnce("prod-f", fresh), await readOnce("prod-g", fresh)];
+    const ofOutputs = toJavaScript.mock.calls.filter((call) => {
+      const converted = call.result as { outputs?: { tenants?: unknown } } | undefined;
+      return converted?.outputs?.tenants !== undefined;
+    });
+    assert.equal(ofOutputs.length, 1, `the answer's properties were converted ${ofOutputs.length} times for 3 reads`);
+    for (const read of reads) assert.deepEqual(read, { environment: "prod", tenant: { namespace: "t7", sopsKeyId: `https://kv.vault.azure.net/keys/sops-t7/${"0".repeat(32)}` } });
+  } finally {
+    toJavaScript.mock.restore();
   }
 });
 
