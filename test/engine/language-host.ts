@@ -42,6 +42,8 @@ const grpc = sdkRequire("@grpc/grpc-js") as any;
 const resourceGrpc = sdkRequire("./proto/resource_grpc_pb") as any;
 const engineGrpc = sdkRequire("./proto/engine_grpc_pb") as any;
 const engineProto = sdkRequire("./proto/engine_pb") as any;
+const resourceProto = sdkRequire("./proto/resource_pb") as any;
+const { Struct } = sdkRequire("google-protobuf/google/protobuf/struct_pb") as any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** Pulumi.yaml `runtime.options` of the Node runtime, as the language host reads them. */
@@ -104,8 +106,23 @@ export interface LanguageHostOptions {
 /** Wraps a MockMonitor answer in the response class gRPC serializes (the mock answers plain objects for a few). */
 function asResponse(responseType: new () => unknown, method: string, response: unknown): unknown {
   if (response instanceof responseType) return response;
+  if (method === "readResource") return asReadResponse(response as SharedRead);
   const message = new responseType() as { setHassupport?(value: boolean): void };
   if (method === "supportsFeature") message.setHassupport!((response as { getHassupport(): boolean }).getHassupport());
+  return message;
+}
+
+/** A StackReference answer synth shares between reads in one process (synth/engine.ts, sharedAnswer). */
+interface SharedRead {
+  getUrn(): string;
+  getProperties(): { toJavaScript(): Record<string, unknown> };
+}
+
+/** A shared StackReference answer as the message the wire carries: the same URN and properties. */
+function asReadResponse(answer: SharedRead): unknown {
+  const message = new resourceProto.ReadResourceResponse();
+  message.setUrn(answer.getUrn());
+  message.setProperties(Struct.fromJavaScript(answer.getProperties().toJavaScript()));
   return message;
 }
 
