@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stringify as toYaml } from "yaml";
+import { SECRET_SIG, SIG_KEY } from "./redact";
 import { autoName, fakeCertificatePem, fakeGuid, fakeKeyPair, fakeRandomString, GITHUB_SSH_HOST_KEYS, hashHex } from "./fake-values";
 
 /** The identity the mocks pretend is running Pulumi. */
@@ -300,11 +301,15 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     }
   }
 
-  /** What the engine's builtin provider reads for a StackReference (builtins.go readStackReference). */
+  /**
+   * What the engine's builtin provider reads for a StackReference (pkg/resource/deploy/builtins.go,
+   * readStackReference): the outputs, and the names of those that hold a secret, sorted. The SDK
+   * decides by these whether getOutput and getOutputDetails give a secret.
+   */
   private stackReference(name: string): { id: string; state: State } {
     const outputs = this.options.stacks?.[name];
     if (outputs === undefined) throw new Error(`unknown stack "${name}"`);
-    return { id: name, state: { name, outputs, secretOutputNames: [] } };
+    return { id: name, state: { name, outputs, secretOutputNames: secretOutputNames(outputs) } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -352,4 +357,15 @@ function mockUserKubeconfig(inputs: Inputs): string {
       },
     ],
   });
+}
+
+/** The stack outputs that hold a secret anywhere in them, sorted, as the engine lists them. */
+export function secretOutputNames(outputs: Record<string, unknown>): string[] {
+  return Object.keys(outputs).filter((key) => holdsSecret(outputs[key])).sort();
+}
+
+function holdsSecret(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if ((value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return true;
+  return Object.values(value).some(holdsSecret);
 }

@@ -1,13 +1,17 @@
 /**
- * The patch to @pulumi/pulumi (patches/, applied by patch-package at install): a resource's
- * aliases are collapsed to URNs lazily, only where the SDK reads them (pulumi/pulumi#10010).
+ * The patch to @pulumi/pulumi (patches/, applied by patch-package at install):
+ * - a resource's aliases are collapsed to URNs lazily, only where the SDK reads them
+ *   (pulumi/pulumi#10010);
+ * - a StackReference's getOutput and requireOutput select the one output they read instead of
+ *   lifting (walking and copying) every output of the other stack for each read.
  * These tests fail when an SDK upgrade leaves the patch behind or makes it a no-op, and prove
- * that aliases still reach the engine, with alias specs and without.
+ * that aliases still reach the engine, with alias specs and without, and that stack outputs read
+ * the same.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { test } from "node:test";
+import { mock, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { containsUnknowns } from "@pulumi/pulumi/output";
 import { runProgram } from "../synth/engine";
@@ -135,4 +139,81 @@ test("aliases reach an engine without alias specs: the SDK collapses them, a par
     // Its own alias is collapsed under the parent's URN, which the mock engine made with the stack's type in it.
     [`${base}test:index:App$test:index:Part::app-legacy`, `${base}test:index:App$test:index:Part::old-app-renamed`, `${base}test:index:App$test:index:Part::old-app-legacy`].sort(),
   );
+});
+
+const OTHER = "organization/gitops-platform/prod";
+
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs) {
+    super("test:index:Thing", name, props);
+  }
+}
+const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "apiVersion: v1" };
+
+/** Another stack's outputs, the size of a platform's with hundreds of tenants. */
+function otherStackOutputs(): Record<string, unknown> {
+  return {
+    environment: "prod",
+    kubeconfig: SECRET,
+    nested: { a: [1, { b: "c" }] },
+    tenants: Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`t${i}`, { namespace: `t${i}`, registry: { loginServer: `acr${i}.azurecr.io` } }])),
+  };
+}
+
+test("reading one output of another stack does not walk its other outputs", async () => {
+  let visits: number | undefined;
+  await runProgram(
+    async () => {
+      const other = new pulumi.StackReference("other", { name: OTHER });
+      await other.getOutputDetails("environment");
+      // Every walk of an object graph in output.js (outputRec, containsUnknowns) records what it has seen in a Set.
+      const add = mock.method(Set.prototype, "add");
+      try {
+        await other.getOutputDetails("environment");
+        await other.requireOutputValue("environment");
+      } finally {
+        visits = add.mock.callCount();
+        add.mock.restore();
+      }
+      return {};
+    },
+    { stack: "patch-reads", project: "gitops-platform-tenants", otherStacks: { [OTHER]: otherStackOutputs() } },
+  );
+  assert.ok(visits !== undefined && visits < 100, `two reads of one plain output visited ${visits} objects: the other stack's 400 tenants were walked (the StackReference patch is not applied)`);
+});
+
+test("another stack's outputs read the same: values, secretness, copies, missing outputs and dependencies", async () => {
+  let seen: Record<string, unknown> | undefined;
+  const run = await runProgram(
+    async () => {
+      const other = new pulumi.StackReference("other", { name: OTHER });
+      const nested = (await other.getOutputValue("nested")) as { a: unknown[] };
+      (nested.a[1] as { b: string }).b = "changed";
+      seen = {
+        environment: await other.getOutputDetails("environment"),
+        kubeconfig: await other.getOutputDetails("kubeconfig"),
+        nestedAgain: await other.getOutputValue("nested"),
+        absent: await other.getOutputDetails("absent"),
+        secretOfRequired: await new Promise((resolve) => pulumi.isSecret(other.requireOutput("kubeconfig")).then(resolve)),
+        plainOfGet: await pulumi.isSecret(other.getOutput("environment")),
+        byOutputName: await other.getOutputValue(pulumi.output("environment") as unknown as string),
+      };
+      new Thing("thing", { environment: other.getOutput("environment"), tenant: other.requireOutput("tenants").apply((t) => (t as Record<string, unknown>).t3) });
+      return {};
+    },
+    { stack: "patch-same", project: "gitops-platform-tenants", otherStacks: { [OTHER]: otherStackOutputs() } },
+  );
+  assert.deepEqual(seen, {
+    environment: { value: "prod" },
+    kubeconfig: { secretValue: "apiVersion: v1" },
+    nestedAgain: { a: [1, { b: "c" }] },
+    absent: { value: undefined },
+    secretOfRequired: true,
+    plainOfGet: false,
+    byOutputName: "prod",
+  });
+  const thing = run.resources.find((r) => r.name === "thing")!;
+  const reference = run.resources.find((r) => r.type === "pulumi:pulumi:StackReference")!;
+  assert.deepEqual(thing.values, { environment: "prod", tenant: { namespace: "t3", registry: { loginServer: "acr3.azurecr.io" } } });
+  assert.deepEqual(thing.dependencies, [reference.urn], "an input read from another stack depends on the StackReference");
 });
