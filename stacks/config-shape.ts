@@ -613,6 +613,71 @@ function monitoringSchema(p: EnvironmentDefaults) {
   });
 }
 
+/** The `ci` section of a stack config for one environment (its preview environment's default names it). */
+export function ciSchema(environment: string) {
+  return z
+    .strictObject({
+      repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
+        error: "must be the infrastructure repository as owner/name",
+      }),
+      productionEnvironment: z.string().regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" }).default("production"),
+      previewEnvironment: z
+        .string()
+        .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
+        .default(`preview-${environment}`)
+        .describe(
+          "GitHub environment that this stack's pull-request previews run in (preview.yml: preview-<stack>); the stack creates it with ci.reviewers, and the preview identity trusts only it.",
+        ),
+      reviewers: z
+        .strictObject({
+          users: z.array(z.int().positive()).max(6).default([]).describe("GitHub user ids (numbers, `gh api users/<login> --jq .id`)."),
+          teams: z.array(z.int().positive()).max(6).default([]).describe("GitHub team ids (numbers, `gh api orgs/<org>/teams/<slug> --jq .id`)."),
+        })
+        .prefault({})
+        .describe(
+          "Who approves the jobs of the preview environment and, in production, the deploy environment: the stack sets them as the environments' required reviewers (at most 6 each; GitHub's limit). Required: at least one user or team.",
+        ),
+      runner: z
+        .strictObject({
+          label: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: "must be one runner label" })
+            .describe("The runs-on label of the jobs that run Pulumi for this stack; written to the repository variable PULUMI_RUNS_ON_<STACK>."),
+          egressRanges: z
+            .array(ipRange)
+            .default([])
+            .describe("The public addresses the runner's traffic leaves from (its NAT gateway): production refuses a runner the API server's authorized ranges or the Key Vault firewall would not admit."),
+        })
+        .prefault({ label: "ubuntu-latest" })
+        .describe("The runner that deploys and previews this stack. Default GitHub's hosted ubuntu-latest, which production refuses (its addresses are not fixed)."),
+      driftReport: z
+        .boolean()
+        .default(true)
+        .describe(
+          "The nightly drift report (.github/workflows/drift.yml): the stack creates the GitHub environment drift-<environment> (no reviewers, main only) and the read-only preview identity trusts it.",
+        ),
+    })
+    .optional()
+    .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset.");
+}
+
+const ciSchemas = new Map<string, ReturnType<typeof ciSchema>>();
+
+/**
+ * `ciSchema(environment)`, built once per environment and process: the stack-name check
+ * (rules-stack-names.ts) parses the `ci` section of every platform stack of the repository for
+ * every stack it loads, and building the whole platform schema for each was most of its cost.
+ * A zod schema is immutable, and every default of this one is a fresh value on each parse.
+ */
+export function sharedCiSchema(environment: string): ReturnType<typeof ciSchema> {
+  let schema = ciSchemas.get(environment);
+  if (schema === undefined) {
+    schema = ciSchema(environment);
+    ciSchemas.set(environment, schema);
+  }
+  return schema;
+}
+
 /** The shape of the stack config for one environment: defaults come from its profile. */
 export function platformObjectSchema(environment: string) {
   const p = environmentDefaults(environment);
@@ -626,50 +691,7 @@ export function platformObjectSchema(environment: string) {
     keyVault: keyVaultSchema(p).prefault({}),
     flux: fluxSchema().prefault({}),
     github: z.strictObject({ owner: githubName.optional() }).prefault({}),
-    ci: z
-      .strictObject({
-        repository: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/, {
-          error: "must be the infrastructure repository as owner/name",
-        }),
-        productionEnvironment: z.string().regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" }).default("production"),
-        previewEnvironment: z
-          .string()
-          .regex(/^[A-Za-z0-9 _.-]{1,255}$/, { error: "must be a GitHub environment name" })
-          .default(`preview-${environment}`)
-          .describe(
-            "GitHub environment that this stack's pull-request previews run in (preview.yml: preview-<stack>); the stack creates it with ci.reviewers, and the preview identity trusts only it.",
-          ),
-        reviewers: z
-          .strictObject({
-            users: z.array(z.int().positive()).max(6).default([]).describe("GitHub user ids (numbers, `gh api users/<login> --jq .id`)."),
-            teams: z.array(z.int().positive()).max(6).default([]).describe("GitHub team ids (numbers, `gh api orgs/<org>/teams/<slug> --jq .id`)."),
-          })
-          .prefault({})
-          .describe(
-            "Who approves the jobs of the preview environment and, in production, the deploy environment: the stack sets them as the environments' required reviewers (at most 6 each; GitHub's limit). Required: at least one user or team.",
-          ),
-        runner: z
-          .strictObject({
-            label: z
-              .string()
-              .regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: "must be one runner label" })
-              .describe("The runs-on label of the jobs that run Pulumi for this stack; written to the repository variable PULUMI_RUNS_ON_<STACK>."),
-            egressRanges: z
-              .array(ipRange)
-              .default([])
-              .describe("The public addresses the runner's traffic leaves from (its NAT gateway): production refuses a runner the API server's authorized ranges or the Key Vault firewall would not admit."),
-          })
-          .prefault({ label: "ubuntu-latest" })
-          .describe("The runner that deploys and previews this stack. Default GitHub's hosted ubuntu-latest, which production refuses (its addresses are not fixed)."),
-        driftReport: z
-          .boolean()
-          .default(true)
-          .describe(
-            "The nightly drift report (.github/workflows/drift.yml): the stack creates the GitHub environment drift-<environment> (no reviewers, main only) and the read-only preview identity trusts it.",
-          ),
-      })
-      .optional()
-      .describe("Pull-request previews and deploys from GitHub Actions through OIDC; off when unset."),
+    ci: ciSchema(environment),
     tenants: z.array(tenantSchema(environment)).default([]),
     vault: vaultSchema(p).prefault({}),
     monitoring: monitoringSchema(p).prefault({}),

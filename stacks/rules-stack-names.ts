@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { ciDriftEnvironment } from "../components/azure/ci-identity";
 import { tenantDeployerEnvironment } from "../components/azure/tenant-deployer";
-import { platformObjectSchema } from "./config-shape";
+import { sharedCiSchema } from "./config-shape";
 import { isProduction } from "./environments";
 import { formatPath, PLATFORM_KEY, problemAt } from "./errors";
 import { PLATFORM_STACK_KEY, platformStackNames, readStackYaml, TENANTS_DIR, tenantStackNames, TenantStackFile } from "./tenant-stacks";
@@ -26,7 +26,7 @@ interface PlatformEnvironment {
 function platformEnvironments(raw: unknown, stack: string): PlatformEnvironment[] {
   const platform = (typeof raw === "object" && raw !== null ? raw : {}) as { environment?: unknown; ci?: unknown };
   const environment = typeof platform.environment === "string" ? platform.environment : stack;
-  const parsed = platformObjectSchema(environment).shape.ci.safeParse(platform.ci);
+  const parsed = sharedCiSchema(environment).safeParse(platform.ci);
   // An invalid ci section is that stack's own problem, reported when it is loaded.
   if (!parsed.success || parsed.data === undefined) return [];
   const ci = parsed.data;
