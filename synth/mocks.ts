@@ -359,10 +359,20 @@ function mockUserKubeconfig(inputs: Inputs): string {
   });
 }
 
-/** The stack outputs that hold a secret anywhere in them, sorted, as the engine lists them. */
+/**
+ * The stack outputs that hold a secret anywhere in them, sorted, as the engine lists them. Once per
+ * outputs object: every tenant stack of an environment reads the one platform stack's.
+ */
 export function secretOutputNames(outputs: Record<string, unknown>): string[] {
-  return Object.keys(outputs).filter((key) => holdsSecret(outputs[key])).sort();
+  let names = secretOutputNamesOf.get(outputs);
+  if (names === undefined) {
+    names = Object.keys(outputs).filter((key) => holdsSecret(outputs[key])).sort();
+    secretOutputNamesOf.set(outputs, names);
+  }
+  return [...names];
 }
+
+const secretOutputNamesOf = new WeakMap<object, readonly string[]>();
 
 function holdsSecret(value: unknown): boolean {
   if (value === null || typeof value !== "object") return false;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { runProgram } from "../synth/engine";
+import { secretOutputNames } from "../synth/mocks";
 
 // The SDK's own module objects, which its runtime calls through (a namespace import is a copy).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,4 +81,11 @@ test("the SDK's debug line for a read does not format the other stack's outputs"
   } finally {
     debug.mock.restore();
   }
+});
+
+test("a StackReference reports the outputs that hold a secret, sorted, as the engine's builtin provider does", () => {
+  const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "x" };
+  const names = secretOutputNames({ zeta: { deep: [1, { secret }] }, plain: { a: "b" }, alpha: secret, none: "text" });
+  assert.deepEqual(names, ["alpha", "zeta"]);
+  assert.deepEqual(secretOutputNames(outputs), ["kubeconfig"]);
 });
