@@ -13,7 +13,7 @@ import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as runtimeRpc from "@pulumi/pulumi/runtime/rpc";
 import { withConfigToday } from "../stacks/clock";
 import { PlatformMocks } from "./mocks";
-import { redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
+import { isSecretValue, redact, reveal, SECRET_SIG, secretFingerprints, SIG_KEY } from "./redact";
 import type { RecordedResource } from "../policy/recorded";
 
 export const PROJECT = "gitops-platform";
@@ -368,10 +368,6 @@ function propertyDependencies(req: Request): Record<string, string[]> {
     if (urns.length > 0) result[key] = urns;
   });
   return Object.fromEntries(Object.entries(result).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function isSecretValue(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 
 export interface EngineOptions {

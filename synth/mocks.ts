@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stringify as toYaml } from "yaml";
-import { SECRET_SIG, SIG_KEY } from "./redact";
+import { holdsSecret } from "./redact";
 import { autoName, fakeCertificatePem, fakeGuid, fakeKeyPair, fakeRandomString, GITHUB_SSH_HOST_KEYS, hashHex } from "./fake-values";
 
 /** The identity the mocks pretend is running Pulumi. */
@@ -373,9 +373,3 @@ export function secretOutputNames(outputs: Record<string, unknown>): string[] {
 }
 
 const secretOutputNamesOf = new WeakMap<object, readonly string[]>();
-
-function holdsSecret(value: unknown): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if ((value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) return true;
-  return Object.values(value).some(holdsSecret);
-}

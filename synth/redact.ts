@@ -42,6 +42,17 @@ function convert(value: unknown, mode: Mode): unknown {
   }
 }
 
+/** A value marked secret on the wire (`{ [SIG_KEY]: SECRET_SIG, value }`). */
+export function isSecretValue(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
+/** Whether a value is or holds a secret anywhere in it. */
+export function holdsSecret(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  return isSecretValue(value) || Object.values(value).some(holdsSecret);
+}
+
 export function redact(value: unknown): unknown {
   return convert(value, "redact");
 }
