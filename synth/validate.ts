@@ -1,13 +1,10 @@
 /**
  * Schema validation of every Kubernetes object a program registers: core kinds against
- * `kubernetes-models`, Flux kinds against `@kubernetes-models/flux-cd`.
+ * `kubernetes-models`, Flux kinds against `@kubernetes-models/flux-cd`; the kinds the components
+ * register from synth's bundle of those packages' validators (synth/validator-bundle.ts).
  */
 import type { RecordedResource } from "./engine";
-
-interface Model {
-  validate(): void;
-}
-type ModelClass = new (data: Record<string, unknown>) => Model;
+import { apiVersionModule, kindModule, loadBundledModels, ModelClass } from "./validator-bundle";
 
 /** Types that are not a single Kubernetes object, so have no object schema. */
 const NOT_OBJECTS = [/^kubernetes:helm\.sh\//, /^kubernetes:yaml(\/v2)?:/, /^kubernetes:kustomize(\/v2)?:/, /^pulumi:providers:/];
@@ -25,22 +22,29 @@ const importModule = new Function("specifier", "return import(specifier)") as (s
 /** Models by `apiVersion/kind`: an import per object costs a module resolution each time. */
 const models = new Map<string, Promise<FoundModel>>();
 
+/** The bundle's models, read when the first object is validated; an empty map without a fresh bundle. */
+let bundled: ReadonlyMap<string, ModelClass> | undefined;
+
 function loadModel(apiVersion: string, kind: string): Promise<FoundModel> {
   const key = `${apiVersion}/${kind}`;
   let model = models.get(key);
   if (!model) {
-    model = findModel(apiVersion, kind);
+    bundled ??= loadBundledModels() ?? new Map();
+    const fromBundle = bundled.get(key);
+    model = fromBundle ? Promise.resolve(fromBundle) : importModel(apiVersion, kind);
     models.set(key, model);
   }
   return model;
 }
 
-/** Every kind against the schema of its own apiVersion: no fallback to an older one. */
-async function findModel(apiVersion: string, kind: string): Promise<FoundModel> {
-  const modulePath = apiVersion.includes(".fluxcd.io/") ? `@kubernetes-models/flux-cd/${apiVersion}` : `kubernetes-models/${apiVersion}`;
+/**
+ * A kind's model class from its package's modules (what the bundle holds, module by module).
+ * Every kind against the schema of its own apiVersion: no fallback to an older one.
+ */
+export async function importModel(apiVersion: string, kind: string): Promise<FoundModel> {
   // The kind's own module first: a group's index loads every kind of the group (core/v1 alone
   // has over 200), which was most of the schema validation cost of a small synth.
-  return (/^[A-Za-z][A-Za-z0-9]*$/.test(kind) ? await importExport(`${modulePath}/${kind}`, kind) : undefined) ?? (await importExport(modulePath, kind));
+  return (/^[A-Za-z][A-Za-z0-9]*$/.test(kind) ? await importExport(kindModule(apiVersion, kind), kind) : undefined) ?? (await importExport(apiVersionModule(apiVersion), kind));
 }
 
 async function importExport(modulePath: string, name: string): Promise<ModelClass | undefined> {
@@ -49,6 +53,15 @@ async function importExport(modulePath: string, name: string): Promise<ModelClas
   } catch {
     return undefined;
   }
+}
+
+/** Whether synth validates the resource: a single Kubernetes object (not a chart, a YAML set or a provider). */
+export function isKubernetesObject(resource: Pick<RecordedResource, "custom" | "type">): boolean {
+  return resource.custom && resource.type.startsWith("kubernetes:") && !NOT_OBJECTS.some((re) => re.test(resource.type));
+}
+
+export function apiVersionAndKind(resource: Pick<RecordedResource, "values">): { apiVersion: string; kind: string } {
+  return { apiVersion: String(resource.values.apiVersion ?? ""), kind: String(resource.values.kind ?? "") };
 }
 
 export interface SchemaViolation {
@@ -60,12 +73,9 @@ export interface SchemaViolation {
 export async function validateKubernetesObjects(resources: readonly RecordedResource[]): Promise<SchemaViolation[]> {
   const violations: SchemaViolation[] = [];
   for (const resource of resources) {
-    if (!resource.custom || !resource.type.startsWith("kubernetes:") || NOT_OBJECTS.some((re) => re.test(resource.type))) {
-      continue;
-    }
+    if (!isKubernetesObject(resource)) continue;
     const object = resource.values;
-    const apiVersion = String(object.apiVersion ?? "");
-    const kind = String(object.kind ?? "");
+    const { apiVersion, kind } = apiVersionAndKind(resource);
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const label = `${kind || resource.type} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? resource.name}`;
     const Model = await loadModel(apiVersion, kind);
