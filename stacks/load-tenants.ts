@@ -55,13 +55,17 @@ export function parseTenantStack(
   if (!Array.isArray(own.tenants) || own.tenants.length === 0) throw new ConfigError([`${TENANTS_KEY}: must be a non-empty list of tenants`]);
   const platformStack = own.platformStack;
   const raw = platformStackConfig(projectRoot, platformStack);
-  const parse = (): ReturnType<typeof parseWithTenantStacks> =>
-    parseWithTenantStacks(raw, platformStack.split("/").pop()!, {
-      ...options,
-      projectRoot,
-      replace: (file: TenantStackFile) => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file),
-    });
-  const parsed = memoizedWhenAsFiled(projectRoot, stack, own.tenants, platformStack, options.today, parse);
+  const environmentStack = platformStack.split("/").pop()!;
+  const filed = asFiled(projectRoot, stack, own.tenants, platformStack);
+  // As filed, this stack's file is read as it is, and the environment's validation is the one the
+  // platform stack's program and every other tenant stack of the scope share (parseWithTenantStacks).
+  const parsed = filed
+    ? parseWithTenantStacks(raw, environmentStack, { ...options, projectRoot })
+    : parseWithTenantStacks(raw, environmentStack, {
+        ...options,
+        projectRoot,
+        replace: (file: TenantStackFile) => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file),
+      });
   if (!parsed.ok) throw new ConfigError(parsed.problems);
   if (!parsed.files.some((file) => file.stack === stack)) {
     throw new ConfigError([`${TENANTS_KEY}: tenant stack ${stack} has no file tenants/Pulumi.${stack}.yaml for the platform's environment ${parsed.config.environment}`]);
@@ -70,18 +74,13 @@ export function parseTenantStack(
 }
 
 /**
- * The environment's validation, shared by every tenant stack synthesized in one
- * `readingStackFilesOnce` scope whose engine config holds its tenants as its file does (then the
- * input, and so the result, is the same for each of them); otherwise `parse` runs.
+ * Whether the engine hands this tenant stack its tenants and platform stack as its file holds
+ * them: then validating with the file as read is validating with the engine's config.
  */
-function memoizedWhenAsFiled<T>(projectRoot: string, stack: string, tenants: unknown, platformStack: string, today: Date | undefined, parse: () => T): T {
-  const scope = stackFileScope();
-  if (scope === undefined) return parse();
+function asFiled(projectRoot: string, stack: string, tenants: unknown, platformStack: string): boolean {
+  if (stackFileScope() === undefined) return false;
   const filed = (readStackYaml(projectRoot, path.join(TENANTS_DIR, `Pulumi.${stack}.yaml`)) as { config?: Record<string, unknown> } | null)?.config;
-  if (JSON.stringify(filed?.[TENANTS_KEY]) !== JSON.stringify(tenants) || filed?.[PLATFORM_STACK_KEY] !== platformStack) return parse();
-  const key = `tenant-stack-environment\n${path.resolve(projectRoot)}\n${platformStack}\n${today?.toISOString() ?? ""}`;
-  if (!scope.memo.has(key)) scope.memo.set(key, parse());
-  return scope.memo.get(key) as T;
+  return JSON.stringify(filed?.[TENANTS_KEY]) === JSON.stringify(tenants) && filed?.[PLATFORM_STACK_KEY] === platformStack;
 }
 
 /** Loads this tenant stack; throws ConfigError listing every problem, before any resource but the reference. */

@@ -10,7 +10,9 @@ import { PLATFORM_KEY, PROJECT, problemAt } from "./errors";
 import { parsePlatformConfig } from "./parse";
 import { runByRealEngine, sampleValueProblems } from "./rules-samples";
 import { stackNameProblems } from "./rules-stack-names";
-import { locateProblem, readTenantStackFile, tenantStackNames, TenantStackFile, TenantStackFileError, withTenantStacks } from "./tenant-stacks";
+import { configToday } from "./clock";
+import { dayOf } from "./kubernetes-versions";
+import { locateProblem, readTenantStackFile, stackFileScope, tenantStackNames, TenantStackFile, TenantStackFileError, withTenantStacks } from "./tenant-stacks";
 import type { PlatformConfig } from "./schema";
 
 /**
@@ -68,11 +70,21 @@ export function projectRootOf(given: string, cwd: string): string {
  * rule across tenants (names, namespaces, repositories) holds across stacks. Problems of a tenant
  * stack's tenant name its file and key.
  */
-export function parseWithTenantStacks(
-  raw: unknown,
-  stack: string,
-  options: LoadOptions = {},
-): { ok: true; config: PlatformConfig; tenantStacks: Record<string, string>; files: TenantStackFile[] } | { ok: false; problems: string[] } {
+export function parseWithTenantStacks(raw: unknown, stack: string, options: LoadOptions = {}): EnvironmentParse {
+  const memo = stackFileScope()?.memo;
+  if (memo === undefined || options.replace !== undefined) return parseEnvironment(raw, stack, options);
+  // In a scope (synth's environment run), the platform stack's program and its tenant stacks'
+  // programs validate the same environment: the same config, files and day (the calendar-bound
+  // rules judge by the day, stacks/kubernetes-versions.ts dayOf) give the same result.
+  const root = options.projectRoot ?? projectRootOf(pulumi.runtime.getRootDirectory(), process.cwd());
+  const key = `environment-parse\n${path.resolve(root)}\n${stack}\n${dayOf(options.today ?? configToday())}\n${JSON.stringify(raw)}`;
+  if (!memo.has(key)) memo.set(key, parseEnvironment(raw, stack, { ...options, projectRoot: root }));
+  return memo.get(key) as EnvironmentParse;
+}
+
+export type EnvironmentParse = { ok: true; config: PlatformConfig; tenantStacks: Record<string, string>; files: TenantStackFile[] } | { ok: false; problems: string[] };
+
+function parseEnvironment(raw: unknown, stack: string, options: LoadOptions): EnvironmentParse {
   const environment = typeof (raw as { environment?: unknown } | null)?.environment === "string" ? (raw as { environment: string }).environment : stack;
   const root = options.projectRoot ?? projectRootOf(pulumi.runtime.getRootDirectory(), process.cwd());
   let files: TenantStackFile[];

@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { mock, test } from "node:test";
 import { parse } from "yaml";
+import { parseWithTenantStacks } from "../stacks/load";
 import { parseTenantStack } from "../stacks/load-tenants";
-import { PLATFORM_STACK_KEY, readingStackFilesOnce, TENANTS_KEY } from "../stacks/tenant-stacks";
+import { PLATFORM_STACK_KEY, readingStackFilesOnce, stackFileScope, TENANTS_KEY } from "../stacks/tenant-stacks";
 import { PROJECT_ROOT } from "../synth/synthesize";
 import { TEST_TODAY } from "./helpers";
 
@@ -77,4 +78,27 @@ test("outside the scope a file changed on disk is read anew", () => {
   const secondName = String(ownConfig(root, second).tenants[0].name);
   fs.writeFileSync(file, text.replace(`name: ${secondName}`, `name: ${String(own.tenants[0].name)}`));
   assert.throws(() => parseTenantStack(root, first, own, { today: TEST_TODAY }), /name/);
+});
+
+/** The platform stack file's `gitops-platform:platform`, as the engine hands it to the platform program. */
+function platformConfig(root: string): unknown {
+  return parse(fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")).config["gitops-platform:platform"];
+}
+
+test("in the scope, the platform stack and its tenant stacks validate the environment once, per day and config", async () => {
+  const { root, stacks } = prodProject();
+  const alone = parseWithTenantStacks(platformConfig(root), "prod", { projectRoot: root, today: TEST_TODAY });
+  await readingStackFilesOnce(async () => {
+    const environmentParses = () => [...stackFileScope()!.memo.keys()].filter((key) => key.startsWith("environment-parse\n")).length;
+    const platform = parseWithTenantStacks(platformConfig(root), "prod", { projectRoot: root, today: TEST_TODAY });
+    assert.deepEqual(platform, alone);
+    for (const stack of stacks) parseTenantStack(root, stack, ownConfig(root, stack), { today: TEST_TODAY });
+    assert.equal(environmentParses(), 1, "one validation for the platform stack and every tenant stack");
+    const nextYear = new Date(TEST_TODAY.getTime() + 365 * 24 * 3600 * 1000);
+    parseWithTenantStacks(platformConfig(root), "prod", { projectRoot: root, today: nextYear });
+    const other = platformConfig(root) as { cluster: Record<string, unknown> };
+    other.cluster = { ...other.cluster, nodeCount: 99 };
+    parseWithTenantStacks(other, "prod", { projectRoot: root, today: TEST_TODAY });
+    assert.equal(environmentParses(), 3, "another day or another config is validated afresh");
+  });
 });
