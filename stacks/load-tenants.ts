@@ -55,17 +55,14 @@ export function parseTenantStack(
   if (!Array.isArray(own.tenants) || own.tenants.length === 0) throw new ConfigError([`${TENANTS_KEY}: must be a non-empty list of tenants`]);
   const platformStack = own.platformStack;
   const raw = platformStackConfig(projectRoot, platformStack);
-  const environmentStack = platformStack.split("/").pop()!;
-  const filed = asFiled(projectRoot, stack, own.tenants, platformStack);
   // As filed, this stack's file is read as it is, and the environment's validation is the one the
   // platform stack's program and every other tenant stack of the scope share (parseWithTenantStacks).
-  const parsed = filed
-    ? parseWithTenantStacks(raw, environmentStack, { ...options, projectRoot })
-    : parseWithTenantStacks(raw, environmentStack, {
-        ...options,
-        projectRoot,
-        replace: (file: TenantStackFile) => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file),
-      });
+  const replace = (file: TenantStackFile): TenantStackFile => (file.stack === stack ? { ...file, tenants: own.tenants as unknown[], platformStack } : file);
+  const parsed = parseWithTenantStacks(raw, platformStack.split("/").pop()!, {
+    ...options,
+    projectRoot,
+    ...(asFiled(projectRoot, stack, own.tenants, platformStack) ? {} : { replace }),
+  });
   if (!parsed.ok) throw new ConfigError(parsed.problems);
   if (!parsed.files.some((file) => file.stack === stack)) {
     throw new ConfigError([`${TENANTS_KEY}: tenant stack ${stack} has no file tenants/Pulumi.${stack}.yaml for the platform's environment ${parsed.config.environment}`]);

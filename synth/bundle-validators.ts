@@ -7,9 +7,9 @@
  *
  *   node --import tsx synth/bundle-validators.ts
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { BUNDLE_FILE, BUNDLED_KINDS, bundleDirectory, BundleManifest, kindModule, MANIFEST_FILE, modulesDirectory, splitKind } from "./validator-bundle";
+import { BUNDLE_FILE, BUNDLED_KINDS, bundleDirectory, BundleManifest, installedVersion, kindModule, MANIFEST_FILE, modulesDirectory, splitKind } from "./validator-bundle";
 
 /** The bundle's entry: each kind's own module, its model class exported under `apiVersion/kind`. */
 export function bundleEntry(kinds: readonly string[]): string {
@@ -52,7 +52,9 @@ export async function buildValidatorBundle(modules: string, directory = bundleDi
   for (const input of inputs) {
     const packageDir = packageDirOf(input);
     if (packageDir !== undefined && !(packageDir in packages)) {
-      packages[packageDir] = (JSON.parse(readFileSync(path.join(modules, packageDir, "package.json"), "utf8")) as { version: string }).version;
+      const version = installedVersion(modules, packageDir);
+      if (version === undefined) throw new Error(`${packageDir}: no version in its package.json`);
+      packages[packageDir] = version;
     }
   }
   const manifest: BundleManifest = { kinds: [...kinds], packages: Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b))) };

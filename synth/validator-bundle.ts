@@ -59,7 +59,8 @@ export function bundleDirectory(modules: string): string {
   return path.join(modules, ".cache", "gitops-platform");
 }
 
-function installedVersion(modules: string, packageDir: string): string | undefined {
+/** The version of the package installed at `packageDir` under `modules`, if any. */
+export function installedVersion(modules: string, packageDir: string): string | undefined {
   try {
     return (JSON.parse(readFileSync(path.join(modules, packageDir, "package.json"), "utf8")) as { version?: string }).version;
   } catch {
