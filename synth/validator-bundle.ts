@@ -14,6 +14,7 @@
  * package changed since) synth/validate.ts imports each kind's module, as without a bundle.
  */
 import { existsSync, readFileSync } from "node:fs";
+import Module from "node:module";
 import * as path from "node:path";
 import kindsFile from "./validator-kinds.json";
 
@@ -88,7 +89,31 @@ export function staleness(modules: string, directory = bundleDirectory(modules),
 /** The bundle's model classes by `apiVersion/kind`, or undefined when there is no fresh bundle. */
 export function loadBundledModels(modules = modulesDirectory(), directory = modules && bundleDirectory(modules)): ReadonlyMap<string, ModelClass> | undefined {
   if (modules === undefined || directory === undefined || staleness(modules, directory) !== undefined) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { models } = require(path.join(directory, BUNDLE_FILE)) as { models: Record<string, ModelClass> };
+  const { models } = compileCommonJs(path.join(directory, BUNDLE_FILE)) as { models: Record<string, ModelClass> };
   return new Map(Object.entries(models));
+}
+
+/** A CommonJS module loader's own part: compiling a module's source with its require. */
+interface CompilableModule {
+  filename: string;
+  paths: string[];
+  exports: unknown;
+  _compile(source: string, filename: string): void;
+}
+
+/**
+ * Evaluates a CommonJS file as `require` would (Node's compile cache included), without the `.js`
+ * extension handler that a loader such as tsx installs. tsx's handler reads every `.cjs` file that
+ * contains the text "import" with es-module-lexer to find dynamic imports to rewrite
+ * (`transformDynamicImport` in tsx's dist/register): esbuild's CommonJS helpers (`__toESM`,
+ * `import_*` names) make the bundle such a file, and lexing its 1.3 MB took 20-30 ms of the
+ * 30-40 ms its load cost under tsx (bench/RESULTS.md, issue 28, eighth round). The bundle is
+ * CommonJS that synth/bundle-validators.ts generated, so there is nothing for a loader to do.
+ */
+function compileCommonJs(file: string): unknown {
+  const compiled = new Module(file) as unknown as CompilableModule;
+  compiled.filename = file;
+  compiled.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  compiled._compile(readFileSync(file, "utf8"), file);
+  return compiled.exports;
 }

@@ -50,6 +50,24 @@ test("validating every listed kind loads no kubernetes-models module: they come 
   assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), { loaded: 0 });
 });
 
+test("the bundle is compiled without the loader's .js handler, which would lex its 1.3 MB for dynamic imports", () => {
+  // In a process under tsx, like synth: tsx's handler for .js and .cjs files scans each one that
+  // contains "import" with es-module-lexer; the bundle is generated CommonJS and needs none of it.
+  const probe = `
+    const handler = require.extensions[".js"];
+    let calls = 0;
+    require.extensions[".js"] = function (module, filename) {
+      if (filename.endsWith(${JSON.stringify(BUNDLE_FILE)})) calls++;
+      return handler.call(this, module, filename);
+    };
+    const { loadBundledModels } = require("./synth/validator-bundle");
+    const kinds = loadBundledModels().size;
+    console.log(JSON.stringify({ calls, kinds }));
+  `;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", probe], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out.trim().split("\n").pop()!), { calls: 0, kinds: BUNDLED_KINDS.length });
+});
+
 /** What validating `object` with `Model` says: the failing fields, or "valid". */
 function verdict(Model: ModelClass, object: Record<string, unknown>): string {
   try {
