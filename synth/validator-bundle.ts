@@ -5,8 +5,8 @@
  *
  * kubernetes-models ship every schema as ajv's standalone code in an ES module of its own, and a
  * kind's module imports the modules of every schema it refers to: prod's kinds load 254 modules,
- * which was 0.2-0.3 s of CPU in a synth under tsx; the bundle loads in about 0.04 s (bench/RESULTS.md,
- * issue 28, seventh round). The bundle holds the same packages' code, so an object passes or fails
+ * which was 0.2-0.3 s of CPU in a synth under tsx; the bundle loads in about 0.01 s (bench/RESULTS.md,
+ * issue 28, seventh and eighth rounds). The bundle holds the same packages' code, so an object passes or fails
  * the same way either way (test/validator-bundle.test.ts).
  *
  * It is used only while fresh: built for this kind list and for the versions of every package it
